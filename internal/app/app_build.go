@@ -1,0 +1,170 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/jobs"
+	"switchboard/internal/postgres"
+	"switchboard/internal/server"
+	"switchboard/internal/ticket"
+)
+
+// Background is a long-running part started after River and stopped before
+// it: the mail listener, IMAP pollers, the live-update listener.
+type Background interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// App is a running Switchboard node.
+type App struct {
+	Env      *Env
+	DB       *postgres.DB
+	Jobs     *river.Client[pgx.Tx]
+	Workers  *river.Workers
+	Periodic []*river.PeriodicJob
+	Tickets  *ticket.Service
+	HTTP     *server.Server
+
+	db         *database
+	background []Background
+	httpSrv    *http.Server
+	listener   net.Listener
+	cancelBase context.CancelFunc
+	// Addr is where HTTP listens (useful with port 0 in tests).
+	Addr string
+}
+
+// Options tune Start for tests and for serve --demo.
+type Options struct {
+	Demo       bool
+	NoHTTP     bool // tests that drive a.HTTP through httptest
+	MaxWorkers int
+}
+
+// Start builds every part on the configured database, migrates, and starts
+// River, the background parts and the HTTP listener. Callers must Shutdown.
+func Start(ctx context.Context, env *Env, opts Options) (a *App, err error) {
+	if err := env.Config.EnsureSecret(); err != nil {
+		return nil, err
+	}
+	db, err := openDatabase(ctx, env, true)
+	if err != nil {
+		return nil, err
+	}
+	a = &App{Env: env, db: db, DB: db.DB}
+	defer func() {
+		if err != nil {
+			a.Shutdown(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := postgres.Migrate(ctx, db.Pool, env.Log); err != nil {
+		return a, err
+	}
+	if err := a.build(ctx, opts); err != nil {
+		return a, err
+	}
+	if opts.Demo {
+		if err := loadDemo(ctx, a); err != nil {
+			return a, fmt.Errorf("demo data: %w", err)
+		}
+	}
+	if err := a.Jobs.Start(ctx); err != nil {
+		return a, err
+	}
+	for _, b := range a.background {
+		if err := b.Start(ctx); err != nil {
+			return a, err
+		}
+	}
+	if !opts.NoHTTP {
+		if a.listener, err = net.Listen("tcp", env.Config.HTTPAddr); err != nil {
+			return a, fmt.Errorf("listen on %s: %w", env.Config.HTTPAddr, err)
+		}
+		a.Addr = a.listener.Addr().String()
+		base, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		a.cancelBase = cancel
+		a.httpSrv = a.HTTP.HTTPServer(base)
+		go func() {
+			if err := a.httpSrv.Serve(a.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				env.Log.Error("http server", "err", err)
+			}
+		}()
+	}
+	return a, nil
+}
+
+// build creates the services, workers and HTTP handler.
+func (a *App) build(ctx context.Context, opts Options) error {
+	cfg := a.Env.Config
+	a.Workers = river.NewWorkers()
+	a.Tickets = &ticket.Service{DB: a.DB, MaxAttachment: cfg.MaxAttachment}
+	triage := &jobs.TriageWorker{}
+	changed := &jobs.ChangedWorker{}
+	river.AddWorker(a.Workers, triage)
+	river.AddWorker(a.Workers, changed)
+	var err error
+	a.Jobs, err = jobs.NewClient(a.DB.Pool, jobs.Config{Workers: a.Workers, Periodic: a.Periodic,
+		MaxWorkers: opts.MaxWorkers, Logger: quietRiver(a.Env.Log)})
+	if err != nil {
+		return err
+	}
+	a.Tickets.Jobs = a.Jobs
+	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log})
+	return nil
+}
+
+// Shutdown stops in the order that loses nothing: HTTP (in-flight requests
+// finish), then mail and other background parts, then River (running jobs
+// finish), then the pool, then the embedded PostgreSQL.
+func (a *App) Shutdown(ctx context.Context) {
+	log := a.Env.Log
+	if a.httpSrv != nil {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		a.cancelBase() // ends live streams so Shutdown need not wait for them
+		if err := a.httpSrv.Shutdown(sctx); err != nil {
+			log.Warn("http shutdown", "err", err)
+		}
+		cancel()
+	}
+	for i := len(a.background) - 1; i >= 0; i-- {
+		if err := a.background[i].Stop(ctx); err != nil {
+			log.Warn("stop", "part", fmt.Sprintf("%T", a.background[i]), "err", err)
+		}
+	}
+	if a.Jobs != nil {
+		sctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+		if err := a.Jobs.Stop(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			log.Warn("river stop", "err", err)
+		}
+		cancel()
+	}
+	if a.db != nil {
+		if err := a.db.Close(ctx); err != nil {
+			log.Warn("database close", "err", err)
+		}
+	}
+}
+
+// quietRiver keeps River's own chatter at warnings.
+func quietRiver(log *slog.Logger) *slog.Logger {
+	return slog.New(levelFloor{log.Handler(), slog.LevelWarn})
+}
+
+type levelFloor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}

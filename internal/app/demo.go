@@ -1,0 +1,291 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/ticket"
+)
+
+// Demo sign-ins printed by serve --demo.
+const (
+	demoPassword  = "switchboard-demo"
+	demoAdmin     = "admin@example.com"
+	demoAgent     = "ana.schmidt@example.com"
+	demoRequester = "rita.requester@example.com"
+)
+
+type demoTeam struct {
+	slug, name, tz string
+	restricted     bool
+	from, to       int // weekday hours, minutes from local midnight
+}
+
+var demoTeams = []demoTeam{
+	{"eu-desk", "Service Desk Europe", "Europe/Berlin", false, 8 * 60, 17 * 60},
+	{"americas", "Americas Support", "America/New_York", false, 8 * 60, 18 * 60},
+	{"apac-infra", "APAC Infrastructure", "Asia/Manila", false, 9 * 60, 18 * 60},
+	{"security", "Security Operations", "Europe/London", true, 7 * 60, 19 * 60},
+}
+
+type demoAgentSpec struct {
+	email, name, team, tz, role string
+	from, to                   int
+	skills                     map[string]int
+	capacity                   int
+}
+
+var demoAgents = []demoAgentSpec{
+	{demoAgent, "Ana Schmidt", "eu-desk", "Europe/Berlin", "agent", 8 * 60, 16 * 60, map[string]int{"hardware": 3, "software": 2}, 8},
+	{"jonas.weber@example.com", "Jonas Weber", "eu-desk", "Europe/Berlin", "lead", 9 * 60, 17 * 60, map[string]int{"software": 3, "access": 2}, 6},
+	{"lena.fischer@example.com", "Lena Fischer", "eu-desk", "Europe/Berlin", "agent", 12 * 60, 16 * 60, map[string]int{"hardware": 2, "email": 2}, 4},
+	{"marco.rossi@example.com", "Marco Rossi", "eu-desk", "Europe/Rome", "agent", 7 * 60, 15 * 60, map[string]int{"software": 2, "network": 1}, 8},
+	{"sam.carter@example.com", "Sam Carter", "americas", "America/New_York", "lead", 8 * 60, 16 * 60, map[string]int{"access": 3, "email": 2}, 6},
+	{"maria.lopez@example.com", "Maria Lopez", "americas", "America/Chicago", "agent", 9 * 60, 17 * 60, map[string]int{"access": 2, "hardware": 2}, 8},
+	{"dev.patel@example.com", "Dev Patel", "americas", "America/Los_Angeles", "agent", 10 * 60, 18 * 60, map[string]int{"email": 3, "software": 2}, 8},
+	{"kim.nguyen@example.com", "Kim Nguyen", "americas", "America/New_York", "agent", 14 * 60, 22 * 60, map[string]int{"network": 2, "access": 1}, 6},
+	{"jose.reyes@example.com", "Jose Reyes", "apac-infra", "Asia/Manila", "lead", 9 * 60, 18 * 60, map[string]int{"network": 3, "hardware": 2}, 6},
+	{"mei.tan@example.com", "Mei Tan", "apac-infra", "Asia/Singapore", "agent", 8 * 60, 17 * 60, map[string]int{"network": 2, "software": 1}, 8},
+	{"ravi.kumar@example.com", "Ravi Kumar", "apac-infra", "Asia/Kolkata", "agent", 22 * 60, 6 * 60, map[string]int{"network": 2, "hardware": 1}, 8},
+	{"olivia.brown@example.com", "Olivia Brown", "security", "Europe/London", "agent", 7 * 60, 15 * 60, map[string]int{"security": 3, "email": 2}, 5},
+	{"tom.evans@example.com", "Tom Evans", "security", "Europe/London", "agent", 11 * 60, 19 * 60, map[string]int{"security": 2, "network": 2}, 5},
+}
+
+var demoCategories = []struct {
+	name, team, skill string
+	followSun         bool
+}{
+	{"Hardware", "eu-desk", "hardware", false},
+	{"Software", "eu-desk", "software", false},
+	{"Access & accounts", "americas", "access", true},
+	{"Email", "americas", "email", true},
+	{"Network & VPN", "apac-infra", "network", true},
+	{"Security incident", "security", "security", true},
+}
+
+var demoRequesters = []struct{ email, name, tz string }{
+	{demoRequester, "Rita Requester", "Europe/Berlin"},
+	{"paul.martin@example.com", "Paul Martin", "Europe/Paris"},
+	{"grace.kim@example.com", "Grace Kim", "America/New_York"},
+	{"liam.oconnor@example.com", "Liam O'Connor", "Europe/Dublin"},
+	{"aiko.sato@example.com", "Aiko Sato", "Asia/Tokyo"},
+	{"noah.silva@example.com", "Noah Silva", "America/Sao_Paulo"},
+}
+
+var demoSubjects = []struct{ subject, body, category string }{
+	{"Laptop will not boot after update", "My ThinkPad shows a black screen after last night's update. Tried a hard reset.", "Hardware"},
+	{"Docking station: external monitors flicker", "Both monitors on the Dell dock flicker every few seconds.", "Hardware"},
+	{"Need a second monitor", "Could I get a second 27\" monitor for my desk in Berlin?", "Hardware"},
+	{"Keyboard keys sticking", "The E and R keys stick on my laptop keyboard.", "Hardware"},
+	{"Excel crashes when opening shared workbook", "Excel closes as soon as I open Finance-Q3.xlsx from SharePoint.", "Software"},
+	{"Request licence for Adobe Acrobat Pro", "I need to edit PDFs for contracts. Manager approved.", "Software"},
+	{"Teams camera not detected", "Teams says no camera found; it works in the Windows camera app.", "Software"},
+	{"Password reset for SAP", "Locked out of SAP after three attempts.", "Access & accounts"},
+	{"Access to the marketing shared drive", "Please give me read/write access to \\\\fs01\\marketing.", "Access & accounts"},
+	{"New starter account for Jamie Lee", "Jamie starts Monday in Sales, needs email, CRM and VPN.", "Access & accounts"},
+	{"MFA phone changed", "I have a new phone and can no longer approve sign-ins.", "Access & accounts"},
+	{"Shared mailbox not showing in Outlook", "The support@ shared mailbox disappeared from Outlook.", "Email"},
+	{"Emails to customer bouncing", "Mail to @acme-corp.com bounces with 550 5.7.1.", "Email"},
+	{"Out of office not working", "My automatic replies do not get sent.", "Email"},
+	{"VPN disconnects every 10 minutes", "GlobalProtect drops the connection from home every 10 minutes.", "Network & VPN"},
+	{"Wi-Fi slow in Manila office 3rd floor", "Speed tests show 2 Mbit/s on floor 3 since Tuesday.", "Network & VPN"},
+	{"Cannot reach build server bld-07.internal", "ping bld-07.internal times out from the VPN.", "Network & VPN"},
+	{"Office network outage in Singapore", "The whole Singapore office is down for everyone since 09:10.", "Network & VPN"},
+	{"Suspicious email asking for invoice payment", "Looks like phishing: sender spoofs our CFO, asks for an urgent wire transfer.", "Security incident"},
+	{"Possible malware on laptop", "Pop-ups and a new browser toolbar appeared; antivirus shows a warning.", "Security incident"},
+	{"Printer on 2nd floor jams", "The HP printer near the kitchen jams on every job.", ""},
+	{"How do I book a meeting room display?", "Not sure who handles meeting room screens.", ""},
+}
+
+// loadDemo creates the demo organisation once. A session advisory lock and
+// a settings marker make concurrent or repeated starts do nothing.
+func loadDemo(ctx context.Context, a *App) error {
+	conn, err := a.DB.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(4242)"); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(4242)") //nolint:errcheck // released with the session
+	var done bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'demo_loaded')").Scan(&done); err != nil || done {
+		return err
+	}
+	a.Env.Log.Info("loading demo organisation")
+	teamIDs := map[string]int64{}
+	err = a.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		for _, t := range demoTeams {
+			var hours []map[string]int
+			for d := 1; d <= 5; d++ {
+				hours = append(hours, map[string]int{"day": d, "start": t.from, "end": t.to})
+			}
+			h, _ := json.Marshal(hours)
+			var id int64
+			if err := tx.QueryRow(ctx, `INSERT INTO teams (slug, name, time_zone, hours, restricted) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id`, t.slug, t.name, t.tz, h, t.restricted).Scan(&id); err != nil {
+				return err
+			}
+			teamIDs[t.slug] = id
+		}
+		for _, c := range demoCategories {
+			if _, err := tx.Exec(ctx, `INSERT INTO categories (name, team_id, required_skill, follow_the_sun, min_priority)
+				VALUES ($1, $2, $3, $4, CASE WHEN $3 = 'security' THEN 'P2' END) ON CONFLICT (name) DO NOTHING`,
+				c.name, teamIDs[c.team], c.skill, c.followSun); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	users := map[string]*helpdesk.User{}
+	mk := func(in auth.NewUser) error {
+		u, err := auth.CreateUser(ctx, a.DB, in)
+		if helpdesk.ErrorCode(err) == helpdesk.ECONFLICT {
+			row, err := a.DB.Q().GetUserByEmail(ctx, in.Email)
+			if err != nil {
+				return err
+			}
+			u = auth.UserFromRow(row)
+		} else if err != nil {
+			return err
+		}
+		users[in.Email] = u
+		return nil
+	}
+	if err := mk(auth.NewUser{Email: demoAdmin, Name: "Alex Admin", Role: helpdesk.RoleAdmin, TimeZone: "Europe/Berlin", Password: demoPassword}); err != nil {
+		return err
+	}
+	for _, ag := range demoAgents {
+		if err := mk(auth.NewUser{Email: ag.email, Name: ag.name, Role: helpdesk.Role(ag.role), TeamSlug: ag.team, TimeZone: ag.tz, Password: demoPassword}); err != nil {
+			return err
+		}
+		if err := a.DB.InTx(ctx, func(tx *postgres.Tx) error {
+			id := users[ag.email].ID
+			if _, err := tx.Exec(ctx, `UPDATE agent_profiles SET capacity = $2 WHERE user_id = $1`, id, ag.capacity); err != nil {
+				return err
+			}
+			for skill, level := range ag.skills {
+				if _, err := tx.Exec(ctx, `INSERT INTO agent_skills VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, skill, level); err != nil {
+					return err
+				}
+			}
+			for d := 1; d <= 5; d++ {
+				if _, err := tx.Exec(ctx, `INSERT INTO agent_hours VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+					id, d, ag.from, ag.to); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	for _, r := range demoRequesters {
+		if err := mk(auth.NewUser{Email: r.email, Name: r.name, Role: helpdesk.RoleRequester, TimeZone: r.tz, Password: demoPassword}); err != nil {
+			return err
+		}
+	}
+	if err := demoTickets(ctx, a, users); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', to_jsonb(now())) ON CONFLICT DO NOTHING`)
+	return err
+}
+
+// demoTickets files 60 tickets from the requesters over the last two weeks
+// and moves them through every status, as the real services would.
+func demoTickets(ctx context.Context, a *App, users map[string]*helpdesk.User) error {
+	rng := rand.New(rand.NewPCG(7, 42))
+	cats := map[string]int64{}
+	rows, err := a.DB.Q().ListCategories(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range rows {
+		cats[c.Name] = c.ID
+	}
+	agentsByTeam := map[string][]*helpdesk.User{}
+	for _, ag := range demoAgents {
+		agentsByTeam[ag.team] = append(agentsByTeam[ag.team], users[ag.email])
+	}
+	teamOf := map[string]string{}
+	for _, c := range demoCategories {
+		teamOf[c.name] = c.team
+	}
+	statuses := []helpdesk.Status{helpdesk.StatusNew, helpdesk.StatusOpen, helpdesk.StatusOpen, helpdesk.StatusPending,
+		helpdesk.StatusOnHold, helpdesk.StatusResolved, helpdesk.StatusClosed}
+	now := time.Now()
+	for i := range 60 {
+		s := demoSubjects[i%len(demoSubjects)]
+		req := users[demoRequesters[i%len(demoRequesters)].email]
+		in := ticket.CreateInput{Subject: s.subject, Description: s.body, Source: helpdesk.SourceDemo,
+			Impact: helpdesk.Impacts[rng.IntN(4)], Urgency: helpdesk.Urgencies[rng.IntN(4)]}
+		if id, ok := cats[s.category]; ok {
+			in.CategoryID = &id
+		}
+		t, err := a.Tickets.Create(ctx, req, in)
+		if err != nil {
+			return err
+		}
+		age := time.Duration(rng.IntN(14*24*60)) * time.Minute
+		created := now.Add(-age)
+		if _, err := a.DB.Pool.Exec(ctx, `UPDATE tickets SET created_at = $2::timestamptz, updated_at = $2::timestamptz,
+			first_response_due = $2::timestamptz + (first_response_due - created_at), resolution_due = $2::timestamptz + (resolution_due - created_at),
+			due_at = $2::timestamptz + (due_at - created_at) WHERE id = $1`, t.ID, created); err != nil {
+			return err
+		}
+		status := statuses[i%len(statuses)]
+		if status == helpdesk.StatusNew {
+			continue
+		}
+		team := teamOf[s.category]
+		if team == "" {
+			team = "eu-desk"
+		}
+		agent := agentsByTeam[team][rng.IntN(len(agentsByTeam[team]))]
+		if _, err := a.DB.Pool.Exec(ctx, `UPDATE tickets SET assignee_id = $2 WHERE id = $1`, t.ID, agent.ID); err != nil {
+			return err
+		}
+		if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO ticket_events (ticket_id, actor_id, kind, after, reason, created_at)
+			VALUES ($1, NULL, 'assigned', jsonb_build_object('assignee', $2::text), 'demo data', $3)`, t.ID, agent.Email, created); err != nil {
+			return err
+		}
+		if _, err := a.Tickets.AddMessage(ctx, agent, t.Number, ticket.MessageInput{
+			Body: fmt.Sprintf("Hi %s, thanks for reporting this. I'm looking into it now.", req.Name)}); err != nil {
+			return err
+		}
+		if i%3 == 0 {
+			if _, err := a.Tickets.AddMessage(ctx, agent, t.Number, ticket.MessageInput{Internal: true,
+				Body: "Internal: checked the logs, likely related to last week's change."}); err != nil {
+				return err
+			}
+		}
+		if status != helpdesk.StatusOpen {
+			if _, err := a.Tickets.SetStatus(ctx, agent, t.Number, status, "demo data"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func printDemoLogins(w io.Writer, base string) {
+	fmt.Fprintf(w, `
+Demo organisation loaded. Sign in at %s/login with password %q as:
+  admin      %s
+  agent      %s
+  requester  %s
+
+`, base, demoPassword, demoAdmin, demoAgent, demoRequester)
+}

@@ -1,0 +1,132 @@
+package auth
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Email    string
+	Name     string
+	Role     helpdesk.Role
+	TeamSlug string // optional; the user joins that team
+	TimeZone string // IANA; default UTC
+	Locale   string
+	Password string // optional; empty means no password sign-in yet
+}
+
+// ValidateEmail normalises an address and reports a field error message.
+func ValidateEmail(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if s == "" {
+		return "", "Enter an email address."
+	}
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") && !strings.HasSuffix(s, "localhost") {
+		return s, "Enter a valid email address, like name@example.com."
+	}
+	return s, ""
+}
+
+// ValidTimeZone reports whether tz is a loadable IANA zone name.
+func ValidTimeZone(tz string) bool {
+	if tz == "" || tz == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(tz)
+	return err == nil
+}
+
+// ValidateNewUser checks and normalises in without touching the database.
+func ValidateNewUser(in *NewUser) error {
+	var v helpdesk.Validation
+	email, msg := ValidateEmail(in.Email)
+	if msg != "" {
+		v.Add("email", msg)
+	}
+	in.Email = email
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		v.Add("name", "Enter a name.")
+	} else if utf8.RuneCountInString(in.Name) > 120 {
+		v.Add("name", "Keep the name under 120 characters.")
+	}
+	if !in.Role.Valid() {
+		v.Add("role", "Role must be one of requester, agent, lead, admin.")
+	}
+	if in.TimeZone == "" {
+		in.TimeZone = "UTC"
+	}
+	if !ValidTimeZone(in.TimeZone) {
+		v.Add("timezone", "Unknown time zone; use an IANA name such as Europe/Berlin.")
+	}
+	if in.Locale == "" {
+		in.Locale = "en"
+	}
+	if in.Password != "" && len(in.Password) < 8 {
+		v.Add("password", "Use at least 8 characters.")
+	}
+	return v.Err()
+}
+
+// CreateUser validates and stores a user (and, for staff, an agent profile
+// and team membership) in one transaction.
+func CreateUser(ctx context.Context, db *postgres.DB, in NewUser) (*helpdesk.User, error) {
+	if err := ValidateNewUser(&in); err != nil {
+		return nil, err
+	}
+	email := in.Email
+	var hash *string
+	if in.Password != "" {
+		h, err := HashPassword(in.Password)
+		if err != nil {
+			return nil, err
+		}
+		hash = &h
+	}
+	var u dbsqlc.User
+	err := db.InTx(ctx, func(tx *postgres.Tx) error {
+		if _, err := tx.Q.GetUserByEmail(ctx, email); err == nil {
+			return &helpdesk.Error{Code: helpdesk.ECONFLICT, Message: "A user with that email already exists.",
+				Fields: []helpdesk.FieldError{{Field: "email", Message: "A user with that email already exists."}}}
+		}
+		var err error
+		u, err = tx.Q.CreateUser(ctx, dbsqlc.CreateUserParams{Email: email, Name: in.Name, Role: string(in.Role),
+			TimeZone: in.TimeZone, Locale: in.Locale, PasswordHash: hash})
+		if err != nil {
+			return err
+		}
+		if in.Role.IsStaff() {
+			if err := tx.Q.EnsureAgentProfile(ctx, u.ID); err != nil {
+				return err
+			}
+		}
+		if in.TeamSlug != "" {
+			team, err := tx.Q.GetTeamBySlug(ctx, in.TeamSlug)
+			if err != nil {
+				return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Unknown team.",
+					Fields: []helpdesk.FieldError{{Field: "team", Message: "No team with slug " + in.TeamSlug + "."}}}
+			}
+			return tx.Q.AddTeamMember(ctx, dbsqlc.AddTeamMemberParams{TeamID: team.ID, UserID: u.ID, IsLead: in.Role == helpdesk.RoleLead})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return UserFromRow(u), nil
+}
+
+// UserFromRow converts a users row.
+func UserFromRow(u dbsqlc.User) *helpdesk.User {
+	return &helpdesk.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: helpdesk.Role(u.Role), TimeZone: u.TimeZone,
+		Locale: u.Locale, Active: u.Active, VIP: u.Vip, CreatedAt: u.CreatedAt}
+}

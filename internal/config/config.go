@@ -1,0 +1,188 @@
+// Package config turns the environment into one validated Config. Nothing
+// else in Switchboard reads environment variables, so the README's table is
+// the whole truth.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything Switchboard reads from its environment.
+type Config struct {
+	DatabaseURL   string // empty: start the embedded PostgreSQL
+	DataDir       string
+	HTTPAddr      string
+	SMTPAddr      string // "off" disables the listener
+	BaseURL       string
+	MailDomain    string
+	SMTPRelay     string // empty: outgoing mail waits in the outbox
+	SecretKey     []byte
+	SessionIdle   time.Duration
+	SessionMax    time.Duration
+	MaxAttachment int64 // bytes per file
+	MaxMessage    int64 // bytes per inbound mail
+	LogLevel      string
+}
+
+// Load reads the environment through getenv. It generates and stores the
+// secret key in the data dir on first use, so restarts keep sessions valid.
+func Load(getenv func(string) string) (*Config, error) {
+	c := &Config{
+		DatabaseURL: getenv("DATABASE_URL"),
+		DataDir:     or(getenv("SWITCHBOARD_DATA_DIR"), "./var"),
+		HTTPAddr:    or(getenv("SWITCHBOARD_HTTP_ADDR"), "127.0.0.1:8080"),
+		SMTPAddr:    or(getenv("SWITCHBOARD_SMTP_ADDR"), "127.0.0.1:2525"),
+		MailDomain:  or(getenv("SWITCHBOARD_MAIL_DOMAIN"), "helpdesk.localhost"),
+		SMTPRelay:   getenv("SWITCHBOARD_SMTP_RELAY"),
+		LogLevel:    or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"),
+	}
+	var errs []error
+	var err error
+	if c.DataDir, err = filepath.Abs(c.DataDir); err != nil {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_DATA_DIR: %w", err))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_HTTP_ADDR %q: %w", c.HTTPAddr, err))
+	}
+	if c.SMTPAddr != "off" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			errs = append(errs, fmt.Errorf("SWITCHBOARD_SMTP_ADDR %q: %w (or \"off\")", c.SMTPAddr, err))
+		}
+	}
+	c.BaseURL = strings.TrimRight(or(getenv("SWITCHBOARD_BASE_URL"), "http://"+c.HTTPAddr), "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_BASE_URL %q: want http(s)://host[:port]", c.BaseURL))
+	}
+	if c.SMTPRelay != "" {
+		if u, err := url.Parse(c.SMTPRelay); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			errs = append(errs, errors.New("SWITCHBOARD_SMTP_RELAY: want smtp://user:pass@host:port"))
+		}
+	}
+	c.SessionIdle = durationEnv(getenv, "SWITCHBOARD_SESSION_IDLE", 8*time.Hour, &errs)
+	c.SessionMax = durationEnv(getenv, "SWITCHBOARD_SESSION_MAX", 30*24*time.Hour, &errs)
+	c.MaxAttachment = sizeEnv(getenv, "SWITCHBOARD_MAX_ATTACHMENT_MB", 25, &errs)
+	c.MaxMessage = sizeEnv(getenv, "SWITCHBOARD_MAX_MESSAGE_MB", 35, &errs)
+	if key := getenv("SWITCHBOARD_SECRET_KEY"); key != "" {
+		if len(key) < 32 {
+			errs = append(errs, errors.New("SWITCHBOARD_SECRET_KEY: use at least 32 characters"))
+		}
+		c.SecretKey = []byte(key)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Secure reports whether cookies must carry the Secure flag.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// EnsureSecret loads the secret key from the data dir, creating it on first
+// start. It is separate from Load so that a read-only command need not write.
+func (c *Config) EnsureSecret() error {
+	if c.SecretKey != nil {
+		return nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		c.SecretKey = []byte(strings.TrimSpace(string(b)))
+		return nil
+	}
+	buf := make([]byte, 32)
+	_, _ = rand.Read(buf)
+	key := hex.EncodeToString(buf)
+	// O_EXCL: two processes starting together must agree on one key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		time.Sleep(50 * time.Millisecond)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		c.SecretKey = []byte(strings.TrimSpace(string(b)))
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("create secret key: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		return err
+	}
+	c.SecretKey = []byte(key)
+	return f.Sync()
+}
+
+// String prints the configuration with secrets masked, for the start banner.
+func (c *Config) String() string {
+	db := "embedded PostgreSQL in " + filepath.Join(c.DataDir, "pg")
+	if c.DatabaseURL != "" {
+		db = MaskURL(c.DatabaseURL)
+	}
+	relay := "none (outbox)"
+	if c.SMTPRelay != "" {
+		relay = MaskURL(c.SMTPRelay)
+	}
+	return fmt.Sprintf("database=%s data_dir=%s http=%s smtp=%s base_url=%s mail_domain=%s relay=%s secret_key=***",
+		db, c.DataDir, c.HTTPAddr, c.SMTPAddr, c.BaseURL, c.MailDomain, relay)
+}
+
+// MaskURL hides the password of a URL-style connection string.
+func MaskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		if strings.Contains(s, "password=") {
+			return "(connection string with password)"
+		}
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	return u.String()
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func durationEnv(getenv func(string) string, name string, def time.Duration, errs *[]error) time.Duration {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		*errs = append(*errs, fmt.Errorf("%s %q: want a positive duration such as 8h", name, v))
+		return def
+	}
+	return d
+}
+
+func sizeEnv(getenv func(string) string, name string, defMB int64, errs *[]error) int64 {
+	v := getenv(name)
+	if v == "" {
+		return defMB << 20
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > 100 {
+		*errs = append(*errs, fmt.Errorf("%s %q: want megabytes between 1 and 100", name, v))
+		return defMB << 20
+	}
+	return n << 20
+}

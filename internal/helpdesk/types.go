@@ -1,0 +1,156 @@
+package helpdesk
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// User is anyone who signs in: requesters and staff.
+type User struct {
+	ID        int64
+	Email     string
+	Name      string
+	Role      Role
+	TimeZone  string
+	Locale    string
+	Active    bool
+	VIP       bool
+	CreatedAt time.Time
+}
+
+// IsStaff reports whether the user works tickets.
+func (u *User) IsStaff() bool { return u != nil && u.Role.IsStaff() }
+
+// Location returns the user's time zone, UTC when unknown.
+func (u *User) Location() *time.Location {
+	if u == nil {
+		return time.UTC
+	}
+	if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Team is a group of agents that owns categories and has a business calendar.
+type Team struct {
+	ID         int64
+	Slug       string
+	Name       string
+	TimeZone   string
+	Restricted bool
+}
+
+// Category is a kind of request, owned by a team.
+type Category struct {
+	ID             int64
+	Name           string
+	TeamID         int64
+	RequiredSkill  string
+	DefaultImpact  Impact
+	DefaultUrgency Urgency
+}
+
+// Ticket is one request from a requester, worked by IT staff.
+type Ticket struct {
+	ID               int64
+	Number           int64
+	Subject          string
+	Status           Status
+	Priority         Priority
+	Impact           Impact
+	Urgency          Urgency
+	CategoryID       *int64
+	CategoryName     string
+	TeamID           *int64
+	TeamName         string
+	AssigneeID       *int64
+	AssigneeName     string
+	AssigneeEmail    string
+	RequesterID      int64
+	RequesterName    string
+	RequesterEmail   string
+	Source           Source
+	FirstResponseDue *time.Time
+	ResolutionDue    *time.Time
+	DueAt            *time.Time
+	FirstRespondedAt *time.Time
+	ResolvedAt       *time.Time
+	ResolutionCount  int
+	ParentID         *int64
+	MergedIntoID     *int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Message is a public reply or an internal note on a ticket.
+type Message struct {
+	ID             int64
+	TicketID       int64
+	AuthorID       *int64
+	AuthorName     string
+	AuthorEmail    string
+	AuthorIsStaff  bool
+	Internal       bool
+	BodyText       string
+	BodyHTML       string // sanitised; safe to render as is
+	EmailMessageID string
+	Source         Source
+	CreatedAt      time.Time
+	Attachments    []Attachment
+}
+
+// Attachment is a file on a message; its bytes are loaded separately.
+type Attachment struct {
+	ID          int64
+	TicketID    int64
+	MessageID   *int64
+	Filename    string
+	ContentType string
+	Size        int64
+	Inline      bool
+	CreatedAt   time.Time
+}
+
+// Upload is an attachment on its way in.
+type Upload struct {
+	Filename    string
+	ContentType string // ignored: the type is sniffed from Data
+	ContentID   string
+	Inline      bool
+	Data        []byte
+}
+
+// Event is one entry of a ticket's audit trail.
+type Event struct {
+	ID        int64
+	TicketID  int64
+	ActorID   *int64
+	ActorName string
+	Kind      string
+	Before    json.RawMessage
+	After     json.RawMessage
+	Reason    string
+	CreatedAt time.Time
+}
+
+// Event kinds written by the ticket service and the workers.
+const (
+	EventCreated        = "created"
+	EventReplied        = "replied"
+	EventNoted          = "noted"
+	EventStatusChanged  = "status_changed"
+	EventFieldsChanged  = "fields_changed"
+	EventAssigned       = "assigned"
+	EventPrioritised    = "prioritised"
+	EventCategorised    = "categorised"
+	EventTriaged        = "triaged"
+	EventMerged         = "merged"
+	EventLinked         = "linked"
+	EventRated          = "rated"
+	EventSLAWarning     = "sla_warning"
+	EventSLABreached    = "sla_breached"
+	EventMailFailed     = "mail_failed"
+	EventAutoReply      = "auto_reply"
+	EventParticipantAdd = "participant_added"
+)

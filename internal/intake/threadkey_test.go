@@ -1,0 +1,95 @@
+package intake
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestReplyAddressRoundTrip(t *testing.T) {
+	t.Parallel()
+	secret := []byte("s3cret")
+	for _, n := range []int64{1, 42, 1042, 9_999_999_999} {
+		addr := ReplyAddress(secret, "it", n, "helpdesk.example.com")
+		if !strings.HasPrefix(addr, "it+") || !strings.HasSuffix(addr, "@helpdesk.example.com") {
+			t.Fatalf("unexpected shape %q", addr)
+		}
+		for _, form := range []string{addr, strings.ToUpper(addr), "IT Desk <" + addr + ">", " " + addr + " "} {
+			local, got, ok := ParseReplyAddress(secret, form, "Helpdesk.Example.com")
+			if !ok || got != n || local != "it" {
+				t.Errorf("ParseReplyAddress(%q) = %q, %d, %v; want it, %d, true", form, local, got, ok, n)
+			}
+		}
+	}
+}
+
+func TestReplyAddressRejectsTampering(t *testing.T) {
+	t.Parallel()
+	secret := []byte("s3cret")
+	good := ReplyAddress(secret, "it", 1042, "helpdesk.example.com")
+	at := strings.IndexByte(good, '@')
+	tag := good[strings.LastIndexByte(good[:at], '.')+1 : at]
+	flipped := []byte(tag)
+	flipped[0] = map[bool]byte{true: 'b', false: 'a'}[flipped[0] == 'a']
+	bad := []string{
+		strings.Replace(good, "+1042.", "+1043.", 1),   // other ticket, same tag
+		strings.Replace(good, tag, string(flipped), 1), // altered tag
+		strings.Replace(good, "+1042.", "+01042.", 1),  // non-canonical number
+		strings.Replace(good, "it+", "security+", 1),   // other local part
+		strings.Replace(good, "helpdesk.example.com", "evil.example", 1),
+		strings.Replace(good, tag, tag[:8], 1), // truncated tag
+		"it+1042@helpdesk.example.com", "it@helpdesk.example.com", "", "@", "+.@helpdesk.example.com",
+	}
+	for _, a := range bad {
+		if _, _, ok := ParseReplyAddress(secret, a, "helpdesk.example.com"); ok {
+			t.Errorf("accepted tampered address %q", a)
+		}
+	}
+	if _, _, ok := ParseReplyAddress([]byte("other"), good, "helpdesk.example.com"); ok {
+		t.Error("accepted address signed with another secret")
+	}
+}
+
+func TestSubjectTicketNumber(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		subject string
+		want    int64
+		ok      bool
+	}{
+		{"[#1042] VPN down", 1042, true},
+		{"Re: AW: Fwd: [#1042] VPN down", 1042, true},
+		{"RE: VPN down [#7]", 7, true},
+		{"WG: [ # 15 ] Drucker", 15, true},
+		{"[EXTERNAL] Re: [#99] x", 99, true},
+		{"VPN down #1042", 0, false},
+		{"[1042] VPN", 0, false},
+		{"[#0] zero", 0, false},
+		{"[#99999999999999999999] overflow", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		n, ok := SubjectTicketNumber(tt.subject)
+		if n != tt.want || ok != tt.ok {
+			t.Errorf("SubjectTicketNumber(%q) = %d, %v; want %d, %v", tt.subject, n, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestCleanSubject(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"Re: AW: Fwd: [#1042] VPN down": "VPN down",
+		"RE[2]: WG: Drucker defekt":     "Drucker defekt",
+		"SV: VS: Tulostin":              "Tulostin",
+		"Fw: TR: RE : question [#5]":    "question",
+		"Re: Re: Re:":                   "",
+		"Regarding the printer":         "Regarding the printer",
+		"Aware of outage":               "Aware of outage",
+		"  [#1]   spaced    out  ":      "spaced out",
+	}
+	for in, want := range tests {
+		if got := CleanSubject(in); got != want {
+			t.Errorf("CleanSubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+// Package jobs builds the River client on the shared pool and registers every
+// worker. Jobs are inserted by the services inside their own transactions;
+// River hands each one to exactly one node.
+package jobs
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"switchboard/internal/ticket"
+)
+
+// Config says which workers this node runs. An insert-only client (for CLI
+// commands) has no workers.
+type Config struct {
+	Workers    *river.Workers
+	Periodic   []*river.PeriodicJob
+	MaxWorkers int
+	Logger     *slog.Logger
+	InsertOnly bool
+}
+
+// NewClient builds the River client.
+func NewClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], error) {
+	rc := &river.Config{Logger: cfg.Logger}
+	if !cfg.InsertOnly {
+		if cfg.MaxWorkers == 0 {
+			cfg.MaxWorkers = 20
+		}
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+		rc.Workers = cfg.Workers
+		rc.PeriodicJobs = cfg.Periodic
+	}
+	return river.NewClient(riverpgxv5.New(pool), rc)
+}
+
+// NewWorkers returns a registry holding the foundation's workers. Later
+// features replace the placeholder ones by adding their own before start.
+func NewWorkers() *river.Workers {
+	return river.NewWorkers()
+}
+
+// TriageWorker runs triage for a new ticket.
+type TriageWorker struct {
+	river.WorkerDefaults[ticket.TriageArgs]
+	Run func(ctx context.Context, ticketID int64) error
+}
+
+// Work calls the triage runner, when one is wired.
+func (w *TriageWorker) Work(ctx context.Context, job *river.Job[ticket.TriageArgs]) error {
+	if w.Run == nil {
+		return nil
+	}
+	return w.Run(ctx, job.Args.TicketID)
+}
+
+// ChangedWorker fans a ticket change out to its followers (notifications,
+// SLA recalculation).
+type ChangedWorker struct {
+	river.WorkerDefaults[ticket.ChangedArgs]
+	Handlers []func(ctx context.Context, args ticket.ChangedArgs) error
+}
+
+// Work runs each handler; River retries the job if one fails.
+func (w *ChangedWorker) Work(ctx context.Context, job *river.Job[ticket.ChangedArgs]) error {
+	for _, h := range w.Handlers {
+		if err := h(ctx, job.Args); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+package pglocal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// lockDir takes an exclusive, non-blocking flock beside the cluster
+// directory. The kernel drops it when the process dies, however it dies, so
+// a crash never leaves the data directory "in use".
+func lockDir(dir string) (*os.File, error) {
+	path := dir + ".lock"
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		if mkErr := os.MkdirAll(dir[:strings.LastIndex(dir, "/")+1], 0o755); mkErr != nil {
+			return nil, err
+		}
+		if f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		defer f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			b := make([]byte, 32)
+			n, _ := f.ReadAt(b, 0)
+			holder := strings.TrimSpace(string(b[:n]))
+			return nil, fmt.Errorf("%w (pid %s holds %s)", ErrRunning, holder, path)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return f, nil
+}

@@ -1,0 +1,108 @@
+// Package postgres is the only package that speaks SQL. Fixed queries are
+// sqlc-generated (dbsqlc); the few dynamic ones (queue filters) are written by
+// hand with whitelisted columns. It returns helpdesk types and maps
+// PostgreSQL errors to helpdesk error codes once, here.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// DB wraps the connection pool.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects a pool to conn and checks that the server answers.
+func Open(ctx context.Context, conn string, maxConns int32) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(conn)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// Close releases every connection.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Q returns the generated queries on the pool.
+func (db *DB) Q() *dbsqlc.Queries { return dbsqlc.New(db.Pool) }
+
+// Tx is a transaction with the generated queries bound to it.
+type Tx struct {
+	pgx.Tx
+	Q *dbsqlc.Queries
+}
+
+// InTx runs fn in a transaction: committed when fn returns nil, rolled back
+// on an error or a panic, so nothing is ever half-written.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	ptx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return mapError(err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = ptx.Rollback(context.WithoutCancel(ctx))
+			panic(p)
+		}
+		if err != nil {
+			_ = ptx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err = fn(&Tx{Tx: ptx, Q: dbsqlc.New(ptx)}); err != nil {
+		return mapError(err)
+	}
+	return mapError(ptx.Commit(ctx))
+}
+
+// mapError turns PostgreSQL errors into helpdesk errors; the only place that
+// knows SQLSTATE codes.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var he *helpdesk.Error
+	if errors.As(err, &he) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return &helpdesk.Error{Code: helpdesk.ECONFLICT, Message: "That already exists."}
+		case "23503":
+			return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "It refers to something that does not exist."}
+		case "23514", "22P02", "22007", "22001":
+			return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "The value is not allowed."}
+		}
+	}
+	return err
+}
+
+// MapError exposes the mapping to other packages that run their own SQL
+// through a Tx.
+func MapError(err error) error { return mapError(err) }

@@ -1,0 +1,99 @@
+-- name: InsertTicket :one
+-- Priority comes from the editable matrix and team from the category; due
+-- times start on a 24x7 clock until the SLA worker applies the team calendar.
+WITH p AS (
+    SELECT coalesce((SELECT m.priority FROM priority_matrix m WHERE m.impact = @impact AND m.urgency = @urgency), 'P3') AS priority
+), s AS (
+    SELECT p.priority, sp.first_response_minutes AS fr, sp.resolution_minutes AS rs
+    FROM p LEFT JOIN sla_policies sp ON sp.priority = p.priority
+)
+INSERT INTO tickets (subject, status, priority, impact, urgency, category_id, team_id, requester_id, source,
+                     first_response_due, resolution_due, due_at, search)
+SELECT @subject, 'new', s.priority, @impact, @urgency, sqlc.narg(category_id)::bigint,
+       coalesce(sqlc.narg(team_id)::bigint, (SELECT c.team_id FROM categories c WHERE c.id = sqlc.narg(category_id)::bigint)),
+       @requester_id, @source,
+       now() + make_interval(mins => coalesce(s.fr, 480)), now() + make_interval(mins => coalesce(s.rs, 2880)),
+       now() + make_interval(mins => coalesce(s.fr, 480)),
+       setweight(to_tsvector('english', @subject::text), 'A') || setweight(to_tsvector('english', @body::text), 'B')
+FROM s
+RETURNING id, number, priority, team_id, created_at;
+
+-- name: GetTicketByNumber :one
+SELECT t.*, c.name AS category_name, tm.name AS team_name, coalesce(tm.restricted, false)::boolean AS team_restricted,
+       a.name AS assignee_name, a.email AS assignee_email,
+       r.name AS requester_name, r.email AS requester_email
+FROM tickets t
+JOIN users r ON r.id = t.requester_id
+LEFT JOIN categories c ON c.id = t.category_id
+LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN users a ON a.id = t.assignee_id
+WHERE t.number = $1;
+
+-- name: LockTicket :one
+SELECT status, priority, first_responded_at, requester_id, assignee_id, resolution_count
+FROM tickets WHERE id = $1 FOR UPDATE;
+
+-- name: SetTicketStatus :exec
+UPDATE tickets SET status = @status::text, updated_at = now(),
+    resolved_at = CASE WHEN @status::text = 'resolved' THEN now() WHEN @status::text IN ('new', 'open', 'pending', 'on_hold') THEN NULL ELSE resolved_at END,
+    closed_at = CASE WHEN @status::text = 'closed' THEN now() ELSE NULL END,
+    resolution_count = resolution_count + CASE WHEN @status::text = 'resolved' THEN 1 ELSE 0 END
+WHERE id = @id;
+
+-- name: TouchTicketForMessage :exec
+UPDATE tickets SET updated_at = now(),
+    search = CASE WHEN @internal::boolean THEN search ELSE search || setweight(to_tsvector('english', @body::text), 'C') END,
+    note_search = CASE WHEN @internal::boolean THEN note_search || to_tsvector('english', @body::text) ELSE note_search END,
+    first_responded_at = CASE WHEN @first_response::boolean AND first_responded_at IS NULL THEN now() ELSE first_responded_at END,
+    due_at = CASE WHEN @first_response::boolean AND first_responded_at IS NULL THEN resolution_due ELSE due_at END
+WHERE id = @id;
+
+-- name: InsertMessage :one
+INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, created_at;
+
+-- name: InsertEvent :exec
+INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: ListEvents :many
+SELECT e.*, u.name AS actor_name
+FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+WHERE e.ticket_id = $1 ORDER BY e.id;
+
+-- name: ListMessages :many
+SELECT m.*, u.name AS author_name, u.email AS author_email, u.role AS author_role
+FROM messages m LEFT JOIN users u ON u.id = m.author_id
+WHERE m.ticket_id = $1 AND (@include_internal::boolean OR NOT m.internal)
+ORDER BY m.created_at, m.id;
+
+-- name: InsertAttachment :one
+INSERT INTO attachments (ticket_id, message_id, filename, content_type, size, content_id, inline, data)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id, created_at;
+
+-- name: ListAttachments :many
+SELECT id, ticket_id, message_id, filename, content_type, size, inline, created_at
+FROM attachments WHERE ticket_id = $1 ORDER BY id;
+
+-- name: GetAttachment :one
+SELECT a.id, a.ticket_id, a.message_id, a.filename, a.content_type, a.size, a.inline, a.data, a.created_at,
+       coalesce(m.internal, false)::boolean AS internal
+FROM attachments a LEFT JOIN messages m ON m.id = a.message_id
+WHERE a.id = $1;
+
+-- name: IsParticipant :one
+SELECT EXISTS (SELECT 1 FROM ticket_participants WHERE ticket_id = $1 AND user_id = $2);
+
+-- name: AddParticipant :exec
+INSERT INTO ticket_participants (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
+
+-- name: CanSeeRestrictedTeam :one
+SELECT EXISTS (SELECT 1 FROM team_members WHERE team_id = $1 AND user_id = $2);
+
+-- name: OpenPause :exec
+INSERT INTO sla_pauses (ticket_id, paused_at) VALUES ($1, now());
+
+-- name: ClosePause :exec
+UPDATE sla_pauses SET resumed_at = now() WHERE ticket_id = $1 AND resumed_at IS NULL;

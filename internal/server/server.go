@@ -1,0 +1,56 @@
+// Package server is Switchboard's HTTP surface: the chi router (all routes in
+// routes.go), middleware, thin handlers that call one service method each,
+// and the single place where errors become responses.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/config"
+	"switchboard/internal/postgres"
+	"switchboard/internal/ticket"
+)
+
+// Server holds what handlers need. Build it with New.
+type Server struct {
+	Config  *config.Config
+	DB      *postgres.DB
+	Jobs    *river.Client[pgx.Tx]
+	Tickets *ticket.Service
+	Log     *slog.Logger
+
+	migrated atomic.Bool // cached once true; /readyz checks until then
+	handler  http.Handler
+}
+
+// New wires the router.
+func New(s *Server) *Server {
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// HTTPServer returns a net/http server with sane timeouts. Requests'
+// contexts derive from base, which the app cancels at shutdown so that live
+// streams end. SSE streams set their own write deadlines, so WriteTimeout
+// stays off.
+func (s *Server) HTTPServer(base context.Context) *http.Server {
+	return &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // large attachments on slow links
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+}

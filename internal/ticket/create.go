@@ -1,0 +1,158 @@
+package ticket
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// CreateInput is a new ticket as a requester, the API or a mail describes it.
+type CreateInput struct {
+	Subject        string
+	Description    string // Markdown (or plain text from mail)
+	DescriptionHTM string // optional pre-sanitised HTML (mail); else rendered from Description
+	CategoryID     *int64
+	TeamID         *int64
+	Impact         helpdesk.Impact
+	Urgency        helpdesk.Urgency
+	RequesterID    int64 // 0: the actor files for themself
+	Source         helpdesk.Source
+	Attachments    []helpdesk.Upload
+	EmailMessageID string // stored for threading; unique
+}
+
+// Limits on user text.
+const (
+	MaxSubject = 200
+	MaxBody    = 100_000
+)
+
+// Validate checks the input and fills defaults; field names match the form.
+func (s *Service) validateCreate(in *CreateInput) error {
+	var v helpdesk.Validation
+	in.Subject = strings.TrimSpace(strings.Join(strings.Fields(in.Subject), " "))
+	switch {
+	case in.Subject == "":
+		v.Add("subject", "Enter a subject.")
+	case utf8.RuneCountInString(in.Subject) > MaxSubject:
+		v.Add("subject", "Keep the subject under 200 characters.")
+	}
+	switch {
+	case strings.TrimSpace(in.Description) == "":
+		v.Add("description", "Describe the problem.")
+	case len(in.Description) > MaxBody:
+		v.Add("description", "The description is too long (100,000 characters at most).")
+	}
+	if in.Impact == "" {
+		in.Impact = helpdesk.ImpactPerson
+	} else if !in.Impact.Valid() {
+		v.Add("impact", "Choose who is affected.")
+	}
+	if in.Urgency == "" {
+		in.Urgency = helpdesk.UrgencyMedium
+	} else if !in.Urgency.Valid() {
+		v.Add("urgency", "Choose an urgency.")
+	}
+	if in.Source == "" {
+		in.Source = helpdesk.SourcePortal
+	}
+	s.checkUploads(&v, "attachments", in.Attachments)
+	return v.Err()
+}
+
+// Create files a ticket with its first message. The ticket, message,
+// attachments, "created" event and triage job commit together.
+func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInput) (*helpdesk.Ticket, error) {
+	if actor == nil {
+		return nil, helpdesk.Errorf(helpdesk.EUNAUTH, "Sign in first.")
+	}
+	if in.RequesterID == 0 {
+		in.RequesterID = actor.ID
+	} else if in.RequesterID != actor.ID && !actor.IsStaff() {
+		return nil, helpdesk.Errorf(helpdesk.EFORBIDDEN, "Only staff may file tickets for someone else.")
+	}
+	if err := s.validateCreate(&in); err != nil {
+		return nil, err
+	}
+	html := in.DescriptionHTM
+	if html == "" {
+		html = RenderMarkdown(in.Description)
+	}
+	var t *helpdesk.Ticket
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		if in.CategoryID != nil {
+			if _, err := tx.Q.GetCategory(ctx, *in.CategoryID); err != nil {
+				return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
+					Fields: []helpdesk.FieldError{{Field: "category", Message: "Choose a category from the list."}}}
+			}
+		}
+		row, err := tx.Q.InsertTicket(ctx, dbsqlc.InsertTicketParams{
+			Subject: in.Subject, Impact: string(in.Impact), Urgency: string(in.Urgency),
+			CategoryID: in.CategoryID, TeamID: in.TeamID, RequesterID: in.RequesterID,
+			Source: string(in.Source), Body: in.Description,
+		})
+		if err != nil {
+			return err
+		}
+		msgID, err := s.insertMessage(ctx, tx, row.ID, in.RequesterID, false, in.Description, html,
+			in.EmailMessageID, in.Source, in.Attachments)
+		if err != nil {
+			return err
+		}
+		t = &helpdesk.Ticket{ID: row.ID, Number: row.Number, Subject: in.Subject, Status: helpdesk.StatusNew,
+			Priority: helpdesk.Priority(row.Priority), Impact: in.Impact, Urgency: in.Urgency,
+			CategoryID: in.CategoryID, TeamID: row.TeamID, RequesterID: in.RequesterID, Source: in.Source,
+			CreatedAt: row.CreatedAt, UpdatedAt: row.CreatedAt}
+		after := map[string]any{"subject": in.Subject, "priority": row.Priority, "impact": in.Impact,
+			"urgency": in.Urgency, "source": in.Source, "message_id": msgID}
+		return s.record(ctx, tx, row.ID, row.Number, actor, helpdesk.EventCreated, nil, after, "",
+			TriageArgs{TicketID: row.ID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// insertMessage stores a message, its attachments and its Message-ID.
+func (s *Service) insertMessage(ctx context.Context, tx *postgres.Tx, ticketID, authorID int64, internal bool,
+	text, html, emailID string, src helpdesk.Source, ups []helpdesk.Upload) (int64, error) {
+	var author *int64
+	if authorID != 0 {
+		author = &authorID
+	}
+	var emailPtr *string
+	if emailID != "" {
+		emailPtr = &emailID
+	}
+	m, err := tx.Q.InsertMessage(ctx, dbsqlc.InsertMessageParams{
+		TicketID: ticketID, AuthorID: author, Internal: internal, BodyText: text, BodyHtml: html,
+		EmailMessageID: emailPtr, Source: string(src),
+	})
+	if err != nil {
+		return 0, err
+	}
+	if emailID != "" {
+		if _, err := tx.Exec(ctx, `INSERT INTO ticket_message_ids (message_id, ticket_id) VALUES ($1, $2)
+			ON CONFLICT DO NOTHING`, emailID, ticketID); err != nil {
+			return 0, err
+		}
+	}
+	for _, u := range ups {
+		var cid *string
+		if u.ContentID != "" {
+			cid = &u.ContentID
+		}
+		if _, err := tx.Q.InsertAttachment(ctx, dbsqlc.InsertAttachmentParams{
+			TicketID: ticketID, MessageID: &m.ID, Filename: SafeFilename(u.Filename),
+			ContentType: SniffType(u.Data), Size: int64(len(u.Data)), ContentID: cid, Inline: u.Inline, Data: u.Data,
+		}); err != nil {
+			return 0, err
+		}
+	}
+	return m.ID, nil
+}

@@ -1,0 +1,110 @@
+package ticket
+
+import (
+	"context"
+	"strings"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// MessageInput is a reply or a note.
+type MessageInput struct {
+	Body           string // Markdown, or plain text from mail
+	BodyHTML       string // optional pre-sanitised HTML (mail)
+	Internal       bool   // an internal note: staff only, never shown to requesters
+	Source         helpdesk.Source
+	Attachments    []helpdesk.Upload
+	EmailMessageID string
+}
+
+// AddMessage posts a public reply or an internal note on a ticket the author
+// may see. A first public staff reply stops the first-response clock; a
+// requester's reply to a ticket waiting on them, or already resolved, puts it
+// back to open.
+func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number int64, in MessageInput) (*helpdesk.Message, error) {
+	t, err := s.Get(ctx, author, number)
+	if err != nil {
+		return nil, err
+	}
+	if in.Internal && !author.IsStaff() {
+		return nil, notFound() // requesters cannot know notes exist
+	}
+	var v helpdesk.Validation
+	switch {
+	case strings.TrimSpace(in.Body) == "" && len(in.Attachments) == 0:
+		v.Add("body", "Write a message.")
+	case len(in.Body) > MaxBody:
+		v.Add("body", "The message is too long (100,000 characters at most).")
+	}
+	s.checkUploads(&v, "attachments", in.Attachments)
+	if t.Status == helpdesk.StatusClosed && !author.IsStaff() {
+		v.Add("body", "This ticket is closed. Please open a new ticket.")
+	}
+	if t.MergedIntoID != nil {
+		v.Add("body", "This ticket was merged into another; reply there.")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if in.Source == "" {
+		in.Source = helpdesk.SourcePortal
+	}
+	html := in.BodyHTML
+	if html == "" {
+		html = RenderMarkdown(in.Body)
+	}
+	kind := helpdesk.EventReplied
+	if in.Internal {
+		kind = helpdesk.EventNoted
+	}
+	staffPublic := author.IsStaff() && !in.Internal
+	msg := &helpdesk.Message{TicketID: t.ID, AuthorID: &author.ID, AuthorName: author.Name, AuthorEmail: author.Email,
+		AuthorIsStaff: author.IsStaff(), Internal: in.Internal, BodyText: in.Body, BodyHTML: html, Source: in.Source}
+	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		cur, err := tx.Q.LockTicket(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		id, err := s.insertMessage(ctx, tx, t.ID, author.ID, in.Internal, in.Body, html, in.EmailMessageID, in.Source, in.Attachments)
+		if err != nil {
+			return err
+		}
+		msg.ID = id
+		if err := tx.Q.TouchTicketForMessage(ctx, dbsqlc.TouchTicketForMessageParams{
+			ID: t.ID, Internal: in.Internal, Body: in.Body, FirstResponse: staffPublic,
+		}); err != nil {
+			return err
+		}
+		// Status follows the conversation, as people expect of a helpdesk.
+		from := helpdesk.Status(cur.Status)
+		to := from
+		switch {
+		case staffPublic && from == helpdesk.StatusNew:
+			to = helpdesk.StatusOpen
+		case !author.IsStaff() && (from == helpdesk.StatusPending || from == helpdesk.StatusResolved):
+			to = helpdesk.StatusOpen
+		}
+		after := map[string]any{"message_id": id, "internal": in.Internal, "attachments": len(in.Attachments)}
+		if err := s.record(ctx, tx, t.ID, t.Number, author, kind, nil, after, "",
+			ChangedArgs{TicketID: t.ID, Event: kind, MessageID: id, ActorID: author.ID}); err != nil {
+			return err
+		}
+		if to != from {
+			return s.changeStatus(ctx, tx, t, author, from, to, "reply from "+roleWord(author))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return msg, nil
+}
+
+func roleWord(u *helpdesk.User) string {
+	if u.IsStaff() {
+		return "staff"
+	}
+	return "requester"
+}

@@ -1,0 +1,66 @@
+package ticket
+
+import (
+	"context"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// SetStatus moves a ticket to a new status. Requesters may only resolve their
+// ticket ("This is solved") or reopen a resolved one; staff may set any
+// status. Entering Pending pauses the SLA clock; leaving it resumes it.
+func (s *Service) SetStatus(ctx context.Context, actor *helpdesk.User, number int64, to helpdesk.Status, reason string) (*helpdesk.Ticket, error) {
+	t, err := s.Get(ctx, actor, number)
+	if err != nil {
+		return nil, err
+	}
+	if !to.Valid() {
+		return nil, &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Unknown status.",
+			Fields: []helpdesk.FieldError{{Field: "status", Message: "Choose a status from the list."}}}
+	}
+	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		cur, err := tx.Q.LockTicket(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		from := helpdesk.Status(cur.Status)
+		if from == to {
+			return nil
+		}
+		if !actor.IsStaff() {
+			allowed := (to == helpdesk.StatusResolved && from.IsOpen()) ||
+				(to == helpdesk.StatusOpen && from == helpdesk.StatusResolved)
+			if !allowed {
+				return helpdesk.Errorf(helpdesk.EFORBIDDEN, "You cannot set this ticket to %s.", to.Label())
+			}
+		}
+		return s.changeStatus(ctx, tx, t, actor, from, to, reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, number)
+}
+
+// changeStatus writes the new status, the SLA pause ledger, the event and the
+// follow-up job; the caller holds the ticket's row lock.
+func (s *Service) changeStatus(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket, actor *helpdesk.User,
+	from, to helpdesk.Status, reason string) error {
+	if err := tx.Q.SetTicketStatus(ctx, dbsqlc.SetTicketStatusParams{ID: t.ID, Status: string(to)}); err != nil {
+		return err
+	}
+	if to == helpdesk.StatusPending {
+		if err := tx.Q.OpenPause(ctx, t.ID); err != nil {
+			return err
+		}
+	} else if from == helpdesk.StatusPending {
+		if err := tx.Q.ClosePause(ctx, t.ID); err != nil {
+			return err
+		}
+	}
+	return s.record(ctx, tx, t.ID, t.Number, actor, helpdesk.EventStatusChanged,
+		map[string]any{"status": from}, map[string]any{"status": to}, reason,
+		ChangedArgs{TicketID: t.ID, Event: helpdesk.EventStatusChanged, ActorID: actorID(actor)})
+}
