@@ -71,7 +71,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	env := &Env{Config: cfg, Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: newLogger(stderr, cfg.LogLevel)}
+	env := &Env{Config: cfg, Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: NewLogger(stderr, cfg.LogLevel)}
 	for _, n := range []int{2, 1} {
 		if len(args) >= n {
 			if cmd, ok := commands[strings.Join(args[:n], " ")]; ok {
@@ -83,7 +83,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return &UsageError{fmt.Sprintf("unknown command %q", strings.Join(args, " "))}
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// NewLogger builds the text logger every command uses.
+func NewLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo

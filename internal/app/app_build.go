@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/auth"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/server"
@@ -119,7 +120,9 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return err
 	}
 	a.Tickets.Jobs = a.Jobs
-	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log})
+	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log,
+		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),
+		Throttle: &auth.Throttle{DB: a.DB}})
 	return nil
 }
 

@@ -64,6 +64,7 @@ type Ticket struct {
 	CategoryName     string
 	TeamID           *int64
 	TeamName         string
+	TeamSlug         string
 	AssigneeID       *int64
 	AssigneeName     string
 	AssigneeEmail    string

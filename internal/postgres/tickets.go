@@ -21,7 +21,7 @@ func ticketFromRow(r dbsqlc.GetTicketByNumberRow) *helpdesk.Ticket {
 	return &helpdesk.Ticket{
 		ID: r.ID, Number: r.Number, Subject: r.Subject, Status: helpdesk.Status(r.Status),
 		Priority: helpdesk.Priority(r.Priority), Impact: helpdesk.Impact(r.Impact), Urgency: helpdesk.Urgency(r.Urgency),
-		CategoryID: r.CategoryID, CategoryName: deref(r.CategoryName), TeamID: r.TeamID, TeamName: deref(r.TeamName),
+		CategoryID: r.CategoryID, CategoryName: deref(r.CategoryName), TeamID: r.TeamID, TeamName: deref(r.TeamName), TeamSlug: deref(r.TeamSlug),
 		AssigneeID: r.AssigneeID, AssigneeName: deref(r.AssigneeName), AssigneeEmail: deref(r.AssigneeEmail),
 		RequesterID: r.RequesterID, RequesterName: r.RequesterName, RequesterEmail: r.RequesterEmail,
 		Source: helpdesk.Source(r.Source), FirstResponseDue: r.FirstResponseDue, ResolutionDue: r.ResolutionDue,

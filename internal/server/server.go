@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/auth"
 	"switchboard/internal/config"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
@@ -21,11 +22,13 @@ import (
 
 // Server holds what handlers need. Build it with New.
 type Server struct {
-	Config  *config.Config
-	DB      *postgres.DB
-	Jobs    *river.Client[pgx.Tx]
-	Tickets *ticket.Service
-	Log     *slog.Logger
+	Config   *config.Config
+	DB       *postgres.DB
+	Jobs     *river.Client[pgx.Tx]
+	Tickets  *ticket.Service
+	Sessions *auth.Sessions
+	Throttle *auth.Throttle
+	Log      *slog.Logger
 
 	migrated atomic.Bool // cached once true; /readyz checks until then
 	handler  http.Handler

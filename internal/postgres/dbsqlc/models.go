@@ -10,6 +10,11 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type AckLog struct {
+	Sender string
+	SentAt time.Time
+}
+
 type AgentHour struct {
 	UserID      int64
 	Weekday     int32
@@ -38,6 +43,16 @@ type AgentTimeOff struct {
 	StartsOn pgtype.Date
 	EndsOn   pgtype.Date
 	Note     string
+}
+
+type ApiIdempotencyKey struct {
+	UserID      int64
+	Key         string
+	RequestHash []byte
+	Status      int32
+	Location    string
+	Body        []byte
+	CreatedAt   time.Time
 }
 
 type ApiToken struct {
@@ -90,11 +105,75 @@ type Category struct {
 	CreatedAt           time.Time
 }
 
+type ClassifierModel struct {
+	ID        int64
+	Model     []byte
+	Labels    []string
+	Examples  int32
+	Metrics   []byte
+	Active    bool
+	CreatedAt time.Time
+	InUseAt   *time.Time
+}
+
+type ImportedTicket struct {
+	ID         int64
+	Text       string
+	Category   string
+	ImportedAt time.Time
+}
+
+type InboundMail struct {
+	ID            int64
+	Raw           []byte
+	ReceivedAt    time.Time
+	Via           string
+	MailboxID     *int64
+	EnvelopeFrom  string
+	Rcpt          []string
+	MessageID     *string
+	Status        string
+	Kind          string
+	Reason        string
+	Sender        string
+	Subject       string
+	TicketID      *int64
+	MsgID         *int64
+	ParseWarnings []string
+	ProcessedAt   *time.Time
+}
+
+type IntakeAddress struct {
+	ID         int64
+	LocalPart  string
+	TeamID     *int64
+	CategoryID *int64
+	CreatedAt  time.Time
+}
+
 type LoginAttempt struct {
 	Key         string
 	Failures    int32
 	WindowStart time.Time
 	LockedUntil *time.Time
+}
+
+type Mailbox struct {
+	ID          int64
+	Name        string
+	Host        string
+	Port        int32
+	Tls         bool
+	Username    string
+	PasswordEnc []byte
+	Folder      string
+	Enabled     bool
+	Uidvalidity int64
+	LastUid     int64
+	LastFetchAt *time.Time
+	LastError   string
+	LastErrorAt *time.Time
+	CreatedAt   time.Time
 }
 
 type Message struct {
@@ -115,6 +194,22 @@ type OncallShift struct {
 	UserID   int64
 	StartsAt time.Time
 	EndsAt   time.Time
+}
+
+type Outbox struct {
+	ID            int64
+	TicketID      *int64
+	Kind          string
+	ToAddr        string
+	Subject       string
+	Raw           []byte
+	MessageID     string
+	Status        string
+	Attempts      int32
+	LastError     string
+	NextAttemptAt time.Time
+	CreatedAt     time.Time
+	SentAt        *time.Time
 }
 
 type PriorityMatrix struct {
@@ -145,6 +240,14 @@ type Session struct {
 type Setting struct {
 	Key   string
 	Value []byte
+}
+
+type SlaAlarm struct {
+	TicketID int64
+	Target   string
+	Level    string
+	DueAt    time.Time
+	FiredAt  time.Time
 }
 
 type SlaPause struct {
@@ -183,32 +286,36 @@ type TeamMember struct {
 }
 
 type Ticket struct {
-	ID               int64
-	Number           int64
-	Subject          string
-	Status           string
-	Priority         string
-	Impact           string
-	Urgency          string
-	CategoryID       *int64
-	TeamID           *int64
-	AssigneeID       *int64
-	RequesterID      int64
-	Source           string
-	FirstResponseDue *time.Time
-	ResolutionDue    *time.Time
-	DueAt            *time.Time
-	FirstRespondedAt *time.Time
-	ResolvedAt       *time.Time
-	ClosedAt         *time.Time
-	ResolutionCount  int32
-	ParentID         *int64
-	MergedIntoID     *int64
-	FollowupOfID     *int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	Search           interface{}
-	NoteSearch       interface{}
+	ID                  int64
+	Number              int64
+	Subject             string
+	Status              string
+	Priority            string
+	Impact              string
+	Urgency             string
+	CategoryID          *int64
+	TeamID              *int64
+	AssigneeID          *int64
+	RequesterID         int64
+	Source              string
+	FirstResponseDue    *time.Time
+	ResolutionDue       *time.Time
+	DueAt               *time.Time
+	FirstRespondedAt    *time.Time
+	ResolvedAt          *time.Time
+	ClosedAt            *time.Time
+	ResolutionCount     int32
+	ParentID            *int64
+	MergedIntoID        *int64
+	FollowupOfID        *int64
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	Search              interface{}
+	NoteSearch          interface{}
+	TriagedAt           *time.Time
+	TriageRetryAt       *time.Time
+	FirstResponseWarnAt *time.Time
+	ResolutionWarnAt    *time.Time
 }
 
 type TicketEvent struct {
@@ -218,6 +325,14 @@ type TicketEvent struct {
 	Kind      string
 	Before    []byte
 	After     []byte
+	Reason    string
+	CreatedAt time.Time
+}
+
+type TicketFlag struct {
+	TicketID  int64
+	AgentID   int64
+	Absence   string
 	Reason    string
 	CreatedAt time.Time
 }

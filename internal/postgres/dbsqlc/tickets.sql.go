@@ -88,7 +88,7 @@ func (q *Queries) GetAttachment(ctx context.Context, id int64) (GetAttachmentRow
 }
 
 const getTicketByNumber = `-- name: GetTicketByNumber :one
-SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id, t.team_id, t.assignee_id, t.requester_id, t.source, t.first_response_due, t.resolution_due, t.due_at, t.first_responded_at, t.resolved_at, t.closed_at, t.resolution_count, t.parent_id, t.merged_into_id, t.followup_of_id, t.created_at, t.updated_at, t.search, t.note_search, c.name AS category_name, tm.name AS team_name, coalesce(tm.restricted, false)::boolean AS team_restricted,
+SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id, t.team_id, t.assignee_id, t.requester_id, t.source, t.first_response_due, t.resolution_due, t.due_at, t.first_responded_at, t.resolved_at, t.closed_at, t.resolution_count, t.parent_id, t.merged_into_id, t.followup_of_id, t.created_at, t.updated_at, t.search, t.note_search, t.triaged_at, t.triage_retry_at, t.first_response_warn_at, t.resolution_warn_at, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug, coalesce(tm.restricted, false)::boolean AS team_restricted,
        a.name AS assignee_name, a.email AS assignee_email,
        r.name AS requester_name, r.email AS requester_email
 FROM tickets t
@@ -100,39 +100,44 @@ WHERE t.number = $1
 `
 
 type GetTicketByNumberRow struct {
-	ID               int64
-	Number           int64
-	Subject          string
-	Status           string
-	Priority         string
-	Impact           string
-	Urgency          string
-	CategoryID       *int64
-	TeamID           *int64
-	AssigneeID       *int64
-	RequesterID      int64
-	Source           string
-	FirstResponseDue *time.Time
-	ResolutionDue    *time.Time
-	DueAt            *time.Time
-	FirstRespondedAt *time.Time
-	ResolvedAt       *time.Time
-	ClosedAt         *time.Time
-	ResolutionCount  int32
-	ParentID         *int64
-	MergedIntoID     *int64
-	FollowupOfID     *int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	Search           interface{}
-	NoteSearch       interface{}
-	CategoryName     *string
-	TeamName         *string
-	TeamRestricted   bool
-	AssigneeName     *string
-	AssigneeEmail    *string
-	RequesterName    string
-	RequesterEmail   string
+	ID                  int64
+	Number              int64
+	Subject             string
+	Status              string
+	Priority            string
+	Impact              string
+	Urgency             string
+	CategoryID          *int64
+	TeamID              *int64
+	AssigneeID          *int64
+	RequesterID         int64
+	Source              string
+	FirstResponseDue    *time.Time
+	ResolutionDue       *time.Time
+	DueAt               *time.Time
+	FirstRespondedAt    *time.Time
+	ResolvedAt          *time.Time
+	ClosedAt            *time.Time
+	ResolutionCount     int32
+	ParentID            *int64
+	MergedIntoID        *int64
+	FollowupOfID        *int64
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	Search              interface{}
+	NoteSearch          interface{}
+	TriagedAt           *time.Time
+	TriageRetryAt       *time.Time
+	FirstResponseWarnAt *time.Time
+	ResolutionWarnAt    *time.Time
+	CategoryName        *string
+	TeamName            *string
+	TeamSlug            *string
+	TeamRestricted      bool
+	AssigneeName        *string
+	AssigneeEmail       *string
+	RequesterName       string
+	RequesterEmail      string
 }
 
 func (q *Queries) GetTicketByNumber(ctx context.Context, number int64) (GetTicketByNumberRow, error) {
@@ -165,8 +170,13 @@ func (q *Queries) GetTicketByNumber(ctx context.Context, number int64) (GetTicke
 		&i.UpdatedAt,
 		&i.Search,
 		&i.NoteSearch,
+		&i.TriagedAt,
+		&i.TriageRetryAt,
+		&i.FirstResponseWarnAt,
+		&i.ResolutionWarnAt,
 		&i.CategoryName,
 		&i.TeamName,
+		&i.TeamSlug,
 		&i.TeamRestricted,
 		&i.AssigneeName,
 		&i.AssigneeEmail,

@@ -19,7 +19,7 @@ FROM s
 RETURNING id, number, priority, team_id, created_at;
 
 -- name: GetTicketByNumber :one
-SELECT t.*, c.name AS category_name, tm.name AS team_name, coalesce(tm.restricted, false)::boolean AS team_restricted,
+SELECT t.*, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug, coalesce(tm.restricted, false)::boolean AS team_restricted,
        a.name AS assignee_name, a.email AS assignee_email,
        r.name AS requester_name, r.email AS requester_email
 FROM tickets t

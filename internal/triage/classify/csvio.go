@@ -6,9 +6,10 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ReadCSV reads labelled examples from CSV with a header row, taking the
@@ -87,9 +88,7 @@ func ReadCSV(r io.Reader, textColumn, labelColumn string) ([]Example, error) {
 func Split(examples []Example, heldOutPercent int) (train, test []Example) {
 	heldOutPercent = min(max(heldOutPercent, 0), 100)
 	for _, ex := range examples {
-		h := fnv.New64a()
-		io.WriteString(h, normaliseText(ex.Text))
-		if h.Sum64()%100 < uint64(heldOutPercent) {
+		if textHash(fnvOffset, ex.Text)%100 < uint64(heldOutPercent) {
 			test = append(test, ex)
 		} else {
 			train = append(train, ex)
@@ -98,8 +97,27 @@ func Split(examples []Example, heldOutPercent int) (train, test []Example) {
 	return train, test
 }
 
-// normaliseText lower-cases and collapses white space, the differences
-// that copies of one ticket typically show.
-func normaliseText(s string) string {
-	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+// textHash is FNV-1a, continued from h, of the text lower-cased with runs
+// of white space collapsed to one space and trimmed: the differences that
+// copies of one ticket typically show. It works in place because Train
+// hashes every ticket while its training matrix is already in memory, and
+// a normalised copy of each text would be tens of megabytes of garbage.
+func textHash(h uint64, s string) uint64 {
+	space := false
+	started := false
+	var buf [utf8.UTFMax]byte
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = started
+			continue
+		}
+		if space {
+			h = (h ^ ' ') * fnvPrime
+			space = false
+		}
+		started = true
+		n := utf8.EncodeRune(buf[:], unicode.ToLower(r))
+		h = fnvBytes(h, buf[:n])
+	}
+	return h
 }

@@ -7,8 +7,9 @@
 // within word boundaries, weighted by sublinear TF-IDF and L2-normalised;
 // a one-vs-rest linear SVM trained by dual coordinate descent scores each
 // category, and a softmax with a temperature fitted on held-out tickets
-// turns the scores into a confidence. The choice and its measurements are
-// in classify_test.go and the package's commit message.
+// turns the scores into a confidence. On the reference corpus this beats
+// naive Bayes (~0.75) and a TF-IDF perceptron (~0.83); TestHeldOutAccuracy
+// measures it on every run and fails below 0.85.
 package classify
 
 import (

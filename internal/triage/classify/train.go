@@ -3,8 +3,6 @@ package classify
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"io"
 	"math"
 	"slices"
 	"sync"
@@ -88,6 +86,12 @@ func Train(examples []Example, opts Options) (*Model, error) {
 	if o.CharMin == 0 {
 		m.charWeight = 0
 	}
+	// Calibration rows are chosen first, so no garbage is made once the
+	// training matrix (the bulk of the memory) is live.
+	var fit, held []int
+	if o.CalibrationPercent > 0 && o.CalibrationPercent < 100 {
+		fit, held = splitRows(texts, o.CalibrationPercent)
+	}
 	m.buildVocab(texts, o)
 	d := m.vectorizeAll(texts, labelOf, o.Workers)
 
@@ -96,13 +100,10 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		all[i] = i
 	}
 	svm := newOvR(d, len(labels), o.C, o.Seed)
-	if o.CalibrationPercent > 0 && o.CalibrationPercent < 100 {
-		fit, held := splitRows(texts, o.CalibrationPercent)
-		if len(held) > 0 && len(fit) > 0 {
-			svm.solve(fit, o.Epochs, o.Workers)
-			m.setWeights(svm)
-			m.temp = fitTemperature(m, d, held)
-		}
+	if len(held) > 0 && len(fit) > 0 {
+		svm.solve(fit, o.Epochs, o.Workers)
+		m.setWeights(svm)
+		m.temp = fitTemperature(m, d, held)
 	}
 	svm.solve(all, o.Epochs, o.Workers)
 	m.setWeights(svm)
@@ -184,11 +185,9 @@ func (m *Model) vectorizeAll(texts, labelOf []string, workers int) *dataset {
 // a different salt so calibration tickets are not the ones a caller's
 // Split already set aside.
 func splitRows(texts []string, percent int) (fit, held []int) {
+	seed := fnvString(fnvOffset, "calibrate\x00")
 	for i, t := range texts {
-		h := fnv.New64a()
-		io.WriteString(h, "calibrate\x00")
-		io.WriteString(h, normaliseText(t))
-		if h.Sum64()%100 < uint64(percent) {
+		if textHash(seed, t)%100 < uint64(percent) {
 			held = append(held, i)
 		} else {
 			fit = append(fit, i)

@@ -1,0 +1,146 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+)
+
+// CookieName is the session cookie's name.
+const CookieName = "sb_session"
+
+// Sessions keeps sign-ins: the gorilla/sessions cookie (signed and
+// encrypted) holds only a random id; the sessions table holds its SHA-256,
+// so deleting rows signs people out at once and a database leak cannot be
+// replayed as cookies.
+type Sessions struct {
+	DB     *postgres.DB
+	Store  *sessions.CookieStore
+	Idle   time.Duration // sign out after this long without a request
+	Max    time.Duration // sign out this long after sign-in, whatever happens
+	Secure bool
+}
+
+// NewSessions derives the cookie keys from the server secret.
+func NewSessions(db *postgres.DB, secret []byte, idle, maxAge time.Duration, secure bool) *Sessions {
+	hashKey := sha256.Sum256(append([]byte("session-hash:"), secret...))
+	encKey := sha256.Sum256(append([]byte("session-enc:"), secret...))
+	store := sessions.NewCookieStore(hashKey[:], encKey[:])
+	store.Options = &sessions.Options{Path: "/", MaxAge: int(maxAge.Seconds()), HttpOnly: true, Secure: secure,
+		SameSite: http.SameSiteLaxMode}
+	store.MaxAge(int(maxAge.Seconds()))
+	return &Sessions{DB: db, Store: store, Idle: idle, Max: maxAge, Secure: secure}
+}
+
+// Current is the signed-in user of a request and their session.
+type Current struct {
+	User   *helpdesk.User
+	IDHash []byte
+}
+
+// SignIn starts a new session for user, replacing any session the request
+// carried: a new id at every sign-in, so a planted cookie is worthless.
+func (s *Sessions) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, userID int64) error {
+	if old, ok := s.idHash(r); ok {
+		_, _ = s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", old)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return err
+	}
+	id := base64.RawURLEncoding.EncodeToString(raw)
+	sum := sha256.Sum256([]byte(id))
+	if _, err := s.DB.Pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at, user_agent, ip)
+		VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5)`,
+		sum[:], userID, s.Max.Seconds(), truncate(r.UserAgent(), 300), ClientIP(r)); err != nil {
+		return postgres.MapError(err)
+	}
+	sess, _ := s.Store.New(r, CookieName)
+	sess.Values["sid"] = id
+	return sess.Save(r, w)
+}
+
+// Load returns the request's user, or nil when there is no valid session:
+// unknown, expired, idle too long, or the user is deactivated.
+func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) {
+	h, ok := s.idHash(r)
+	if !ok {
+		return nil, nil
+	}
+	var u helpdesk.User
+	var lastSeen time.Time
+	err := s.DB.Pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.created_at, s.last_seen_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.active`,
+		h, s.Idle.Seconds()).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt, &lastSeen)
+	if err != nil {
+		if errors.Is(postgres.MapError(err), err) && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+			return nil, err
+		}
+		return nil, nil
+	}
+	// Sliding idle window; written at most once a minute to spare the database.
+	if time.Since(lastSeen) > time.Minute {
+		_, _ = s.DB.Pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", h)
+	}
+	return &Current{User: &u, IDHash: h}, nil
+}
+
+// SignOut ends the request's session and clears the cookie.
+func (s *Sessions) SignOut(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+	if h, ok := s.idHash(r); ok {
+		if _, err := s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", h); err != nil {
+			return err
+		}
+	}
+	sess, _ := s.Store.New(r, CookieName)
+	sess.Options.MaxAge = -1
+	return sess.Save(r, w)
+}
+
+// SignOutEverywhere ends every session of the user ("sign out of all devices").
+func (s *Sessions) SignOutEverywhere(ctx context.Context, userID int64) error {
+	_, err := s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE user_id = $1", userID)
+	return err
+}
+
+func (s *Sessions) idHash(r *http.Request) ([]byte, bool) {
+	sess, err := s.Store.Get(r, CookieName)
+	if err != nil || sess.IsNew {
+		return nil, false
+	}
+	id, _ := sess.Values["sid"].(string)
+	if id == "" {
+		return nil, false
+	}
+	sum := sha256.Sum256([]byte(id))
+	return sum[:], true
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// ClientIP is the peer address without port. Switchboard trusts no proxy
+// headers by default, so a client cannot dodge throttling by forging them.
+func ClientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	for i := len(host) - 1; i >= 0; i-- {
+		if host[i] == ':' {
+			return host[:i]
+		}
+	}
+	return host
+}

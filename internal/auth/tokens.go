@@ -1,0 +1,181 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// Scope limits what an API token may do.
+type Scope string
+
+// Scopes.
+const (
+	ScopeRead      Scope = "read"       // GET only
+	ScopeReadWrite Scope = "read_write" // everything its user may do
+)
+
+// Valid reports whether s is a known scope.
+func (s Scope) Valid() bool { return s == ScopeRead || s == ScopeReadWrite }
+
+// TokenPrefix starts every API token, so secret scanners and people can
+// recognise one.
+const TokenPrefix = "sbt_"
+
+// tokenEncoding renders 32 random bytes as 52 lowercase characters that are
+// safe in headers, URLs and shells.
+var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// tokenLen is the length of a well-formed token, checked before any query.
+var tokenLen = len(TokenPrefix) + tokenEncoding.EncodedLen(32)
+
+// Token describes an API token; its secret is never stored.
+type Token struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	Scope      Scope
+	ExpiresAt  *time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+	CreatedAt  time.Time
+}
+
+// Active reports whether the token still authenticates (ignoring its user).
+func (t *Token) Active(now time.Time) bool {
+	return t.RevokedAt == nil && (t.ExpiresAt == nil || t.ExpiresAt.After(now))
+}
+
+// NewToken is a token to create.
+type NewToken struct {
+	Name      string
+	Scope     Scope      // default read_write
+	ExpiresAt *time.Time // nil: never
+}
+
+// Tokens creates, lists, revokes and checks API tokens. Only an
+// HMAC-SHA-256 of each secret under the server key is stored: a leaked
+// table or backup cannot be replayed, and checking costs microseconds, not
+// the tens of milliseconds a password hash would on every request.
+type Tokens struct {
+	DB  *postgres.DB
+	Key []byte // config.SecretKey
+	Now func() time.Time
+}
+
+func (s *Tokens) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Tokens) hash(secret string) []byte {
+	m := hmac.New(sha256.New, s.Key)
+	m.Write([]byte(secret))
+	return m.Sum(nil)
+}
+
+// Create makes a token for an active user and returns its secret, which is
+// shown this once and never again.
+func (s *Tokens) Create(ctx context.Context, user *helpdesk.User, in NewToken) (string, *Token, error) {
+	var v helpdesk.Validation
+	in.Name = strings.TrimSpace(in.Name)
+	switch {
+	case in.Name == "":
+		v.Add("name", "Name the token, e.g. after the script that uses it.")
+	case utf8.RuneCountInString(in.Name) > 100:
+		v.Add("name", "Keep the name under 100 characters.")
+	}
+	if in.Scope == "" {
+		in.Scope = ScopeReadWrite
+	} else if !in.Scope.Valid() {
+		v.Add("scope", "Scope must be read or read_write.")
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.now()) {
+		v.Add("expires_at", "Choose an expiry date in the future.")
+	}
+	if err := v.Err(); err != nil {
+		return "", nil, err
+	}
+	if user == nil || !user.Active {
+		return "", nil, helpdesk.Errorf(helpdesk.EFORBIDDEN, "Deactivated users cannot have API tokens.")
+	}
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	secret := TokenPrefix + tokenEncoding.EncodeToString(raw)
+	row, err := s.DB.Q().InsertAPIToken(ctx, dbsqlc.InsertAPITokenParams{UserID: user.ID, Name: in.Name,
+		Hash: s.hash(secret), Scope: string(in.Scope), ExpiresAt: in.ExpiresAt})
+	if err != nil {
+		return "", nil, postgres.MapError(err)
+	}
+	return secret, &Token{ID: row.ID, UserID: user.ID, Name: in.Name, Scope: in.Scope, ExpiresAt: in.ExpiresAt,
+		CreatedAt: row.CreatedAt}, nil
+}
+
+// List returns a user's tokens, active ones first, newest first.
+func (s *Tokens) List(ctx context.Context, userID int64) ([]Token, error) {
+	rows, err := s.DB.Q().ListAPITokens(ctx, userID)
+	if err != nil {
+		return nil, postgres.MapError(err)
+	}
+	out := make([]Token, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Token{ID: r.ID, UserID: userID, Name: r.Name, Scope: Scope(r.Scope), ExpiresAt: r.ExpiresAt,
+			LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt, CreatedAt: r.CreatedAt})
+	}
+	return out, nil
+}
+
+// Revoke ends one of the user's own tokens at once. Someone else's token,
+// or one already revoked, is ENOTFOUND.
+func (s *Tokens) Revoke(ctx context.Context, userID, tokenID int64) error {
+	n, err := s.DB.Q().RevokeAPIToken(ctx, dbsqlc.RevokeAPITokenParams{ID: tokenID, UserID: userID})
+	if err != nil {
+		return postgres.MapError(err)
+	}
+	if n == 0 {
+		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Token not found.")
+	}
+	return nil
+}
+
+// errBadToken is the one answer for a missing, malformed, unknown, expired
+// or revoked token, or a deactivated user: callers learn nothing about which.
+var errBadToken = helpdesk.Errorf(helpdesk.EUNAUTH, "A valid API token is required.")
+
+// Authenticate returns the user and token for a secret. The lookup is by
+// the secret's HMAC through a unique index, so response time does not depend
+// on how much of a guessed secret is right; the user's active flag is read
+// in the same query, so deactivation takes effect on the next request.
+// last_used_at is written at most once a minute per token.
+func (s *Tokens) Authenticate(ctx context.Context, secret string) (*helpdesk.User, *Token, error) {
+	if len(secret) != tokenLen || !strings.HasPrefix(secret, TokenPrefix) {
+		return nil, nil, errBadToken
+	}
+	r, err := s.DB.Q().APITokenByHash(ctx, s.hash(secret))
+	if err != nil {
+		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+			return nil, nil, errBadToken
+		}
+		return nil, nil, err
+	}
+	now := s.now()
+	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) > time.Minute {
+		if err := s.DB.Q().TouchAPIToken(ctx, r.TokenID); err != nil {
+			return nil, nil, err
+		}
+		r.LastUsedAt = &now
+	}
+	return UserFromRow(r.User), &Token{ID: r.TokenID, UserID: r.User.ID, Name: r.TokenName, Scope: Scope(r.Scope),
+		ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, CreatedAt: r.TokenCreatedAt}, nil
+}

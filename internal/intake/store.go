@@ -1,0 +1,100 @@
+package intake
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// ProcessArgs asks the intake worker to parse, classify and thread one stored mail.
+type ProcessArgs struct {
+	InboundID int64 `json:"inbound_id"`
+}
+
+// Kind names the River job.
+func (ProcessArgs) Kind() string { return "mail_process" }
+
+// InsertOpts keep mail processing retrying for a while (a database hiccup must
+// not lose a mail) but not forever.
+func (ProcessArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 10} }
+
+// Received is one raw mail as a listener or poller got it.
+type Received struct {
+	Raw          []byte
+	Via          string // "smtp" or "imap"
+	MailboxID    *int64
+	EnvelopeFrom string
+	Rcpt         []string
+}
+
+// Store commits received mail. It is the single door into the database for
+// both SMTP and IMAP, so the duplicate rule holds across them.
+type Store struct {
+	DB   *postgres.DB
+	Jobs *river.Client[pgx.Tx]
+}
+
+// Accept stores the raw mail and enqueues its processing job in one
+// transaction. dup reports a Message-ID seen before: nothing new was stored,
+// which is still a success for the sender.
+func (s *Store) Accept(ctx context.Context, r Received) (id int64, dup bool, err error) {
+	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		id, dup, err = s.AcceptTx(ctx, tx, r)
+		return err
+	})
+	return id, dup, err
+}
+
+// AcceptTx is Accept inside the caller's transaction (the IMAP poller moves
+// its UID watermark in the same one).
+func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int64, bool, error) {
+	var mid *string
+	if id := RawMessageID(r.Raw); id != "" {
+		mid = &id
+	}
+	rcpt := r.Rcpt
+	if rcpt == nil {
+		rcpt = []string{}
+	}
+	id, err := tx.Q.MailInsertInbound(ctx, dbsqlc.MailInsertInboundParams{
+		Raw: r.Raw, Via: r.Via, MailboxID: r.MailboxID, EnvelopeFrom: r.EnvelopeFrom, Rcpt: rcpt, MessageID: mid,
+	})
+	if err == pgx.ErrNoRows {
+		return 0, true, nil
+	} else if err != nil {
+		return 0, false, err
+	}
+	if _, err := s.Jobs.InsertTx(ctx, tx.Tx, ProcessArgs{InboundID: id}, nil); err != nil {
+		return 0, false, err
+	}
+	return id, false, nil
+}
+
+// maxIDLen bounds a stored Message-ID: longer ones are hostile or broken and
+// would not fit a btree index entry.
+const maxIDLen = 500
+
+// RawMessageID returns the bare Message-ID from the header of raw mail, cheaply
+// and without a full MIME parse (the SMTP answer waits on it).
+func RawMessageID(raw []byte) string {
+	hdr, _ := splitHeaderBody(normalizeInput(headPrefix(raw)))
+	h := parseHeaderBlock(hdr)
+	id := strings.TrimSpace(first(parseIDs(strings.Join(h["Message-Id"], " "))))
+	if len(id) > maxIDLen {
+		return ""
+	}
+	return id
+}
+
+// headPrefix limits the header scan to the first 256 KiB.
+func headPrefix(raw []byte) []byte {
+	if len(raw) > 256<<10 {
+		return raw[:256<<10]
+	}
+	return raw
+}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"net/http"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+	"switchboard/web"
+)
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	if CurrentUser(r.Context()) != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, web.Login(s.page(r, "Sign in", ""), web.LoginForm{Next: r.URL.Query().Get("next")}))
+	return nil
+}
+
+// login checks the password, then starts a fresh session (new id).
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	email, password, next := r.PostFormValue("email"), r.PostFormValue("password"), r.PostFormValue("next")
+	u, err := auth.Authenticate(r.Context(), s.DB, s.Throttle, email, password, auth.ClientIP(r))
+	if err != nil {
+		status := StatusOf(err)
+		if status >= 500 {
+			return err
+		}
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "60")
+		}
+		f := web.LoginForm{Email: email, Next: next, Error: helpdesk.ErrorMessage(err)}
+		s.render(w, r, status, web.Login(s.page(r, "Sign in", ""), f))
+		return nil
+	}
+	if err := s.Sessions.SignIn(r.Context(), w, r, u.ID); err != nil {
+		return err
+	}
+	Logger(r.Context()).Info("signed in", "user_id", u.ID)
+	seeOther(w, r, safeNext(next), "")
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Sessions.SignOut(r.Context(), w, r); err != nil {
+		return err
+	}
+	seeOther(w, r, "/login", "You are signed out.")
+	return nil
+}
+
+// logoutEverywhere ends every session of the user, this one included.
+func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request) error {
+	u := CurrentUser(r.Context())
+	if err := s.Sessions.SignOutEverywhere(r.Context(), u.ID); err != nil {
+		return err
+	}
+	_ = s.Sessions.SignOut(r.Context(), w, r)
+	seeOther(w, r, "/login", "You are signed out on all devices.")
+	return nil
+}
+
+// home sends each role to its start page.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	u := CurrentUser(r.Context())
+	switch {
+	case u == nil:
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	case u.IsStaff():
+		http.Redirect(w, r, "/desk", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
+	}
+}

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/a-h/templ"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+	"switchboard/web"
+)
+
+// handlerFunc is a handler that returns its error; handle turns errors into
+// responses in one place.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc: helpdesk errors become the matching status
+// and page; anything else is logged and shown as a 500 without details.
+func (s *Server) handle(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.renderError(w, r, err)
+		}
+	}
+}
+
+// StatusOf maps helpdesk error codes to HTTP statuses; the only such map.
+func StatusOf(err error) int {
+	switch helpdesk.ErrorCode(err) {
+	case helpdesk.ENOTFOUND:
+		return http.StatusNotFound
+	case helpdesk.EINVALID:
+		return http.StatusUnprocessableEntity
+	case helpdesk.ECONFLICT:
+		return http.StatusConflict
+	case helpdesk.EFORBIDDEN:
+		return http.StatusForbidden
+	case helpdesk.EUNAUTH:
+		return http.StatusUnauthorized
+	case helpdesk.ETOOMANY:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	status := StatusOf(err)
+	msg := helpdesk.ErrorMessage(err)
+	title := http.StatusText(status)
+	switch status {
+	case http.StatusNotFound:
+		title, msg = "Not found", "There is nothing here, or you do not have access to it."
+	case http.StatusInternalServerError:
+		if !errors.Is(err, context.Canceled) {
+			Logger(r.Context()).Error("handler failed", "err", err)
+		}
+		msg = "Something went wrong on our side. Please try again."
+	}
+	p := s.page(r, title, "")
+	s.render(w, r, status, web.ErrorPage(p, status, msg))
+}
+
+// notFound renders the 404 page; used by requireStaff and friends so that a
+// forbidden URL looks exactly like a missing one.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found."))
+}
+
+// render writes a templ component with a status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil && !errors.Is(err, context.Canceled) {
+		Logger(r.Context()).Error("render", "err", err)
+	}
+}
+
+// page builds the layout's view model for the request.
+func (s *Server) page(r *http.Request, title, nav string) web.Page {
+	p := web.Page{Title: title, Nav: nav, Nonce: Nonce(r.Context())}
+	if cur := CurrentUser(r.Context()); cur != nil {
+		p.User = cur
+		if cur.IsStaff() {
+			p.Avail = s.availability(r.Context(), cur.ID)
+		}
+	}
+	if f, err := r.Cookie("sb_flash"); err == nil {
+		p.Flash = flashText(f.Value)
+	}
+	return p
+}
+
+func (s *Server) availability(ctx context.Context, userID int64) helpdesk.Availability {
+	var a string
+	if err := s.DB.Pool.QueryRow(ctx, "SELECT availability FROM agent_profiles WHERE user_id = $1", userID).Scan(&a); err != nil {
+		return helpdesk.Available
+	}
+	return helpdesk.Availability(a)
+}
+
+// CurrentUser is the signed-in user of the request, or nil.
+func CurrentUser(ctx context.Context) *helpdesk.User {
+	if c, ok := ctx.Value(keyUser).(*auth.Current); ok && c != nil {
+		return c.User
+	}
+	return nil
+}
+
+// seeOther redirects after a successful POST (POST/redirect/GET), with an
+// optional one-off flash message.
+func seeOther(w http.ResponseWriter, r *http.Request, url, flash string) {
+	if flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: "sb_flash", Value: flashCode(flash), Path: "/", MaxAge: 30, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	http.Redirect(w, r, url, http.StatusSeeOther)
+}

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"switchboard/internal/helpdesk"
+)
+
+// withSession loads the signed-in user, if any, into the request context.
+func (s *Server) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cur, err := s.Sessions.Load(r.Context(), r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if cur != nil {
+			r = r.WithContext(context.WithValue(r.Context(), keyUser, cur))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireUser sends signed-out visitors to the sign-in page and back.
+func (s *Server) requireUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if CurrentUser(r.Context()) == nil {
+			if r.Header.Get("HX-Request") == "true" {
+				w.Header().Set("HX-Redirect", "/login")
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			next := r.URL.RequestURI()
+			if r.Method != http.MethodGet {
+				next = "/"
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireStaff answers 404 to requesters, so staff URLs reveal nothing.
+func (s *Server) requireStaff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u := CurrentUser(r.Context()); u == nil || !u.IsStaff() {
+			s.notFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireLead lets leads and admins through; everyone else gets 404.
+func (s *Server) requireLead(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u := CurrentUser(r.Context()); u == nil || (u.Role != helpdesk.RoleLead && u.Role != helpdesk.RoleAdmin) {
+			s.notFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// safeNext accepts only local paths as a post-sign-in target, so the login
+// form cannot be used as an open redirect.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/"
+	}
+	return next
+}

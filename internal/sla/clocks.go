@@ -1,0 +1,294 @@
+package sla
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/ticket"
+)
+
+// EventSLAUpdated records that a ticket's due times moved (priority or team
+// changed, or a pause ended).
+const EventSLAUpdated = "sla_updated"
+
+// Targets named in sla_alarms and events.
+const (
+	TargetFirstResponse = "first_response"
+	TargetResolution    = "resolution"
+)
+
+// Service keeps stored SLA deadlines right and raises the warning and breach
+// alarms. Any number of nodes may run it: every alarm is claimed with an
+// insert that only one of them wins.
+type Service struct {
+	DB  *postgres.DB
+	Log *slog.Logger
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// OnChanged is a jobs.ChangedWorker handler: a status change (pause or
+// resume), a field change (priority, team) or a reply moves the deadlines.
+func (s *Service) OnChanged(ctx context.Context, args ticket.ChangedArgs) error {
+	switch args.Event {
+	case helpdesk.EventStatusChanged, helpdesk.EventFieldsChanged, helpdesk.EventReplied,
+		helpdesk.EventPrioritised, helpdesk.EventAssigned:
+		return s.Recompute(ctx, args.TicketID)
+	}
+	return nil
+}
+
+// Recompute reloads a ticket's clock and writes its deadlines, with an
+// event when they moved.
+func (s *Service) Recompute(ctx context.Context, ticketID int64) error {
+	cals, err := Calendars(ctx, s.DB.Q())
+	if err != nil {
+		return err
+	}
+	pols, err := LoadPolicies(ctx, s.DB.Q())
+	if err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		if _, err := tx.Q.LockTicket(ctx, ticketID); err != nil {
+			if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+				return nil // deleted meanwhile: nothing to keep right
+			}
+			return err
+		}
+		t, err := tx.Q.SLATicket(ctx, ticketID)
+		if err != nil {
+			return err
+		}
+		d, err := Apply(ctx, tx, t, cals, pols)
+		if err != nil || d == nil {
+			return err
+		}
+		before := map[string]any{"first_response_due": t.FirstResponseDue, "resolution_due": t.ResolutionDue, "due_at": t.DueAt}
+		return Record(ctx, tx, t.ID, t.Number, EventSLAUpdated, before, d, "deadlines recomputed on the team calendar")
+	})
+}
+
+// Apply computes t's deadlines from its stored clock and writes them; it
+// returns nil when nothing moved. The caller holds the ticket's row lock.
+func Apply(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketRow, cals map[int64]Calendar, pols Policies) (*Deadlines, error) {
+	clock, err := LoadClock(ctx, tx.Q, t.ID, t.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	var cal Calendar
+	if t.TeamID != nil {
+		cal = cals[*t.TeamID]
+	}
+	d := Compute(clock, cal, pols.For(helpdesk.Priority(t.Priority)), t.FirstRespondedAt != nil)
+	if sameTime(t.FirstResponseDue, &d.FirstResponse) && sameTime(t.ResolutionDue, &d.Resolution) && sameTime(t.DueAt, d.DueAt) &&
+		sameTime(t.FirstResponseWarnAt, &d.FirstResponseWarn) && sameTime(t.ResolutionWarnAt, &d.ResolutionWarn) {
+		return nil, nil
+	}
+	return &d, Store(ctx, tx.Q, t.ID, d)
+}
+
+// Store writes deadlines onto a ticket.
+func Store(ctx context.Context, q *dbsqlc.Queries, ticketID int64, d Deadlines) error {
+	return q.SetDues(ctx, dbsqlc.SetDuesParams{ID: ticketID, FirstResponseDue: &d.FirstResponse,
+		ResolutionDue: &d.Resolution, DueAt: d.DueAt, FirstResponseWarnAt: &d.FirstResponseWarn,
+		ResolutionWarnAt: &d.ResolutionWarn})
+}
+
+// LoadClock reads a ticket's pause ledger into a Clock started at created.
+func LoadClock(ctx context.Context, q *dbsqlc.Queries, ticketID int64, created time.Time) (Clock, error) {
+	rows, err := q.TicketPauses(ctx, ticketID)
+	if err != nil {
+		return Clock{}, err
+	}
+	c := Clock{Start: created}
+	for _, r := range rows {
+		p := Pause{From: r.PausedAt}
+		if r.ResumedAt != nil {
+			p.To = *r.ResumedAt
+		}
+		c.Pauses = append(c.Pauses, p)
+	}
+	return c, nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	// PostgreSQL keeps microseconds.
+	return a.Truncate(time.Microsecond).Equal(b.Truncate(time.Microsecond))
+}
+
+// Scan fires the alarms that are due: sla_warning when 75% of a target's
+// business time has run, sla_breached at 100%, each once per target per
+// ticket. It runs every minute on one node (a River periodic job), but would
+// be just as correct on several at once.
+func (s *Service) Scan(ctx context.Context) (fired int, err error) {
+	now := s.now()
+	ids, err := s.DB.Q().SLAScan(ctx, dbsqlc.SLAScanParams{At: now, MaxRows: 5000})
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	cals, err := Calendars(ctx, s.DB.Q())
+	if err != nil {
+		return 0, err
+	}
+	pols, err := LoadPolicies(ctx, s.DB.Q())
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		n, err := s.scanOne(ctx, id, now, cals, pols)
+		if err != nil {
+			return fired, err
+		}
+		fired += n
+	}
+	return fired, nil
+}
+
+func (s *Service) scanOne(ctx context.Context, id int64, now time.Time, cals map[int64]Calendar, pols Policies) (int, error) {
+	fired := 0
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		fired = 0
+		t, err := tx.Q.SLATicket(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !helpdesk.Status(t.Status).IsOpen() || t.Status == string(helpdesk.StatusPending) {
+			return nil
+		}
+		// The stored warn times only choose candidates; the clock with its
+		// real pause ledger decides, so a ticket resumed a moment ago is not
+		// judged by a due time computed while it was paused.
+		clock, err := LoadClock(ctx, tx.Q, t.ID, t.CreatedAt)
+		if err != nil || clock.Paused() {
+			return err
+		}
+		var cal Calendar
+		if t.TeamID != nil {
+			cal = cals[*t.TeamID]
+		}
+		pol := pols.For(helpdesk.Priority(t.Priority))
+		targets := []struct {
+			name   string
+			target time.Duration
+		}{{TargetResolution, pol.Resolution}}
+		if t.FirstRespondedAt == nil {
+			targets = append([]struct {
+				name   string
+				target time.Duration
+			}{{TargetFirstResponse, pol.FirstResponse}}, targets...)
+		}
+		for _, tg := range targets {
+			state := clock.StateAt(cal, now, tg.target)
+			if state == StateOK {
+				continue
+			}
+			due, _ := clock.Due(cal, tg.target)
+			n, err := s.fire(ctx, tx, t, tg.name, state, due, clock.Fraction(cal, now, tg.target))
+			if err != nil {
+				return err
+			}
+			fired += n
+		}
+		return nil
+	})
+	return fired, err
+}
+
+// fire claims and records the alarms for one target. A breach found without
+// an earlier warning (the scanner was down) claims the warning silently: a
+// warning after the deadline would only be noise.
+func (s *Service) fire(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketRow, target string, state State,
+	due time.Time, fraction float64) (int, error) {
+	levels := []State{StateWarning}
+	if state == StateBreached {
+		levels = []State{StateBreached, StateWarning}
+	}
+	fired := 0
+	for i, lvl := range levels {
+		n, err := tx.Q.InsertAlarm(ctx, dbsqlc.InsertAlarmParams{TicketID: t.ID, Target: target, Level: string(lvl), DueAt: due})
+		if err != nil {
+			return fired, err
+		}
+		if n == 0 || i > 0 {
+			continue
+		}
+		leads, err := s.leads(ctx, tx, t.TeamID)
+		if err != nil {
+			return fired, err
+		}
+		kind := helpdesk.EventSLAWarning
+		if lvl == StateBreached {
+			kind = helpdesk.EventSLABreached
+		}
+		after := map[string]any{"target": target, "due": due, "elapsed": fraction, "notify": leads}
+		reason := target + " at " + strconv.Itoa(int(fraction*100)) + "% of its target"
+		if err := Record(ctx, tx, t.ID, t.Number, kind, nil, after, reason); err != nil {
+			return fired, err
+		}
+		fired++
+	}
+	return fired, nil
+}
+
+// leads are who an alarm is for; notification mail reads them off the event.
+func (s *Service) leads(ctx context.Context, tx *postgres.Tx, teamID *int64) ([]string, error) {
+	if teamID == nil {
+		return []string{}, nil
+	}
+	rows, err := tx.Q.TeamLeads(ctx, *teamID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.Email)
+	}
+	return out, nil
+}
+
+// Record writes a ticket event by Switchboard itself and tells every node's
+// live view, inside tx.
+func Record(ctx context.Context, tx *postgres.Tx, ticketID, number int64, kind string, before, after any, reason string) error {
+	b, err := marshal(before)
+	if err != nil {
+		return err
+	}
+	a, err := marshal(after)
+	if err != nil {
+		return err
+	}
+	if err := tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: ticketID, Kind: kind, Before: b, After: a, Reason: reason}); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", ticket.NotifyChannel, strconv.FormatInt(number, 10))
+	return err
+}
+
+func marshal(v any) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, errors.Join(errors.New("encode event"), err)
+	}
+	return b, nil
+}
