@@ -78,7 +78,9 @@ func FieldErrors(err error) []FieldError {
 type Validation struct{ fields []FieldError }
 
 // Add records a problem with field.
-func (v *Validation) Add(field, message string) { v.fields = append(v.fields, FieldError{field, message}) }
+func (v *Validation) Add(field, message string) {
+	v.fields = append(v.fields, FieldError{field, message})
+}
 
 // Has reports whether field already has a problem.
 func (v *Validation) Has(field string) bool {

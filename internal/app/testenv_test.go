@@ -1,0 +1,19 @@
+package app
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"switchboard/internal/config"
+)
+
+func newTestEnv(t *testing.T, vars map[string]string, stderr io.Writer) *Env {
+	t.Helper()
+	getenv := func(k string) string { return vars[k] }
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Config: cfg, Getenv: getenv, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: stderr, Log: NewLogger(stderr, "error")}
+}
