@@ -1,17 +1,18 @@
 # Switchboard developer entry points. `make help` lists them.
 SHELL := /bin/bash
 GO ?= go
-export GOFLAGS ?= -mod=mod
 
 .DEFAULT_GOAL := help
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## start Switchboard on http://127.0.0.1:8080 with its own PostgreSQL and demo data
-	$(GO) run ./cmd/switchboard serve --demo
+run: build ## start Switchboard on http://127.0.0.1:8080 with its own PostgreSQL and demo data
+	@# exec: signals sent to make's job reach Switchboard itself, which then
+	@# shuts down in order and stops its PostgreSQL.
+	exec bin/switchboard serve --demo
 
 .PHONY: build
 build: ## build bin/switchboard
