@@ -20,6 +20,53 @@ CREATE INDEX tickets_triage_retry_idx ON tickets (triage_retry_at)
 CREATE INDEX tickets_sla_warn_idx ON tickets (least(coalesce(first_response_warn_at, 'infinity'), coalesce(resolution_warn_at, 'infinity')))
     WHERE status NOT IN ('resolved', 'closed', 'pending');
 
+-- Each agent's weighted open load (P1=4, P2=2, P3/P4=1, as
+-- triage.LoadWeight), kept by a trigger on tickets so triage reads it from
+-- the profile row it locks instead of counting open tickets while every
+-- other triage of the team waits on that lock.
+ALTER TABLE agent_profiles ADD COLUMN open_load integer NOT NULL DEFAULT 0;
+
+CREATE FUNCTION ticket_load_weight(status text, priority text) RETURNS integer
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN status IN ('resolved', 'closed') THEN 0
+                WHEN priority = 'P1' THEN 4 WHEN priority = 'P2' THEN 2 ELSE 1 END
+$$;
+
+-- +goose StatementBegin
+CREATE FUNCTION tickets_track_load() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    old_w integer := 0;
+    new_w integer := 0;
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.assignee_id IS NOT NULL THEN
+        old_w := ticket_load_weight(OLD.status, OLD.priority);
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.assignee_id IS NOT NULL THEN
+        new_w := ticket_load_weight(NEW.status, NEW.priority);
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.assignee_id IS NOT DISTINCT FROM NEW.assignee_id THEN
+        IF old_w <> new_w THEN
+            UPDATE agent_profiles SET open_load = open_load + new_w - old_w WHERE user_id = NEW.assignee_id;
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF old_w <> 0 THEN
+        UPDATE agent_profiles SET open_load = open_load - old_w WHERE user_id = OLD.assignee_id;
+    END IF;
+    IF new_w <> 0 THEN
+        UPDATE agent_profiles SET open_load = open_load + new_w WHERE user_id = NEW.assignee_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER tickets_track_load AFTER INSERT OR DELETE OR UPDATE OF assignee_id, status, priority ON tickets
+    FOR EACH ROW EXECUTE FUNCTION tickets_track_load();
+
+UPDATE agent_profiles p SET open_load = coalesce((SELECT sum(ticket_load_weight(t.status, t.priority))
+    FROM tickets t WHERE t.assignee_id = p.user_id), 0);
+
 -- Which SLA alarms fired, so each fires exactly once per target per ticket
 -- however many nodes scan.
 CREATE TABLE sla_alarms (
@@ -67,6 +114,10 @@ CREATE UNIQUE INDEX classifier_models_active_key ON classifier_models (active) W
 
 -- +goose Down
 DROP TABLE classifier_models, imported_tickets, ticket_flags, sla_alarms;
+DROP TRIGGER tickets_track_load ON tickets;
+DROP FUNCTION tickets_track_load();
+DROP FUNCTION ticket_load_weight(text, text);
+ALTER TABLE agent_profiles DROP COLUMN open_load;
 DROP INDEX tickets_sla_warn_idx;
 DROP INDEX tickets_triage_retry_idx;
 ALTER TABLE tickets DROP COLUMN triaged_at, DROP COLUMN triage_retry_at,

@@ -39,6 +39,7 @@ commands:
   token create --email E [--name LABEL]
   import tickets --csv FILE --text-column C --category-column C
   triage train | eval | simulate
+  load --tickets N [--messages M] [--corpus FILE]   fill the database with generated tickets (load tests, benchmarks)
 `
 
 // Command is one subcommand's entry point.

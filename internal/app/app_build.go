@@ -12,11 +12,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/api"
 	"switchboard/internal/auth"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/server"
+	"switchboard/internal/sla"
 	"switchboard/internal/ticket"
+	"switchboard/internal/triage"
 )
 
 // Background is a long-running part started after River and stopped before
@@ -35,6 +38,16 @@ type App struct {
 	Periodic []*river.PeriodicJob
 	Tickets  *ticket.Service
 	HTTP     *server.Server
+	// Triage runs the triage, rebalancing and retry jobs; SLA keeps due
+	// times and fires alarms; Classifier is this node's categorisation model.
+	Triage     *triage.Runner
+	SLA        *sla.Service
+	Classifier *triage.Classifier
+	// Mail is email intake (SMTP, IMAP, processing) and notifications.
+	Mail *Mail
+	// Tokens are the personal API tokens; API is the REST API v1 handler.
+	Tokens *auth.Tokens
+	API    *api.Handler
 
 	db         *database
 	background []Background
@@ -113,6 +126,11 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	changed := &jobs.ChangedWorker{}
 	river.AddWorker(a.Workers, triage)
 	river.AddWorker(a.Workers, changed)
+	a.wireTriage(triage, changed)
+	if err := a.wireMail(changed); err != nil {
+		return err
+	}
+	a.wireAPIJobs()
 	var err error
 	a.Jobs, err = jobs.NewClient(a.DB.Pool, jobs.Config{Workers: a.Workers, Periodic: a.Periodic,
 		MaxWorkers: opts.MaxWorkers, Logger: quietRiver(a.Env.Log)})
@@ -120,9 +138,14 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return err
 	}
 	a.Tickets.Jobs = a.Jobs
+	a.Triage.Jobs = a.Jobs
+	apiHandler := a.buildAPI()
 	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log,
 		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),
-		Throttle: &auth.Throttle{DB: a.DB}})
+		Throttle: &auth.Throttle{DB: a.DB}, API: apiHandler, Tokens: a.Tokens})
+	a.wireDesk()
+	a.wireAdmin()
+	a.mailJobs()
 	return nil
 }
 

@@ -37,9 +37,9 @@ var demoTeams = []demoTeam{
 
 type demoAgentSpec struct {
 	email, name, team, tz, role string
-	from, to                   int
-	skills                     map[string]int
-	capacity                   int
+	from, to                    int
+	skills                      map[string]int
+	capacity                    int
 }
 
 var demoAgents = []demoAgentSpec{
@@ -146,6 +146,9 @@ func loadDemo(ctx context.Context, a *App) error {
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := seedDemoMail(ctx, a); err != nil {
 		return err
 	}
 	users := map[string]*helpdesk.User{}

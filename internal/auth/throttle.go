@@ -100,6 +100,11 @@ func Authenticate(ctx context.Context, db *postgres.DB, t *Throttle, email, pass
 		if err := t.Fail(ctx, acct, addr); err != nil {
 			return nil, err
 		}
+		// Same answer as a wrong password below, or the lock would tell
+		// which accounts exist.
+		if wait, _ := t.Wait(ctx, acct, addr); wait > 0 {
+			return nil, TooMany(wait)
+		}
 		return nil, bad
 	}
 	if !CheckPassword(*row.PasswordHash, password) {

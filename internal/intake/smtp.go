@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -10,8 +11,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-
-	"switchboard/internal/helpdesk"
 )
 
 // SMTPServer is the inbound listener. It accepts mail only for our intake
@@ -156,18 +155,14 @@ func (s *Store) Accepts(ctx context.Context, secret []byte, domain, rcpt string)
 	if _, _, ok := ParseReplyAddress(secret, rcpt, domain); ok {
 		return true, nil
 	}
-	_, err := s.DB.Q().MailIntakeAddress(ctx, rcpt[:at])
-	switch helpdesk.ErrorCode(postgresMap(err)) {
-	case "":
-		return true, nil
-	case helpdesk.ENOTFOUND:
-		return false, nil
-	}
-	return false, err
+	addr, err := s.dir.address(ctx, s.DB, rcpt[:at])
+	return addr != nil, err
 }
 
 // slogAdapter routes go-smtp's own error log to slog.
 type slogAdapter struct{ l *slog.Logger }
 
-func (a slogAdapter) Printf(format string, v ...any) { a.l.Debug("smtp", "msg", sprintf(format, v...)) }
-func (a slogAdapter) Println(v ...any)               { a.l.Debug("smtp", "msg", sprint(v...)) }
+func (a slogAdapter) Printf(format string, v ...any) {
+	a.l.Debug("smtp", "msg", fmt.Sprintf(format, v...))
+}
+func (a slogAdapter) Println(v ...any) { a.l.Debug("smtp", "msg", fmt.Sprint(v...)) }

@@ -7,8 +7,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/ticket"
 )
 
 // ProcessArgs asks the intake worker to parse, classify and thread one stored mail.
@@ -21,7 +24,9 @@ func (ProcessArgs) Kind() string { return "mail_process" }
 
 // InsertOpts keep mail processing retrying for a while (a database hiccup must
 // not lose a mail) but not forever.
-func (ProcessArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 10} }
+func (ProcessArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10, Queue: jobs.QueueMail}
+}
 
 // Received is one raw mail as a listener or poller got it.
 type Received struct {
@@ -35,8 +40,11 @@ type Received struct {
 // Store commits received mail. It is the single door into the database for
 // both SMTP and IMAP, so the duplicate rule holds across them.
 type Store struct {
-	DB   *postgres.DB
-	Jobs *river.Client[pgx.Tx]
+	DB      *postgres.DB
+	Jobs    *river.Client[pgx.Tx]
+	Tickets *ticket.Service // access rules for raw-mail downloads
+
+	dir directory
 }
 
 // Accept stores the raw mail and enqueues its processing job in one
@@ -97,4 +105,42 @@ func headPrefix(raw []byte) []byte {
 		return raw[:256<<10]
 	}
 	return raw
+}
+
+// RawMail is a stored mail as received, for download by staff.
+type RawMail struct {
+	ID  int64
+	Raw []byte
+}
+
+// Raw returns stored mail to staff. Mail that reached a ticket follows that
+// ticket's access rule (restricted teams); anyone else gets ENOTFOUND.
+func (s *Store) Raw(ctx context.Context, viewer *helpdesk.User, id int64) (*RawMail, error) {
+	notFound := helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found.")
+	if !viewer.IsStaff() || !viewer.Active {
+		return nil, notFound
+	}
+	row, err := s.DB.Q().MailGetInbound(ctx, id)
+	if err != nil {
+		return nil, notFound
+	}
+	if row.TicketID != nil && s.Tickets != nil {
+		ref, err := s.DB.Q().MailTicketRef(ctx, *row.TicketID)
+		if err != nil {
+			return nil, notFound
+		}
+		if _, err := s.Tickets.Get(ctx, viewer, ref.Number); err != nil {
+			return nil, notFound
+		}
+	}
+	return &RawMail{ID: row.ID, Raw: row.Raw}, nil
+}
+
+// RawForMessage returns the mail a ticket message came from.
+func (s *Store) RawForMessage(ctx context.Context, viewer *helpdesk.User, number, messageID int64) (*RawMail, error) {
+	id, err := s.DB.Q().MailInboundForMessage(ctx, dbsqlc.MailInboundForMessageParams{MsgID: messageID, Number: number})
+	if err != nil {
+		return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found.")
+	}
+	return s.Raw(ctx, viewer, id)
 }

@@ -6,6 +6,7 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,6 +15,9 @@ import (
 
 	"switchboard/internal/ticket"
 )
+
+// QueueMail is the River queue of the mail intake and notification jobs.
+const QueueMail = "mail"
 
 // Config says which workers this node runs. An insert-only client (for CLI
 // commands) has no workers.
@@ -32,7 +36,13 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], error) {
 		if cfg.MaxWorkers == 0 {
 			cfg.MaxWorkers = 20
 		}
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}}
+		// Triage jobs take a few milliseconds; River's default 100 ms fetch
+		// cooldown would cap a node at MaxWorkers jobs per 100 ms.
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers, FetchCooldown: 20 * time.Millisecond},
+			// Mail intake and sending run several short jobs per mail; their
+			// own queue and a short fetch cooldown keep a burst of mail from
+			// waiting behind triage and from being capped by fetch rounds.
+			QueueMail: {MaxWorkers: cfg.MaxWorkers, FetchCooldown: 10 * time.Millisecond}}
 		rc.Workers = cfg.Workers
 		rc.PeriodicJobs = cfg.Periodic
 	}

@@ -23,6 +23,9 @@ func (s *Server) routes() http.Handler {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", promhttp.Handler())
 	r.Handle("/static/*", staticFiles(web.Static))
+	if s.API != nil {
+		r.Mount("/api", s.API) // bearer tokens, problem+json; no session
+	}
 
 	// Pages: security headers, session, flash.
 	r.Group(func(r chi.Router) {
@@ -31,17 +34,102 @@ func (s *Server) routes() http.Handler {
 		r.Get("/login", s.handle(s.loginForm))
 		r.Post("/login", s.handle(s.login))
 		r.Post("/logout", s.handle(s.logout))
+		r.Get("/reset/{token}", s.handle(s.resetForm)) // reset.go: one-time set-password links
+		r.Post("/reset/{token}", s.handle(s.reset))
 
 		// Signed-in users of every role.
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUser)
 			r.Post("/logout-all", s.handle(s.logoutEverywhere))
 			r.Get("/profile", s.handle(s.profile))
+			r.Get("/profile/tokens", s.handle(s.profileTokens))
+			r.Post("/profile/tokens", s.handle(s.createToken))
+			r.Post("/profile/tokens/{id}/revoke", s.handle(s.revokeToken))
+
+			// Employee portal (portal_*.go): a requester's own tickets.
+			r.Get("/tickets", s.handle(s.myTickets))
+			r.Get("/tickets/new", s.handle(s.newTicketForm))
+			r.Post("/tickets/new", s.handle(s.createTicket))
+			r.Post("/preview", s.handle(s.preview))
+			r.Get("/tickets/{number}", s.handle(s.showTicket))
+			r.Post("/tickets/{number}/reply", s.handle(s.reply))
+			r.Post("/tickets/{number}/resolve", s.handle(s.resolve))
+			r.Post("/tickets/{number}/reopen", s.handle(s.reopen))
+			r.Post("/tickets/{number}/rating", s.handle(s.rate))
+			r.Get("/tickets/{number}/attachments/{id}", s.handle(s.attachment))
+		})
+
+		// Admin console (admin_*.go): leads and admins; everyone else gets
+		// 404. The admin service checks every write again (leads: own teams).
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireUser, s.requireLead)
+			r.Get("/admin", s.adminHome)
+			r.Get("/admin/people", s.handle(s.adminPeople))
+			r.Post("/admin/people", s.handle(s.adminCreatePerson))
+			r.Get("/admin/people/{id}", s.handle(s.adminPerson))
+			r.Post("/admin/people/{id}", s.handle(s.adminUpdatePerson))
+			r.Post("/admin/people/{id}/deactivate", s.handle(s.adminSetActive(false)))
+			r.Post("/admin/people/{id}/reactivate", s.handle(s.adminSetActive(true)))
+			r.Post("/admin/people/{id}/password-link", s.handle(s.adminPasswordLink))
+			r.Get("/admin/people/{id}/profile", s.handle(s.adminProfile))
+			r.Post("/admin/people/{id}/profile", s.handle(s.adminUpdateProfile))
+			r.Post("/admin/people/{id}/time-off", s.handle(s.adminAddTimeOff))
+			r.Post("/admin/people/{id}/time-off/{off}/delete", s.handle(s.adminDeleteTimeOff))
+			r.Get("/admin/teams", s.handle(s.adminTeams))
+			r.Post("/admin/teams", s.handle(s.adminCreateTeam))
+			r.Get("/admin/teams/{id}", s.handle(s.adminTeam))
+			r.Post("/admin/teams/{id}", s.handle(s.adminUpdateTeam))
+			r.Post("/admin/teams/{id}/holidays", s.handle(s.adminAddHoliday))
+			r.Post("/admin/teams/{id}/holidays/import", s.handle(s.adminImportHolidays))
+			r.Post("/admin/teams/{id}/holidays/{day}/delete", s.handle(s.adminDeleteHoliday))
+			r.Post("/admin/teams/{id}/oncall", s.handle(s.adminAddOnCall))
+			r.Post("/admin/teams/{id}/oncall/{shift}/delete", s.handle(s.adminDeleteOnCall))
+			r.Get("/admin/categories", s.handle(s.adminCategories))
+			r.Post("/admin/categories", s.handle(s.adminCreateCategory))
+			r.Get("/admin/categories/{id}", s.handle(s.adminCategory))
+			r.Post("/admin/categories/{id}", s.handle(s.adminUpdateCategory))
+			r.Get("/admin/priorities", s.handle(s.adminPriorities))
+			r.Post("/admin/priorities/matrix", s.handle(s.adminUpdateMatrix))
+			r.Post("/admin/priorities/sla", s.handle(s.adminUpdateSLA))
+			r.Get("/admin/mail", s.handle(s.adminMail))
+			r.Post("/admin/mail/addresses", s.handle(s.adminAddAddress))
+			r.Post("/admin/mail/addresses/{id}/delete", s.handle(s.adminDeleteAddress))
+			r.Post("/admin/mail/mailboxes", s.handle(s.adminAddMailbox))
+			r.Post("/admin/mail/mailboxes/{id}/delete", s.handle(s.adminDeleteMailbox))
+			r.Post("/admin/mail/mailboxes/{id}/test", s.handle(s.adminTestMailbox))
+			r.Post("/admin/mail/outbox/{id}/retry", s.handle(s.adminRetryOutbox))
+			r.Post("/admin/mail/policy", s.handle(s.adminSetPolicy))
+			r.Get("/admin/audit", s.handle(s.adminAudit))
+			r.Get("/admin/audit.csv", s.handle(s.adminAuditCSV))
 		})
 
 		// Staff only; requesters get 404.
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUser, s.requireStaff)
+			r.Get("/admin/mail/{id}/raw", s.handle(s.mailRaw))                   // mail_raw.go
+			r.Get("/tickets/{number}/messages/{id}/raw", s.handle(s.messageRaw)) // mail_raw.go
+
+			// Staff queue and ticket workspace (desk_*.go, sse.go).
+			r.Get("/desk", s.handle(s.desk))
+			r.Get("/desk/list", s.handle(s.deskList))
+			r.Get("/desk/counts", s.handle(s.deskCounts))
+			r.Get("/desk/stream", s.handle(s.stream))
+			r.Post("/desk/bulk", s.handle(s.deskBulk))
+			r.Post("/desk/availability", s.handle(s.setAvailability))
+			r.Get("/desk/overview", s.handle(s.overview))
+			r.Get("/desk/canned", s.handle(s.canned))
+			r.Post("/desk/canned", s.handle(s.saveCanned))
+			r.Post("/desk/canned/{id}/delete", s.handle(s.deleteCanned))
+			r.Get("/desk/tickets/{number}", s.handle(s.deskTicket))
+			r.Get("/desk/tickets/{number}/timeline", s.handle(s.deskTimeline))
+			r.Get("/desk/tickets/{number}/presence", s.handle(s.deskPresence))
+			r.Post("/desk/tickets/{number}/presence", s.handle(s.deskPresence))
+			r.Post("/desk/tickets/{number}/messages", s.handle(s.deskWrite))
+			r.Post("/desk/tickets/{number}/fields", s.handle(s.deskFields))
+			r.Post("/desk/tickets/{number}/take", s.handle(s.deskTake))
+			r.Post("/desk/tickets/{number}/merge", s.handle(s.deskMerge))
+			r.Post("/desk/tickets/{number}/link", s.handle(s.deskLink))
+			r.Post("/desk/tickets/{number}/resolve-children", s.handle(s.deskResolveChildren))
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

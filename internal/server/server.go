@@ -14,8 +14,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/admin"
 	"switchboard/internal/auth"
 	"switchboard/internal/config"
+	"switchboard/internal/intake"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
 )
@@ -28,7 +30,16 @@ type Server struct {
 	Tickets  *ticket.Service
 	Sessions *auth.Sessions
 	Throttle *auth.Throttle
+	API      http.Handler // REST API v1 and its docs, mounted at /api; nil leaves it out
+	Tokens   *auth.Tokens // the user's API tokens, on /profile/tokens
 	Log      *slog.Logger
+	// Live fans PostgreSQL notifications out to SSE streams (GET /desk/stream).
+	Live *Hub
+
+	// Mail serves raw-mail downloads (mail_raw.go); set by the app.
+	Mail *intake.Store
+	// Admin is the admin console's service (admin_*.go).
+	Admin *admin.Service
 
 	migrated atomic.Bool // cached once true; /readyz checks until then
 	handler  http.Handler

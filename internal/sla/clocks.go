@@ -267,6 +267,15 @@ func (s *Service) leads(ctx context.Context, tx *postgres.Tx, teamID *int64) ([]
 // Record writes a ticket event by Switchboard itself and tells every node's
 // live view, inside tx.
 func Record(ctx context.Context, tx *postgres.Tx, ticketID, number int64, kind string, before, after any, reason string) error {
+	if err := RecordEvent(ctx, tx, ticketID, kind, before, after, reason); err != nil {
+		return err
+	}
+	return Notify(ctx, tx, number)
+}
+
+// RecordEvent writes a ticket event by Switchboard itself; the caller
+// notifies once after several.
+func RecordEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, kind string, before, after any, reason string) error {
 	b, err := marshal(before)
 	if err != nil {
 		return err
@@ -275,10 +284,12 @@ func Record(ctx context.Context, tx *postgres.Tx, ticketID, number int64, kind s
 	if err != nil {
 		return err
 	}
-	if err := tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: ticketID, Kind: kind, Before: b, After: a, Reason: reason}); err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", ticket.NotifyChannel, strconv.FormatInt(number, 10))
+	return tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: ticketID, Kind: kind, Before: b, After: a, Reason: reason})
+}
+
+// Notify tells every node's live view that the ticket changed, on commit.
+func Notify(ctx context.Context, tx *postgres.Tx, number int64) error {
+	_, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", ticket.NotifyChannel, strconv.FormatInt(number, 10))
 	return err
 }
 

@@ -23,6 +23,11 @@ type CreateInput struct {
 	Source         helpdesk.Source
 	Attachments    []helpdesk.Upload
 	EmailMessageID string // stored for threading; unique
+	// AfterInsert, when set, runs inside the creating transaction after the
+	// ticket is written (the API stores its idempotency record and answer
+	// there, so a crash cannot leave a ticket without them); an error rolls
+	// everything back.
+	AfterInsert func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket) error
 }
 
 // Limits on user text.
@@ -109,8 +114,14 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 			CreatedAt: row.CreatedAt, UpdatedAt: row.CreatedAt}
 		after := map[string]any{"subject": in.Subject, "priority": row.Priority, "impact": in.Impact,
 			"urgency": in.Urgency, "source": in.Source, "message_id": msgID}
-		return s.record(ctx, tx, row.ID, row.Number, actor, helpdesk.EventCreated, nil, after, "",
-			TriageArgs{TicketID: row.ID})
+		if err := s.record(ctx, tx, row.ID, row.Number, actor, helpdesk.EventCreated, nil, after, "",
+			TriageArgs{TicketID: row.ID}); err != nil {
+			return err
+		}
+		if in.AfterInsert != nil {
+			return in.AfterInsert(ctx, tx, t)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

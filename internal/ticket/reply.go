@@ -17,6 +17,9 @@ type MessageInput struct {
 	Source         helpdesk.Source
 	Attachments    []helpdesk.Upload
 	EmailMessageID string
+	// AfterInsert, when set, runs inside the transaction after the message
+	// and its status change are written; an error rolls everything back.
+	AfterInsert func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message) error
 }
 
 // AddMessage posts a public reply or an internal note on a ticket the author
@@ -92,7 +95,12 @@ func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number 
 			return err
 		}
 		if to != from {
-			return s.changeStatus(ctx, tx, t, author, from, to, "reply from "+roleWord(author))
+			if err := s.changeStatus(ctx, tx, t, author, from, to, "reply from "+roleWord(author)); err != nil {
+				return err
+			}
+		}
+		if in.AfterInsert != nil {
+			return in.AfterInsert(ctx, tx, msg)
 		}
 		return nil
 	})

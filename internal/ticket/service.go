@@ -86,4 +86,3 @@ func actorID(u *helpdesk.User) int64 {
 	}
 	return u.ID
 }
-

@@ -259,6 +259,23 @@ func (q *Queries) MailGetOutbox(ctx context.Context, id int64) (Outbox, error) {
 	return i, err
 }
 
+const mailInboundForMessage = `-- name: MailInboundForMessage :one
+SELECT i.id FROM inbound_mail i JOIN messages m ON m.id = i.msg_id
+JOIN tickets t ON t.id = m.ticket_id WHERE i.msg_id = $1::bigint AND t.number = $2::bigint
+`
+
+type MailInboundForMessageParams struct {
+	MsgID  int64
+	Number int64
+}
+
+func (q *Queries) MailInboundForMessage(ctx context.Context, arg MailInboundForMessageParams) (int64, error) {
+	row := q.db.QueryRow(ctx, mailInboundForMessage, arg.MsgID, arg.Number)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const mailInsertAck = `-- name: MailInsertAck :exec
 INSERT INTO ack_log (sender) VALUES ($1::text)
 `
@@ -331,7 +348,7 @@ func (q *Queries) MailInsertMailbox(ctx context.Context, arg MailInsertMailboxPa
 
 const mailInsertOutbox = `-- name: MailInsertOutbox :one
 INSERT INTO outbox (ticket_id, kind, to_addr, subject, raw, message_id)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING RETURNING id
 `
 
 type MailInsertOutboxParams struct {
@@ -343,6 +360,8 @@ type MailInsertOutboxParams struct {
 	MessageID string
 }
 
+// Message-IDs of notifications are derived from what they announce, so a
+// retried job inserts nothing (no row returned) instead of mailing twice.
 func (q *Queries) MailInsertOutbox(ctx context.Context, arg MailInsertOutboxParams) (int64, error) {
 	row := q.db.QueryRow(ctx, mailInsertOutbox,
 		arg.TicketID,
@@ -378,10 +397,11 @@ func (q *Queries) MailIntakeAddress(ctx context.Context, localPart string) (Inta
 
 const mailIntakeLocalForTeam = `-- name: MailIntakeLocalForTeam :one
 SELECT local_part FROM intake_addresses
-WHERE team_id IS NOT DISTINCT FROM $1::bigint OR $1::bigint IS NULL
-ORDER BY (team_id IS NOT DISTINCT FROM $1::bigint) DESC, id LIMIT 1
+ORDER BY (team_id IS NOT DISTINCT FROM $1::bigint) DESC, (team_id IS NULL) DESC, id LIMIT 1
 `
 
+// The address mail about a team's ticket comes from: the team's own, else a
+// general one (no team), else any.
 func (q *Queries) MailIntakeLocalForTeam(ctx context.Context, teamID *int64) (string, error) {
 	row := q.db.QueryRow(ctx, mailIntakeLocalForTeam, teamID)
 	var local_part string
@@ -597,6 +617,45 @@ func (q *Queries) MailLockInbound(ctx context.Context, id int64) (MailLockInboun
 	return i, err
 }
 
+const mailLockMailbox = `-- name: MailLockMailbox :one
+SELECT last_uid FROM mailboxes WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) MailLockMailbox(ctx context.Context, id int64) (int64, error) {
+	row := q.db.QueryRow(ctx, mailLockMailbox, id)
+	var last_uid int64
+	err := row.Scan(&last_uid)
+	return last_uid, err
+}
+
+const mailLockOutbox = `-- name: MailLockOutbox :one
+SELECT raw, to_addr, status FROM outbox WHERE id = $1 FOR UPDATE SKIP LOCKED
+`
+
+type MailLockOutboxRow struct {
+	Raw    []byte
+	ToAddr string
+	Status string
+}
+
+// SKIP LOCKED: a row another job is handing to the relay is left to it.
+func (q *Queries) MailLockOutbox(ctx context.Context, id int64) (MailLockOutboxRow, error) {
+	row := q.db.QueryRow(ctx, mailLockOutbox, id)
+	var i MailLockOutboxRow
+	err := row.Scan(&i.Raw, &i.ToAddr, &i.Status)
+	return i, err
+}
+
+const mailLockSender = `-- name: MailLockSender :exec
+SELECT pg_advisory_xact_lock(hashtextextended('ack:' || $1::text, 0))
+`
+
+// Serialises acknowledgements per sender so two jobs cannot both pass the hourly count.
+func (q *Queries) MailLockSender(ctx context.Context, sender string) error {
+	_, err := q.db.Exec(ctx, mailLockSender, sender)
+	return err
+}
+
 const mailMailboxError = `-- name: MailMailboxError :exec
 UPDATE mailboxes SET last_error = $1::text, last_error_at = now() WHERE id = $2
 `
@@ -644,6 +703,20 @@ func (q *Queries) MailMessageByEmailID(ctx context.Context, emailMessageID *stri
 	var i MailMessageByEmailIDRow
 	err := row.Scan(&i.ID, &i.TicketID)
 	return i, err
+}
+
+const mailNotifyTicket = `-- name: MailNotifyTicket :exec
+SELECT pg_notify($1::text, (SELECT number::text FROM tickets WHERE id = $2::bigint))
+`
+
+type MailNotifyTicketParams struct {
+	Channel  string
+	TicketID int64
+}
+
+func (q *Queries) MailNotifyTicket(ctx context.Context, arg MailNotifyTicketParams) error {
+	_, err := q.db.Exec(ctx, mailNotifyTicket, arg.Channel, arg.TicketID)
+	return err
 }
 
 const mailOutboxAttempt = `-- name: MailOutboxAttempt :exec
@@ -754,6 +827,17 @@ func (q *Queries) MailQueuedOutboxIDs(ctx context.Context) ([]int64, error) {
 	return items, nil
 }
 
+const mailResolutionCount = `-- name: MailResolutionCount :one
+SELECT resolution_count FROM tickets WHERE id = $1
+`
+
+func (q *Queries) MailResolutionCount(ctx context.Context, id int64) (int32, error) {
+	row := q.db.QueryRow(ctx, mailResolutionCount, id)
+	var resolution_count int32
+	err := row.Scan(&resolution_count)
+	return resolution_count, err
+}
+
 const mailSetFollowup = `-- name: MailSetFollowup :exec
 UPDATE tickets SET followup_of_id = $1::bigint WHERE id = $2::bigint
 `
@@ -797,7 +881,7 @@ func (q *Queries) MailSetting(ctx context.Context, key string) ([]byte, error) {
 const mailThreadIDs = `-- name: MailThreadIDs :many
 SELECT x.message_id::text AS message_id FROM (
     SELECT m.email_message_id AS message_id, m.created_at FROM messages m
-    WHERE m.ticket_id = $1 AND m.email_message_id IS NOT NULL AND m.email_message_id NOT LIKE '%.switchboard.invalid'
+    WHERE m.ticket_id = $1 AND m.email_message_id IS NOT NULL AND m.email_message_id NOT LIKE '%@switchboard.invalid'
     UNION ALL
     SELECT o.message_id, o.created_at FROM outbox o WHERE o.ticket_id = $1
 ) x ORDER BY x.created_at

@@ -29,6 +29,7 @@ type AgentProfile struct {
 	Languages      []string
 	LastAssignedAt *time.Time
 	UpdatedAt      time.Time
+	OpenLoad       int32
 }
 
 type AgentSkill struct {
@@ -89,6 +90,16 @@ type AuditLog struct {
 	Before     []byte
 	After      []byte
 	CreatedAt  time.Time
+}
+
+type CannedReply struct {
+	ID        int64
+	TeamID    *int64
+	Title     string
+	Body      string
+	CreatedBy *int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 type Category struct {
@@ -176,6 +187,14 @@ type Mailbox struct {
 	CreatedAt   time.Time
 }
 
+type Mention struct {
+	MessageID int64
+	UserID    int64
+	TicketID  int64
+	CreatedAt time.Time
+	SeenAt    *time.Time
+}
+
 type Message struct {
 	ID             int64
 	TicketID       int64
@@ -210,6 +229,16 @@ type Outbox struct {
 	NextAttemptAt time.Time
 	CreatedAt     time.Time
 	SentAt        *time.Time
+}
+
+type PasswordToken struct {
+	Hash      []byte
+	UserID    int64
+	Purpose   string
+	CreatedBy *int64
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
 }
 
 type PriorityMatrix struct {
@@ -345,6 +374,13 @@ type TicketMessageID struct {
 type TicketParticipant struct {
 	TicketID int64
 	UserID   int64
+}
+
+type TicketPresence struct {
+	TicketID  int64
+	UserID    int64
+	Activity  string
+	ExpiresAt time.Time
 }
 
 type User struct {

@@ -58,40 +58,6 @@ func (q *Queries) ActiveModelInfo(ctx context.Context) (ActiveModelInfoRow, erro
 	return i, err
 }
 
-const agentLoads = `-- name: AgentLoads :many
-SELECT assignee_id::bigint AS agent_id,
-       sum(CASE priority WHEN 'P1' THEN 4 WHEN 'P2' THEN 2 ELSE 1 END)::integer AS load
-FROM tickets
-WHERE assignee_id = ANY($1::bigint[]) AND status NOT IN ('resolved', 'closed')
-GROUP BY assignee_id
-`
-
-type AgentLoadsRow struct {
-	AgentID int64
-	Load    int32
-}
-
-// Weighted open load (P1=4, P2=2, P3/P4=1, as triage.LoadWeight).
-func (q *Queries) AgentLoads(ctx context.Context, ids []int64) ([]AgentLoadsRow, error) {
-	rows, err := q.db.Query(ctx, agentLoads, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []AgentLoadsRow
-	for rows.Next() {
-		var i AgentLoadsRow
-		if err := rows.Scan(&i.AgentID, &i.Load); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const agentsByID = `-- name: AgentsByID :many
 SELECT u.id, u.name, u.email, u.time_zone, u.active,
        p.capacity, p.availability, p.languages, p.last_assigned_at
@@ -215,6 +181,20 @@ func (q *Queries) ClearFlags(ctx context.Context, present []int64) error {
 type CopyImportedParams struct {
 	Text     string
 	Category string
+}
+
+const countAgentLoad = `-- name: CountAgentLoad :one
+SELECT coalesce(sum(ticket_load_weight(status, priority)), 0)::integer FROM tickets
+WHERE assignee_id = $1 AND status NOT IN ('resolved', 'closed')
+`
+
+// The weighted open load counted from the tickets, to check the counter the
+// trigger keeps before relying on it for a capacity decision.
+func (q *Queries) CountAgentLoad(ctx context.Context, assigneeID *int64) (int32, error) {
+	row := q.db.QueryRow(ctx, countAgentLoad, assigneeID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const countTrainingExamples = `-- name: CountTrainingExamples :one
@@ -391,7 +371,7 @@ func (q *Queries) InsertModel(ctx context.Context, arg InsertModelParams) (Inser
 }
 
 const lockAgentProfiles = `-- name: LockAgentProfiles :many
-SELECT p.user_id, p.capacity, p.availability, p.last_assigned_at, u.active
+SELECT p.user_id, p.capacity, p.availability, p.last_assigned_at, p.open_load, u.active
 FROM agent_profiles p JOIN users u ON u.id = p.user_id
 WHERE p.user_id = ANY($1::bigint[])
 ORDER BY p.user_id
@@ -403,6 +383,7 @@ type LockAgentProfilesRow struct {
 	Capacity       int32
 	Availability   string
 	LastAssignedAt *time.Time
+	OpenLoad       int32
 	Active         bool
 }
 
@@ -422,6 +403,7 @@ func (q *Queries) LockAgentProfiles(ctx context.Context, ids []int64) ([]LockAge
 			&i.Capacity,
 			&i.Availability,
 			&i.LastAssignedAt,
+			&i.OpenLoad,
 			&i.Active,
 		); err != nil {
 			return nil, err
@@ -837,6 +819,20 @@ func (q *Queries) SLATicket(ctx context.Context, id int64) (SLATicketRow, error)
 	return i, err
 }
 
+const setAgentLoad = `-- name: SetAgentLoad :exec
+UPDATE agent_profiles SET open_load = $2 WHERE user_id = $1
+`
+
+type SetAgentLoadParams struct {
+	UserID   int64
+	OpenLoad int32
+}
+
+func (q *Queries) SetAgentLoad(ctx context.Context, arg SetAgentLoadParams) error {
+	_, err := q.db.Exec(ctx, setAgentLoad, arg.UserID, arg.OpenLoad)
+	return err
+}
+
 const setDues = `-- name: SetDues :exec
 UPDATE tickets SET first_response_due = $1, resolution_due = $2,
     due_at = $3::timestamptz,
@@ -983,7 +979,7 @@ func (q *Queries) TriageSetting(ctx context.Context, key string) ([]byte, error)
 const triageTicket = `-- name: TriageTicket :one
 
 SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id, t.team_id,
-       t.assignee_id, t.requester_id, t.created_at, t.first_responded_at,
+       t.assignee_id, t.requester_id, t.created_at, t.first_responded_at, t.triaged_at,
        r.vip AS requester_vip, r.locale AS requester_locale,
        coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), '')::text AS body
 FROM tickets t JOIN users r ON r.id = t.requester_id
@@ -1004,6 +1000,7 @@ type TriageTicketRow struct {
 	RequesterID      int64
 	CreatedAt        time.Time
 	FirstRespondedAt *time.Time
+	TriagedAt        *time.Time
 	RequesterVip     bool
 	RequesterLocale  string
 	Body             string
@@ -1027,6 +1024,7 @@ func (q *Queries) TriageTicket(ctx context.Context, id int64) (TriageTicketRow, 
 		&i.RequesterID,
 		&i.CreatedAt,
 		&i.FirstRespondedAt,
+		&i.TriagedAt,
 		&i.RequesterVip,
 		&i.RequesterLocale,
 		&i.Body,

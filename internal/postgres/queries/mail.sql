@@ -12,9 +12,10 @@ ON CONFLICT ((lower(local_part))) DO UPDATE SET team_id = EXCLUDED.team_id, cate
 RETURNING *;
 
 -- name: MailIntakeLocalForTeam :one
+-- The address mail about a team's ticket comes from: the team's own, else a
+-- general one (no team), else any.
 SELECT local_part FROM intake_addresses
-WHERE team_id IS NOT DISTINCT FROM sqlc.narg(team_id)::bigint OR sqlc.narg(team_id)::bigint IS NULL
-ORDER BY (team_id IS NOT DISTINCT FROM sqlc.narg(team_id)::bigint) DESC, id LIMIT 1;
+ORDER BY (team_id IS NOT DISTINCT FROM sqlc.narg(team_id)::bigint) DESC, (team_id IS NULL) DESC, id LIMIT 1;
 
 -- name: MailInsertInbound :one
 -- A Message-ID seen before inserts nothing (no row returned).
@@ -90,7 +91,7 @@ ORDER BY (u.id = t.requester_id) DESC, u.id;
 -- from messages, ours from the outbox. References are built from these.
 SELECT x.message_id::text AS message_id FROM (
     SELECT m.email_message_id AS message_id, m.created_at FROM messages m
-    WHERE m.ticket_id = $1 AND m.email_message_id IS NOT NULL AND m.email_message_id NOT LIKE '%.switchboard.invalid'
+    WHERE m.ticket_id = $1 AND m.email_message_id IS NOT NULL AND m.email_message_id NOT LIKE '%@switchboard.invalid'
     UNION ALL
     SELECT o.message_id, o.created_at FROM outbox o WHERE o.ticket_id = $1
 ) x ORDER BY x.created_at;
@@ -105,8 +106,10 @@ SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html, m.s
 FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.id = $1;
 
 -- name: MailInsertOutbox :one
+-- Message-IDs of notifications are derived from what they announce, so a
+-- retried job inserts nothing (no row returned) instead of mailing twice.
 INSERT INTO outbox (ticket_id, kind, to_addr, subject, raw, message_id)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id;
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING RETURNING id;
 
 -- name: MailGetOutbox :one
 SELECT * FROM outbox WHERE id = $1;
@@ -161,3 +164,24 @@ UPDATE mailboxes SET last_fetch_at = now(), last_error = '' WHERE id = $1;
 
 -- name: MailMailboxError :exec
 UPDATE mailboxes SET last_error = @last_error::text, last_error_at = now() WHERE id = @id;
+
+-- name: MailInboundForMessage :one
+SELECT i.id FROM inbound_mail i JOIN messages m ON m.id = i.msg_id
+JOIN tickets t ON t.id = m.ticket_id WHERE i.msg_id = @msg_id::bigint AND t.number = @number::bigint;
+
+-- name: MailNotifyTicket :exec
+SELECT pg_notify(@channel::text, (SELECT number::text FROM tickets WHERE id = @ticket_id::bigint));
+
+-- name: MailLockMailbox :one
+SELECT last_uid FROM mailboxes WHERE id = $1 FOR UPDATE;
+
+-- name: MailLockOutbox :one
+-- SKIP LOCKED: a row another job is handing to the relay is left to it.
+SELECT raw, to_addr, status FROM outbox WHERE id = $1 FOR UPDATE SKIP LOCKED;
+
+-- name: MailResolutionCount :one
+SELECT resolution_count FROM tickets WHERE id = $1;
+
+-- name: MailLockSender :exec
+-- Serialises acknowledgements per sender so two jobs cannot both pass the hourly count.
+SELECT pg_advisory_xact_lock(hashtextextended('ack:' || @sender::text, 0));

@@ -2,7 +2,7 @@
 
 -- name: TriageTicket :one
 SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id, t.team_id,
-       t.assignee_id, t.requester_id, t.created_at, t.first_responded_at,
+       t.assignee_id, t.requester_id, t.created_at, t.first_responded_at, t.triaged_at,
        r.vip AS requester_vip, r.locale AS requester_locale,
        coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), '')::text AS body
 FROM tickets t JOIN users r ON r.id = t.requester_id
@@ -59,19 +59,20 @@ WHERE starts_at <= @at::timestamptz AND ends_at > @at::timestamptz ORDER BY team
 -- name: LockAgentProfiles :many
 -- Taken in id order by every triage transaction, so two never deadlock and
 -- the load recounted next cannot change until this one commits.
-SELECT p.user_id, p.capacity, p.availability, p.last_assigned_at, u.active
+SELECT p.user_id, p.capacity, p.availability, p.last_assigned_at, p.open_load, u.active
 FROM agent_profiles p JOIN users u ON u.id = p.user_id
 WHERE p.user_id = ANY(@ids::bigint[])
 ORDER BY p.user_id
 FOR UPDATE OF p;
 
--- name: AgentLoads :many
--- Weighted open load (P1=4, P2=2, P3/P4=1, as triage.LoadWeight).
-SELECT assignee_id::bigint AS agent_id,
-       sum(CASE priority WHEN 'P1' THEN 4 WHEN 'P2' THEN 2 ELSE 1 END)::integer AS load
-FROM tickets
-WHERE assignee_id = ANY(@ids::bigint[]) AND status NOT IN ('resolved', 'closed')
-GROUP BY assignee_id;
+-- name: CountAgentLoad :one
+-- The weighted open load counted from the tickets, to check the counter the
+-- trigger keeps before relying on it for a capacity decision.
+SELECT coalesce(sum(ticket_load_weight(status, priority)), 0)::integer FROM tickets
+WHERE assignee_id = $1 AND status NOT IN ('resolved', 'closed');
+
+-- name: SetAgentLoad :exec
+UPDATE agent_profiles SET open_load = $2 WHERE user_id = $1;
 
 -- name: ApplyTriage :execrows
 UPDATE tickets SET

@@ -1,0 +1,324 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/intake"
+	"switchboard/internal/notify"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// MailConfig is everything on the Mail admin page.
+type MailConfig struct {
+	Addresses []helpdesk.IntakeAddress
+	Mailboxes []helpdesk.Mailbox
+	Outbox    []helpdesk.OutboxMail
+	Policy    intake.SenderPolicy
+}
+
+// SenderPolicyKey is the settings key the intake reads.
+const SenderPolicyKey = "unknown_sender_policy"
+
+// Mail loads the mail settings (admins only).
+func (s *Service) Mail(ctx context.Context, actor *helpdesk.User) (*MailConfig, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	q := s.DB.Q()
+	mc := &MailConfig{Policy: intake.SenderPolicy{Mode: "create"}}
+	addrs, err := q.AdminListIntakeAddresses(ctx)
+	if err != nil {
+		return nil, postgres.MapError(err)
+	}
+	for _, a := range addrs {
+		mc.Addresses = append(mc.Addresses, helpdesk.IntakeAddress{ID: a.ID, LocalPart: a.LocalPart, TeamID: a.TeamID,
+			TeamName: deref(a.TeamName), CategoryID: a.CategoryID, CategoryName: deref(a.CategoryName)})
+	}
+	boxes, err := q.AdminListMailboxes(ctx)
+	if err != nil {
+		return nil, postgres.MapError(err)
+	}
+	for _, b := range boxes {
+		mc.Mailboxes = append(mc.Mailboxes, helpdesk.Mailbox{ID: b.ID, Name: b.Name, Host: b.Host, Port: int(b.Port), TLS: b.Tls,
+			Username: b.Username, Folder: b.Folder, Enabled: b.Enabled, LastFetchAt: b.LastFetchAt, LastError: b.LastError,
+			LastErrorAt: b.LastErrorAt})
+	}
+	out, err := q.AdminListOutbox(ctx)
+	if err != nil {
+		return nil, postgres.MapError(err)
+	}
+	for _, o := range out {
+		mc.Outbox = append(mc.Outbox, helpdesk.OutboxMail{ID: o.ID, TicketID: o.TicketID, Kind: o.Kind, To: o.ToAddr,
+			Subject: o.Subject, Status: o.Status, Attempts: int(o.Attempts), LastError: o.LastError,
+			NextAttemptAt: o.NextAttemptAt, CreatedAt: o.CreatedAt, SentAt: o.SentAt})
+	}
+	if v, err := q.AdminGetSetting(ctx, SenderPolicyKey); err == nil {
+		_ = json.Unmarshal(v, &mc.Policy)
+	}
+	return mc, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p != nil {
+		return *p
+	}
+	return zero
+}
+
+var localPartRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// IntakeInput is the "add intake address" form.
+type IntakeInput struct{ LocalPart, TeamID, CategoryID string }
+
+func optionalID(s string) *int64 {
+	if id, err := strconv.ParseInt(s, 10, 64); err == nil && id > 0 {
+		return &id
+	}
+	return nil
+}
+
+// AddIntakeAddress routes mail to local@our-domain to a team and/or a
+// category (admins only).
+func (s *Service) AddIntakeAddress(ctx context.Context, actor *helpdesk.User, in IntakeInput) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	var v helpdesk.Validation
+	local := strings.ToLower(strings.TrimSpace(in.LocalPart))
+	if i := strings.IndexByte(local, '@'); i >= 0 {
+		local = local[:i]
+	}
+	if !localPartRe.MatchString(local) || len(local) > 64 {
+		v.Add("local_part", "Use letters, digits, dots, hyphens and underscores, like it or security.")
+	}
+	team, cat := optionalID(in.TeamID), optionalID(in.CategoryID)
+	if team == nil && cat == nil {
+		v.Add("address_team", "Choose a team, a category or both.")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		if _, err := tx.Q.MailIntakeAddress(ctx, local); err == nil {
+			return invalid("local_part", "This address is already routed.")
+		}
+		id, err := tx.Q.AdminInsertIntakeAddress(ctx, dbsqlc.AdminInsertIntakeAddressParams{LocalPart: local, TeamID: team, CategoryID: cat})
+		if err != nil {
+			switch helpdesk.ErrorCode(postgres.MapError(err)) {
+			case helpdesk.ECONFLICT:
+				return invalid("local_part", "This address is already routed.")
+			case helpdesk.EINVALID:
+				return invalid("address_team", "The team or category does not exist any more.")
+			}
+			return err
+		}
+		return audit(ctx, tx, actor, "intake_address", id, "create", nil,
+			map[string]any{"local_part": local, "team_id": team, "category_id": cat})
+	})
+}
+
+// DeleteIntakeAddress stops routing an address (admins only).
+func (s *Service) DeleteIntakeAddress(ctx context.Context, actor *helpdesk.User, id int64) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		r, err := tx.Q.AdminDeleteIntakeAddress(ctx, id)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "intake_address", id, "delete",
+			map[string]any{"local_part": r.LocalPart, "team_id": r.TeamID, "category_id": r.CategoryID}, nil)
+	})
+}
+
+// MailboxForm is the "add IMAP account" form.
+type MailboxForm struct {
+	Name, Host, Port string
+	TLS              bool
+	Username         string
+	Password         string
+	Folder           string
+}
+
+// AddMailbox stores an IMAP account with its password sealed under the
+// server secret (admins only). The password is never shown back or audited.
+func (s *Service) AddMailbox(ctx context.Context, actor *helpdesk.User, in MailboxForm) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	var v helpdesk.Validation
+	in.Host, in.Username, in.Folder, in.Name = strings.TrimSpace(in.Host), strings.TrimSpace(in.Username),
+		strings.TrimSpace(in.Folder), strings.TrimSpace(in.Name)
+	if in.Host == "" || strings.ContainsAny(in.Host, " /:@") || len(in.Host) > 253 {
+		v.Add("mb_host", "Enter the server's host name, like imap.example.com.")
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(in.Port))
+	if err != nil || port < 1 || port > 65535 {
+		v.Add("mb_port", "Enter a port from 1 to 65535 (993 for IMAP over TLS).")
+	}
+	if in.Username == "" {
+		v.Add("mb_username", "Enter the account's user name.")
+	}
+	if in.Password == "" {
+		v.Add("mb_password", "Enter the account's password.")
+	}
+	if in.Folder == "" {
+		in.Folder = "INBOX"
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	sealed, err := intake.SealSecret(s.Secret, in.Password)
+	if err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		id, err := tx.Q.MailInsertMailbox(ctx, dbsqlc.MailInsertMailboxParams{Name: in.Name, Host: in.Host, Port: int32(port),
+			Tls: in.TLS, Username: in.Username, PasswordEnc: sealed, Folder: in.Folder})
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "mailbox", id, "create", nil, map[string]any{"name": in.Name, "host": in.Host,
+			"port": port, "tls": in.TLS, "username": in.Username, "folder": in.Folder})
+	})
+}
+
+// DeleteMailbox removes an IMAP account (admins only); pollers drop it on
+// their next look at the list.
+func (s *Service) DeleteMailbox(ctx context.Context, actor *helpdesk.User, id int64) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		r, err := tx.Q.AdminDeleteMailbox(ctx, id)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "mailbox", id, "delete", map[string]any{"name": r.Name, "host": r.Host,
+			"port": r.Port, "tls": r.Tls, "username": r.Username, "folder": r.Folder}, nil)
+	})
+}
+
+// TestMailbox connects, signs in and opens the folder, and reports what
+// failed in words an admin can act on; nil means it works. Nothing is
+// fetched and nothing is stored.
+func (s *Service) TestMailbox(ctx context.Context, actor *helpdesk.User, id int64) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	mb, err := s.DB.Q().MailGetMailbox(ctx, id)
+	if err != nil {
+		return postgres.MapError(err)
+	}
+	pass, err := intake.OpenSecret(s.Secret, mb.PasswordEnc)
+	if err != nil {
+		return helpdesk.Errorf(helpdesk.EINVALID, "%s", err.Error())
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	addr := net.JoinHostPort(mb.Host, strconv.Itoa(int(mb.Port)))
+	var c *imapclient.Client
+	if mb.Tls {
+		c, err = imapclient.DialTLS(addr, nil)
+	} else {
+		c, err = imapclient.DialInsecure(addr, nil)
+	}
+	if err != nil {
+		return helpdesk.Errorf(helpdesk.EINVALID, "Cannot connect to %s: %v", addr, err)
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
+	defer stop()
+	if err := c.Login(mb.Username, pass).Wait(); err != nil {
+		return helpdesk.Errorf(helpdesk.EINVALID, "Connected, but signing in as %s failed: %v", mb.Username, err)
+	}
+	if _, err := c.Select(mb.Folder, nil).Wait(); err != nil {
+		return helpdesk.Errorf(helpdesk.EINVALID, "Signed in, but the folder %s cannot be opened: %v", mb.Folder, err)
+	}
+	_ = c.Logout().Wait()
+	return nil
+}
+
+// RetryOutbox puts a failed mail back in the queue and asks the send worker
+// for it, in one transaction (admins only).
+func (s *Service) RetryOutbox(ctx context.Context, actor *helpdesk.User, id int64) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		r, err := tx.Q.AdminRetryOutbox(ctx, id)
+		if err != nil {
+			if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+				return helpdesk.Errorf(helpdesk.EINVALID, "Only failed mail can be retried.")
+			}
+			return err
+		}
+		if s.Jobs != nil {
+			if _, err := s.Jobs.InsertTx(ctx, tx.Tx, notify.SendArgs{OutboxID: id}, nil); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, actor, "outbox", id, "retry", map[string]any{"status": "failed", "attempts": r.Attempts},
+			map[string]any{"status": "queued", "to": r.ToAddr, "subject": r.Subject})
+	})
+}
+
+// SetSenderPolicy decides what happens to mail from unknown senders: create
+// an account for anyone, or only for the listed domains (admins only).
+func (s *Service) SetSenderPolicy(ctx context.Context, actor *helpdesk.User, mode, domains string) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	p := intake.SenderPolicy{Mode: mode, Domains: []string{}}
+	var v helpdesk.Validation
+	if mode != "create" && mode != "domains" {
+		v.Add("policy_mode", "Choose one of the options.")
+	}
+	for _, d := range splitList(domains, true) {
+		d = strings.TrimPrefix(d, "@")
+		if !strings.Contains(d, ".") || strings.ContainsAny(d, " /@") {
+			v.Add("policy_domains", fmt.Sprintf("%q is not a domain; write it like example.com.", d))
+			break
+		}
+		p.Domains = append(p.Domains, d)
+	}
+	if mode == "domains" && len(p.Domains) == 0 && !v.Has("policy_domains") {
+		v.Add("policy_domains", "List at least one domain, or accept everyone.")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	val, _ := json.Marshal(p)
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		before, err := tx.Q.AdminGetSetting(ctx, SenderPolicyKey)
+		if err != nil && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+			return err
+		}
+		if err := tx.Q.AdminPutSetting(ctx, dbsqlc.AdminPutSettingParams{Key: SenderPolicyKey, Value: val}); err != nil {
+			return err
+		}
+		var b any
+		if before != nil {
+			b = json.RawMessage(before)
+		}
+		return audit(ctx, tx, actor, "setting", SenderPolicyKey, "update", b, json.RawMessage(val))
+	})
+}
+
+// riverClient is the River client the service enqueues with.
+type riverClient = *river.Client[pgx.Tx]

@@ -1,0 +1,323 @@
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// Lifetimes of one-time password links: an invitation may sit in someone's
+// inbox over a holiday; a reset is asked for and used at once.
+const (
+	InviteLifetime = 7 * 24 * time.Hour
+	ResetLifetime  = 24 * time.Hour
+)
+
+// People lists the users actor may manage: everyone for admins, the members
+// of their teams for leads. q filters by name or email.
+func (s *Service) People(ctx context.Context, actor *helpdesk.User, q string) ([]helpdesk.Person, error) {
+	led, err := s.LedTeams(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Q().AdminListPeople(ctx, dbsqlc.AdminListPeopleParams{AllUsers: IsAdmin(actor),
+		TeamIds: append([]int64{}, led...), Q: strings.TrimSpace(q)})
+	if err != nil {
+		return nil, postgres.MapError(err)
+	}
+	out := make([]helpdesk.Person, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, helpdesk.Person{User: helpdesk.User{ID: r.ID, Email: r.Email, Name: r.Name,
+			Role: helpdesk.Role(r.Role), TimeZone: r.TimeZone, Active: r.Active}, HasPassword: r.HasPassword, Teams: r.Teams})
+	}
+	return out, nil
+}
+
+// Person loads one user with their team memberships, if actor may manage them.
+func (s *Service) Person(ctx context.Context, actor *helpdesk.User, id int64) (*helpdesk.Person, error) {
+	q := s.DB.Q()
+	if err := canManageAgent(ctx, q, actor, id); err != nil {
+		return nil, postgres.MapError(err)
+	}
+	return loadPerson(ctx, q, id)
+}
+
+func loadPerson(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.Person, error) {
+	u, err := q.GetUser(ctx, id)
+	if err != nil {
+		return nil, postgres.MapError(err)
+	}
+	ms, err := q.AdminMemberships(ctx, id)
+	if err != nil {
+		return nil, postgres.MapError(err)
+	}
+	p := &helpdesk.Person{User: *auth.UserFromRow(u), HasPassword: u.PasswordHash != nil}
+	for _, m := range ms {
+		p.Memberships = append(p.Memberships, helpdesk.Membership{TeamID: m.TeamID, TeamSlug: m.Slug, TeamName: m.Name, Lead: m.IsLead})
+	}
+	return p, nil
+}
+
+// NewPerson is the "add a person" form.
+type NewPerson struct {
+	Email    string
+	Name     string
+	Role     helpdesk.Role
+	TimeZone string
+	// Password sets a password now; empty invites: the answer carries a
+	// one-time link to set one.
+	Password    string
+	Memberships []helpdesk.Membership // TeamID and Lead are read
+}
+
+// personAudit is what the audit log keeps of a person: never a password.
+type personAudit struct {
+	Email    string                `json:"email"`
+	Name     string                `json:"name"`
+	Role     helpdesk.Role         `json:"role"`
+	TimeZone string                `json:"time_zone,omitempty"`
+	Active   bool                  `json:"active"`
+	Teams    []helpdesk.Membership `json:"teams,omitempty"`
+}
+
+func auditOf(p *helpdesk.Person) personAudit {
+	return personAudit{Email: p.Email, Name: p.Name, Role: p.Role, TimeZone: p.TimeZone, Active: p.Active, Teams: p.Memberships}
+}
+
+// CreatePerson adds a user (admins only). Without a password it returns a
+// one-time token for /reset/{token}, which the admin passes on: mail may not
+// be set up yet.
+func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in NewPerson) (*helpdesk.User, string, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, "", err
+	}
+	nu := auth.NewUser{Email: in.Email, Name: in.Name, Role: in.Role, TimeZone: in.TimeZone, Password: in.Password}
+	verr := auth.ValidateNewUser(&nu)
+	var v helpdesk.Validation
+	for _, f := range helpdesk.FieldErrors(verr) {
+		v.Add(f.Field, f.Message)
+	}
+	if !in.Role.IsStaff() && len(in.Memberships) > 0 {
+		v.Add("teams", "Requesters cannot be team members; choose a staff role.")
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	var hash *string
+	if nu.Password != "" {
+		h, err := auth.HashPassword(nu.Password)
+		if err != nil {
+			return nil, "", err
+		}
+		hash = &h
+	}
+	var user *helpdesk.User
+	var token string
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		if _, err := tx.Q.GetUserByEmail(ctx, nu.Email); err == nil {
+			return invalid("email", "A user with that email already exists.")
+		}
+		row, err := tx.Q.CreateUser(ctx, dbsqlc.CreateUserParams{Email: nu.Email, Name: nu.Name, Role: string(nu.Role),
+			TimeZone: nu.TimeZone, Locale: nu.Locale, PasswordHash: hash})
+		if err != nil {
+			return err
+		}
+		user = auth.UserFromRow(row)
+		if nu.Role.IsStaff() {
+			if err := tx.Q.EnsureAgentProfile(ctx, row.ID); err != nil {
+				return err
+			}
+		}
+		if err := setMemberships(ctx, tx, row.ID, in.Memberships); err != nil {
+			return err
+		}
+		p, err := loadPerson(ctx, tx.Q, row.ID)
+		if err != nil {
+			return err
+		}
+		action := "create"
+		if hash == nil {
+			action = "invite"
+			if token, err = s.newPasswordToken(ctx, tx, actor, row.ID, "invite"); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, actor, "user", row.ID, action, nil, auditOf(p))
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return user, token, nil
+}
+
+func setMemberships(ctx context.Context, tx *postgres.Tx, userID int64, ms []helpdesk.Membership) error {
+	if err := tx.Q.AdminDeleteMemberships(ctx, userID); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := tx.Q.AddTeamMember(ctx, dbsqlc.AddTeamMemberParams{TeamID: m.TeamID, UserID: userID, IsLead: m.Lead}); err != nil {
+			if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.EINVALID {
+				return invalid("teams", "One of the chosen teams does not exist any more.")
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// PersonUpdate is the "edit person" form: name, role and teams.
+type PersonUpdate struct {
+	Name        string
+	Role        helpdesk.Role
+	Memberships []helpdesk.Membership
+}
+
+// UpdatePerson changes a user's name, role and team memberships (admins only).
+func (s *Service) UpdatePerson(ctx context.Context, actor *helpdesk.User, id int64, in PersonUpdate) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	var v helpdesk.Validation
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		v.Add("name", "Enter a name.")
+	} else if len([]rune(in.Name)) > 120 {
+		v.Add("name", "Keep the name under 120 characters.")
+	}
+	if !in.Role.Valid() {
+		v.Add("role", "Role must be one of requester, agent, lead, admin.")
+	} else if id == actor.ID && in.Role != helpdesk.RoleAdmin {
+		v.Add("role", "You cannot take away your own admin role; ask another admin.")
+	}
+	if in.Role.Valid() && !in.Role.IsStaff() && len(in.Memberships) > 0 {
+		v.Add("teams", "Requesters cannot be team members; choose a staff role.")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		if _, err := tx.Q.AdminLockUser(ctx, id); err != nil {
+			return err
+		}
+		before, err := loadPerson(ctx, tx.Q, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Q.AdminUpdateUser(ctx, dbsqlc.AdminUpdateUserParams{ID: id, Name: in.Name, Role: string(in.Role)}); err != nil {
+			return err
+		}
+		if in.Role.IsStaff() {
+			if err := tx.Q.EnsureAgentProfile(ctx, id); err != nil {
+				return err
+			}
+		}
+		if err := setMemberships(ctx, tx, id, in.Memberships); err != nil {
+			return err
+		}
+		after, err := loadPerson(ctx, tx.Q, id)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "user", id, "update", auditOf(before), auditOf(after))
+	})
+}
+
+// SetActive deactivates or reactivates a user (admins only). Deactivation
+// deletes every session in the same transaction, so the next request of that
+// user is signed out; API tokens stop because their lookup checks
+// users.active. Open tickets go back to triage: a rebalance job for the
+// user is enqueued in the same transaction (and the periodic sweep would
+// find them anyway).
+func (s *Service) SetActive(ctx context.Context, actor *helpdesk.User, id int64, active bool) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	if id == actor.ID && !active {
+		return helpdesk.Errorf(helpdesk.EINVALID, "You cannot deactivate yourself; ask another admin.")
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		u, err := tx.Q.AdminLockUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		if u.Active == active {
+			return nil
+		}
+		if err := tx.Q.SetUserActive(ctx, dbsqlc.SetUserActiveParams{ID: id, Active: active}); err != nil {
+			return err
+		}
+		action := "reactivate"
+		var after any = map[string]any{"active": true}
+		if !active {
+			action = "deactivate"
+			n, err := tx.Q.AdminDeleteSessions(ctx, id)
+			if err != nil {
+				return err
+			}
+			after = map[string]any{"active": false, "sessions_revoked": n}
+			if err := tx.Q.AdminRevokePasswordTokens(ctx, id); err != nil {
+				return err
+			}
+			// Their open tickets go back to triage now (triage's rebalancer).
+			if err := s.rebalance(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, actor, "user", id, action, map[string]any{"active": u.Active}, after)
+	})
+}
+
+// ResetPassword issues a one-time link to set a new password (admins only);
+// older links of that user stop working. The current password keeps working
+// until the link is used.
+func (s *Service) ResetPassword(ctx context.Context, actor *helpdesk.User, id int64) (string, error) {
+	if err := requireAdmin(actor); err != nil {
+		return "", err
+	}
+	var token string
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		u, err := tx.Q.AdminLockUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			return helpdesk.Errorf(helpdesk.EINVALID, "Reactivate the account first.")
+		}
+		if token, err = s.newPasswordToken(ctx, tx, actor, id, "reset"); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "user", id, "password_reset_link", nil, map[string]any{"expires_in": ResetLifetime.String()})
+	})
+	return token, err
+}
+
+func (s *Service) newPasswordToken(ctx context.Context, tx *postgres.Tx, actor *helpdesk.User, userID int64, purpose string) (string, error) {
+	if err := tx.Q.AdminRevokePasswordTokens(ctx, userID); err != nil {
+		return "", err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	life := ResetLifetime
+	if purpose == "invite" {
+		life = InviteLifetime
+	}
+	err := tx.Q.AdminInsertPasswordToken(ctx, dbsqlc.AdminInsertPasswordTokenParams{Hash: tokenHash(token), UserID: userID,
+		Purpose: purpose, CreatedBy: &actor.ID, ExpiresAt: s.now().Add(life)})
+	return token, err
+}
+
+func tokenHash(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}

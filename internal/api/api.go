@@ -1,0 +1,103 @@
+// Package api is Switchboard's REST API v1: JSON over HTTP with personal
+// bearer tokens, RFC 9457 problem+json errors, keyset pagination, per-token
+// rate limits and idempotent POSTs, described by an OpenAPI 3.1 document
+// served at /api/v1/openapi.json and rendered for people at /api/docs.
+//
+// Handlers are thin: decode, call one ticket.Service method (the same ones
+// the web UI calls, so both enforce the same permissions), render.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/postgres"
+	"switchboard/internal/ticket"
+)
+
+// Options configure the API; zero limits take the defaults noted.
+type Options struct {
+	DB      *postgres.DB
+	Tickets *ticket.Service
+	Tokens  *auth.Tokens
+	Log     *slog.Logger
+
+	// RatePerSecond and Burst size each token's bucket: a client may send
+	// Burst requests at once and RatePerSecond sustained. Defaults 20 and 100.
+	RatePerSecond float64
+	Burst         int
+	// MaxJSONBody caps JSON request bodies (default 1 MiB, ten times the
+	// longest description).
+	MaxJSONBody int64
+	// MaxUpload caps a multipart attachment upload (default 4 files' worth
+	// of the ticket service's per-file limit, plus 1 MiB).
+	MaxUpload int64
+}
+
+// Handler serves /api (mount it there): /api/v1/… and /api/docs.
+type Handler struct {
+	Options
+	limiter *limiter
+	router  chi.Router
+}
+
+// New builds the handler.
+func New(o Options) *Handler {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.RatePerSecond <= 0 {
+		o.RatePerSecond = 20
+	}
+	if o.Burst <= 0 {
+		o.Burst = 100
+	}
+	if o.MaxJSONBody <= 0 {
+		o.MaxJSONBody = 1 << 20
+	}
+	if o.MaxUpload <= 0 {
+		per := o.Tickets.MaxAttachment
+		if per <= 0 {
+			per = 25 << 20
+		}
+		o.MaxUpload = 4*per + 1<<20
+	}
+	h := &Handler{Options: o, limiter: newLimiter(o.RatePerSecond, o.Burst, time.Now)}
+	h.router = h.routes()
+	return h
+}
+
+// ServeHTTP makes Handler an http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
+
+// Routes exposes the router so tests can walk every route.
+func (h *Handler) Routes() chi.Routes { return h.router }
+
+// routes is the API's surface, relative to where it is mounted (/api).
+func (h *Handler) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Get("/docs", h.docs)
+	r.Get("/docs.css", h.docsCSS)
+	r.Route("/v1", func(r chi.Router) {
+		r.NotFound(h.handle(func(http.ResponseWriter, *http.Request) error { return errNoRoute }))
+		r.MethodNotAllowed(h.handle(func(http.ResponseWriter, *http.Request) error { return errMethod }))
+		r.Get("/openapi.json", h.openAPI)
+		r.Group(func(r chi.Router) {
+			r.Use(h.authenticate, h.rateLimit, h.requireScope)
+			r.Post("/tickets", h.handle(h.createTicket))
+			r.Get("/tickets", h.handle(h.listTickets))
+			r.Get("/tickets/{number}", h.handle(h.getTicket))
+			r.Patch("/tickets/{number}", h.handle(h.updateTicket))
+			r.Get("/tickets/{number}/messages", h.handle(h.listMessages))
+			r.Post("/tickets/{number}/messages", h.handle(h.addMessage))
+			r.Get("/tickets/{number}/events", h.handle(h.listEvents))
+			r.Post("/tickets/{number}/attachments", h.handle(h.uploadAttachments))
+			r.Get("/tickets/{number}/attachments/{id}", h.handle(h.downloadAttachment))
+		})
+	})
+	return r
+}

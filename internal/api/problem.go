@@ -1,0 +1,119 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"switchboard/internal/helpdesk"
+)
+
+// problem is an RFC 9457 problem details object. Type is a URI reference to
+// the problem's section of /api/docs.
+type problem struct {
+	Type   string                `json:"type"`
+	Title  string                `json:"title"`
+	Status int                   `json:"status"`
+	Detail string                `json:"detail,omitempty"`
+	Errors []helpdesk.FieldError `json:"errors,omitempty"`
+}
+
+// httpError is a failure that exists only at the HTTP layer (a body too
+// large, a malformed header) and so has no helpdesk code.
+type httpError struct {
+	status int
+	slug   string
+	detail string
+	fields []helpdesk.FieldError
+}
+
+func (e *httpError) Error() string { return e.slug + ": " + e.detail }
+
+var (
+	errNoRoute = &httpError{http.StatusNotFound, "not-found", "There is no such resource.", nil}
+	errMethod  = &httpError{http.StatusMethodNotAllowed, "method-not-allowed", "This resource does not support that method.", nil}
+)
+
+// status maps helpdesk error codes to HTTP statuses; the one place that does.
+func status(code string) (int, string) {
+	switch code {
+	case helpdesk.ENOTFOUND:
+		return http.StatusNotFound, "not-found"
+	case helpdesk.EINVALID:
+		return http.StatusUnprocessableEntity, "invalid"
+	case helpdesk.ECONFLICT:
+		return http.StatusConflict, "conflict"
+	case helpdesk.EFORBIDDEN:
+		return http.StatusForbidden, "forbidden"
+	case helpdesk.EUNAUTH:
+		return http.StatusUnauthorized, "unauthorized"
+	case helpdesk.ETOOMANY:
+		return http.StatusTooManyRequests, "too-many-requests"
+	}
+	return http.StatusInternalServerError, "internal"
+}
+
+// handle adapts a handler that returns an error: errors become problems.
+func (h *Handler) handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			h.fail(w, r, err)
+		}
+	}
+}
+
+// fail writes err as problem+json. Foreign errors are logged and answered
+// with a generic 500, so internals never reach a client.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := problem{}
+	var he *httpError
+	if errors.As(err, &he) {
+		p.Status, p.Type, p.Detail, p.Errors = he.status, he.slug, he.detail, he.fields
+	} else {
+		p.Status, p.Type = status(helpdesk.ErrorCode(err))
+		p.Detail, p.Errors = helpdesk.ErrorMessage(err), helpdesk.FieldErrors(err)
+	}
+	switch p.Status {
+	case http.StatusInternalServerError:
+		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+			return // the client went away; nobody reads the answer
+		}
+		h.Log.Error("api", "method", r.Method, "path", r.URL.Path, "request_id", w.Header().Get("X-Request-Id"), "err", err)
+	case http.StatusNotFound:
+		// One body for "missing" and "not yours", so nothing can be learnt
+		// by comparing them.
+		p.Detail = "There is no such resource."
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
+		p.Detail = "A valid API token is required."
+	}
+	writeProblem(w, p)
+}
+
+func writeProblem(w http.ResponseWriter, p problem) {
+	p.Title = http.StatusText(p.Status)
+	p.Type = "/api/docs#problem-" + p.Type
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// writeJSON renders v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, status, b)
+	return nil
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	_, _ = w.Write([]byte("\n"))
+}

@@ -1,0 +1,40 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"switchboard/internal/app"
+	"switchboard/internal/pgtest"
+)
+
+// The loader's own search vectors must hold the same lexemes PostgreSQL
+// makes from the same text, or search benchmarks would measure fiction.
+func TestLoadBuildsRealSearchVectors(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	res, err := app.Load(ctx, db, app.LoadOptions{Tickets: 300, Messages: 900, Corpus: app.DefaultCorpus(), Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tickets != 300 || res.Messages < 300 {
+		t.Fatalf("loaded %+v", res)
+	}
+	var bad, open, hosts int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE strip(t.search) <> strip(
+    to_tsvector('english', t.subject) || to_tsvector('english', coalesce((SELECT string_agg(m.body_text, ' ') FROM messages m WHERE m.ticket_id = t.id AND NOT m.internal), '')))
+    OR strip(t.note_search) <> strip(to_tsvector('english', coalesce((SELECT string_agg(m.body_text, ' ') FROM messages m WHERE m.ticket_id = t.id AND m.internal), '')))),
+  count(*) FILTER (WHERE status NOT IN ('resolved', 'closed')),
+  count(*) FILTER (WHERE search @@ websearch_to_tsquery('english', substring((SELECT string_agg(m.body_text, ' ') FROM messages m WHERE m.ticket_id = t.id) from 'lt-[a-z]+-[0-9]{4}')))
+FROM tickets t`).Scan(&bad, &open, &hosts); err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Errorf("%d tickets' search vectors differ from PostgreSQL's", bad)
+	}
+	if hosts == 0 {
+		t.Error("no ticket is found by its hostname")
+	}
+	t.Logf("%d open of 300, %d found by hostname", open, hosts)
+}

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/intake"
+	"switchboard/internal/jobs"
+	"switchboard/internal/notify"
+)
+
+// Mail is this node's mail intake and notification parts.
+type Mail struct {
+	Store     *intake.Store
+	Processor *intake.Processor
+	Notifier  *notify.Notifier
+	SMTP      *intake.SMTPServer // nil when SWITCHBOARD_SMTP_ADDR=off
+	IMAP      *intake.Poller
+	Sweeper   *intake.Sweeper
+}
+
+// wireMail builds intake and notify, registers their workers and the
+// ticket-change hook, and adds the SMTP listener and IMAP poller as
+// background parts. It runs before the River client exists; mailJobs
+// completes it.
+func (a *App) wireMail(cw *jobs.ChangedWorker) error {
+	cfg, log := a.Env.Config, a.Env.Log
+	relay, err := notify.NewRelay(cfg.SMTPRelay)
+	if err != nil {
+		return err
+	}
+	n := &notify.Notifier{DB: a.DB, Domain: cfg.MailDomain, Secret: cfg.SecretKey, BaseURL: cfg.BaseURL,
+		Log: log.With("part", "notify")}
+	if relay != nil {
+		n.Sender = relay
+	}
+	m := &Mail{Store: &intake.Store{DB: a.DB}, Notifier: n}
+	m.Processor = &intake.Processor{DB: a.DB, Tickets: a.Tickets, Domain: cfg.MailDomain, Secret: cfg.SecretKey,
+		Log: log.With("part", "intake")}
+	river.AddWorker(a.Workers, &intake.ProcessWorker{P: m.Processor})
+	river.AddWorker(a.Workers, &notify.AckWorker{N: n})
+	river.AddWorker(a.Workers, &notify.RefusalWorker{N: n})
+	river.AddWorker(a.Workers, &notify.MentionWorker{N: n})
+	river.AddWorker(a.Workers, &notify.SendWorker{N: n})
+	cw.Handlers = append(cw.Handlers, n.OnChanged)
+	a.background = append(a.background, n)
+	m.IMAP = &intake.Poller{Store: m.Store, Secret: cfg.SecretKey, MaxBytes: cfg.MaxMessage, Log: log.With("part", "imap")}
+	a.background = append(a.background, m.IMAP)
+	m.Sweeper = &intake.Sweeper{DB: a.DB, Log: log.With("part", "intake")}
+	a.background = append(a.background, m.Sweeper)
+	if cfg.SMTPAddr != "off" {
+		m.SMTP = &intake.SMTPServer{Addr: cfg.SMTPAddr, Domain: cfg.MailDomain, Secret: cfg.SecretKey,
+			MaxBytes: cfg.MaxMessage, Store: m.Store, Log: log.With("part", "smtp")}
+		// Last in the list, so stopped first: the listener closes before the
+		// parts behind it, after HTTP and before River.
+		a.background = append(a.background, m.SMTP)
+	}
+	a.Mail = m
+	return nil
+}
+
+// mailJobs hands the River client to the mail parts once it exists.
+func (a *App) mailJobs() {
+	a.Mail.Store.Jobs = a.Jobs
+	a.Mail.Processor.Jobs = a.Jobs
+	a.Mail.Notifier.Jobs = a.Jobs
+	a.Mail.Sweeper.Jobs = a.Jobs
+	a.Mail.Store.Tickets = a.Tickets
+	if a.HTTP != nil {
+		a.HTTP.Mail = a.Mail.Store
+	}
+}
+
+// seedDemoMail adds the demo's intake addresses: it@ (routed by triage) and
+// security@ (straight to Security Operations).
+func seedDemoMail(ctx context.Context, a *App) error {
+	_, err := a.DB.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part, team_id)
+		VALUES ('it', NULL), ('security', (SELECT id FROM teams WHERE slug = 'security'))
+		ON CONFLICT ((lower(local_part))) DO NOTHING`)
+	return err
+}

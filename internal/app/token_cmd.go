@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+)
+
+func init() { commands["token create"] = tokenCreateCmd }
+
+// tokenCreateCmd: switchboard token create --email E [--name LABEL]
+// [--scope read|read_write] [--expires 720h]. It prints the secret, which
+// is shown this once.
+func tokenCreateCmd(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	email := fs.String("email", "", "the user the token acts as (required)")
+	name := fs.String("name", "cli", "a label to recognise the token by")
+	scope := fs.String("scope", string(auth.ScopeReadWrite), "read or read_write")
+	expires := fs.Duration("expires", 0, "lifetime, e.g. 720h; 0 means it never expires")
+	if err := fs.Parse(args); err != nil {
+		return &UsageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return &UsageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *email == "" {
+		return &UsageError{"--email is required"}
+	}
+	if *expires < 0 {
+		return &UsageError{"--expires must be positive"}
+	}
+	// The token's hash is keyed with the server's secret, so this must be
+	// the key serve uses: the same environment or data dir.
+	if err := env.Config.EnsureSecret(); err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	if err := postgres.Migrate(ctx, db.Pool, discard()); err != nil {
+		return err
+	}
+	row, err := db.Q().GetUserByEmail(ctx, *email)
+	if err != nil {
+		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+			return fmt.Errorf("no user with email %s", *email)
+		}
+		return err
+	}
+	in := auth.NewToken{Name: *name, Scope: auth.Scope(*scope)}
+	if *expires > 0 {
+		t := time.Now().Add(*expires)
+		in.ExpiresAt = &t
+	}
+	tokens := &auth.Tokens{DB: db.DB, Key: env.Config.SecretKey}
+	secret, _, err := tokens.Create(ctx, auth.UserFromRow(row), in)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintln(env.Stdout, secret)
+	return nil
+}

@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"runtime"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/jobs"
+	"switchboard/internal/sla"
+	"switchboard/internal/triage"
+	"switchboard/internal/triage/classify"
+)
+
+// Intervals of the triage and SLA background jobs.
+const (
+	slaScanEvery     = time.Minute
+	rebalanceEvery   = 30 * time.Second
+	triageRetryEvery = time.Minute
+	retrainEvery     = time.Hour
+	modelPollEvery   = 10 * time.Second
+)
+
+// trainOptions leaves a core to intake and triage while the model trains.
+func trainOptions() classify.Options {
+	return classify.Options{Workers: max(1, runtime.GOMAXPROCS(0)/2)}
+}
+
+// wireTriage builds the triage runner, the SLA service and the classifier,
+// plugs them into the ticket workers and registers their periodic jobs. It
+// runs before the River client exists; buildTriageJobs completes it.
+func (a *App) wireTriage(tw *jobs.TriageWorker, cw *jobs.ChangedWorker) {
+	log := a.Env.Log
+	a.Classifier = &triage.Classifier{DB: a.DB, Log: log}
+	a.Triage = &triage.Runner{DB: a.DB, Classifier: a.Classifier, Log: log}
+	a.SLA = &sla.Service{DB: a.DB, Log: log}
+	tw.Run = a.Triage.Run
+	cw.Handlers = append(cw.Handlers, a.SLA.OnChanged)
+
+	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.SLAScanArgs]{Run: func(ctx context.Context, _ jobs.SLAScanArgs) error {
+		_, err := a.SLA.Scan(ctx)
+		return err
+	}})
+	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.RebalanceArgs]{Run: func(ctx context.Context, args jobs.RebalanceArgs) error {
+		_, err := a.Triage.Rebalance(ctx, args.AgentID)
+		return err
+	}})
+	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.TriageRetryArgs]{Run: func(ctx context.Context, _ jobs.TriageRetryArgs) error {
+		_, err := a.Triage.RetryQueued(ctx)
+		return err
+	}})
+	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.RetrainArgs]{Limit: 30 * time.Minute,
+		Run: func(ctx context.Context, args jobs.RetrainArgs) error {
+			var err error
+			if args.Force {
+				_, err = triage.Train(ctx, a.DB, trainOptions())
+			} else {
+				_, err = triage.RetrainIfNew(ctx, a.DB, trainOptions())
+			}
+			if err != nil {
+				return err
+			}
+			return a.Classifier.Refresh(ctx)
+		}})
+	periodic := func(every time.Duration, args river.JobArgs, onStart bool) *river.PeriodicJob {
+		return river.NewPeriodicJob(river.PeriodicInterval(every),
+			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+			&river.PeriodicJobOpts{RunOnStart: onStart})
+	}
+	a.Periodic = append(a.Periodic,
+		periodic(slaScanEvery, jobs.SLAScanArgs{}, true),
+		periodic(rebalanceEvery, jobs.RebalanceArgs{}, false),
+		periodic(triageRetryEvery, jobs.TriageRetryArgs{}, true),
+		periodic(retrainEvery, jobs.RetrainArgs{}, false),
+	)
+	a.background = append(a.background, &modelWatcher{c: a.Classifier})
+}
+
+// modelWatcher loads the active categorisation model at start and swaps in
+// newer ones trained by any node or by `switchboard triage train`.
+type modelWatcher struct {
+	c      *triage.Classifier
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Start loads the model in use; a node without one still starts and
+// triages without categorising.
+func (m *modelWatcher) Start(ctx context.Context) error {
+	if err := m.c.Refresh(ctx); err != nil && m.c.Log != nil {
+		m.c.Log.Warn("load categorisation model", "err", err)
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel, m.done = cancel, make(chan struct{})
+	go func() {
+		defer close(m.done)
+		m.c.Watch(wctx, modelPollEvery)
+	}()
+	return nil
+}
+
+// Stop ends the polling.
+func (m *modelWatcher) Stop(context.Context) error {
+	if m.cancel != nil {
+		m.cancel()
+		<-m.done
+	}
+	return nil
+}

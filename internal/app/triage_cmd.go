@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/triage"
+	"switchboard/internal/triage/classify"
+	"switchboard/internal/triage/sim"
+)
+
+func init() {
+	commands["triage train"] = triageTrainCmd
+	commands["triage eval"] = triageEvalCmd
+	commands["triage simulate"] = triageSimulateCmd
+}
+
+// inUseWait bounds how long `triage train` waits for running nodes to load
+// the new model; they poll every modelPollEvery.
+const inUseWait = time.Minute
+
+// triageTrainCmd retrains the categorisation model now, in this process
+// (so no node's intake waits for it), stores it as the active model and
+// waits until a running node has loaded it.
+func triageTrainCmd(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 {
+		return &UsageError{"triage train takes no arguments"}
+	}
+	db, err := openDatabase(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	if err := postgres.Migrate(ctx, db.Pool, discard()); err != nil {
+		return err
+	}
+	res, err := triage.Train(ctx, db.DB, classify.Options{})
+	if errors.Is(err, triage.ErrTooFewExamples) {
+		return err
+	} else if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "model %d trained on %d tickets in %s; held-out accuracy=%.4f macro_f1=%.4f n=%d\n",
+		res.ModelID, res.Examples, res.Took.Round(time.Millisecond), res.Report.Accuracy, res.Report.MacroF1, res.Report.N)
+	running, err := db.NodeRunning(ctx)
+	if err != nil {
+		return err
+	}
+	if !running {
+		fmt.Fprintln(env.Stdout, "no Switchboard node is running; the model is active and will be used when one starts")
+		return nil
+	}
+	deadline := time.Now().Add(inUseWait)
+	for {
+		at, err := db.Q().ModelInUse(ctx, res.ModelID)
+		if err != nil {
+			return postgres.MapError(err)
+		}
+		if at != nil {
+			fmt.Fprintf(env.Stdout, "model %d is in use\n", res.ModelID)
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("model %d is stored and active, but no node loaded it within %s", res.ModelID, inUseWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// triageEvalCmd scores the active model on a labelled CSV.
+func triageEvalCmd(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("triage eval", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	file := fs.String("csv", "", "labelled CSV file, optionally gzip-compressed (required)")
+	textCol := fs.String("text-column", "", "column holding the ticket text (required)")
+	catCol := fs.String("category-column", "", "column holding the true category (required)")
+	if err := fs.Parse(args); err != nil {
+		return &UsageError{err.Error()}
+	}
+	if *file == "" || *textCol == "" || *catCol == "" || fs.NArg() > 0 {
+		return &UsageError{"usage: switchboard triage eval --csv FILE --text-column C --category-column C"}
+	}
+	examples, err := readExamples(*file, *textCol, *catCol)
+	if err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	row, err := db.Q().ActiveModel(ctx)
+	if err != nil {
+		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+			return errors.New("no model trained yet: run `switchboard triage train` first")
+		}
+		return err
+	}
+	m, err := classify.UnmarshalModel(row.Model)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "model %d (trained %s on %d tickets)\n", row.ID, row.CreatedAt.UTC().Format(time.RFC3339), row.Examples)
+	classify.Evaluate(m, examples).WriteTable(env.Stdout)
+	return nil
+}
+
+// triageSimulateCmd replays arrivals against a roster with each strategy.
+func triageSimulateCmd(_ context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("triage simulate", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	rosterFile := fs.String("roster", "", "roster JSON (required)")
+	ticketsFile := fs.String("tickets", "", "arrivals CSV (required)")
+	names := make([]string, len(sim.Strategies))
+	for i, s := range sim.Strategies {
+		names[i] = string(s)
+	}
+	strategy := fs.String("strategy", "all", "all, or a comma-separated list of: "+strings.Join(names, ", "))
+	if err := fs.Parse(args); err != nil {
+		return &UsageError{err.Error()}
+	}
+	if *rosterFile == "" || *ticketsFile == "" || fs.NArg() > 0 {
+		return &UsageError{"usage: switchboard triage simulate --roster FILE --tickets FILE [--strategy " + strings.Join(names, ",") + "]"}
+	}
+	strategies := sim.Strategies
+	if *strategy != "all" {
+		strategies = nil
+		for _, s := range strings.Split(*strategy, ",") {
+			st := sim.Strategy(strings.TrimSpace(s))
+			found := false
+			for _, k := range sim.Strategies {
+				found = found || k == st
+			}
+			if !found {
+				return &UsageError{fmt.Sprintf("unknown strategy %q (want %s)", s, strings.Join(names, ", "))}
+			}
+			strategies = append(strategies, st)
+		}
+	}
+	roster, err := sim.LoadRoster(*rosterFile)
+	if err != nil {
+		return err
+	}
+	arrivals, err := sim.LoadArrivals(*ticketsFile)
+	if err != nil {
+		return err
+	}
+	var results []sim.Result
+	for _, s := range strategies {
+		r, err := sim.Run(roster, arrivals, s)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	return sim.WriteTable(env.Stdout, results)
+}

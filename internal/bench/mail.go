@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/smtp"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchboard/internal/intake"
+)
+
+func init() { register(Bench{Name: "mail", Order: 50, Run: benchMail}) }
+
+const benchMailDomain = "helpdesk.bench"
+
+// benchMail: mail per second from SMTP to a committed ticket (250 received
+// and the mail processed into a ticket or message), 8 concurrent senders on
+// persistent connections, real corpus messages; beside it the rate of a raw
+// INSERT of the same bytes into inbound_mail, same pool, same run.
+func benchMail(ctx context.Context, env *Env) error {
+	corpus, err := mailCorpus()
+	if err != nil {
+		return err
+	}
+	conn, err := env.Database(ctx, "bench_mail", true)
+	if err != nil {
+		return err
+	}
+	a, err := env.StartApp(ctx, conn, map[string]string{"NO_HTTP": "1", "SWITCHBOARD_SMTP_ADDR": "127.0.0.1:0",
+		"SWITCHBOARD_MAIL_DOMAIN": benchMailDomain})
+	if err != nil {
+		return err
+	}
+	defer a.Shutdown(context.WithoutCancel(ctx))
+	if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part) VALUES ('it')`); err != nil {
+		return err
+	}
+	const senders, total = 8, 2000
+	addr := a.Mail.SMTP.ListenAddr()
+	run := time.Now().UnixNano()
+	mail := func(i int) []byte {
+		// A fresh Message-ID per send: the corpus repeats, the duplicate rule must not.
+		id := fmt.Sprintf("Message-ID: <bench-%d-%d@bench.example>\r\n", run, i)
+		return append([]byte(id), corpus[i%len(corpus)]...)
+	}
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, senders)
+	for range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sendLoop(addr, total, &next, mail); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	accepted := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	for {
+		var queued int
+		if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM inbound_mail WHERE status = 'queued'`).Scan(&queued); err != nil {
+			return err
+		}
+		if queued == 0 {
+			break
+		}
+		if time.Since(start) > 5*time.Minute {
+			return errors.New("mail queue did not drain in 5 minutes")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	done := time.Since(start)
+	var tickets, messages int
+	_ = a.DB.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'ticket'), count(*) FILTER (WHERE status = 'message') FROM inbound_mail`).Scan(&tickets, &messages)
+
+	// Baseline: the same bytes straight into inbound_mail, no job, no SMTP.
+	var seq atomic.Int64
+	raw, err := rate(ctx, senders, 5*time.Second, func(ctx context.Context, _, _ int) error {
+		i := int(seq.Add(1))
+		_, err := a.DB.Pool.Exec(ctx, `INSERT INTO inbound_mail (raw, via, message_id, status) VALUES ($1, 'smtp', $2, 'ignored')`,
+			mail(total+i), fmt.Sprintf("base-%d-%d@bench.example", run, i))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	e2e := float64(total) / done.Seconds()
+	table(env.Out, [][]string{
+		{fmt.Sprintf("mail intake (%d corpus mails, %d senders)", total, senders), "rate"},
+		{"raw INSERT of the same bytes into inbound_mail (baseline)", fmt.Sprintf("%.0f /s", raw)},
+		{"SMTP accepted (250 after commit + job enqueued)", fmt.Sprintf("%.0f /s", float64(total)/accepted.Seconds())},
+		{fmt.Sprintf("SMTP to committed ticket (%d tickets, %d threaded)", tickets, messages), fmt.Sprintf("%.0f /s", e2e)},
+		{"ratio (raw inserts per mail to ticket)", fmt.Sprintf("%.2f", raw/e2e)},
+	})
+	return nil
+}
+
+// sendLoop sends mail on one connection (as an MTA does), reconnecting on error.
+func sendLoop(addr string, total int, next *atomic.Int64, mail func(int) []byte) error {
+	var c *smtp.Client
+	defer func() {
+		if c != nil {
+			_ = c.Quit()
+		}
+	}()
+	for {
+		i := int(next.Add(1)) - 1
+		if i >= total {
+			return nil
+		}
+		if c == nil {
+			conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			if err != nil {
+				return err
+			}
+			if c, err = smtp.NewClient(conn, "127.0.0.1"); err != nil {
+				return err
+			}
+		}
+		if err := sendOn(c, mail(i)); err != nil {
+			return fmt.Errorf("mail %d: %w", i, err)
+		}
+	}
+}
+
+func sendOn(c *smtp.Client, raw []byte) error {
+	if err := c.Mail("bench@bench.example"); err != nil {
+		return err
+	}
+	if err := c.Rcpt("it@" + benchMailDomain); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(raw); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+var messageIDHeader = regexp.MustCompile(`(?im)^message-id:[^\r\n]*\r?\n`)
+
+// mailCorpus loads real messages that become tickets (normal and machine
+// mail, no bounces or auto-replies) from ../shared/test-corpora, CRLF, with
+// their own Message-ID removed (each send gets a fresh one).
+func mailCorpus() ([][]byte, error) {
+	root := os.Getenv("SWITCHBOARD_CORPORA")
+	if root == "" {
+		dir, _ := os.Getwd()
+		for range 6 {
+			if st, err := os.Stat(filepath.Join(dir, "shared", "test-corpora")); err == nil && st.IsDir() {
+				root = filepath.Join(dir, "shared", "test-corpora")
+				break
+			}
+			dir = filepath.Dir(dir)
+		}
+	}
+	if root == "" {
+		return nil, errors.New("test corpora not found (set SWITCHBOARD_CORPORA)")
+	}
+	var out [][]byte
+	for _, pat := range []string{"mikel-mail-fixtures/spec/fixtures/emails/*/*", "enmime-testdata/testdata/mail/*",
+		"stalwart-mail-parser/resources/eml/*/*.eml", "mimekit-testdata/UnitTests/TestData/messages/*",
+		"reply-parsing/mailgun-talon/tests/fixtures/standard_replies/*.eml", "sisimai-set-of-emails/maildir/not/*.eml"} {
+		files, _ := filepath.Glob(filepath.Join(root, pat))
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil || len(raw) > 512<<10 {
+				continue
+			}
+			p, err := intake.Parse(raw)
+			if err != nil || p.From.Email == "" {
+				continue
+			}
+			if k := intake.Classify(p, benchMailDomain).Kind; k != intake.KindNormal && k != intake.KindMachine {
+				continue
+			}
+			raw = messageIDHeader.ReplaceAll(raw, nil)
+			raw = bytes.ReplaceAll(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+			out = append(out, raw)
+		}
+	}
+	if len(out) < 20 {
+		return nil, fmt.Errorf("only %d usable corpus mails under %s", len(out), root)
+	}
+	return out, nil
+}

@@ -1,0 +1,255 @@
+package intake
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"strings"
+	"unicode/utf8"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/ticket"
+)
+
+// addToTicket posts the mail on the ticket it threads to. It reports false
+// when the mail should become a new ticket instead (a closed ticket gets a
+// linked follow-up; a ticket the sender may not write to gets nothing).
+func (pr *Processor) addToTicket(ctx context.Context, p *Parsed, c Classification, hit threadHit,
+	sender *helpdesk.User, emailID string, out *outcome) (bool, error) {
+	t, err := pr.DB.Q().MailTicketRef(ctx, hit.ticketID)
+	if err != nil {
+		return false, err
+	}
+	if t.Status == string(helpdesk.StatusClosed) && !sender.IsStaff() {
+		return false, nil
+	}
+	if !sender.IsStaff() && sender.ID != t.RequesterID {
+		// Only the reply address or references (proof of having our mail) get
+		// here for outsiders; the subject tag already required access.
+		if err := pr.DB.Q().AddParticipant(ctx, dbsqlc.AddParticipantParams{TicketID: t.ID, UserID: sender.ID}); err != nil {
+			return false, err
+		}
+	}
+	text, body := bodies(p)
+	msg, err := pr.Tickets.AddMessage(ctx, sender, t.Number, ticket.MessageInput{Body: text, BodyHTML: body,
+		Source: helpdesk.SourceEmail, Attachments: pr.uploads(p, out), EmailMessageID: emailID})
+	var msgID int64
+	switch {
+	case err == nil:
+		msgID = msg.ID
+	case isCode(err, helpdesk.ECONFLICT):
+		// A retry: the first run posted it before crashing.
+		m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)
+		if lerr != nil {
+			return false, err
+		}
+		msgID = m.ID
+	case isCode(err, helpdesk.ENOTFOUND), isCode(err, helpdesk.EINVALID):
+		// Staff outside a restricted team, a merged ticket …: a new ticket is
+		// the safe place; nothing leaks into a ticket the sender cannot see.
+		out.reason += "; could not add to ticket: " + helpdesk.ErrorMessage(err)
+		return false, nil
+	default:
+		return false, err
+	}
+	out.status, out.ticketID, out.msgID = StatusMessage, &t.ID, &msgID
+	out.reason = c.Reason + "; threaded by " + hit.via
+	return true, pr.addParticipants(ctx, t.ID, t.RequesterID, p, sender)
+}
+
+// newTicket files the mail as a ticket for its sender, routed by the intake
+// address it came to, linked as a follow-up when it answered a closed ticket.
+func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *Parsed, c Classification,
+	sender *helpdesk.User, emailID string, followup *threadHit, out *outcome) error {
+	in := ticket.CreateInput{Subject: ticketSubject(p.Subject), Source: helpdesk.SourceEmail,
+		Attachments: pr.uploads(p, out), EmailMessageID: emailID}
+	in.Description, in.DescriptionHTM = bodies(p)
+	addr, err := pr.intakeAddress(ctx, row.Rcpt, p)
+	if err != nil {
+		return err
+	}
+	if addr != nil {
+		in.TeamID, in.CategoryID = addr.TeamID, addr.CategoryID
+	}
+	var ticketID int64
+	t, err := pr.Tickets.Create(ctx, sender, in)
+	switch {
+	case err == nil:
+		ticketID = t.ID
+	case isCode(err, helpdesk.ECONFLICT):
+		m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)
+		if lerr != nil {
+			return err
+		}
+		// A retry after a crash between Create and finish: the ticket exists,
+		// and finish (which enqueues the ack) never ran.
+		ticketID, followup = m.TicketID, nil
+	default:
+		return err
+	}
+	out.status, out.ticketID = StatusTicket, &ticketID
+	if m, err := pr.DB.Q().MailMessageByEmailID(ctx, &emailID); err == nil {
+		out.msgID = &m.ID // links the raw mail to its message for download
+	}
+	if followup != nil {
+		out.reason = c.Reason + "; follow-up of a closed ticket"
+		if err := pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
+			if err := tx.Q.MailSetFollowup(ctx, dbsqlc.MailSetFollowupParams{ID: ticketID, FollowupOfID: followup.ticketID}); err != nil {
+				return err
+			}
+			return insertEvent(ctx, tx, ticketID, &sender.ID, helpdesk.EventLinked,
+				map[string]any{"followup_of_id": followup.ticketID}, "reply to a closed ticket")
+		}); err != nil {
+			return err
+		}
+	}
+	if c.Kind == KindNormal && !c.SuppressReplies {
+		out.jobs = append(out.jobs, AckArgs{TicketID: ticketID, InboundID: row.ID, To: sender.Email})
+	}
+	return pr.addParticipants(ctx, ticketID, sender.ID, p, sender)
+}
+
+// intakeAddress finds which of our addresses the mail was sent to: the
+// envelope recipients first (SMTP), else the To/Cc/Delivered-To headers (IMAP).
+func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *Parsed) (*dbsqlc.IntakeAddress, error) {
+	cands := append([]string(nil), rcpt...)
+	for _, a := range append(append([]Address(nil), p.To...), p.Cc...) {
+		cands = append(cands, a.Email)
+	}
+	cands = append(cands, p.Headers["Delivered-To"]...)
+	for _, a := range cands {
+		a = strings.Trim(strings.TrimSpace(a), "<>")
+		at := strings.LastIndexByte(a, '@')
+		if at <= 0 || !strings.EqualFold(a[at+1:], pr.Domain) {
+			continue
+		}
+		addr, err := pr.dir.address(ctx, pr.DB, a[:at])
+		if addr != nil || err != nil {
+			return addr, err
+		}
+	}
+	return nil, nil
+}
+
+// bounce records a delivery failure on the ticket it refers to and marks the
+// failed addresses as bouncing; it never creates anything.
+func (pr *Processor) bounce(ctx context.Context, inboundID int64, p *Parsed, c Classification, out *outcome) error {
+	out.status = StatusBounce
+	b := c.Bounce
+	if b == nil {
+		b = &BounceInfo{}
+	}
+	q := pr.DB.Q()
+	var ticketID int64
+	var ids []string
+	if b.OriginalMessageID != "" {
+		ids = append(ids, b.OriginalMessageID)
+		if r, err := q.MailOutboxFailedByMessageID(ctx, dbsqlc.MailOutboxFailedByMessageIDParams{
+			MessageID: b.OriginalMessageID, LastError: "bounced: " + c.Reason}); err == nil && r.TicketID != nil {
+			ticketID = *r.TicketID
+		}
+	}
+	ids = append(ids, p.InReplyTo...)
+	ids = append(ids, p.References...)
+	if ticketID == 0 && len(ids) > 0 {
+		if id, err := q.MailTicketForMessageIDs(ctx, ids); err == nil {
+			ticketID = id
+		}
+	}
+	if ticketID == 0 && b.ReplyAddress != "" {
+		if _, n, ok := ParseReplyAddress(pr.Secret, b.ReplyAddress, pr.Domain); ok {
+			if id, err := q.MailTicketIDByNumber(ctx, n); err == nil {
+				ticketID = id
+			}
+		}
+	}
+	if b.Permanent && len(b.FailedRecipients) > 0 {
+		var ext []string
+		for _, r := range b.FailedRecipients {
+			if !strings.HasSuffix(strings.ToLower(r), "@"+strings.ToLower(pr.Domain)) {
+				ext = append(ext, strings.ToLower(r))
+			}
+		}
+		if err := q.MailMarkBouncing(ctx, ext); err != nil {
+			return err
+		}
+	}
+	if ticketID == 0 {
+		return nil
+	}
+	out.ticketID = &ticketID
+	return pr.event(ctx, ticketID, nil, helpdesk.EventMailFailed, map[string]any{
+		"recipients": b.FailedRecipients, "permanent": b.Permanent, "original_message_id": b.OriginalMessageID,
+		"inbound_id": inboundID}, c.Reason)
+}
+
+// uploads converts attachments, dropping (with a warning) what the ticket
+// service would refuse, so one oversized file does not lose the whole mail.
+func (pr *Processor) uploads(p *Parsed, out *outcome) []helpdesk.Upload {
+	limit := pr.Tickets.MaxAttachment
+	if limit <= 0 {
+		limit = 25 << 20
+	}
+	var ups []helpdesk.Upload
+	for _, a := range p.Attachments {
+		if len(a.Data) == 0 {
+			continue
+		}
+		if int64(len(a.Data)) > limit {
+			out.warnings = append(out.warnings, fmt.Sprintf("attachment %s (%d bytes) over the limit; kept only in the raw mail", a.Filename, len(a.Data)))
+			continue
+		}
+		ups = append(ups, helpdesk.Upload{Filename: a.Filename, ContentType: a.ContentType, ContentID: a.ContentID,
+			Inline: a.Inline, Data: a.Data})
+	}
+	return ups
+}
+
+// bodies returns the text and safe HTML to store: the full text (quoted
+// history is folded at display with FoldQuoted) bounded to what the ticket
+// service takes, and the sanitised HTML part or an escaped rendering of the text.
+func bodies(p *Parsed) (string, string) {
+	text := strings.TrimSpace(p.Text)
+	if text == "" {
+		text = "(no text)"
+		if len(p.Attachments) > 0 {
+			text = "(no text; see attachments)"
+		}
+	}
+	if len(text) > ticket.MaxBody {
+		text = truncate(text, ticket.MaxBody-200) + "\n\n[Message shortened; the full text is in the raw mail.]"
+	}
+	if p.HTML != "" {
+		return text, p.HTML
+	}
+	return text, textToHTML(text)
+}
+
+// textToHTML renders plain mail text as paragraphs, keeping line breaks.
+func textToHTML(text string) string {
+	var b strings.Builder
+	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if strings.TrimSpace(para) == "" {
+			continue
+		}
+		b.WriteString("<p>")
+		b.WriteString(strings.ReplaceAll(html.EscapeString(para), "\n", "<br>\n"))
+		b.WriteString("</p>\n")
+	}
+	return b.String()
+}
+
+// ticketSubject is the subject of a ticket made from mail: reply and forward
+// prefixes and our tag removed, bounded to the ticket service's limit.
+func ticketSubject(s string) string {
+	s = CleanSubject(s)
+	if s == "" {
+		return "(no subject)"
+	}
+	if utf8.RuneCountInString(s) > ticket.MaxSubject {
+		s = string([]rune(s)[:ticket.MaxSubject-1]) + "…"
+	}
+	return s
+}

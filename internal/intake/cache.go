@@ -1,0 +1,78 @@
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// cacheTTL bounds how long an admin's change to intake addresses or the
+// sender policy takes to apply; a burst of mail saves a query per message.
+const cacheTTL = 5 * time.Second
+
+// directory caches the intake addresses and the unknown-sender policy.
+type directory struct {
+	mu      sync.Mutex
+	addrs   map[string]addrEntry
+	policy  *SenderPolicy
+	policyT time.Time
+}
+
+type addrEntry struct {
+	addr *dbsqlc.IntakeAddress // nil: no such address
+	at   time.Time
+}
+
+// address returns the intake address for a local part, or nil.
+func (d *directory) address(ctx context.Context, db *postgres.DB, local string) (*dbsqlc.IntakeAddress, error) {
+	local = strings.ToLower(local)
+	d.mu.Lock()
+	if e, ok := d.addrs[local]; ok && time.Since(e.at) < cacheTTL {
+		d.mu.Unlock()
+		return e.addr, nil
+	}
+	d.mu.Unlock()
+	a, err := db.Q().MailIntakeAddress(ctx, local)
+	var out *dbsqlc.IntakeAddress
+	if err == nil {
+		out = &a
+	} else if !isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+		return nil, err
+	}
+	d.mu.Lock()
+	if d.addrs == nil || len(d.addrs) > 1000 {
+		d.addrs = map[string]addrEntry{}
+	}
+	d.addrs[local] = addrEntry{out, time.Now()}
+	d.mu.Unlock()
+	return out, nil
+}
+
+// senderPolicy returns the unknown-sender policy (default: accept everyone).
+func (d *directory) senderPolicy(ctx context.Context, db *postgres.DB) (SenderPolicy, error) {
+	d.mu.Lock()
+	if d.policy != nil && time.Since(d.policyT) < cacheTTL {
+		p := *d.policy
+		d.mu.Unlock()
+		return p, nil
+	}
+	d.mu.Unlock()
+	var sp SenderPolicy
+	v, err := db.Q().MailSetting(ctx, "unknown_sender_policy")
+	if err != nil && !isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+		return sp, err
+	}
+	if err == nil {
+		_ = json.Unmarshal(v, &sp) // a broken setting means the default: accept
+	}
+	d.mu.Lock()
+	d.policy, d.policyT = &sp, time.Now()
+	d.mu.Unlock()
+	return sp, nil
+}

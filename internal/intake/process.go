@@ -1,0 +1,263 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/ticket"
+)
+
+// AckArgs asks notify to acknowledge a new ticket to its sender. Defined here
+// (not in notify) so intake can enqueue it without importing notify; notify
+// works it, applying the per-sender hourly limit.
+type AckArgs struct {
+	TicketID  int64  `json:"ticket_id"`
+	InboundID int64  `json:"inbound_id"`
+	To        string `json:"to"`
+}
+
+// Kind names the River job.
+func (AckArgs) Kind() string { return "mail_ack" }
+
+// InsertOpts puts the job on the mail queue.
+func (AckArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueMail} }
+
+// RefusalArgs asks notify to tell a sender their mail was not accepted (the
+// unknown-sender policy).
+type RefusalArgs struct {
+	InboundID int64  `json:"inbound_id"`
+	To        string `json:"to"`
+	Subject   string `json:"subject"`
+	InReplyTo string `json:"in_reply_to"`
+	Reason    string `json:"reason"`
+}
+
+// Kind names the River job.
+func (RefusalArgs) Kind() string { return "mail_refusal" }
+
+// InsertOpts puts the job on the mail queue.
+func (RefusalArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueMail} }
+
+// Inbound statuses.
+const (
+	StatusQueued  = "queued"
+	StatusTicket  = "ticket"
+	StatusMessage = "message"
+	StatusIgnored = "ignored"
+	StatusBounce  = "bounce"
+	StatusLoop    = "loop"
+	StatusRefused = "refused"
+	StatusFailed  = "failed"
+)
+
+// Processor turns stored mail into tickets, messages and events.
+type Processor struct {
+	DB      *postgres.DB
+	Jobs    *river.Client[pgx.Tx]
+	Tickets *ticket.Service
+	Domain  string
+	Secret  []byte
+	Log     *slog.Logger
+
+	dir directory
+}
+
+// ProcessWorker is the River worker for ProcessArgs.
+type ProcessWorker struct {
+	river.WorkerDefaults[ProcessArgs]
+	P *Processor
+}
+
+// Work processes one mail; an error makes River retry it.
+func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
+	err := w.P.Process(ctx, job.Args.InboundID)
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		// Out of retries: say so on the row (admins see failed mail and can
+		// download it) instead of leaving it queued for the sweeper forever.
+		w.P.Log.Error("mail processing failed for good", "inbound_id", job.Args.InboundID, "err", err)
+		return w.P.finish(context.WithoutCancel(ctx), job.Args.InboundID,
+			&outcome{status: StatusFailed, reason: "processing failed: " + err.Error()})
+	}
+	return err
+}
+
+// outcome is what gets written back to the inbound_mail row.
+type outcome struct {
+	status, kind, reason string
+	sender, subject      string
+	ticketID, msgID      *int64
+	warnings             []string
+	jobs                 []river.JobArgs
+}
+
+// Process handles one stored mail. It is idempotent: a mail already handled is
+// skipped, and a retry after a crash finds the ticket or message it created by
+// the mail's Message-ID (unique in messages) instead of creating another.
+func (pr *Processor) Process(ctx context.Context, id int64) error {
+	row, err := pr.DB.Q().MailGetInbound(ctx, id)
+	if err != nil {
+		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+			return nil
+		}
+		return err
+	}
+	if row.Status != StatusQueued {
+		return nil
+	}
+	out, err := pr.handle(ctx, row)
+	if err != nil {
+		return err
+	}
+	return pr.finish(ctx, id, out)
+}
+
+func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outcome, error) {
+	p, err := Parse(row.Raw)
+	if err != nil {
+		return &outcome{status: StatusFailed, reason: err.Error()}, nil
+	}
+	c := Classify(p, pr.Domain)
+	out := &outcome{kind: c.Kind.String(), reason: c.Reason, sender: strings.ToLower(p.From.Email),
+		subject: truncate(p.Subject, 300), warnings: p.Warnings}
+	switch c.Kind {
+	case KindLoop:
+		pr.Log.Info("mail loop dropped", "inbound_id", row.ID, "from", p.From.Email, "reason", c.Reason)
+		out.status = StatusLoop
+		return out, nil
+	case KindBounce:
+		return out, pr.bounce(ctx, row.ID, p, c, out)
+	}
+	if p.From.Email == "" {
+		out.status, out.reason = StatusFailed, "no sender address"
+		return out, nil
+	}
+	known, bouncing, err := pr.senderByEmail(ctx, p.From.Email)
+	if err != nil {
+		return nil, err
+	}
+	hit, err := pr.thread(ctx, p, row.Rcpt, known)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind == KindAutoReply {
+		return out, pr.autoReply(ctx, row.ID, p, c, hit, known, out)
+	}
+	sender := known
+	if sender == nil {
+		allowed, err := pr.mayCreate(ctx, p.From.Email, hit != nil)
+		if err != nil {
+			return nil, err
+		}
+		if !allowed {
+			out.status, out.reason = StatusRefused, "sender domain not allowed by the unknown-sender policy"
+			if !c.SuppressReplies {
+				out.jobs = append(out.jobs, RefusalArgs{InboundID: row.ID, To: p.From.Email, Subject: p.Subject,
+					InReplyTo: p.MessageID, Reason: out.reason})
+			}
+			return out, nil
+		}
+		if sender, err = pr.ensureUser(ctx, p.From); err != nil {
+			return nil, err
+		}
+	}
+	if !sender.Active {
+		out.status, out.reason = StatusRefused, "sender account is deactivated"
+		return out, nil
+	}
+	if bouncing {
+		// They write to us again, so their address works again.
+		if err := pr.DB.Q().MailClearBouncing(ctx, sender.ID); err != nil {
+			return nil, err
+		}
+	}
+	emailID := p.MessageID
+	if emailID == "" || len(emailID) > maxIDLen {
+		// Without a usable Message-ID the inbound row's id keeps the message
+		// unique, so a retried job still finds what it made.
+		emailID = fmt.Sprintf("inbound-%d@switchboard.invalid", row.ID)
+	}
+	if hit != nil {
+		handled, err := pr.addToTicket(ctx, p, c, *hit, sender, emailID, out)
+		if err != nil || handled {
+			return out, err
+		}
+	}
+	return out, pr.newTicket(ctx, row, p, c, sender, emailID, hit, out)
+}
+
+// finish writes the outcome and enqueues follow-up jobs in one transaction;
+// a concurrent or earlier run that already finished wins.
+func (pr *Processor) finish(ctx context.Context, id int64, out *outcome) error {
+	if out.warnings == nil {
+		out.warnings = []string{}
+	}
+	return pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		cur, err := tx.Q.MailLockInbound(ctx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Status != StatusQueued {
+			return nil
+		}
+		if err := tx.Q.MailFinishInbound(ctx, dbsqlc.MailFinishInboundParams{ID: id, Status: out.status, Kind: out.kind,
+			Reason: truncate(out.reason, 500), Sender: out.sender, Subject: out.subject, TicketID: out.ticketID,
+			MsgID: out.msgID, ParseWarnings: out.warnings}); err != nil {
+			return err
+		}
+		for _, j := range out.jobs {
+			if _, err := pr.Jobs.InsertTx(ctx, tx.Tx, j, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// autoReply records an out-of-office on the ticket it answers, or keeps it in
+// the ignored list; it never creates, changes status or answers.
+func (pr *Processor) autoReply(ctx context.Context, inboundID int64, p *Parsed, c Classification, hit *threadHit,
+	sender *helpdesk.User, out *outcome) error {
+	out.status = StatusIgnored
+	if hit == nil {
+		return nil
+	}
+	out.ticketID = &hit.ticketID
+	var actor *int64
+	if sender != nil {
+		actor = &sender.ID
+	}
+	return pr.event(ctx, hit.ticketID, actor, helpdesk.EventAutoReply,
+		map[string]any{"from": p.From.Email, "subject": p.Subject, "inbound_id": inboundID}, c.Reason)
+}
+
+// event writes one ticket event outside the ticket service (for things that
+// are not changes to the ticket itself) and tells live views.
+func (pr *Processor) event(ctx context.Context, ticketID int64, actor *int64, kind string, after any, reason string) error {
+	return pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		return insertEvent(ctx, tx, ticketID, actor, kind, after, reason)
+	})
+}
+
+func insertEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, actor *int64, kind string, after any, reason string) error {
+	if err := tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: ticketID, ActorID: actor, Kind: kind,
+		After: jsonOf(after), Reason: truncate(reason, 500)}); err != nil {
+		return err
+	}
+	return tx.Q.MailNotifyTicket(ctx, dbsqlc.MailNotifyTicketParams{Channel: ticket.NotifyChannel, TicketID: ticketID})
+}
+
+// isCode reports whether err carries the helpdesk code.
+func isCode(err error, code string) bool {
+	var he *helpdesk.Error
+	return errors.As(err, &he) && he.Code == code
+}

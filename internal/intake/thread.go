@@ -1,0 +1,221 @@
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// threadHit is the ticket a mail belongs to and which rule found it.
+type threadHit struct {
+	ticketID int64
+	via      string // "reply-address", "references", "subject-tag"
+}
+
+// thread finds the ticket a mail answers, in the issue's order: our signed
+// reply address, then In-Reply-To/References, then a [#N] subject tag — the
+// last only for people who may see that ticket, so a stranger quoting a
+// number never writes into someone else's ticket.
+func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sender *helpdesk.User) (*threadHit, error) {
+	q := pr.DB.Q()
+	var addrs []string
+	addrs = append(addrs, rcpt...)
+	for _, list := range [][]Address{p.To, p.Cc} {
+		for _, a := range list {
+			addrs = append(addrs, a.Email)
+		}
+	}
+	for _, h := range []string{"Delivered-To", "X-Original-To", "Envelope-To"} {
+		addrs = append(addrs, p.Headers[h]...)
+	}
+	for _, a := range addrs {
+		if _, n, ok := ParseReplyAddress(pr.Secret, a, pr.Domain); ok {
+			id, err := q.MailTicketIDByNumber(ctx, n)
+			if err == nil {
+				return pr.followMerge(ctx, threadHit{id, "reply-address"})
+			} else if !isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+				return nil, err
+			}
+		}
+	}
+	ids := append([]string(nil), p.InReplyTo...)
+	for i := len(p.References) - 1; i >= 0; i-- {
+		ids = append(ids, p.References[i])
+	}
+	if len(ids) > 0 {
+		id, err := q.MailTicketForMessageIDs(ctx, ids)
+		if err == nil {
+			return pr.followMerge(ctx, threadHit{id, "references"})
+		} else if !isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+			return nil, err
+		}
+	}
+	if n, ok := SubjectTicketNumber(p.Subject); ok && sender != nil {
+		t, err := pr.Tickets.Get(ctx, sender, n) // requester, participant or staff allowed to see it
+		if err == nil {
+			return pr.followMerge(ctx, threadHit{t.ID, "subject-tag"})
+		} else if !isCode(err, helpdesk.ENOTFOUND) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// followMerge moves a hit on a merged ticket to the ticket it was merged into.
+func (pr *Processor) followMerge(ctx context.Context, h threadHit) (*threadHit, error) {
+	for range 5 {
+		t, err := pr.DB.Q().MailTicketRef(ctx, h.ticketID)
+		if err != nil {
+			return nil, err
+		}
+		if t.MergedIntoID == nil {
+			break
+		}
+		h.ticketID = *t.MergedIntoID
+	}
+	return &h, nil
+}
+
+// senderByEmail is userByEmail that also reports a bouncing address.
+func (pr *Processor) senderByEmail(ctx context.Context, email string) (*helpdesk.User, bool, error) {
+	u, err := pr.DB.Q().GetUserByEmail(ctx, email)
+	if err != nil {
+		if isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return auth.UserFromRow(u), u.BouncingAt != nil, nil
+}
+
+func (pr *Processor) userByEmail(ctx context.Context, email string) (*helpdesk.User, error) {
+	u, err := pr.DB.Q().GetUserByEmail(ctx, email)
+	if err != nil {
+		if isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return auth.UserFromRow(u), nil
+}
+
+// SenderPolicy is the admin's rule for mail from addresses without an
+// account (settings key unknown_sender_policy).
+type SenderPolicy struct {
+	Mode    string   `json:"mode"` // "create" (default) or "domains"
+	Domains []string `json:"domains"`
+}
+
+// Allows reports whether an account may be created for email.
+func (sp SenderPolicy) Allows(email string) bool {
+	if sp.Mode != "domains" {
+		return true
+	}
+	dom := strings.ToLower(email[strings.LastIndexByte(email, '@')+1:])
+	for _, d := range sp.Domains {
+		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		if dom == d || strings.HasSuffix(dom, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+func (pr *Processor) policy(ctx context.Context) (SenderPolicy, error) {
+	return pr.dir.senderPolicy(ctx, pr.DB)
+}
+
+// mayCreate applies the unknown-sender policy. Someone answering mail of an
+// existing conversation (threaded by our reply address or references) is
+// already part of it, so the domain list only limits new tickets.
+func (pr *Processor) mayCreate(ctx context.Context, email string, threaded bool) (bool, error) {
+	if !strings.Contains(email, "@") || strings.ContainsAny(email, " \t<>") {
+		return false, nil
+	}
+	if threaded {
+		return true, nil
+	}
+	sp, err := pr.policy(ctx)
+	return sp.Allows(email), err
+}
+
+// ensureUser creates a requester account for a sender (concurrent mails from
+// the same new sender end up with one account).
+func (pr *Processor) ensureUser(ctx context.Context, a Address) (*helpdesk.User, error) {
+	name := strings.TrimSpace(a.Name)
+	if name == "" {
+		name = a.Email[:strings.LastIndexByte(a.Email, '@')]
+	}
+	if err := pr.DB.Q().MailEnsureRequester(ctx, dbsqlc.MailEnsureRequesterParams{
+		Email: strings.ToLower(a.Email), Name: truncate(name, 100)}); err != nil {
+		return nil, err
+	}
+	u, err := pr.userByEmail(ctx, a.Email)
+	if err == nil && u == nil {
+		err = helpdesk.Errorf(helpdesk.EINTERNAL, "requester for %s vanished", a.Email)
+	}
+	return u, err
+}
+
+// addParticipants makes the people CC'd (and other non-helpdesk To
+// recipients) followers of the ticket, creating accounts as the policy allows.
+func (pr *Processor) addParticipants(ctx context.Context, ticketID, requesterID int64, p *Parsed, sender *helpdesk.User) error {
+	sp, err := pr.policy(ctx)
+	if err != nil {
+		return err
+	}
+	var added []string
+	seen := map[string]bool{strings.ToLower(sender.Email): true}
+	for _, a := range slices.Concat(p.Cc, p.To) {
+		email := strings.ToLower(a.Email)
+		if seen[email] || len(seen) > 20 || !strings.Contains(email, "@") ||
+			strings.HasSuffix(email, "@"+strings.ToLower(pr.Domain)) {
+			continue
+		}
+		seen[email] = true
+		u, err := pr.userByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			if !sp.Allows(email) {
+				continue
+			}
+			if u, err = pr.ensureUser(ctx, a); err != nil {
+				return err
+			}
+		}
+		if u.ID == requesterID {
+			continue
+		}
+		ok, err := pr.DB.Q().IsParticipant(ctx, dbsqlc.IsParticipantParams{TicketID: ticketID, UserID: u.ID})
+		if err != nil {
+			return err
+		}
+		if ok {
+			continue
+		}
+		if err := pr.DB.Q().AddParticipant(ctx, dbsqlc.AddParticipantParams{TicketID: ticketID, UserID: u.ID}); err != nil {
+			return err
+		}
+		added = append(added, email)
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	return pr.event(ctx, ticketID, &sender.ID, helpdesk.EventParticipantAdd, map[string]any{"emails": added}, "copied on mail")
+}
+
+func jsonOf(v any) []byte {
+	if v == nil {
+		return nil
+	}
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -1,0 +1,63 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// SLAScanArgs fires due SLA warnings and breaches (every minute).
+type SLAScanArgs struct{}
+
+// Kind names the River job.
+func (SLAScanArgs) Kind() string { return "sla_scan" }
+
+// RebalanceArgs hands absent agents' tickets back to triage. AgentID 0
+// sweeps everyone (every 30 s); whoever changes an agent's availability or
+// deactivates them should enqueue it with that agent's id in the same
+// transaction, so the tickets move at once.
+type RebalanceArgs struct {
+	AgentID int64 `json:"agent_id,omitempty"`
+}
+
+// Kind names the River job.
+func (RebalanceArgs) Kind() string { return "rebalance" }
+
+// TriageRetryArgs re-triages queued tickets whose next shift has begun
+// (every minute).
+type TriageRetryArgs struct{}
+
+// Kind names the River job.
+func (TriageRetryArgs) Kind() string { return "triage_retry" }
+
+// RetrainArgs retrains the categorisation model when new resolved tickets
+// exist (hourly, and on demand).
+type RetrainArgs struct {
+	Force bool `json:"force,omitempty"`
+}
+
+// Kind names the River job.
+func (RetrainArgs) Kind() string { return "classifier_retrain" }
+
+// FuncWorker runs Run for each job of kind T; the composition root supplies
+// the function, so this package needs no import of the services.
+type FuncWorker[T river.JobArgs] struct {
+	river.WorkerDefaults[T]
+	Run   func(ctx context.Context, args T) error
+	Limit time.Duration // how long one run may take; 0 = River's minute
+}
+
+// Work calls Run.
+func (w *FuncWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
+	return w.Run(ctx, job.Args)
+}
+
+// Timeout overrides River's default one minute when set (training takes
+// longer).
+func (w *FuncWorker[T]) Timeout(*river.Job[T]) time.Duration {
+	if w.Limit == 0 {
+		return time.Minute
+	}
+	return w.Limit
+}

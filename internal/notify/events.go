@@ -1,0 +1,237 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/intake"
+	"switchboard/internal/postgres"
+	"switchboard/internal/ticket"
+)
+
+// OnChanged is the jobs.ChangedWorker handler: public staff replies go to the
+// requester and participants, a resolution to the requester with the
+// satisfaction link. Notes and other changes send nothing.
+func (n *Notifier) OnChanged(ctx context.Context, a ticket.ChangedArgs) error {
+	switch a.Event {
+	case helpdesk.EventReplied:
+		return n.replied(ctx, a)
+	case helpdesk.EventStatusChanged:
+		return n.resolved(ctx, a)
+	}
+	return nil
+}
+
+func (n *Notifier) replied(ctx context.Context, a ticket.ChangedArgs) error {
+	q := n.DB.Q()
+	m, err := q.MailGetMessage(ctx, a.MessageID)
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	if m.Internal || !helpdesk.Role(m.AuthorRole).IsStaff() {
+		return nil
+	}
+	followers, err := q.MailFollowers(ctx, m.TicketID)
+	if err != nil {
+		return err
+	}
+	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		tm, err := n.ticketMail(ctx, tx.Q, m.TicketID)
+		if err != nil {
+			return err
+		}
+		tm.from.Name = m.AuthorName + " (IT Helpdesk)"
+		visible, _ := intake.FoldQuoted(m.BodyText)
+		link := n.TicketURL(tm.ref.Number)
+		text := visible + "\n\n--\nReply to this mail or see the ticket: " + link + "\n"
+		body := m.BodyHtml + footerHTML(link, "See the ticket")
+		for _, f := range followers {
+			if m.AuthorID != nil && f.ID == *m.AuthorID || !f.Active || f.BouncingAt != nil {
+				continue
+			}
+			o := outgoing{ticketID: &m.TicketID, kind: "reply",
+				key:  fmt.Sprintf("reply/%d/%d", m.ID, f.ID),
+				mail: tm.mail(mail.Address{Name: f.Name, Address: f.Email}, tm.subject("Re: "), text, body, false)}
+			if err := n.queue(ctx, tx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (n *Notifier) resolved(ctx context.Context, a ticket.ChangedArgs) error {
+	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		tm, err := n.ticketMail(ctx, tx.Q, a.TicketID)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		if tm.ref.Status != string(helpdesk.StatusResolved) {
+			return nil
+		}
+		u, err := tx.Q.GetUser(ctx, tm.ref.RequesterID)
+		if err != nil || !u.Active || u.BouncingAt != nil {
+			return ignoreNotFound(err)
+		}
+		count, err := tx.Q.MailResolutionCount(ctx, a.TicketID)
+		if err != nil {
+			return err
+		}
+		rate := n.SatisfactionURL(tm.ref.Number)
+		text := fmt.Sprintf("Hello %s,\n\nyour ticket #%d \"%s\" has been resolved.\n\n"+
+			"How did we do? Rate it here: %s\n\nIf the problem is not solved, just reply to this mail and the ticket opens again.\n",
+			u.Name, tm.ref.Number, tm.ref.Subject, rate)
+		body := fmt.Sprintf("<p>Hello %s,</p><p>your ticket #%d “%s” has been resolved.</p>"+
+			`<p><a href="%s">How did we do? Rate the help you got.</a></p>`+
+			"<p>If the problem is not solved, just reply to this mail and the ticket opens again.</p>",
+			html.EscapeString(u.Name), tm.ref.Number, html.EscapeString(tm.ref.Subject), html.EscapeString(rate))
+		return n.queue(ctx, tx, outgoing{ticketID: &a.TicketID, kind: "resolved",
+			key:  fmt.Sprintf("resolved/%d/%d", a.TicketID, count),
+			mail: tm.mail(mail.Address{Name: u.Name, Address: u.Email}, tm.subject("Resolved: "), text, body, true)})
+	})
+}
+
+// AckWorker acknowledges new tickets that came by mail, at most AckLimit per
+// sender per hour, so a misbehaving robot cannot make us flood anyone.
+type AckWorker struct {
+	river.WorkerDefaults[intake.AckArgs]
+	N *Notifier
+}
+
+// Work queues the acknowledgement unless the sender's hourly budget is spent.
+func (w *AckWorker) Work(ctx context.Context, job *river.Job[intake.AckArgs]) error {
+	n, a := w.N, job.Args
+	sender := strings.ToLower(a.To)
+	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		// Serialise acks per sender so concurrent jobs cannot both pass the count.
+		if err := tx.Q.MailLockSender(ctx, sender); err != nil {
+			return err
+		}
+		sent, err := tx.Q.MailCountAcks(ctx, sender)
+		if err != nil {
+			return err
+		}
+		if sent >= n.ackLimit() {
+			n.Log.Info("acknowledgement skipped: hourly limit", "to", sender, "ticket_id", a.TicketID)
+			return nil
+		}
+		tm, err := n.ticketMail(ctx, tx.Q, a.TicketID)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		u, err := tx.Q.GetUserByEmail(ctx, sender)
+		if err != nil || u.BouncingAt != nil {
+			return ignoreNotFound(err)
+		}
+		if err := tx.Q.MailInsertAck(ctx, sender); err != nil {
+			return err
+		}
+		link := n.TicketURL(tm.ref.Number)
+		text := fmt.Sprintf("Hello %s,\n\nwe received your request and opened ticket #%d: %s\n\n"+
+			"You can follow it at %s, or reply to this mail to add information.\n\n-- \nIT Helpdesk\n",
+			u.Name, tm.ref.Number, tm.ref.Subject, link)
+		body := fmt.Sprintf("<p>Hello %s,</p><p>we received your request and opened ticket <b>#%d</b>: %s</p>"+
+			"<p>Reply to this mail to add information.</p>",
+			html.EscapeString(u.Name), tm.ref.Number, html.EscapeString(tm.ref.Subject)) + footerHTML(link, "Follow your ticket")
+		return n.queue(ctx, tx, outgoing{ticketID: &a.TicketID, kind: "ack",
+			key:  "ack/" + strconv.FormatInt(a.TicketID, 10),
+			mail: tm.mail(mail.Address{Name: u.Name, Address: u.Email}, tm.subject("Re: "), text, body, true)})
+	})
+}
+
+// RefusalWorker tells a sender outside the allowed domains that their mail
+// was not accepted. It is sent once per inbound mail and only for mail from a
+// person (intake never enqueues it for robots).
+type RefusalWorker struct {
+	river.WorkerDefaults[intake.RefusalArgs]
+	N *Notifier
+}
+
+// Work queues the refusal.
+func (w *RefusalWorker) Work(ctx context.Context, job *river.Job[intake.RefusalArgs]) error {
+	n, a := w.N, job.Args
+	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		// Refusals share the acknowledgement budget: both answer a stranger.
+		sent, err := tx.Q.MailCountAcks(ctx, strings.ToLower(a.To))
+		if err != nil {
+			return err
+		}
+		if sent >= n.ackLimit() {
+			return nil
+		}
+		if err := tx.Q.MailInsertAck(ctx, strings.ToLower(a.To)); err != nil {
+			return err
+		}
+		text := "Hello,\n\nyour mail \"" + a.Subject + "\" was not accepted by the IT helpdesk: " +
+			"only addresses of this organisation can open tickets by mail.\n\nPlease contact your IT department another way.\n"
+		m := Mail{From: mail.Address{Name: "IT Helpdesk", Address: "helpdesk@" + n.Domain},
+			To: mail.Address{Address: a.To}, Subject: "Not accepted: " + a.Subject, Text: text,
+			HTML: "<p>" + html.EscapeString(text) + "</p>", InReplyTo: a.InReplyTo, Auto: true}
+		if a.InReplyTo != "" {
+			m.References = []string{a.InReplyTo}
+		}
+		return n.queue(ctx, tx, outgoing{kind: "refusal", key: "refusal/" + strconv.FormatInt(a.InboundID, 10), mail: m})
+	})
+}
+
+// MentionWorker mails agents mentioned in a message.
+type MentionWorker struct {
+	river.WorkerDefaults[MentionArgs]
+	N *Notifier
+}
+
+// Work queues one mail per mentioned, active staff member.
+func (w *MentionWorker) Work(ctx context.Context, job *river.Job[MentionArgs]) error {
+	n, a := w.N, job.Args
+	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		tm, err := n.ticketMail(ctx, tx.Q, a.TicketID)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		var body string
+		if a.MessageID != 0 {
+			if m, err := tx.Q.MailGetMessage(ctx, a.MessageID); err == nil {
+				body = m.BodyText
+			}
+		}
+		link := n.TicketURL(tm.ref.Number)
+		for _, id := range a.AgentIDs {
+			u, err := tx.Q.GetUser(ctx, id)
+			if err != nil || !u.Active || !helpdesk.Role(u.Role).IsStaff() || id == a.ActorID {
+				continue
+			}
+			text := fmt.Sprintf("You were mentioned on ticket #%d \"%s\":\n\n%s\n\n%s\n", tm.ref.Number, tm.ref.Subject, body, link)
+			html := "<p>You were mentioned on ticket #" + strconv.FormatInt(tm.ref.Number, 10) + "</p>" +
+				textHTML(body) + footerHTML(link, "Open the ticket")
+			m := tm.mail(mail.Address{Name: u.Name, Address: u.Email}, tm.subject("Mention: "), text, html, true)
+			if err := n.queue(ctx, tx, outgoing{ticketID: &a.TicketID, kind: "mention",
+				key: fmt.Sprintf("mention/%d/%d/%d", a.TicketID, a.MessageID, id), mail: m}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func footerHTML(link, label string) string {
+	return `<hr><p style="color:#666;font-size:90%">Reply to this mail, or <a href="` + html.EscapeString(link) + `">` +
+		html.EscapeString(label) + `</a>.</p>`
+}
+
+func textHTML(s string) string {
+	return "<p>" + strings.ReplaceAll(html.EscapeString(s), "\n", "<br>") + "</p>"
+}
+
+func ignoreNotFound(err error) error {
+	if err == nil || helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,174 @@
+package notify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/intake"
+	"switchboard/internal/jobs"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// Notifier renders notifications into the outbox and sends them.
+type Notifier struct {
+	DB       *postgres.DB
+	Jobs     *river.Client[pgx.Tx]
+	Domain   string // our mail domain: From, Reply-To and Message-IDs
+	Secret   []byte // signs reply addresses
+	BaseURL  string // links to the portal
+	Sender   Sender // nil: no relay, mail waits in the outbox
+	AckLimit int    // acknowledgements per sender per hour; 0 means 5
+	Log      *slog.Logger
+}
+
+// SendArgs asks the send worker to deliver one outbox row.
+type SendArgs struct {
+	OutboxID int64 `json:"outbox_id"`
+}
+
+// Kind names the River job.
+func (SendArgs) Kind() string { return "mail_send" }
+
+// InsertOpts: ~8 attempts with River's backoff spread a relay outage over
+// about a day before the mail is marked failed on its ticket.
+func (SendArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: maxSendAttempts, Queue: jobs.QueueMail}
+}
+
+const maxSendAttempts = 8
+
+// MentionArgs asks for mail to agents mentioned in a message. Other features
+// enqueue it with Notifier.MentionTx.
+type MentionArgs struct {
+	TicketID  int64   `json:"ticket_id"`
+	MessageID int64   `json:"message_id"`
+	AgentIDs  []int64 `json:"agent_ids"`
+	ActorID   int64   `json:"actor_id"`
+}
+
+// Kind names the River job.
+func (MentionArgs) Kind() string { return "mail_mention" }
+
+// InsertOpts puts the job on the mail queue.
+func (MentionArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueMail} }
+
+// MentionTx is the hook for the mentions feature: call it inside the
+// transaction that stores the message, and mentioned agents get mail once it
+// commits.
+func (n *Notifier) MentionTx(ctx context.Context, tx pgx.Tx, a MentionArgs) error {
+	_, err := n.Jobs.InsertTx(ctx, tx, a, nil)
+	return err
+}
+
+// outgoing is one notification to queue.
+type outgoing struct {
+	ticketID *int64
+	kind     string
+	key      string // what it announces; makes the Message-ID, so retries dedupe
+	mail     Mail
+}
+
+// messageID derives our Message-ID from key under the secret: stable across
+// retries (the outbox refuses a second copy), unguessable from outside.
+func (n *Notifier) messageID(key string) string {
+	m := hmac.New(sha256.New, n.Secret)
+	m.Write([]byte("switchboard-msgid\x00" + key))
+	return "sb." + hex.EncodeToString(m.Sum(nil))[:24] + "@" + n.Domain
+}
+
+// queue stores the mail in the outbox, records its Message-ID for threading
+// and enqueues its delivery, in tx. A repeat of the same key does nothing.
+func (n *Notifier) queue(ctx context.Context, tx *postgres.Tx, o outgoing) error {
+	o.mail.MessageID = n.messageID(o.key)
+	raw := o.mail.Bytes()
+	id, err := tx.Q.MailInsertOutbox(ctx, dbsqlc.MailInsertOutboxParams{TicketID: o.ticketID, Kind: o.kind,
+		ToAddr: o.mail.To.Address, Subject: o.mail.Subject, Raw: raw, MessageID: o.mail.MessageID})
+	if err == pgx.ErrNoRows {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if o.ticketID != nil {
+		if err := tx.Q.MailAddThreadID(ctx, dbsqlc.MailAddThreadIDParams{MessageID: o.mail.MessageID, TicketID: *o.ticketID}); err != nil {
+			return err
+		}
+	}
+	if n.Sender == nil {
+		// No relay: the mail waits in the outbox, visible to admins; Start
+		// enqueues it once a relay is configured.
+		return tx.Q.MailOutboxWaiting(ctx, dbsqlc.MailOutboxWaitingParams{ID: id, LastError: noRelay})
+	}
+	_, err = n.Jobs.InsertTx(ctx, tx.Tx, SendArgs{OutboxID: id}, nil)
+	return err
+}
+
+const noRelay = "no relay configured (SWITCHBOARD_SMTP_RELAY); waiting in the outbox"
+
+// ticketMail is what every mail about a ticket shares.
+type ticketMail struct {
+	ref    dbsqlc.MailTicketRefRow
+	from   mail.Address
+	reply  string
+	inRepl string
+	refs   []string
+}
+
+func (n *Notifier) ticketMail(ctx context.Context, q *dbsqlc.Queries, ticketID int64) (*ticketMail, error) {
+	ref, err := q.MailTicketRef(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	local, err := q.MailIntakeLocalForTeam(ctx, ref.TeamID)
+	if err != nil {
+		if helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+			return nil, err
+		}
+		local = "helpdesk"
+	}
+	ids, err := q.MailThreadIDs(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	tm := &ticketMail{ref: ref, from: mail.Address{Name: "IT Helpdesk", Address: local + "@" + n.Domain},
+		reply: intake.ReplyAddress(n.Secret, local, ref.Number, n.Domain)}
+	tm.inRepl, tm.refs = threadRefs(ids)
+	return tm, nil
+}
+
+// subject puts our [#N] tag in front of the ticket subject.
+func (tm *ticketMail) subject(prefix string) string {
+	return prefix + "[#" + strconv.FormatInt(tm.ref.Number, 10) + "] " + tm.ref.Subject
+}
+
+func (tm *ticketMail) mail(to mail.Address, subject, text, html string, auto bool) Mail {
+	return Mail{From: tm.from, To: to, ReplyTo: tm.reply, Subject: subject, Text: text, HTML: html,
+		InReplyTo: tm.inRepl, References: tm.refs, Auto: auto}
+}
+
+// TicketURL is the portal page of a ticket.
+func (n *Notifier) TicketURL(number int64) string {
+	return fmt.Sprintf("%s/tickets/%d", n.BaseURL, number)
+}
+
+// SatisfactionURL is where a requester rates a resolved ticket.
+func (n *Notifier) SatisfactionURL(number int64) string {
+	return n.TicketURL(number) + "#satisfaction"
+}
+
+func (n *Notifier) ackLimit() int64 {
+	if n.AckLimit <= 0 {
+		return 5
+	}
+	return int64(n.AckLimit)
+}

@@ -1,0 +1,524 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/helpdesk"
+)
+
+// QueueView is one of the staff dashboard's fixed views.
+type QueueView string
+
+// The dashboard's views.
+const (
+	ViewUnassigned QueueView = "unassigned" // open, nobody assigned, in the viewer's teams
+	ViewMine       QueueView = "mine"       // open, assigned to the viewer
+	ViewTeams      QueueView = "teams"      // open, in the viewer's teams
+	ViewAtRisk     QueueView = "at_risk"    // open, not waiting, due within 2 h or breached
+	ViewOpen       QueueView = "open"       // every open ticket
+	ViewPending    QueueView = "pending"    // waiting on the requester
+	ViewMentions   QueueView = "mentions"   // the viewer was @mentioned and has not looked yet
+	ViewResolved   QueueView = "resolved"   // resolved or closed in the last 7 days
+)
+
+// QueueViews lists the views in the order the dashboard shows them.
+var QueueViews = []QueueView{ViewUnassigned, ViewMine, ViewTeams, ViewAtRisk, ViewOpen, ViewPending, ViewMentions, ViewResolved}
+
+// QueueSort is a whitelisted dashboard order.
+type QueueSort string
+
+// Dashboard orders.
+const (
+	QueueByDue       QueueSort = "due"       // next deadline first (default)
+	QueueByPriority  QueueSort = "priority"  // P1 first, then by deadline
+	QueueByUpdated   QueueSort = "updated"   // most recently changed first
+	QueueByRelevance QueueSort = "relevance" // best search match first; only with a query
+)
+
+// AtRiskWindow is how close a deadline must be for "SLA at risk".
+const AtRiskWindow = 2 * time.Hour
+
+// SearchCap bounds how many matches of a full-text search are ranked or
+// sorted. Ranking every match of a common word at 1M tickets costs seconds;
+// the first SearchCap matches (by the GIN index) are ranked instead. The
+// page says so when the cap is hit.
+const SearchCap = 1000
+
+// CountCap is where view counts stop counting and show "1000+".
+const CountCap = 1000
+
+// QueueQuery selects one page of a view. Zero filter values mean "any".
+type QueueQuery struct {
+	Viewer     *helpdesk.User
+	View       QueueView
+	Statuses   []helpdesk.Status
+	Priorities []helpdesk.Priority
+	Team       string // team slug
+	Category   string // category name
+	Assignee   string // email, or "none" for unassigned
+	Requester  string // email
+	Query      string // websearch syntax
+	Sort       QueueSort
+	Cursor     string
+	Limit      int       // default 50, at most 200
+	Now        time.Time // zero: time.Now()
+}
+
+// QueueRow is a ticket on a dashboard page, with search highlights. The
+// highlight strings are raw text in which HighlightStart/HighlightStop mark
+// the hits; the web layer escapes the text and turns the marks into <mark>.
+type QueueRow struct {
+	helpdesk.Ticket
+	SubjectHit string
+	Snippet    string
+}
+
+// Highlight marks used by ts_headline; control characters cannot occur in
+// escaped output, so they cannot be forged by ticket text.
+const (
+	HighlightStart = "\x02"
+	HighlightStop  = "\x03"
+)
+
+// QueuePage is one page of a view.
+type QueuePage struct {
+	Rows       []QueueRow
+	NextCursor string
+	Capped     bool // search had more than SearchCap matches
+}
+
+// QueueCount is a view's count; Capped means "at least N".
+type QueueCount struct {
+	N      int
+	Capped bool
+}
+
+type queueCursor struct {
+	Sort QueueSort  `json:"s"`
+	P    string     `json:"p,omitempty"`
+	At   *time.Time `json:"t,omitempty"`
+	Inf  bool       `json:"f,omitempty"` // the row had no due time
+	Rank float64    `json:"r,omitempty"`
+	ID   int64      `json:"i"`
+}
+
+// viewerScope is what visibility and the team views need about the viewer.
+type viewerScope struct {
+	teams  []int64 // teams the viewer belongs to
+	hidden []int64 // restricted teams the viewer does not belong to
+}
+
+func (db *DB) scope(ctx context.Context, v *helpdesk.User) (viewerScope, error) {
+	var s viewerScope
+	err := db.Pool.QueryRow(ctx, `SELECT
+    coalesce(array_agg(id) FILTER (WHERE member), '{}'),
+    coalesce(array_agg(id) FILTER (WHERE restricted AND NOT member), '{}')
+FROM (SELECT tm.id, tm.restricted,
+             EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = tm.id AND m.user_id = $1) AS member
+      FROM teams tm) x`, v.ID).Scan(&s.teams, &s.hidden)
+	if v.Role == helpdesk.RoleAdmin {
+		s.hidden = nil
+	}
+	return s, mapError(err)
+}
+
+const openCond = "t.status NOT IN ('resolved', 'closed')" // matches the partial indexes' predicate
+
+// viewConds adds the view's conditions and visibility; staff only.
+func viewConds(q *listQuery, v *helpdesk.User, s viewerScope, view QueueView, now time.Time) error {
+	if len(s.hidden) > 0 {
+		q.and("(t.team_id IS NULL OR t.team_id <> ALL(" + q.arg(s.hidden) + "))")
+	}
+	switch view {
+	case ViewUnassigned:
+		q.and(openCond)
+		q.and("t.assignee_id IS NULL")
+		if len(s.teams) > 0 {
+			q.and(teamCond(q, s.teams))
+		}
+	case ViewMine:
+		q.and(openCond)
+		q.and("t.assignee_id = " + q.arg(v.ID))
+	case ViewTeams:
+		q.and(openCond)
+		q.and(teamCond(q, nonNil(s.teams)))
+	case ViewAtRisk:
+		q.and(openCond)
+		q.and("t.status <> 'pending'")
+		q.and("t.due_at < " + q.arg(now.Add(AtRiskWindow)))
+	case ViewOpen, "":
+		q.and(openCond)
+	case ViewPending:
+		q.and(openCond)
+		q.and("t.status = 'pending'")
+	case ViewMentions:
+		q.and("t.id IN (SELECT mn.ticket_id FROM mentions mn WHERE mn.user_id = " + q.arg(v.ID) + " AND mn.seen_at IS NULL)")
+	case ViewResolved:
+		since := q.arg(now.Add(-7 * 24 * time.Hour))
+		q.and("t.status IN ('resolved', 'closed')")
+		q.and("t.resolved_at >= " + since)
+		// Implied (a resolution updates the ticket) but indexed: the scan
+		// reads the last week's changes instead of every closed ticket.
+		q.and("t.updated_at >= " + since)
+	default:
+		return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Unknown view.",
+			Fields: []helpdesk.FieldError{{Field: "view", Message: "Choose a view from the list."}}}
+	}
+	return nil
+}
+
+// teamCond is "in one of these teams". For the common single team it is an
+// equality, so tickets_team_open_idx returns rows already in due order and
+// the scan stops after one page; with several teams the matches are sorted.
+func teamCond(q *listQuery, teams []int64) string {
+	if len(teams) == 1 {
+		return "t.team_id = " + q.arg(teams[0])
+	}
+	return "t.team_id = ANY(" + q.arg(teams) + ")"
+}
+
+// queueFilters adds the user's filters. Names are resolved to ids in
+// scalar subqueries so the planner can still use the ticket indexes.
+func queueFilters(q *listQuery, f QueueQuery) {
+	if len(f.Statuses) > 0 {
+		q.and("t.status = ANY(" + q.arg(strs(f.Statuses)) + ")")
+	}
+	if len(f.Priorities) > 0 {
+		q.and("t.priority = ANY(" + q.arg(strs(f.Priorities)) + ")")
+	}
+	if f.Team != "" {
+		q.and("t.team_id = (SELECT id FROM teams WHERE slug = " + q.arg(f.Team) + ")")
+	}
+	if f.Category != "" {
+		q.and("t.category_id = (SELECT id FROM categories WHERE lower(name) = " + q.arg(strings.ToLower(f.Category)) + ")")
+	}
+	switch {
+	case f.Assignee == "none":
+		q.and("t.assignee_id IS NULL")
+	case f.Assignee != "":
+		q.and("t.assignee_id = (SELECT id FROM users WHERE lower(email) = " + q.arg(strings.ToLower(f.Assignee)) + ")")
+	}
+	if f.Requester != "" {
+		q.and("t.requester_id = (SELECT id FROM users WHERE lower(email) = " + q.arg(strings.ToLower(f.Requester)) + ")")
+	}
+}
+
+// normalise fills defaults and validates the sort.
+func (f *QueueQuery) normalise() error {
+	if f.Now.IsZero() {
+		f.Now = time.Now()
+	}
+	if f.View == "" {
+		f.View = ViewOpen
+	}
+	f.Query = strings.TrimSpace(f.Query)
+	if f.Sort == "" {
+		switch {
+		case f.Query != "":
+			f.Sort = QueueByRelevance
+		case f.View == ViewResolved:
+			f.Sort = QueueByUpdated
+		default:
+			f.Sort = QueueByDue
+		}
+	}
+	if f.Sort == QueueByRelevance && f.Query == "" {
+		f.Sort = QueueByDue
+	}
+	switch f.Sort {
+	case QueueByDue, QueueByPriority, QueueByUpdated, QueueByRelevance:
+	default:
+		return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Unknown sort.",
+			Fields: []helpdesk.FieldError{{Field: "sort", Message: "Sort by due, priority or updated."}}}
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, 200)
+	return nil
+}
+
+// queueOrder returns the keyset branches after the cursor and the ORDER BY
+// clause. Due times may be NULL (sorted last), which a single row
+// comparison cannot express, so a page after a cursor is the union of up
+// to two branches, each one an ordered index range that stops after one
+// page: rows after the cursor with a due time, and rows without one.
+// Relevance orders by the rank column of the search CTE.
+func queueOrder(q *listQuery, f QueueQuery) ([]string, string, error) {
+	var c *queueCursor
+	if f.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		c = &queueCursor{}
+		if err != nil || json.Unmarshal(b, c) != nil || c.Sort != f.Sort || c.ID <= 0 ||
+			(c.At == nil && !c.Inf && f.Sort != QueueByRelevance) {
+			return nil, "", &helpdesk.Error{Code: helpdesk.EINVALID, Message: "The page link is out of date.",
+				Fields: []helpdesk.FieldError{{Field: "cursor", Message: "Start again from the first page."}}}
+		}
+	}
+	switch f.Sort {
+	case QueueByPriority:
+		const order = "t.priority, t.due_at, t.id"
+		switch {
+		case c == nil:
+			return nil, order, nil
+		case c.Inf:
+			p := q.arg(c.P)
+			return []string{fmt.Sprintf("t.priority = %s AND t.due_at IS NULL AND t.id > %s", p, q.arg(c.ID)),
+				"t.priority > " + p}, order, nil
+		}
+		p := q.arg(c.P)
+		return []string{fmt.Sprintf("(t.priority, t.due_at, t.id) > (%s, %s, %s)", p, q.arg(*c.At), q.arg(c.ID)),
+			fmt.Sprintf("t.priority = %s AND t.due_at IS NULL", p)}, order, nil
+	case QueueByUpdated:
+		const order = "t.updated_at DESC, t.id DESC"
+		if c == nil {
+			return nil, order, nil
+		}
+		return []string{fmt.Sprintf("(t.updated_at, t.id) < (%s, %s)", q.arg(*c.At), q.arg(c.ID))}, order, nil
+	case QueueByRelevance:
+		const order = "rank DESC, t.id DESC"
+		if c == nil {
+			return nil, order, nil
+		}
+		return []string{fmt.Sprintf("(m.rank, t.id) < (%s::float8, %s)", q.arg(c.Rank), q.arg(c.ID))}, order, nil
+	default:
+		const order = "t.due_at, t.id"
+		switch {
+		case c == nil:
+			return nil, order, nil
+		case c.Inf:
+			return []string{"t.due_at IS NULL AND t.id > " + q.arg(c.ID)}, order, nil
+		}
+		return []string{fmt.Sprintf("(t.due_at, t.id) > (%s, %s)", q.arg(*c.At), q.arg(c.ID)),
+			"t.due_at IS NULL"}, order, nil
+	}
+}
+
+// QueueSQL builds the page query of f without running it; the benchmark
+// times it bare. scope comes from the viewer's team memberships.
+func (db *DB) QueueSQL(ctx context.Context, f QueueQuery) (string, []any, error) {
+	if f.Viewer == nil || !f.Viewer.IsStaff() || !f.Viewer.Active {
+		return "", nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
+	}
+	if err := f.normalise(); err != nil {
+		return "", nil, err
+	}
+	s, err := db.scope(ctx, f.Viewer)
+	if err != nil {
+		return "", nil, err
+	}
+	sql, args, err := buildQueue(f, s)
+	return sql, args, err
+}
+
+// queueInnerColumns are the ticket columns the page needs, without the
+// search vectors (kilobytes per row that only the WHERE clause reads).
+const queueInnerColumns = `t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id,
+	t.team_id, t.assignee_id, t.requester_id, t.source, t.first_response_due, t.resolution_due, t.due_at,
+	t.first_responded_at, t.resolved_at, t.resolution_count, t.parent_id, t.merged_into_id, t.created_at,
+	t.updated_at`
+
+// queueJoins names people, category and team for the page's rows only: the
+// inner query picks and orders the page from tickets alone, so the joins
+// run for one page, not for every candidate row.
+const queueJoins = `JOIN users r ON r.id = t.requester_id
+LEFT JOIN categories c ON c.id = t.category_id
+LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN users a ON a.id = t.assignee_id`
+
+func buildQueue(f QueueQuery, s viewerScope) (string, []any, error) {
+	var q listQuery
+	if err := viewConds(&q, f.Viewer, s, f.View, f.Now); err != nil {
+		return "", nil, err
+	}
+	queueFilters(&q, f)
+	if f.Query == "" {
+		branches, order, err := queueOrder(&q, f)
+		if err != nil {
+			return "", nil, err
+		}
+		where := strings.Join(q.where, "\n      AND ")
+		pick := func(extra string) string {
+			w := where
+			if extra != "" {
+				w += "\n      AND " + extra
+			}
+			return fmt.Sprintf("SELECT %s FROM tickets t\n    WHERE %s\n    ORDER BY %s\n    LIMIT %d", queueInnerColumns, w, order, f.Limit+1)
+		}
+		inner := pick("")
+		if len(branches) == 1 {
+			inner = pick(branches[0])
+		} else if len(branches) > 1 {
+			parts := make([]string, len(branches))
+			for i, b := range branches {
+				parts[i] = "(" + pick(b) + ")"
+			}
+			inner = fmt.Sprintf("SELECT * FROM (%s) t ORDER BY %s LIMIT %d", strings.Join(parts, "\n    UNION ALL\n    "), order, f.Limit+1)
+		}
+		return fmt.Sprintf(`SELECT %s, '', '', 0::float8, 0::float8
+FROM (
+    %s
+) t
+%s
+ORDER BY %s`, ticketListColumns, inner, queueJoins, order), q.args, nil
+	}
+	// Search: the matches are taken from the GIN index into a materialised
+	// set of at most SearchCap+1 rows, and only that set is ranked and
+	// sorted. Without the fence the planner may walk a date index through
+	// the whole table looking for a rare term. Headlines are made for the
+	// page's rows only.
+	tsq := "websearch_to_tsquery('english', " + q.arg(f.Query) + ")"
+	match, rank := "t.search @@ "+tsq, "ts_rank_cd(t.search, "+tsq+")"
+	if f.Viewer.IsStaff() {
+		match = "(t.search @@ " + tsq + " OR t.note_search @@ " + tsq + ")"
+		rank = "(ts_rank_cd(t.search, " + tsq + ") + ts_rank_cd(t.note_search, " + tsq + "))"
+	}
+	inner := append(append([]string{}, q.where...), match)
+	var page listQuery
+	page.args = q.args
+	branches, order, err := queueOrder(&page, f)
+	if err != nil {
+		return "", nil, err
+	}
+	where := "true"
+	if len(branches) > 0 {
+		// The matches are few; one ORed condition is enough here.
+		where = "(" + strings.Join(branches, ") OR (") + ")"
+	}
+	hl := "'StartSel=\x02, StopSel=\x03, MaxFragments=1, MaxWords=18, MinWords=6'"
+	internal := "NOT mm.internal"
+	if f.Viewer.IsStaff() {
+		internal = "true"
+	}
+	return fmt.Sprintf(`WITH m AS MATERIALIZED (
+    SELECT t.id, %s::float8 AS rank FROM tickets t
+    WHERE %s
+    LIMIT %d
+), p AS (
+    SELECT %s, m.rank AS rank FROM m JOIN tickets t ON t.id = m.id
+    WHERE %s
+    ORDER BY %s
+    LIMIT %d
+)
+SELECT %s, ts_headline('english', t.subject, %s, %s), coalesce(sn.snip, ''), t.rank, (SELECT count(*) FROM m)::float8
+FROM p t
+%s
+LEFT JOIN LATERAL (
+    SELECT ts_headline('english', mm.body_text, %s, %s) AS snip
+    FROM messages mm
+    WHERE mm.ticket_id = t.id AND %s AND to_tsvector('english', mm.body_text) @@ %s
+    ORDER BY mm.id LIMIT 1
+) sn ON true
+ORDER BY %s`, rank, strings.Join(inner, "\n      AND "), SearchCap+1,
+		queueInnerColumns, where, order, f.Limit+1,
+		ticketListColumns, tsq, hl, queueJoins, tsq, hl, internal, tsq, order), page.args, nil
+}
+
+// Queue returns one page of a view for a staff viewer.
+func (db *DB) Queue(ctx context.Context, f QueueQuery) (*QueuePage, error) {
+	sql, args, err := db.QueueSQL(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	_ = f.normalise() // QueueSQL normalised a copy
+	rows, err := db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	page := &QueuePage{}
+	var matches float64
+	var ranks []float64
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (QueueRow, error) {
+		var r QueueRow
+		var rank float64
+		t, err := scanTicketWith(row, &r.SubjectHit, &r.Snippet, &rank, &matches)
+		r.Ticket = t
+		ranks = append(ranks, rank)
+		return r, err
+	})
+	if err != nil {
+		return nil, mapError(err)
+	}
+	page.Capped = f.Query != "" && matches > SearchCap
+	page.Rows = out
+	if len(out) > f.Limit {
+		page.Rows = out[:f.Limit]
+		last := page.Rows[f.Limit-1]
+		c := queueCursor{Sort: f.Sort, ID: last.ID, P: string(last.Priority)}
+		switch f.Sort {
+		case QueueByDue, QueueByPriority:
+			c.At, c.Inf = last.DueAt, last.DueAt == nil
+		case QueueByUpdated:
+			c.At = &last.UpdatedAt
+		case QueueByRelevance:
+			c.Rank = ranks[f.Limit-1]
+		}
+		b, _ := json.Marshal(c)
+		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return page, nil
+}
+
+// scanTicketWith scans ticketListColumns followed by extra columns.
+func scanTicketWith(row pgx.CollectableRow, extra ...any) (helpdesk.Ticket, error) {
+	var t helpdesk.Ticket
+	var status, priority, impact, urgency, source string
+	var catName, teamName, teamSlug, aName, aEmail *string
+	var resCount int32
+	dest := []any{&t.ID, &t.Number, &t.Subject, &status, &priority, &impact, &urgency, &t.CategoryID,
+		&t.TeamID, &t.AssigneeID, &t.RequesterID, &source, &t.FirstResponseDue, &t.ResolutionDue, &t.DueAt,
+		&t.FirstRespondedAt, &t.ResolvedAt, &resCount, &t.ParentID, &t.MergedIntoID, &t.CreatedAt,
+		&t.UpdatedAt, &catName, &teamName, &teamSlug, &aName, &aEmail, &t.RequesterName, &t.RequesterEmail}
+	err := row.Scan(append(dest, extra...)...)
+	t.Status, t.Priority, t.Impact, t.Urgency = helpdesk.Status(status), helpdesk.Priority(priority),
+		helpdesk.Impact(impact), helpdesk.Urgency(urgency)
+	t.Source, t.ResolutionCount = helpdesk.Source(source), int(resCount)
+	t.CategoryName, t.TeamName, t.TeamSlug = deref(catName), deref(teamName), deref(teamSlug)
+	t.AssigneeName, t.AssigneeEmail = deref(aName), deref(aEmail)
+	return t, err
+}
+
+// QueueCounts counts every view for the viewer in one round trip. Each
+// count stops at CountCap+1 rows (LIMIT inside a subquery), so a view with
+// 100,000 open tickets costs the same as one with 1,001: the exact figure is
+// only paid for where it is small.
+func (db *DB) QueueCounts(ctx context.Context, v *helpdesk.User, now time.Time) (map[QueueView]QueueCount, error) {
+	if v == nil || !v.IsStaff() {
+		return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
+	}
+	s, err := db.scope(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	var q listQuery
+	parts := make([]string, 0, len(QueueViews))
+	for _, view := range QueueViews {
+		sub := listQuery{args: q.args}
+		if err := viewConds(&sub, v, s, view, now); err != nil {
+			return nil, err
+		}
+		q.args = sub.args
+		parts = append(parts, fmt.Sprintf("(SELECT count(*) FROM (SELECT 1 FROM tickets t WHERE %s LIMIT %d) x)",
+			strings.Join(sub.where, " AND "), CountCap+1))
+	}
+	vals := make([]int64, len(parts))
+	dest := make([]any, len(parts))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	if err := db.Pool.QueryRow(ctx, "SELECT "+strings.Join(parts, ",\n"), q.args...).Scan(dest...); err != nil {
+		return nil, mapError(err)
+	}
+	out := make(map[QueueView]QueueCount, len(vals))
+	for i, view := range QueueViews {
+		out[view] = QueueCount{N: int(min(vals[i], CountCap)), Capped: vals[i] > CountCap}
+	}
+	return out, nil
+}

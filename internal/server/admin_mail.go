@@ -1,0 +1,167 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"switchboard/internal/admin"
+	"switchboard/internal/helpdesk"
+	"switchboard/web"
+)
+
+// mailForms are the forms of the mail page; nil ones start fresh.
+type mailForms struct {
+	address, mailbox, policy *web.Form
+	testID                   int64
+	testMsg                  string
+	testOK                   bool
+}
+
+func (s *Server) renderMail(w http.ResponseWriter, r *http.Request, f mailForms) error {
+	u := CurrentUser(r.Context())
+	mc, err := s.Admin.Mail(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	teams, err := s.teamOptions(r)
+	if err != nil {
+		return err
+	}
+	cats, err := s.Admin.Categories(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	v := web.AdminMailPage{Page: s.adminPage(r, "Mail"), Addresses: mc.Addresses, Mailboxes: mc.Mailboxes, Outbox: mc.Outbox,
+		Domain: s.Config.MailDomain, Teams: teams, TestResult: map[int64]string{}, TestOK: map[int64]bool{}}
+	for _, c := range cats {
+		v.Categories = append(v.Categories, web.Option{Value: strconv.FormatInt(c.ID, 10), Label: c.Name})
+	}
+	pick := func(p *web.Form, def url.Values) web.Form {
+		if p != nil {
+			return *p
+		}
+		return web.NewForm(def, nil)
+	}
+	v.NewAddress = pick(f.address, nil)
+	v.NewMailbox = pick(f.mailbox, url.Values{"mb_port": {"993"}, "mb_tls": {"on"}, "mb_folder": {"INBOX"}})
+	v.Policy = pick(f.policy, url.Values{"policy_mode": {mc.Policy.Mode}, "policy_domains": {strings.Join(mc.Policy.Domains, ", ")}})
+	if f.testID != 0 {
+		v.TestResult[f.testID], v.TestOK[f.testID] = f.testMsg, f.testOK
+	}
+	status := http.StatusOK
+	for _, x := range []web.Form{v.NewAddress, v.NewMailbox, v.Policy} {
+		if x.Failed() {
+			status = http.StatusUnprocessableEntity
+		}
+	}
+	s.render(w, r, status, web.AdminMail(v))
+	return nil
+}
+
+func (s *Server) adminMail(w http.ResponseWriter, r *http.Request) error {
+	return s.renderMail(w, r, mailForms{})
+}
+
+func (s *Server) adminAddAddress(w http.ResponseWriter, r *http.Request) error {
+	_ = r.ParseForm()
+	in := admin.IntakeInput{LocalPart: r.PostForm.Get("local_part"), TeamID: r.PostForm.Get("address_team"),
+		CategoryID: r.PostForm.Get("address_category")}
+	err := s.Admin.AddIntakeAddress(r.Context(), CurrentUser(r.Context()), in)
+	if isInvalid(err) {
+		f := web.NewForm(r.PostForm, err)
+		return s.renderMail(w, r, mailForms{address: &f})
+	} else if err != nil {
+		return err
+	}
+	seeOther(w, r, "/admin/mail#addresses", "Address added.")
+	return nil
+}
+
+func (s *Server) adminDeleteAddress(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Admin.DeleteIntakeAddress(r.Context(), CurrentUser(r.Context()), id); err != nil {
+		return err
+	}
+	seeOther(w, r, "/admin/mail#addresses", "Address removed.")
+	return nil
+}
+
+func (s *Server) adminAddMailbox(w http.ResponseWriter, r *http.Request) error {
+	_ = r.ParseForm()
+	f := r.PostForm
+	in := admin.MailboxForm{Name: f.Get("mb_name"), Host: f.Get("mb_host"), Port: f.Get("mb_port"), TLS: f.Get("mb_tls") == "on",
+		Username: f.Get("mb_username"), Password: f.Get("mb_password"), Folder: f.Get("mb_folder")}
+	err := s.Admin.AddMailbox(r.Context(), CurrentUser(r.Context()), in)
+	if isInvalid(err) {
+		f.Del("mb_password") // never echoed back
+		form := web.NewForm(f, err)
+		return s.renderMail(w, r, mailForms{mailbox: &form})
+	} else if err != nil {
+		return err
+	}
+	seeOther(w, r, "/admin/mail#mailboxes", "IMAP account added.")
+	return nil
+}
+
+func (s *Server) adminDeleteMailbox(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Admin.DeleteMailbox(r.Context(), CurrentUser(r.Context()), id); err != nil {
+		return err
+	}
+	seeOther(w, r, "/admin/mail#mailboxes", "IMAP account removed.")
+	return nil
+}
+
+// adminTestMailbox tries the account now and shows the outcome next to it.
+func (s *Server) adminTestMailbox(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	err = s.Admin.TestMailbox(r.Context(), CurrentUser(r.Context()), id)
+	f := mailForms{testID: id, testOK: err == nil, testMsg: "Connection works: signed in and opened the folder."}
+	if err != nil {
+		if !isInvalid(err) {
+			return err
+		}
+		f.testMsg = helpdesk.ErrorMessage(err)
+	}
+	return s.renderMail(w, r, f)
+}
+
+func (s *Server) adminRetryOutbox(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	err = s.Admin.RetryOutbox(r.Context(), CurrentUser(r.Context()), id)
+	if isInvalid(err) {
+		seeOther(w, r, "/admin/mail#outbox", helpdesk.ErrorMessage(err))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	seeOther(w, r, "/admin/mail#outbox", "Queued again.")
+	return nil
+}
+
+func (s *Server) adminSetPolicy(w http.ResponseWriter, r *http.Request) error {
+	_ = r.ParseForm()
+	err := s.Admin.SetSenderPolicy(r.Context(), CurrentUser(r.Context()), r.PostForm.Get("policy_mode"), r.PostForm.Get("policy_domains"))
+	if isInvalid(err) {
+		f := web.NewForm(r.PostForm, err)
+		return s.renderMail(w, r, mailForms{policy: &f})
+	} else if err != nil {
+		return err
+	}
+	seeOther(w, r, "/admin/mail#policy", "Policy saved.")
+	return nil
+}

@@ -1,0 +1,138 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"switchboard/internal/apptest"
+	"switchboard/internal/pgtest"
+)
+
+// events reads SSE events ("name data") from a stream until ctx ends.
+func events(ctx context.Context, t *testing.T, c *apptest.Client, base string) <-chan string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/desk/stream", nil)
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	out := make(chan string, 100)
+	go func() {
+		defer res.Body.Close()
+		defer close(out)
+		sc := bufio.NewScanner(res.Body)
+		var name string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				out <- name + " " + strings.TrimPrefix(line, "data: ")
+			}
+		}
+	}()
+	return out
+}
+
+func waitEvent(t *testing.T, ch <-chan string, want string, within time.Duration) {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case got, ok := <-ch:
+			if !ok {
+				t.Fatalf("stream ended before %q", want)
+			}
+			if got == want {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no %q within %s", want, within)
+		}
+	}
+}
+
+// Two Switchboard nodes on one database: a ticket filed through node A
+// reaches a dashboard stream on node B within 2 s, and B's list shows it.
+func TestDeskLiveAcrossNodes(t *testing.T) {
+	t.Parallel()
+	conn := pgtest.NewDatabase(t)
+	a := deskSetup(t, apptest.Options{Conn: conn})
+	b := apptest.New(t, apptest.Options{Conn: conn})
+	agentB := b.SignIn(a.agent)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := events(ctx, t, agentB, b.URL)
+	waitEvent(t, ch, "hello ok", 2*time.Second)
+
+	// Filed through node A's portal form.
+	res := a.e.SignIn(a.requester).PostMultipart("/tickets/new", url.Values{"subject": {"Badge reader broken"},
+		"description": {"door 2"}, "urgency": {"medium"}, "impact": {"person"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("portal create on A: %d %s", res.StatusCode, res.Text(".field-error"))
+	}
+	var number int64
+	if err := a.e.App.DB.Pool.QueryRow(a.ctx, `SELECT number FROM tickets WHERE subject = 'Badge reader broken'`).Scan(&number); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	waitEvent(t, ch, fmt.Sprintf("ticket %d", number), 2*time.Second)
+	t.Logf("event reached node B after %s", time.Since(start))
+	if !agentB.Get("/desk/list?view=open").Has(row(number)) {
+		t.Error("node B's list fragment lacks the new ticket")
+	}
+	// A change on A (a note) is an event on B too; presence likewise.
+	if _, err := a.e.App.Tickets.Write(a.ctx, a.lead, number, "looking", true); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, ch, fmt.Sprintf("ticket %d", number), 2*time.Second)
+	if err := a.e.App.Tickets.SetPresence(a.ctx, a.lead, number, "replying"); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, ch, fmt.Sprintf("presence %d", number), 2*time.Second)
+	pres := agentB.Get(fmt.Sprintf("/desk/tickets/%d/presence", number))
+	if !strings.Contains(pres.Text("#presence"), a.lead.Name+" is replying") {
+		t.Errorf("presence fragment on B: %q", pres.Text("#presence"))
+	}
+}
+
+// The stream handler returns as soon as its request context ends, which is
+// how server shutdown ends open streams.
+func TestDeskStreamEndsWithContext(t *testing.T) {
+	t.Parallel()
+	d := deskSetup(t)
+	c := d.e.SignIn(d.agent)
+	u, _ := url.Parse(d.e.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/desk/stream", nil)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		req.AddCookie(ck)
+	}
+	done := make(chan struct{})
+	rec := httptest.NewRecorder()
+	go func() {
+		d.e.App.HTTP.ServeHTTP(rec, req)
+		close(done)
+	}()
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("stream handler still running after its context ended")
+	}
+	if !strings.Contains(rec.Body.String(), "event: hello") {
+		t.Errorf("stream wrote %q", rec.Body.String())
+	}
+}

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/web"
+)
+
+// overview is GET /desk/overview: backlog, first-response attainment and
+// agent load as server-drawn SVG charts.
+func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := s.DB.Q()
+	now := time.Now().UTC()
+	since := now.AddDate(0, 0, -14)
+	backlog, err := q.OverviewBacklog(ctx, since)
+	if err != nil {
+		return err
+	}
+	fr, err := q.OverviewFirstResponse(ctx, now.AddDate(0, 0, -7*8))
+	if err != nil {
+		return err
+	}
+	load, err := q.OverviewLoad(ctx)
+	if err != nil {
+		return err
+	}
+	v := web.OverviewPage{Page: s.page(r, "Overview", "overview")}
+	v.Backlog = web.BacklogChart(backlogDays(since, backlog), &v.Table)
+	weeks := make([]web.WeekAttainment, len(fr))
+	for i, f := range fr {
+		weeks[i] = web.WeekAttainment{Week: f.Week, Due: int(f.Due), Met: int(f.Met)}
+	}
+	v.FirstResponse = web.FirstResponseChart(weeks, &v.Table)
+	agents := make([]web.AgentLoad, len(load))
+	for i, l := range load {
+		agents[i] = web.AgentLoad{Name: l.Name, Open: int(l.Open), Capacity: int(l.Capacity), Availability: l.Availability}
+	}
+	v.Load = web.LoadChart(agents, &v.Table)
+	s.render(w, r, http.StatusOK, web.Overview(v))
+	return nil
+}
+
+// backlogDays lays the rows out on all 14 days, empty days included; each
+// day is labelled with the date whose end it measures.
+func backlogDays(since time.Time, rows []dbsqlc.OverviewBacklogRow) []web.BacklogDay {
+	out := make([]web.BacklogDay, 14)
+	start := since.Truncate(24*time.Hour).AddDate(0, 0, 1)
+	for i := range out {
+		out[i] = web.BacklogDay{Day: start.AddDate(0, 0, i), Counts: map[string]int{}}
+	}
+	for _, r := range rows {
+		i := int(r.Day.Sub(start).Hours()/24) - 1
+		if i >= 0 && i < len(out) {
+			out[i].Counts[r.Priority] = int(r.N)
+		}
+	}
+	return out
+}

@@ -1,0 +1,298 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/ticket"
+	"switchboard/web"
+)
+
+func numberParam(r *http.Request) (int64, error) {
+	n, err := strconv.ParseInt(chi.URLParam(r, "number"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
+	}
+	return n, nil
+}
+
+// deskTicketPage builds the workspace view model; every read goes through
+// the ticket service, which applies the restricted-team rule.
+func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPage, error) {
+	ctx, u := r.Context(), CurrentUser(r.Context())
+	t, err := s.Tickets.Get(ctx, u, number)
+	if err != nil {
+		return web.DeskTicketPage{}, err
+	}
+	msgs, err := s.Tickets.Conversation(ctx, u, t)
+	if err != nil {
+		return web.DeskTicketPage{}, err
+	}
+	events, err := s.Tickets.Events(ctx, u, t)
+	if err != nil {
+		return web.DeskTicketPage{}, err
+	}
+	v := web.DeskTicketPage{Page: s.page(r, "#"+strconv.FormatInt(t.Number, 10)+" "+t.Subject, "desk"), T: t,
+		Timeline: web.BuildTimeline(msgs, events), Now: time.Now(), Errors: map[string]string{}}
+	kids, err := s.Tickets.Children(ctx, u, t)
+	if err != nil {
+		return v, err
+	}
+	for _, k := range kids {
+		v.Children = append(v.Children, web.Child{Number: k.Number, Subject: k.Subject, Status: k.Status})
+	}
+	if t.ParentID != nil {
+		if p, err := s.DB.Q().TicketNumberByID(ctx, *t.ParentID); err == nil {
+			v.ParentNumber = p
+		}
+	}
+	others, err := s.Tickets.Others(ctx, u, t)
+	if err != nil {
+		return v, err
+	}
+	for _, o := range others {
+		v.Others = append(v.Others, web.PresenceRow{Name: o.Name, Replying: o.Replying})
+	}
+	canned, err := s.Tickets.CannedReplies(ctx, u)
+	if err != nil {
+		return v, err
+	}
+	chosen, _ := strconv.ParseInt(r.URL.Query().Get("canned"), 10, 64)
+	for _, c := range canned {
+		if c.TeamID != nil && (t.TeamID == nil || *c.TeamID != *t.TeamID) {
+			continue // another team's reply
+		}
+		body := ticket.FillCanned(c.Body, t, u)
+		v.Canned = append(v.Canned, web.CannedOption{ID: c.ID, Title: c.Title, Body: body})
+		if c.ID == chosen {
+			v.Body = body
+		}
+	}
+	opts, err := s.deskOptions(ctx)
+	if err != nil {
+		return v, err
+	}
+	v.Teams, v.Categories, v.Staff = opts.teams, opts.categories, opts.staff
+	for _, c := range kids {
+		if c.Status.IsOpen() && !t.Status.IsOpen() {
+			v.OfferChildren = true
+		}
+	}
+	return v, nil
+}
+
+// deskTicket is GET /desk/tickets/{number}. Opening the ticket clears the
+// viewer's mentions on it.
+func (s *Server) deskTicket(w http.ResponseWriter, r *http.Request) error {
+	n, err := numberParam(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.deskTicketPage(r, n)
+	if err != nil {
+		return err
+	}
+	if err := s.Tickets.SeenMentions(r.Context(), v.Page.User, v.T); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, web.DeskTicket(v))
+	return nil
+}
+
+// deskTimeline is GET /desk/tickets/{number}/timeline, the live fragment.
+func (s *Server) deskTimeline(w http.ResponseWriter, r *http.Request) error {
+	n, err := numberParam(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.deskTicketPage(r, n)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, web.DeskTimeline(v))
+	return nil
+}
+
+// deskWrite is POST /desk/tickets/{number}/messages: a reply or a note.
+func (s *Server) deskWrite(w http.ResponseWriter, r *http.Request) error {
+	n, err := numberParam(r)
+	if err != nil {
+		return err
+	}
+	body, internal := r.PostFormValue("body"), r.PostFormValue("internal") == "1"
+	_, err = s.Tickets.Write(r.Context(), CurrentUser(r.Context()), n, body, internal)
+	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+		return s.deskRerender(w, r, n, err, func(v *web.DeskTicketPage) { v.Body, v.Internal = body, internal })
+	} else if err != nil {
+		return err
+	}
+	flash := "Reply sent."
+	if internal {
+		flash = "Note added."
+	}
+	seeOther(w, r, deskURL(n), flash)
+	return nil
+}
+
+// deskRerender shows the workspace again with 422 and the user's input.
+func (s *Server) deskRerender(w http.ResponseWriter, r *http.Request, n int64, cause error, keep func(*web.DeskTicketPage)) error {
+	v, err := s.deskTicketPage(r, n)
+	if err != nil {
+		return err
+	}
+	for _, f := range helpdesk.FieldErrors(cause) {
+		v.Errors[f.Field] = f.Message
+	}
+	if keep != nil {
+		keep(&v)
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, web.DeskTicket(v))
+	return nil
+}
+
+func deskURL(n int64) string { return "/desk/tickets/" + strconv.FormatInt(n, 10) }
+
+// deskFields is POST /desk/tickets/{number}/fields: status, priority,
+// category, team and assignee in one save, one event per changed field.
+func (s *Server) deskFields(w http.ResponseWriter, r *http.Request) error {
+	n, err := numberParam(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return helpdesk.Errorf(helpdesk.EINVALID, "Unreadable form.")
+	}
+	var c ticket.Changes
+	if _, ok := r.PostForm["status"]; ok {
+		st := helpdesk.Status(r.PostFormValue("status"))
+		c.Status = &st
+	}
+	if _, ok := r.PostForm["priority"]; ok {
+		p := helpdesk.Priority(r.PostFormValue("priority"))
+		c.Priority = &p
+	}
+	for key, dst := range map[string]**string{"category": &c.Category, "team": &c.Team, "assignee": &c.Assignee} {
+		if _, ok := r.PostForm[key]; ok {
+			val := strings.TrimSpace(r.PostFormValue(key))
+			*dst = &val
+		}
+	}
+	u := CurrentUser(r.Context())
+	before, err := s.Tickets.Get(r.Context(), u, n)
+	if err != nil {
+		return err
+	}
+	t, err := s.Tickets.Update(r.Context(), u, n, c)
+	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+		return s.deskRerender(w, r, n, err, nil)
+	} else if err != nil {
+		return err
+	}
+	// Resolving an incident offers to resolve its children: the workspace
+	// shows the offer while the parent is resolved and children are open.
+	if before.Status.IsOpen() && !t.Status.IsOpen() {
+		seeOther(w, r, deskURL(n), "Saved. The ticket is now "+t.Status.Label()+".")
+		return nil
+	}
+	seeOther(w, r, deskURL(n), "Saved.")
+	return nil
+}
+
+// deskTake is POST /desk/tickets/{number}/take: assign it to myself.
+func (s *Server) deskTake(w http.ResponseWriter, r *http.Request) error {
+	n, err := numberParam(r)
+	if err != nil {
+		return err
+	}
+	u := CurrentUser(r.Context())
+	if _, err := s.Tickets.Update(r.Context(), u, n, ticket.Changes{Assignee: &u.Email}); err != nil {
+		return err
+	}
+	seeOther(w, r, deskURL(n), "You took this ticket.")
+	return nil
+}
+
+// deskMerge is POST /desk/tickets/{number}/merge.
+func (s *Server) deskMerge(w http.ResponseWriter, r *http.Request) error {
+	n, err := numberParam(r)
+	if err != nil {
+		return err
+	}
+	into, _ := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("into")), "#"), 10, 64)
+	t, err := s.Tickets.Merge(r.Context(), CurrentUser(r.Context()), n, into)
+	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+		return s.deskRerender(w, r, n, err, nil)
+	} else if err != nil {
+		return err
+	}
+	seeOther(w, r, deskURL(t.Number), "Merged #"+strconv.FormatInt(n, 10)+" into this ticket.")
+	return nil
+}
+
+// deskLink is POST /desk/tickets/{number}/link: make it a child of an
+// incident (empty number: unlink).
+func (s *Server) deskLink(w http.ResponseWriter, r *http.Request) error {
+	n, err := numberParam(r)
+	if err != nil {
+		return err
+	}
+	parent, _ := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("parent")), "#"), 10, 64)
+	err = s.Tickets.Link(r.Context(), CurrentUser(r.Context()), n, parent)
+	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+		return s.deskRerender(w, r, n, err, nil)
+	} else if err != nil {
+		return err
+	}
+	seeOther(w, r, deskURL(n), "Incident link saved.")
+	return nil
+}
+
+// deskResolveChildren is POST /desk/tickets/{number}/resolve-children.
+func (s *Server) deskResolveChildren(w http.ResponseWriter, r *http.Request) error {
+	n, err := numberParam(r)
+	if err != nil {
+		return err
+	}
+	count, err := s.Tickets.ResolveChildren(r.Context(), CurrentUser(r.Context()), n, strings.TrimSpace(r.PostFormValue("body")))
+	if err != nil {
+		return err
+	}
+	seeOther(w, r, deskURL(n), strconv.Itoa(count)+" linked ticket(s) resolved.")
+	return nil
+}
+
+// deskPresence is POST /desk/tickets/{number}/presence (viewing, replying,
+// or leave) and GET for the fragment naming the others.
+func (s *Server) deskPresence(w http.ResponseWriter, r *http.Request) error {
+	n, err := numberParam(r)
+	if err != nil {
+		return err
+	}
+	u := CurrentUser(r.Context())
+	if r.Method == http.MethodPost {
+		if err := s.Tickets.SetPresence(r.Context(), u, n, r.PostFormValue("activity")); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	t, err := s.Tickets.Get(r.Context(), u, n)
+	if err != nil {
+		return err
+	}
+	others, err := s.Tickets.Others(r.Context(), u, t)
+	if err != nil {
+		return err
+	}
+	rows := make([]web.PresenceRow, len(others))
+	for i, o := range others {
+		rows[i] = web.PresenceRow{Name: o.Name, Replying: o.Replying}
+	}
+	s.render(w, r, http.StatusOK, web.DeskPresence(n, rows))
+	return nil
+}

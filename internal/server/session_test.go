@@ -1,0 +1,166 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"switchboard/internal/apptest"
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+)
+
+// sessionCookie returns the session cookie the client holds for the server.
+func sessionCookie(t *testing.T, e *apptest.Env, c *apptest.Client) *http.Cookie {
+	t.Helper()
+	u, _ := url.Parse(e.URL)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == auth.CookieName {
+			return ck
+		}
+	}
+	t.Fatal("no session cookie")
+	return nil
+}
+
+// withCookie is a fresh client that carries only the given session cookie.
+func withCookie(e *apptest.Env, ck *http.Cookie) *apptest.Client {
+	c := e.Anonymous()
+	u, _ := url.Parse(e.URL)
+	c.HTTP.Jar.SetCookies(u, []*http.Cookie{{Name: ck.Name, Value: ck.Value, Path: "/"}})
+	return c
+}
+
+func wantSignedOut(t *testing.T, c *apptest.Client, why string) {
+	t.Helper()
+	r := c.Get("/tickets")
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+		t.Fatalf("%s: GET /tickets = %d %s, want a redirect to /login", why, r.StatusCode, r.Header.Get("Location"))
+	}
+}
+
+func wantSignedIn(t *testing.T, c *apptest.Client, why string) {
+	t.Helper()
+	if r := c.Get("/tickets"); r.StatusCode != http.StatusOK {
+		t.Fatalf("%s: GET /tickets = %d, want 200", why, r.StatusCode)
+	}
+}
+
+func TestSessionRotatesAtSignIn(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	u := e.User(helpdesk.RoleRequester)
+	c := e.SignIn(u)
+	first := sessionCookie(t, e, c)
+	if !first.HttpOnly && first.Value == "" {
+		t.Error("empty session cookie")
+	}
+	// Signing in again, even on a signed-in browser, gives a new id.
+	r := c.PostForm("/login", url.Values{"email": {u.Email}, "password": {apptest.Password}})
+	wantStatus(t, r, http.StatusSeeOther)
+	second := sessionCookie(t, e, c)
+	if second.Value == first.Value {
+		t.Fatal("session cookie unchanged at sign-in")
+	}
+	wantSignedIn(t, c, "new cookie")
+	wantSignedOut(t, withCookie(e, first), "old session id")
+	// The cookie is HttpOnly and SameSite=Lax.
+	raw := r.Header.Values("Set-Cookie")
+	var set string
+	for _, s := range raw {
+		if strings.HasPrefix(s, auth.CookieName+"=") {
+			set = s
+		}
+	}
+	if !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Lax") {
+		t.Errorf("session cookie flags: %q", set)
+	}
+}
+
+func TestSessionIdleExpiry(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{Vars: map[string]string{"SWITCHBOARD_SESSION_IDLE": "1s"}})
+	c := e.SignIn(e.User(helpdesk.RoleRequester))
+	wantSignedIn(t, c, "fresh session")
+	time.Sleep(1500 * time.Millisecond)
+	wantSignedOut(t, c, "after 1.5 s idle with a 1 s limit")
+}
+
+func TestSessionSignOutEverywhere(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	u := e.User(helpdesk.RoleRequester)
+	laptop, phone := e.SignIn(u), e.SignIn(u)
+	other := e.SignIn(e.User(helpdesk.RoleRequester))
+	wantSignedIn(t, phone, "phone before")
+	r := laptop.PostForm("/logout-all", nil)
+	wantStatus(t, r, http.StatusSeeOther)
+	wantSignedOut(t, laptop, "the device that signed out everywhere")
+	wantSignedOut(t, phone, "the other device")
+	wantSignedIn(t, other, "another user")
+	// Plain sign-out ends only this device.
+	a, b := e.SignIn(u), e.SignIn(u)
+	wantStatus(t, a.PostForm("/logout", nil), http.StatusSeeOther)
+	wantSignedOut(t, a, "signed out")
+	wantSignedIn(t, b, "other device after a plain sign-out")
+}
+
+func TestSessionDeactivatedUserIsOut(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	u := e.User(helpdesk.RoleRequester)
+	c := e.SignIn(u)
+	wantSignedIn(t, c, "before")
+	if _, err := e.App.DB.Pool.Exec(t.Context(), "UPDATE users SET active = false WHERE id = $1", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantSignedOut(t, c, "deactivated")
+	r := e.Anonymous().PostForm("/login", url.Values{"email": {u.Email}, "password": {apptest.Password}})
+	if r.StatusCode == http.StatusSeeOther {
+		t.Error("a deactivated user can sign in")
+	}
+}
+
+func TestSessionThrottling(t *testing.T) {
+	t.Parallel()
+	// Separate nodes (and databases) so the per-address counter of one case
+	// does not lock the other.
+	try := func(e *apptest.Env, email string) []*apptest.Response {
+		c := e.Anonymous()
+		var out []*apptest.Response
+		for range 6 {
+			out = append(out, c.PostForm("/login", url.Values{"email": {email}, "password": {"wrong password"}}))
+		}
+		return out
+	}
+	e1 := apptest.New(t)
+	u := e1.User(helpdesk.RoleRequester)
+	known := try(e1, u.Email)
+	e2 := apptest.New(t)
+	unknown := try(e2, "nobody@example.com")
+	for i := range 4 {
+		if known[i].StatusCode != http.StatusUnauthorized || known[i].Text(".alert") != unknown[i].Text(".alert") {
+			t.Errorf("attempt %d: %d %q vs %d %q", i+1, known[i].StatusCode, known[i].Text(".alert"), unknown[i].StatusCode, unknown[i].Text(".alert"))
+		}
+	}
+	for i := 4; i < 6; i++ {
+		k, n := known[i], unknown[i]
+		if k.StatusCode != http.StatusTooManyRequests || n.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("attempt %d: status %d and %d, want 429", i+1, k.StatusCode, n.StatusCode)
+		}
+		msg := k.Text(".alert")
+		if !strings.Contains(msg, "Please wait") || !(strings.Contains(msg, "minute") || strings.Contains(msg, "seconds")) {
+			t.Errorf("attempt %d: message %q does not say how long to wait", i+1, msg)
+		}
+		if msg != n.Text(".alert") {
+			t.Errorf("attempt %d: %q for an account, %q for none: reveals which exists", i+1, msg, n.Text(".alert"))
+		}
+	}
+	// Even the right password waits now.
+	r := e1.Anonymous().PostForm("/login", url.Values{"email": {u.Email}, "password": {apptest.Password}})
+	if r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("right password during lock: %d", r.StatusCode)
+	}
+}

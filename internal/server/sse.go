@@ -1,0 +1,210 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"switchboard/internal/ticket"
+)
+
+// Note is one live event: a ticket changed, someone's presence on a ticket
+// changed, or (Resync) the hub may have missed events and clients should
+// re-read what they show.
+type Note struct {
+	Channel string
+	Number  int64
+	Resync  bool
+}
+
+// Hub holds this node's one LISTEN connection and fans what it hears out to
+// the SSE streams of this node. Changes made on any node reach every node
+// because each node listens to the same PostgreSQL channels.
+type Hub struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	subs   map[chan Note]struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewHub builds a hub on pool; Start begins listening.
+func NewHub(pool *pgxpool.Pool, log *slog.Logger) *Hub {
+	return &Hub{pool: pool, log: log, subs: map[chan Note]struct{}{}}
+}
+
+// Start begins listening in the background; it returns at once.
+func (h *Hub) Start(ctx context.Context) error {
+	ctx, h.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	h.done = make(chan struct{})
+	go h.run(ctx)
+	return nil
+}
+
+// Stop ends listening and waits for the listener to let go of its
+// connection.
+func (h *Hub) Stop(ctx context.Context) error {
+	if h.cancel == nil {
+		return nil
+	}
+	h.cancel()
+	select {
+	case <-h.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// Subscribe returns a channel of notes and a function to unsubscribe. A
+// subscriber that falls behind loses notes but gets a Resync instead, so it
+// never shows stale data for long.
+func (h *Hub) Subscribe() (<-chan Note, func()) {
+	ch := make(chan Note, 64)
+	h.mu.Lock()
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.subs, ch)
+		h.mu.Unlock()
+	}
+}
+
+func (h *Hub) publish(n Note) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- n:
+		default:
+			// Full: drop the oldest note to make room for a resync.
+			select {
+			case <-ch:
+			default:
+			}
+			select {
+			case ch <- Note{Resync: true}:
+			default:
+			}
+		}
+	}
+}
+
+// run keeps a LISTEN connection open, reconnecting with backoff. After a
+// reconnect it tells subscribers to resync, since notifications sent while
+// it was away are lost.
+func (h *Hub) run(ctx context.Context) {
+	defer close(h.done)
+	backoff := 100 * time.Millisecond
+	first := true
+	for ctx.Err() == nil {
+		err := h.listen(ctx, func() {
+			if !first {
+				h.publish(Note{Resync: true})
+			}
+			first = false
+			backoff = 100 * time.Millisecond
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		h.log.Warn("live updates: listener lost, reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (h *Hub) listen(ctx context.Context, ready func()) error {
+	pc, err := h.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// The connection leaves the pool for good: a LISTENing session must not
+	// be handed to other queries.
+	conn := pc.Hijack()
+	defer conn.Close(context.Background())
+	for _, ch := range []string{ticket.NotifyChannel, ticket.PresenceChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return err
+		}
+	}
+	ready()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		num, err := strconv.ParseInt(n.Payload, 10, 64)
+		if err != nil {
+			continue
+		}
+		h.publish(Note{Channel: n.Channel, Number: num})
+	}
+}
+
+// stream is GET /desk/stream: Server-Sent Events for the dashboard and the
+// ticket workspace. Events carry ticket numbers only; the page fetches the
+// fragments it needs, and those check access like any other request. The
+// handler returns when the client goes away or the server shuts down (the
+// request context ends).
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
+	if s.Live == nil {
+		return fmt.Errorf("live updates are not wired")
+	}
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	notes, unsubscribe := s.Live.Subscribe()
+	defer unsubscribe()
+	send := func(format string, args ...any) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	// retry: how soon the browser reconnects after losing the stream.
+	if err := send("retry: 1000\nevent: hello\ndata: ok\n\n"); err != nil {
+		return nil
+	}
+	beat := time.NewTicker(15 * time.Second)
+	defer beat.Stop()
+	for {
+		var err error
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-beat.C:
+			err = send(": keep-alive\n\n")
+		case n := <-notes:
+			switch {
+			case n.Resync:
+				err = send("event: resync\ndata: all\n\n")
+			case n.Channel == ticket.PresenceChannel:
+				err = send("event: presence\ndata: %d\n\n", n.Number)
+			default:
+				err = send("event: ticket\ndata: %d\n\n", n.Number)
+			}
+		}
+		if err != nil {
+			return nil // the client is gone; nothing to render
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package ticket
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// mentionRE finds @handles: a full email or the part before the @. A
+// handle must follow the start or a space, so email addresses written in
+// the text are not read as mentions of their domain.
+var mentionRE = regexp.MustCompile(`(?:^|[\s(])@([A-Za-z0-9._%+-]+(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)`)
+
+// Handles returns the distinct @handles in body, lower-cased, in order.
+func Handles(body string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range mentionRE.FindAllStringSubmatch(body, -1) {
+		h := strings.ToLower(strings.TrimRight(m[1], "."))
+		if h != "" && !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Write posts a reply or an internal note from staff and records its
+// @mentions, all in one transaction: the mentioned agents find the ticket
+// under their Mentions view. Handles that name nobody (or several people)
+// are ignored rather than refused, as in chat tools.
+func (s *Service) Write(ctx context.Context, author *helpdesk.User, number int64, body string, internal bool) (*helpdesk.Message, error) {
+	if !author.IsStaff() {
+		return nil, notFound()
+	}
+	in := MessageInput{Body: body, Internal: internal, Source: helpdesk.SourcePortal}
+	in.AfterInsert = func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message) error {
+		for _, h := range Handles(body) {
+			users, err := tx.Q.StaffByHandle(ctx, h)
+			if err != nil {
+				return err
+			}
+			if len(users) != 1 || users[0].ID == author.ID {
+				continue
+			}
+			if err := tx.Q.InsertMention(ctx, dbsqlc.InsertMentionParams{MessageID: m.ID, UserID: users[0].ID,
+				TicketID: m.TicketID}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return s.AddMessage(ctx, author, number, in)
+}
+
+// SeenMentions marks the viewer's mentions on a ticket as read, so it
+// leaves their Mentions view once they have opened it.
+func (s *Service) SeenMentions(ctx context.Context, viewer *helpdesk.User, t *helpdesk.Ticket) error {
+	return postgres.MapError(s.DB.Q().MarkMentionsSeen(ctx, dbsqlc.MarkMentionsSeenParams{UserID: viewer.ID, TicketID: t.ID}))
+}

@@ -1,0 +1,180 @@
+package triage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/sla"
+	"switchboard/internal/ticket"
+)
+
+// RebalanceResult counts what one sweep did.
+type RebalanceResult struct {
+	Absent    int // agents found absent who hold open tickets
+	Retriaged int
+	Flagged   int
+}
+
+// Rebalance finds agents holding open tickets who are no longer at work
+// (deactivated, Away or Offline, shift over or on time off, and not on call)
+// and applies the pure Rebalance plan: untouched tickets are unassigned and
+// triaged again, answered ones stay and are flagged to the lead. agentID 0
+// sweeps everyone; a non-zero id checks just that agent (availability
+// switched). Every step is a conditional update, so overlapping sweeps on
+// several nodes do each thing once.
+func (r *Runner) Rebalance(ctx context.Context, agentID int64) (RebalanceResult, error) {
+	var res RebalanceResult
+	now := r.now()
+	q := r.DB.Q()
+	ids := []int64{agentID}
+	if agentID == 0 {
+		var err error
+		if ids, err = q.AssignedAgents(ctx); err != nil {
+			return res, err
+		}
+	}
+	agents, err := loadAgents(ctx, q, ids)
+	if err != nil {
+		return res, err
+	}
+	oncall, err := q.OnCallNow(ctx, now)
+	if err != nil {
+		return res, err
+	}
+	onCall := map[int64]bool{}
+	for _, o := range oncall {
+		onCall[o.UserID] = true
+	}
+	var present []int64
+	for _, id := range ids {
+		a := agents[id]
+		if a == nil {
+			continue
+		}
+		why, absent := absence(now, a, onCall[id])
+		if !absent {
+			present = append(present, id)
+			continue
+		}
+		res.Absent++
+		rt, fl, err := r.rebalanceAgent(ctx, a, why)
+		res.Retriaged += rt
+		res.Flagged += fl
+		if err != nil {
+			return res, err
+		}
+	}
+	if agentID == 0 {
+		err = q.ClearFlags(ctx, present)
+	}
+	return res, err
+}
+
+// absence says why an agent cannot work tickets now. On-call people count
+// as present: a P1 paged to them off shift must stay with them.
+func absence(now time.Time, a *Agent, onCall bool) (Absence, bool) {
+	switch {
+	case !a.Active:
+		return AbsenceDeactivated, true
+	case a.Availability == helpdesk.Away:
+		return AbsenceAway, true
+	case a.Availability == helpdesk.Offline:
+		return AbsenceOffline, true
+	case onCall:
+		return "", false
+	}
+	_, off := a.timeOffUntil(now)
+	if off || !a.shiftCalendar().IsOpen(now) {
+		return AbsenceShiftEnded, true
+	}
+	return "", false
+}
+
+func (r *Runner) rebalanceAgent(ctx context.Context, a *Agent, why Absence) (retriaged, flagged int, err error) {
+	rows, err := r.DB.Q().HeldTickets(ctx, &a.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	held := make([]HeldTicket, len(rows))
+	info := map[int64]dbsqlc.HeldTicketsRow{}
+	for i, h := range rows {
+		held[i] = HeldTicket{ID: h.ID, Priority: helpdesk.Priority(h.Priority), HasPublicReply: h.Replied}
+		info[h.ID] = h
+	}
+	plan := Rebalance(why, held)
+	for _, id := range plan.Retriage {
+		err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
+			number, err := tx.Q.Unassign(ctx, dbsqlc.UnassignParams{ID: id, AgentID: &a.ID})
+			if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+				return nil // reassigned or closed meanwhile
+			} else if err != nil {
+				return err
+			}
+			retriaged++
+			if err := sla.Record(ctx, tx, id, number, helpdesk.EventAssigned, map[string]any{"assignee_id": a.ID, "assignee": a.Name},
+				map[string]any{"assignee_id": nil, "absence": why}, plan.Reasons[id]); err != nil {
+				return err
+			}
+			if r.Jobs == nil {
+				return nil
+			}
+			_, err = r.Jobs.InsertTx(ctx, tx, ticket.TriageArgs{TicketID: id}, nil)
+			return err
+		})
+		if err != nil {
+			return retriaged, flagged, err
+		}
+	}
+	for _, id := range plan.Flag {
+		err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
+			n, err := tx.Q.InsertFlag(ctx, dbsqlc.InsertFlagParams{TicketID: id, AgentID: a.ID, Absence: string(why), Reason: plan.Reasons[id]})
+			if err != nil || n == 0 {
+				return err // already flagged for this absence
+			}
+			flagged++
+			var leads []string
+			if h := info[id]; h.TeamID != nil {
+				rows, err := tx.Q.TeamLeads(ctx, *h.TeamID)
+				if err != nil {
+					return err
+				}
+				for _, l := range rows {
+					leads = append(leads, l.Email)
+				}
+			}
+			after := map[string]any{"agent_id": a.ID, "agent": a.Name, "absence": why, "notify": leads}
+			return sla.Record(ctx, tx, id, info[id].Number, EventFlagged, nil, after,
+				fmt.Sprintf("%s: %s", a.Name, plan.Reasons[id]))
+		})
+		if err != nil {
+			return retriaged, flagged, err
+		}
+	}
+	return retriaged, flagged, nil
+}
+
+// RetryQueued sends queued tickets whose next eligible shift has begun back
+// through triage. The claim and the job insert commit together.
+func (r *Runner) RetryQueued(ctx context.Context) (int, error) {
+	n := 0
+	err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		ids, err := tx.Q.DueRetries(ctx, r.now())
+		n = len(ids)
+		if err != nil || n == 0 || r.Jobs == nil {
+			return err
+		}
+		params := make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			params[i] = river.InsertManyParams{Args: ticket.TriageArgs{TicketID: id}}
+		}
+		_, err = r.Jobs.InsertManyFastTx(ctx, tx, params)
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,318 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"switchboard/internal/helpdesk"
+)
+
+// DeskTab is one view link on the dashboard with its count.
+type DeskTab struct {
+	Key, Label, Href, Count string
+	Current                 bool
+}
+
+// DeskFilter is the dashboard's query string, decoded.
+type DeskFilter struct {
+	View, Team, Category, Assignee, Requester, Q, Sort string
+	Statuses, Priorities                               []string
+}
+
+// Values encodes the filter back into a query string, so links keep it.
+func (f DeskFilter) Values() url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("view", f.View)
+	set("team", f.Team)
+	set("category", f.Category)
+	set("assignee", f.Assignee)
+	set("requester", f.Requester)
+	set("q", f.Q)
+	set("sort", f.Sort)
+	for _, s := range f.Statuses {
+		v.Add("status", s)
+	}
+	for _, p := range f.Priorities {
+		v.Add("priority", p)
+	}
+	return v
+}
+
+// Has reports whether the multi-valued filter holds s.
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// DeskRow is one ticket line.
+type DeskRow struct {
+	helpdesk.Ticket
+	SubjectHit string // with highlight marks, or ""
+	Snippet    string // with highlight marks, or ""
+}
+
+// Option is a value and a label for a select.
+type Option struct{ Value, Label string }
+
+// DeskPage is the dashboard's view model.
+type DeskPage struct {
+	Page       Page
+	Tabs       []DeskTab
+	CountsHref string
+	ListHref   string // the list fragment for live refresh
+	Filter     DeskFilter
+	Rows       []DeskRow
+	NextHref   string
+	FirstHref  string
+	Capped     bool
+	Teams      []Option
+	Categories []Option
+	Staff      []Option
+	Now        time.Time
+	Flash      string
+}
+
+// Highlight escapes text and turns ts_headline's marks (\x02, \x03) into
+// <mark>; the text itself can never inject markup.
+func Highlight(s string) templ.Component {
+	e := html.EscapeString(s)
+	e = strings.ReplaceAll(e, "\x02", "<mark>")
+	e = strings.ReplaceAll(e, "\x03", "</mark>")
+	if n := strings.Count(e, "<mark>") - strings.Count(e, "</mark>"); n > 0 {
+		e += strings.Repeat("</mark>", n)
+	}
+	return templ.Raw(e)
+}
+
+// DueText says when a deadline falls, relative to now, and its badge class.
+func DueText(due *time.Time, now time.Time, open bool) (string, string) {
+	if due == nil || !open {
+		return "—", ""
+	}
+	d := due.Sub(now)
+	if d < 0 {
+		return "breached " + short(-d) + " ago", "badge breached"
+	}
+	cls := "badge"
+	if d <= 2*time.Hour {
+		cls = "badge risk"
+	}
+	return "in " + short(d), cls
+}
+
+func short(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// TimelineItem is a message or an event, in time order.
+type TimelineItem struct {
+	At      time.Time
+	Message *helpdesk.Message
+	Event   *EventView
+}
+
+// EventView is an audit entry made readable.
+type EventView struct {
+	Actor   string
+	Summary string
+	Details []string
+	Reason  string
+}
+
+// Child is a ticket linked under an incident.
+type Child struct {
+	Number  int64
+	Subject string
+	Status  helpdesk.Status
+}
+
+// PresenceRow is a colleague on the same ticket.
+type PresenceRow struct {
+	Name     string
+	Replying bool
+}
+
+// CannedOption is a canned reply with its placeholders filled for a ticket.
+type CannedOption struct {
+	ID          int64
+	Title, Body string
+}
+
+// DeskTicketPage is the ticket workspace's view model.
+type DeskTicketPage struct {
+	Page     Page
+	T        *helpdesk.Ticket
+	Timeline []TimelineItem
+	Children []Child
+	// ParentNumber is the incident this ticket belongs to, 0 for none.
+	ParentNumber int64
+	Others       []PresenceRow
+	Canned       []CannedOption
+	Teams        []Option
+	Categories   []Option
+	Staff        []Option
+	Now          time.Time
+	// Form state after a failed post (422) or a chosen canned reply.
+	Body     string
+	Internal bool
+	Errors   map[string]string
+	// OfferChildren: the incident was just resolved and has open children.
+	OfferChildren bool
+}
+
+// BuildTimeline merges messages and events into one list, oldest first.
+// "replied" and "noted" events are left out: the message itself shows them.
+func BuildTimeline(msgs []helpdesk.Message, events []helpdesk.Event) []TimelineItem {
+	out := make([]TimelineItem, 0, len(msgs)+len(events))
+	for i := range msgs {
+		out = append(out, TimelineItem{At: msgs[i].CreatedAt, Message: &msgs[i]})
+	}
+	for _, e := range events {
+		if e.Kind == helpdesk.EventReplied || e.Kind == helpdesk.EventNoted {
+			continue
+		}
+		ev := DescribeEvent(e)
+		out = append(out, TimelineItem{At: e.CreatedAt, Event: &ev})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// DescribeEvent turns an audit entry into a sentence and details. The
+// triage explanation (a Decision in "after") lists the chosen agent, the
+// scoring parts and every rejected candidate with its reason.
+func DescribeEvent(e helpdesk.Event) EventView {
+	v := EventView{Actor: e.ActorName, Reason: e.Reason}
+	if v.Actor == "" {
+		v.Actor = "Switchboard"
+	}
+	var before, after map[string]any
+	_ = json.Unmarshal(e.Before, &before)
+	_ = json.Unmarshal(e.After, &after)
+	switch e.Kind {
+	case helpdesk.EventCreated:
+		v.Summary = "created the ticket"
+	case helpdesk.EventTriaged:
+		v.Summary = "triaged the ticket"
+		if s, ok := after["explanation"].(string); ok && s != "" {
+			v.Details = append(v.Details, s)
+		}
+		if s, ok := after["agent_name"].(string); ok && s != "" {
+			v.Details = append(v.Details, "Chosen: "+s)
+		}
+		if parts, ok := after["parts"].(map[string]any); ok {
+			keys := make([]string, 0, len(parts))
+			for k := range parts {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var ps []string
+			for _, k := range keys {
+				ps = append(ps, fmt.Sprintf("%s %v", k, parts[k]))
+			}
+			v.Details = append(v.Details, "Score: "+strings.Join(ps, ", "))
+		}
+		if rej, ok := after["rejected"].([]any); ok {
+			for _, r := range rej {
+				v.Details = append(v.Details, "Not chosen: "+flat(r))
+			}
+		}
+	case helpdesk.EventMerged:
+		if n, ok := after["merged_into"]; ok {
+			v.Summary = fmt.Sprintf("merged this ticket into #%v", n)
+		} else {
+			v.Summary = fmt.Sprintf("merged #%v into this ticket", after["merged_from"])
+		}
+	case helpdesk.EventLinked:
+		switch {
+		case after["child"] != nil:
+			v.Summary = fmt.Sprintf("linked #%v to this incident", after["child"])
+		case after["parent"] != nil:
+			v.Summary = fmt.Sprintf("made this ticket part of incident #%v", after["parent"])
+		default:
+			v.Summary = "removed the incident link"
+		}
+	default:
+		v.Summary = strings.ReplaceAll(e.Kind, "_", " ")
+		keys := make([]string, 0, len(after))
+		for k := range after {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v.Details = append(v.Details, fmt.Sprintf("%s: %s → %s", k, flat(before[k]), flat(after[k])))
+		}
+	}
+	return v
+}
+
+// flat renders a JSON value compactly for people.
+func flat(x any) string {
+	switch t := x.(type) {
+	case nil:
+		return "none"
+	case string:
+		return t
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var ps []string
+		for _, k := range keys {
+			ps = append(ps, k+": "+flat(t[k]))
+		}
+		return strings.Join(ps, ", ")
+	}
+	return fmt.Sprint(x)
+}
+
+// CannedForm is the canned reply editor's view model.
+type CannedForm struct {
+	Page    Page
+	Replies []CannedRow
+	Teams   []Option
+	Edit    CannedRow
+	Errors  map[string]string
+	CanEdit bool
+}
+
+// CannedRow is one canned reply in the list or the editor.
+type CannedRow struct {
+	ID       int64
+	Team     string // team id as text, "" for every team
+	TeamName string
+	Title    string
+	Body     string
+}
+
+// currentPage marks the current link for assistive technology and CSS.
+func currentPage(on bool) templ.Attributes {
+	if on {
+		return templ.Attributes{"aria-current": "page"}
+	}
+	return templ.Attributes{}
+}
