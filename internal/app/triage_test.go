@@ -35,7 +35,8 @@ func TestTriageConcurrentNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 tickets through two nodes")
 	}
-	t.Parallel()
+	// Not parallel: it saturates both cores, and next to model training it
+	// would take twice as long and measure nothing useful.
 	const tickets, agents, capacity = 10_000, 16, 650
 	ctx := context.Background()
 	conn := pgtest.NewDatabase(t)
@@ -229,7 +230,7 @@ func TestImportTrainEvalCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on 34k tickets")
 	}
-	t.Parallel()
+	// Not parallel, for the same reason as TestTriageConcurrentNodes.
 	f, err := os.Open(corpus(t))
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,9 @@ func NewSessions(db *postgres.DB, secret []byte, idle, maxAge time.Duration, sec
 type Current struct {
 	User   *helpdesk.User
 	IDHash []byte
+	// Availability is the agent's header switch, loaded with the session so
+	// every staff page saves a query.
+	Availability helpdesk.Availability
 }
 
 // SignIn starts a new session for user, replacing any session the request
@@ -78,10 +81,12 @@ func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) 
 	}
 	var u helpdesk.User
 	var lastSeen time.Time
-	err := s.DB.Pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.created_at, s.last_seen_at
-		FROM sessions s JOIN users u ON u.id = s.user_id
+	var avail string
+	err := s.DB.Pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.created_at, s.last_seen_at,
+			coalesce(ap.availability, 'available')
+		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN agent_profiles ap ON ap.user_id = u.id
 		WHERE s.id_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.active`,
-		h, s.Idle.Seconds()).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt, &lastSeen)
+		h, s.Idle.Seconds()).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt, &lastSeen, &avail)
 	if err != nil {
 		if errors.Is(postgres.MapError(err), err) && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
 			return nil, err
@@ -92,7 +97,7 @@ func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) 
 	if time.Since(lastSeen) > time.Minute {
 		_, _ = s.DB.Pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", h)
 	}
-	return &Current{User: &u, IDHash: h}, nil
+	return &Current{User: &u, IDHash: h, Availability: helpdesk.Availability(avail)}, nil
 }
 
 // SignOut ends the request's session and clears the cookie.

@@ -29,19 +29,18 @@ func benchTriage(ctx context.Context, env *Env) error {
 	if err := a.Jobs.Stop(ctx); err != nil {
 		return err
 	}
-	const agents, tickets = 16, 100_000
 	for _, q := range []string{
 		`INSERT INTO teams (slug, name) VALUES ('desk', 'Desk')`,
 		`INSERT INTO categories (name, team_id, required_skill) SELECT 'General', id, 'general' FROM teams WHERE slug = 'desk'`,
 		`INSERT INTO users (email, name, role) VALUES ('req@example.com', 'Req', 'requester')`,
-		fmt.Sprintf(`INSERT INTO users (email, name, role) SELECT 'agent' || g || '@example.com', 'Agent ' || g, 'agent' FROM generate_series(1, %d) g`, agents),
+		`INSERT INTO users (email, name, role) SELECT 'agent' || g || '@example.com', 'Agent ' || g, 'agent' FROM generate_series(1, 16) g`,
 		`INSERT INTO agent_profiles (user_id, capacity) SELECT id, 100000 FROM users WHERE role = 'agent'`,
 		`INSERT INTO team_members (team_id, user_id) SELECT t.id, u.id FROM teams t, users u WHERE t.slug = 'desk' AND u.role = 'agent'`,
 		`INSERT INTO agent_skills SELECT id, 'general', 2 FROM users WHERE role = 'agent'`,
 		`INSERT INTO agent_hours SELECT id, d, 0, 1440 FROM users, generate_series(0, 6) d WHERE role = 'agent'`,
-		fmt.Sprintf(`INSERT INTO tickets (subject, category_id, team_id, requester_id)
-			SELECT 'Ticket ' || g, c.id, c.team_id, u.id FROM generate_series(1, %d) g, categories c, users u
-			WHERE u.role = 'requester'`, tickets),
+		`INSERT INTO tickets (subject, category_id, team_id, requester_id)
+			SELECT 'Ticket ' || g, c.id, c.team_id, u.id FROM generate_series(1, 100000) g, categories c, users u
+			WHERE u.role = 'requester'`,
 	} {
 		if _, err := a.DB.Pool.Exec(ctx, q); err != nil {
 			return err

@@ -141,6 +141,13 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 		out.status, out.reason = StatusFailed, "no sender address"
 		return out, nil
 	}
+	if ours, err := pr.isOurAddress(ctx, p.From.Email); err != nil || ours {
+		// Mail "from" our own intake or reply address: a misconfigured
+		// forward or a spoof; answering it could only start a loop.
+		pr.Log.Info("mail from our own address dropped", "inbound_id", row.ID, "from", p.From.Email)
+		out.status, out.reason = StatusLoop, "sender is one of our own addresses"
+		return out, err
+	}
 	known, bouncing, err := pr.senderByEmail(ctx, p.From.Email)
 	if err != nil {
 		return nil, err
@@ -254,6 +261,20 @@ func insertEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, actor *in
 		return err
 	}
 	return tx.Q.MailNotifyTicket(ctx, dbsqlc.MailNotifyTicketParams{Channel: ticket.NotifyChannel, TicketID: ticketID})
+}
+
+// isOurAddress reports whether addr is an intake address or a signed reply
+// address of ours.
+func (pr *Processor) isOurAddress(ctx context.Context, addr string) (bool, error) {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || !strings.EqualFold(addr[at+1:], pr.Domain) {
+		return false, nil
+	}
+	if _, _, ok := ParseReplyAddress(pr.Secret, addr, pr.Domain); ok {
+		return true, nil
+	}
+	a, err := pr.dir.address(ctx, pr.DB, addr[:at])
+	return a != nil, err
 }
 
 // isCode reports whether err carries the helpdesk code.

@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -143,4 +144,43 @@ func (s *Store) RawForMessage(ctx context.Context, viewer *helpdesk.User, number
 		return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found.")
 	}
 	return s.Raw(ctx, viewer, id)
+}
+
+// InboundSummary is one row of the admins' mail lists ("ignored mail",
+// refused, failed, bounces): enough to decide whether to download it.
+type InboundSummary struct {
+	ID         int64
+	ReceivedAt time.Time
+	Via        string
+	Sender     string
+	Subject    string
+	Status     string
+	Kind       string
+	Reason     string
+	TicketID   *int64
+	Size       int64
+}
+
+// ListInbound lists stored mail with a status, newest first, for admins.
+func (s *Store) ListInbound(ctx context.Context, viewer *helpdesk.User, status string, limit int) ([]InboundSummary, error) {
+	if viewer == nil || viewer.Role != helpdesk.RoleAdmin || !viewer.Active {
+		return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := s.DB.Q().MailListInbound(ctx, dbsqlc.MailListInboundParams{Status: status, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, postgres.MapError(err)
+	}
+	out := make([]InboundSummary, 0, len(rows))
+	for _, r := range rows {
+		sender := r.Sender
+		if sender == "" {
+			sender = r.EnvelopeFrom
+		}
+		out = append(out, InboundSummary{ID: r.ID, ReceivedAt: r.ReceivedAt, Via: r.Via, Sender: sender, Subject: r.Subject,
+			Status: r.Status, Kind: r.Kind, Reason: r.Reason, TicketID: r.TicketID, Size: r.Size})
+	}
+	return out, nil
 }

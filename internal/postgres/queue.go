@@ -51,8 +51,10 @@ const AtRiskWindow = 2 * time.Hour
 // page says so when the cap is hit.
 const SearchCap = 1000
 
-// CountCap is where view counts stop counting and show "1000+".
-const CountCap = 1000
+// CountCap is where view counts stop counting and show "100+": a queue
+// past a hundred needs triage, not an exact number, and the cap keeps the
+// eight counts cheap on a million tickets.
+const CountCap = 100
 
 // QueueQuery selects one page of a view. Zero filter values mean "any".
 type QueueQuery struct {

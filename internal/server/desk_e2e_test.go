@@ -92,6 +92,9 @@ func TestE2EDesk(t *testing.T) {
 	if got := jsString(t, rctx, `(document.querySelector("#ticket-status")||{}).textContent || ""`); got != "Resolved" {
 		t.Errorf("requester sees status %q", got)
 	}
+	if strings.Contains(jsString(t, actx, `document.querySelector(".timeline").textContent`), "rPlease") {
+		t.Error("the r shortcut typed itself into the reply")
+	}
 	if fired := trap.Fired(actx); len(fired) > 0 {
 		t.Errorf("unexpected script ran: %q", fired)
 	}

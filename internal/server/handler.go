@@ -21,6 +21,12 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
+			if r.Context().Err() != nil {
+				// The client went away (htmx cancels superseded requests):
+				// nothing to render, nothing to alarm anyone about.
+				w.WriteHeader(499)
+				return
+			}
 			s.renderError(w, r, err)
 		}
 	}
@@ -81,24 +87,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 // page builds the layout's view model for the request.
 func (s *Server) page(r *http.Request, title, nav string) web.Page {
 	p := web.Page{Title: title, Nav: nav, Nonce: Nonce(r.Context())}
-	if cur := CurrentUser(r.Context()); cur != nil {
-		p.User = cur
-		if cur.IsStaff() {
-			p.Avail = s.availability(r.Context(), cur.ID)
-		}
+	if cur, ok := r.Context().Value(keyUser).(*auth.Current); ok && cur != nil {
+		p.User = cur.User
+		p.Avail = cur.Availability
 	}
 	if f, err := r.Cookie("sb_flash"); err == nil {
 		p.Flash = flashText(f.Value)
 	}
 	return p
-}
-
-func (s *Server) availability(ctx context.Context, userID int64) helpdesk.Availability {
-	var a string
-	if err := s.DB.Pool.QueryRow(ctx, "SELECT availability FROM agent_profiles WHERE user_id = $1", userID).Scan(&a); err != nil {
-		return helpdesk.Available
-	}
-	return helpdesk.Availability(a)
 }
 
 // CurrentUser is the signed-in user of the request, or nil.

@@ -184,8 +184,8 @@ func RetrainIfNew(ctx context.Context, db *postgres.DB, opts classify.Options) (
 func holdOut(examples []classify.Example) (fit, held []classify.Example) {
 	for _, ex := range examples {
 		h := fnv.New32a()
-		h.Write([]byte("switchboard-train\x00"))
-		h.Write([]byte(strings.Join(strings.Fields(strings.ToLower(ex.Text)), " ")))
+		_, _ = h.Write([]byte("switchboard-train\x00"))
+		_, _ = h.Write([]byte(strings.Join(strings.Fields(strings.ToLower(ex.Text)), " ")))
 		if h.Sum32()%10 == 0 {
 			held = append(held, ex)
 		} else {

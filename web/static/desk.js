@@ -156,13 +156,27 @@
 				}
 			});
 		}
-		keys.r = function () { var t = document.getElementById("reply-body"); if (t) { t.focus(); } };
-		keys.n = function () { var t = document.getElementById("note-body"); if (t) { t.focus(); } };
+		keys.r = function () { focusQuiet(document.getElementById("reply-body"), "r"); };
+		keys.n = function () { focusQuiet(document.getElementById("note-body"), "n"); };
 		keys.a = function () {
 			var f = document.getElementById("take-form");
 			var b = f && f.querySelector("button");
 			if (b && !b.disabled) { f.requestSubmit(); }
 		};
+	}
+
+	// focusQuiet focuses a text box and swallows the shortcut's own
+	// character if it arrives right after (some input paths deliver the
+	// character separately from the keydown that was already handled).
+	function focusQuiet(el, key) {
+		if (!el) { return; }
+		var until = Date.now() + 150;
+		var swallow = function (e) {
+			el.removeEventListener("keypress", swallow);
+			if (Date.now() < until && e.key === key) { e.preventDefault(); }
+		};
+		el.addEventListener("keypress", swallow);
+		el.focus();
 	}
 
 	// ---- Keyboard ----
@@ -175,7 +189,9 @@
 		var t = e.target;
 		if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) { return; }
 		var fn = keys[e.key];
-		if (fn) { e.preventDefault(); fn(); }
+		// Run after the key's own events, so that focusing a text box
+		// does not type the shortcut letter into it.
+		if (fn) { e.preventDefault(); setTimeout(fn, 0); }
 	});
 
 	connect();
