@@ -1,7 +1,9 @@
-// Package triage is Switchboard's pure decision core: it sets a ticket's
-// priority, decides who may take it and who should, and what happens to an
-// absent agent's tickets. It reads no database and no wall clock; the runner
-// that loads rows and stores the Decision as a ticket event lives elsewhere.
+// Package triage sets a ticket's priority and category, decides who may take
+// it and who should, and what happens to an absent agent's tickets. The
+// decision code (priority.go, eligible.go, decide.go, rebalance.go) is pure:
+// no database, no wall clock, tested with a fixed clock. The runner files
+// (runner.go, load.go, sweep.go, categorise.go, classifier.go) load the
+// roster, take the locks and store each Decision as a ticket event.
 package triage
 
 import (
