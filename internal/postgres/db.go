@@ -103,6 +103,12 @@ func mapError(err error) error {
 	return err
 }
 
+// IsForeignKey reports whether err is a violation of the named foreign key.
+func IsForeignKey(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == constraint
+}
+
 // MapError exposes the mapping to other packages that run their own SQL
 // through a Tx.
 func MapError(err error) error { return mapError(err) }

@@ -89,18 +89,17 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 	}
 	var t *helpdesk.Ticket
 	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if in.CategoryID != nil {
-			if _, err := tx.Q.GetCategory(ctx, *in.CategoryID); err != nil {
-				return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
-					Fields: []helpdesk.FieldError{{Field: "category", Message: "Choose a category from the list."}}}
-			}
-		}
 		row, err := tx.Q.InsertTicket(ctx, dbsqlc.InsertTicketParams{
 			Subject: in.Subject, Impact: string(in.Impact), Urgency: string(in.Urgency),
 			CategoryID: in.CategoryID, TeamID: in.TeamID, RequesterID: in.RequesterID,
 			Source: string(in.Source), Body: in.Description,
 		})
-		if err != nil {
+		if postgres.IsForeignKey(err, "tickets_category_id_fkey") {
+			// Checked by the foreign key rather than a query first: one
+			// round trip less on every create.
+			return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
+				Fields: []helpdesk.FieldError{{Field: "category", Message: "Choose a category from the list."}}}
+		} else if err != nil {
 			return err
 		}
 		msgID, err := s.insertMessage(ctx, tx, row.ID, in.RequesterID, false, in.Description, html,

@@ -39,6 +39,7 @@ func (s *Service) Write(ctx context.Context, author *helpdesk.User, number int64
 	}
 	in := MessageInput{Body: body, Internal: internal, Source: helpdesk.SourcePortal}
 	in.AfterInsert = func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message) error {
+		var mentioned []int64
 		for _, h := range Handles(body) {
 			users, err := tx.Q.StaffByHandle(ctx, h)
 			if err != nil {
@@ -51,8 +52,12 @@ func (s *Service) Write(ctx context.Context, author *helpdesk.User, number int64
 				TicketID: m.TicketID}); err != nil {
 				return err
 			}
+			mentioned = append(mentioned, users[0].ID)
 		}
-		return nil
+		if len(mentioned) == 0 || s.OnMention == nil {
+			return nil
+		}
+		return s.OnMention(ctx, tx, m, author.ID, mentioned)
 	}
 	return s.AddMessage(ctx, author, number, in)
 }

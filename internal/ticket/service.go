@@ -20,6 +20,11 @@ type Service struct {
 	DB            *postgres.DB
 	Jobs          *river.Client[pgx.Tx]
 	MaxAttachment int64 // bytes per file
+	// OnMention, when set, runs inside the transaction that stores a
+	// message mentioning agents (agentIDs, never the author), so their
+	// notification commits with the message. The app wires it to the mail
+	// notifier; this package stays free of mail.
+	OnMention func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message, actorID int64, agentIDs []int64) error
 }
 
 // TriageArgs asks the triage worker to prioritise, categorise and assign a ticket.
@@ -57,6 +62,7 @@ func (s *Service) record(ctx context.Context, tx *postgres.Tx, ticketID, number 
 	if err := tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{
 		TicketID: ticketID, ActorID: actorID, Kind: kind,
 		Before: mustJSON(before), After: mustJSON(after), Reason: reason,
+		Channel: NotifyChannel, Number: itoa(number),
 	}); err != nil {
 		return err
 	}
@@ -65,8 +71,7 @@ func (s *Service) record(ctx context.Context, tx *postgres.Tx, ticketID, number 
 			return err
 		}
 	}
-	_, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", NotifyChannel, itoa(number))
-	return err
+	return nil
 }
 
 func mustJSON(v any) []byte {

@@ -102,6 +102,11 @@ func TestCreateValidation(t *testing.T) {
 			t.Errorf("no error for %s: %v", want, err)
 		}
 	}
+	missing := int64(999999)
+	_, err = b.svc.Create(context.Background(), b.requester, ticket.CreateInput{Subject: "s", Description: "d", CategoryID: &missing})
+	if f := helpdesk.FieldErrors(err); len(f) != 1 || f[0].Field != "category" {
+		t.Errorf("unknown category: %v", err)
+	}
 	if n := count(t, b.db, "SELECT count(*) FROM tickets"); n != 0 {
 		t.Errorf("tickets written on invalid input: %d", n)
 	}

@@ -225,11 +225,17 @@ func (q *Queries) InsertAttachment(ctx context.Context, arg InsertAttachmentPara
 }
 
 const insertEvent = `-- name: InsertEvent :exec
-INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
-VALUES ($1, $2, $3, $4, $5, $6)
+WITH e AS (
+    INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
+    VALUES ($3, $4, $5, $6, $7, $8)
+    RETURNING ticket_id
+)
+SELECT pg_notify($1::text, $2::text) FROM e
 `
 
 type InsertEventParams struct {
+	Channel  string
+	Number   string
 	TicketID int64
 	ActorID  *int64
 	Kind     string
@@ -238,8 +244,12 @@ type InsertEventParams struct {
 	Reason   string
 }
 
+// The event and the live-update notification go in one round trip; NOTIFY
+// is delivered at commit, so listeners never see an uncommitted change.
 func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error {
 	_, err := q.db.Exec(ctx, insertEvent,
+		arg.Channel,
+		arg.Number,
 		arg.TicketID,
 		arg.ActorID,
 		arg.Kind,
