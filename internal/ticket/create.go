@@ -89,10 +89,15 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 	}
 	var t *helpdesk.Ticket
 	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		var emailID *string
+		if in.EmailMessageID != "" {
+			emailID = &in.EmailMessageID
+		}
 		row, err := tx.Q.InsertTicket(ctx, dbsqlc.InsertTicketParams{
 			Subject: in.Subject, Impact: string(in.Impact), Urgency: string(in.Urgency),
 			CategoryID: in.CategoryID, TeamID: in.TeamID, RequesterID: in.RequesterID,
-			Source: string(in.Source), Body: in.Description,
+			Source: string(in.Source), Body: in.Description, BodyHtml: html, EmailMessageID: emailID,
+			ActorID: nonZero(actor.ID), Channel: NotifyChannel,
 		})
 		if postgres.IsForeignKey(err, "tickets_category_id_fkey") {
 			// Checked by the foreign key rather than a query first: one
@@ -102,20 +107,17 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		} else if err != nil {
 			return err
 		}
-		msgID, err := s.insertMessage(ctx, tx, row.ID, in.RequesterID, false, in.Description, html,
-			in.EmailMessageID, in.Source, in.Attachments)
-		if err != nil {
+		if err := s.insertAttachments(ctx, tx, row.ID, row.MessageID, in.Attachments); err != nil {
 			return err
 		}
 		t = &helpdesk.Ticket{ID: row.ID, Number: row.Number, Subject: in.Subject, Status: helpdesk.StatusNew,
 			Priority: helpdesk.Priority(row.Priority), Impact: in.Impact, Urgency: in.Urgency,
 			CategoryID: in.CategoryID, TeamID: row.TeamID, RequesterID: in.RequesterID, Source: in.Source,
 			CreatedAt: row.CreatedAt, UpdatedAt: row.CreatedAt}
-		after := map[string]any{"subject": in.Subject, "priority": row.Priority, "impact": in.Impact,
-			"urgency": in.Urgency, "source": in.Source, "message_id": msgID}
-		if err := s.record(ctx, tx, row.ID, row.Number, actor, helpdesk.EventCreated, nil, after, "",
-			TriageArgs{TicketID: row.ID}); err != nil {
-			return err
+		if s.Jobs != nil {
+			if _, err := s.Jobs.InsertTx(ctx, tx, TriageArgs{TicketID: row.ID}, nil); err != nil {
+				return err
+			}
 		}
 		if in.AfterInsert != nil {
 			return in.AfterInsert(ctx, tx, t)
@@ -152,17 +154,32 @@ func (s *Service) insertMessage(ctx context.Context, tx *postgres.Tx, ticketID, 
 			return 0, err
 		}
 	}
+	if err := s.insertAttachments(ctx, tx, ticketID, m.ID, ups); err != nil {
+		return 0, err
+	}
+	return m.ID, nil
+}
+
+// insertAttachments stores files with sniffed types and safe names.
+func (s *Service) insertAttachments(ctx context.Context, tx *postgres.Tx, ticketID, messageID int64, ups []helpdesk.Upload) error {
 	for _, u := range ups {
 		var cid *string
 		if u.ContentID != "" {
 			cid = &u.ContentID
 		}
 		if _, err := tx.Q.InsertAttachment(ctx, dbsqlc.InsertAttachmentParams{
-			TicketID: ticketID, MessageID: &m.ID, Filename: SafeFilename(u.Filename),
+			TicketID: ticketID, MessageID: &messageID, Filename: SafeFilename(u.Filename),
 			ContentType: SniffType(u.Data), Size: int64(len(u.Data)), ContentID: cid, Inline: u.Inline, Data: u.Data,
 		}); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return m.ID, nil
+	return nil
+}
+
+func nonZero(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }

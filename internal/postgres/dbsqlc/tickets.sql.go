@@ -302,28 +302,50 @@ WITH p AS (
 ), s AS (
     SELECT p.priority, sp.first_response_minutes AS fr, sp.resolution_minutes AS rs
     FROM p LEFT JOIN sla_policies sp ON sp.priority = p.priority
+), t AS (
+    INSERT INTO tickets (subject, status, priority, impact, urgency, category_id, team_id, requester_id, source,
+                         first_response_due, resolution_due, due_at, search)
+    SELECT $4, 'new', s.priority, $2, $3, $5::bigint,
+           coalesce($6::bigint, (SELECT c.team_id FROM categories c WHERE c.id = $5::bigint)),
+           $7, $8,
+           now() + make_interval(mins => coalesce(s.fr, 480)), now() + make_interval(mins => coalesce(s.rs, 2880)),
+           now() + make_interval(mins => coalesce(s.fr, 480)),
+           setweight(to_tsvector('english', $4::text), 'A') || setweight(to_tsvector('english', $9::text), 'B')
+    FROM s
+    RETURNING id, number, priority, team_id, created_at
+), m AS (
+    INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source)
+    SELECT t.id, $7, false, $9::text, $10::text, $11::text, $8 FROM t
+    RETURNING id
+), mid AS (
+    INSERT INTO ticket_message_ids (message_id, ticket_id)
+    SELECT $11::text, t.id FROM t WHERE $11::text IS NOT NULL
+    ON CONFLICT DO NOTHING
+), e AS (
+    INSERT INTO ticket_events (ticket_id, actor_id, kind, after)
+    SELECT t.id, $12::bigint, 'created', jsonb_build_object('subject', $4::text, 'priority', t.priority,
+        'impact', $2::text, 'urgency', $3::text, 'source', $8::text, 'message_id', m.id)
+    FROM t, m
+    RETURNING ticket_id
 )
-INSERT INTO tickets (subject, status, priority, impact, urgency, category_id, team_id, requester_id, source,
-                     first_response_due, resolution_due, due_at, search)
-SELECT $1, 'new', s.priority, $2, $3, $4::bigint,
-       coalesce($5::bigint, (SELECT c.team_id FROM categories c WHERE c.id = $4::bigint)),
-       $6, $7,
-       now() + make_interval(mins => coalesce(s.fr, 480)), now() + make_interval(mins => coalesce(s.rs, 2880)),
-       now() + make_interval(mins => coalesce(s.fr, 480)),
-       setweight(to_tsvector('english', $1::text), 'A') || setweight(to_tsvector('english', $8::text), 'B')
-FROM s
-RETURNING id, number, priority, team_id, created_at
+SELECT t.id, t.number, t.priority, t.team_id, t.created_at, m.id AS message_id,
+       (SELECT count(*) FROM (SELECT pg_notify($1::text, t.number::text) FROM e) n) AS notified
+FROM t, m
 `
 
 type InsertTicketParams struct {
-	Subject     string
-	Impact      string
-	Urgency     string
-	CategoryID  *int64
-	TeamID      *int64
-	RequesterID int64
-	Source      string
-	Body        string
+	Channel        string
+	Impact         string
+	Urgency        string
+	Subject        string
+	CategoryID     *int64
+	TeamID         *int64
+	RequesterID    int64
+	Source         string
+	Body           string
+	BodyHtml       string
+	EmailMessageID *string
+	ActorID        *int64
 }
 
 type InsertTicketRow struct {
@@ -332,20 +354,29 @@ type InsertTicketRow struct {
 	Priority  string
 	TeamID    *int64
 	CreatedAt time.Time
+	MessageID int64
+	Notified  int64
 }
 
+// One statement files the ticket, its first message, the message's Message-ID
+// for threading, the "created" event and the live-update NOTIFY: creation is
+// the hot path (mail bursts, API scripts), and every round trip counts.
 // Priority comes from the editable matrix and team from the category; due
 // times start on a 24x7 clock until the SLA worker applies the team calendar.
 func (q *Queries) InsertTicket(ctx context.Context, arg InsertTicketParams) (InsertTicketRow, error) {
 	row := q.db.QueryRow(ctx, insertTicket,
-		arg.Subject,
+		arg.Channel,
 		arg.Impact,
 		arg.Urgency,
+		arg.Subject,
 		arg.CategoryID,
 		arg.TeamID,
 		arg.RequesterID,
 		arg.Source,
 		arg.Body,
+		arg.BodyHtml,
+		arg.EmailMessageID,
+		arg.ActorID,
 	)
 	var i InsertTicketRow
 	err := row.Scan(
@@ -354,6 +385,8 @@ func (q *Queries) InsertTicket(ctx context.Context, arg InsertTicketParams) (Ins
 		&i.Priority,
 		&i.TeamID,
 		&i.CreatedAt,
+		&i.MessageID,
+		&i.Notified,
 	)
 	return i, err
 }

@@ -1,4 +1,7 @@
 -- name: InsertTicket :one
+-- One statement files the ticket, its first message, the message's Message-ID
+-- for threading, the "created" event and the live-update NOTIFY: creation is
+-- the hot path (mail bursts, API scripts), and every round trip counts.
 -- Priority comes from the editable matrix and team from the category; due
 -- times start on a 24x7 clock until the SLA worker applies the team calendar.
 WITH p AS (
@@ -6,17 +9,35 @@ WITH p AS (
 ), s AS (
     SELECT p.priority, sp.first_response_minutes AS fr, sp.resolution_minutes AS rs
     FROM p LEFT JOIN sla_policies sp ON sp.priority = p.priority
+), t AS (
+    INSERT INTO tickets (subject, status, priority, impact, urgency, category_id, team_id, requester_id, source,
+                         first_response_due, resolution_due, due_at, search)
+    SELECT @subject, 'new', s.priority, @impact, @urgency, sqlc.narg(category_id)::bigint,
+           coalesce(sqlc.narg(team_id)::bigint, (SELECT c.team_id FROM categories c WHERE c.id = sqlc.narg(category_id)::bigint)),
+           @requester_id, @source,
+           now() + make_interval(mins => coalesce(s.fr, 480)), now() + make_interval(mins => coalesce(s.rs, 2880)),
+           now() + make_interval(mins => coalesce(s.fr, 480)),
+           setweight(to_tsvector('english', @subject::text), 'A') || setweight(to_tsvector('english', @body::text), 'B')
+    FROM s
+    RETURNING id, number, priority, team_id, created_at
+), m AS (
+    INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source)
+    SELECT t.id, @requester_id, false, @body::text, @body_html::text, sqlc.narg(email_message_id)::text, @source FROM t
+    RETURNING id
+), mid AS (
+    INSERT INTO ticket_message_ids (message_id, ticket_id)
+    SELECT sqlc.narg(email_message_id)::text, t.id FROM t WHERE sqlc.narg(email_message_id)::text IS NOT NULL
+    ON CONFLICT DO NOTHING
+), e AS (
+    INSERT INTO ticket_events (ticket_id, actor_id, kind, after)
+    SELECT t.id, sqlc.narg(actor_id)::bigint, 'created', jsonb_build_object('subject', @subject::text, 'priority', t.priority,
+        'impact', @impact::text, 'urgency', @urgency::text, 'source', @source::text, 'message_id', m.id)
+    FROM t, m
+    RETURNING ticket_id
 )
-INSERT INTO tickets (subject, status, priority, impact, urgency, category_id, team_id, requester_id, source,
-                     first_response_due, resolution_due, due_at, search)
-SELECT @subject, 'new', s.priority, @impact, @urgency, sqlc.narg(category_id)::bigint,
-       coalesce(sqlc.narg(team_id)::bigint, (SELECT c.team_id FROM categories c WHERE c.id = sqlc.narg(category_id)::bigint)),
-       @requester_id, @source,
-       now() + make_interval(mins => coalesce(s.fr, 480)), now() + make_interval(mins => coalesce(s.rs, 2880)),
-       now() + make_interval(mins => coalesce(s.fr, 480)),
-       setweight(to_tsvector('english', @subject::text), 'A') || setweight(to_tsvector('english', @body::text), 'B')
-FROM s
-RETURNING id, number, priority, team_id, created_at;
+SELECT t.id, t.number, t.priority, t.team_id, t.created_at, m.id AS message_id,
+       (SELECT count(*) FROM (SELECT pg_notify(@channel::text, t.number::text) FROM e) n) AS notified
+FROM t, m;
 
 -- name: GetTicketByNumber :one
 SELECT t.*, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug, coalesce(tm.restricted, false)::boolean AS team_restricted,
