@@ -131,3 +131,49 @@ func TestConcurrentStartMigratesOnce(t *testing.T) {
 		t.Errorf("goose versions: %d rows for %d versions", rows, distinct)
 	}
 }
+
+// serve --demo loads the demo organisation once: a second start on the same
+// database adds nothing.
+func TestDemoLoadsOnce(t *testing.T) {
+	t.Parallel()
+	conn := pgtest.NewDatabase(t)
+	counts := func(a *App) [3]int {
+		var c [3]int
+		err := a.DB.Pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM teams WHERE slug <> 'needs-triage'),
+			(SELECT count(*) FROM users WHERE role <> 'requester'), (SELECT count(*) FROM tickets)`).Scan(&c[0], &c[1], &c[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	var first [3]int
+	for i := range 2 {
+		vars := map[string]string{"DATABASE_URL": conn, "SWITCHBOARD_DATA_DIR": t.TempDir(), "SWITCHBOARD_SMTP_ADDR": "off",
+			"SWITCHBOARD_SECRET_KEY": strings.Repeat("k", 40), "SWITCHBOARD_LOG_LEVEL": "error"}
+		var stderr bytes.Buffer
+		a, err := Start(context.Background(), newTestEnv(t, vars, &stderr), Options{Demo: true, NoHTTP: true})
+		if err != nil {
+			t.Fatalf("start %d: %v\n%s", i, err, stderr.String())
+		}
+		defer a.Shutdown(context.Background())
+		c := counts(a)
+		if i == 0 {
+			first = c
+			if c[0] < 3 || c[1] < 10 || c[2] < 50 {
+				t.Fatalf("demo too small: teams %d, staff %d, tickets %d", c[0], c[1], c[2])
+			}
+			var statuses, priorities, zones int
+			if err := a.DB.Pool.QueryRow(context.Background(), `SELECT (SELECT count(DISTINCT status) FROM tickets),
+				(SELECT count(DISTINCT priority) FROM tickets), (SELECT count(DISTINCT time_zone) FROM teams)`).Scan(&statuses, &priorities, &zones); err != nil {
+				t.Fatal(err)
+			}
+			if statuses != 6 || priorities != 4 || zones < 3 {
+				t.Errorf("demo covers %d statuses, %d priorities, %d team time zones", statuses, priorities, zones)
+			}
+			continue
+		}
+		if c != first {
+			t.Errorf("second start changed the demo: %v -> %v", first, c)
+		}
+	}
+}
