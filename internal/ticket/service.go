@@ -59,7 +59,7 @@ func (s *Service) record(ctx context.Context, tx *postgres.Tx, ticketID, number 
 	if actor != nil && actor.ID != 0 {
 		actorID = &actor.ID
 	}
-	if err := tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{
+	if err := tx.Q.RecordEvent(ctx, dbsqlc.RecordEventParams{
 		TicketID: ticketID, ActorID: actorID, Kind: kind,
 		Before: mustJSON(before), After: mustJSON(after), Reason: reason,
 		Channel: NotifyChannel, Number: itoa(number),

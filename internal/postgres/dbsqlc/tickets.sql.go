@@ -225,17 +225,11 @@ func (q *Queries) InsertAttachment(ctx context.Context, arg InsertAttachmentPara
 }
 
 const insertEvent = `-- name: InsertEvent :exec
-WITH e AS (
-    INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
-    VALUES ($3, $4, $5, $6, $7, $8)
-    RETURNING ticket_id
-)
-SELECT pg_notify($1::text, $2::text) FROM e
+INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
+VALUES ($1, $2, $3, $4, $5, $6)
 `
 
 type InsertEventParams struct {
-	Channel  string
-	Number   string
 	TicketID int64
 	ActorID  *int64
 	Kind     string
@@ -244,12 +238,8 @@ type InsertEventParams struct {
 	Reason   string
 }
 
-// The event and the live-update notification go in one round trip; NOTIFY
-// is delivered at commit, so listeners never see an uncommitted change.
 func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error {
 	_, err := q.db.Exec(ctx, insertEvent,
-		arg.Channel,
-		arg.Number,
 		arg.TicketID,
 		arg.ActorID,
 		arg.Kind,
@@ -594,6 +584,42 @@ INSERT INTO sla_pauses (ticket_id, paused_at) VALUES ($1, now())
 
 func (q *Queries) OpenPause(ctx context.Context, ticketID int64) error {
 	_, err := q.db.Exec(ctx, openPause, ticketID)
+	return err
+}
+
+const recordEvent = `-- name: RecordEvent :exec
+WITH e AS (
+    INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
+    VALUES ($3, $4, $5, $6, $7, $8)
+    RETURNING ticket_id
+)
+SELECT pg_notify($1::text, $2::text) FROM e
+`
+
+type RecordEventParams struct {
+	Channel  string
+	Number   string
+	TicketID int64
+	ActorID  *int64
+	Kind     string
+	Before   []byte
+	After    []byte
+	Reason   string
+}
+
+// The event and the live-update notification go in one round trip; NOTIFY
+// is delivered at commit, so listeners never see an uncommitted change.
+func (q *Queries) RecordEvent(ctx context.Context, arg RecordEventParams) error {
+	_, err := q.db.Exec(ctx, recordEvent,
+		arg.Channel,
+		arg.Number,
+		arg.TicketID,
+		arg.ActorID,
+		arg.Kind,
+		arg.Before,
+		arg.After,
+		arg.Reason,
+	)
 	return err
 }
 

@@ -75,6 +75,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id, created_at;
 
 -- name: InsertEvent :exec
+INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: RecordEvent :exec
 -- The event and the live-update notification go in one round trip; NOTIFY
 -- is delivered at commit, so listeners never see an uncommitted change.
 WITH e AS (
