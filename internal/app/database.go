@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"path/filepath"
+	"strings"
 
 	"switchboard/internal/pglocal"
 	"switchboard/internal/postgres"
@@ -20,7 +21,7 @@ type database struct {
 func openDatabase(ctx context.Context, env *Env, forServe bool) (*database, error) {
 	cfg := env.Config
 	if cfg.DatabaseURL != "" {
-		db, err := postgres.Open(ctx, cfg.DatabaseURL, 0)
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, poolSize(cfg.DatabaseURL))
 		if err != nil {
 			return nil, err
 		}
@@ -37,7 +38,7 @@ func openDatabase(ctx context.Context, env *Env, forServe bool) (*database, erro
 	if err != nil {
 		return nil, err
 	}
-	db, err := postgres.Open(ctx, pg.ConnString(pglocal.Database), 0)
+	db, err := postgres.Open(ctx, pg.ConnString(pglocal.Database), poolSize(""))
 	if err != nil {
 		_ = pg.Stop(context.WithoutCancel(ctx))
 		return nil, err
@@ -49,4 +50,16 @@ func openDatabase(ctx context.Context, env *Env, forServe bool) (*database, erro
 func (d *database) Close(ctx context.Context) error {
 	d.DB.Close()
 	return d.pg.Stop(ctx)
+}
+
+// poolSize is the connection pool's size unless the connection string sets
+// pool_max_conns. pgxpool's default (the CPU count, 4 here) starves a node
+// whose HTTP handlers, SMTP sessions and two River queues of 20 workers all
+// need connections; 25 per node leaves room for four nodes on PostgreSQL's
+// default of 100.
+func poolSize(conn string) int32 {
+	if strings.Contains(conn, "pool_max_conns") {
+		return 0
+	}
+	return 25
 }
