@@ -38,7 +38,7 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 		return web.DeskTicketPage{}, err
 	}
 	v := web.DeskTicketPage{Page: s.page(r, "#"+strconv.FormatInt(t.Number, 10)+" "+t.Subject, "desk"), T: t,
-		Timeline: web.BuildTimeline(msgs, events), Now: time.Now(), Errors: map[string]string{}}
+		Timeline: web.BuildTimeline(messageViews(t.Number, msgs, true), events), Now: time.Now(), Errors: map[string]string{}}
 	kids, err := s.Tickets.Children(ctx, u, t)
 	if err != nil {
 		return v, err
@@ -77,7 +77,12 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 	if err != nil {
 		return v, err
 	}
-	v.Teams, v.Categories, v.Staff = opts.teams, opts.categories, opts.staff
+	// The option lists are cached for a few seconds; a team, category or
+	// agent created since must still show as the current value, or saving
+	// the form would silently clear it.
+	v.Teams = withCurrent(opts.teams, t.TeamSlug, t.TeamName)
+	v.Categories = withCurrent(opts.categories, t.CategoryName, t.CategoryName)
+	v.Staff = withCurrent(opts.staff, t.AssigneeEmail, t.AssigneeName)
 	for _, c := range kids {
 		if c.Status.IsOpen() && !t.Status.IsOpen() {
 			v.OfferChildren = true
@@ -167,17 +172,27 @@ func (s *Server) deskFields(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return helpdesk.Errorf(helpdesk.EINVALID, "Unreadable form.")
 	}
+	// changed reports whether the agent changed key on the form: a field
+	// whose submitted value equals the value the page showed (was_KEY) is
+	// left alone, so a stale page cannot overwrite newer changes.
+	changed := func(key string) bool {
+		if _, ok := r.PostForm[key]; !ok {
+			return false
+		}
+		was, shown := r.PostForm["was_"+key]
+		return !shown || strings.TrimSpace(was[0]) != strings.TrimSpace(r.PostFormValue(key))
+	}
 	var c ticket.Changes
-	if _, ok := r.PostForm["status"]; ok {
+	if changed("status") {
 		st := helpdesk.Status(r.PostFormValue("status"))
 		c.Status = &st
 	}
-	if _, ok := r.PostForm["priority"]; ok {
+	if changed("priority") {
 		p := helpdesk.Priority(r.PostFormValue("priority"))
 		c.Priority = &p
 	}
 	for key, dst := range map[string]**string{"category": &c.Category, "team": &c.Team, "assignee": &c.Assignee} {
-		if _, ok := r.PostForm[key]; ok {
+		if changed(key) {
 			val := strings.TrimSpace(r.PostFormValue(key))
 			*dst = &val
 		}
@@ -295,4 +310,17 @@ func (s *Server) deskPresence(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusOK, web.DeskPresence(n, rows))
 	return nil
+}
+
+// withCurrent returns opts with value added when it is set and missing.
+func withCurrent(opts []web.Option, value, label string) []web.Option {
+	if value == "" {
+		return opts
+	}
+	for _, o := range opts {
+		if o.Value == value {
+			return opts
+		}
+	}
+	return append(append([]web.Option(nil), opts...), web.Option{Value: value, Label: label})
 }
