@@ -146,6 +146,7 @@ type AdminMailPage struct {
 	Categories []Option
 	TestResult map[int64]string // mailbox id -> result of "Test connection"
 	TestOK     map[int64]bool
+	Inbound    []InboundList // ignored, refused, failed and bounced mail
 }
 
 // AdminAuditPage is the filtered audit log.

@@ -129,7 +129,7 @@ func short(d time.Duration) string {
 // TimelineItem is a message or an event, in time order.
 type TimelineItem struct {
 	At      time.Time
-	Message *helpdesk.Message
+	Message *MessageView
 	Event   *EventView
 }
 
@@ -184,7 +184,7 @@ type DeskTicketPage struct {
 
 // BuildTimeline merges messages and events into one list, oldest first.
 // "replied" and "noted" events are left out: the message itself shows them.
-func BuildTimeline(msgs []helpdesk.Message, events []helpdesk.Event) []TimelineItem {
+func BuildTimeline(msgs []MessageView, events []helpdesk.Event) []TimelineItem {
 	out := make([]TimelineItem, 0, len(msgs)+len(events))
 	for i := range msgs {
 		out = append(out, TimelineItem{At: msgs[i].CreatedAt, Message: &msgs[i]})

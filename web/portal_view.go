@@ -59,10 +59,10 @@ type NewTicketForm struct {
 // TicketView is the requester's view of one ticket.
 type TicketView struct {
 	Ticket   helpdesk.Ticket
-	Messages []helpdesk.Message // public only for requesters
-	CanAct   bool               // may resolve / reopen / rate (the requester or a participant)
-	Rating   *RatingView        // the current resolution's rating, once given
-	CanRate  bool               // resolved, unrated, and the viewer is the requester
+	Messages []MessageView // public only for requesters; mail folded
+	CanAct   bool          // may resolve / reopen / rate (the requester or a participant)
+	Rating   *RatingView   // the current resolution's rating, once given
+	CanRate  bool          // resolved, unrated, and the viewer is the requester
 	Reply    ReplyForm
 	RateForm RateForm
 }

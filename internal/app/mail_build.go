@@ -5,9 +5,11 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
 	"switchboard/internal/jobs"
 	"switchboard/internal/notify"
+	"switchboard/internal/postgres"
 )
 
 // Mail is this node's mail intake and notification parts.
@@ -44,6 +46,17 @@ func (a *App) wireMail(cw *jobs.ChangedWorker) error {
 	river.AddWorker(a.Workers, &notify.MentionWorker{N: n})
 	river.AddWorker(a.Workers, &notify.SendWorker{N: n})
 	cw.Handlers = append(cw.Handlers, n.OnChanged)
+	// Mentions, SLA alarms, P1 pages and flagged hand-overs are mailed in
+	// the transaction that records them.
+	a.Tickets.OnMention = func(ctx context.Context, tx *postgres.Tx, msg *helpdesk.Message, actorID int64, agents []int64) error {
+		return n.MentionTx(ctx, tx.Tx, notify.MentionArgs{TicketID: msg.TicketID, MessageID: msg.ID, AgentIDs: agents, ActorID: actorID})
+	}
+	if a.SLA != nil {
+		a.SLA.Alert = n.AlertTx
+	}
+	if a.Triage != nil {
+		a.Triage.Alert = n.AlertTx
+	}
 	a.background = append(a.background, n)
 	m.IMAP = &intake.Poller{Store: m.Store, Secret: cfg.SecretKey, MaxBytes: cfg.MaxMessage, Log: log.With("part", "imap")}
 	a.background = append(a.background, m.IMAP)

@@ -50,6 +50,9 @@ func (s *Server) renderMail(w http.ResponseWriter, r *http.Request, f mailForms)
 	if f.testID != 0 {
 		v.TestResult[f.testID], v.TestOK[f.testID] = f.testMsg, f.testOK
 	}
+	if v.Inbound, err = s.inboundLists(r); err != nil {
+		return err
+	}
 	status := http.StatusOK
 	for _, x := range []web.Form{v.NewAddress, v.NewMailbox, v.Policy} {
 		if x.Failed() {
@@ -164,4 +167,28 @@ func (s *Server) adminSetPolicy(w http.ResponseWriter, r *http.Request) error {
 	}
 	seeOther(w, r, "/admin/mail#policy", "Policy saved.")
 	return nil
+}
+
+// inboundLists are the Mail page's lists of mail that made no ticket.
+var inboundLists = []web.InboundList{
+	{Status: "ignored", Title: "Ignored mail", Hint: "Auto-replies, mailing lists and other robots: kept, never answered."},
+	{Status: "refused", Title: "Refused mail", Hint: "Senders outside the allowed domains."},
+	{Status: "failed", Title: "Failed mail", Hint: "Mail that could not be processed; the reason says why."},
+	{Status: "bounce", Title: "Bounces", Hint: "Delivery reports for mail we sent."},
+}
+
+func (s *Server) inboundLists(r *http.Request) ([]web.InboundList, error) {
+	out := make([]web.InboundList, 0, len(inboundLists))
+	for _, l := range inboundLists {
+		rows, err := s.mailStore().ListInbound(r.Context(), CurrentUser(r.Context()), l.Status, 50)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range rows {
+			l.Rows = append(l.Rows, web.InboundRow{ID: m.ID, ReceivedAt: m.ReceivedAt, Sender: m.Sender, Subject: m.Subject,
+				Kind: m.Kind, Reason: m.Reason})
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }

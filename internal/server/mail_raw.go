@@ -4,17 +4,24 @@ import (
 	"net/http"
 	"strconv"
 
+	"switchboard/internal/admin"
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
 )
 
 // mailRaw downloads a stored inbound mail (the "ignored mail" list, bounces,
-// refused mail) for staff.
+// refused mail) for admins: it hangs off the Mail page, which only admins
+// see, so everyone else gets the 404 of every other /admin page.
 func (s *Server) mailRaw(w http.ResponseWriter, r *http.Request) error {
+	u := CurrentUser(r.Context())
+	if !admin.IsAdmin(u) {
+		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	m, err := s.mailStore().Raw(r.Context(), CurrentUser(r.Context()), id)
+	m, err := s.mailStore().Raw(r.Context(), u, id)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (s *Server) ticketView(ctx context.Context, u *helpdesk.User, t *helpdesk.T
 		}
 	}
 	maxMB := s.maxAttachment() >> 20
-	v := web.TicketView{Ticket: *t, Messages: msgs,
+	v := web.TicketView{Ticket: *t, Messages: messageViews(t.Number, msgs, u.IsStaff()),
 		CanAct:   t.RequesterID == u.ID || !u.IsStaff(),
 		Reply:    web.ReplyForm{Number: t.Number, MaxMB: maxMB},
 		RateForm: web.RateForm{Number: t.Number}}
@@ -118,7 +118,7 @@ func (s *Server) renderNewMessage(w http.ResponseWriter, r *http.Request, n, id 
 	for _, m := range msgs {
 		if m.ID == id {
 			f := web.ReplyForm{Number: n, MaxMB: s.maxAttachment() >> 20, OOB: true}
-			s.render(w, r, http.StatusOK, web.PortalReplied(s.page(r, "", ""), n, m, f))
+			s.render(w, r, http.StatusOK, web.PortalReplied(s.page(r, "", ""), n, messageView(n, m, u.IsStaff()), f))
 			return nil
 		}
 	}

@@ -99,6 +99,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/mail/mailboxes/{id}/test", s.handle(s.adminTestMailbox))
 			r.Post("/admin/mail/outbox/{id}/retry", s.handle(s.adminRetryOutbox))
 			r.Post("/admin/mail/policy", s.handle(s.adminSetPolicy))
+			r.Get("/admin/mail/{id}/raw", s.handle(s.mailRaw)) // mail_raw.go: admins only, like the Mail page
 			r.Get("/admin/audit", s.handle(s.adminAudit))
 			r.Get("/admin/audit.csv", s.handle(s.adminAuditCSV))
 		})
@@ -106,7 +107,6 @@ func (s *Server) routes() http.Handler {
 		// Staff only; requesters get 404.
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUser, s.requireStaff)
-			r.Get("/admin/mail/{id}/raw", s.handle(s.mailRaw))                   // mail_raw.go
 			r.Get("/tickets/{number}/messages/{id}/raw", s.handle(s.messageRaw)) // mail_raw.go
 
 			// Staff queue and ticket workspace (desk_*.go, sse.go).

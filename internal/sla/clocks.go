@@ -32,6 +32,9 @@ type Service struct {
 	Log *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Alert mails warnings and breaches to the leads in the transaction
+	// that records them; nil sends nothing.
+	Alert Alerter
 }
 
 func (s *Service) now() time.Time {
@@ -241,6 +244,10 @@ func (s *Service) fire(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketR
 		after := map[string]any{"target": target, "due": due, "elapsed": fraction, "notify": leads}
 		reason := target + " at " + strconv.Itoa(int(fraction*100)) + "% of its target"
 		if err := Record(ctx, tx, t.ID, t.Number, kind, nil, after, reason); err != nil {
+			return fired, err
+		}
+		if err := s.Alert.Send(ctx, tx, Alert{TicketID: t.ID, Number: t.Number, Kind: kind, To: leads, Reason: reason,
+			Key: target + "/" + strconv.FormatInt(due.Unix(), 10)}); err != nil {
 			return fired, err
 		}
 		fired++

@@ -48,6 +48,9 @@ type Runner struct {
 	Log        *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Alert mails the on-call agent paged for a P1 and the lead of a
+	// flagged ticket, in the transaction that records it; nil sends nothing.
+	Alert sla.Alerter
 	// NoCache makes every run read the roster afresh (tests that change it
 	// between runs).
 	NoCache bool
@@ -302,6 +305,9 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t dbsqlc.TriageTick
 		after := map[string]any{"agent_id": d.AgentID, "agent_name": d.AgentName, "channel": "page",
 			"why": "P1 with nobody on shift who can take it"}
 		if err := sla.RecordEvent(ctx, tx, t.ID, EventNotified, nil, after, "on-call paged for a P1"); err != nil {
+			return err
+		}
+		if err := r.page(ctx, tx, t.ID, t.Number, d.AgentID); err != nil {
 			return err
 		}
 	}

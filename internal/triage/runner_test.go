@@ -172,6 +172,8 @@ func TestTriageOnCallAndQueue(t *testing.T) {
 	s.exec(`INSERT INTO oncall_shifts (team_id, user_id, starts_at, ends_at) VALUES ($1, $2, now() - interval '1 hour', now() + interval '1 hour')`,
 		s.team, frank.ID)
 
+	var sent alerts
+	s.runner.Alert = sent.hook
 	p1 := s.file("Outage: the whole office network is down", "Nothing works.", "Network", helpdesk.ImpactOrganisation, helpdesk.UrgencyCritical)
 	s.triage(p1.ID)
 	if a := s.assignee(p1.ID); a == nil || *a != frank.ID {
@@ -179,6 +181,10 @@ func TestTriageOnCallAndQueue(t *testing.T) {
 	}
 	if len(s.events(p1.ID, triage.EventNotified)) != 1 {
 		t.Error("on-call person not notified")
+	}
+	if pages := sent.of(triage.EventNotified); len(pages) != 1 || len(pages[0].To) != 1 || pages[0].To[0] != frank.Email ||
+		pages[0].TicketID != p1.ID {
+		t.Errorf("page mails = %+v, want one to %s", pages, frank.Email)
 	}
 
 	p3 := s.file("Slow wifi", "A bit slow.", "Network", helpdesk.ImpactPerson, helpdesk.UrgencyMedium)

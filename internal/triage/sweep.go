@@ -149,8 +149,12 @@ func (r *Runner) rebalanceAgent(ctx context.Context, a *Agent, why Absence) (ret
 				}
 			}
 			after := map[string]any{"agent_id": a.ID, "agent": a.Name, "absence": why, "notify": leads}
-			return sla.Record(ctx, tx, id, info[id].Number, EventFlagged, nil, after,
-				fmt.Sprintf("%s: %s", a.Name, plan.Reasons[id]))
+			reason := fmt.Sprintf("%s: %s", a.Name, plan.Reasons[id])
+			if err := sla.Record(ctx, tx, id, info[id].Number, EventFlagged, nil, after, reason); err != nil {
+				return err
+			}
+			return r.Alert.Send(ctx, tx, sla.Alert{TicketID: id, Number: info[id].Number, Kind: EventFlagged, To: leads,
+				Reason: reason, Key: fmt.Sprintf("%d/%s", a.ID, why)})
 		})
 		if err != nil {
 			return retriaged, flagged, err

@@ -41,7 +41,9 @@ func TestRebalance(t *testing.T) {
 			start := (n.Hour()*60 + n.Minute() + 1440 - 60) % 1440
 			hours := &[2]int{start, (start + 120) % 1440}
 			alice := s.agent(s.team, agentSpec{name: "alice", hours: hours})
-			s.agent(s.team, agentSpec{name: "lena", lead: true, hours: offShiftHours(t, "UTC")})
+			lena := s.agent(s.team, agentSpec{name: "lena", lead: true, hours: offShiftHours(t, "UTC")})
+			var sent alerts
+			s.runner.Alert = sent.hook
 			quiet := s.file("untouched", "text", "General", "", "")
 			talked := s.file("answered", "text", "General", "", "")
 			for _, tk := range []*helpdesk.Ticket{quiet, talked} {
@@ -74,6 +76,9 @@ func TestRebalance(t *testing.T) {
 				}
 				if len(s.events(talked.ID, triage.EventFlagged)) != 1 || res.Flagged != 1 {
 					t.Errorf("answered ticket not flagged once: %+v", res)
+				}
+				if f := sent.of(triage.EventFlagged); len(f) != 1 || f[0].TicketID != talked.ID || len(f[0].To) != 1 || f[0].To[0] != lena.Email {
+					t.Errorf("flag mails = %+v, want one to the lead %s", f, lena.Email)
 				}
 			} else if kept != nil {
 				t.Errorf("deactivated agent still holds the answered ticket")

@@ -1,0 +1,121 @@
+package intake_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/ticket"
+)
+
+// TestMentionMailsTheAgent: an internal note that @mentions a colleague
+// mails that colleague (not the writer, not the requester), through the
+// ticket service's OnMention hook in the note's own transaction.
+func TestMentionMailsTheAgent(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	ctx := context.Background()
+	mk := func(email, name string, role helpdesk.Role) *helpdesk.User {
+		if _, err := auth.CreateUser(ctx, e.db, auth.NewUser{Email: email, Name: name, Role: role}); err != nil {
+			t.Fatal(err)
+		}
+		return e.user(email)
+	}
+	ana := mk("ana@example.com", "Ana Agent", helpdesk.RoleAgent)
+	mk("bob.tech@example.com", "Bob Tech", helpdesk.RoleAgent)
+	req := mk("rita@example.com", "Rita", helpdesk.RoleRequester)
+	tk, err := e.app.Tickets.Create(ctx, req, ticket.CreateInput{Subject: "Printer jams", Description: "Every page."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Tickets.Write(ctx, ana, tk.Number, "@bob.tech can you check the fuser? @ana", true); err != nil {
+		t.Fatal(err)
+	}
+	e.idle()
+	got := e.sink.to("bob.tech@example.com")
+	if len(got) != 1 {
+		t.Fatalf("mails to the mentioned agent = %d, want 1", len(got))
+	}
+	m := readMail(t, got[0].Raw)
+	if a := m.h.Get("Auto-Submitted"); a != "auto-generated" {
+		t.Errorf("Auto-Submitted = %q", a)
+	}
+	if !strings.HasPrefix(m.subject(), "Mention: [#"+strconv.FormatInt(tk.Number, 10)+"]") || !strings.Contains(m.text, "check the fuser") {
+		t.Errorf("mention mail: subject %q, text %q", m.subject(), m.text)
+	}
+	if n := len(e.sink.to("ana@example.com")); n != 0 {
+		t.Errorf("the writer got %d mails about their own mention", n)
+	}
+	if n := len(e.sink.to("rita@example.com")); n != 0 {
+		t.Errorf("the requester got %d mails after an internal note", n)
+	}
+}
+
+// TestSLABreachMailsTheLead: a breached SLA mails the team's lead, in the
+// scan's transaction, with Auto-Submitted, the ticket link and the reason;
+// a second scan sends nothing more.
+func TestSLABreachMailsTheLead(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	ctx := context.Background()
+	if _, err := auth.CreateUser(ctx, e.db, auth.NewUser{Email: "lena.lead@example.com", Name: "Lena Lead", Role: helpdesk.RoleLead}); err != nil {
+		t.Fatal(err)
+	}
+	lead := e.user("lena.lead@example.com")
+	var team, req, id, number int64
+	row := func(dst *int64, sql string, args ...any) {
+		t.Helper()
+		if err := e.db.Pool.QueryRow(ctx, sql, args...).Scan(dst); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	row(&team, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id`)
+	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO team_members (team_id, user_id, is_lead) VALUES ($1, $2, true)`, team, lead.ID); err != nil {
+		t.Fatal(err)
+	}
+	row(&req, `INSERT INTO users (email, name, role) VALUES ('sam@example.com', 'Sam', 'requester') RETURNING id`)
+	// A P1 (first response due in an hour on a 24x7 team) opened two hours ago.
+	row(&id, `INSERT INTO tickets (subject, status, priority, team_id, requester_id, created_at)
+		VALUES ('VPN down for everyone', 'open', 'P1', $1, $2, now() - interval '2 hours') RETURNING id`, team, req)
+	row(&number, `SELECT number FROM tickets WHERE id = $1`, id)
+	svc := *e.app.SLA // the wired service, with its own clock
+	svc.Now = func() time.Time { return time.Now() }
+	if err := svc.Recompute(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := svc.Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.idle()
+	if n := e.count(`SELECT count(*) FROM outbox WHERE kind = 'sla_breached' AND to_addr = 'lena.lead@example.com'`); n != 1 {
+		t.Fatalf("sla_breached outbox rows to the lead = %d, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM outbox WHERE kind = 'sla_warning'`); n != 0 {
+		t.Errorf("a warning was mailed after the breach (%d)", n)
+	}
+	got := e.sink.to("lena.lead@example.com")
+	if len(got) != 1 {
+		t.Fatalf("mails delivered to the lead = %d, want 1", len(got))
+	}
+	m := readMail(t, got[0].Raw)
+	if a := m.h.Get("Auto-Submitted"); a != "auto-generated" {
+		t.Errorf("Auto-Submitted = %q", a)
+	}
+	link := "https://help.example.com/desk/tickets/" + strconv.FormatInt(number, 10)
+	if !strings.HasPrefix(m.subject(), "SLA breached: ") || !strings.Contains(m.text, link) || !strings.Contains(m.html, link) {
+		t.Errorf("breach mail: subject %q, text %q", m.subject(), m.text)
+	}
+	if !strings.Contains(m.text, "first_response at") {
+		t.Errorf("breach mail lacks the reason: %q", m.text)
+	}
+	if m.h.Get("Reply-To") != "" || strings.Contains(m.subject(), "[#") {
+		t.Errorf("alert threads into the ticket (Reply-To %q, subject %q): a reply would reach the requester",
+			m.h.Get("Reply-To"), m.subject())
+	}
+}
