@@ -46,6 +46,20 @@ func openDatabase(ctx context.Context, env *Env, forServe bool) (*database, erro
 	return &database{DB: db, pg: pg}, nil
 }
 
+// openMigrated is how every command but serve starts: the same database as
+// serve, brought up to the current schema. The caller closes it.
+func openMigrated(ctx context.Context, env *Env) (*database, error) {
+	db, err := openDatabase(ctx, env, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.Migrate(ctx, db.Pool, discard()); err != nil {
+		_ = db.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return db, nil
+}
+
 // Close releases the pool, then stops the cluster if this process owns it.
 func (d *database) Close(ctx context.Context) error {
 	d.DB.Close()

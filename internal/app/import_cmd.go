@@ -46,14 +46,11 @@ func importTicketsCmd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, env, false)
+	db, err := openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	if err := postgres.Migrate(ctx, db.Pool, discard()); err != nil {
-		return err
-	}
 	bar := newProgress(env.Stdout, len(examples))
 	err = db.InTx(ctx, func(tx *postgres.Tx) error {
 		rows := make([]dbsqlc.CopyImportedParams, 0, importBatch)

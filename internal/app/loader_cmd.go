@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	"switchboard/internal/postgres"
 )
 
 func init() { commands["load"] = loadCmd }
@@ -42,14 +41,11 @@ func loadCmd(ctx context.Context, env *Env, args []string) error {
 	if *messages == 0 {
 		*messages = 3 * *tickets
 	}
-	db, err := openDatabase(ctx, env, false)
+	db, err := openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	if err := postgres.Migrate(ctx, db.Pool, discard()); err != nil {
-		return err
-	}
 	res, err := Load(ctx, db.DB, LoadOptions{Tickets: *tickets, Messages: *messages, Corpus: *corpus, Seed: *seed, Progress: env.Stderr})
 	if err != nil {
 		return err

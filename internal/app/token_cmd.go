@@ -40,14 +40,11 @@ func tokenCreateCmd(ctx context.Context, env *Env, args []string) error {
 	if err := env.Config.EnsureSecret(); err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, env, false)
+	db, err := openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	if err := postgres.Migrate(ctx, db.Pool, discard()); err != nil {
-		return err
-	}
 	row, err := db.Q().GetUserByEmail(ctx, *email)
 	if err != nil {
 		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {

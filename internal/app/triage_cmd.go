@@ -32,14 +32,11 @@ func triageTrainCmd(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 {
 		return &UsageError{"triage train takes no arguments"}
 	}
-	db, err := openDatabase(ctx, env, false)
+	db, err := openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	if err := postgres.Migrate(ctx, db.Pool, discard()); err != nil {
-		return err
-	}
 	res, err := triage.Train(ctx, db.DB, classify.Options{})
 	if errors.Is(err, triage.ErrTooFewExamples) {
 		return err

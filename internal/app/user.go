@@ -10,7 +10,6 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres"
 )
 
 func init() { commands["user add"] = userAddCmd }
@@ -48,14 +47,11 @@ func userAddCmd(ctx context.Context, env *Env, args []string) error {
 	if err := auth.ValidateNewUser(&in); err != nil {
 		return describe(err)
 	}
-	db, err := openDatabase(ctx, env, false)
+	db, err := openMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	if err := postgres.Migrate(ctx, db.Pool, discard()); err != nil {
-		return err
-	}
 	u, err := auth.CreateUser(ctx, db.DB, in)
 	if err != nil {
 		return describe(err)

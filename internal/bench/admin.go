@@ -18,18 +18,11 @@ func init() { register(Bench{Name: "admin", Order: 70, Run: benchAdmin}) }
 // after, one transaction) against a raw one-row UPDATE of the same user;
 // then exporting the audit log as CSV against a raw SELECT of the same rows.
 func benchAdmin(ctx context.Context, env *Env) error {
-	conn, err := env.Database(ctx, "bench_admin", true)
-	if err != nil {
-		return err
-	}
-	a, err := env.StartApp(ctx, conn, map[string]string{"NO_HTTP": "1"})
+	a, err := env.QuietApp(ctx, "bench_admin")
 	if err != nil {
 		return err
 	}
 	defer a.Shutdown(context.WithoutCancel(ctx))
-	if err := a.Jobs.Stop(ctx); err != nil {
-		return err
-	}
 	svc := &admin.Service{DB: a.DB}
 	boss, err := auth.CreateUser(ctx, a.DB, auth.NewUser{Email: "boss@example.com", Name: "Boss", Role: helpdesk.RoleAdmin})
 	if err != nil {

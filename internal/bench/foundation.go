@@ -16,20 +16,11 @@ func init() { register(Bench{Name: "foundation", Order: 10, Run: benchCreate}) }
 // message + event + enqueued River job + NOTIFY, one transaction) against a
 // raw single-row INSERT into tickets, same pool, same run, 8 workers.
 func benchCreate(ctx context.Context, env *Env) error {
-	conn, err := env.Database(ctx, "bench_foundation", true)
-	if err != nil {
-		return err
-	}
-	a, err := env.StartApp(ctx, conn, map[string]string{"NO_HTTP": "1"})
+	a, err := env.QuietApp(ctx, "bench_foundation")
 	if err != nil {
 		return err
 	}
 	defer a.Shutdown(context.WithoutCancel(ctx))
-	// The workers would compete with the benchmark for the 2 cores; this
-	// measures intake, so stop them.
-	if err := a.Jobs.Stop(ctx); err != nil {
-		return err
-	}
 	req, err := auth.CreateUser(ctx, a.DB, auth.NewUser{Email: "bench@example.com", Name: "Bench", Role: helpdesk.RoleRequester})
 	if err != nil {
 		return err

@@ -164,6 +164,26 @@ func (e *Env) StartApp(ctx context.Context, conn string, vars map[string]string)
 		Stderr: os.Stderr, Log: e.Log}, app.Options{NoHTTP: noHTTP || vars["SWITCHBOARD_HTTP_ADDR"] == ""})
 }
 
+// QuietApp is a fresh database named name with a node on it whose River
+// workers are stopped: benchmarks that drive a service directly measure that
+// service, not background jobs competing for the same two cores. The caller
+// shuts it down.
+func (e *Env) QuietApp(ctx context.Context, name string) (*app.App, error) {
+	conn, err := e.Database(ctx, name, true)
+	if err != nil {
+		return nil, err
+	}
+	a, err := e.StartApp(ctx, conn, map[string]string{"NO_HTTP": "1"})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Jobs.Stop(ctx); err != nil {
+		a.Shutdown(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return a, nil
+}
+
 func withDatabase(conn, db string) string {
 	if strings.HasPrefix(conn, "postgres://") || strings.HasPrefix(conn, "postgresql://") {
 		i := strings.LastIndex(conn, "/")

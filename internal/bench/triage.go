@@ -16,19 +16,11 @@ func init() { register(Bench{Name: "triage", Order: 60, Run: benchTriage}) }
 // bare minimum any assignment needs, a conditional UPDATE of the assignee,
 // same pool, same run, 8 workers, on a 16-agent round-the-clock team.
 func benchTriage(ctx context.Context, env *Env) error {
-	conn, err := env.Database(ctx, "bench_triage", true)
-	if err != nil {
-		return err
-	}
-	a, err := env.StartApp(ctx, conn, map[string]string{"NO_HTTP": "1"})
+	a, err := env.QuietApp(ctx, "bench_triage")
 	if err != nil {
 		return err
 	}
 	defer a.Shutdown(context.WithoutCancel(ctx))
-	// Drive the runner directly so River's scheduling is not measured.
-	if err := a.Jobs.Stop(ctx); err != nil {
-		return err
-	}
 	for _, q := range []string{
 		`INSERT INTO teams (slug, name) VALUES ('desk', 'Desk')`,
 		`INSERT INTO categories (name, team_id, required_skill) SELECT 'General', id, 'general' FROM teams WHERE slug = 'desk'`,
