@@ -82,11 +82,19 @@ func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) 
 	var u helpdesk.User
 	var lastSeen time.Time
 	var avail string
+	var scope helpdesk.TeamScope
+	// One query per request: the session, the user, the availability switch
+	// and the team scope the queue's visibility rules need.
 	err := s.DB.Pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.created_at, s.last_seen_at,
-			coalesce(ap.availability, 'available')
+			coalesce(ap.availability, 'available'),
+			coalesce((SELECT array_agg(m.team_id) FROM team_members m WHERE m.user_id = u.id), '{}'),
+			coalesce((SELECT array_agg(t.id) FROM teams t WHERE t.restricted AND NOT EXISTS
+				(SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = u.id)), '{}')
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN agent_profiles ap ON ap.user_id = u.id
 		WHERE s.id_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.active`,
-		h, s.Idle.Seconds()).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt, &lastSeen, &avail)
+		h, s.Idle.Seconds()).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt, &lastSeen, &avail,
+		&scope.Member, &scope.Hidden)
+	u.Scope = &scope
 	if err != nil {
 		if errors.Is(postgres.MapError(err), err) && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
 			return nil, err

@@ -126,19 +126,26 @@ func benchQueue(ctx context.Context, env *Env) error {
 			return err
 		}
 		ratio := float64(pct(r, 95)) / float64(max(pct(b, 95), time.Microsecond))
+		target := "p95 ≤ " + ms(c.target)
+		if !strings.HasPrefix(c.name, "Search") {
+			target += ", ≤ 2x bare"
+		}
 		verdict := "ok"
-		if pct(r, 95) > c.target || (ratio > 2 && !strings.HasPrefix(c.name, "Search")) {
-			verdict = "MISSED"
+		switch {
+		case pct(r, 95) > c.target:
+			verdict = "MISSED: p95"
+		case ratio > 2 && !strings.HasPrefix(c.name, "Search"):
+			verdict = "MISSED: ratio"
 		}
 		rows = append(rows, []string{c.name, ms(pct(r, 50)), ms(pct(r, 95)), ms(pct(b, 50)), ms(pct(b, 95)),
-			fmt.Sprintf("%.2fx", ratio), "p95 ≤ " + ms(c.target), verdict})
+			fmt.Sprintf("%.2fx", ratio), target, verdict})
 	}
 	// The view counts are a separate fragment; shown for completeness.
 	cr, err := latencies(queueRuns/4, func(int) error { return render("/desk/counts") })
 	if err != nil {
 		return err
 	}
-	rows = append(rows, []string{"View counts (8, capped at 1000)", ms(pct(cr, 50)), ms(pct(cr, 95)), "-", "-", "-", "-", "-"})
+	rows = append(rows, []string{fmt.Sprintf("View counts (8, capped at %d)", postgres.CountCap), ms(pct(cr, 50)), ms(pct(cr, 95)), "-", "-", "-", "-", "-"})
 	fmt.Fprintf(env.Out, "%d tickets, %d runs each; render = whole handler in-process (session, access, query, template)\n",
 		queueTickets, queueRuns)
 	table(env.Out, rows)

@@ -16,6 +16,15 @@ type User struct {
 	Active    bool
 	VIP       bool
 	CreatedAt time.Time
+	// Scope, when loaded with the session, spares the queue a query per page.
+	Scope *TeamScope
+}
+
+// TeamScope is which teams a user belongs to and which restricted teams
+// they may not see.
+type TeamScope struct {
+	Member []int64
+	Hidden []int64 // restricted teams the user is not a member of
 }
 
 // IsStaff reports whether the user works tickets.

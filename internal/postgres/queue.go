@@ -119,6 +119,13 @@ type viewerScope struct {
 
 func (db *DB) scope(ctx context.Context, v *helpdesk.User) (viewerScope, error) {
 	var s viewerScope
+	if v.Scope != nil { // loaded with the session, in the same request
+		s.teams, s.hidden = v.Scope.Member, v.Scope.Hidden
+		if v.Role == helpdesk.RoleAdmin {
+			s.hidden = nil
+		}
+		return s, nil
+	}
 	err := db.Pool.QueryRow(ctx, `SELECT
     coalesce(array_agg(id) FILTER (WHERE member), '{}'),
     coalesce(array_agg(id) FILTER (WHERE restricted AND NOT member), '{}')
