@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-
 )
 
 func init() { commands["load"] = loadCmd }
