@@ -81,6 +81,9 @@ func TestUserAdd(t *testing.T) {
 func TestConcurrentStartMigratesOnce(t *testing.T) {
 	t.Parallel()
 	admin := pgtest.AdminConn(t)
+	if strings.HasPrefix(admin, "postgres") {
+		t.Skip("TEST_DATABASE_URL in URL form; covered by the key/value case")
+	}
 	// A database that is NOT cloned from the migrated template.
 	name := "raw_" + strings.ReplaceAll(t.Name(), "/", "_")
 	ctx := context.Background()
@@ -94,9 +97,6 @@ func TestConcurrentStartMigratesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn := admin + " dbname=" + strings.ToLower(name)
-	if strings.HasPrefix(admin, "postgres") {
-		t.Skip("TEST_DATABASE_URL in URL form; covered by the key/value case")
-	}
 	var wg sync.WaitGroup
 	apps := make([]*App, 2)
 	errs := make([]error, 2)

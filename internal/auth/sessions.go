@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/sessions"
+	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
@@ -95,11 +96,10 @@ func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) 
 		h, s.Idle.Seconds()).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt, &lastSeen, &avail,
 		&scope.Member, &scope.Hidden)
 	u.Scope = &scope
-	if err != nil {
-		if errors.Is(postgres.MapError(err), err) && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
-			return nil, err
-		}
-		return nil, nil
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil // unknown, expired, idle or deactivated: signed out
+	} else if err != nil {
+		return nil, err
 	}
 	// Sliding idle window; written at most once a minute to spare the database.
 	if time.Since(lastSeen) > time.Minute {

@@ -49,12 +49,6 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], error) {
 	return river.NewClient(riverpgxv5.New(pool), rc)
 }
 
-// NewWorkers returns a registry holding the foundation's workers. Later
-// features replace the placeholder ones by adding their own before start.
-func NewWorkers() *river.Workers {
-	return river.NewWorkers()
-}
-
 // TriageWorker runs triage for a new ticket.
 type TriageWorker struct {
 	river.WorkerDefaults[ticket.TriageArgs]

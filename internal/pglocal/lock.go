@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,14 +15,12 @@ import (
 // a crash never leaves the data directory "in use".
 func lockDir(dir string) (*os.File, error) {
 	path := dir + ".lock"
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		if mkErr := os.MkdirAll(dir[:strings.LastIndex(dir, "/")+1], 0o755); mkErr != nil {
-			return nil, err
-		}
-		if f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()

@@ -68,13 +68,7 @@ func New(t testing.TB) *postgres.DB {
 // test failed.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	once.Do(setup)
-	if setupErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("pgtest: no PostgreSQL: %v", setupErr)
-		}
-		t.Skipf("pgtest: no PostgreSQL (set TEST_DATABASE_URL or install the server binaries): %v", setupErr)
-	}
+	ready(t)
 	name := "t_" + randomHex(6)
 	ctx := context.Background()
 	if err := execAdmin(ctx, fmt.Sprintf(`CREATE DATABASE %q TEMPLATE %q`, name, template)); err != nil {
@@ -98,8 +92,21 @@ func NewDatabase(t testing.TB) string {
 // database, for tests that create databases of their own.
 func AdminConn(t testing.TB) string {
 	t.Helper()
-	NewDatabase(t) // makes sure the server is up
+	ready(t)
 	return adminConn
+}
+
+// ready starts or joins the run's server once; without PostgreSQL the test
+// skips, or fails when CI=true.
+func ready(t testing.TB) {
+	t.Helper()
+	once.Do(setup)
+	if setupErr != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("pgtest: no PostgreSQL: %v", setupErr)
+		}
+		t.Skipf("pgtest: no PostgreSQL (set TEST_DATABASE_URL or install the server binaries): %v", setupErr)
+	}
 }
 
 func setup() {
