@@ -37,7 +37,7 @@ func (a *App) wireMail(cw *jobs.ChangedWorker) error {
 	if relay != nil {
 		n.Sender = relay
 	}
-	m := &Mail{Store: &intake.Store{DB: a.DB}, Notifier: n}
+	m := &Mail{Store: &intake.Store{DB: a.DB, Tickets: a.Tickets}, Notifier: n}
 	m.Processor = &intake.Processor{DB: a.DB, Tickets: a.Tickets, Domain: cfg.MailDomain, Secret: cfg.SecretKey,
 		Log: log.With("part", "intake")}
 	river.AddWorker(a.Workers, &intake.ProcessWorker{P: m.Processor})
@@ -79,7 +79,6 @@ func (a *App) mailJobs() {
 	a.Mail.Processor.Jobs = a.Jobs
 	a.Mail.Notifier.Jobs = a.Jobs
 	a.Mail.Sweeper.Jobs = a.Jobs
-	a.Mail.Store.Tickets = a.Tickets
 	if a.HTTP != nil {
 		a.HTTP.Mail = a.Mail.Store
 	}

@@ -109,7 +109,8 @@ func benchMail(ctx context.Context, env *Env) error {
 	return nil
 }
 
-// sendLoop sends mail on one connection (as an MTA does), reconnecting on error.
+// sendLoop sends mail on one connection (as an MTA does) until total mails
+// are sent; the first failed send ends it with its error.
 func sendLoop(addr string, total int, next *atomic.Int64, mail func(int) []byte) error {
 	var c *smtp.Client
 	defer func() {

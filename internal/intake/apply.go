@@ -36,17 +36,17 @@ func (pr *Processor) addToTicket(ctx context.Context, p *Parsed, c Classificatio
 	msg, err := pr.Tickets.AddMessage(ctx, sender, t.Number, ticket.MessageInput{Body: text, BodyHTML: body,
 		Source: helpdesk.SourceEmail, Attachments: pr.uploads(p, out), EmailMessageID: emailID})
 	var msgID int64
-	switch {
-	case err == nil:
+	switch helpdesk.ErrorCode(err) {
+	case "":
 		msgID = msg.ID
-	case isCode(err, helpdesk.ECONFLICT):
+	case helpdesk.ECONFLICT:
 		// A retry: the first run posted it before crashing.
 		m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)
 		if lerr != nil {
 			return false, err
 		}
 		msgID = m.ID
-	case isCode(err, helpdesk.ENOTFOUND), isCode(err, helpdesk.EINVALID):
+	case helpdesk.ENOTFOUND, helpdesk.EINVALID:
 		// Staff outside a restricted team, a merged ticket …: a new ticket is
 		// the safe place; nothing leaks into a ticket the sender cannot see.
 		out.reason += "; could not add to ticket: " + helpdesk.ErrorMessage(err)
@@ -73,26 +73,26 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *P
 	if addr != nil {
 		in.TeamID, in.CategoryID = addr.TeamID, addr.CategoryID
 	}
-	var ticketID int64
 	t, err := pr.Tickets.Create(ctx, sender, in)
+	if err != nil && helpdesk.ErrorCode(err) != helpdesk.ECONFLICT {
+		return err
+	}
+	m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)
+	if lerr == nil {
+		out.msgID = &m.ID // links the raw mail to its message for download
+	}
+	var ticketID int64
 	switch {
 	case err == nil:
 		ticketID = t.ID
-	case isCode(err, helpdesk.ECONFLICT):
-		m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)
-		if lerr != nil {
-			return err
-		}
+	case lerr != nil:
+		return err
+	default:
 		// A retry after a crash between Create and finish: the ticket exists,
 		// and finish (which enqueues the ack) never ran.
 		ticketID, followup = m.TicketID, nil
-	default:
-		return err
 	}
 	out.status, out.ticketID = StatusTicket, &ticketID
-	if m, err := pr.DB.Q().MailMessageByEmailID(ctx, &emailID); err == nil {
-		out.msgID = &m.ID // links the raw mail to its message for download
-	}
 	if followup != nil {
 		out.reason = c.Reason + "; follow-up of a closed ticket"
 		if err := pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
@@ -120,12 +120,11 @@ func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *Parsed
 	}
 	cands = append(cands, p.Headers["Delivered-To"]...)
 	for _, a := range cands {
-		a = strings.Trim(strings.TrimSpace(a), "<>")
-		at := strings.LastIndexByte(a, '@')
-		if at <= 0 || !strings.EqualFold(a[at+1:], pr.Domain) {
+		local, ok := localPart(a, pr.Domain)
+		if !ok {
 			continue
 		}
-		addr, err := pr.dir.address(ctx, pr.DB, a[:at])
+		addr, err := pr.dir.address(ctx, pr.DB, local)
 		if addr != nil || err != nil {
 			return addr, err
 		}

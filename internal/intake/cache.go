@@ -42,7 +42,7 @@ func (d *directory) address(ctx context.Context, db *postgres.DB, local string) 
 	var out *dbsqlc.IntakeAddress
 	if err == nil {
 		out = &a
-	} else if !isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+	} else if helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
 		return nil, err
 	}
 	d.mu.Lock()
@@ -52,6 +52,32 @@ func (d *directory) address(ctx context.Context, db *postgres.DB, local string) 
 	d.addrs[local] = addrEntry{out, time.Now()}
 	d.mu.Unlock()
 	return out, nil
+}
+
+// ours reports whether addr is an address we take mail for: a valid signed
+// reply address or a configured intake address on domain.
+func (d *directory) ours(ctx context.Context, db *postgres.DB, secret []byte, domain, addr string) (bool, error) {
+	addr = strings.Trim(strings.TrimSpace(addr), "<>")
+	local, ok := localPart(addr, domain)
+	if !ok {
+		return false, nil
+	}
+	if _, _, ok := ParseReplyAddress(secret, addr, domain); ok {
+		return true, nil
+	}
+	a, err := d.address(ctx, db, local)
+	return a != nil, err
+}
+
+// localPart returns what comes before the @ of addr (angle brackets and
+// spaces ignored) when addr is on domain.
+func localPart(addr, domain string) (string, bool) {
+	addr = strings.Trim(strings.TrimSpace(addr), "<>")
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || !strings.EqualFold(addr[at+1:], domain) {
+		return "", false
+	}
+	return addr[:at], true
 }
 
 // senderPolicy returns the unknown-sender policy (default: accept everyone).
@@ -65,7 +91,7 @@ func (d *directory) senderPolicy(ctx context.Context, db *postgres.DB) (SenderPo
 	d.mu.Unlock()
 	var sp SenderPolicy
 	v, err := db.Q().MailSetting(ctx, "unknown_sender_policy")
-	if err != nil && !isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+	if err != nil && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
 		return sp, err
 	}
 	if err == nil {

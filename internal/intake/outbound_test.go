@@ -216,8 +216,10 @@ func TestPermanentFailureShowsOnTicket(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM outbox WHERE status = 'failed' AND to_addr = 'gone@example.com'`); n != 1 {
 		t.Fatalf("failed outbox rows = %d, want 1", n)
 	}
-	if n := e.count(`SELECT count(*) FROM ticket_events WHERE kind = 'mail_failed'`); n != 1 {
-		t.Fatalf("mail_failed events = %d, want 1", n)
+	if n := e.count(`SELECT count(*) FROM ticket_events ev JOIN outbox o ON o.ticket_id = ev.ticket_id
+		WHERE ev.kind = 'mail_failed' AND ev.after->>'to' = 'gone@example.com' AND o.to_addr = 'gone@example.com'
+		  AND (ev.after->>'outbox_id')::bigint = o.id`); n != 1 {
+		t.Fatalf("mail_failed events naming the failed recipient and outbox row = %d, want 1", n)
 	}
 }
 

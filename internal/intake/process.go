@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -266,19 +265,5 @@ func insertEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, actor *in
 // isOurAddress reports whether addr is an intake address or a signed reply
 // address of ours.
 func (pr *Processor) isOurAddress(ctx context.Context, addr string) (bool, error) {
-	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || !strings.EqualFold(addr[at+1:], pr.Domain) {
-		return false, nil
-	}
-	if _, _, ok := ParseReplyAddress(pr.Secret, addr, pr.Domain); ok {
-		return true, nil
-	}
-	a, err := pr.dir.address(ctx, pr.DB, addr[:at])
-	return a != nil, err
-}
-
-// isCode reports whether err carries the helpdesk code.
-func isCode(err error, code string) bool {
-	var he *helpdesk.Error
-	return errors.As(err, &he) && he.Code == code
+	return pr.dir.ours(ctx, pr.DB, pr.Secret, pr.Domain, addr)
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -147,16 +146,7 @@ func (ss *session) Data(r io.Reader) error {
 // Accepts reports whether rcpt is an address we take mail for: a configured
 // intake address or a valid signed reply address on our domain.
 func (s *Store) Accepts(ctx context.Context, secret []byte, domain, rcpt string) (bool, error) {
-	rcpt = strings.Trim(strings.TrimSpace(rcpt), "<>")
-	at := strings.LastIndexByte(rcpt, '@')
-	if at <= 0 || !strings.EqualFold(rcpt[at+1:], domain) {
-		return false, nil
-	}
-	if _, _, ok := ParseReplyAddress(secret, rcpt, domain); ok {
-		return true, nil
-	}
-	addr, err := s.dir.address(ctx, s.DB, rcpt[:at])
-	return addr != nil, err
+	return s.dir.ours(ctx, s.DB, secret, domain, rcpt)
 }
 
 // slogAdapter routes go-smtp's own error log to slog.

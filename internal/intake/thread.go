@@ -39,7 +39,7 @@ func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sende
 			id, err := q.MailTicketIDByNumber(ctx, n)
 			if err == nil {
 				return pr.followMerge(ctx, threadHit{id, "reply-address"})
-			} else if !isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+			} else if helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
 				return nil, err
 			}
 		}
@@ -52,7 +52,7 @@ func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sende
 		id, err := q.MailTicketForMessageIDs(ctx, ids)
 		if err == nil {
 			return pr.followMerge(ctx, threadHit{id, "references"})
-		} else if !isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+		} else if helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
 			return nil, err
 		}
 	}
@@ -60,7 +60,7 @@ func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sende
 		t, err := pr.Tickets.Get(ctx, sender, n) // requester, participant or staff allowed to see it
 		if err == nil {
 			return pr.followMerge(ctx, threadHit{t.ID, "subject-tag"})
-		} else if !isCode(err, helpdesk.ENOTFOUND) {
+		} else if helpdesk.ErrorCode(err) != helpdesk.ENOTFOUND {
 			return nil, err
 		}
 	}
@@ -86,7 +86,7 @@ func (pr *Processor) followMerge(ctx context.Context, h threadHit) (*threadHit, 
 func (pr *Processor) senderByEmail(ctx context.Context, email string) (*helpdesk.User, bool, error) {
 	u, err := pr.DB.Q().GetUserByEmail(ctx, email)
 	if err != nil {
-		if isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
+		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
 			return nil, false, nil
 		}
 		return nil, false, err
@@ -94,15 +94,10 @@ func (pr *Processor) senderByEmail(ctx context.Context, email string) (*helpdesk
 	return auth.UserFromRow(u), u.BouncingAt != nil, nil
 }
 
+// userByEmail returns the account of email, or nil when there is none.
 func (pr *Processor) userByEmail(ctx context.Context, email string) (*helpdesk.User, error) {
-	u, err := pr.DB.Q().GetUserByEmail(ctx, email)
-	if err != nil {
-		if isCode(postgres.MapError(err), helpdesk.ENOTFOUND) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	return auth.UserFromRow(u), nil
+	u, _, err := pr.senderByEmail(ctx, email)
+	return u, err
 }
 
 // SenderPolicy is the admin's rule for mail from addresses without an
@@ -127,10 +122,6 @@ func (sp SenderPolicy) Allows(email string) bool {
 	return false
 }
 
-func (pr *Processor) policy(ctx context.Context) (SenderPolicy, error) {
-	return pr.dir.senderPolicy(ctx, pr.DB)
-}
-
 // mayCreate applies the unknown-sender policy. Someone answering mail of an
 // existing conversation (threaded by our reply address or references) is
 // already part of it, so the domain list only limits new tickets.
@@ -141,7 +132,7 @@ func (pr *Processor) mayCreate(ctx context.Context, email string, threaded bool)
 	if threaded {
 		return true, nil
 	}
-	sp, err := pr.policy(ctx)
+	sp, err := pr.dir.senderPolicy(ctx, pr.DB)
 	return sp.Allows(email), err
 }
 
@@ -166,7 +157,7 @@ func (pr *Processor) ensureUser(ctx context.Context, a Address) (*helpdesk.User,
 // addParticipants makes the people CC'd (and other non-helpdesk To
 // recipients) followers of the ticket, creating accounts as the policy allows.
 func (pr *Processor) addParticipants(ctx context.Context, ticketID, requesterID int64, p *Parsed, sender *helpdesk.User) error {
-	sp, err := pr.policy(ctx)
+	sp, err := pr.dir.senderPolicy(ctx, pr.DB)
 	if err != nil {
 		return err
 	}

@@ -110,15 +110,11 @@ func (w *AckWorker) Work(ctx context.Context, job *river.Job[intake.AckArgs]) er
 	n, a := w.N, job.Args
 	sender := strings.ToLower(a.To)
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		// Serialise acks per sender so concurrent jobs cannot both pass the count.
-		if err := tx.Q.MailLockSender(ctx, sender); err != nil {
-			return err
-		}
-		sent, err := tx.Q.MailCountAcks(ctx, sender)
+		ok, err := n.ackBudgetLeft(ctx, tx, sender)
 		if err != nil {
 			return err
 		}
-		if sent >= n.ackLimit() {
+		if !ok {
 			n.Log.Info("acknowledgement skipped: hourly limit", "to", sender, "ticket_id", a.TicketID)
 			return nil
 		}
@@ -146,6 +142,17 @@ func (w *AckWorker) Work(ctx context.Context, job *river.Job[intake.AckArgs]) er
 	})
 }
 
+// ackBudgetLeft reports whether sender may get another automatic answer this
+// hour. It holds a per-sender lock until tx ends, so concurrent jobs cannot
+// both pass the count; the caller records the answer with MailInsertAck.
+func (n *Notifier) ackBudgetLeft(ctx context.Context, tx *postgres.Tx, sender string) (bool, error) {
+	if err := tx.Q.MailLockSender(ctx, sender); err != nil {
+		return false, err
+	}
+	sent, err := tx.Q.MailCountAcks(ctx, sender)
+	return sent < n.ackLimit(), err
+}
+
 // RefusalWorker tells a sender outside the allowed domains that their mail
 // was not accepted. It is sent once per inbound mail and only for mail from a
 // person (intake never enqueues it for robots).
@@ -157,23 +164,20 @@ type RefusalWorker struct {
 // Work queues the refusal.
 func (w *RefusalWorker) Work(ctx context.Context, job *river.Job[intake.RefusalArgs]) error {
 	n, a := w.N, job.Args
+	sender := strings.ToLower(a.To)
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		// Refusals share the acknowledgement budget: both answer a stranger.
-		sent, err := tx.Q.MailCountAcks(ctx, strings.ToLower(a.To))
-		if err != nil {
+		if ok, err := n.ackBudgetLeft(ctx, tx, sender); err != nil || !ok {
 			return err
 		}
-		if sent >= n.ackLimit() {
-			return nil
-		}
-		if err := tx.Q.MailInsertAck(ctx, strings.ToLower(a.To)); err != nil {
+		if err := tx.Q.MailInsertAck(ctx, sender); err != nil {
 			return err
 		}
 		text := "Hello,\n\nyour mail \"" + a.Subject + "\" was not accepted by the IT helpdesk: " +
 			"only addresses of this organisation can open tickets by mail.\n\nPlease contact your IT department another way.\n"
 		m := Mail{From: mail.Address{Name: "IT Helpdesk", Address: "helpdesk@" + n.Domain},
 			To: mail.Address{Address: a.To}, Subject: "Not accepted: " + a.Subject, Text: text,
-			HTML: "<p>" + html.EscapeString(text) + "</p>", InReplyTo: a.InReplyTo, Auto: true}
+			HTML: textHTML(text), InReplyTo: a.InReplyTo, Auto: true}
 		if a.InReplyTo != "" {
 			m.References = []string{a.InReplyTo}
 		}

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"time"
@@ -149,9 +149,12 @@ func (n *Notifier) failedTx(ctx context.Context, tx *postgres.Tx, id int64, caus
 	if r.TicketID == nil {
 		return nil
 	}
+	after, err := json.Marshal(map[string]any{"to": r.ToAddr, "kind": r.Kind, "outbox_id": id})
+	if err != nil {
+		return err
+	}
 	return tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: *r.TicketID, Kind: helpdesk.EventMailFailed,
-		After:  []byte(fmt.Sprintf(`{"to":%q,"kind":%q,"outbox_id":%d}`, r.ToAddr, r.Kind, id)),
-		Reason: "delivery failed: " + truncate(cause.Error(), 300)})
+		After: after, Reason: "delivery failed: " + truncate(cause.Error(), 300)})
 }
 
 // fromAddress takes the envelope sender from the From header (our intake
@@ -180,12 +183,15 @@ func (n *Notifier) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if _, err := n.Jobs.Insert(ctx, SendArgs{OutboxID: id}, nil); err != nil {
-			return err
-		}
+	if len(ids) == 0 {
+		return nil
 	}
-	return nil
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: SendArgs{OutboxID: id}}
+	}
+	_, err = n.Jobs.InsertMany(ctx, params)
+	return err
 }
 
 // Stop has nothing to release; sending happens in River jobs.

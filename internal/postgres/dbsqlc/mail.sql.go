@@ -94,7 +94,7 @@ func (q *Queries) MailFinishInbound(ctx context.Context, arg MailFinishInboundPa
 }
 
 const mailFollowers = `-- name: MailFollowers :many
-SELECT u.id, u.email, u.name, u.role, u.active, u.bouncing_at, (u.id = t.requester_id)::boolean AS is_requester
+SELECT u.id, u.email, u.name, u.active, u.bouncing_at
 FROM tickets t
 JOIN users u ON u.id = t.requester_id OR u.id IN (SELECT p.user_id FROM ticket_participants p WHERE p.ticket_id = t.id)
 WHERE t.id = $1
@@ -102,13 +102,11 @@ ORDER BY (u.id = t.requester_id) DESC, u.id
 `
 
 type MailFollowersRow struct {
-	ID          int64
-	Email       string
-	Name        string
-	Role        string
-	Active      bool
-	BouncingAt  *time.Time
-	IsRequester bool
+	ID         int64
+	Email      string
+	Name       string
+	Active     bool
+	BouncingAt *time.Time
 }
 
 // Requester and participants of a ticket, with what decides whether they get mail.
@@ -125,10 +123,8 @@ func (q *Queries) MailFollowers(ctx context.Context, id int64) ([]MailFollowersR
 			&i.ID,
 			&i.Email,
 			&i.Name,
-			&i.Role,
 			&i.Active,
 			&i.BouncingAt,
-			&i.IsRequester,
 		); err != nil {
 			return nil, err
 		}
@@ -197,23 +193,20 @@ func (q *Queries) MailGetMailbox(ctx context.Context, id int64) (Mailbox, error)
 }
 
 const mailGetMessage = `-- name: MailGetMessage :one
-SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html, m.source,
-       coalesce(u.role, '')::text AS author_role, coalesce(u.name, '')::text AS author_name,
-       coalesce(u.email, '')::text AS author_email
+SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html,
+       coalesce(u.role, '')::text AS author_role, coalesce(u.name, '')::text AS author_name
 FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.id = $1
 `
 
 type MailGetMessageRow struct {
-	ID          int64
-	TicketID    int64
-	AuthorID    *int64
-	Internal    bool
-	BodyText    string
-	BodyHtml    string
-	Source      string
-	AuthorRole  string
-	AuthorName  string
-	AuthorEmail string
+	ID         int64
+	TicketID   int64
+	AuthorID   *int64
+	Internal   bool
+	BodyText   string
+	BodyHtml   string
+	AuthorRole string
+	AuthorName string
 }
 
 func (q *Queries) MailGetMessage(ctx context.Context, id int64) (MailGetMessageRow, error) {
@@ -226,35 +219,8 @@ func (q *Queries) MailGetMessage(ctx context.Context, id int64) (MailGetMessageR
 		&i.Internal,
 		&i.BodyText,
 		&i.BodyHtml,
-		&i.Source,
 		&i.AuthorRole,
 		&i.AuthorName,
-		&i.AuthorEmail,
-	)
-	return i, err
-}
-
-const mailGetOutbox = `-- name: MailGetOutbox :one
-SELECT id, ticket_id, kind, to_addr, subject, raw, message_id, status, attempts, last_error, next_attempt_at, created_at, sent_at FROM outbox WHERE id = $1
-`
-
-func (q *Queries) MailGetOutbox(ctx context.Context, id int64) (Outbox, error) {
-	row := q.db.QueryRow(ctx, mailGetOutbox, id)
-	var i Outbox
-	err := row.Scan(
-		&i.ID,
-		&i.TicketID,
-		&i.Kind,
-		&i.ToAddr,
-		&i.Subject,
-		&i.Raw,
-		&i.MessageID,
-		&i.Status,
-		&i.Attempts,
-		&i.LastError,
-		&i.NextAttemptAt,
-		&i.CreatedAt,
-		&i.SentAt,
 	)
 	return i, err
 }
@@ -410,7 +376,7 @@ func (q *Queries) MailIntakeLocalForTeam(ctx context.Context, teamID *int64) (st
 }
 
 const mailListInbound = `-- name: MailListInbound :many
-SELECT id, received_at, via, mailbox_id, envelope_from, message_id, status, kind, reason, sender, subject,
+SELECT id, received_at, via, envelope_from, status, kind, reason, sender, subject,
        ticket_id, octet_length(raw)::bigint AS size
 FROM inbound_mail WHERE status = $1::text
 ORDER BY received_at DESC, id DESC LIMIT $2::int
@@ -425,9 +391,7 @@ type MailListInboundRow struct {
 	ID           int64
 	ReceivedAt   time.Time
 	Via          string
-	MailboxID    *int64
 	EnvelopeFrom string
-	MessageID    *string
 	Status       string
 	Kind         string
 	Reason       string
@@ -451,9 +415,7 @@ func (q *Queries) MailListInbound(ctx context.Context, arg MailListInboundParams
 			&i.ID,
 			&i.ReceivedAt,
 			&i.Via,
-			&i.MailboxID,
 			&i.EnvelopeFrom,
-			&i.MessageID,
 			&i.Status,
 			&i.Kind,
 			&i.Reason,
@@ -461,36 +423,6 @@ func (q *Queries) MailListInbound(ctx context.Context, arg MailListInboundParams
 			&i.Subject,
 			&i.TicketID,
 			&i.Size,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const mailListIntakeAddresses = `-- name: MailListIntakeAddresses :many
-SELECT id, local_part, team_id, category_id, created_at FROM intake_addresses ORDER BY id
-`
-
-func (q *Queries) MailListIntakeAddresses(ctx context.Context) ([]IntakeAddress, error) {
-	rows, err := q.db.Query(ctx, mailListIntakeAddresses)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []IntakeAddress
-	for rows.Next() {
-		var i IntakeAddress
-		if err := rows.Scan(
-			&i.ID,
-			&i.LocalPart,
-			&i.TeamID,
-			&i.CategoryID,
-			&i.CreatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -531,65 +463,6 @@ func (q *Queries) MailListMailboxes(ctx context.Context) ([]Mailbox, error) {
 			&i.LastError,
 			&i.LastErrorAt,
 			&i.CreatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const mailListOutbox = `-- name: MailListOutbox :many
-SELECT id, ticket_id, kind, to_addr, subject, message_id, status, attempts, last_error, next_attempt_at, created_at, sent_at
-FROM outbox WHERE ($1::text = '' OR status = $1::text)
-ORDER BY created_at DESC, id DESC LIMIT $2::int
-`
-
-type MailListOutboxParams struct {
-	Status  string
-	MaxRows int32
-}
-
-type MailListOutboxRow struct {
-	ID            int64
-	TicketID      *int64
-	Kind          string
-	ToAddr        string
-	Subject       string
-	MessageID     string
-	Status        string
-	Attempts      int32
-	LastError     string
-	NextAttemptAt time.Time
-	CreatedAt     time.Time
-	SentAt        *time.Time
-}
-
-func (q *Queries) MailListOutbox(ctx context.Context, arg MailListOutboxParams) ([]MailListOutboxRow, error) {
-	rows, err := q.db.Query(ctx, mailListOutbox, arg.Status, arg.MaxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []MailListOutboxRow
-	for rows.Next() {
-		var i MailListOutboxRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.TicketID,
-			&i.Kind,
-			&i.ToAddr,
-			&i.Subject,
-			&i.MessageID,
-			&i.Status,
-			&i.Attempts,
-			&i.LastError,
-			&i.NextAttemptAt,
-			&i.CreatedAt,
-			&i.SentAt,
 		); err != nil {
 			return nil, err
 		}
@@ -803,30 +676,6 @@ func (q *Queries) MailOutboxWaiting(ctx context.Context, arg MailOutboxWaitingPa
 	return err
 }
 
-const mailQueuedOutboxIDs = `-- name: MailQueuedOutboxIDs :many
-SELECT id FROM outbox WHERE status = 'queued' ORDER BY id
-`
-
-func (q *Queries) MailQueuedOutboxIDs(ctx context.Context) ([]int64, error) {
-	rows, err := q.db.Query(ctx, mailQueuedOutboxIDs)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const mailResolutionCount = `-- name: MailResolutionCount :one
 SELECT resolution_count FROM tickets WHERE id = $1
 `
@@ -936,22 +785,17 @@ func (q *Queries) MailTicketIDByNumber(ctx context.Context, number int64) (int64
 }
 
 const mailTicketRef = `-- name: MailTicketRef :one
-SELECT t.id, t.number, t.subject, t.status, t.requester_id, t.merged_into_id, t.team_id, t.category_id,
-       r.email AS requester_email, r.name AS requester_name
-FROM tickets t JOIN users r ON r.id = t.requester_id WHERE t.id = $1
+SELECT id, number, subject, status, requester_id, merged_into_id, team_id FROM tickets WHERE id = $1
 `
 
 type MailTicketRefRow struct {
-	ID             int64
-	Number         int64
-	Subject        string
-	Status         string
-	RequesterID    int64
-	MergedIntoID   *int64
-	TeamID         *int64
-	CategoryID     *int64
-	RequesterEmail string
-	RequesterName  string
+	ID           int64
+	Number       int64
+	Subject      string
+	Status       string
+	RequesterID  int64
+	MergedIntoID *int64
+	TeamID       *int64
 }
 
 func (q *Queries) MailTicketRef(ctx context.Context, id int64) (MailTicketRefRow, error) {
@@ -965,34 +809,6 @@ func (q *Queries) MailTicketRef(ctx context.Context, id int64) (MailTicketRefRow
 		&i.RequesterID,
 		&i.MergedIntoID,
 		&i.TeamID,
-		&i.CategoryID,
-		&i.RequesterEmail,
-		&i.RequesterName,
-	)
-	return i, err
-}
-
-const mailUpsertIntakeAddress = `-- name: MailUpsertIntakeAddress :one
-INSERT INTO intake_addresses (local_part, team_id, category_id) VALUES (lower($3::text), $1, $2)
-ON CONFLICT ((lower(local_part))) DO UPDATE SET team_id = EXCLUDED.team_id, category_id = EXCLUDED.category_id
-RETURNING id, local_part, team_id, category_id, created_at
-`
-
-type MailUpsertIntakeAddressParams struct {
-	TeamID     *int64
-	CategoryID *int64
-	LocalPart  string
-}
-
-func (q *Queries) MailUpsertIntakeAddress(ctx context.Context, arg MailUpsertIntakeAddressParams) (IntakeAddress, error) {
-	row := q.db.QueryRow(ctx, mailUpsertIntakeAddress, arg.TeamID, arg.CategoryID, arg.LocalPart)
-	var i IntakeAddress
-	err := row.Scan(
-		&i.ID,
-		&i.LocalPart,
-		&i.TeamID,
-		&i.CategoryID,
-		&i.CreatedAt,
 	)
 	return i, err
 }

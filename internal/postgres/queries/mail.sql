@@ -3,14 +3,6 @@
 -- name: MailIntakeAddress :one
 SELECT * FROM intake_addresses WHERE lower(local_part) = lower(@local_part::text);
 
--- name: MailListIntakeAddresses :many
-SELECT * FROM intake_addresses ORDER BY id;
-
--- name: MailUpsertIntakeAddress :one
-INSERT INTO intake_addresses (local_part, team_id, category_id) VALUES (lower(@local_part::text), $1, $2)
-ON CONFLICT ((lower(local_part))) DO UPDATE SET team_id = EXCLUDED.team_id, category_id = EXCLUDED.category_id
-RETURNING *;
-
 -- name: MailIntakeLocalForTeam :one
 -- The address mail about a team's ticket comes from: the team's own, else a
 -- general one (no team), else any.
@@ -38,7 +30,7 @@ WHERE id = @id;
 
 -- name: MailListInbound :many
 -- The admin lists: ignored mail, refused, failed … newest first.
-SELECT id, received_at, via, mailbox_id, envelope_from, message_id, status, kind, reason, sender, subject,
+SELECT id, received_at, via, envelope_from, status, kind, reason, sender, subject,
        ticket_id, octet_length(raw)::bigint AS size
 FROM inbound_mail WHERE status = @status::text
 ORDER BY received_at DESC, id DESC LIMIT @max_rows::int;
@@ -54,9 +46,7 @@ ORDER BY x.ord LIMIT 1;
 SELECT id, ticket_id FROM messages WHERE email_message_id = $1;
 
 -- name: MailTicketRef :one
-SELECT t.id, t.number, t.subject, t.status, t.requester_id, t.merged_into_id, t.team_id, t.category_id,
-       r.email AS requester_email, r.name AS requester_name
-FROM tickets t JOIN users r ON r.id = t.requester_id WHERE t.id = $1;
+SELECT id, number, subject, status, requester_id, merged_into_id, team_id FROM tickets WHERE id = $1;
 
 -- name: MailTicketIDByNumber :one
 SELECT id FROM tickets WHERE number = $1;
@@ -80,7 +70,7 @@ SELECT value FROM settings WHERE key = $1;
 
 -- name: MailFollowers :many
 -- Requester and participants of a ticket, with what decides whether they get mail.
-SELECT u.id, u.email, u.name, u.role, u.active, u.bouncing_at, (u.id = t.requester_id)::boolean AS is_requester
+SELECT u.id, u.email, u.name, u.active, u.bouncing_at
 FROM tickets t
 JOIN users u ON u.id = t.requester_id OR u.id IN (SELECT p.user_id FROM ticket_participants p WHERE p.ticket_id = t.id)
 WHERE t.id = $1
@@ -100,9 +90,8 @@ SELECT x.message_id::text AS message_id FROM (
 INSERT INTO ticket_message_ids (message_id, ticket_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
 
 -- name: MailGetMessage :one
-SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html, m.source,
-       coalesce(u.role, '')::text AS author_role, coalesce(u.name, '')::text AS author_name,
-       coalesce(u.email, '')::text AS author_email
+SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html,
+       coalesce(u.role, '')::text AS author_role, coalesce(u.name, '')::text AS author_name
 FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.id = $1;
 
 -- name: MailInsertOutbox :one
@@ -110,9 +99,6 @@ FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.id = $1;
 -- retried job inserts nothing (no row returned) instead of mailing twice.
 INSERT INTO outbox (ticket_id, kind, to_addr, subject, raw, message_id)
 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING RETURNING id;
-
--- name: MailGetOutbox :one
-SELECT * FROM outbox WHERE id = $1;
 
 -- name: MailOutboxSent :exec
 UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1;
@@ -131,14 +117,6 @@ WHERE id = @id AND status <> 'failed' RETURNING ticket_id, to_addr, kind;
 -- name: MailOutboxFailedByMessageID :one
 UPDATE outbox SET status = 'failed', last_error = @last_error::text
 WHERE message_id = @message_id RETURNING id, ticket_id;
-
--- name: MailListOutbox :many
-SELECT id, ticket_id, kind, to_addr, subject, message_id, status, attempts, last_error, next_attempt_at, created_at, sent_at
-FROM outbox WHERE (@status::text = '' OR status = @status::text)
-ORDER BY created_at DESC, id DESC LIMIT @max_rows::int;
-
--- name: MailQueuedOutboxIDs :many
-SELECT id FROM outbox WHERE status = 'queued' ORDER BY id;
 
 -- name: MailCountAcks :one
 SELECT count(*) FROM ack_log WHERE sender = @sender::text AND sent_at > now() - interval '1 hour';
