@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"slices"
 	"time"
 
 	"switchboard/internal/helpdesk"
@@ -42,14 +43,7 @@ func (f Form) All(name string) []string { return f.Values[name] }
 func (f Form) Err(name string) string { return f.Errors[name] }
 
 // Has reports whether a field has a value equal to v (checkboxes, multi-selects).
-func (f Form) Has(name, v string) bool {
-	for _, x := range f.Values[name] {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
+func (f Form) Has(name, v string) bool { return slices.Contains(f.Values[name], v) }
 
 // Failed reports whether the form carries any error.
 func (f Form) Failed() bool { return len(f.Errors) > 0 || f.Message != "" }

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -50,16 +52,6 @@ func (f DeskFilter) Values() url.Values {
 	return v
 }
 
-// Has reports whether the multi-valued filter holds s.
-func has(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // DeskRow is one ticket line.
 type DeskRow struct {
 	helpdesk.Ticket
@@ -85,7 +77,6 @@ type DeskPage struct {
 	Categories []Option
 	Staff      []Option
 	Now        time.Time
-	Flash      string
 }
 
 // Highlight escapes text and turns ts_headline's marks (\x02, \x03) into
@@ -223,13 +214,8 @@ func DescribeEvent(e helpdesk.Event) EventView {
 			v.Details = append(v.Details, "Chosen: "+s)
 		}
 		if parts, ok := after["parts"].(map[string]any); ok {
-			keys := make([]string, 0, len(parts))
-			for k := range parts {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
 			var ps []string
-			for _, k := range keys {
+			for _, k := range slices.Sorted(maps.Keys(parts)) {
 				ps = append(ps, fmt.Sprintf("%s %v", k, parts[k]))
 			}
 			v.Details = append(v.Details, "Score: "+strings.Join(ps, ", "))
@@ -256,12 +242,7 @@ func DescribeEvent(e helpdesk.Event) EventView {
 		}
 	default:
 		v.Summary = strings.ReplaceAll(e.Kind, "_", " ")
-		keys := make([]string, 0, len(after))
-		for k := range after {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(after)) {
 			v.Details = append(v.Details, fmt.Sprintf("%s: %s → %s", k, flat(before[k]), flat(after[k])))
 		}
 	}
@@ -276,13 +257,8 @@ func flat(x any) string {
 	case string:
 		return t
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		var ps []string
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			ps = append(ps, k+": "+flat(t[k]))
 		}
 		return strings.Join(ps, ", ")
@@ -307,12 +283,4 @@ type CannedRow struct {
 	TeamName string
 	Title    string
 	Body     string
-}
-
-// currentPage marks the current link for assistive technology and CSS.
-func currentPage(on bool) templ.Attributes {
-	if on {
-		return templ.Attributes{"aria-current": "page"}
-	}
-	return templ.Attributes{}
 }

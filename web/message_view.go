@@ -13,12 +13,3 @@ type MessageView struct {
 	Quoted  string // history and signature, plain, when Folded
 	RawURL  string // staff only: download of the mail it came from
 }
-
-// MessageViews wraps messages that need no folding (tests, fragments).
-func MessageViews(msgs []helpdesk.Message) []MessageView {
-	out := make([]MessageView, len(msgs))
-	for i, m := range msgs {
-		out[i] = MessageView{Message: m}
-	}
-	return out
-}

@@ -118,7 +118,8 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// current marks the selected tab for assistive technology and the CSS.
+// current marks the selected tab or link for assistive technology and the
+// CSS.
 func current(on bool) templ.Attributes {
 	if on {
 		return templ.Attributes{"aria-current": "page"}

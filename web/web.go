@@ -18,13 +18,12 @@ var Static embed.FS
 
 // Page is what the layout needs on every page.
 type Page struct {
-	Title   string
-	User    *helpdesk.User // nil when signed out
-	Nonce   string         // CSP nonce for the rare script tag
-	Flash   string         // one-off notice after a redirect
-	Nav     string         // which header link is current
-	Avail   helpdesk.Availability
-	Version string
+	Title string
+	User  *helpdesk.User // nil when signed out
+	Nonce string         // CSP nonce for the rare script tag
+	Flash string         // one-off notice after a redirect
+	Nav   string         // which header link is current
+	Avail helpdesk.Availability
 }
 
 // LocalTime formats t in the viewer's time zone.

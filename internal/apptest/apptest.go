@@ -41,7 +41,7 @@ type Env struct {
 
 // Options tune New.
 type Options struct {
-	// Getenv overrides environment variables for the node (DATABASE_URL is set).
+	// Vars overrides environment variables for the node (DATABASE_URL is set).
 	Vars map[string]string
 	// Conn reuses an existing test database (a second node on the same data).
 	Conn string
@@ -76,9 +76,11 @@ func New(t testing.TB, opts ...Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The log and stderr share one buffer, written from many goroutines.
 	var logs bytes.Buffer
-	env := &app.Env{Config: cfg, Getenv: getenv, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs,
-		Log: app.NewLogger(&syncWriter{w: &logs}, "warn")}
+	sw := &syncWriter{w: &logs}
+	env := &app.Env{Config: cfg, Getenv: getenv, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: sw,
+		Log: app.NewLogger(sw, "warn")}
 	ctx := context.Background()
 	a, err := app.Start(ctx, env, app.Options{NoHTTP: true})
 	if err != nil {

@@ -93,7 +93,8 @@ const (
 type QueuePage struct {
 	Rows       []QueueRow
 	NextCursor string
-	Capped     bool // search had more than SearchCap matches
+	Capped     bool      // search had more than SearchCap matches
+	Sort       QueueSort // the order used, defaults applied; links to further pages must carry it
 }
 
 // QueueCount is a view's count; Capped means "at least N".
@@ -313,6 +314,11 @@ func queueOrder(q *listQuery, f QueueQuery) ([]string, string, error) {
 // QueueSQL builds the page query of f without running it; the benchmark
 // times it bare. scope comes from the viewer's team memberships.
 func (db *DB) QueueSQL(ctx context.Context, f QueueQuery) (string, []any, error) {
+	return db.queueSQL(ctx, &f)
+}
+
+// queueSQL is QueueSQL, leaving f normalised for the caller.
+func (db *DB) queueSQL(ctx context.Context, f *QueueQuery) (string, []any, error) {
 	if f.Viewer == nil || !f.Viewer.IsStaff() || !f.Viewer.Active {
 		return "", nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
 	}
@@ -323,8 +329,7 @@ func (db *DB) QueueSQL(ctx context.Context, f QueueQuery) (string, []any, error)
 	if err != nil {
 		return "", nil, err
 	}
-	sql, args, err := buildQueue(f, s)
-	return sql, args, err
+	return buildQueue(*f, s)
 }
 
 // queueInnerColumns are the ticket columns the page needs, without the
@@ -383,12 +388,11 @@ ORDER BY %s`, ticketListColumns, inner, queueJoins, order), q.args, nil
 	// sorted. Without the fence the planner may walk a date index through
 	// the whole table looking for a rare term. Headlines are made for the
 	// page's rows only.
+	// The queue is staff-only (queueSQL), so internal notes are searched
+	// and may give the snippet.
 	tsq := "websearch_to_tsquery('english', " + q.arg(f.Query) + ")"
-	match, rank := "t.search @@ "+tsq, "ts_rank_cd(t.search, "+tsq+")"
-	if f.Viewer.IsStaff() {
-		match = "(t.search @@ " + tsq + " OR t.note_search @@ " + tsq + ")"
-		rank = "(ts_rank_cd(t.search, " + tsq + ") + ts_rank_cd(t.note_search, " + tsq + "))"
-	}
+	match := "(t.search @@ " + tsq + " OR t.note_search @@ " + tsq + ")"
+	rank := "(ts_rank_cd(t.search, " + tsq + ") + ts_rank_cd(t.note_search, " + tsq + "))"
 	inner := append(append([]string{}, q.where...), match)
 	var page listQuery
 	page.args = q.args
@@ -402,10 +406,6 @@ ORDER BY %s`, ticketListColumns, inner, queueJoins, order), q.args, nil
 		where = "(" + strings.Join(branches, ") OR (") + ")"
 	}
 	hl := "'StartSel=\x02, StopSel=\x03, MaxFragments=1, MaxWords=18, MinWords=6'"
-	internal := "NOT mm.internal"
-	if f.Viewer.IsStaff() {
-		internal = "true"
-	}
 	return fmt.Sprintf(`WITH m AS MATERIALIZED (
     SELECT t.id, %s::float8 AS rank FROM tickets t
     WHERE %s
@@ -422,26 +422,25 @@ FROM p t
 LEFT JOIN LATERAL (
     SELECT ts_headline('english', mm.body_text, %s, %s) AS snip
     FROM messages mm
-    WHERE mm.ticket_id = t.id AND %s AND to_tsvector('english', mm.body_text) @@ %s
+    WHERE mm.ticket_id = t.id AND to_tsvector('english', mm.body_text) @@ %s
     ORDER BY mm.id LIMIT 1
 ) sn ON true
 ORDER BY %s`, rank, strings.Join(inner, "\n      AND "), SearchCap+1,
 		queueInnerColumns, where, order, f.Limit+1,
-		ticketListColumns, tsq, hl, queueJoins, tsq, hl, internal, tsq, order), page.args, nil
+		ticketListColumns, tsq, hl, queueJoins, tsq, hl, tsq, order), page.args, nil
 }
 
 // Queue returns one page of a view for a staff viewer.
 func (db *DB) Queue(ctx context.Context, f QueueQuery) (*QueuePage, error) {
-	sql, args, err := db.QueueSQL(ctx, f)
+	sql, args, err := db.queueSQL(ctx, &f)
 	if err != nil {
 		return nil, err
 	}
-	_ = f.normalise() // QueueSQL normalised a copy
 	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
-	page := &QueuePage{}
+	page := &QueuePage{Sort: f.Sort}
 	var matches float64
 	var ranks []float64
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (QueueRow, error) {

@@ -65,18 +65,13 @@ func (s *Server) renderCategory(w http.ResponseWriter, r *http.Request, id int64
 	if err != nil {
 		return err
 	}
-	v := web.AdminCategoryPage{Page: s.adminPage(r, c.Name), Category: *c, Teams: teams}
-	if form != nil {
-		v.Edit = *form
-	} else {
-		v.Edit = web.NewForm(categoryValues(c), nil)
-	}
+	v := web.AdminCategoryPage{Page: s.adminPage(r, c.Name), Category: *c, Teams: teams, Edit: formOr(form, categoryValues(c))}
 	s.render(w, r, status422(v.Edit), web.AdminCategory(v))
 	return nil
 }
 
 func (s *Server) adminCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -84,7 +79,7 @@ func (s *Server) adminCategory(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminUpdateCategory(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -132,11 +127,7 @@ func (s *Server) renderPriorities(w http.ResponseWriter, r *http.Request, matrix
 		}
 		v.SLA = web.NewForm(vals, nil)
 	}
-	status := status422(v.Matrix)
-	if v.SLA.Failed() {
-		status = http.StatusUnprocessableEntity
-	}
-	s.render(w, r, status, web.AdminPriorities(v))
+	s.render(w, r, status422(v.Matrix, v.SLA), web.AdminPriorities(v))
 	return nil
 }
 

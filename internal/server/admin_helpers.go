@@ -2,9 +2,8 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
-
-	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/web"
@@ -16,25 +15,28 @@ func (s *Server) adminPage(r *http.Request, title string) web.Page {
 	return s.page(r, title, "admin")
 }
 
-// idParam reads a numeric URL parameter; anything else is a 404.
-func idParam(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
-	}
-	return id, nil
-}
-
 // isInvalid reports whether err is a validation error, which the handler
 // answers by showing the form again with 422.
 func isInvalid(err error) bool { return helpdesk.ErrorCode(err) == helpdesk.EINVALID }
 
-// status422 is the status of a page re-shown with a rejected form.
-func status422(f web.Form) int {
-	if f.Failed() {
-		return http.StatusUnprocessableEntity
+// status422 is the status of a page: 422 when one of its forms is shown
+// again because it was rejected.
+func status422(forms ...web.Form) int {
+	for _, f := range forms {
+		if f.Failed() {
+			return http.StatusUnprocessableEntity
+		}
 	}
 	return http.StatusOK
+}
+
+// formOr is the rejected form when there is one, else a fresh form
+// holding def.
+func formOr(rejected *web.Form, def url.Values) web.Form {
+	if rejected != nil {
+		return *rejected
+	}
+	return web.NewForm(def, nil)
 }
 
 // memberships reads the team/lead checkboxes of the person forms.

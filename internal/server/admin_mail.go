@@ -38,28 +38,16 @@ func (s *Server) renderMail(w http.ResponseWriter, r *http.Request, f mailForms)
 	for _, c := range cats {
 		v.Categories = append(v.Categories, web.Option{Value: strconv.FormatInt(c.ID, 10), Label: c.Name})
 	}
-	pick := func(p *web.Form, def url.Values) web.Form {
-		if p != nil {
-			return *p
-		}
-		return web.NewForm(def, nil)
-	}
-	v.NewAddress = pick(f.address, nil)
-	v.NewMailbox = pick(f.mailbox, url.Values{"mb_port": {"993"}, "mb_tls": {"on"}, "mb_folder": {"INBOX"}})
-	v.Policy = pick(f.policy, url.Values{"policy_mode": {mc.Policy.Mode}, "policy_domains": {strings.Join(mc.Policy.Domains, ", ")}})
+	v.NewAddress = formOr(f.address, nil)
+	v.NewMailbox = formOr(f.mailbox, url.Values{"mb_port": {"993"}, "mb_tls": {"on"}, "mb_folder": {"INBOX"}})
+	v.Policy = formOr(f.policy, url.Values{"policy_mode": {mc.Policy.Mode}, "policy_domains": {strings.Join(mc.Policy.Domains, ", ")}})
 	if f.testID != 0 {
 		v.TestResult[f.testID], v.TestOK[f.testID] = f.testMsg, f.testOK
 	}
 	if v.Inbound, err = s.inboundLists(r); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	for _, x := range []web.Form{v.NewAddress, v.NewMailbox, v.Policy} {
-		if x.Failed() {
-			status = http.StatusUnprocessableEntity
-		}
-	}
-	s.render(w, r, status, web.AdminMail(v))
+	s.render(w, r, status422(v.NewAddress, v.NewMailbox, v.Policy), web.AdminMail(v))
 	return nil
 }
 
@@ -83,7 +71,7 @@ func (s *Server) adminAddAddress(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminDeleteAddress(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -112,7 +100,7 @@ func (s *Server) adminAddMailbox(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminDeleteMailbox(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -125,7 +113,7 @@ func (s *Server) adminDeleteMailbox(w http.ResponseWriter, r *http.Request) erro
 
 // adminTestMailbox tries the account now and shows the outcome next to it.
 func (s *Server) adminTestMailbox(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -141,7 +129,7 @@ func (s *Server) adminTestMailbox(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) adminRetryOutbox(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}

@@ -91,12 +91,8 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, id int64, 
 	if err != nil {
 		return err
 	}
-	v := web.AdminPersonPage{Page: s.adminPage(r, p.Name), Person: *p, IsAdmin: admin.IsAdmin(u), Link: link, LinkKind: kind}
-	if form != nil {
-		v.Edit = *form
-	} else {
-		v.Edit = web.NewForm(personValues(p), nil)
-	}
+	v := web.AdminPersonPage{Page: s.adminPage(r, p.Name), Person: *p, IsAdmin: admin.IsAdmin(u), Link: link, LinkKind: kind,
+		Edit: formOr(form, personValues(p))}
 	if v.IsAdmin {
 		if v.Teams, err = s.teamOptions(r); err != nil {
 			return err
@@ -107,7 +103,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, id int64, 
 }
 
 func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -115,7 +111,7 @@ func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminUpdatePerson(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -134,7 +130,7 @@ func (s *Server) adminUpdatePerson(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) adminSetActive(active bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := idParam(r, "id")
+		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
@@ -156,7 +152,7 @@ func (s *Server) adminSetActive(active bool) handlerFunc {
 
 // adminPasswordLink makes a one-time reset link and shows it once.
 func (s *Server) adminPasswordLink(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -188,28 +184,15 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, id int64,
 	if err != nil {
 		return err
 	}
-	v := web.AdminProfilePage{Page: s.adminPage(r, p.Person.Name+": schedule"), Profile: *p, Weekdays: admin.Weekdays}
-	if edit != nil {
-		v.Edit = *edit
-	} else {
-		v.Edit = web.NewForm(profileValues(p), nil)
-	}
-	if off != nil {
-		v.TimeOff = *off
-	} else {
-		v.TimeOff = web.NewForm(nil, nil)
-	}
+	v := web.AdminProfilePage{Page: s.adminPage(r, p.Person.Name+": schedule"), Profile: *p, Weekdays: admin.Weekdays,
+		Edit: formOr(edit, profileValues(p)), TimeOff: formOr(off, nil)}
 	v.SkillRows = len(v.Edit.All("skill_name")) + 2
-	status := status422(v.Edit)
-	if v.TimeOff.Failed() {
-		status = http.StatusUnprocessableEntity
-	}
-	s.render(w, r, status, web.AdminProfile(v))
+	s.render(w, r, status422(v.Edit, v.TimeOff), web.AdminProfile(v))
 	return nil
 }
 
 func (s *Server) adminProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -217,7 +200,7 @@ func (s *Server) adminProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminUpdateProfile(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -247,7 +230,7 @@ func (s *Server) adminUpdateProfile(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) adminAddTimeOff(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -265,11 +248,11 @@ func (s *Server) adminAddTimeOff(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminDeleteTimeOff(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	off, err := idParam(r, "off")
+	off, err := pathID(r, "off")
 	if err != nil {
 		return err
 	}

@@ -83,28 +83,16 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, id int64, f 
 		loc = time.UTC
 	}
 	v := web.AdminTeamPage{Page: s.adminPage(r, t.Name), Team: *t, IsAdmin: admin.IsAdmin(u), Weekdays: admin.Weekdays, Loc: loc}
-	pick := func(p *web.Form, def url.Values) web.Form {
-		if p != nil {
-			return *p
-		}
-		return web.NewForm(def, nil)
-	}
-	v.Edit = pick(f.edit, teamValues(t))
-	v.Holiday = pick(f.holiday, nil)
-	v.Import = pick(f.imp, nil)
-	v.OnCall = pick(f.oncall, nil)
-	status := http.StatusOK
-	for _, x := range []web.Form{v.Edit, v.Holiday, v.Import, v.OnCall} {
-		if x.Failed() {
-			status = http.StatusUnprocessableEntity
-		}
-	}
-	s.render(w, r, status, web.AdminTeam(v))
+	v.Edit = formOr(f.edit, teamValues(t))
+	v.Holiday = formOr(f.holiday, nil)
+	v.Import = formOr(f.imp, nil)
+	v.OnCall = formOr(f.oncall, nil)
+	s.render(w, r, status422(v.Edit, v.Holiday, v.Import, v.OnCall), web.AdminTeam(v))
 	return nil
 }
 
 func (s *Server) adminTeam(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -112,7 +100,7 @@ func (s *Server) adminTeam(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminUpdateTeam(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -129,7 +117,7 @@ func (s *Server) adminUpdateTeam(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminAddHoliday(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -148,7 +136,7 @@ func (s *Server) adminAddHoliday(w http.ResponseWriter, r *http.Request) error {
 
 // adminImportHolidays reads an uploaded .ics file.
 func (s *Server) adminImportHolidays(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -191,7 +179,7 @@ func invalidField(field, msg string) error {
 }
 
 func (s *Server) adminDeleteHoliday(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -203,7 +191,7 @@ func (s *Server) adminDeleteHoliday(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) adminAddOnCall(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -221,11 +209,11 @@ func (s *Server) adminAddOnCall(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) adminDeleteOnCall(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	shift, err := idParam(r, "shift")
+	shift, err := pathID(r, "shift")
 	if err != nil {
 		return err
 	}

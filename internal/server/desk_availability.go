@@ -18,15 +18,13 @@ func (s *Server) setAvailability(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Tickets.SetAvailability(r.Context(), u, a, jobs.RebalanceArgs{AgentID: u.ID}); err != nil {
 		return err
 	}
-	if r.Header.Get("HX-Request") == "true" {
+	if isHTMX(r) {
 		s.render(w, r, http.StatusOK, web.AvailabilitySwitch(a))
 		return nil
 	}
-	back := "/desk"
-	if ref := r.Header.Get("Referer"); ref != "" {
-		if p := refererPath(ref); p != "" {
-			back = p
-		}
+	back := refererPath(r.Header.Get("Referer"))
+	if back == "" {
+		back = "/desk"
 	}
 	seeOther(w, r, back, "You are now "+string(a)+".")
 	return nil

@@ -4,8 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
+	"switchboard/internal/admin"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/ticket"
 	"switchboard/web"
@@ -19,7 +18,7 @@ func (s *Server) cannedForm(r *http.Request, edit int64) (web.CannedForm, error)
 		return web.CannedForm{}, err
 	}
 	v := web.CannedForm{Page: s.page(r, "Canned replies", "desk"), Errors: map[string]string{},
-		CanEdit: u.Role == helpdesk.RoleLead || u.Role == helpdesk.RoleAdmin}
+		CanEdit: admin.IsLead(u)}
 	for _, c := range list {
 		row := web.CannedRow{ID: c.ID, TeamName: c.TeamName, Title: c.Title, Body: c.Body}
 		if c.TeamID != nil {
@@ -65,9 +64,7 @@ func (s *Server) saveCanned(w http.ResponseWriter, r *http.Request) error {
 			return ferr
 		}
 		v.Edit = web.CannedRow{ID: id, Team: r.PostFormValue("team"), Title: in.Title, Body: in.Body}
-		for _, f := range helpdesk.FieldErrors(err) {
-			v.Errors[f.Field] = f.Message
-		}
+		v.Errors = fieldErrors(err)
 		s.render(w, r, http.StatusUnprocessableEntity, web.CannedPage(v))
 		return nil
 	} else if err != nil {
@@ -79,9 +76,9 @@ func (s *Server) saveCanned(w http.ResponseWriter, r *http.Request) error {
 
 // deleteCanned is POST /desk/canned/{id}/delete.
 func (s *Server) deleteCanned(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := pathID(r, "id")
 	if err != nil {
-		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
+		return err
 	}
 	if err := s.Tickets.DeleteCanned(r.Context(), CurrentUser(r.Context()), id); err != nil {
 		return err

@@ -69,11 +69,9 @@ func (s *Server) deskPage(r *http.Request) (web.DeskPage, error) {
 	if err != nil {
 		return web.DeskPage{}, err
 	}
-	if f.Sort == "" && f.Q != "" {
-		f.Sort = string(postgres.QueueByRelevance)
-	} else if f.Sort == "" {
-		f.Sort = string(postgres.QueueByDue)
-	}
+	// The order actually used, defaults applied: the links below must carry
+	// the same sort as the cursor they hold.
+	f.Sort = string(page.Sort)
 	base := f.Values()
 	v := web.DeskPage{Page: s.page(r, "Queue", "desk"), Filter: f, Now: time.Now(), Capped: page.Capped,
 		FirstHref: "/desk?" + base.Encode(), ListHref: "/desk/list?" + base.Encode(), CountsHref: "/desk/counts"}
@@ -188,26 +186,36 @@ func (s *Server) deskBulk(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deskOpts are the filter and field choices; cached briefly per node since
-// every dashboard render needs them and they change rarely.
+// deskOpts are the filter and field choices.
 type deskOpts struct {
 	teams, categories, staff []web.Option
 	at                       time.Time
 }
 
-var (
-	optsMu    sync.Mutex
-	optsCache = map[*Server]deskOpts{}
-)
+// deskOptsCache keeps the last deskOpts briefly per node, since every
+// dashboard render needs them and they change rarely.
+type deskOptsCache struct {
+	mu sync.Mutex
+	o  deskOpts
+}
+
+func (c *deskOptsCache) get() (deskOpts, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.o, !c.o.at.IsZero() && time.Since(c.o.at) < 10*time.Second
+}
+
+func (c *deskOptsCache) put(o deskOpts) {
+	c.mu.Lock()
+	c.o = o
+	c.mu.Unlock()
+}
 
 func (s *Server) deskOptions(ctx context.Context) (deskOpts, error) {
-	optsMu.Lock()
-	o, ok := optsCache[s]
-	optsMu.Unlock()
-	if ok && time.Since(o.at) < 10*time.Second {
+	if o, ok := s.opts.get(); ok {
 		return o, nil
 	}
-	o = deskOpts{at: time.Now()}
+	o := deskOpts{at: time.Now()}
 	teams, err := s.DB.Q().ListTeams(ctx)
 	if err != nil {
 		return o, err
@@ -229,8 +237,6 @@ func (s *Server) deskOptions(ctx context.Context) (deskOpts, error) {
 	for _, u := range staff {
 		o.staff = append(o.staff, web.Option{Value: u.Email, Label: u.Name})
 	}
-	optsMu.Lock()
-	optsCache[s] = o
-	optsMu.Unlock()
+	s.opts.put(o)
 	return o, nil
 }

@@ -276,3 +276,39 @@ func TestDeskFiltersAndSort(t *testing.T) {
 		t.Error("team filter not kept in the form")
 	}
 }
+
+// TestDeskResolvedNextPage follows "Next" on a view whose default order is
+// not by due time: the link must carry the order its cursor was made for,
+// or the second page is refused as out of date.
+func TestDeskResolvedNextPage(t *testing.T) {
+	t.Parallel()
+	d := deskSetup(t)
+	d.exec(`INSERT INTO tickets (subject, status, team_id, requester_id, resolved_at, resolution_count, updated_at)
+		SELECT 'Resolved ' || g, 'resolved', $1, $2, now() - g * interval '1 minute', 1, now() - g * interval '1 minute'
+		FROM generate_series(1, 55) g`, d.deskTeam, d.requester.ID)
+	c := d.e.SignIn(d.agent)
+	first := c.Get("/desk?view=resolved")
+	if first.StatusCode != http.StatusOK {
+		t.Fatalf("GET resolved view: %d", first.StatusCode)
+	}
+	if n := first.Doc.Find(`tr[data-number]`).Length(); n != 50 {
+		t.Errorf("first page has %d rows, want 50", n)
+	}
+	if got := first.Doc.Find(`#f-sort option[selected]`).AttrOr("value", ""); got != "updated" {
+		t.Errorf("resolved view shows sort %q, want updated", got)
+	}
+	next, ok := first.Doc.Find(`a[rel="next"]`).Attr("href")
+	if !ok {
+		t.Fatalf("no next link on a view of 55 tickets")
+	}
+	if !strings.Contains(next, "sort=updated") {
+		t.Errorf("next link %q does not carry sort=updated", next)
+	}
+	res := c.Get(next)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d, want 200", next, res.StatusCode)
+	}
+	if n := res.Doc.Find(`tr[data-number]`).Length(); n != 5 {
+		t.Errorf("second page has %d rows, want 5", n)
+	}
+}

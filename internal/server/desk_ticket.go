@@ -6,20 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/ticket"
 	"switchboard/web"
 )
-
-func numberParam(r *http.Request) (int64, error) {
-	n, err := strconv.ParseInt(chi.URLParam(r, "number"), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
-	}
-	return n, nil
-}
 
 // deskTicketPage builds the workspace view model; every read goes through
 // the ticket service, which applies the restricted-team rule.
@@ -45,6 +35,8 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 	}
 	for _, k := range kids {
 		v.Children = append(v.Children, web.Child{Number: k.Number, Subject: k.Subject, Status: k.Status})
+		// Resolving an incident offers to resolve its still-open children.
+		v.OfferChildren = v.OfferChildren || (k.Status.IsOpen() && !t.Status.IsOpen())
 	}
 	if t.ParentID != nil {
 		if p, err := s.DB.Q().TicketNumberByID(ctx, *t.ParentID); err == nil {
@@ -83,18 +75,13 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 	v.Teams = withCurrent(opts.teams, t.TeamSlug, t.TeamName)
 	v.Categories = withCurrent(opts.categories, t.CategoryName, t.CategoryName)
 	v.Staff = withCurrent(opts.staff, t.AssigneeEmail, t.AssigneeName)
-	for _, c := range kids {
-		if c.Status.IsOpen() && !t.Status.IsOpen() {
-			v.OfferChildren = true
-		}
-	}
 	return v, nil
 }
 
 // deskTicket is GET /desk/tickets/{number}. Opening the ticket clears the
 // viewer's mentions on it.
 func (s *Server) deskTicket(w http.ResponseWriter, r *http.Request) error {
-	n, err := numberParam(r)
+	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}
@@ -111,7 +98,7 @@ func (s *Server) deskTicket(w http.ResponseWriter, r *http.Request) error {
 
 // deskTimeline is GET /desk/tickets/{number}/timeline, the live fragment.
 func (s *Server) deskTimeline(w http.ResponseWriter, r *http.Request) error {
-	n, err := numberParam(r)
+	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}
@@ -125,7 +112,7 @@ func (s *Server) deskTimeline(w http.ResponseWriter, r *http.Request) error {
 
 // deskWrite is POST /desk/tickets/{number}/messages: a reply or a note.
 func (s *Server) deskWrite(w http.ResponseWriter, r *http.Request) error {
-	n, err := numberParam(r)
+	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}
@@ -150,9 +137,7 @@ func (s *Server) deskRerender(w http.ResponseWriter, r *http.Request, n int64, c
 	if err != nil {
 		return err
 	}
-	for _, f := range helpdesk.FieldErrors(cause) {
-		v.Errors[f.Field] = f.Message
-	}
+	v.Errors = fieldErrors(cause)
 	if keep != nil {
 		keep(&v)
 	}
@@ -165,7 +150,7 @@ func deskURL(n int64) string { return "/desk/tickets/" + strconv.FormatInt(n, 10
 // deskFields is POST /desk/tickets/{number}/fields: status, priority,
 // category, team and assignee in one save, one event per changed field.
 func (s *Server) deskFields(w http.ResponseWriter, r *http.Request) error {
-	n, err := numberParam(r)
+	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}
@@ -220,7 +205,7 @@ func (s *Server) deskFields(w http.ResponseWriter, r *http.Request) error {
 
 // deskTake is POST /desk/tickets/{number}/take: assign it to myself.
 func (s *Server) deskTake(w http.ResponseWriter, r *http.Request) error {
-	n, err := numberParam(r)
+	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}
@@ -234,7 +219,7 @@ func (s *Server) deskTake(w http.ResponseWriter, r *http.Request) error {
 
 // deskMerge is POST /desk/tickets/{number}/merge.
 func (s *Server) deskMerge(w http.ResponseWriter, r *http.Request) error {
-	n, err := numberParam(r)
+	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}
@@ -252,7 +237,7 @@ func (s *Server) deskMerge(w http.ResponseWriter, r *http.Request) error {
 // deskLink is POST /desk/tickets/{number}/link: make it a child of an
 // incident (empty number: unlink).
 func (s *Server) deskLink(w http.ResponseWriter, r *http.Request) error {
-	n, err := numberParam(r)
+	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}
@@ -269,7 +254,7 @@ func (s *Server) deskLink(w http.ResponseWriter, r *http.Request) error {
 
 // deskResolveChildren is POST /desk/tickets/{number}/resolve-children.
 func (s *Server) deskResolveChildren(w http.ResponseWriter, r *http.Request) error {
-	n, err := numberParam(r)
+	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}
@@ -284,7 +269,7 @@ func (s *Server) deskResolveChildren(w http.ResponseWriter, r *http.Request) err
 // deskPresence is POST /desk/tickets/{number}/presence (viewing, replying,
 // or leave) and GET for the fragment naming the others.
 func (s *Server) deskPresence(w http.ResponseWriter, r *http.Request) error {
-	n, err := numberParam(r)
+	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}

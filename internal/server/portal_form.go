@@ -77,6 +77,7 @@ func ticketNumber(r *http.Request) (int64, error) {
 	return pathID(r, "number")
 }
 
+// pathID reads a positive numeric URL parameter; anything else is a 404.
 func pathID(r *http.Request, name string) (int64, error) {
 	n, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
 	if err != nil || n <= 0 {

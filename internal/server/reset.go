@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"switchboard/internal/admin"
 	"switchboard/web"
 )
 
@@ -15,10 +16,14 @@ func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the URL
-	s.render(w, r, http.StatusOK, web.Reset(web.ResetPage{Page: s.page(r, "Choose a password", ""), Name: link.Name,
-		Email: link.Email, Invite: link.Invite, Form: web.NewForm(nil, nil)}))
+	s.renderReset(w, r, http.StatusOK, link, nil)
 	return nil
+}
+
+func (s *Server) renderReset(w http.ResponseWriter, r *http.Request, status int, link *admin.PasswordLink, err error) {
+	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the URL
+	s.render(w, r, status, web.Reset(web.ResetPage{Page: s.page(r, "Choose a password", ""), Name: link.Name,
+		Email: link.Email, Invite: link.Invite, Form: web.NewForm(nil, err)}))
 }
 
 // reset sets the password and sends the person to sign in with it.
@@ -30,9 +35,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, err = s.Admin.UsePasswordLink(r.Context(), token, r.PostFormValue("password"), r.PostFormValue("confirm"))
 	if isInvalid(err) {
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		s.render(w, r, http.StatusUnprocessableEntity, web.Reset(web.ResetPage{Page: s.page(r, "Choose a password", ""),
-			Name: link.Name, Email: link.Email, Invite: link.Invite, Form: web.NewForm(nil, err)}))
+		s.renderReset(w, r, http.StatusUnprocessableEntity, link, err)
 		return nil
 	} else if err != nil {
 		return err

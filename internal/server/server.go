@@ -41,7 +41,8 @@ type Server struct {
 	// Admin is the admin console's service (admin_*.go).
 	Admin *admin.Service
 
-	migrated atomic.Bool // cached once true; /readyz checks until then
+	migrated atomic.Bool   // cached once true; /readyz checks until then
+	opts     deskOptsCache // dashboard filter choices (desk_queue.go)
 	handler  http.Handler
 }
 

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"switchboard/internal/helpdesk"
+	"switchboard/internal/admin"
 )
 
 // withSession loads the signed-in user, if any, into the request context.
@@ -28,7 +28,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 func (s *Server) requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if CurrentUser(r.Context()) == nil {
-			if r.Header.Get("HX-Request") == "true" {
+			if isHTMX(r) {
 				w.Header().Set("HX-Redirect", "/login")
 				w.WriteHeader(http.StatusUnauthorized)
 				return
@@ -58,7 +58,7 @@ func (s *Server) requireStaff(next http.Handler) http.Handler {
 // requireLead lets leads and admins through; everyone else gets 404.
 func (s *Server) requireLead(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u := CurrentUser(r.Context()); u == nil || (u.Role != helpdesk.RoleLead && u.Role != helpdesk.RoleAdmin) {
+		if !admin.IsLead(CurrentUser(r.Context())) {
 			s.notFound(w, r)
 			return
 		}

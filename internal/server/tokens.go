@@ -3,13 +3,9 @@ package server
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"switchboard/internal/auth"
-	"switchboard/internal/helpdesk"
 	"switchboard/web"
 )
 
@@ -29,8 +25,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		// The end of the chosen day in the user's own time zone.
 		day, perr := time.ParseInLocation("2006-01-02", d, u.Location())
 		if perr != nil {
-			err = &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
-				Fields: []helpdesk.FieldError{{Field: "expires", Message: "Enter a date like 2026-12-31."}}}
+			err = invalidField("expires", "Enter a date like 2026-12-31.")
 		}
 		end := day.AddDate(0, 0, 1)
 		in.ExpiresAt = &end
@@ -49,9 +44,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 
 // revokeToken: POST /profile/tokens/{id}/revoke; someone else's token is 404.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := pathID(r, "id")
 	if err != nil {
-		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Token not found.")
+		return err
 	}
 	if err := s.Tokens.Revoke(r.Context(), CurrentUser(r.Context()).ID, id); err != nil {
 		return err

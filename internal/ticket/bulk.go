@@ -29,7 +29,7 @@ func (s *Service) Bulk(ctx context.Context, actor *helpdesk.User, numbers []int6
 	case len(numbers) == 0:
 		return res, invalidField("tickets", "Select at least one ticket.")
 	case len(numbers) > MaxBulk:
-		return res, invalidField("tickets", "Select at most 200 tickets at once.")
+		return res, invalidField("tickets", "Select at most "+itoa(MaxBulk)+" tickets at once.")
 	case c.Status == nil && c.Priority == nil && c.Assignee == nil:
 		return res, invalidField("action", "Choose what to change.")
 	}

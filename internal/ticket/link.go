@@ -28,8 +28,11 @@ func (s *Service) Link(ctx context.Context, actor *helpdesk.User, number, parent
 	}
 	var p *helpdesk.Ticket
 	if parent != 0 {
-		if p, err = s.Get(ctx, actor, parent); err != nil {
+		p, err = s.Get(ctx, actor, parent)
+		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 			return invalidField("parent", "No ticket with that number.")
+		} else if err != nil {
+			return err
 		}
 		switch {
 		case p.ID == t.ID:

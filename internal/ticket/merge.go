@@ -21,8 +21,10 @@ func (s *Service) Merge(ctx context.Context, actor *helpdesk.User, number, into 
 		return nil, err
 	}
 	target, err := s.Get(ctx, actor, into)
-	if err != nil {
+	if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 		return nil, invalidField("into", "No ticket with that number.")
+	} else if err != nil {
+		return nil, err
 	}
 	switch {
 	case from.ID == target.ID:

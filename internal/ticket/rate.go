@@ -74,10 +74,9 @@ func (s *Service) CurrentRating(ctx context.Context, t *helpdesk.Ticket) (*Ratin
 		return nil, nil
 	}
 	r, err := s.DB.Q().GetRating(ctx, dbsqlc.GetRatingParams{TicketID: t.ID, ResolutionNo: int32(t.ResolutionCount)})
-	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
-			return nil, nil
-		}
+	if err = postgres.MapError(err); helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
 		return nil, err
 	}
 	return &Rating{Score: int(r.Rating), Comment: r.Comment, CreatedAt: r.CreatedAt}, nil
