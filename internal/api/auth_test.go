@@ -29,6 +29,7 @@ func TestTokens(t *testing.T) {
 	if first.header.Get("WWW-Authenticate") == "" {
 		t.Error("401 without WWW-Authenticate")
 	}
+	first.problem(t)
 	same := func(name string, r reply) {
 		t.Helper()
 		if r.status != http.StatusUnauthorized || string(r.body) != string(first.body) {
@@ -117,6 +118,7 @@ func TestRateLimit(t *testing.T) {
 	if got.status != http.StatusTooManyRequests || got.header.Get("Retry-After") != "2" {
 		t.Errorf("4th request: %d Retry-After=%q", got.status, got.header.Get("Retry-After"))
 	}
+	got.problem(t)
 	other.must(http.StatusOK, "GET", "/api/v1/tickets", nil)
 }
 

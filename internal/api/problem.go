@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/server"
 )
 
 // problem is an RFC 9457 problem details object. Type is a URI reference to
@@ -35,25 +37,6 @@ var (
 	errMethod  = &httpError{http.StatusMethodNotAllowed, "method-not-allowed", "This resource does not support that method.", nil}
 )
 
-// status maps helpdesk error codes to HTTP statuses; the one place that does.
-func status(code string) (int, string) {
-	switch code {
-	case helpdesk.ENOTFOUND:
-		return http.StatusNotFound, "not-found"
-	case helpdesk.EINVALID:
-		return http.StatusUnprocessableEntity, "invalid"
-	case helpdesk.ECONFLICT:
-		return http.StatusConflict, "conflict"
-	case helpdesk.EFORBIDDEN:
-		return http.StatusForbidden, "forbidden"
-	case helpdesk.EUNAUTH:
-		return http.StatusUnauthorized, "unauthorized"
-	case helpdesk.ETOOMANY:
-		return http.StatusTooManyRequests, "too-many-requests"
-	}
-	return http.StatusInternalServerError, "internal"
-}
-
 // handle adapts a handler that returns an error: errors become problems.
 func (h *Handler) handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +54,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &he) {
 		p.Status, p.Type, p.Detail, p.Errors = he.status, he.slug, he.detail, he.fields
 	} else {
-		p.Status, p.Type = status(helpdesk.ErrorCode(err))
+		// The problem type is the code's section of /api/docs
+		// ("not_found" -> "not-found"); server.StatusOf is the one mapping
+		// of codes to statuses, shared with the web UI.
+		p.Status, p.Type = server.StatusOf(err), "internal"
+		if p.Status != http.StatusInternalServerError {
+			p.Type = strings.ReplaceAll(helpdesk.ErrorCode(err), "_", "-")
+		}
 		p.Detail, p.Errors = helpdesk.ErrorMessage(err), helpdesk.FieldErrors(err)
 	}
 	switch p.Status {

@@ -91,6 +91,14 @@ func (r reply) problem(t *testing.T) problemBody {
 	t.Helper()
 	var p problemBody
 	r.decode(t, &p)
+	// Clients branch on the type: it must name the status's section of
+	// /api/docs, as the docs' problem table lists them.
+	slug := map[int]string{400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+		405: "method-not-allowed", 409: "conflict", 413: "too-large", 415: "unsupported-media-type", 422: "invalid",
+		429: "too-many-requests", 500: "internal"}[r.status]
+	if p.Status != r.status || p.Title != http.StatusText(r.status) || p.Type != "/api/docs#problem-"+slug {
+		t.Errorf("problem for %d = %+v, want type /api/docs#problem-%s", r.status, p, slug)
+	}
 	return p
 }
 

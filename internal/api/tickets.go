@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -125,7 +126,7 @@ func parseFilter(q url.Values, viewer *helpdesk.User) (postgres.TicketFilter, er
 		Sort: postgres.TicketSort(q.Get("sort"))}
 	var v helpdesk.Validation
 	for name := range q {
-		if !contains(listParams, name) {
+		if !slices.Contains(listParams, name) {
 			v.Add(name, "Unknown query parameter "+strconv.Quote(name)+".")
 		}
 	}
@@ -180,15 +181,6 @@ func list(q url.Values, name string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // number reads {number} from the path; anything not a ticket number is the

@@ -8,7 +8,7 @@ import (
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
-	"switchboard/internal/postgres"
+	"switchboard/internal/jobs"
 )
 
 // buildAPI makes the token store and the REST API handler; the server
@@ -22,24 +22,16 @@ func (a *App) buildAPI() *api.Handler {
 // wireAPIJobs registers the hourly sweep of expired idempotency keys; it
 // must run before the River client is built.
 func (a *App) wireAPIJobs() {
-	river.AddWorker(a.Workers, &idempotencyCleanupWorker{db: a.DB})
-	a.Periodic = append(a.Periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-		func() (river.JobArgs, *river.InsertOpts) { return idempotencyCleanupArgs{}, nil }, nil))
+	river.AddWorker(a.Workers, &jobs.FuncWorker[idempotencyCleanupArgs]{Run: func(ctx context.Context, _ idempotencyCleanupArgs) error {
+		_, err := api.DeleteExpiredKeys(ctx, a.DB)
+		return err
+	}})
+	a.Periodic = append(a.Periodic, periodic(time.Hour, idempotencyCleanupArgs{}, false))
 }
 
-// idempotencyCleanupArgs is the hourly sweep job.
+// idempotencyCleanupArgs is the hourly sweep job: it deletes the API's
+// idempotency keys older than 24 hours.
 type idempotencyCleanupArgs struct{}
 
 // Kind names the River job.
 func (idempotencyCleanupArgs) Kind() string { return "api_idempotency_cleanup" }
-
-type idempotencyCleanupWorker struct {
-	river.WorkerDefaults[idempotencyCleanupArgs]
-	db *postgres.DB
-}
-
-// Work deletes the API's idempotency keys older than 24 hours.
-func (w *idempotencyCleanupWorker) Work(ctx context.Context, _ *river.Job[idempotencyCleanupArgs]) error {
-	_, err := api.DeleteExpiredKeys(ctx, w.db)
-	return err
-}

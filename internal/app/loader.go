@@ -334,7 +334,7 @@ func msgRow(ticket, author int64, internal bool, body string, at time.Time) []an
 
 func poisson(r *rand.Rand, mean float64) int {
 	// Knuth's method; mean is small (about 2).
-	l, k, p := expNeg(mean), 0, 1.0
+	l, k, p := math.Exp(-mean), 0, 1.0
 	for {
 		p *= r.Float64()
 		if p <= l {
@@ -343,8 +343,6 @@ func poisson(r *rand.Rand, mean float64) int {
 		k++
 	}
 }
-
-func expNeg(x float64) float64 { return math.Exp(-x) }
 
 func boolInt(b bool) int32 {
 	if b {

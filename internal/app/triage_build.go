@@ -63,11 +63,6 @@ func (a *App) wireTriage(tw *jobs.TriageWorker, cw *jobs.ChangedWorker) {
 			}
 			return a.Classifier.Refresh(ctx)
 		}})
-	periodic := func(every time.Duration, args river.JobArgs, onStart bool) *river.PeriodicJob {
-		return river.NewPeriodicJob(river.PeriodicInterval(every),
-			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
-			&river.PeriodicJobOpts{RunOnStart: onStart})
-	}
 	a.Periodic = append(a.Periodic,
 		periodic(slaScanEvery, jobs.SLAScanArgs{}, true),
 		periodic(rebalanceEvery, jobs.RebalanceArgs{}, false),
@@ -75,6 +70,13 @@ func (a *App) wireTriage(tw *jobs.TriageWorker, cw *jobs.ChangedWorker) {
 		periodic(retrainEvery, jobs.RetrainArgs{}, false),
 	)
 	a.background = append(a.background, &modelWatcher{c: a.Classifier})
+}
+
+// periodic is a River job inserted every interval, and at start when onStart.
+func periodic(every time.Duration, args river.JobArgs, onStart bool) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+		&river.PeriodicJobOpts{RunOnStart: onStart})
 }
 
 // modelWatcher loads the active categorisation model at start and swaps in

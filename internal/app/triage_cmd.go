@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,11 +135,7 @@ func triageSimulateCmd(_ context.Context, env *Env, args []string) error {
 		strategies = nil
 		for _, s := range strings.Split(*strategy, ",") {
 			st := sim.Strategy(strings.TrimSpace(s))
-			found := false
-			for _, k := range sim.Strategies {
-				found = found || k == st
-			}
-			if !found {
+			if !slices.Contains(sim.Strategies, st) {
 				return &UsageError{fmt.Sprintf("unknown strategy %q (want %s)", s, strings.Join(names, ", "))}
 			}
 			strategies = append(strategies, st)

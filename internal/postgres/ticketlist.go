@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,14 +37,7 @@ const (
 var TicketSorts = []TicketSort{SortUpdated, SortCreated, SortDue}
 
 // Valid reports whether s is a known order.
-func (s TicketSort) Valid() bool {
-	for _, k := range TicketSorts {
-		if s == k {
-			return true
-		}
-	}
-	return false
-}
+func (s TicketSort) Valid() bool { return slices.Contains(TicketSorts, s) }
 
 // TicketFilter selects tickets for a viewer. Zero values mean "any"; several
 // values in one slice are ORed, different fields are ANDed. Viewer is

@@ -188,15 +188,13 @@ func (s *Service) scanOne(ctx context.Context, id int64, now time.Time, cals map
 			cal = cals[*t.TeamID]
 		}
 		pol := pols.For(helpdesk.Priority(t.Priority))
-		targets := []struct {
+		type target struct {
 			name   string
 			target time.Duration
-		}{{TargetResolution, pol.Resolution}}
+		}
+		targets := []target{{TargetResolution, pol.Resolution}}
 		if t.FirstRespondedAt == nil {
-			targets = append([]struct {
-				name   string
-				target time.Duration
-			}{{TargetFirstResponse, pol.FirstResponse}}, targets...)
+			targets = []target{{TargetFirstResponse, pol.FirstResponse}, {TargetResolution, pol.Resolution}}
 		}
 		for _, tg := range targets {
 			state := clock.StateAt(cal, now, tg.target)
@@ -233,7 +231,7 @@ func (s *Service) fire(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketR
 		if n == 0 || i > 0 {
 			continue
 		}
-		leads, err := s.leads(ctx, tx, t.TeamID)
+		leads, err := TeamLeads(ctx, tx.Q, t.TeamID)
 		if err != nil {
 			return fired, err
 		}
@@ -255,49 +253,35 @@ func (s *Service) fire(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketR
 	return fired, nil
 }
 
-// leads are who an alarm is for; notification mail reads them off the event.
-func (s *Service) leads(ctx context.Context, tx *postgres.Tx, teamID *int64) ([]string, error) {
-	if teamID == nil {
-		return []string{}, nil
-	}
-	rows, err := tx.Q.TeamLeads(ctx, *teamID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r.Email)
-	}
-	return out, nil
-}
-
 // Record writes a ticket event by Switchboard itself and tells every node's
-// live view, inside tx.
+// live view, inside tx, in one round trip.
 func Record(ctx context.Context, tx *postgres.Tx, ticketID, number int64, kind string, before, after any, reason string) error {
-	if err := RecordEvent(ctx, tx, ticketID, kind, before, after, reason); err != nil {
+	p, err := eventParams(ticketID, kind, before, after, reason)
+	if err != nil {
 		return err
 	}
-	return Notify(ctx, tx, number)
+	return tx.Q.RecordEvent(ctx, dbsqlc.RecordEventParams{Channel: ticket.NotifyChannel, Number: strconv.FormatInt(number, 10),
+		TicketID: p.TicketID, Kind: p.Kind, Before: p.Before, After: p.After, Reason: p.Reason})
 }
 
 // RecordEvent writes a ticket event by Switchboard itself; the caller
 // notifies once after several.
 func RecordEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, kind string, before, after any, reason string) error {
-	b, err := marshal(before)
+	p, err := eventParams(ticketID, kind, before, after, reason)
 	if err != nil {
 		return err
 	}
-	a, err := marshal(after)
-	if err != nil {
-		return err
-	}
-	return tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: ticketID, Kind: kind, Before: b, After: a, Reason: reason})
+	return tx.Q.InsertEvent(ctx, p)
 }
 
-// Notify tells every node's live view that the ticket changed, on commit.
-func Notify(ctx context.Context, tx *postgres.Tx, number int64) error {
-	_, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", ticket.NotifyChannel, strconv.FormatInt(number, 10))
-	return err
+func eventParams(ticketID int64, kind string, before, after any, reason string) (dbsqlc.InsertEventParams, error) {
+	p := dbsqlc.InsertEventParams{TicketID: ticketID, Kind: kind, Reason: reason}
+	var err error
+	if p.Before, err = marshal(before); err != nil {
+		return p, err
+	}
+	p.After, err = marshal(after)
+	return p, err
 }
 
 func marshal(v any) ([]byte, error) {

@@ -65,6 +65,12 @@ func Calendars(ctx context.Context, q Querier) (map[int64]Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
+	return TeamCalendars(teams, hols), nil
+}
+
+// TeamCalendars builds every team's calendar by team id from rows already
+// read, for callers that need the team rows themselves too.
+func TeamCalendars(teams []dbsqlc.RosterTeamsRow, hols []dbsqlc.RosterHolidaysRow) map[int64]Calendar {
 	byTeam := map[int64][]string{}
 	for _, h := range hols {
 		if h.Day.Valid {
@@ -75,6 +81,23 @@ func Calendars(ctx context.Context, q Querier) (map[int64]Calendar, error) {
 	for _, t := range teams {
 		c, _ := ParseTeamCalendar(t.TimeZone, t.Hours, byTeam[t.ID])
 		out[t.ID] = c
+	}
+	return out
+}
+
+// TeamLeads lists the emails of a team's leads, who SLA alarms and flagged
+// tickets are for; empty (not nil, so events show []) without a team.
+func TeamLeads(ctx context.Context, q *dbsqlc.Queries, teamID *int64) ([]string, error) {
+	if teamID == nil {
+		return []string{}, nil
+	}
+	rows, err := q.TeamLeads(ctx, *teamID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.Email)
 	}
 	return out, nil
 }

@@ -168,10 +168,10 @@ func RetrainIfNew(ctx context.Context, db *postgres.DB, opts classify.Options) (
 		return nil, postgres.MapError(err)
 	}
 	info, err := db.Q().ActiveModelInfo(ctx)
-	if err == nil && int(info.Examples) >= int(n) {
-		return nil, nil
-	}
-	if n < 10 {
+	switch {
+	case err != nil && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND:
+		return nil, err // not "no model yet": retraining blind would replace a model for nothing
+	case err == nil && info.Examples >= n, n < 10:
 		return nil, nil
 	}
 	return Train(ctx, db, opts)

@@ -31,14 +31,15 @@ type world struct {
 // and the on-call rota. Availability, capacity and load are read again
 // under lock by refresh; what is loaded here changes rarely.
 func loadWorld(ctx context.Context, q *dbsqlc.Queries, now time.Time) (*world, error) {
-	cals, err := sla.Calendars(ctx, q)
-	if err != nil {
-		return nil, err
-	}
 	trows, err := q.RosterTeams(ctx)
 	if err != nil {
 		return nil, err
 	}
+	hols, err := q.RosterHolidays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cals := sla.TeamCalendars(trows, hols)
 	w := &world{teams: map[int64]*Team{}, cals: cals}
 	for _, t := range trows {
 		team := &Team{ID: t.ID, Name: t.Name, Location: cals[t.ID].Location, Calendar: cals[t.ID]}

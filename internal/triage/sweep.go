@@ -138,15 +138,9 @@ func (r *Runner) rebalanceAgent(ctx context.Context, a *Agent, why Absence) (ret
 				return err // already flagged for this absence
 			}
 			flagged++
-			var leads []string
-			if h := info[id]; h.TeamID != nil {
-				rows, err := tx.Q.TeamLeads(ctx, *h.TeamID)
-				if err != nil {
-					return err
-				}
-				for _, l := range rows {
-					leads = append(leads, l.Email)
-				}
+			leads, err := sla.TeamLeads(ctx, tx.Q, info[id].TeamID)
+			if err != nil {
+				return err
 			}
 			after := map[string]any{"agent_id": a.ID, "agent": a.Name, "absence": why, "notify": leads}
 			reason := fmt.Sprintf("%s: %s", a.Name, plan.Reasons[id])

@@ -566,8 +566,7 @@ func (q *Queries) RosterHours(ctx context.Context, ids []int64) ([]AgentHour, er
 }
 
 const rosterMembers = `-- name: RosterMembers :many
-SELECT tm.team_id, tm.is_lead, u.id, u.name, u.email, u.time_zone, u.active,
-       p.capacity, p.availability, p.languages, p.last_assigned_at
+SELECT tm.team_id, u.id
 FROM team_members tm
 JOIN users u ON u.id = tm.user_id
 JOIN agent_profiles p ON p.user_id = u.id
@@ -576,21 +575,12 @@ ORDER BY tm.team_id, u.id
 `
 
 type RosterMembersRow struct {
-	TeamID         int64
-	IsLead         bool
-	ID             int64
-	Name           string
-	Email          string
-	TimeZone       string
-	Active         bool
-	Capacity       int32
-	Availability   string
-	Languages      []string
-	LastAssignedAt *time.Time
+	TeamID int64
+	ID     int64
 }
 
 // Staff who can hold tickets, with their team; an agent in two teams is
-// listed twice.
+// listed twice. AgentsByID reads the agents themselves.
 func (q *Queries) RosterMembers(ctx context.Context) ([]RosterMembersRow, error) {
 	rows, err := q.db.Query(ctx, rosterMembers)
 	if err != nil {
@@ -600,19 +590,7 @@ func (q *Queries) RosterMembers(ctx context.Context) ([]RosterMembersRow, error)
 	var items []RosterMembersRow
 	for rows.Next() {
 		var i RosterMembersRow
-		if err := rows.Scan(
-			&i.TeamID,
-			&i.IsLead,
-			&i.ID,
-			&i.Name,
-			&i.Email,
-			&i.TimeZone,
-			&i.Active,
-			&i.Capacity,
-			&i.Availability,
-			&i.Languages,
-			&i.LastAssignedAt,
-		); err != nil {
+		if err := rows.Scan(&i.TeamID, &i.ID); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -25,9 +25,8 @@ SELECT team_id, day FROM team_holidays WHERE day >= current_date - 400 ORDER BY 
 
 -- name: RosterMembers :many
 -- Staff who can hold tickets, with their team; an agent in two teams is
--- listed twice.
-SELECT tm.team_id, tm.is_lead, u.id, u.name, u.email, u.time_zone, u.active,
-       p.capacity, p.availability, p.languages, p.last_assigned_at
+-- listed twice. AgentsByID reads the agents themselves.
+SELECT tm.team_id, u.id
 FROM team_members tm
 JOIN users u ON u.id = tm.user_id
 JOIN agent_profiles p ON p.user_id = u.id
