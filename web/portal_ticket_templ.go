@@ -562,7 +562,7 @@ func PortalMessage(p Page, number int64, m MessageView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if a.Inline || isImage(a.ContentType) {
+				if a.Inline || helpdesk.InlineImage(a.ContentType) {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "<img src=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

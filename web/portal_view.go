@@ -129,16 +129,6 @@ func current(on bool) templ.Attributes {
 
 func num(n int64) string { return strconv.FormatInt(n, 10) }
 
-// isImage reports whether an attachment may be shown as a thumbnail; it
-// matches ticket.IsInlineImage (no SVG: it can carry script).
-func isImage(contentType string) bool {
-	switch contentType {
-	case "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp":
-		return true
-	}
-	return false
-}
-
 // rateWord names each point of the rating scale.
 func rateWord(i int) string {
 	return [...]string{"", "Very poor", "Poor", "OK", "Good", "Excellent"}[i]

@@ -171,10 +171,3 @@ func (s *Service) rebalance(ctx context.Context, tx *postgres.Tx, userID int64) 
 	_, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.RebalanceArgs{AgentID: userID}, nil)
 	return err
 }
-
-// invalid builds a one-field validation error.
-func invalid(field, msg string) error {
-	var v helpdesk.Validation
-	v.Add(field, msg)
-	return v.Err()
-}

@@ -153,10 +153,10 @@ func categoryAuditOf(c dbsqlc.Category) categoryAudit {
 func categorySaveErr(err error) error {
 	switch helpdesk.ErrorCode(postgres.MapError(err)) {
 	case helpdesk.ECONFLICT:
-		return invalid("name", "Another category already has this name.")
+		return helpdesk.Invalid("name", "Another category already has this name.")
 	case helpdesk.EINVALID:
 		if len(helpdesk.FieldErrors(err)) == 0 {
-			return invalid("team", "Choose the team that owns this category.")
+			return helpdesk.Invalid("team", "Choose the team that owns this category.")
 		}
 	}
 	return err

@@ -114,15 +114,15 @@ func (s *Service) AddIntakeAddress(ctx context.Context, actor *helpdesk.User, in
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.Q.MailIntakeAddress(ctx, local); err == nil {
-			return invalid("local_part", "This address is already routed.")
+			return helpdesk.Invalid("local_part", "This address is already routed.")
 		}
 		id, err := tx.Q.AdminInsertIntakeAddress(ctx, dbsqlc.AdminInsertIntakeAddressParams{LocalPart: local, TeamID: team, CategoryID: cat})
 		if err != nil {
 			switch helpdesk.ErrorCode(postgres.MapError(err)) {
 			case helpdesk.ECONFLICT:
-				return invalid("local_part", "This address is already routed.")
+				return helpdesk.Invalid("local_part", "This address is already routed.")
 			case helpdesk.EINVALID:
-				return invalid("address_team", "The team or category does not exist any more.")
+				return helpdesk.Invalid("address_team", "The team or category does not exist any more.")
 			}
 			return err
 		}

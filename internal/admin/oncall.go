@@ -81,7 +81,7 @@ func (s *Service) AddOnCall(ctx context.Context, actor *helpdesk.User, teamID in
 			return err
 		}
 		if n > 0 {
-			return invalid("oncall_start", "This overlaps another on-call shift of the team.")
+			return helpdesk.Invalid("oncall_start", "This overlaps another on-call shift of the team.")
 		}
 		id, err := tx.Q.AdminInsertOnCall(ctx, dbsqlc.AdminInsertOnCallParams{TeamID: teamID, UserID: uid, StartsAt: start, EndsAt: end})
 		if err != nil {

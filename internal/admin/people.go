@@ -123,7 +123,7 @@ func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in New
 	var token string
 	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.Q.GetUserByEmail(ctx, nu.Email); err == nil {
-			return invalid("email", "A user with that email already exists.")
+			return helpdesk.Invalid("email", "A user with that email already exists.")
 		}
 		row, err := tx.Q.CreateUser(ctx, dbsqlc.CreateUserParams{Email: nu.Email, Name: nu.Name, Role: string(nu.Role),
 			TimeZone: nu.TimeZone, Locale: nu.Locale, PasswordHash: hash})
@@ -165,7 +165,7 @@ func setMemberships(ctx context.Context, tx *postgres.Tx, userID int64, ms []hel
 	for _, m := range ms {
 		if err := tx.Q.AddTeamMember(ctx, dbsqlc.AddTeamMemberParams{TeamID: m.TeamID, UserID: userID, IsLead: m.Lead}); err != nil {
 			if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.EINVALID {
-				return invalid("teams", "One of the chosen teams does not exist any more.")
+				return helpdesk.Invalid("teams", "One of the chosen teams does not exist any more.")
 			}
 			return err
 		}

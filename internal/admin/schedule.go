@@ -355,7 +355,7 @@ func (s *Service) AddTimeOff(ctx context.Context, actor *helpdesk.User, id int64
 		}
 		for _, e := range existing {
 			if e.StartsOn <= in.To && in.From <= e.EndsOn {
-				return invalid("off_from", fmt.Sprintf("This overlaps the time off %s to %s.", e.StartsOn, e.EndsOn))
+				return helpdesk.Invalid("off_from", fmt.Sprintf("This overlaps the time off %s to %s.", e.StartsOn, e.EndsOn))
 			}
 		}
 		newID, err := tx.Q.AdminInsertTimeOff(ctx, dbsqlc.AdminInsertTimeOffParams{UserID: id, StartsOn: in.From, EndsOn: in.To,

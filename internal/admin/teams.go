@@ -155,7 +155,7 @@ func validateTeam(in *TeamInput) ([]byte, error) {
 
 func slugTaken(err error) error {
 	if helpdesk.ErrorCode(err) == helpdesk.ECONFLICT {
-		return invalid("slug", "Another team already uses this slug.")
+		return helpdesk.Invalid("slug", "Another team already uses this slug.")
 	}
 	return err
 }
@@ -211,7 +211,7 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *helpdesk.User, id int64
 		for _, m := range before.Members {
 			lead := slices.Contains(in.Leads, m.ID)
 			if lead && !m.Role.IsStaff() {
-				return invalid("leads", m.Name+" is a requester and cannot lead a team.")
+				return helpdesk.Invalid("leads", m.Name+" is a requester and cannot lead a team.")
 			}
 			if lead != m.Lead {
 				if err := tx.Q.AdminSetLead(ctx, dbsqlc.AdminSetLeadParams{TeamID: id, UserID: m.ID, IsLead: lead}); err != nil {
@@ -256,10 +256,10 @@ func (s *Service) ImportHolidays(ctx context.Context, actor *helpdesk.User, team
 	}
 	hols, err := ParseICS(ics)
 	if err != nil {
-		return 0, invalid("ics", err.Error())
+		return 0, helpdesk.Invalid("ics", err.Error())
 	}
 	if len(hols) == 0 {
-		return 0, invalid("ics", "The file has no all-day events (VEVENT with DTSTART;VALUE=DATE).")
+		return 0, helpdesk.Invalid("ics", "The file has no all-day events (VEVENT with DTSTART;VALUE=DATE).")
 	}
 	return len(hols), s.importHolidays(ctx, actor, teamID, hols, "holiday_import")
 }

@@ -210,3 +210,24 @@ func (c *Client) PostMultipart(path string, form url.Values, files ...File) *Res
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return c.Do(req)
 }
+
+// Settle waits until the node's background jobs (triage, SLA, mail) are done,
+// so a test sees the state a user would see once things are quiet.
+func (e *Env) Settle() {
+	e.T.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var n int
+		if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job
+			WHERE state IN ('available', 'running', 'retryable') OR (state = 'scheduled' AND scheduled_at < now() + interval '1 second')`).Scan(&n); err != nil {
+			e.T.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.T.Fatalf("background jobs still running after 15 s (%d)", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

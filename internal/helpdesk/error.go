@@ -99,3 +99,10 @@ func (v *Validation) Err() error {
 	}
 	return &Error{Code: EINVALID, Message: "Please correct the highlighted fields.", Fields: v.fields}
 }
+
+// Invalid is a validation error about one field.
+func Invalid(field, message string) error {
+	var v Validation
+	v.Add(field, message)
+	return v.Err()
+}

@@ -122,6 +122,16 @@ type Attachment struct {
 	CreatedAt   time.Time
 }
 
+// InlineImage reports whether a sniffed content type may be shown in the page
+// rather than downloaded. SVG is excluded: it can carry script.
+func InlineImage(contentType string) bool {
+	switch contentType {
+	case "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp":
+		return true
+	}
+	return false
+}
+
 // Upload is an attachment on its way in.
 type Upload struct {
 	Filename    string

@@ -153,12 +153,12 @@ func (s *Server) adminImportHolidays(w http.ResponseWriter, r *http.Request) err
 	} else {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			f := web.NewForm(nil, invalidField("ics", "The file is larger than 2 MB."))
+			f := web.NewForm(nil, helpdesk.Invalid("ics", "The file is larger than 2 MB."))
 			return s.renderTeam(w, r, id, teamForms{imp: &f})
 		}
 	}
 	if len(data) == 0 {
-		f := web.NewForm(nil, invalidField("ics", "Choose an .ics file."))
+		f := web.NewForm(nil, helpdesk.Invalid("ics", "Choose an .ics file."))
 		return s.renderTeam(w, r, id, teamForms{imp: &f})
 	}
 	n, err := s.Admin.ImportHolidays(r.Context(), CurrentUser(r.Context()), id, data)
@@ -170,12 +170,6 @@ func (s *Server) adminImportHolidays(w http.ResponseWriter, r *http.Request) err
 	}
 	seeOther(w, r, "/admin/teams/"+strconv.FormatInt(id, 10)+"#holidays", "Imported "+strconv.Itoa(n)+" holidays.")
 	return nil
-}
-
-func invalidField(field, msg string) error {
-	var v helpdesk.Validation
-	v.Add(field, msg)
-	return v.Err()
 }
 
 func (s *Server) adminDeleteHoliday(w http.ResponseWriter, r *http.Request) error {

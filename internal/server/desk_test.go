@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -82,24 +81,7 @@ func (d *deskEnv) file(subject, body string, team int64) *helpdesk.Ticket {
 }
 
 // settle waits until the node's background jobs (triage, SLA) are done.
-func (d *deskEnv) settle() {
-	d.e.T.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		var n int
-		if err := d.e.App.DB.Pool.QueryRow(d.ctx, `SELECT count(*) FROM river_job
-			WHERE state IN ('available', 'running', 'retryable') OR (state = 'scheduled' AND scheduled_at < now() + interval '1 second')`).Scan(&n); err != nil {
-			d.e.T.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			d.e.T.Fatalf("background jobs still running after 15 s (%d)", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func (d *deskEnv) settle() { d.e.Settle() }
 
 func (d *deskEnv) exec(sql string, args ...any) {
 	d.e.T.Helper()

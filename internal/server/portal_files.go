@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"switchboard/internal/ticket"
+	"switchboard/internal/helpdesk"
 )
 
 // attachment sends a file of a ticket the viewer may see; a file of another
@@ -27,7 +27,7 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	disposition := "attachment"
-	if ticket.IsInlineImage(f.ContentType) {
+	if helpdesk.InlineImage(f.ContentType) {
 		disposition = "inline"
 	}
 	cd := mime.FormatMediaType(disposition, map[string]string{"filename": f.Filename})

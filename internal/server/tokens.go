@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
 	"switchboard/web"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		// The end of the chosen day in the user's own time zone.
 		day, perr := time.ParseInLocation("2006-01-02", d, u.Location())
 		if perr != nil {
-			err = invalidField("expires", "Enter a date like 2026-12-31.")
+			err = helpdesk.Invalid("expires", "Enter a date like 2026-12-31.")
 		}
 		end := day.AddDate(0, 0, 1)
 		in.ExpiresAt = &end

@@ -48,16 +48,6 @@ func SniffType(data []byte) string {
 	return t
 }
 
-// IsInlineImage reports whether a type may be shown in the page rather than
-// downloaded. SVG is excluded: it can carry script.
-func IsInlineImage(contentType string) bool {
-	switch contentType {
-	case "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp":
-		return true
-	}
-	return false
-}
-
 func (s *Service) checkUploads(v *helpdesk.Validation, field string, ups []helpdesk.Upload) {
 	limit := s.MaxAttachment
 	if limit <= 0 {
