@@ -263,7 +263,7 @@ func (s *Service) RetryOutbox(ctx context.Context, actor *helpdesk.User, id int6
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		r, err := tx.Q.AdminRetryOutbox(ctx, id)
 		if err != nil {
-			if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+			if postgres.IsNotFound(err) {
 				return helpdesk.Errorf(helpdesk.EINVALID, "Only failed mail can be retried.")
 			}
 			return err
@@ -306,7 +306,7 @@ func (s *Service) SetSenderPolicy(ctx context.Context, actor *helpdesk.User, mod
 	val, _ := json.Marshal(p)
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		before, err := tx.Q.AdminGetSetting(ctx, SenderPolicyKey)
-		if err != nil && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+		if err != nil && !postgres.IsNotFound(err) {
 			return err
 		}
 		if err := tx.Q.AdminPutSetting(ctx, dbsqlc.AdminPutSettingParams{Key: SenderPolicyKey, Value: val}); err != nil {

@@ -46,7 +46,7 @@ func (h *Handler) beginIdempotent(w http.ResponseWriter, r *http.Request, body [
 func (h *Handler) replay(w http.ResponseWriter, r *http.Request, k *idem) (bool, error) {
 	row, err := h.DB.Q().GetIdempotencyKey(r.Context(), dbsqlc.GetIdempotencyKeyParams{UserID: k.userID, Key: k.key})
 	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+		if postgres.IsNotFound(err) {
 			return false, nil
 		}
 		return false, err

@@ -74,7 +74,7 @@ func (h *Handler) resolveNames(ctx context.Context, ci *ticket.CreateInput, in c
 	if in.RequesterEmail != "" {
 		u, err := h.DB.Q().GetUserByEmail(ctx, in.RequesterEmail)
 		switch {
-		case err != nil && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND:
+		case err != nil && !postgres.IsNotFound(err):
 			return err
 		case err != nil || !u.Active:
 			v.Add("requester_email", "No active user with that email.")
@@ -85,7 +85,7 @@ func (h *Handler) resolveNames(ctx context.Context, ci *ticket.CreateInput, in c
 	if in.Category != "" {
 		c, err := h.DB.Q().GetCategoryByName(ctx, in.Category)
 		switch {
-		case err != nil && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND:
+		case err != nil && !postgres.IsNotFound(err):
 			return err
 		case err != nil:
 			v.Add("category", "No category with that name.")

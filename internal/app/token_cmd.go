@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"switchboard/internal/auth"
-	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
 )
 
@@ -47,7 +46,7 @@ func tokenCreateCmd(ctx context.Context, env *Env, args []string) error {
 	defer db.Close(context.WithoutCancel(ctx))
 	row, err := db.Q().GetUserByEmail(ctx, *email)
 	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+		if postgres.IsNotFound(err) {
 			return fmt.Errorf("no user with email %s", *email)
 		}
 		return err

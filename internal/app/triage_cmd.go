@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
 	"switchboard/internal/triage"
 	"switchboard/internal/triage/classify"
@@ -99,7 +98,7 @@ func triageEvalCmd(ctx context.Context, env *Env, args []string) error {
 	defer db.Close(context.WithoutCancel(ctx))
 	row, err := db.Q().ActiveModel(ctx)
 	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+		if postgres.IsNotFound(err) {
 			return errors.New("no model trained yet: run `switchboard triage train` first")
 		}
 		return err

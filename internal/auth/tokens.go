@@ -164,7 +164,7 @@ func (s *Tokens) Authenticate(ctx context.Context, secret string) (*helpdesk.Use
 	}
 	r, err := s.DB.Q().APITokenByHash(ctx, s.hash(secret))
 	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+		if postgres.IsNotFound(err) {
 			return nil, nil, errBadToken
 		}
 		return nil, nil, err

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -42,7 +41,7 @@ func (d *directory) address(ctx context.Context, db *postgres.DB, local string) 
 	var out *dbsqlc.IntakeAddress
 	if err == nil {
 		out = &a
-	} else if helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+	} else if !postgres.IsNotFound(err) {
 		return nil, err
 	}
 	d.mu.Lock()
@@ -91,7 +90,7 @@ func (d *directory) senderPolicy(ctx context.Context, db *postgres.DB) (SenderPo
 	d.mu.Unlock()
 	var sp SenderPolicy
 	v, err := db.Q().MailSetting(ctx, "unknown_sender_policy")
-	if err != nil && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+	if err != nil && !postgres.IsNotFound(err) {
 		return sp, err
 	}
 	if err == nil {

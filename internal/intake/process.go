@@ -105,7 +105,7 @@ type outcome struct {
 func (pr *Processor) Process(ctx context.Context, id int64) error {
 	row, err := pr.DB.Q().MailGetInbound(ctx, id)
 	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+		if postgres.IsNotFound(err) {
 			return nil
 		}
 		return err

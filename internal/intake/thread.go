@@ -39,7 +39,7 @@ func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sende
 			id, err := q.MailTicketIDByNumber(ctx, n)
 			if err == nil {
 				return pr.followMerge(ctx, threadHit{id, "reply-address"})
-			} else if helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+			} else if !postgres.IsNotFound(err) {
 				return nil, err
 			}
 		}
@@ -52,7 +52,7 @@ func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sende
 		id, err := q.MailTicketForMessageIDs(ctx, ids)
 		if err == nil {
 			return pr.followMerge(ctx, threadHit{id, "references"})
-		} else if helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+		} else if !postgres.IsNotFound(err) {
 			return nil, err
 		}
 	}
@@ -86,7 +86,7 @@ func (pr *Processor) followMerge(ctx context.Context, h threadHit) (*threadHit, 
 func (pr *Processor) senderByEmail(ctx context.Context, email string) (*helpdesk.User, bool, error) {
 	u, err := pr.DB.Q().GetUserByEmail(ctx, email)
 	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+		if postgres.IsNotFound(err) {
 			return nil, false, nil
 		}
 		return nil, false, err

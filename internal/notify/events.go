@@ -234,7 +234,7 @@ func textHTML(s string) string {
 }
 
 func ignoreNotFound(err error) error {
-	if err == nil || helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+	if err == nil || postgres.IsNotFound(err) {
 		return nil
 	}
 	return err

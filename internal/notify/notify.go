@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
@@ -131,7 +130,7 @@ func (n *Notifier) ticketMail(ctx context.Context, q *dbsqlc.Queries, ticketID i
 	}
 	local, err := q.MailIntakeLocalForTeam(ctx, ref.TeamID)
 	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+		if !postgres.IsNotFound(err) {
 			return nil, err
 		}
 		local = "helpdesk"

@@ -103,6 +103,10 @@ func mapError(err error) error {
 	return err
 }
 
+// IsNotFound reports whether err means "no such row" (pgx.ErrNoRows or an
+// ENOTFOUND error).
+func IsNotFound(err error) bool { return helpdesk.ErrorCode(mapError(err)) == helpdesk.ENOTFOUND }
+
 // IsForeignKey reports whether err is a violation of the named foreign key.
 func IsForeignKey(err error, constraint string) bool {
 	var pgErr *pgconn.PgError

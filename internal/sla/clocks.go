@@ -68,7 +68,7 @@ func (s *Service) Recompute(ctx context.Context, ticketID int64) error {
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.Q.LockTicket(ctx, ticketID); err != nil {
-			if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+			if postgres.IsNotFound(err) {
 				return nil // deleted meanwhile: nothing to keep right
 			}
 			return err

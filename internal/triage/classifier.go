@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/triage/classify"
@@ -64,7 +63,7 @@ func (c *Classifier) Refresh(ctx context.Context) error {
 	defer c.mu.Unlock()
 	info, err := c.DB.Q().ActiveModelInfo(ctx)
 	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+		if postgres.IsNotFound(err) {
 			return nil
 		}
 		return err
@@ -169,7 +168,7 @@ func RetrainIfNew(ctx context.Context, db *postgres.DB, opts classify.Options) (
 	}
 	info, err := db.Q().ActiveModelInfo(ctx)
 	switch {
-	case err != nil && helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND:
+	case err != nil && !postgres.IsNotFound(err):
 		return nil, err // not "no model yet": retraining blind would replace a model for nothing
 	case err == nil && info.Examples >= n, n < 10:
 		return nil, nil

@@ -123,7 +123,7 @@ func (r *Runner) Run(ctx context.Context, ticketID int64) error {
 	q := r.DB.Q()
 	t, err := q.TriageTicket(ctx, ticketID)
 	if err != nil {
-		if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+		if postgres.IsNotFound(err) {
 			return nil
 		}
 		return err
@@ -324,7 +324,7 @@ func loadPriorityRules(ctx context.Context, q *dbsqlc.Queries, cats []dbsqlc.Cat
 		if json.Unmarshal(raw, &custom) == nil {
 			rules.Keywords, rules.VIP = custom.Keywords, custom.VIP
 		}
-	} else if helpdesk.ErrorCode(postgres.MapError(err)) != helpdesk.ENOTFOUND {
+	} else if !postgres.IsNotFound(err) {
 		return rules, err
 	}
 	cells, err := q.PriorityMatrix(ctx)

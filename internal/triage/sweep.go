@@ -111,7 +111,7 @@ func (r *Runner) rebalanceAgent(ctx context.Context, a *Agent, why Absence) (ret
 	for _, id := range plan.Retriage {
 		err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
 			number, err := tx.Q.Unassign(ctx, dbsqlc.UnassignParams{ID: id, AgentID: &a.ID})
-			if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.ENOTFOUND {
+			if postgres.IsNotFound(err) {
 				return nil // reassigned or closed meanwhile
 			} else if err != nil {
 				return err

@@ -6,14 +6,6 @@ import (
 	"unicode/utf8"
 )
 
-// Feature groups. Words and character n-grams are normalised separately
-// before being joined, so the many n-grams of a long ticket cannot drown
-// its few, more telling, words.
-const (
-	groupWord = iota
-	groupChar
-)
-
 // maxCharToken caps how much of one token feeds character n-grams: long
 // tokens are mostly pasted paths, hashes and URLs, whose inner n-grams are
 // noise and would only cost time.
@@ -186,7 +178,9 @@ func (f featurizer) charGrams(t []byte, sc *scratch) {
 // vector in sc.idx/sc.val (in first-seen order: nothing downstream needs
 // it sorted). Term frequency is sublinear (1+ln tf) because a word
 // repeated in a pasted log says little more than once. Each group is
-// normalised to its weight, then the whole vector to length 1.
+// normalised to its weight (group 0 words, group 1 character n-grams),
+// so the many n-grams of a long ticket cannot drown its few, more telling
+// words; then the whole vector to length 1.
 //
 // Counting uses a stamped dense table instead of sorting or a map: a slot
 // whose stamp is not the current one is free, so nothing is cleared
