@@ -70,22 +70,11 @@ func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request, n int64, b
 	}
 	mi.Source = helpdesk.SourceAPI
 	var answer []byte
+	// m is the message as stored, attachments and time included: the
+	// answer needs no read of its own.
 	mi.AfterInsert = func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message) error {
-		full := *m
 		var err error
-		if full.CreatedAt, err = tx.Q.MessageCreatedAt(ctx, m.ID); err != nil {
-			return err
-		}
-		atts, err := tx.Q.ListMessageAttachments(ctx, &m.ID)
-		if err != nil {
-			return err
-		}
-		for _, a := range atts {
-			full.Attachments = append(full.Attachments, helpdesk.Attachment{ID: a.ID, TicketID: a.TicketID,
-				MessageID: a.MessageID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size,
-				Inline: a.Inline, CreatedAt: a.CreatedAt})
-		}
-		if answer, err = json.Marshal(messageView(n, &full)); err != nil {
+		if answer, err = json.Marshal(messageView(n, m)); err != nil {
 			return err
 		}
 		return k.store(ctx, tx, http.StatusCreated, "", answer)

@@ -2,6 +2,7 @@ package intake_test
 
 import (
 	"context"
+	"net/mail"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/intake"
 	"switchboard/internal/ticket"
 )
 
@@ -44,7 +46,7 @@ func TestMentionMailsTheAgent(t *testing.T) {
 	if a := m.h.Get("Auto-Submitted"); a != "auto-generated" {
 		t.Errorf("Auto-Submitted = %q", a)
 	}
-	if !strings.HasPrefix(m.subject(), "Mention: [#"+strconv.FormatInt(tk.Number, 10)+"]") || !strings.Contains(m.text, "check the fuser") {
+	if !strings.HasPrefix(m.subject(), "Mention: #"+strconv.FormatInt(tk.Number, 10)+" ") || !strings.Contains(m.text, "check the fuser") {
 		t.Errorf("mention mail: subject %q, text %q", m.subject(), m.text)
 	}
 	if n := len(e.sink.to("ana@example.com")); n != 0 {
@@ -52,6 +54,74 @@ func TestMentionMailsTheAgent(t *testing.T) {
 	}
 	if n := len(e.sink.to("rita@example.com")); n != 0 {
 		t.Errorf("the requester got %d mails after an internal note", n)
+	}
+}
+
+// TestMentionMailCannotAnswerTheRequester: a mention mail carries no
+// ticket reply address and nothing else that threads into the ticket, and
+// says to answer in the ticket; an agent who answers it by mail anyway does
+// not post a public reply to the requester.
+func TestMentionMailCannotAnswerTheRequester(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	ctx := context.Background()
+	for _, u := range []auth.NewUser{{Email: "ana@example.com", Name: "Ana", Role: helpdesk.RoleAgent},
+		{Email: "bob.tech@example.com", Name: "Bob", Role: helpdesk.RoleAgent},
+		{Email: "rita@example.com", Name: "Rita", Role: helpdesk.RoleRequester}} {
+		if _, err := auth.CreateUser(ctx, e.db, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tk, err := e.app.Tickets.Create(ctx, e.user("rita@example.com"), ticket.CreateInput{Subject: "Printer jams", Description: "Every page."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Tickets.Write(ctx, e.user("ana@example.com"), tk.Number, "@bob.tech the fuser is gone, she broke it", true); err != nil {
+		t.Fatal(err)
+	}
+	e.idle()
+	got := e.sink.to("bob.tech@example.com")
+	if len(got) != 1 {
+		t.Fatalf("mails to the mentioned agent = %d, want 1", len(got))
+	}
+	m := readMail(t, got[0].Raw)
+	if rt := m.h.Get("Reply-To"); rt != "" {
+		t.Errorf("mention mail has Reply-To %q: a reply by mail would reach the requester", rt)
+	}
+	for _, a := range append(m.h["From"], m.h["To"]...) {
+		if addr, err := mail.ParseAddress(a); err == nil {
+			if _, _, ok := intake.ParseReplyAddress([]byte(secret), addr.Address, domain); ok {
+				t.Errorf("mention mail carries the ticket's reply address %q", addr.Address)
+			}
+		}
+	}
+	if strings.Contains(m.subject(), "[#") || m.h.Get("In-Reply-To") != "" || m.h.Get("References") != "" {
+		t.Errorf("mention mail threads into the ticket: subject %q, In-Reply-To %q, References %q",
+			m.subject(), m.h.Get("In-Reply-To"), m.h.Get("References"))
+	}
+	link := "https://help.example.com/desk/tickets/" + strconv.FormatInt(tk.Number, 10)
+	if !strings.Contains(m.text, "does not answer the ticket") || !strings.Contains(m.text, link) || !strings.Contains(m.html, link) {
+		t.Errorf("mention mail does not say to answer in the ticket at %s:\n%s", link, m.text)
+	}
+
+	// Bob answers anyway, as a mail client would.
+	to := m.h.Get("Reply-To")
+	if to == "" {
+		to = m.h.Get("From")
+	}
+	addr, err := mail.ParseAddress(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mustSend("bob.tech@example.com", []string{addr.Address}, msg("Bob <bob.tech@example.com>", addr.Address,
+		"Re: "+m.subject(), "bob-1@example.com", "Not my fault, she poured coffee in it.",
+		"In-Reply-To: <"+m.msgID+">", "References: <"+m.msgID+">"))
+	e.idle()
+	if n := e.count(`SELECT count(*) FROM messages WHERE ticket_id = $1 AND email_message_id = 'bob-1@example.com'`, tk.ID); n != 0 {
+		t.Errorf("the answer to the mention mail was posted on the ticket")
+	}
+	if n := len(e.sink.to("rita@example.com")); n != 0 {
+		t.Errorf("the requester got %d mails after the agent answered a mention mail", n)
 	}
 }
 

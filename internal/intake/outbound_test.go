@@ -10,10 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
+	"switchboard/internal/notify"
 	"switchboard/internal/ticket"
 )
 
@@ -64,8 +68,8 @@ func (p parsed) subject() string {
 	return s
 }
 
-// checkOurHeaders asserts what every mail we send must carry.
-func checkOurHeaders(t *testing.T, p parsed, number int64, auto bool) {
+// checkOwnMail asserts what every mail we send must carry.
+func checkOwnMail(t *testing.T, p parsed, auto bool) {
 	t.Helper()
 	if !strings.HasSuffix(p.msgID, "@"+domain) {
 		t.Errorf("Message-ID %q not in our domain", p.msgID)
@@ -76,6 +80,13 @@ func checkOurHeaders(t *testing.T, p parsed, number int64, auto bool) {
 	if got := p.h.Get("Auto-Submitted"); auto && got != "auto-generated" || !auto && got != "" {
 		t.Errorf("Auto-Submitted = %q (automatic mail: %v)", got, auto)
 	}
+}
+
+// checkOurHeaders asserts what mail to a ticket's requester and participants
+// must carry besides: what threads an answer into ticket number.
+func checkOurHeaders(t *testing.T, p parsed, number int64, auto bool) {
+	t.Helper()
+	checkOwnMail(t, p, auto)
 	if !strings.Contains(p.subject(), "[#"+strconv.FormatInt(number, 10)+"]") {
 		t.Errorf("subject %q lacks [#%d]", p.subject(), number)
 	}
@@ -220,6 +231,59 @@ func TestPermanentFailureShowsOnTicket(t *testing.T) {
 		WHERE ev.kind = 'mail_failed' AND ev.after->>'to' = 'gone@example.com' AND o.to_addr = 'gone@example.com'
 		  AND (ev.after->>'outbox_id')::bigint = o.id`); n != 1 {
 		t.Fatalf("mail_failed events naming the failed recipient and outbox row = %d, want 1", n)
+	}
+}
+
+// TestMailFailureUpdatesLiveViews: a failed mail is announced on the
+// live-update channel like every other ticket event, so an open ticket page
+// or queue shows the failure without a reload.
+func TestMailFailureUpdatesLiveViews(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	e.sink.fail = func(rcpt string) error {
+		if strings.HasPrefix(rcpt, "gone@") {
+			return &smtpErr550
+		}
+		return nil
+	}
+	ctx := context.Background()
+	// Written directly, resolved and without due times: nothing else
+	// announces this ticket while the test listens.
+	var id, number int64
+	if err := e.db.Pool.QueryRow(ctx, `WITH u AS (
+			INSERT INTO users (email, name, role) VALUES ('gone@example.com', 'Gone', 'requester') RETURNING id)
+		INSERT INTO tickets (subject, status, requester_id) SELECT 'Old laptop', 'resolved', id FROM u
+		RETURNING id, number`).Scan(&id, &number); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, e.db.Pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "LISTEN "+ticket.NotifyChannel); err != nil {
+		t.Fatal(err)
+	}
+	var outbox int64
+	if err := e.db.Pool.QueryRow(ctx, `INSERT INTO outbox (ticket_id, kind, to_addr, subject, raw, message_id)
+		VALUES ($1, 'resolved', 'gone@example.com', 'Resolved: Old laptop', $2, 'live-1@`+domain+`') RETURNING id`,
+		id, []byte("From: it@"+domain+"\r\nTo: gone@example.com\r\nSubject: Resolved\r\n\r\nDone.\r\n")).Scan(&outbox); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Jobs.Insert(ctx, notify.SendArgs{OutboxID: outbox}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wait, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	n, err := conn.WaitForNotification(wait)
+	if err != nil {
+		t.Fatalf("no live update after the mail failed: %v", err)
+	}
+	if n.Payload != strconv.FormatInt(number, 10) {
+		t.Errorf("live update for %q, want ticket %d", n.Payload, number)
+	}
+	if c := e.count(`SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND kind = 'mail_failed'`, id); c != 1 {
+		t.Errorf("mail_failed events = %d, want 1", c)
 	}
 }
 

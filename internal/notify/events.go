@@ -205,23 +205,39 @@ func (w *MentionWorker) Work(ctx context.Context, job *river.Job[MentionArgs]) e
 				body = m.BodyText
 			}
 		}
-		link := n.TicketURL(tm.ref.Number)
 		for _, id := range a.AgentIDs {
 			u, err := tx.Q.GetUser(ctx, id)
 			if err != nil || !u.Active || !helpdesk.Role(u.Role).IsStaff() || id == a.ActorID {
 				continue
 			}
-			text := fmt.Sprintf("You were mentioned on ticket #%d \"%s\":\n\n%s\n\n%s\n", tm.ref.Number, tm.ref.Subject, body, link)
-			html := "<p>You were mentioned on ticket #" + strconv.FormatInt(tm.ref.Number, 10) + "</p>" +
-				textHTML(body) + footerHTML(link, "Open the ticket")
-			m := tm.mail(mail.Address{Name: u.Name, Address: u.Email}, tm.subject("Mention: "), text, html, true)
-			if err := n.queue(ctx, tx, outgoing{ticketID: &a.TicketID, kind: "mention",
-				key: fmt.Sprintf("mention/%d/%d/%d", a.TicketID, a.MessageID, id), mail: m}); err != nil {
+			// No ticketID: the mail's Message-ID must not become one of
+			// the ticket's, or a reply quoting it would thread into it.
+			if err := n.queue(ctx, tx, outgoing{kind: "mention",
+				key:  fmt.Sprintf("mention/%d/%d/%d", a.TicketID, a.MessageID, id),
+				mail: n.mentionMail(tm, mail.Address{Name: u.Name, Address: u.Email}, body)}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// mentionMail is the mail to one mentioned agent. Like the alerts it is not
+// threaded into the ticket (no reply address, no [#N] tag, no References):
+// answered by mail, the ticket's reply address would post the agent's words,
+// often about an internal note, as a public reply to the requester. So it
+// says to answer in the ticket, and links the staff workspace to do so.
+func (n *Notifier) mentionMail(tm *ticketMail, to mail.Address, note string) Mail {
+	link := n.DeskURL(tm.ref.Number)
+	text := fmt.Sprintf("You were mentioned on ticket #%d \"%s\":\n\n%s\n\n--\n"+
+		"Replying to this mail does not answer the ticket. Open the ticket to answer: %s\n",
+		tm.ref.Number, tm.ref.Subject, note, link)
+	body := fmt.Sprintf("<p>You were mentioned on ticket <b>#%d</b> “%s”:</p>", tm.ref.Number, html.EscapeString(tm.ref.Subject)) +
+		textHTML(note) +
+		`<hr><p style="color:#666;font-size:90%">Replying to this mail does not answer the ticket. <a href="` +
+		html.EscapeString(link) + `">Open the ticket to answer</a>.</p>`
+	return Mail{From: tm.from, To: to, Subject: fmt.Sprintf("Mention: #%d %s", tm.ref.Number, tm.ref.Subject),
+		Text: text, HTML: body, Auto: true}
 }
 
 func footerHTML(link, label string) string {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/sla"
 )
 
 // Sender delivers one raw message; the relay in production, a sink in tests.
@@ -139,8 +139,9 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	return nil
 }
 
-// failed marks the row failed and, for mail about a ticket, shows the failure
-// on the ticket.
+// failedTx marks the row failed and, for mail about a ticket, shows the
+// failure on the ticket: an event announced to live views like any other
+// ticket change, so an open ticket page learns of it without a reload.
 func (n *Notifier) failedTx(ctx context.Context, tx *postgres.Tx, id int64, cause error) error {
 	r, err := tx.Q.MailOutboxFailed(ctx, dbsqlc.MailOutboxFailedParams{ID: id, LastError: truncate(cause.Error(), 500)})
 	if err != nil {
@@ -149,12 +150,9 @@ func (n *Notifier) failedTx(ctx context.Context, tx *postgres.Tx, id int64, caus
 	if r.TicketID == nil {
 		return nil
 	}
-	after, err := json.Marshal(map[string]any{"to": r.ToAddr, "kind": r.Kind, "outbox_id": id})
-	if err != nil {
-		return err
-	}
-	return tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: *r.TicketID, Kind: helpdesk.EventMailFailed,
-		After: after, Reason: "delivery failed: " + truncate(cause.Error(), 300)})
+	return sla.Record(ctx, tx, *r.TicketID, r.TicketNumber, helpdesk.EventMailFailed, nil,
+		map[string]any{"to": r.ToAddr, "kind": r.Kind, "outbox_id": id},
+		"delivery failed: "+truncate(cause.Error(), 300))
 }
 
 // fromAddress takes the envelope sender from the From header (our intake

@@ -107,7 +107,7 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		} else if err != nil {
 			return err
 		}
-		if err := s.insertAttachments(ctx, tx, row.ID, row.MessageID, in.Attachments); err != nil {
+		if _, err := s.insertAttachments(ctx, tx, row.ID, row.MessageID, in.Attachments); err != nil {
 			return err
 		}
 		t = &helpdesk.Ticket{ID: row.ID, Number: row.Number, Subject: in.Subject, Status: helpdesk.StatusNew,
@@ -130,51 +130,55 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 	return t, nil
 }
 
-// insertMessage stores a message, its attachments and its Message-ID.
-func (s *Service) insertMessage(ctx context.Context, tx *postgres.Tx, ticketID, authorID int64, internal bool,
-	text, html, emailID string, src helpdesk.Source, ups []helpdesk.Upload) (int64, error) {
-	var author *int64
-	if authorID != 0 {
-		author = &authorID
-	}
+// insertMessage stores m (its id, time and attachments are filled in from
+// what the database wrote, so no caller has to read them back), its
+// attachments and its Message-ID.
+func (s *Service) insertMessage(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message, ups []helpdesk.Upload) error {
 	var emailPtr *string
-	if emailID != "" {
-		emailPtr = &emailID
+	if m.EmailMessageID != "" {
+		emailPtr = &m.EmailMessageID
 	}
-	m, err := tx.Q.InsertMessage(ctx, dbsqlc.InsertMessageParams{
-		TicketID: ticketID, AuthorID: author, Internal: internal, BodyText: text, BodyHtml: html,
-		EmailMessageID: emailPtr, Source: string(src),
+	row, err := tx.Q.InsertMessage(ctx, dbsqlc.InsertMessageParams{
+		TicketID: m.TicketID, AuthorID: m.AuthorID, Internal: m.Internal, BodyText: m.BodyText, BodyHtml: m.BodyHTML,
+		EmailMessageID: emailPtr, Source: string(m.Source),
 	})
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if emailID != "" {
+	m.ID, m.CreatedAt = row.ID, row.CreatedAt
+	if m.EmailMessageID != "" {
 		if _, err := tx.Exec(ctx, `INSERT INTO ticket_message_ids (message_id, ticket_id) VALUES ($1, $2)
-			ON CONFLICT DO NOTHING`, emailID, ticketID); err != nil {
-			return 0, err
+			ON CONFLICT DO NOTHING`, m.EmailMessageID, m.TicketID); err != nil {
+			return err
 		}
 	}
-	if err := s.insertAttachments(ctx, tx, ticketID, m.ID, ups); err != nil {
-		return 0, err
-	}
-	return m.ID, nil
+	m.Attachments, err = s.insertAttachments(ctx, tx, m.TicketID, m.ID, ups)
+	return err
 }
 
-// insertAttachments stores files with sniffed types and safe names.
-func (s *Service) insertAttachments(ctx context.Context, tx *postgres.Tx, ticketID, messageID int64, ups []helpdesk.Upload) error {
+// insertAttachments stores files with sniffed types and safe names, and
+// returns them as stored.
+func (s *Service) insertAttachments(ctx context.Context, tx *postgres.Tx, ticketID, messageID int64,
+	ups []helpdesk.Upload) ([]helpdesk.Attachment, error) {
+	var out []helpdesk.Attachment
 	for _, u := range ups {
 		var cid *string
 		if u.ContentID != "" {
 			cid = &u.ContentID
 		}
-		if _, err := tx.Q.InsertAttachment(ctx, dbsqlc.InsertAttachmentParams{
-			TicketID: ticketID, MessageID: &messageID, Filename: SafeFilename(u.Filename),
-			ContentType: SniffType(u.Data), Size: int64(len(u.Data)), ContentID: cid, Inline: u.Inline, Data: u.Data,
-		}); err != nil {
-			return err
+		a := helpdesk.Attachment{TicketID: ticketID, MessageID: &messageID, Filename: SafeFilename(u.Filename),
+			ContentType: SniffType(u.Data), Size: int64(len(u.Data)), Inline: u.Inline}
+		row, err := tx.Q.InsertAttachment(ctx, dbsqlc.InsertAttachmentParams{
+			TicketID: ticketID, MessageID: a.MessageID, Filename: a.Filename,
+			ContentType: a.ContentType, Size: a.Size, ContentID: cid, Inline: a.Inline, Data: u.Data,
+		})
+		if err != nil {
+			return nil, err
 		}
+		a.ID, a.CreatedAt = row.ID, row.CreatedAt
+		out = append(out, a)
 	}
-	return nil
+	return out, nil
 }
 
 func nonZero(id int64) *int64 {

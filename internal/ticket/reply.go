@@ -18,14 +18,16 @@ type MessageInput struct {
 	Attachments    []helpdesk.Upload
 	EmailMessageID string
 	// AfterInsert, when set, runs inside the transaction after the message
-	// and its status change are written; an error rolls everything back.
+	// and its status change are written, with the message as stored (id,
+	// time, attachments); an error rolls everything back.
 	AfterInsert func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message) error
 }
 
 // AddMessage posts a public reply or an internal note on a ticket the author
 // may see. A first public staff reply stops the first-response clock; a
 // requester's reply to a ticket waiting on them, or already resolved, puts it
-// back to open.
+// back to open. The message returned is the one stored, with its id, time
+// and attachments.
 func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number int64, in MessageInput) (*helpdesk.Message, error) {
 	t, err := s.Get(ctx, author, number)
 	if err != nil {
@@ -63,18 +65,17 @@ func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number 
 		kind = helpdesk.EventNoted
 	}
 	staffPublic := author.IsStaff() && !in.Internal
-	msg := &helpdesk.Message{TicketID: t.ID, AuthorID: &author.ID, AuthorName: author.Name, AuthorEmail: author.Email,
-		AuthorIsStaff: author.IsStaff(), Internal: in.Internal, BodyText: in.Body, BodyHTML: html, Source: in.Source}
+	msg := &helpdesk.Message{TicketID: t.ID, AuthorID: nonZero(author.ID), AuthorName: author.Name, AuthorEmail: author.Email,
+		AuthorIsStaff: author.IsStaff(), Internal: in.Internal, BodyText: in.Body, BodyHTML: html,
+		EmailMessageID: in.EmailMessageID, Source: in.Source}
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		cur, err := tx.Q.LockTicket(ctx, t.ID)
 		if err != nil {
 			return err
 		}
-		id, err := s.insertMessage(ctx, tx, t.ID, author.ID, in.Internal, in.Body, html, in.EmailMessageID, in.Source, in.Attachments)
-		if err != nil {
+		if err := s.insertMessage(ctx, tx, msg, in.Attachments); err != nil {
 			return err
 		}
-		msg.ID = id
 		if err := tx.Q.TouchTicketForMessage(ctx, dbsqlc.TouchTicketForMessageParams{
 			ID: t.ID, Internal: in.Internal, Body: in.Body, FirstResponse: staffPublic,
 		}); err != nil {
@@ -89,9 +90,9 @@ func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number 
 		case !author.IsStaff() && (from == helpdesk.StatusPending || from == helpdesk.StatusResolved):
 			to = helpdesk.StatusOpen
 		}
-		after := map[string]any{"message_id": id, "internal": in.Internal, "attachments": len(in.Attachments)}
+		after := map[string]any{"message_id": msg.ID, "internal": in.Internal, "attachments": len(in.Attachments)}
 		if err := s.record(ctx, tx, t.ID, t.Number, author, kind, nil, after, "",
-			ChangedArgs{TicketID: t.ID, Event: kind, MessageID: id, ActorID: author.ID}); err != nil {
+			ChangedArgs{TicketID: t.ID, Event: kind, MessageID: msg.ID, ActorID: author.ID}); err != nil {
 			return err
 		}
 		if to != from {

@@ -56,7 +56,10 @@ func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64
 		}
 		next := dbsqlc.UpdateTicketFieldsParams{ID: t.ID, Priority: cur.Priority, CategoryID: cur.CategoryID,
 			TeamID: cur.TeamID, AssigneeID: cur.AssigneeID}
-		names := s.resolveChanges(ctx, tx, c, &next, &v)
+		names, err := s.resolveChanges(ctx, tx, c, &next, &v)
+		if err != nil {
+			return err
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -111,9 +114,11 @@ func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64
 type changedNames struct{ category, team, assignee *string }
 
 // resolveChanges looks up the named category, team and assignee and writes
-// their ids into next, adding field errors to v for unknown ones.
+// their ids into next, adding field errors to v for unknown ones. A lookup
+// that fails for any other reason is returned: a database outage must not
+// read as "no such name".
 func (s *Service) resolveChanges(ctx context.Context, tx *postgres.Tx, c Changes, next *dbsqlc.UpdateTicketFieldsParams,
-	v *helpdesk.Validation) changedNames {
+	v *helpdesk.Validation) (changedNames, error) {
 	var n changedNames
 	if c.Priority != nil {
 		next.Priority = string(*c.Priority)
@@ -121,9 +126,10 @@ func (s *Service) resolveChanges(ctx context.Context, tx *postgres.Tx, c Changes
 	if c.Category != nil {
 		next.CategoryID = nil
 		if *c.Category != "" {
-			if cat, err := tx.Q.GetCategoryByName(ctx, *c.Category); err != nil {
-				v.Add("category", "No category with that name.")
-			} else {
+			cat, err := tx.Q.GetCategoryByName(ctx, *c.Category)
+			if ok, err := found(err, v, "category", "No category with that name."); err != nil {
+				return n, err
+			} else if ok {
 				next.CategoryID, n.category = &cat.ID, &cat.Name
 			}
 		}
@@ -131,9 +137,10 @@ func (s *Service) resolveChanges(ctx context.Context, tx *postgres.Tx, c Changes
 	if c.Team != nil {
 		next.TeamID = nil
 		if *c.Team != "" {
-			if team, err := tx.Q.GetTeamBySlug(ctx, *c.Team); err != nil {
-				v.Add("team", "No team with that slug.")
-			} else {
+			team, err := tx.Q.GetTeamBySlug(ctx, *c.Team)
+			if ok, err := found(err, v, "team", "No team with that slug."); err != nil {
+				return n, err
+			} else if ok {
 				next.TeamID, n.team = &team.ID, &team.Slug
 			}
 		}
@@ -142,9 +149,12 @@ func (s *Service) resolveChanges(ctx context.Context, tx *postgres.Tx, c Changes
 		next.AssigneeID = nil
 		if *c.Assignee != "" {
 			u, err := tx.Q.GetUserByEmail(ctx, *c.Assignee)
+			ok, err := found(err, v, "assignee_email", "No user with that email.")
+			if err != nil {
+				return n, err
+			}
 			switch {
-			case err != nil:
-				v.Add("assignee_email", "No user with that email.")
+			case !ok: // reported by found
 			case !helpdesk.Role(u.Role).IsStaff() || !u.Active:
 				v.Add("assignee_email", "Tickets can only be assigned to active IT staff.")
 			default:
@@ -152,7 +162,20 @@ func (s *Service) resolveChanges(ctx context.Context, tx *postgres.Tx, c Changes
 			}
 		}
 	}
-	return n
+	return n, nil
+}
+
+// found sorts the error of a lookup by name: only "no such row" is the
+// user's mistake, added to v as msg on field; any other error is returned.
+func found(err error, v *helpdesk.Validation, field, msg string) (bool, error) {
+	switch {
+	case err == nil:
+		return true, nil
+	case postgres.IsNotFound(err):
+		v.Add(field, msg)
+		return false, nil
+	}
+	return false, err
 }
 
 func sameID(a, b *int64) bool {

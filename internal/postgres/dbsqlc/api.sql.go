@@ -231,62 +231,6 @@ func (q *Queries) ListAPITokens(ctx context.Context, userID int64) ([]ListAPITok
 	return items, nil
 }
 
-const listMessageAttachments = `-- name: ListMessageAttachments :many
-SELECT id, ticket_id, message_id, filename, content_type, size, inline, created_at
-FROM attachments WHERE message_id = $1 ORDER BY id
-`
-
-type ListMessageAttachmentsRow struct {
-	ID          int64
-	TicketID    int64
-	MessageID   *int64
-	Filename    string
-	ContentType string
-	Size        int64
-	Inline      bool
-	CreatedAt   time.Time
-}
-
-func (q *Queries) ListMessageAttachments(ctx context.Context, messageID *int64) ([]ListMessageAttachmentsRow, error) {
-	rows, err := q.db.Query(ctx, listMessageAttachments, messageID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ListMessageAttachmentsRow
-	for rows.Next() {
-		var i ListMessageAttachmentsRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.TicketID,
-			&i.MessageID,
-			&i.Filename,
-			&i.ContentType,
-			&i.Size,
-			&i.Inline,
-			&i.CreatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const messageCreatedAt = `-- name: MessageCreatedAt :one
-SELECT created_at FROM messages WHERE id = $1
-`
-
-func (q *Queries) MessageCreatedAt(ctx context.Context, id int64) (time.Time, error) {
-	row := q.db.QueryRow(ctx, messageCreatedAt, id)
-	var created_at time.Time
-	err := row.Scan(&created_at)
-	return created_at, err
-}
-
 const revokeAPIToken = `-- name: RevokeAPIToken :execrows
 UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
 `

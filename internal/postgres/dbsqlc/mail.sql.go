@@ -609,8 +609,10 @@ func (q *Queries) MailOutboxAttempt(ctx context.Context, arg MailOutboxAttemptPa
 }
 
 const mailOutboxFailed = `-- name: MailOutboxFailed :one
-UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $1::text
-WHERE id = $2 AND status <> 'failed' RETURNING ticket_id, to_addr, kind
+UPDATE outbox o SET status = 'failed', attempts = o.attempts + 1, last_error = $1::text
+WHERE o.id = $2 AND o.status <> 'failed'
+RETURNING o.ticket_id, o.to_addr, o.kind,
+    coalesce((SELECT t.number FROM tickets t WHERE t.id = o.ticket_id), 0)::bigint AS ticket_number
 `
 
 type MailOutboxFailedParams struct {
@@ -619,15 +621,23 @@ type MailOutboxFailedParams struct {
 }
 
 type MailOutboxFailedRow struct {
-	TicketID *int64
-	ToAddr   string
-	Kind     string
+	TicketID     *int64
+	ToAddr       string
+	Kind         string
+	TicketNumber int64
 }
 
+// The ticket's number (0 without a ticket) comes back too: the failure
+// event announces it to live views.
 func (q *Queries) MailOutboxFailed(ctx context.Context, arg MailOutboxFailedParams) (MailOutboxFailedRow, error) {
 	row := q.db.QueryRow(ctx, mailOutboxFailed, arg.LastError, arg.ID)
 	var i MailOutboxFailedRow
-	err := row.Scan(&i.TicketID, &i.ToAddr, &i.Kind)
+	err := row.Scan(
+		&i.TicketID,
+		&i.ToAddr,
+		&i.Kind,
+		&i.TicketNumber,
+	)
 	return i, err
 }
 

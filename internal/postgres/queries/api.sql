@@ -43,10 +43,3 @@ DELETE FROM api_idempotency_keys WHERE created_at <= now() - interval '24 hours'
 
 -- name: GetCategoryByName :one
 SELECT * FROM categories WHERE lower(name) = lower(@name::text);
-
--- name: MessageCreatedAt :one
-SELECT created_at FROM messages WHERE id = $1;
-
--- name: ListMessageAttachments :many
-SELECT id, ticket_id, message_id, filename, content_type, size, inline, created_at
-FROM attachments WHERE message_id = $1 ORDER BY id;

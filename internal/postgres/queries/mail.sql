@@ -111,8 +111,12 @@ WHERE id = @id;
 UPDATE outbox SET last_error = @last_error::text WHERE id = @id AND status = 'queued';
 
 -- name: MailOutboxFailed :one
-UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = @last_error::text
-WHERE id = @id AND status <> 'failed' RETURNING ticket_id, to_addr, kind;
+-- The ticket's number (0 without a ticket) comes back too: the failure
+-- event announces it to live views.
+UPDATE outbox o SET status = 'failed', attempts = o.attempts + 1, last_error = @last_error::text
+WHERE o.id = @id AND o.status <> 'failed'
+RETURNING o.ticket_id, o.to_addr, o.kind,
+    coalesce((SELECT t.number FROM tickets t WHERE t.id = o.ticket_id), 0)::bigint AS ticket_number;
 
 -- name: MailOutboxFailedByMessageID :one
 UPDATE outbox SET status = 'failed', last_error = @last_error::text
