@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"maps"
 	"net/url"
 	"slices"
@@ -55,6 +57,7 @@ func (f DeskFilter) Values() url.Values {
 // DeskRow is one ticket line.
 type DeskRow struct {
 	helpdesk.Ticket
+	Num        string // the ticket number as text
 	SubjectHit string // with highlight marks, or ""
 	Snippet    string // with highlight marks, or ""
 }
@@ -77,6 +80,37 @@ type DeskPage struct {
 	Categories []Option
 	Staff      []Option
 	Now        time.Time
+}
+
+// Badge is <span class="class">text</span>, both escaped; its arguments
+// are in the order DueText returns them. A plain helper
+// rather than a templ class expression, which costs a buffer and a CSS
+// pass per use; the queue shows two badges per row.
+func Badge(text, class string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		_, err := io.WriteString(w, `<span class="`+html.EscapeString(class)+`">`+html.EscapeString(text)+`</span>`)
+		return err
+	})
+}
+
+// OptionList is the <option> elements of a select, value and label escaped,
+// the one equal to selected marked. Written directly: staff lists run to
+// hundreds of options, and the dashboard carries two of them.
+func OptionList(opts []Option, selected string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		for _, o := range opts {
+			mark := `">`
+			if o.Value == selected {
+				mark = `" selected>`
+			}
+			for _, part := range [...]string{`<option value="`, html.EscapeString(o.Value), mark, html.EscapeString(o.Label), `</option>`} {
+				if _, err := io.WriteString(w, part); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // Highlight escapes text and turns ts_headline's marks (\x02, \x03) into

@@ -186,7 +186,7 @@ func PortalNew(p Page, f NewTicketForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<button type=\"submit\" name=\"action\" value=\"preview\" formnovalidate hx-post=\"/preview\" hx-params=\"description\" hx-target=\"#description-preview\" hx-swap=\"innerHTML\">Preview</button><div class=\"preview\" id=\"description-preview\" aria-live=\"polite\" aria-label=\"Preview of the description\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<button type=\"submit\" name=\"action\" value=\"preview\" formnovalidate hx-post=\"/preview\" hx-params=\"description\" hx-target=\"#description-preview\" hx-swap=\"innerHTML\">Preview</button><div class=\"preview\" id=\"description-preview\" role=\"region\" aria-live=\"polite\" aria-label=\"Preview of the description\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

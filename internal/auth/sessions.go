@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/jackc/pgx/v5"
 
@@ -29,6 +30,7 @@ type Sessions struct {
 	Idle   time.Duration // sign out after this long without a request
 	Max    time.Duration // sign out this long after sign-in, whatever happens
 	Secure bool
+	cache  sessionCache
 }
 
 // NewSessions derives the cookie keys from the server secret.
@@ -39,6 +41,11 @@ func NewSessions(db *postgres.DB, secret []byte, idle, maxAge time.Duration, sec
 	store.Options = &sessions.Options{Path: "/", MaxAge: int(maxAge.Seconds()), HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteLaxMode}
 	store.MaxAge(int(maxAge.Seconds()))
+	for _, c := range store.Codecs {
+		if sc, ok := c.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(stringsSerializer{})
+		}
+	}
 	return &Sessions{DB: db, Store: store, Idle: idle, Max: maxAge, Secure: secure}
 }
 
@@ -55,7 +62,7 @@ type Current struct {
 // carried: a new id at every sign-in, so a planted cookie is worthless.
 func (s *Sessions) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, userID int64) error {
 	if old, ok := s.idHash(r); ok {
-		_, _ = s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", old)
+		_, _ = s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", old[:])
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -74,46 +81,83 @@ func (s *Sessions) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Re
 }
 
 // Load returns the request's user, or nil when there is no valid session:
-// unknown, expired, idle too long, or the user is deactivated.
+// unknown, expired, idle too long, or the user is deactivated. A session
+// checked in the last few seconds comes from the node's cache (see
+// sessionCache); the caller gets its own copy either way.
 func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) {
 	h, ok := s.idHash(r)
 	if !ok {
 		return nil, nil
 	}
+	now := time.Now()
+	e, hit := s.cache.get(h, now, s.Idle)
+	if !hit {
+		gen := s.cache.begin()
+		var err error
+		if e, err = s.lookup(ctx, h); err != nil || e.cur.User == nil {
+			return nil, err
+		}
+		e.checkedAt = now
+		s.cache.put(gen, h, e)
+	}
+	// Sliding idle window; written at most once a minute to spare the database.
+	if now.Sub(e.lastSeen) > time.Minute {
+		gen := s.cache.begin()
+		if _, err := s.DB.Pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", h[:]); err == nil {
+			e.lastSeen = now
+			s.cache.put(gen, h, e)
+		}
+	}
+	u := *e.cur.User
+	cur := e.cur
+	cur.User = &u
+	return &cur, nil
+}
+
+// lookup reads the session with its user in one query: the user, the
+// availability switch and the team scope the queue's visibility rules need.
+// A zero result (nil User) means no valid session.
+func (s *Sessions) lookup(ctx context.Context, h [32]byte) (cachedSession, error) {
+	var e cachedSession
 	var u helpdesk.User
-	var lastSeen time.Time
 	var avail string
 	var scope helpdesk.TeamScope
-	// One query per request: the session, the user, the availability switch
-	// and the team scope the queue's visibility rules need.
-	err := s.DB.Pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.created_at, s.last_seen_at,
-			coalesce(ap.availability, 'available'),
+	err := s.DB.Pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.created_at,
+			s.last_seen_at, s.expires_at, coalesce(ap.availability, 'available'),
 			coalesce((SELECT array_agg(m.team_id) FROM team_members m WHERE m.user_id = u.id), '{}'),
 			coalesce((SELECT array_agg(t.id) FROM teams t WHERE t.restricted AND NOT EXISTS
 				(SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = u.id)), '{}')
 		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN agent_profiles ap ON ap.user_id = u.id
 		WHERE s.id_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.active`,
-		h, s.Idle.Seconds()).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt, &lastSeen, &avail,
-		&scope.Member, &scope.Hidden)
-	u.Scope = &scope
+		h[:], s.Idle.Seconds()).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt,
+		&e.lastSeen, &e.expiresAt, &avail, &scope.Member, &scope.Hidden)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil // unknown, expired, idle or deactivated: signed out
+		return e, nil // unknown, expired, idle or deactivated: signed out
 	} else if err != nil {
-		return nil, err
+		return e, err
 	}
-	// Sliding idle window; written at most once a minute to spare the database.
-	if time.Since(lastSeen) > time.Minute {
-		_, _ = s.DB.Pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", h)
-	}
-	return &Current{User: &u, IDHash: h, Availability: helpdesk.Availability(avail)}, nil
+	u.Scope = &scope
+	e.cur = Current{User: &u, IDHash: h[:], Availability: helpdesk.Availability(avail)}
+	return e, nil
 }
+
+// Forget drops this node's cached sessions. The server calls it after every
+// request that may have written, so a change made here (a sign-out, a
+// deactivation) holds for the very next request; other nodes hear of it on
+// AuthChannel.
+func (s *Sessions) Forget() { s.cache.forget() }
+
+// Listening tells the sessions whether this node hears AuthChannel; only
+// then are sessions cached.
+func (s *Sessions) Listening(on bool) { s.cache.listening(on) }
 
 // SignOut ends the request's session and clears the cookie.
 func (s *Sessions) SignOut(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
 	if h, ok := s.idHash(r); ok {
-		if _, err := s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", h); err != nil {
+		if _, err := s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", h[:]); err != nil {
 			return err
 		}
+		s.Forget()
 	}
 	sess, _ := s.Store.New(r, CookieName)
 	sess.Options.MaxAge = -1
@@ -123,20 +167,20 @@ func (s *Sessions) SignOut(ctx context.Context, w http.ResponseWriter, r *http.R
 // SignOutEverywhere ends every session of the user ("sign out of all devices").
 func (s *Sessions) SignOutEverywhere(ctx context.Context, userID int64) error {
 	_, err := s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE user_id = $1", userID)
+	s.Forget()
 	return err
 }
 
-func (s *Sessions) idHash(r *http.Request) ([]byte, bool) {
+func (s *Sessions) idHash(r *http.Request) ([32]byte, bool) {
 	sess, err := s.Store.Get(r, CookieName)
 	if err != nil || sess.IsNew {
-		return nil, false
+		return [32]byte{}, false
 	}
 	id, _ := sess.Values["sid"].(string)
 	if id == "" {
-		return nil, false
+		return [32]byte{}, false
 	}
-	sum := sha256.Sum256([]byte(id))
-	return sum[:], true
+	return sha256.Sum256([]byte(id)), true
 }
 
 func truncate(s string, n int) string {

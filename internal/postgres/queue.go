@@ -441,15 +441,14 @@ func (db *DB) Queue(ctx context.Context, f QueueQuery) (*QueuePage, error) {
 		return nil, mapError(err)
 	}
 	page := &QueuePage{Sort: f.Sort}
-	var matches float64
-	var ranks []float64
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (QueueRow, error) {
-		var r QueueRow
-		var rank float64
-		t, err := scanTicketWith(row, &r.SubjectHit, &r.Snippet, &rank, &matches)
-		r.Ticket = t
+	var hit, snippet string
+	var rank, matches float64
+	ranks := make([]float64, 0, f.Limit+1)
+	sc := newTicketScanner(&hit, &snippet, &rank, &matches)
+	out, err := pgx.AppendRows(make([]QueueRow, 0, f.Limit+1), rows, func(row pgx.CollectableRow) (QueueRow, error) {
+		t, err := sc.scan(row)
 		ranks = append(ranks, rank)
-		return r, err
+		return QueueRow{Ticket: t, SubjectHit: hit, Snippet: snippet}, err
 	})
 	if err != nil {
 		return nil, mapError(err)
@@ -472,25 +471,6 @@ func (db *DB) Queue(ctx context.Context, f QueueQuery) (*QueuePage, error) {
 		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
 	}
 	return page, nil
-}
-
-// scanTicketWith scans ticketListColumns followed by extra columns.
-func scanTicketWith(row pgx.CollectableRow, extra ...any) (helpdesk.Ticket, error) {
-	var t helpdesk.Ticket
-	var status, priority, impact, urgency, source string
-	var catName, teamName, teamSlug, aName, aEmail *string
-	var resCount int32
-	dest := []any{&t.ID, &t.Number, &t.Subject, &status, &priority, &impact, &urgency, &t.CategoryID,
-		&t.TeamID, &t.AssigneeID, &t.RequesterID, &source, &t.FirstResponseDue, &t.ResolutionDue, &t.DueAt,
-		&t.FirstRespondedAt, &t.ResolvedAt, &resCount, &t.ParentID, &t.MergedIntoID, &t.CreatedAt,
-		&t.UpdatedAt, &catName, &teamName, &teamSlug, &aName, &aEmail, &t.RequesterName, &t.RequesterEmail}
-	err := row.Scan(append(dest, extra...)...)
-	t.Status, t.Priority, t.Impact, t.Urgency = helpdesk.Status(status), helpdesk.Priority(priority),
-		helpdesk.Impact(impact), helpdesk.Urgency(urgency)
-	t.Source, t.ResolutionCount = helpdesk.Source(source), int(resCount)
-	t.CategoryName, t.TeamName, t.TeamSlug = deref(catName), deref(teamName), deref(teamSlug)
-	t.AssigneeName, t.AssigneeEmail = deref(aName), deref(aEmail)
-	return t, err
 }
 
 // QueueCounts counts every view for the viewer in one round trip. Each

@@ -118,7 +118,7 @@ func (q *listQuery) arg(v any) string {
 
 func (q *listQuery) and(clause string) { q.where = append(q.where, clause) }
 
-// ticketListColumns matches scanTicket.
+// ticketListColumns matches ticketScanner.
 const ticketListColumns = `t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id,
 	t.team_id, t.assignee_id, t.requester_id, t.source, t.first_response_due, t.resolution_due, t.due_at,
 	t.first_responded_at, t.resolved_at, t.resolution_count, t.parent_id, t.merged_into_id, t.created_at,
@@ -164,7 +164,7 @@ LIMIT %d`, ticketListColumns, where, order, f.Limit+1)
 	if err != nil {
 		return nil, mapError(err)
 	}
-	ts, err := pgx.CollectRows(rows, scanTicket)
+	ts, err := pgx.CollectRows(rows, newTicketScanner().scan)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -270,23 +270,6 @@ func keyset(q *listQuery, f TicketFilter) (string, error) {
 		}
 		return "t.updated_at DESC, t.id DESC", nil
 	}
-}
-
-func scanTicket(row pgx.CollectableRow) (helpdesk.Ticket, error) {
-	var t helpdesk.Ticket
-	var status, priority, impact, urgency, source string
-	var catName, teamName, teamSlug, aName, aEmail *string
-	var resCount int32
-	err := row.Scan(&t.ID, &t.Number, &t.Subject, &status, &priority, &impact, &urgency, &t.CategoryID,
-		&t.TeamID, &t.AssigneeID, &t.RequesterID, &source, &t.FirstResponseDue, &t.ResolutionDue, &t.DueAt,
-		&t.FirstRespondedAt, &t.ResolvedAt, &resCount, &t.ParentID, &t.MergedIntoID, &t.CreatedAt,
-		&t.UpdatedAt, &catName, &teamName, &teamSlug, &aName, &aEmail, &t.RequesterName, &t.RequesterEmail)
-	t.Status, t.Priority, t.Impact, t.Urgency = helpdesk.Status(status), helpdesk.Priority(priority),
-		helpdesk.Impact(impact), helpdesk.Urgency(urgency)
-	t.Source, t.ResolutionCount = helpdesk.Source(source), int(resCount)
-	t.CategoryName, t.TeamName, t.TeamSlug = deref(catName), deref(teamName), deref(teamSlug)
-	t.AssigneeName, t.AssigneeEmail = deref(aName), deref(aEmail)
-	return t, err
 }
 
 // TicketByNumber loads a ticket inside the transaction, for answers that

@@ -80,8 +80,10 @@ func (s *Server) deskPage(r *http.Request) (web.DeskPage, error) {
 		next.Set("cursor", page.NextCursor)
 		v.NextHref = "/desk?" + next.Encode()
 	}
+	v.Rows = make([]web.DeskRow, 0, len(page.Rows))
 	for _, row := range page.Rows {
-		v.Rows = append(v.Rows, web.DeskRow{Ticket: row.Ticket, SubjectHit: row.SubjectHit, Snippet: row.Snippet})
+		v.Rows = append(v.Rows, web.DeskRow{Ticket: row.Ticket, Num: strconv.FormatInt(row.Number, 10),
+			SubjectHit: row.SubjectHit, Snippet: row.Snippet})
 	}
 	v.Tabs = tabs(f.View, nil)
 	opts, err := s.deskOptions(r.Context())

@@ -10,8 +10,14 @@ import (
 )
 
 // withSession loads the signed-in user, if any, into the request context.
+// After a request that may have written, the node's session cache is
+// dropped, so a sign-out or deactivation made here holds for the very next
+// request without waiting for the database's announcement.
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			defer s.Sessions.Forget()
+		}
 		cur, err := s.Sessions.Load(r.Context(), r)
 		if err != nil {
 			s.renderError(w, r, err)

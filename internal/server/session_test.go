@@ -10,6 +10,7 @@ import (
 	"switchboard/internal/apptest"
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/pgtest"
 )
 
 // sessionCookie returns the session cookie the client holds for the server.
@@ -38,6 +39,21 @@ func wantSignedOut(t *testing.T, c *apptest.Client, why string) {
 	r := c.Get("/tickets")
 	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
 		t.Fatalf("%s: GET /tickets = %d %s, want a redirect to /login", why, r.StatusCode, r.Header.Get("Location"))
+	}
+}
+
+func signedOut(c *apptest.Client) bool {
+	r := c.Get("/tickets")
+	return r.StatusCode == http.StatusSeeOther && strings.HasPrefix(r.Header.Get("Location"), "/login")
+}
+
+// eventually polls cond every 10 ms until it holds or within passes.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, within)
+		}
 	}
 }
 
@@ -113,9 +129,12 @@ func TestSessionDeactivatedUserIsOut(t *testing.T) {
 	u := e.User(helpdesk.RoleRequester)
 	c := e.SignIn(u)
 	wantSignedIn(t, c, "before")
+	// A write straight to the database, as another process would make it:
+	// the node hears of it on the auth channel and drops its cached session.
 	if _, err := e.App.DB.Pool.Exec(t.Context(), "UPDATE users SET active = false WHERE id = $1", u.ID); err != nil {
 		t.Fatal(err)
 	}
+	eventually(t, 2*time.Second, "deactivated user signed out", func() bool { return signedOut(c) })
 	wantSignedOut(t, c, "deactivated")
 	r := e.Anonymous().PostForm("/login", url.Values{"email": {u.Email}, "password": {apptest.Password}})
 	if r.StatusCode == http.StatusSeeOther {
@@ -163,4 +182,30 @@ func TestSessionThrottling(t *testing.T) {
 	if r.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("right password during lock: %d", r.StatusCode)
 	}
+}
+
+// TestSessionCacheAcrossNodes: node A caches a checked session; signing out
+// everywhere on node B (same database) ends it on A through the auth
+// channel, and a role change made on B shows on A.
+func TestSessionCacheAcrossNodes(t *testing.T) {
+	t.Parallel()
+	conn := pgtest.NewDatabase(t)
+	a := apptest.New(t, apptest.Options{Conn: conn})
+	b := apptest.New(t, apptest.Options{Conn: conn})
+	u := a.User(helpdesk.RoleRequester)
+	onA := a.SignIn(u)
+	wantSignedIn(t, onA, "A, first look")
+	wantSignedIn(t, onA, "A, from the cache")
+	if r := onA.Get("/desk"); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("requester on /desk: %d", r.StatusCode)
+	}
+	// B promotes the user to agent: A must stop treating them as a requester.
+	if _, err := b.App.DB.Pool.Exec(t.Context(), "UPDATE users SET role = 'agent' WHERE id = $1", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "role change seen on A", func() bool { return onA.Get("/desk").StatusCode == http.StatusOK })
+	// The same browser signs out of all devices through B.
+	onB := withCookie(b, sessionCookie(t, a, onA))
+	wantStatus(t, onB.PostForm("/logout-all", nil), http.StatusSeeOther)
+	eventually(t, 2*time.Second, "sign-out on B ends the session on A", func() bool { return signedOut(onA) })
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"switchboard/internal/auth"
 	"switchboard/internal/ticket"
 )
 
@@ -30,6 +31,12 @@ type Note struct {
 type Hub struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	// Auth hears of session-relevant changes on auth.AuthChannel, and
+	// whether the hub is listening at all (it caches sessions only then).
+	Auth interface {
+		Forget()
+		Listening(on bool)
+	}
 
 	mu     sync.Mutex
 	subs   map[chan Note]struct{}
@@ -137,16 +144,26 @@ func (h *Hub) listen(ctx context.Context, ready func()) error {
 	// be handed to other queries.
 	conn := pc.Hijack()
 	defer conn.Close(context.Background())
-	for _, ch := range []string{ticket.NotifyChannel, ticket.PresenceChannel} {
+	for _, ch := range []string{ticket.NotifyChannel, ticket.PresenceChannel, auth.AuthChannel} {
 		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
 			return err
 		}
+	}
+	if h.Auth != nil {
+		h.Auth.Listening(true)
+		defer h.Auth.Listening(false)
 	}
 	ready()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Channel == auth.AuthChannel {
+			if h.Auth != nil {
+				h.Auth.Forget()
+			}
+			continue
 		}
 		num, err := strconv.ParseInt(n.Payload, 10, 64)
 		if err != nil {

@@ -66,7 +66,7 @@
 			var selNum = sel ? sel.getAttribute("data-number") : null;
 			swap(list, "/desk/list" + location.search, function () {
 				checked.forEach(function (n) {
-					var c = document.getElementById("sel-" + n);
+					var c = list.querySelector('input[name=n][value="' + n + '"]');
 					if (c) { c.checked = true; }
 				});
 				current = -1;
@@ -84,7 +84,7 @@
 		handlers.resync = handlers.ticket;
 		refreshCounts();
 
-		var rows = function () { return Array.prototype.slice.call(list.querySelectorAll("tr[data-href]")); };
+		var rows = function () { return Array.prototype.slice.call(list.querySelectorAll("tr[data-number]")); };
 		var mark = function (i) {
 			var rs = rows();
 			if (!rs.length) { return; }
@@ -98,7 +98,8 @@
 		keys.k = function () { mark(current - 1); };
 		keys.o = function () {
 			var r = rows()[current];
-			if (r) { location.href = r.getAttribute("data-href"); }
+			var a = r && r.querySelector("a.subject");
+			if (a) { location.href = a.getAttribute("href"); }
 		};
 		keys.x = function () {
 			var r = rows()[current];
