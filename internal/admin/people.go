@@ -29,7 +29,7 @@ func (s *Service) People(ctx context.Context, actor *helpdesk.User, q string) ([
 		return nil, err
 	}
 	rows, err := s.DB.Q().AdminListPeople(ctx, dbsqlc.AdminListPeopleParams{AllUsers: IsAdmin(actor),
-		TeamIds: append([]int64{}, led...), Q: strings.TrimSpace(q)})
+		TeamIds: append([]int64{}, led...), Pattern: postgres.ContainsPattern(strings.TrimSpace(q))})
 	if err != nil {
 		return nil, postgres.MapError(err)
 	}

@@ -19,7 +19,7 @@ func (db *DB) AuditLog(ctx context.Context, f helpdesk.AuditFilter) ([]helpdesk.
 		where = append(where, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
 	}
 	if f.Actor != "" {
-		add(`(u.email ILIKE $? OR u.name ILIKE $?)`, containsPattern(f.Actor))
+		add(`(u.email ILIKE $? OR u.name ILIKE $?)`, ContainsPattern(f.Actor))
 	}
 	if f.ObjectType != "" {
 		add("a.object_type = $?", f.ObjectType)
@@ -65,9 +65,15 @@ func (db *DB) AuditLog(ctx context.Context, f helpdesk.AuditFilter) ([]helpdesk.
 // the default ESCAPE).
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// containsPattern is a LIKE pattern matching s anywhere, literally: an admin
-// looking for "j_doe" or "100%" means those characters, not wildcards.
-func containsPattern(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
+// ContainsPattern is a LIKE pattern matching s anywhere, literally: an admin
+// looking for "j_doe" or "100%" means those characters, not wildcards. An
+// empty s gives "" (no filter).
+func ContainsPattern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "%" + likeEscaper.Replace(s) + "%"
+}
 
 // AuditObjectTypes lists the object types present in the audit log, for
 // the filter's choices.

@@ -15,6 +15,11 @@ func TestAdminCategories(t *testing.T) {
 	t.Parallel()
 	a := admSetup(t)
 	c := a.as["admin"]
+	// The admin's dashboard caches its filter choices; a category created
+	// on this node must be offered there at once.
+	if r := c.Get("/desk"); r.StatusCode != http.StatusOK {
+		t.Fatalf("GET /desk: %d", r.StatusCode)
+	}
 	good := admVals("name", "VPN", "team", admID(a.alpha), "required_skill", "Network", "default_impact", "team",
 		"default_urgency", "high", "min_priority", "P2", "keywords", "vpn\nanyconnect, tunnel", "follow_the_sun", "on",
 		"confidence_threshold", "0.7")
@@ -27,6 +32,9 @@ func TestAdminCategories(t *testing.T) {
 	}
 	if a.audits(t, "category", "create") != 1 {
 		t.Error("not audited")
+	}
+	if n := c.Get("/desk").Doc.Find(`#f-category option[value="VPN"]`).Length(); n != 1 {
+		t.Errorf("new category in the dashboard filter: %d options, want 1", n)
 	}
 	for _, tc := range []struct{ name, field, msg, key, value string }{
 		{"without a team", "team", "Choose the team", "team", ""},

@@ -207,6 +207,12 @@ func (c *deskOptsCache) get() (deskOpts, bool) {
 	return c.o, !c.o.at.IsZero() && time.Since(c.o.at) < 10*time.Second
 }
 
+func (c *deskOptsCache) forget() {
+	c.mu.Lock()
+	c.o = deskOpts{}
+	c.mu.Unlock()
+}
+
 func (c *deskOptsCache) put(o deskOpts) {
 	c.mu.Lock()
 	c.o = o

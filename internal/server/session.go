@@ -10,13 +10,12 @@ import (
 )
 
 // withSession loads the signed-in user, if any, into the request context.
-// After a request that may have written, the node's session cache is
-// dropped, so a sign-out or deactivation made here holds for the very next
-// request without waiting for the database's announcement.
+// After a request that may have written, the node's caches are dropped
+// (afterWrite).
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			defer s.Sessions.Forget()
+			defer s.afterWrite()
 		}
 		cur, err := s.Sessions.Load(r.Context(), r)
 		if err != nil {
@@ -79,4 +78,13 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// afterWrite drops what this node caches about people and settings, so a
+// change made here (a sign-out, a deactivation, a new team or category)
+// holds for the very next request. Other nodes hear of session changes on
+// auth.AuthChannel; their desk options expire within seconds.
+func (s *Server) afterWrite() {
+	s.Sessions.Forget()
+	s.opts.forget()
 }

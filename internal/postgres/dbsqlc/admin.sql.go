@@ -727,7 +727,7 @@ SELECT u.id, u.email, u.name, u.role, u.time_zone, u.active, (u.password_hash IS
                  FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.user_id = u.id), '')::text AS teams
 FROM users u
 WHERE ($1::bool OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = ANY($2::bigint[])))
-  AND ($3::text = '' OR u.email ILIKE '%' || $3::text || '%' OR u.name ILIKE '%' || $3::text || '%')
+  AND ($3::text = '' OR u.email ILIKE $3::text OR u.name ILIKE $3::text)
 ORDER BY u.active DESC, lower(u.name), u.id
 LIMIT 500
 `
@@ -735,7 +735,7 @@ LIMIT 500
 type AdminListPeopleParams struct {
 	AllUsers bool
 	TeamIds  []int64
-	Q        string
+	Pattern  string
 }
 
 type AdminListPeopleRow struct {
@@ -750,7 +750,7 @@ type AdminListPeopleRow struct {
 }
 
 func (q *Queries) AdminListPeople(ctx context.Context, arg AdminListPeopleParams) ([]AdminListPeopleRow, error) {
-	rows, err := q.db.Query(ctx, adminListPeople, arg.AllUsers, arg.TeamIds, arg.Q)
+	rows, err := q.db.Query(ctx, adminListPeople, arg.AllUsers, arg.TeamIds, arg.Pattern)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ SELECT u.id, u.email, u.name, u.role, u.time_zone, u.active, (u.password_hash IS
                  FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.user_id = u.id), '')::text AS teams
 FROM users u
 WHERE (@all_users::bool OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = ANY(@team_ids::bigint[])))
-  AND (@q::text = '' OR u.email ILIKE '%' || @q::text || '%' OR u.name ILIKE '%' || @q::text || '%')
+  AND (@pattern::text = '' OR u.email ILIKE @pattern::text OR u.name ILIKE @pattern::text)
 ORDER BY u.active DESC, lower(u.name), u.id
 LIMIT 500;
 
