@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
 
 	"github.com/riverqueue/river"
 
@@ -65,6 +67,13 @@ func (a *App) wireMail(cw *jobs.ChangedWorker) error {
 	if cfg.SMTPAddr != "off" {
 		m.SMTP = &intake.SMTPServer{Addr: cfg.SMTPAddr, Domain: cfg.MailDomain, Secret: cfg.SecretKey,
 			MaxBytes: cfg.MaxMessage, Store: m.Store, Log: log.With("part", "smtp")}
+		if cfg.SMTPTLSCert != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.SMTPTLSCert, cfg.SMTPTLSKey)
+			if err != nil {
+				return fmt.Errorf("SWITCHBOARD_SMTP_TLS_CERT/KEY: %w", err)
+			}
+			m.SMTP.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
 		// Last in the list, so stopped first: the listener closes before the
 		// parts behind it, after HTTP and before River.
 		a.background = append(a.background, m.SMTP)

@@ -23,6 +23,8 @@ type Config struct {
 	DataDir       string
 	HTTPAddr      string
 	SMTPAddr      string // "off" disables the listener
+	SMTPTLSCert   string // PEM certificate chain for STARTTLS; empty: no STARTTLS
+	SMTPTLSKey    string // its PEM private key
 	BaseURL       string
 	MailDomain    string
 	SMTPRelay     string // empty: outgoing mail waits in the outbox
@@ -44,6 +46,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		SMTPAddr:    or(getenv("SWITCHBOARD_SMTP_ADDR"), "127.0.0.1:2525"),
 		MailDomain:  or(getenv("SWITCHBOARD_MAIL_DOMAIN"), "helpdesk.localhost"),
 		SMTPRelay:   getenv("SWITCHBOARD_SMTP_RELAY"),
+		SMTPTLSCert: getenv("SWITCHBOARD_SMTP_TLS_CERT"),
+		SMTPTLSKey:  getenv("SWITCHBOARD_SMTP_TLS_KEY"),
 		LogLevel:    or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"),
 	}
 	var errs []error
@@ -58,6 +62,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
 			errs = append(errs, fmt.Errorf("SWITCHBOARD_SMTP_ADDR %q: %w (or \"off\")", c.SMTPAddr, err))
 		}
+	}
+	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
+		errs = append(errs, errors.New("SWITCHBOARD_SMTP_TLS_CERT and SWITCHBOARD_SMTP_TLS_KEY: set both (PEM files) or neither"))
 	}
 	c.BaseURL = strings.TrimRight(or(getenv("SWITCHBOARD_BASE_URL"), "http://"+c.HTTPAddr), "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,10 @@ type SMTPServer struct {
 	MaxBytes int64
 	Store    *Store
 	Log      *slog.Logger
+	// TLS, when set, offers STARTTLS, so sending servers that can encrypt
+	// do. Plain sessions stay allowed: most MTAs fall back to them, and
+	// refusing would only lose mail.
+	TLS *tls.Config
 
 	srv *smtp.Server
 	ln  net.Listener
@@ -55,13 +60,14 @@ func (s *SMTPServer) Start(ctx context.Context) error {
 	srv.WriteTimeout = time.Minute
 	srv.EnableSMTPUTF8 = true
 	srv.ErrorLog = slogAdapter{s.Log}
+	srv.TLSConfig = s.TLS
 	s.srv = srv
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
 			s.Log.Error("smtp server", "err", err)
 		}
 	}()
-	s.Log.Info("smtp listening", "addr", ln.Addr().String(), "domain", s.Domain)
+	s.Log.Info("smtp listening", "addr", ln.Addr().String(), "domain", s.Domain, "starttls", s.TLS != nil)
 	return nil
 }
 
