@@ -11,6 +11,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
+	"switchboard/internal/sla"
 	"switchboard/internal/ticket"
 )
 
@@ -152,8 +153,8 @@ func TestSLABreachMailsTheLead(t *testing.T) {
 	row(&id, `INSERT INTO tickets (subject, status, priority, team_id, requester_id, created_at)
 		VALUES ('VPN down for everyone', 'open', 'P1', $1, $2, now() - interval '2 hours') RETURNING id`, team, req)
 	row(&number, `SELECT number FROM tickets WHERE id = $1`, id)
-	svc := *e.app.SLA // the wired service, with its own clock
-	svc.Now = func() time.Time { return time.Now() }
+	// The wired service's parts, with a clock of its own.
+	svc := &sla.Service{DB: e.app.SLA.DB, Log: e.app.SLA.Log, Alert: e.app.SLA.Alert, Now: time.Now}
 	if err := svc.Recompute(ctx, id); err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,11 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) error {
 		if _, gerr := s.Tickets.Get(r.Context(), u, n); gerr != nil {
 			return gerr
 		}
-		f := web.ReplyForm{Number: n, Body: body, Errors: fieldErrors(err), HadFiles: len(ups) > 0, MaxMB: s.maxAttachment() >> 20}
+		f := web.ReplyForm{Number: n, Body: body, Errors: fieldErrors(err), MaxMB: s.maxAttachment() >> 20}
+		// Files never survive a refused post: say so when some were sent,
+		// also when it was the files that could not be read.
+		_, fileErr := f.Errors["attachments"]
+		f.HadFiles = len(ups) > 0 || fileErr
 		if isHTMX(r) {
 			// htmx swaps only 2xx answers: put the form with its messages
 			// back in place of the reply box.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"switchboard/internal/helpdesk"
@@ -35,6 +36,40 @@ type Service struct {
 	// Alert mails warnings and breaches to the leads in the transaction
 	// that records them; nil sends nothing.
 	Alert Alerter
+
+	mu     sync.Mutex
+	cached *settings
+}
+
+// settingsTTL is how long a node reuses team calendars and SLA policies
+// between recomputes, as triage does with its roster: every reply and
+// status change recomputes a ticket's deadlines, and the calendars change
+// rarely. An edited calendar applies to deadlines within this long.
+const settingsTTL = 2 * time.Second
+
+// settings are the calendars by team id and the policies.
+type settings struct {
+	at   time.Time
+	cals map[int64]Calendar
+	pols Policies
+}
+
+func (s *Service) settings(ctx context.Context) (*settings, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.cached; c != nil && time.Since(c.at) < settingsTTL {
+		return c, nil
+	}
+	c := &settings{at: time.Now()}
+	var err error
+	if c.cals, err = Calendars(ctx, s.DB.Q()); err != nil {
+		return nil, err
+	}
+	if c.pols, err = LoadPolicies(ctx, s.DB.Q()); err != nil {
+		return nil, err
+	}
+	s.cached = c
+	return c, nil
 }
 
 func (s *Service) now() time.Time {
@@ -58,11 +93,7 @@ func (s *Service) OnChanged(ctx context.Context, args ticket.ChangedArgs) error 
 // Recompute reloads a ticket's clock and writes its deadlines, with an
 // event when they moved.
 func (s *Service) Recompute(ctx context.Context, ticketID int64) error {
-	cals, err := Calendars(ctx, s.DB.Q())
-	if err != nil {
-		return err
-	}
-	pols, err := LoadPolicies(ctx, s.DB.Q())
+	set, err := s.settings(ctx)
 	if err != nil {
 		return err
 	}
@@ -77,7 +108,7 @@ func (s *Service) Recompute(ctx context.Context, ticketID int64) error {
 		if err != nil {
 			return err
 		}
-		d, err := Apply(ctx, tx, t, cals, pols)
+		d, err := Apply(ctx, tx, t, set.cals, set.pols)
 		if err != nil || d == nil {
 			return err
 		}
@@ -95,7 +126,15 @@ func Apply(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketRow, cals map
 	}
 	var cal Calendar
 	if t.TeamID != nil {
-		cal = cals[*t.TeamID]
+		c, ok := cals[*t.TeamID]
+		if !ok { // a team newer than the caller's cached calendars
+			fresh, err := Calendars(ctx, tx.Q)
+			if err != nil {
+				return nil, err
+			}
+			c = fresh[*t.TeamID]
+		}
+		cal = c
 	}
 	d := Compute(clock, cal, pols.For(helpdesk.Priority(t.Priority)), t.FirstRespondedAt != nil)
 	if sameTime(t.FirstResponseDue, &d.FirstResponse) && sameTime(t.ResolutionDue, &d.Resolution) && sameTime(t.DueAt, d.DueAt) &&
@@ -147,16 +186,12 @@ func (s *Service) Scan(ctx context.Context) (fired int, err error) {
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	cals, err := Calendars(ctx, s.DB.Q())
-	if err != nil {
-		return 0, err
-	}
-	pols, err := LoadPolicies(ctx, s.DB.Q())
+	set, err := s.settings(ctx)
 	if err != nil {
 		return 0, err
 	}
 	for _, id := range ids {
-		n, err := s.scanOne(ctx, id, now, cals, pols)
+		n, err := s.scanOne(ctx, id, now, set.cals, set.pols)
 		if err != nil {
 			return fired, err
 		}
