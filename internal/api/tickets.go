@@ -47,20 +47,28 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request) error {
 		fields := append(helpdesk.FieldErrors(err), helpdesk.FieldErrors(h.Tickets.ValidateCreate(ci))...)
 		return &helpdesk.Error{Code: helpdesk.EINVALID, Message: helpdesk.ErrorMessage(err), Fields: fields}
 	}
+	// Create returns the ticket complete, as GET shows it, so the answer
+	// needs no read-back. With an Idempotency-Key it is stored in the
+	// creating transaction; without one the transaction does no more than
+	// create.
 	var answer []byte
-	ci.AfterInsert = func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket) error {
-		full, err := tx.TicketByNumber(ctx, t.Number)
-		if err != nil {
-			return err
+	if k != nil {
+		ci.AfterInsert = func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket) error {
+			var err error
+			if answer, err = json.Marshal(ticketView(t)); err != nil {
+				return err
+			}
+			return k.store(ctx, tx, http.StatusCreated, ticketURL(t.Number), answer)
 		}
-		if answer, err = json.Marshal(ticketView(full)); err != nil {
-			return err
-		}
-		return k.store(ctx, tx, http.StatusCreated, ticketURL(t.Number), answer)
 	}
 	t, err := h.Tickets.Create(r.Context(), actor, ci)
 	if err != nil {
 		return h.finish(w, r, k, err)
+	}
+	if answer == nil {
+		if answer, err = json.Marshal(ticketView(t)); err != nil {
+			return err
+		}
 	}
 	w.Header().Set("Location", ticketURL(t.Number))
 	writeRaw(w, http.StatusCreated, answer)

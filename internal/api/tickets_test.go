@@ -170,6 +170,44 @@ func TestEveryRouteByRole(t *testing.T) {
 	}
 }
 
+// TestCreatedIsTheStored: the answer to POST /tickets (built from the write
+// itself, not read back) is byte for byte what GET /tickets/{number} shows
+// right after, whoever files it, for whom, with or without a category (and
+// so a team), and when replayed for an Idempotency-Key.
+func TestCreatedIsTheStored(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, tc := range []struct {
+		name    string
+		c       *client
+		body    map[string]any
+		headers []string
+	}{
+		{"requester, defaults", b.req, map[string]any{"subject": "Printer  jams", "description": "On floor 2."}, nil},
+		{"category names a team", b.req, map[string]any{"subject": "VPN drops", "description": "Every few minutes.",
+			"category": "vpn", "urgency": "critical", "impact": "organisation"}, nil},
+		{"staff for a requester", b.agent, map[string]any{"subject": "Laptop for new hire", "description": "Starts Monday.",
+			"requester_email": b.other.user.Email, "category": "VPN", "urgency": "low"}, nil},
+		{"idempotency key", b.lead, map[string]any{"subject": "Badge reader", "description": "Door 3."},
+			[]string{"Idempotency-Key: created-is-stored"}},
+	} {
+		// (No subtests: the clients fail the parent test.)
+		posted := tc.c.must(http.StatusCreated, "POST", "/api/v1/tickets", tc.body, tc.headers...)
+		var tk ticketBody
+		posted.decode(t, &tk)
+		got := tc.c.must(http.StatusOK, "GET", tk.path(), nil)
+		if string(posted.body) != string(got.body) {
+			t.Errorf("%s: POST answered\n%s\nGET shows\n%s", tc.name, posted.body, got.body)
+		}
+		if tc.headers != nil {
+			replayed := tc.c.must(http.StatusCreated, "POST", "/api/v1/tickets", tc.body, tc.headers...)
+			if replayed.header.Get("Idempotent-Replayed") != "true" || string(replayed.body) != string(got.body) {
+				t.Errorf("%s: replay answered\n%s\nGET shows\n%s", tc.name, replayed.body, got.body)
+			}
+		}
+	}
+}
+
 // TestCreateForOthers checks requester_email: staff may, requesters may not,
 // and an invalid create writes nothing.
 func TestCreateForOthers(t *testing.T) {

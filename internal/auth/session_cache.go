@@ -6,28 +6,91 @@ import (
 )
 
 // AuthChannel is the NOTIFY channel on which the database announces, after
-// commit, any change that could end a session or alter what it carries:
-// sessions deleted, users changed, team membership, restricted teams,
-// availability (triggers in migration 00060).
+// commit, any change that could end a session or an API token or alter what
+// they carry: sessions deleted, users changed, team membership, restricted
+// teams, availability (triggers in migration 00060), API tokens revoked,
+// expired or deleted (00061).
 const AuthChannel = "sb_auth"
 
-// cacheMaxAge bounds how long a checked session is trusted without asking
-// the database again, even when no change was announced.
+// cacheMaxAge bounds how long a checked session or token is trusted without
+// asking the database again, even when no change was announced.
 const cacheMaxAge = 10 * time.Second
 
-// cacheMaxEntries bounds memory; past it the cache starts over.
+// cacheMaxEntries bounds memory; past it a cache starts over.
 const cacheMaxEntries = 20000
 
-// sessionCache remembers recently checked sessions so that a page view
-// costs no session query. It is only used while the node hears AuthChannel
-// (Listening(true)): without invalidation nothing is cached. Every
-// announcement drops everything; a lookup that began before a drop does not
-// store its (possibly stale) result, which gen tracks.
-type sessionCache struct {
+// authCache remembers recently checked credentials (sessions, API tokens)
+// by the hash that identifies them, so that a request costs no lookup. It
+// is only used while the node hears AuthChannel (listening(true)): without
+// invalidation nothing is cached. Every announcement drops everything; a
+// lookup that began before a drop does not store its (possibly stale)
+// result, which gen tracks.
+type authCache[E any] struct {
 	mu      sync.Mutex
 	live    bool
 	gen     uint64
-	entries map[[32]byte]cachedSession
+	entries map[[32]byte]E
+}
+
+// lookup returns the entry for h if the cache is live and fresh accepts
+// it; an entry fresh rejects is dropped.
+func (c *authCache[E]) lookup(h [32]byte, fresh func(E) bool) (E, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var zero E
+	e, ok := c.entries[h]
+	if !ok || !c.live {
+		return zero, false
+	}
+	if !fresh(e) {
+		delete(c.entries, h)
+		return zero, false
+	}
+	return e, true
+}
+
+// begin is called before a database lookup; put stores its result only
+// if nothing was dropped in between.
+func (c *authCache[E]) begin() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *authCache[E]) put(gen uint64, h [32]byte, e E) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.live || gen != c.gen {
+		return
+	}
+	if c.entries == nil || len(c.entries) >= cacheMaxEntries {
+		c.entries = map[[32]byte]E{}
+	}
+	c.entries[h] = e
+}
+
+// forget drops every entry.
+func (c *authCache[E]) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.entries)
+}
+
+// listening turns the cache on while the node hears AuthChannel and off
+// (emptied) when it does not, since announcements could then be missed.
+func (c *authCache[E]) listening(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.live = on
+	clear(c.entries)
+}
+
+// sessionCache remembers recently checked sessions so that a page view
+// costs no session query.
+type sessionCache struct {
+	authCache[cachedSession]
 }
 
 type cachedSession struct {
@@ -40,53 +103,28 @@ type cachedSession struct {
 // get returns the cached session for h if it is still good at now under
 // the idle limit.
 func (c *sessionCache) get(h [32]byte, now time.Time, idle time.Duration) (cachedSession, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[h]
-	if !ok || !c.live {
-		return e, false
-	}
-	if now.Sub(e.checkedAt) > cacheMaxAge || !now.Before(e.expiresAt) || now.Sub(e.lastSeen) >= idle {
-		delete(c.entries, h)
-		return e, false
-	}
-	return e, true
+	return c.lookup(h, func(e cachedSession) bool {
+		return now.Sub(e.checkedAt) <= cacheMaxAge && now.Before(e.expiresAt) && now.Sub(e.lastSeen) < idle
+	})
 }
 
-// begin is called before a database lookup; put stores its result only
-// if nothing was dropped in between.
-func (c *sessionCache) begin() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.gen
+// Caches passes what a node hears on AuthChannel to each of its caches
+// (sessions, tokens); it is what the live-update hub's Auth hook takes.
+type Caches []interface {
+	Forget()
+	Listening(on bool)
 }
 
-func (c *sessionCache) put(gen uint64, h [32]byte, e cachedSession) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.live || gen != c.gen {
-		return
+// Forget drops every cache's entries.
+func (cs Caches) Forget() {
+	for _, c := range cs {
+		c.Forget()
 	}
-	if c.entries == nil || len(c.entries) >= cacheMaxEntries {
-		c.entries = map[[32]byte]cachedSession{}
+}
+
+// Listening tells every cache whether the node hears AuthChannel.
+func (cs Caches) Listening(on bool) {
+	for _, c := range cs {
+		c.Listening(on)
 	}
-	c.entries[h] = e
-}
-
-// forget drops every cached session.
-func (c *sessionCache) forget() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	clear(c.entries)
-}
-
-// listening turns the cache on while the node hears AuthChannel and off
-// (emptied) when it does not, since announcements could then be missed.
-func (c *sessionCache) listening(on bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	c.live = on
-	clear(c.entries)
 }

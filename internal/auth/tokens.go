@@ -70,6 +70,8 @@ type Tokens struct {
 	DB  *postgres.DB
 	Key []byte // config.SecretKey
 	Now func() time.Time
+
+	cache tokenCache
 }
 
 func (s *Tokens) now() time.Time {
@@ -79,10 +81,12 @@ func (s *Tokens) now() time.Time {
 	return time.Now()
 }
 
-func (s *Tokens) hash(secret string) []byte {
+func (s *Tokens) hash(secret string) [32]byte {
 	m := hmac.New(sha256.New, s.Key)
 	m.Write([]byte(secret))
-	return m.Sum(nil)
+	var h [32]byte
+	m.Sum(h[:0])
+	return h
 }
 
 // Create makes a token for an active user and returns its secret, which is
@@ -113,8 +117,9 @@ func (s *Tokens) Create(ctx context.Context, user *helpdesk.User, in NewToken) (
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
 	secret := TokenPrefix + tokenEncoding.EncodeToString(raw)
+	h := s.hash(secret)
 	row, err := s.DB.Q().InsertAPIToken(ctx, dbsqlc.InsertAPITokenParams{UserID: user.ID, Name: in.Name,
-		Hash: s.hash(secret), Scope: string(in.Scope), ExpiresAt: in.ExpiresAt})
+		Hash: h[:], Scope: string(in.Scope), ExpiresAt: in.ExpiresAt})
 	if err != nil {
 		return "", nil, postgres.MapError(err)
 	}
@@ -136,10 +141,12 @@ func (s *Tokens) List(ctx context.Context, userID int64) ([]Token, error) {
 	return out, nil
 }
 
-// Revoke ends one of the user's own tokens at once. Someone else's token,
-// or one already revoked, is ENOTFOUND.
+// Revoke ends one of the user's own tokens at once: on this node the
+// cache is dropped here, other nodes hear of it on AuthChannel. Someone
+// else's token, or one already revoked, is ENOTFOUND.
 func (s *Tokens) Revoke(ctx context.Context, userID, tokenID int64) error {
 	n, err := s.DB.Q().RevokeAPIToken(ctx, dbsqlc.RevokeAPITokenParams{ID: tokenID, UserID: userID})
+	s.Forget()
 	if err != nil {
 		return postgres.MapError(err)
 	}
@@ -156,26 +163,49 @@ var errBadToken = helpdesk.Errorf(helpdesk.EUNAUTH, "A valid API token is requir
 // Authenticate returns the user and token for a secret. The lookup is by
 // the secret's HMAC through a unique index, so response time does not depend
 // on how much of a guessed secret is right; the user's active flag is read
-// in the same query, so deactivation takes effect on the next request.
-// last_used_at is written at most once a minute per token.
+// in the same query. A token checked in the last few seconds comes from the
+// node's cache (see tokenCache), which every change to tokens or users
+// drops, so revocation, expiry and deactivation hold within milliseconds on
+// every node; the caller gets its own copies either way. last_used_at is
+// written at most once a minute per token.
 func (s *Tokens) Authenticate(ctx context.Context, secret string) (*helpdesk.User, *Token, error) {
 	if len(secret) != tokenLen || !strings.HasPrefix(secret, TokenPrefix) {
 		return nil, nil, errBadToken
 	}
-	r, err := s.DB.Q().APITokenByHash(ctx, s.hash(secret))
-	if err != nil {
-		if postgres.IsNotFound(err) {
-			return nil, nil, errBadToken
-		}
-		return nil, nil, err
-	}
+	h := s.hash(secret)
 	now := s.now()
-	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) > time.Minute {
-		if err := s.DB.Q().TouchAPIToken(ctx, r.TokenID); err != nil {
+	e, hit := s.cache.get(h, now)
+	if !hit {
+		gen := s.cache.begin()
+		r, err := s.DB.Q().APITokenByHash(ctx, h[:])
+		if err != nil {
+			if postgres.IsNotFound(err) {
+				return nil, nil, errBadToken
+			}
 			return nil, nil, err
 		}
-		r.LastUsedAt = &now
+		e = cachedToken{user: *UserFromRow(r.User), token: Token{ID: r.TokenID, UserID: r.User.ID, Name: r.TokenName,
+			Scope: Scope(r.Scope), ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, CreatedAt: r.TokenCreatedAt},
+			checkedAt: now}
+		s.cache.put(gen, h, e)
 	}
-	return UserFromRow(r.User), &Token{ID: r.TokenID, UserID: r.User.ID, Name: r.TokenName, Scope: Scope(r.Scope),
-		ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, CreatedAt: r.TokenCreatedAt}, nil
+	if e.token.LastUsedAt == nil || now.Sub(*e.token.LastUsedAt) > time.Minute {
+		gen := s.cache.begin()
+		if err := s.DB.Q().TouchAPIToken(ctx, e.token.ID); err != nil {
+			return nil, nil, err
+		}
+		e.token.LastUsedAt = &now
+		s.cache.put(gen, h, e)
+	}
+	u, t := e.user, e.token
+	return &u, &t, nil
 }
+
+// Forget drops this node's cached tokens; Revoke calls it, and the server
+// after every request that may have written (a deactivation), so a change
+// made here holds for the very next request.
+func (s *Tokens) Forget() { s.cache.forget() }
+
+// Listening tells the tokens whether this node hears AuthChannel; only then
+// are tokens cached.
+func (s *Tokens) Listening(on bool) { s.cache.listening(on) }

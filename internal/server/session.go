@@ -82,9 +82,13 @@ func safeNext(next string) string {
 
 // afterWrite drops what this node caches about people and settings, so a
 // change made here (a sign-out, a deactivation, a new team or category)
-// holds for the very next request. Other nodes hear of session changes on
-// auth.AuthChannel; their desk options expire within seconds.
+// holds for the very next request, API tokens included. Other nodes hear of
+// session and token changes on auth.AuthChannel; their desk options expire
+// within seconds.
 func (s *Server) afterWrite() {
 	s.Sessions.Forget()
+	if s.Tokens != nil {
+		s.Tokens.Forget()
+	}
 	s.opts.forget()
 }

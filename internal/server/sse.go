@@ -31,8 +31,9 @@ type Note struct {
 type Hub struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
-	// Auth hears of session-relevant changes on auth.AuthChannel, and
-	// whether the hub is listening at all (it caches sessions only then).
+	// Auth hears of changes to sessions, API tokens and their users on
+	// auth.AuthChannel, and whether the hub is listening at all (sessions and
+	// tokens are cached only then); auth.Caches serves several.
 	Auth interface {
 		Forget()
 		Listening(on bool)

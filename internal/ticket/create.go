@@ -70,7 +70,9 @@ func (s *Service) validateCreate(in *CreateInput) error {
 }
 
 // Create files a ticket with its first message. The ticket, message,
-// attachments, "created" event and triage job commit together.
+// attachments, "created" event and triage job commit together. The ticket
+// returned (and passed to AfterInsert) is complete, names included, as
+// reading it back right after would show it.
 func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInput) (*helpdesk.Ticket, error) {
 	if actor == nil {
 		return nil, helpdesk.Errorf(helpdesk.EUNAUTH, "Sign in first.")
@@ -112,8 +114,11 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		}
 		t = &helpdesk.Ticket{ID: row.ID, Number: row.Number, Subject: in.Subject, Status: helpdesk.StatusNew,
 			Priority: helpdesk.Priority(row.Priority), Impact: in.Impact, Urgency: in.Urgency,
-			CategoryID: in.CategoryID, TeamID: row.TeamID, RequesterID: in.RequesterID, Source: in.Source,
-			CreatedAt: row.CreatedAt, UpdatedAt: row.CreatedAt}
+			CategoryID: in.CategoryID, CategoryName: deref(row.CategoryName),
+			TeamID: row.TeamID, TeamName: deref(row.TeamName), TeamSlug: deref(row.TeamSlug),
+			RequesterID: in.RequesterID, RequesterName: row.RequesterName, RequesterEmail: row.RequesterEmail,
+			Source: in.Source, FirstResponseDue: row.FirstResponseDue, ResolutionDue: row.ResolutionDue, DueAt: row.DueAt,
+			CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 		if s.Jobs != nil {
 			if _, err := s.Jobs.InsertTx(ctx, tx, TriageArgs{TicketID: row.ID}, nil); err != nil {
 				return err

@@ -302,7 +302,8 @@ WITH p AS (
            now() + make_interval(mins => coalesce(s.fr, 480)),
            setweight(to_tsvector('english', $4::text), 'A') || setweight(to_tsvector('english', $9::text), 'B')
     FROM s
-    RETURNING id, number, priority, team_id, created_at
+    RETURNING id, number, priority, team_id, category_id, requester_id, created_at, updated_at,
+              first_response_due, resolution_due, due_at
 ), m AS (
     INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source)
     SELECT t.id, $7, false, $9::text, $10::text, $11::text, $8 FROM t
@@ -318,9 +319,14 @@ WITH p AS (
     FROM t, m
     RETURNING ticket_id
 )
-SELECT t.id, t.number, t.priority, t.team_id, t.created_at, m.id AS message_id,
+SELECT t.id, t.number, t.priority, t.team_id, t.created_at, t.updated_at, t.first_response_due, t.resolution_due,
+       t.due_at, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug,
+       r.name AS requester_name, r.email AS requester_email, m.id AS message_id,
        (SELECT count(*) FROM (SELECT pg_notify($1::text, t.number::text) FROM e) n) AS notified
-FROM t, m
+FROM t CROSS JOIN m
+JOIN users r ON r.id = t.requester_id
+LEFT JOIN categories c ON c.id = t.category_id
+LEFT JOIN teams tm ON tm.id = t.team_id
 `
 
 type InsertTicketParams struct {
@@ -339,13 +345,22 @@ type InsertTicketParams struct {
 }
 
 type InsertTicketRow struct {
-	ID        int64
-	Number    int64
-	Priority  string
-	TeamID    *int64
-	CreatedAt time.Time
-	MessageID int64
-	Notified  int64
+	ID               int64
+	Number           int64
+	Priority         string
+	TeamID           *int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	FirstResponseDue *time.Time
+	ResolutionDue    *time.Time
+	DueAt            *time.Time
+	CategoryName     *string
+	TeamName         *string
+	TeamSlug         *string
+	RequesterName    string
+	RequesterEmail   string
+	MessageID        int64
+	Notified         int64
 }
 
 // One statement files the ticket, its first message, the message's Message-ID
@@ -353,6 +368,8 @@ type InsertTicketRow struct {
 // the hot path (mail bursts, API scripts), and every round trip counts.
 // Priority comes from the editable matrix and team from the category; due
 // times start on a 24x7 clock until the SLA worker applies the team calendar.
+// It returns the ticket as GetTicketByNumber would read it (names of its
+// requester, category and team included), so no caller reads it back.
 func (q *Queries) InsertTicket(ctx context.Context, arg InsertTicketParams) (InsertTicketRow, error) {
 	row := q.db.QueryRow(ctx, insertTicket,
 		arg.Channel,
@@ -375,6 +392,15 @@ func (q *Queries) InsertTicket(ctx context.Context, arg InsertTicketParams) (Ins
 		&i.Priority,
 		&i.TeamID,
 		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.FirstResponseDue,
+		&i.ResolutionDue,
+		&i.DueAt,
+		&i.CategoryName,
+		&i.TeamName,
+		&i.TeamSlug,
+		&i.RequesterName,
+		&i.RequesterEmail,
 		&i.MessageID,
 		&i.Notified,
 	)

@@ -4,6 +4,8 @@
 -- the hot path (mail bursts, API scripts), and every round trip counts.
 -- Priority comes from the editable matrix and team from the category; due
 -- times start on a 24x7 clock until the SLA worker applies the team calendar.
+-- It returns the ticket as GetTicketByNumber would read it (names of its
+-- requester, category and team included), so no caller reads it back.
 WITH p AS (
     SELECT coalesce((SELECT m.priority FROM priority_matrix m WHERE m.impact = @impact AND m.urgency = @urgency), 'P3') AS priority
 ), s AS (
@@ -19,7 +21,8 @@ WITH p AS (
            now() + make_interval(mins => coalesce(s.fr, 480)),
            setweight(to_tsvector('english', @subject::text), 'A') || setweight(to_tsvector('english', @body::text), 'B')
     FROM s
-    RETURNING id, number, priority, team_id, created_at
+    RETURNING id, number, priority, team_id, category_id, requester_id, created_at, updated_at,
+              first_response_due, resolution_due, due_at
 ), m AS (
     INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source)
     SELECT t.id, @requester_id, false, @body::text, @body_html::text, sqlc.narg(email_message_id)::text, @source FROM t
@@ -35,9 +38,14 @@ WITH p AS (
     FROM t, m
     RETURNING ticket_id
 )
-SELECT t.id, t.number, t.priority, t.team_id, t.created_at, m.id AS message_id,
+SELECT t.id, t.number, t.priority, t.team_id, t.created_at, t.updated_at, t.first_response_due, t.resolution_due,
+       t.due_at, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug,
+       r.name AS requester_name, r.email AS requester_email, m.id AS message_id,
        (SELECT count(*) FROM (SELECT pg_notify(@channel::text, t.number::text) FROM e) n) AS notified
-FROM t, m;
+FROM t CROSS JOIN m
+JOIN users r ON r.id = t.requester_id
+LEFT JOIN categories c ON c.id = t.category_id
+LEFT JOIN teams tm ON tm.id = t.team_id;
 
 -- name: GetTicketByNumber :one
 SELECT t.*, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug, coalesce(tm.restricted, false)::boolean AS team_restricted,

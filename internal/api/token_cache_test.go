@@ -1,0 +1,102 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"switchboard/internal/apptest"
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/pgtest"
+)
+
+// eventually polls cond every 10 ms until it holds or within passes.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+	}
+}
+
+// listening waits until n nodes hold their LISTEN connection on the test
+// database, so that they cache tokens (nodes cache nothing until they hear
+// auth.AuthChannel, which would make the assertions below hold vacuously).
+func listening(t *testing.T, e *apptest.Env, n int) {
+	t.Helper()
+	eventually(t, 5*time.Second, "nodes listening", func() bool {
+		var got int
+		err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN %sb_auth%'`).Scan(&got)
+		return err == nil && got >= n
+	})
+	time.Sleep(50 * time.Millisecond) // the hub turns its caches on right after LISTEN
+}
+
+// TestTokenCacheAcrossNodes: nodes cache checked tokens, yet revoking a
+// token or deactivating its user through one node stops the token there at
+// once and on another node on the same database within moments.
+func TestTokenCacheAcrossNodes(t *testing.T) {
+	t.Parallel()
+	conn := pgtest.NewDatabase(t)
+	a := apptest.New(t, apptest.Options{Conn: conn})
+	b := apptest.New(t, apptest.Options{Conn: conn})
+	listening(t, a, 2)
+	ctx := context.Background()
+	on := func(e *apptest.Env, u *helpdesk.User, secret string) *client {
+		return &client{t: t, base: e.URL, token: secret, user: u}
+	}
+	ok := func(c *client) bool { return c.do("GET", "/api/v1/tickets", nil).status == http.StatusOK }
+	stopped := func(c *client) bool { return c.do("GET", "/api/v1/tickets", nil).status == http.StatusUnauthorized }
+
+	// A requester revokes their token in the web UI of node B.
+	req := a.User(helpdesk.RoleRequester)
+	secret, tok, err := a.App.Tokens.Create(ctx, req, auth.NewToken{Name: "script"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onA, onB := on(a, req, secret), on(b, req, secret)
+	for _, c := range []*client{onA, onA, onB} { // the second request on A comes from its cache
+		c.must(http.StatusOK, "GET", "/api/v1/tickets", nil)
+	}
+	if r := b.SignIn(req).PostForm(fmt.Sprintf("/profile/tokens/%d/revoke", tok.ID), nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke on B: %d", r.StatusCode)
+	}
+	if !stopped(onB) {
+		t.Error("revoked token still works on the node that revoked it")
+	}
+	eventually(t, 2*time.Second, "token revoked on B stops on A", func() bool { return stopped(onA) })
+
+	// An admin deactivates an agent in the console of node B.
+	agent := a.User(helpdesk.RoleAgent)
+	secret, _, err = a.App.Tokens.Create(ctx, agent, auth.NewToken{Name: "script"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onA, onB = on(a, agent, secret), on(b, agent, secret)
+	for _, c := range []*client{onA, onA, onB} {
+		c.must(http.StatusOK, "GET", "/api/v1/tickets", nil)
+	}
+	admin := b.SignIn(b.User(helpdesk.RoleAdmin))
+	if r := admin.PostForm(fmt.Sprintf("/admin/people/%d/deactivate", agent.ID), nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deactivate on B: %d", r.StatusCode)
+	}
+	if !stopped(onB) {
+		t.Error("a deactivated user's token still works on the node that deactivated them")
+	}
+	eventually(t, 2*time.Second, "deactivation on B stops the token on A", func() bool { return stopped(onA) })
+
+	// A token that was never touched keeps working on both.
+	other := a.User(helpdesk.RoleRequester)
+	secret, _, err = a.App.Tokens.Create(ctx, other, auth.NewToken{Name: "script"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok(on(a, other, secret)) || !ok(on(b, other, secret)) {
+		t.Error("an unrelated token stopped working")
+	}
+}
