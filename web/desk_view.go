@@ -56,10 +56,10 @@ func (f DeskFilter) Values() url.Values {
 
 // DeskRow is one ticket line.
 type DeskRow struct {
-	helpdesk.Ticket
-	Num        string // the ticket number as text
-	SubjectHit string // with highlight marks, or ""
-	Snippet    string // with highlight marks, or ""
+	*helpdesk.Ticket        // shared with the query's page, not copied
+	Num              string // the ticket number as text
+	SubjectHit       string // with highlight marks, or ""
+	Snippet          string // with highlight marks, or ""
 }
 
 // Option is a value and a label for a select.
@@ -82,15 +82,20 @@ type DeskPage struct {
 	Now        time.Time
 }
 
-// Badge is <span class="class">text</span>, both escaped; its arguments
-// are in the order DueText returns them. A plain helper
-// rather than a templ class expression, which costs a buffer and a CSS
-// pass per use; the queue shows two badges per row.
-func Badge(text, class string) templ.Component {
-	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		_, err := io.WriteString(w, `<span class="`+html.EscapeString(class)+`">`+html.EscapeString(text)+`</span>`)
-		return err
-	})
+// priorityBadge is a priority's badge class, spelled out so that 50 rows
+// do not build 50 strings.
+func priorityBadge(p helpdesk.Priority) string {
+	switch p {
+	case helpdesk.P1:
+		return "badge P1"
+	case helpdesk.P2:
+		return "badge P2"
+	case helpdesk.P3:
+		return "badge P3"
+	case helpdesk.P4:
+		return "badge P4"
+	}
+	return "badge " + string(p)
 }
 
 // OptionList is the <option> elements of a select, value and label escaped,
@@ -111,18 +116,6 @@ func OptionList(opts []Option, selected string) templ.Component {
 		}
 		return nil
 	})
-}
-
-// Highlight escapes text and turns ts_headline's marks (\x02, \x03) into
-// <mark>; the text itself can never inject markup.
-func Highlight(s string) templ.Component {
-	e := html.EscapeString(s)
-	e = strings.ReplaceAll(e, "\x02", "<mark>")
-	e = strings.ReplaceAll(e, "\x03", "</mark>")
-	if n := strings.Count(e, "<mark>") - strings.Count(e, "</mark>"); n > 0 {
-		e += strings.Repeat("</mark>", n)
-	}
-	return templ.Raw(e)
 }
 
 // DueText says when a deadline falls, relative to now, and its badge class.

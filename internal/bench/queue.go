@@ -23,7 +23,7 @@ func init() { register(Bench{Name: "queue", Order: 40, Run: benchQueue}) }
 const (
 	queueTickets  = 1_000_000
 	queueMessages = 3_000_000
-	queueRuns     = 200
+	queueRuns     = 500
 )
 
 // benchQueue measures server-side render time of the dashboard (the whole
@@ -120,7 +120,8 @@ func benchQueue(ctx context.Context, env *Env) error {
 		if err != nil {
 			return err
 		}
-		// Warm both paths so that cache state favours neither.
+		// Warm both paths so that cache state favours neither; then time
+		// them alternately.
 		for i := 0; i < 20; i++ {
 			if err := render(c.path); err != nil {
 				return err
@@ -129,11 +130,7 @@ func benchQueue(ctx context.Context, env *Env) error {
 				return err
 			}
 		}
-		r, err := latencies(queueRuns, func(int) error { return render(c.path) })
-		if err != nil {
-			return err
-		}
-		b, err := latencies(queueRuns, bareOp)
+		r, b, err := pairedLatencies(queueRuns, func(int) error { return render(c.path) }, bareOp)
 		if err != nil {
 			return err
 		}
@@ -159,7 +156,7 @@ func benchQueue(ctx context.Context, env *Env) error {
 		return err
 	}
 	rows = append(rows, []string{fmt.Sprintf("View counts (8, capped at %d)", postgres.CountCap), ms(pct(cr, 50)), ms(pct(cr, 95)), "-", "-", "-", "-", "-", "-"})
-	fmt.Fprintf(env.Out, "%d tickets, %d runs each; render = whole handler in-process (session, access, query, template)\n",
+	fmt.Fprintf(env.Out, "%d tickets, %d runs each, render and bare alternately; render = whole handler in-process (session, access, query, template)\n",
 		queueTickets, queueRuns)
 	table(env.Out, rows)
 	return nil

@@ -56,6 +56,28 @@ func latencies(n int, op func(i int) error) ([]time.Duration, error) {
 	return out, nil
 }
 
+// pairedLatencies runs a and b alternately n times each and returns both
+// sorted: a machine that slows down for a while slows both alike, so their
+// ratio is fair even when the absolute figures drift.
+func pairedLatencies(n int, a, b func(i int) error) ([]time.Duration, []time.Duration, error) {
+	da, db := make([]time.Duration, 0, n), make([]time.Duration, 0, n)
+	for i := range n {
+		for _, x := range []struct {
+			op  func(int) error
+			out *[]time.Duration
+		}{{a, &da}, {b, &db}} {
+			start := time.Now()
+			if err := x.op(i); err != nil {
+				return nil, nil, err
+			}
+			*x.out = append(*x.out, time.Since(start))
+		}
+	}
+	slices.Sort(da)
+	slices.Sort(db)
+	return da, db, nil
+}
+
 // pct returns the p-th percentile of sorted durations.
 func pct(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {

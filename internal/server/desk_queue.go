@@ -81,8 +81,9 @@ func (s *Server) deskPage(r *http.Request) (web.DeskPage, error) {
 		v.NextHref = "/desk?" + next.Encode()
 	}
 	v.Rows = make([]web.DeskRow, 0, len(page.Rows))
-	for _, row := range page.Rows {
-		v.Rows = append(v.Rows, web.DeskRow{Ticket: row.Ticket, Num: strconv.FormatInt(row.Number, 10),
+	for i := range page.Rows {
+		row := &page.Rows[i]
+		v.Rows = append(v.Rows, web.DeskRow{Ticket: &row.Ticket, Num: strconv.FormatInt(row.Number, 10),
 			SubjectHit: row.SubjectHit, Snippet: row.Snippet})
 	}
 	v.Tabs = tabs(f.View, nil)
