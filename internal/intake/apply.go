@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"strings"
@@ -61,6 +62,10 @@ func (pr *Processor) addToTicket(ctx context.Context, p *Parsed, c Classificatio
 
 // newTicket files the mail as a ticket for its sender, routed by the intake
 // address it came to, linked as a follow-up when it answered a closed ticket.
+// The ticket, its follow-up link, the people copied, the mail's outcome and
+// its acknowledgement job commit in one transaction: a crash leaves either
+// all of it or none (and the job's retry starts over), and a burst of mail
+// pays for one commit per ticket instead of several.
 func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *Parsed, c Classification,
 	sender *helpdesk.User, emailID string, followup *threadHit, out *outcome) error {
 	in := ticket.CreateInput{Subject: ticketSubject(p.Subject), Source: helpdesk.SourceEmail,
@@ -73,42 +78,67 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *P
 	if addr != nil {
 		in.TeamID, in.CategoryID = addr.TeamID, addr.CategoryID
 	}
-	t, err := pr.Tickets.Create(ctx, sender, in)
-	if err != nil && helpdesk.ErrorCode(err) != helpdesk.ECONFLICT {
+	sp, err := pr.dir.senderPolicy(ctx, pr.DB)
+	if err != nil {
 		return err
 	}
-	m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)
-	if lerr == nil {
-		out.msgID = &m.ID // links the raw mail to its message for download
-	}
-	var ticketID int64
-	switch {
-	case err == nil:
-		ticketID = t.ID
-	case lerr != nil:
-		return err
-	default:
-		// A retry after a crash between Create and finish: the ticket exists,
-		// and finish (which enqueues the ack) never ran.
-		ticketID, followup = m.TicketID, nil
-	}
-	out.status, out.ticketID = StatusTicket, &ticketID
-	if followup != nil {
-		out.reason = c.Reason + "; follow-up of a closed ticket"
-		if err := pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
-			if err := tx.Q.MailSetFollowup(ctx, dbsqlc.MailSetFollowupParams{ID: ticketID, FollowupOfID: followup.ticketID}); err != nil {
-				return err
-			}
-			return insertEvent(ctx, tx, ticketID, &sender.ID, helpdesk.EventLinked,
-				map[string]any{"followup_of_id": followup.ticketID}, "reply to a closed ticket")
-		}); err != nil {
+	// The outcome is built afresh in each path, so a failed attempt leaves
+	// nothing behind in it (no second acknowledgement job).
+	reason, jobs := out.reason, out.jobs
+	in.AfterInsert = func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket) error {
+		out.status, out.ticketID, out.msgID, out.reason, out.jobs = StatusTicket, &t.ID, nil, reason, jobs
+		if m, err := tx.Q.MailMessageByEmailID(ctx, &emailID); err == nil {
+			out.msgID = &m.ID // links the raw mail to its message for download
+		} else if !postgres.IsNotFound(err) {
 			return err
 		}
+		if followup != nil {
+			out.reason = c.Reason + "; follow-up of a closed ticket"
+			if err := tx.Q.MailSetFollowup(ctx, dbsqlc.MailSetFollowupParams{ID: t.ID, FollowupOfID: followup.ticketID}); err != nil {
+				return err
+			}
+			if err := insertEvent(ctx, tx, t.ID, &sender.ID, helpdesk.EventLinked,
+				map[string]any{"followup_of_id": followup.ticketID}, "reply to a closed ticket"); err != nil {
+				return err
+			}
+		}
+		if err := pr.participantsTx(ctx, tx, sp, t.ID, sender.ID, p, sender); err != nil {
+			return err
+		}
+		return pr.finishTx(ctx, tx, row.ID, withAck(out, c, t.ID, row.ID, sender))
 	}
-	if c.Kind == KindNormal && !c.SuppressReplies {
-		out.jobs = append(out.jobs, AckArgs{TicketID: ticketID, InboundID: row.ID, To: sender.Email})
+	_, err = pr.Tickets.Create(ctx, sender, in)
+	switch {
+	case err == nil:
+		out.done = true
+		return nil
+	case errors.Is(err, errFinished):
+		// Another run finished this mail first; its outcome stands.
+		out.done = true
+		return nil
+	case helpdesk.ErrorCode(err) != helpdesk.ECONFLICT:
+		return err
 	}
+	// A mail whose Message-ID is already on a message: the ticket exists (a
+	// run before the transaction above, or the same mail delivered twice
+	// under different envelopes), so only the outcome is left to write.
+	m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)
+	if lerr != nil {
+		return err
+	}
+	ticketID := m.TicketID
+	out.msgID = &m.ID
+	out.status, out.ticketID, out.reason, out.jobs = StatusTicket, &ticketID, reason, jobs
+	withAck(out, c, ticketID, row.ID, sender)
 	return pr.addParticipants(ctx, ticketID, sender.ID, p, sender)
+}
+
+// withAck adds the acknowledgement job a new ticket from normal mail gets.
+func withAck(out *outcome, c Classification, ticketID, inboundID int64, sender *helpdesk.User) *outcome {
+	if c.Kind == KindNormal && !c.SuppressReplies {
+		out.jobs = append(out.jobs, AckArgs{TicketID: ticketID, InboundID: inboundID, To: sender.Email})
+	}
+	return out
 }
 
 // intakeAddress finds which of our addresses the mail was sent to: the

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -97,6 +98,7 @@ type outcome struct {
 	ticketID, msgID      *int64
 	warnings             []string
 	jobs                 []river.JobArgs
+	done                 bool // already written, with the ticket it made
 }
 
 // Process handles one stored mail. It is idempotent: a mail already handled is
@@ -114,7 +116,7 @@ func (pr *Processor) Process(ctx context.Context, id int64) error {
 		return nil
 	}
 	out, err := pr.handle(ctx, row)
-	if err != nil {
+	if err != nil || out.done {
 		return err
 	}
 	return pr.finish(ctx, id, out)
@@ -201,32 +203,47 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 	return out, pr.newTicket(ctx, row, p, c, sender, emailID, hit, out)
 }
 
+// errFinished ends a transaction that would write the outcome of a mail some
+// other run has already finished.
+var errFinished = errors.New("inbound mail already finished")
+
 // finish writes the outcome and enqueues follow-up jobs in one transaction;
 // a concurrent or earlier run that already finished wins.
 func (pr *Processor) finish(ctx context.Context, id int64, out *outcome) error {
+	err := pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		return pr.finishTx(ctx, tx, id, out)
+	})
+	if errors.Is(err, errFinished) {
+		return nil
+	}
+	return err
+}
+
+// finishTx is finish inside the caller's transaction (the one creating the
+// ticket); it returns errFinished, so the caller rolls back, when the mail
+// is no longer queued.
+func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, out *outcome) error {
 	if out.warnings == nil {
 		out.warnings = []string{}
 	}
-	return pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		cur, err := tx.Q.MailLockInbound(ctx, id)
-		if err != nil {
+	cur, err := tx.Q.MailLockInbound(ctx, id)
+	if err != nil {
+		return err
+	}
+	if cur.Status != StatusQueued {
+		return errFinished
+	}
+	if err := tx.Q.MailFinishInbound(ctx, dbsqlc.MailFinishInboundParams{ID: id, Status: out.status, Kind: out.kind,
+		Reason: truncate(out.reason, 500), Sender: out.sender, Subject: out.subject, TicketID: out.ticketID,
+		MsgID: out.msgID, ParseWarnings: out.warnings}); err != nil {
+		return err
+	}
+	for _, j := range out.jobs {
+		if _, err := pr.Jobs.InsertTx(ctx, tx.Tx, j, nil); err != nil {
 			return err
 		}
-		if cur.Status != StatusQueued {
-			return nil
-		}
-		if err := tx.Q.MailFinishInbound(ctx, dbsqlc.MailFinishInboundParams{ID: id, Status: out.status, Kind: out.kind,
-			Reason: truncate(out.reason, 500), Sender: out.sender, Subject: out.subject, TicketID: out.ticketID,
-			MsgID: out.msgID, ParseWarnings: out.warnings}); err != nil {
-			return err
-		}
-		for _, j := range out.jobs {
-			if _, err := pr.Jobs.InsertTx(ctx, tx.Tx, j, nil); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // autoReply records an out-of-office on the ticket it answers, or keeps it in

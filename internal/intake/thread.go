@@ -139,12 +139,7 @@ func (pr *Processor) mayCreate(ctx context.Context, email string, threaded bool)
 // ensureUser creates a requester account for a sender (concurrent mails from
 // the same new sender end up with one account).
 func (pr *Processor) ensureUser(ctx context.Context, a Address) (*helpdesk.User, error) {
-	name := strings.TrimSpace(a.Name)
-	if name == "" {
-		name = a.Email[:strings.LastIndexByte(a.Email, '@')]
-	}
-	if err := pr.DB.Q().MailEnsureRequester(ctx, dbsqlc.MailEnsureRequesterParams{
-		Email: strings.ToLower(a.Email), Name: truncate(name, 100)}); err != nil {
+	if err := pr.DB.Q().MailEnsureRequester(ctx, requesterParams(a)); err != nil {
 		return nil, err
 	}
 	u, err := pr.userByEmail(ctx, a.Email)
@@ -152,6 +147,15 @@ func (pr *Processor) ensureUser(ctx context.Context, a Address) (*helpdesk.User,
 		err = helpdesk.Errorf(helpdesk.EINTERNAL, "requester for %s vanished", a.Email)
 	}
 	return u, err
+}
+
+// requesterParams names a new requester account after its address.
+func requesterParams(a Address) dbsqlc.MailEnsureRequesterParams {
+	name := strings.TrimSpace(a.Name)
+	if name == "" {
+		name = a.Email[:strings.LastIndexByte(a.Email, '@')]
+	}
+	return dbsqlc.MailEnsureRequesterParams{Email: strings.ToLower(a.Email), Name: truncate(name, 100)}
 }
 
 // addParticipants makes the people CC'd (and other non-helpdesk To
@@ -162,14 +166,8 @@ func (pr *Processor) addParticipants(ctx context.Context, ticketID, requesterID 
 		return err
 	}
 	var added []string
-	seen := map[string]bool{strings.ToLower(sender.Email): true}
-	for _, a := range slices.Concat(p.Cc, p.To) {
+	for _, a := range pr.copied(p, sender) {
 		email := strings.ToLower(a.Email)
-		if seen[email] || len(seen) > 20 || !strings.Contains(email, "@") ||
-			strings.HasSuffix(email, "@"+strings.ToLower(pr.Domain)) {
-			continue
-		}
-		seen[email] = true
 		u, err := pr.userByEmail(ctx, email)
 		if err != nil {
 			return err
@@ -201,6 +199,92 @@ func (pr *Processor) addParticipants(ctx context.Context, ticketID, requesterID 
 		return nil
 	}
 	return pr.event(ctx, ticketID, &sender.ID, helpdesk.EventParticipantAdd, map[string]any{"emails": added}, "copied on mail")
+}
+
+// participantsTx is addParticipants for a ticket created in tx: it has no
+// followers yet, so every account copied (but the requester) is added.
+// Missing accounts are created in address order, so two mails copying the
+// same new people in another order cannot deadlock.
+func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp SenderPolicy, ticketID, requesterID int64,
+	p *Parsed, sender *helpdesk.User) error {
+	copied := pr.copied(p, sender)
+	users := make([]*helpdesk.User, len(copied))
+	var missing []Address
+	for i, a := range copied {
+		u, err := userTx(ctx, tx, strings.ToLower(a.Email))
+		if err != nil {
+			return err
+		}
+		users[i] = u
+		if u == nil && sp.Allows(strings.ToLower(a.Email)) {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) > 0 {
+		slices.SortFunc(missing, func(a, b Address) int {
+			return strings.Compare(strings.ToLower(a.Email), strings.ToLower(b.Email))
+		})
+		for _, a := range missing {
+			if err := tx.Q.MailEnsureRequester(ctx, requesterParams(a)); err != nil {
+				return err
+			}
+		}
+		for i, a := range copied {
+			if users[i] != nil || !sp.Allows(strings.ToLower(a.Email)) {
+				continue
+			}
+			u, err := userTx(ctx, tx, strings.ToLower(a.Email))
+			if err == nil && u == nil {
+				err = helpdesk.Errorf(helpdesk.EINTERNAL, "requester for %s vanished", a.Email)
+			}
+			if err != nil {
+				return err
+			}
+			users[i] = u
+		}
+	}
+	var added []string
+	for i, u := range users {
+		if u == nil || u.ID == requesterID {
+			continue
+		}
+		if err := tx.Q.AddParticipant(ctx, dbsqlc.AddParticipantParams{TicketID: ticketID, UserID: u.ID}); err != nil {
+			return err
+		}
+		added = append(added, strings.ToLower(copied[i].Email))
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	return insertEvent(ctx, tx, ticketID, &sender.ID, helpdesk.EventParticipantAdd, map[string]any{"emails": added}, "copied on mail")
+}
+
+// copied lists the addresses on a mail that may become followers: Cc then
+// To, not the sender, not ours, each once, at most twenty.
+func (pr *Processor) copied(p *Parsed, sender *helpdesk.User) []Address {
+	var out []Address
+	seen := map[string]bool{strings.ToLower(sender.Email): true}
+	for _, a := range slices.Concat(p.Cc, p.To) {
+		email := strings.ToLower(a.Email)
+		if seen[email] || len(seen) > 20 || !strings.Contains(email, "@") ||
+			strings.HasSuffix(email, "@"+strings.ToLower(pr.Domain)) {
+			continue
+		}
+		seen[email] = true
+		out = append(out, a)
+	}
+	return out
+}
+
+// userTx returns the account of email as tx sees it, or nil.
+func userTx(ctx context.Context, tx *postgres.Tx, email string) (*helpdesk.User, error) {
+	u, err := tx.Q.GetUserByEmail(ctx, email)
+	if postgres.IsNotFound(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return auth.UserFromRow(u), nil
 }
 
 func jsonOf(v any) []byte {
