@@ -11,7 +11,7 @@ import (
 
 const lockTicketFields = `-- name: LockTicketFields :one
 SELECT status, priority, category_id, team_id, assignee_id
-FROM tickets WHERE id = $1 FOR UPDATE
+FROM tickets WHERE id = $1 FOR NO KEY UPDATE
 `
 
 type LockTicketFieldsRow struct {

@@ -578,7 +578,7 @@ func (q *Queries) ListMessages(ctx context.Context, arg ListMessagesParams) ([]L
 
 const lockTicket = `-- name: LockTicket :one
 SELECT status, priority, first_responded_at, requester_id, assignee_id, resolution_count
-FROM tickets WHERE id = $1 FOR UPDATE
+FROM tickets WHERE id = $1 FOR NO KEY UPDATE
 `
 
 type LockTicketRow struct {
@@ -590,6 +590,10 @@ type LockTicketRow struct {
 	ResolutionCount  int32
 }
 
+// NO KEY UPDATE: writers of a ticket still queue behind each other, but
+// inserts that only reference it (messages, events, participants) do not
+// wait for the lock holder's commit, as their foreign-key check would under
+// FOR UPDATE. Nothing changes a ticket's id or number or deletes it.
 func (q *Queries) LockTicket(ctx context.Context, id int64) (LockTicketRow, error) {
 	row := q.db.QueryRow(ctx, lockTicket, id)
 	var i LockTicketRow

@@ -223,7 +223,7 @@ UPDATE tickets SET triage_retry_at = NULL
 WHERE id IN (SELECT id FROM tickets
              WHERE assignee_id IS NULL AND triage_retry_at <= $1::timestamptz
                AND status NOT IN ('resolved', 'closed')
-             ORDER BY triage_retry_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+             ORDER BY triage_retry_at LIMIT 1000 FOR NO KEY UPDATE SKIP LOCKED)
 RETURNING id
 `
 
@@ -417,7 +417,7 @@ func (q *Queries) LockAgentProfiles(ctx context.Context, ids []int64) ([]LockAge
 }
 
 const lockTicketForTriage = `-- name: LockTicketForTriage :one
-SELECT status, assignee_id FROM tickets WHERE id = $1 FOR UPDATE
+SELECT status, assignee_id FROM tickets WHERE id = $1 FOR NO KEY UPDATE
 `
 
 type LockTicketForTriageRow struct {

@@ -59,8 +59,12 @@ LEFT JOIN users a ON a.id = t.assignee_id
 WHERE t.number = $1;
 
 -- name: LockTicket :one
+-- NO KEY UPDATE: writers of a ticket still queue behind each other, but
+-- inserts that only reference it (messages, events, participants) do not
+-- wait for the lock holder's commit, as their foreign-key check would under
+-- FOR UPDATE. Nothing changes a ticket's id or number or deletes it.
 SELECT status, priority, first_responded_at, requester_id, assignee_id, resolution_count
-FROM tickets WHERE id = $1 FOR UPDATE;
+FROM tickets WHERE id = $1 FOR NO KEY UPDATE;
 
 -- name: SetTicketStatus :exec
 UPDATE tickets SET status = @status::text, updated_at = now(),

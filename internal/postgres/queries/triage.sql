@@ -9,7 +9,7 @@ FROM tickets t JOIN users r ON r.id = t.requester_id
 WHERE t.id = $1;
 
 -- name: LockTicketForTriage :one
-SELECT status, assignee_id FROM tickets WHERE id = $1 FOR UPDATE;
+SELECT status, assignee_id FROM tickets WHERE id = $1 FOR NO KEY UPDATE;
 
 -- name: PriorityMatrix :many
 SELECT impact, urgency, priority FROM priority_matrix;
@@ -154,7 +154,7 @@ UPDATE tickets SET triage_retry_at = NULL
 WHERE id IN (SELECT id FROM tickets
              WHERE assignee_id IS NULL AND triage_retry_at <= @at::timestamptz
                AND status NOT IN ('resolved', 'closed')
-             ORDER BY triage_retry_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+             ORDER BY triage_retry_at LIMIT 1000 FOR NO KEY UPDATE SKIP LOCKED)
 RETURNING id;
 
 -- name: CopyImported :copyfrom
