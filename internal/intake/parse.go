@@ -244,22 +244,29 @@ func splitHeaderBody(raw []byte) (hdr, body []byte) {
 func parseHeaderBlock(hdr []byte) map[string][]string {
 	h := map[string][]string{}
 	var key string
+	var parts []string // the current field's lines, joined once at its end
+	flush := func() {
+		if key != "" {
+			h[key] = append(h[key], strings.Join(parts, " "))
+		}
+		key, parts = "", parts[:0]
+	}
 	for _, line := range strings.Split(strings.ReplaceAll(string(hdr), "\r\n", "\n"), "\n") {
 		if line == "" {
 			continue
 		}
 		if (line[0] == ' ' || line[0] == '\t') && key != "" {
-			vs := h[key]
-			vs[len(vs)-1] += " " + strings.TrimSpace(line)
+			parts = append(parts, strings.TrimSpace(line))
 			continue
 		}
+		flush()
 		i := strings.IndexByte(line, ':')
 		if i <= 0 || !validFieldName([]byte(line[:i])) {
-			key = ""
 			continue
 		}
 		key = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(line[:i]))
-		h[key] = append(h[key], strings.TrimSpace(line[i+1:]))
+		parts = append(parts, strings.TrimSpace(line[i+1:]))
 	}
+	flush()
 	return h
 }
