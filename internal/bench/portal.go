@@ -121,7 +121,7 @@ func benchPortal(ctx context.Context, env *Env) error {
 		return rows.Err()
 	}
 	const n = 400
-	rows := [][]string{{"page (" + fmt.Sprint(n) + " sequential requests)", "p50", "p95", "bare SQL p50", "ratio p50"}}
+	rows := [][]string{{"page (" + fmt.Sprint(n) + " sequential requests, alternating with bare SQL)", "p50", "p95", "bare SQL p50", "ratio p50"}}
 	for _, c := range []struct {
 		name, path string
 		sql        func(int) error
@@ -133,11 +133,11 @@ func benchPortal(ctx context.Context, env *Env) error {
 		if err := get(c.path); err != nil { // warm up, and fail early
 			return err
 		}
-		page, err := latencies(n, func(int) error { return get(c.path) })
-		if err != nil {
+		if err := c.sql(0); err != nil {
 			return err
 		}
-		raw, err := latencies(n, c.sql)
+		// Alternately, so that a slow spell of the machine weighs on both.
+		page, raw, err := pairedLatencies(n, func(int) error { return get(c.path) }, c.sql)
 		if err != nil {
 			return err
 		}

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
@@ -141,6 +144,32 @@ func TestPortalParticipantSees(t *testing.T) {
 		t.Error("participant does not see the ticket in My tickets")
 	}
 	wantStatus(t, bob.PostForm(p.tpath+"/reply", url.Values{"body": {"Same here"}}), http.StatusSeeOther)
+}
+
+// TestPortalListOwnAndParticipating: My tickets lists the requester's own
+// tickets and those they take part in, each once (also when they take part
+// in their own), newest activity first, and never someone else's.
+func TestPortalListOwnAndParticipating(t *testing.T) {
+	t.Parallel()
+	p := setup(t)
+	bobs := p.file(p.bob, "VPN drops every hour", "Since Monday.")
+	for _, u := range []int64{p.alice.ID, p.bob.ID} { // alice in her own ticket, bob in alice's
+		if err := p.e.App.DB.Q().AddParticipant(p.ctx, dbsqlc.AddParticipantParams{TicketID: p.t.ID, UserID: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	numbers := func(r *apptest.Response) []string {
+		var out []string
+		r.Doc.Find("#my-tickets tbody tr").Each(func(_ int, s *goquery.Selection) { out = append(out, s.AttrOr("data-number", "")) })
+		return out
+	}
+	mine, theirs := fmt.Sprint(p.t.Number), fmt.Sprint(bobs.Number)
+	if got := numbers(p.client.Get("/tickets")); !slices.Equal(got, []string{mine}) {
+		t.Errorf("alice's My tickets lists %v, want [%s]", got, mine)
+	}
+	if got := numbers(p.e.SignIn(p.bob).Get("/tickets")); !slices.Equal(got, []string{theirs, mine}) {
+		t.Errorf("bob's My tickets lists %v, want [%s %s]", got, theirs, mine)
+	}
 }
 
 func TestPortalSignedOutGoesToLogin(t *testing.T) {
