@@ -4,6 +4,7 @@ import (
 	"context"
 	"html"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 // TestDeskRowsXSS (internal/server) feeds the XSS corpus through them.
 func deskRows(rows []DeskRow, now time.Time) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		rw := rowWriter{w: w}
+		rw := htmlWriter{w: w}
 		for i := range rows {
 			rw.row(&rows[i], now)
 		}
@@ -29,13 +30,14 @@ func deskRows(rows []DeskRow, now time.Time) templ.Component {
 	})
 }
 
-// rowWriter writes strings until the first error, which it keeps.
-type rowWriter struct {
+// htmlWriter writes strings until the first error, which it keeps; the
+// caller escapes what needs it (text, badge).
+type htmlWriter struct {
 	w   io.Writer
 	err error
 }
 
-func (rw *rowWriter) raw(parts ...string) {
+func (rw *htmlWriter) raw(parts ...string) {
 	for _, p := range parts {
 		if rw.err == nil {
 			_, rw.err = io.WriteString(rw.w, p)
@@ -43,10 +45,10 @@ func (rw *rowWriter) raw(parts ...string) {
 	}
 }
 
-func (rw *rowWriter) text(s string) { rw.raw(html.EscapeString(s)) }
+func (rw *htmlWriter) text(s string) { rw.raw(html.EscapeString(s)) }
 
-func (rw *rowWriter) row(r *DeskRow, now time.Time) {
-	n := r.Num // digits only
+func (rw *htmlWriter) row(r *DeskRow, now time.Time) {
+	n := strconv.FormatInt(r.Number, 10) // digits only
 	rw.raw(`<tr data-number="`, n, `"><td><input type="checkbox" name="n" value="`, n,
 		`" form="bulk-form" aria-label="Select ticket `, n, `"></td><td data-label="#">`, n,
 		`</td><td data-label="Subject"><a href="/desk/tickets/`, n, `" class="subject">`)
@@ -78,7 +80,7 @@ func (rw *rowWriter) row(r *DeskRow, now time.Time) {
 	rw.raw(`</td></tr>`)
 }
 
-func (rw *rowWriter) badge(text, class string) {
+func (rw *htmlWriter) badge(text, class string) {
 	rw.raw(`<span class="`, html.EscapeString(class), `">`, html.EscapeString(text), `</span>`)
 }
 

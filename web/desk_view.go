@@ -57,7 +57,6 @@ func (f DeskFilter) Values() url.Values {
 // DeskRow is one ticket line.
 type DeskRow struct {
 	*helpdesk.Ticket        // shared with the query's page, not copied
-	Num              string // the ticket number as text
 	SubjectHit       string // with highlight marks, or ""
 	Snippet          string // with highlight marks, or ""
 }
@@ -103,18 +102,15 @@ func priorityBadge(p helpdesk.Priority) string {
 // hundreds of options, and the dashboard carries two of them.
 func OptionList(opts []Option, selected string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		rw := htmlWriter{w: w}
 		for _, o := range opts {
 			mark := `">`
 			if o.Value == selected {
 				mark = `" selected>`
 			}
-			for _, part := range [...]string{`<option value="`, html.EscapeString(o.Value), mark, html.EscapeString(o.Label), `</option>`} {
-				if _, err := io.WriteString(w, part); err != nil {
-					return err
-				}
-			}
+			rw.raw(`<option value="`, html.EscapeString(o.Value), mark, html.EscapeString(o.Label), `</option>`)
 		}
-		return nil
+		return rw.err
 	})
 }
 

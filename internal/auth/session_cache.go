@@ -69,6 +69,32 @@ func (c *authCache[E]) put(gen uint64, h [32]byte, e E) {
 	c.entries[h] = e
 }
 
+// load returns h's entry from the cache while fresh accepts it, else from
+// fetch; what fetch finds (ok) is stored unless a drop came in between.
+func (c *authCache[E]) load(h [32]byte, fresh func(E) bool, fetch func() (E, bool, error)) (E, bool, error) {
+	if e, ok := c.lookup(h, fresh); ok {
+		return e, true, nil
+	}
+	gen := c.begin()
+	e, ok, err := fetch()
+	if err != nil || !ok {
+		return e, false, err
+	}
+	c.put(gen, h, e)
+	return e, true, nil
+}
+
+// write runs a bookkeeping update (last seen, last used) and stores e,
+// which already shows it, unless a drop came in between.
+func (c *authCache[E]) write(h [32]byte, e E, update func() error) error {
+	gen := c.begin()
+	if err := update(); err != nil {
+		return err
+	}
+	c.put(gen, h, e)
+	return nil
+}
+
 // forget drops every entry.
 func (c *authCache[E]) forget() {
 	c.mu.Lock()
@@ -103,9 +129,15 @@ type cachedSession struct {
 // get returns the cached session for h if it is still good at now under
 // the idle limit.
 func (c *sessionCache) get(h [32]byte, now time.Time, idle time.Duration) (cachedSession, bool) {
-	return c.lookup(h, func(e cachedSession) bool {
+	return c.lookup(h, sessionFresh(now, idle))
+}
+
+// sessionFresh accepts a cached session still good at now under the idle
+// limit.
+func sessionFresh(now time.Time, idle time.Duration) func(cachedSession) bool {
+	return func(e cachedSession) bool {
 		return now.Sub(e.checkedAt) <= cacheMaxAge && now.Before(e.expiresAt) && now.Sub(e.lastSeen) < idle
-	})
+	}
 }
 
 // Caches passes what a node hears on AuthChannel to each of its caches

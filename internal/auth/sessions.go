@@ -51,8 +51,7 @@ func NewSessions(db *postgres.DB, secret []byte, idle, maxAge time.Duration, sec
 
 // Current is the signed-in user of a request and their session.
 type Current struct {
-	User   *helpdesk.User
-	IDHash []byte
+	User *helpdesk.User
 	// Availability is the agent's header switch, loaded with the session so
 	// every staff page saves a query.
 	Availability helpdesk.Availability
@@ -90,23 +89,21 @@ func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) 
 		return nil, nil
 	}
 	now := time.Now()
-	e, hit := s.cache.get(h, now, s.Idle)
-	if !hit {
-		gen := s.cache.begin()
-		var err error
-		if e, err = s.lookup(ctx, h); err != nil || e.cur.User == nil {
-			return nil, err
-		}
+	e, ok, err := s.cache.load(h, sessionFresh(now, s.Idle), func() (cachedSession, bool, error) {
+		e, err := s.lookup(ctx, h)
 		e.checkedAt = now
-		s.cache.put(gen, h, e)
+		return e, e.cur.User != nil, err
+	})
+	if err != nil || !ok {
+		return nil, err
 	}
 	// Sliding idle window; written at most once a minute to spare the database.
 	if now.Sub(e.lastSeen) > time.Minute {
-		gen := s.cache.begin()
-		if _, err := s.DB.Pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", h[:]); err == nil {
-			e.lastSeen = now
-			s.cache.put(gen, h, e)
-		}
+		e.lastSeen = now
+		_ = s.cache.write(h, e, func() error {
+			_, err := s.DB.Pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", h[:])
+			return err
+		})
 	}
 	u := *e.cur.User
 	cur := e.cur
@@ -137,7 +134,7 @@ func (s *Sessions) lookup(ctx context.Context, h [32]byte) (cachedSession, error
 		return e, err
 	}
 	u.Scope = &scope
-	e.cur = Current{User: &u, IDHash: h[:], Availability: helpdesk.Availability(avail)}
+	e.cur = Current{User: &u, Availability: helpdesk.Availability(avail)}
 	return e, nil
 }
 

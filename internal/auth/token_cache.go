@@ -23,7 +23,10 @@ type cachedToken struct {
 
 // get returns the cached token for h if it is still good at now.
 func (c *tokenCache) get(h [32]byte, now time.Time) (cachedToken, bool) {
-	return c.lookup(h, func(e cachedToken) bool {
-		return now.Sub(e.checkedAt) <= cacheMaxAge && e.token.Active(now)
-	})
+	return c.lookup(h, tokenFresh(now))
+}
+
+// tokenFresh accepts a cached token still good at now.
+func tokenFresh(now time.Time) func(cachedToken) bool {
+	return func(e cachedToken) bool { return now.Sub(e.checkedAt) <= cacheMaxAge && e.token.Active(now) }
 }

@@ -174,28 +174,27 @@ func (s *Tokens) Authenticate(ctx context.Context, secret string) (*helpdesk.Use
 	}
 	h := s.hash(secret)
 	now := s.now()
-	e, hit := s.cache.get(h, now)
-	if !hit {
-		gen := s.cache.begin()
+	e, ok, err := s.cache.load(h, tokenFresh(now), func() (cachedToken, bool, error) {
 		r, err := s.DB.Q().APITokenByHash(ctx, h[:])
-		if err != nil {
-			if postgres.IsNotFound(err) {
-				return nil, nil, errBadToken
-			}
-			return nil, nil, err
+		if postgres.IsNotFound(err) {
+			return cachedToken{}, false, nil
+		} else if err != nil {
+			return cachedToken{}, false, err
 		}
-		e = cachedToken{user: *UserFromRow(r.User), token: Token{ID: r.TokenID, UserID: r.User.ID, Name: r.TokenName,
+		return cachedToken{user: *UserFromRow(r.User), token: Token{ID: r.TokenID, UserID: r.User.ID, Name: r.TokenName,
 			Scope: Scope(r.Scope), ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, CreatedAt: r.TokenCreatedAt},
-			checkedAt: now}
-		s.cache.put(gen, h, e)
+			checkedAt: now}, true, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	} else if !ok {
+		return nil, nil, errBadToken
 	}
 	if e.token.LastUsedAt == nil || now.Sub(*e.token.LastUsedAt) > time.Minute {
-		gen := s.cache.begin()
-		if err := s.DB.Q().TouchAPIToken(ctx, e.token.ID); err != nil {
+		e.token.LastUsedAt = &now
+		if err := s.cache.write(h, e, func() error { return s.DB.Q().TouchAPIToken(ctx, e.token.ID) }); err != nil {
 			return nil, nil, err
 		}
-		e.token.LastUsedAt = &now
-		s.cache.put(gen, h, e)
 	}
 	u, t := e.user, e.token
 	return &u, &t, nil

@@ -83,8 +83,7 @@ func (s *Server) deskPage(r *http.Request) (web.DeskPage, error) {
 	v.Rows = make([]web.DeskRow, 0, len(page.Rows))
 	for i := range page.Rows {
 		row := &page.Rows[i]
-		v.Rows = append(v.Rows, web.DeskRow{Ticket: &row.Ticket, Num: strconv.FormatInt(row.Number, 10),
-			SubjectHit: row.SubjectHit, Snippet: row.Snippet})
+		v.Rows = append(v.Rows, web.DeskRow{Ticket: &row.Ticket, SubjectHit: row.SubjectHit, Snippet: row.Snippet})
 	}
 	v.Tabs = tabs(f.View, nil)
 	opts, err := s.deskOptions(r.Context())
