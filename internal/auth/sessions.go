@@ -62,6 +62,7 @@ type Current struct {
 func (s *Sessions) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, userID int64) error {
 	if old, ok := s.idHash(r); ok {
 		_, _ = s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", old[:])
+		s.Forget()
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {

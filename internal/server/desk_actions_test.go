@@ -219,12 +219,17 @@ func TestDeskAvailabilityAndOverview(t *testing.T) {
 	t.Parallel()
 	d := deskSetup(t)
 	cl := d.e.SignIn(d.agent)
+	wantStatus(t, cl.Get("/desk"), http.StatusOK) // the session is now cached on this node
 	req, _ := http.NewRequest(http.MethodPost, d.e.URL+"/desk/availability", strings.NewReader("availability=away"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("HX-Request", "true")
 	res := cl.Do(req)
 	if res.StatusCode != http.StatusOK || res.Doc.Find(`#availability option[selected]`).AttrOr("value", "") != "away" {
 		t.Fatalf("availability: %d %s", res.StatusCode, res.Body)
+	}
+	// The next page's header shows the switch as set, not the cached session's.
+	if sel := cl.Get("/desk").Doc.Find(`#availability option[selected]`).AttrOr("value", ""); sel != "away" {
+		t.Errorf("header after the switch shows %q, want away", sel)
 	}
 	var got string
 	_ = d.e.App.DB.Pool.QueryRow(d.ctx, `SELECT availability FROM agent_profiles WHERE user_id = $1`, d.agent.ID).Scan(&got)

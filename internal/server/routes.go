@@ -35,7 +35,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/login", s.handle(s.login))
 		r.Post("/logout", s.handle(s.logout))
 		r.Get("/reset/{token}", s.handle(s.resetForm)) // reset.go: one-time set-password links
-		r.Post("/reset/{token}", s.handle(s.reset))
+		r.With(s.dropsCaches).Post("/reset/{token}", s.handle(s.reset))
 
 		// Signed-in users of every role.
 		r.Group(func(r chi.Router) {
@@ -62,7 +62,7 @@ func (s *Server) routes() http.Handler {
 		// Admin console (admin_*.go): leads and admins; everyone else gets
 		// 404. The admin service checks every write again (leads: own teams).
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireUser, s.requireLead)
+			r.Use(s.requireUser, s.requireLead, s.dropsCaches)
 			r.Get("/admin", s.adminHome)
 			r.Get("/admin/people", s.handle(s.adminPeople))
 			r.Post("/admin/people", s.handle(s.adminCreatePerson))
@@ -115,7 +115,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/desk/counts", s.handle(s.deskCounts))
 			r.Get("/desk/stream", s.handle(s.stream))
 			r.Post("/desk/bulk", s.handle(s.deskBulk))
-			r.Post("/desk/availability", s.handle(s.setAvailability))
+			r.With(s.dropsCaches).Post("/desk/availability", s.handle(s.setAvailability))
 			r.Get("/desk/overview", s.handle(s.overview))
 			r.Get("/desk/canned", s.handle(s.canned))
 			r.Post("/desk/canned", s.handle(s.saveCanned))

@@ -10,13 +10,8 @@ import (
 )
 
 // withSession loads the signed-in user, if any, into the request context.
-// After a request that may have written, the node's caches are dropped
-// (afterWrite).
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			defer s.afterWrite()
-		}
 		cur, err := s.Sessions.Load(r.Context(), r)
 		if err != nil {
 			s.renderError(w, r, err)
@@ -80,11 +75,21 @@ func safeNext(next string) string {
 	return next
 }
 
-// afterWrite drops what this node caches about people and settings, so a
-// change made here (a sign-out, a deactivation, a new team or category)
-// holds for the very next request, API tokens included. Other nodes hear of
-// session and token changes on auth.AuthChannel; their desk options expire
-// within seconds.
+// dropsCaches marks routes whose writes change what this node caches about
+// people and settings (users, teams, categories, availability, password
+// resets): after such a write the caches are dropped, so the change holds
+// for the very next request here. Other nodes hear of session and token
+// changes on auth.AuthChannel; their desk options expire within seconds.
+// Sign-out and token revocation drop the caches themselves.
+func (s *Server) dropsCaches(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			defer s.afterWrite()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func (s *Server) afterWrite() {
 	s.Sessions.Forget()
 	if s.Tokens != nil {
