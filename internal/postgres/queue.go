@@ -332,21 +332,6 @@ func (db *DB) queueSQL(ctx context.Context, f *QueueQuery) (string, []any, error
 	return buildQueue(*f, s)
 }
 
-// queueInnerColumns are the ticket columns the page needs, without the
-// search vectors (kilobytes per row that only the WHERE clause reads).
-const queueInnerColumns = `t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id,
-	t.team_id, t.assignee_id, t.requester_id, t.source, t.first_response_due, t.resolution_due, t.due_at,
-	t.first_responded_at, t.resolved_at, t.resolution_count, t.parent_id, t.merged_into_id, t.created_at,
-	t.updated_at`
-
-// queueJoins names people, category and team for the page's rows only: the
-// inner query picks and orders the page from tickets alone, so the joins
-// run for one page, not for every candidate row.
-const queueJoins = `JOIN users r ON r.id = t.requester_id
-LEFT JOIN categories c ON c.id = t.category_id
-LEFT JOIN teams tm ON tm.id = t.team_id
-LEFT JOIN users a ON a.id = t.assignee_id`
-
 func buildQueue(f QueueQuery, s viewerScope) (string, []any, error) {
 	var q listQuery
 	if err := viewConds(&q, f.Viewer, s, f.View, f.Now); err != nil {
@@ -364,7 +349,7 @@ func buildQueue(f QueueQuery, s viewerScope) (string, []any, error) {
 			if extra != "" {
 				w += "\n      AND " + extra
 			}
-			return fmt.Sprintf("SELECT %s FROM tickets t\n    WHERE %s\n    ORDER BY %s\n    LIMIT %d", queueInnerColumns, w, order, f.Limit+1)
+			return fmt.Sprintf("SELECT %s FROM tickets t\n    WHERE %s\n    ORDER BY %s\n    LIMIT %d", ticketOwnColumns, w, order, f.Limit+1)
 		}
 		inner := pick("")
 		if len(branches) == 1 {
@@ -381,7 +366,7 @@ FROM (
     %s
 ) t
 %s
-ORDER BY %s`, ticketListColumns, inner, queueJoins, order), q.args, nil
+ORDER BY %s`, ticketListColumns, inner, ticketListJoins, order), q.args, nil
 	}
 	// Search: the matches are taken from the GIN index into a materialised
 	// set of at most SearchCap+1 rows, and only that set is ranked and
@@ -405,7 +390,7 @@ ORDER BY %s`, ticketListColumns, inner, queueJoins, order), q.args, nil
 		// The matches are few; one ORed condition is enough here.
 		where = "(" + strings.Join(branches, ") OR (") + ")"
 	}
-	hl := "'StartSel=\x02, StopSel=\x03, MaxFragments=1, MaxWords=18, MinWords=6'"
+	hl := "'StartSel=" + HighlightStart + ", StopSel=" + HighlightStop + ", MaxFragments=1, MaxWords=18, MinWords=6'"
 	return fmt.Sprintf(`WITH m AS MATERIALIZED (
     SELECT t.id, %s::float8 AS rank FROM tickets t
     WHERE %s
@@ -426,8 +411,8 @@ LEFT JOIN LATERAL (
     ORDER BY mm.id LIMIT 1
 ) sn ON true
 ORDER BY %s`, rank, strings.Join(inner, "\n      AND "), SearchCap+1,
-		queueInnerColumns, where, order, f.Limit+1,
-		ticketListColumns, tsq, hl, queueJoins, tsq, hl, tsq, order), page.args, nil
+		ticketOwnColumns, where, order, f.Limit+1,
+		ticketListColumns, tsq, hl, ticketListJoins, tsq, hl, tsq, order), page.args, nil
 }
 
 // Queue returns one page of a view for a staff viewer.

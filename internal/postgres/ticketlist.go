@@ -121,7 +121,9 @@ func (q *listQuery) arg(v any) string {
 
 func (q *listQuery) and(clause string) { q.where = append(q.where, clause) }
 
-// ticketOwnColumns are the tickets columns of ticketListColumns.
+// ticketOwnColumns are the tickets columns of ticketListColumns, without
+// the search vectors (kilobytes per row that only WHERE clauses read); page
+// queries pick and order rows by these alone.
 const ticketOwnColumns = `t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id,
 	t.team_id, t.assignee_id, t.requester_id, t.source, t.first_response_due, t.resolution_due, t.due_at,
 	t.first_responded_at, t.resolved_at, t.resolution_count, t.parent_id, t.merged_into_id, t.created_at,
@@ -130,7 +132,8 @@ const ticketOwnColumns = `t.id, t.number, t.subject, t.status, t.priority, t.imp
 // ticketListColumns matches ticketScanner.
 const ticketListColumns = ticketOwnColumns + `, c.name, tm.name, tm.slug, a.name, a.email, r.name, r.email`
 
-// ticketListJoins adds the names ticketListColumns shows.
+// ticketListJoins adds the names ticketListColumns shows; the page queries
+// join them to the page's rows only, not to every candidate row.
 const ticketListJoins = `JOIN users r ON r.id = t.requester_id
 LEFT JOIN categories c ON c.id = t.category_id
 LEFT JOIN teams tm ON tm.id = t.team_id
@@ -316,16 +319,6 @@ func keyset(q *listQuery, f TicketFilter) (string, error) {
 		}
 		return "t.updated_at DESC, t.id DESC", nil
 	}
-}
-
-// TicketByNumber loads a ticket inside the transaction, for answers that
-// must be built from what is about to commit.
-func (tx *Tx) TicketByNumber(ctx context.Context, number int64) (*helpdesk.Ticket, error) {
-	r, err := tx.Q.GetTicketByNumber(ctx, number)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	return ticketFromRow(r), nil
 }
 
 func strs[S ~string](in []S) []string {

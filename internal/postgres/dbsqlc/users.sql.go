@@ -109,29 +109,6 @@ func (q *Queries) EnsureAgentProfile(ctx context.Context, userID int64) error {
 	return err
 }
 
-const getCategory = `-- name: GetCategory :one
-SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at FROM categories WHERE id = $1
-`
-
-func (q *Queries) GetCategory(ctx context.Context, id int64) (Category, error) {
-	row := q.db.QueryRow(ctx, getCategory, id)
-	var i Category
-	err := row.Scan(
-		&i.ID,
-		&i.Name,
-		&i.TeamID,
-		&i.RequiredSkill,
-		&i.DefaultImpact,
-		&i.DefaultUrgency,
-		&i.MinPriority,
-		&i.Keywords,
-		&i.FollowTheSun,
-		&i.ConfidenceThreshold,
-		&i.CreatedAt,
-	)
-	return i, err
-}
-
 const getTeamBySlug = `-- name: GetTeamBySlug :one
 SELECT id, slug, name, time_zone, hours, restricted, created_at FROM teams WHERE slug = $1
 `
@@ -261,28 +238,4 @@ type SetUserActiveParams struct {
 func (q *Queries) SetUserActive(ctx context.Context, arg SetUserActiveParams) error {
 	_, err := q.db.Exec(ctx, setUserActive, arg.ID, arg.Active)
 	return err
-}
-
-const userTeamIDs = `-- name: UserTeamIDs :many
-SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id
-`
-
-func (q *Queries) UserTeamIDs(ctx context.Context, userID int64) ([]int64, error) {
-	rows, err := q.db.Query(ctx, userTeamIDs, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []int64
-	for rows.Next() {
-		var team_id int64
-		if err := rows.Scan(&team_id); err != nil {
-			return nil, err
-		}
-		items = append(items, team_id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }

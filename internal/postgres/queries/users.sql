@@ -28,11 +28,5 @@ INSERT INTO teams (slug, name, time_zone, hours, restricted) VALUES ($1, $2, $3,
 -- name: EnsureAgentProfile :exec
 INSERT INTO agent_profiles (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING;
 
--- name: UserTeamIDs :many
-SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id;
-
--- name: GetCategory :one
-SELECT * FROM categories WHERE id = $1;
-
 -- name: ListCategories :many
 SELECT * FROM categories ORDER BY name;
