@@ -124,17 +124,9 @@ func Apply(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketRow, cals map
 	if err != nil {
 		return nil, err
 	}
-	var cal Calendar
-	if t.TeamID != nil {
-		c, ok := cals[*t.TeamID]
-		if !ok { // a team newer than the caller's cached calendars
-			fresh, err := Calendars(ctx, tx.Q)
-			if err != nil {
-				return nil, err
-			}
-			c = fresh[*t.TeamID]
-		}
-		cal = c
+	cal, err := TeamCalendar(ctx, tx.Q, cals, t.TeamID)
+	if err != nil {
+		return nil, err
 	}
 	d := Compute(clock, cal, pols.For(helpdesk.Priority(t.Priority)), t.FirstRespondedAt != nil)
 	if sameTime(t.FirstResponseDue, &d.FirstResponse) && sameTime(t.ResolutionDue, &d.Resolution) && sameTime(t.DueAt, d.DueAt) &&
@@ -218,9 +210,9 @@ func (s *Service) scanOne(ctx context.Context, id int64, now time.Time, cals map
 		if err != nil || clock.Paused() {
 			return err
 		}
-		var cal Calendar
-		if t.TeamID != nil {
-			cal = cals[*t.TeamID]
+		cal, err := TeamCalendar(ctx, tx.Q, cals, t.TeamID)
+		if err != nil {
+			return err
 		}
 		pol := pols.For(helpdesk.Priority(t.Priority))
 		type target struct {

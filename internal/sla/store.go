@@ -68,6 +68,20 @@ func Calendars(ctx context.Context, q Querier) (map[int64]Calendar, error) {
 	return TeamCalendars(teams, hols), nil
 }
 
+// TeamCalendar is the calendar of team (none: always open) from cals, a
+// map callers cache for seconds; a team newer than the map is read afresh,
+// so its first tickets are not timed as if it worked around the clock.
+func TeamCalendar(ctx context.Context, q Querier, cals map[int64]Calendar, team *int64) (Calendar, error) {
+	if team == nil {
+		return Calendar{}, nil
+	}
+	if c, ok := cals[*team]; ok {
+		return c, nil
+	}
+	fresh, err := Calendars(ctx, q)
+	return fresh[*team], err
+}
+
 // TeamCalendars builds every team's calendar by team id from rows already
 // read, for callers that need the team rows themselves too.
 func TeamCalendars(teams []dbsqlc.RosterTeamsRow, hols []dbsqlc.RosterHolidaysRow) map[int64]Calendar {
