@@ -81,9 +81,6 @@ func TestUserAdd(t *testing.T) {
 func TestConcurrentStartMigratesOnce(t *testing.T) {
 	t.Parallel()
 	admin := pgtest.AdminConn(t)
-	if strings.HasPrefix(admin, "postgres") {
-		t.Skip("TEST_DATABASE_URL in URL form; covered by the key/value case")
-	}
 	// A database that is NOT cloned from the migrated template.
 	name := "raw_" + strings.ReplaceAll(t.Name(), "/", "_")
 	ctx := context.Background()
@@ -91,12 +88,17 @@ func TestConcurrentStartMigratesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer adm.Close()
+	t.Cleanup(adm.Close)
 	_, _ = adm.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+strings.ToLower(name)+`" WITH (FORCE)`)
 	if _, err := adm.Pool.Exec(ctx, `CREATE DATABASE "`+strings.ToLower(name)+`"`); err != nil {
 		t.Fatal(err)
 	}
-	conn := admin + " dbname=" + strings.ToLower(name)
+	t.Cleanup(func() {
+		if !t.Failed() { // a failed test keeps its database, like pgtest's
+			_, _ = adm.Pool.Exec(context.Background(), `DROP DATABASE IF EXISTS "`+strings.ToLower(name)+`" WITH (FORCE)`)
+		}
+	})
+	conn := postgres.WithDatabase(admin, strings.ToLower(name))
 	var wg sync.WaitGroup
 	apps := make([]*App, 2)
 	errs := make([]error, 2)

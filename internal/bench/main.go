@@ -132,7 +132,7 @@ func (e *Env) Database(ctx context.Context, name string, fresh bool) (string, er
 			return "", err
 		}
 	}
-	conn := withDatabase(e.admin, name)
+	conn := postgres.WithDatabase(e.admin, name)
 	db, err := postgres.Open(ctx, conn, 4)
 	if err != nil {
 		return "", err
@@ -182,18 +182,6 @@ func (e *Env) QuietApp(ctx context.Context, name string) (*app.App, error) {
 		return nil, err
 	}
 	return a, nil
-}
-
-func withDatabase(conn, db string) string {
-	if strings.HasPrefix(conn, "postgres://") || strings.HasPrefix(conn, "postgresql://") {
-		i := strings.LastIndex(conn, "/")
-		q := ""
-		if j := strings.Index(conn[i:], "?"); j >= 0 {
-			q = conn[i+j:]
-		}
-		return conn[:i+1] + db + q
-	}
-	return conn + " dbname=" + db
 }
 
 func machine() string {

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +73,7 @@ func NewDatabase(t testing.TB) string {
 	if err := execAdmin(ctx, fmt.Sprintf(`CREATE DATABASE %q TEMPLATE %q`, name, template)); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
-	conn := withDatabase(adminConn, name)
+	conn := postgres.WithDatabase(adminConn, name)
 	t.Cleanup(func() {
 		if t.Failed() {
 			failMu.Lock()
@@ -191,7 +190,7 @@ func ensureTemplate(ctx context.Context) error {
 	if _, err := c.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %q`, template)); err != nil {
 		return err
 	}
-	db, err := postgres.Open(ctx, withDatabase(adminConn, template), 4)
+	db, err := postgres.Open(ctx, postgres.WithDatabase(adminConn, template), 4)
 	if err != nil {
 		return err
 	}
@@ -245,15 +244,6 @@ func execAdmin(ctx context.Context, sql string) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return err
-}
-
-// withDatabase points a connection string (URL or key/value) at db.
-func withDatabase(conn, db string) string {
-	if u, err := url.Parse(conn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		u.Path = "/" + db
-		return u.String()
-	}
-	return conn + " dbname=" + db // later keys win in key/value strings
 }
 
 func flock(path string, how int) (*os.File, error) {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -116,3 +117,12 @@ func IsForeignKey(err error, constraint string) bool {
 // MapError exposes the mapping to other packages that run their own SQL
 // through a Tx.
 func MapError(err error) error { return mapError(err) }
+
+// WithDatabase is conn (a URL or a key/value string) pointed at database db.
+func WithDatabase(conn, db string) string {
+	if u, err := url.Parse(conn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		u.Path = "/" + db
+		return u.String()
+	}
+	return conn + " dbname=" + db // later keys win in key/value strings
+}
