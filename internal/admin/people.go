@@ -186,15 +186,8 @@ func (s *Service) UpdatePerson(ctx context.Context, actor *helpdesk.User, id int
 		return err
 	}
 	var v helpdesk.Validation
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		v.Add("name", "Enter a name.")
-	} else if len([]rune(in.Name)) > 120 {
-		v.Add("name", "Keep the name under 120 characters.")
-	}
-	if !in.Role.Valid() {
-		v.Add("role", "Role must be one of requester, agent, lead, admin.")
-	} else if id == actor.ID && in.Role != helpdesk.RoleAdmin {
+	in.Name = auth.ValidateName(&v, in.Name)
+	if auth.ValidateRole(&v, in.Role) && id == actor.ID && in.Role != helpdesk.RoleAdmin {
 		v.Add("role", "You cannot take away your own admin role; ask another admin.")
 	}
 	if in.Role.Valid() && !in.Role.IsStaff() && len(in.Memberships) > 0 {

@@ -53,15 +53,8 @@ func ValidateNewUser(in *NewUser) error {
 		v.Add("email", msg)
 	}
 	in.Email = email
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" {
-		v.Add("name", "Enter a name.")
-	} else if utf8.RuneCountInString(in.Name) > 120 {
-		v.Add("name", "Keep the name under 120 characters.")
-	}
-	if !in.Role.Valid() {
-		v.Add("role", "Role must be one of requester, agent, lead, admin.")
-	}
+	in.Name = ValidateName(&v, in.Name)
+	ValidateRole(&v, in.Role)
 	if in.TimeZone == "" {
 		in.TimeZone = "UTC"
 	}
@@ -129,4 +122,24 @@ func CreateUser(ctx context.Context, db *postgres.DB, in NewUser) (*helpdesk.Use
 func UserFromRow(u dbsqlc.User) *helpdesk.User {
 	return &helpdesk.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: helpdesk.Role(u.Role), TimeZone: u.TimeZone,
 		Locale: u.Locale, Active: u.Active, VIP: u.Vip, CreatedAt: u.CreatedAt}
+}
+
+// ValidateName checks a person's name into v and returns it trimmed.
+func ValidateName(v *helpdesk.Validation, name string) string {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		v.Add("name", "Enter a name.")
+	} else if utf8.RuneCountInString(name) > 120 {
+		v.Add("name", "Keep the name under 120 characters.")
+	}
+	return name
+}
+
+// ValidateRole checks a role into v; it reports whether the role is valid.
+func ValidateRole(v *helpdesk.Validation, role helpdesk.Role) bool {
+	if !role.Valid() {
+		v.Add("role", "Role must be one of requester, agent, lead, admin.")
+		return false
+	}
+	return true
 }
