@@ -77,7 +77,7 @@ func (s *Service) SetAvailability(ctx context.Context, actor *helpdesk.User, a h
 		if err != nil {
 			return err
 		}
-		if err := tx.Q.InsertAudit(ctx, dbsqlc.InsertAuditParams{ActorID: &actor.ID, ObjectType: "agent_profile",
+		if err := tx.Q.AdminInsertAudit(ctx, dbsqlc.AdminInsertAuditParams{ActorID: &actor.ID, ObjectType: "agent_profile",
 			ObjectID: itoa(actor.ID), Action: "availability", Before: mustJSON(map[string]any{"availability": before}),
 			After: mustJSON(map[string]any{"availability": a})}); err != nil {
 			return err

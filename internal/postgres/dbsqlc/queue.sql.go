@@ -83,31 +83,6 @@ func (q *Queries) GetCanned(ctx context.Context, id int64) (CannedReply, error) 
 	return i, err
 }
 
-const insertAudit = `-- name: InsertAudit :exec
-INSERT INTO audit_log (actor_id, object_type, object_id, action, before, after) VALUES ($1, $2, $3, $4, $5, $6)
-`
-
-type InsertAuditParams struct {
-	ActorID    *int64
-	ObjectType string
-	ObjectID   string
-	Action     string
-	Before     []byte
-	After      []byte
-}
-
-func (q *Queries) InsertAudit(ctx context.Context, arg InsertAuditParams) error {
-	_, err := q.db.Exec(ctx, insertAudit,
-		arg.ActorID,
-		arg.ObjectType,
-		arg.ObjectID,
-		arg.Action,
-		arg.Before,
-		arg.After,
-	)
-	return err
-}
-
 const insertMention = `-- name: InsertMention :exec
 INSERT INTO mentions (message_id, user_id, ticket_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
 `

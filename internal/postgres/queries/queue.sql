@@ -80,9 +80,6 @@ INSERT INTO agent_profiles (user_id, availability, updated_at) VALUES ($1, $2, n
 ON CONFLICT (user_id) DO UPDATE SET availability = EXCLUDED.availability, updated_at = now()
 RETURNING (SELECT ap.availability FROM agent_profiles ap WHERE ap.user_id = $1)::text AS before;
 
--- name: InsertAudit :exec
-INSERT INTO audit_log (actor_id, object_type, object_id, action, before, after) VALUES ($1, $2, $3, $4, $5, $6);
-
 -- name: OverviewBacklog :many
 -- Open tickets at the end of each of the last 14 days (today so far
 -- included), by current priority; @since is 14 days ago.
