@@ -41,7 +41,10 @@ func (s *Service) SetStatus(ctx context.Context, actor *helpdesk.User, number in
 	if err != nil {
 		return nil, err
 	}
-	return s.Get(ctx, actor, number)
+	// Read back without a second access check: the actor passed it above,
+	// and a status change does not change who may see the ticket.
+	t, _, err = s.DB.TicketByNumber(ctx, number)
+	return t, err
 }
 
 // changeStatus writes the new status, the SLA pause ledger, the event and the
