@@ -125,7 +125,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	cfg := a.Env.Config
 	a.Workers = river.NewWorkers()
 	a.Tickets = &ticket.Service{DB: a.DB, MaxAttachment: cfg.MaxAttachment}
-	triage := &jobs.TriageWorker{}
+	triage := &jobs.FuncWorker[ticket.TriageArgs]{}
 	changed := &jobs.ChangedWorker{}
 	river.AddWorker(a.Workers, triage)
 	river.AddWorker(a.Workers, changed)

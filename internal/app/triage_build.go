@@ -9,6 +9,7 @@ import (
 
 	"switchboard/internal/jobs"
 	"switchboard/internal/sla"
+	"switchboard/internal/ticket"
 	"switchboard/internal/triage"
 	"switchboard/internal/triage/classify"
 )
@@ -30,12 +31,12 @@ func trainOptions() classify.Options {
 // wireTriage builds the triage runner, the SLA service and the classifier,
 // plugs them into the ticket workers and registers their periodic jobs. It
 // runs before the River client exists; buildTriageJobs completes it.
-func (a *App) wireTriage(tw *jobs.TriageWorker, cw *jobs.ChangedWorker) {
+func (a *App) wireTriage(tw *jobs.FuncWorker[ticket.TriageArgs], cw *jobs.ChangedWorker) {
 	log := a.Env.Log
 	a.Classifier = &triage.Classifier{DB: a.DB, Log: log}
 	a.Triage = &triage.Runner{DB: a.DB, Classifier: a.Classifier, Log: log}
 	a.SLA = &sla.Service{DB: a.DB, Log: log}
-	tw.Run = a.Triage.Run
+	tw.Run = func(ctx context.Context, args ticket.TriageArgs) error { return a.Triage.Run(ctx, args.TicketID) }
 	cw.Handlers = append(cw.Handlers, a.SLA.OnChanged)
 
 	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.SLAScanArgs]{Run: func(ctx context.Context, _ jobs.SLAScanArgs) error {
@@ -51,14 +52,8 @@ func (a *App) wireTriage(tw *jobs.TriageWorker, cw *jobs.ChangedWorker) {
 		return err
 	}})
 	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.RetrainArgs]{Limit: 30 * time.Minute,
-		Run: func(ctx context.Context, args jobs.RetrainArgs) error {
-			var err error
-			if args.Force {
-				_, err = triage.Train(ctx, a.DB, trainOptions())
-			} else {
-				_, err = triage.RetrainIfNew(ctx, a.DB, trainOptions())
-			}
-			if err != nil {
+		Run: func(ctx context.Context, _ jobs.RetrainArgs) error {
+			if _, err := triage.RetrainIfNew(ctx, a.DB, trainOptions()); err != nil {
 				return err
 			}
 			return a.Classifier.Refresh(ctx)

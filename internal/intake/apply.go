@@ -142,14 +142,10 @@ func withAck(out *outcome, c Classification, ticketID, inboundID int64, sender *
 }
 
 // intakeAddress finds which of our addresses the mail was sent to: the
-// envelope recipients first (SMTP), else the To/Cc/Delivered-To headers (IMAP).
+// envelope recipients first (SMTP), else the To/Cc/Delivered-To/X-Original-To/
+// Envelope-To headers (IMAP).
 func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *Parsed) (*dbsqlc.IntakeAddress, error) {
-	cands := append([]string(nil), rcpt...)
-	for _, a := range append(append([]Address(nil), p.To...), p.Cc...) {
-		cands = append(cands, a.Email)
-	}
-	cands = append(cands, p.Headers["Delivered-To"]...)
-	for _, a := range cands {
+	for _, a := range recipients(rcpt, p) {
 		local, ok := localPart(a, pr.Domain)
 		if !ok {
 			continue
@@ -197,7 +193,7 @@ func (pr *Processor) bounce(ctx context.Context, inboundID int64, p *Parsed, c C
 	if b.Permanent && len(b.FailedRecipients) > 0 {
 		var ext []string
 		for _, r := range b.FailedRecipients {
-			if !strings.HasSuffix(strings.ToLower(r), "@"+strings.ToLower(pr.Domain)) {
+			if _, ours := localPart(r, pr.Domain); !ours {
 				ext = append(ext, strings.ToLower(r))
 			}
 		}

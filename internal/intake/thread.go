@@ -18,14 +18,12 @@ type threadHit struct {
 	via      string // "reply-address", "references", "subject-tag"
 }
 
-// thread finds the ticket a mail answers, in the order: our signed
-// reply address, then In-Reply-To/References, then a [#N] subject tag — the
-// last only for people who may see that ticket, so a stranger quoting a
-// number never writes into someone else's ticket.
-func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sender *helpdesk.User) (*threadHit, error) {
-	q := pr.DB.Q()
-	var addrs []string
-	addrs = append(addrs, rcpt...)
+// recipients lists every address a mail was delivered to, in the order
+// callers search them: the envelope recipients first (SMTP), then the To and
+// Cc headers, then the Delivered-To, X-Original-To and Envelope-To headers
+// the delivering server adds (IMAP).
+func recipients(rcpt []string, p *Parsed) []string {
+	addrs := append([]string(nil), rcpt...)
 	for _, list := range [][]Address{p.To, p.Cc} {
 		for _, a := range list {
 			addrs = append(addrs, a.Email)
@@ -34,7 +32,16 @@ func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sende
 	for _, h := range []string{"Delivered-To", "X-Original-To", "Envelope-To"} {
 		addrs = append(addrs, p.Headers[h]...)
 	}
-	for _, a := range addrs {
+	return addrs
+}
+
+// thread finds the ticket a mail answers, in the order: our signed
+// reply address, then In-Reply-To/References, then a [#N] subject tag — the
+// last only for people who may see that ticket, so a stranger quoting a
+// number never writes into someone else's ticket.
+func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sender *helpdesk.User) (*threadHit, error) {
+	q := pr.DB.Q()
+	for _, a := range recipients(rcpt, p) {
 		if _, n, ok := ParseReplyAddress(pr.Secret, a, pr.Domain); ok {
 			id, err := q.MailTicketIDByNumber(ctx, n)
 			if err == nil {

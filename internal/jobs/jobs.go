@@ -49,20 +49,6 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], error) {
 	return river.NewClient(riverpgxv5.New(pool), rc)
 }
 
-// TriageWorker runs triage for a new ticket.
-type TriageWorker struct {
-	river.WorkerDefaults[ticket.TriageArgs]
-	Run func(ctx context.Context, ticketID int64) error
-}
-
-// Work calls the triage runner, when one is wired.
-func (w *TriageWorker) Work(ctx context.Context, job *river.Job[ticket.TriageArgs]) error {
-	if w.Run == nil {
-		return nil
-	}
-	return w.Run(ctx, job.Args.TicketID)
-}
-
 // ChangedWorker fans a ticket change out to its followers (notifications,
 // SLA recalculation).
 type ChangedWorker struct {

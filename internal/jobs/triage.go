@@ -32,10 +32,9 @@ type TriageRetryArgs struct{}
 func (TriageRetryArgs) Kind() string { return "triage_retry" }
 
 // RetrainArgs retrains the categorisation model when new resolved tickets
-// exist (hourly, and on demand).
-type RetrainArgs struct {
-	Force bool `json:"force,omitempty"`
-}
+// exist (hourly). A forced retrain is `switchboard triage train`, which
+// trains directly rather than through this job.
+type RetrainArgs struct{}
 
 // Kind names the River job.
 func (RetrainArgs) Kind() string { return "classifier_retrain" }

@@ -152,8 +152,8 @@ func (s *Service) insertMessage(ctx context.Context, tx *postgres.Tx, m *helpdes
 	}
 	m.ID, m.CreatedAt = row.ID, row.CreatedAt
 	if m.EmailMessageID != "" {
-		if _, err := tx.Exec(ctx, `INSERT INTO ticket_message_ids (message_id, ticket_id) VALUES ($1, $2)
-			ON CONFLICT DO NOTHING`, m.EmailMessageID, m.TicketID); err != nil {
+		if err := tx.Q.MailAddThreadID(ctx, dbsqlc.MailAddThreadIDParams{MessageID: m.EmailMessageID,
+			TicketID: m.TicketID}); err != nil {
 			return err
 		}
 	}

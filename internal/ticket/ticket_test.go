@@ -3,6 +3,7 @@ package ticket_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -112,8 +113,10 @@ func TestCreateValidation(t *testing.T) {
 	}
 }
 
-// A failure half-way through (the message's Message-ID collides after the
-// ticket row was inserted) leaves nothing behind: no ticket, no event, no job.
+// A failure after the ticket was written (AfterInsert fails once the ticket,
+// its message, attachment, event, Message-ID and triage job are in the
+// transaction) leaves nothing behind. A Message-ID already taken is a
+// conflict and, likewise, writes nothing.
 func TestCreateRollsBackOnError(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -122,15 +125,66 @@ func TestCreateRollsBackOnError(t *testing.T) {
 	if _, err := b.svc.Create(ctx, b.requester, in); err != nil {
 		t.Fatal(err)
 	}
-	before := [3]int{count(t, b.db, "SELECT count(*) FROM tickets"), count(t, b.db, "SELECT count(*) FROM ticket_events"),
-		count(t, b.db, "SELECT count(*) FROM river_job")}
-	_, err := b.svc.Create(ctx, b.requester, in)
+	totals := func() [5]int {
+		return [5]int{count(t, b.db, "SELECT count(*) FROM tickets"), count(t, b.db, "SELECT count(*) FROM ticket_events"),
+			count(t, b.db, "SELECT count(*) FROM messages"), count(t, b.db, "SELECT count(*) FROM attachments"),
+			count(t, b.db, "SELECT count(*) FROM river_job")}
+	}
+	before := totals()
+
+	boom := errors.New("after insert failed")
+	var ticketID int64
+	_, err := b.svc.Create(ctx, b.requester, ticket.CreateInput{Subject: "Mail two", Description: "y",
+		EmailMessageID: "rollback@example.com", Source: helpdesk.SourceEmail,
+		Attachments: []helpdesk.Upload{{Filename: "a.txt", Data: []byte("hello")}},
+		AfterInsert: func(ctx context.Context, tx *postgres.Tx, tk *helpdesk.Ticket) error {
+			ticketID = tk.ID
+			// Everything is written by now, inside the transaction.
+			var n [5]int
+			if err := tx.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM tickets WHERE id = $1),
+				(SELECT count(*) FROM ticket_events WHERE ticket_id = $1),
+				(SELECT count(*) FROM messages WHERE ticket_id = $1),
+				(SELECT count(*) FROM attachments WHERE ticket_id = $1),
+				(SELECT count(*) FROM river_job WHERE kind = 'triage' AND (args->>'ticket_id')::bigint = $1)`,
+				tk.ID).Scan(&n[0], &n[1], &n[2], &n[3], &n[4]); err != nil {
+				return err
+			}
+			for i, v := range n {
+				if v == 0 {
+					t.Errorf("row %d not written before AfterInsert: %v", i, n)
+				}
+			}
+			return boom
+		}})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the AfterInsert error", err)
+	}
+	if ticketID == 0 {
+		t.Fatal("AfterInsert did not run")
+	}
+	for what, sql := range map[string]string{
+		"ticket":     "SELECT count(*) FROM tickets WHERE id = $1",
+		"event":      "SELECT count(*) FROM ticket_events WHERE ticket_id = $1",
+		"message":    "SELECT count(*) FROM messages WHERE ticket_id = $1",
+		"attachment": "SELECT count(*) FROM attachments WHERE ticket_id = $1",
+		"message id": "SELECT count(*) FROM ticket_message_ids WHERE ticket_id = $1",
+		"triage job": "SELECT count(*) FROM river_job WHERE kind = 'triage' AND (args->>'ticket_id')::bigint = $1",
+	} {
+		if n := count(t, b.db, sql, ticketID); n != 0 {
+			t.Errorf("%s left behind after a failed create: %d", what, n)
+		}
+	}
+	if after := totals(); before != after {
+		t.Errorf("half-written: before %v after %v", before, after)
+	}
+
+	// A second mail with the same Message-ID is a conflict.
+	_, err = b.svc.Create(ctx, b.requester, in)
 	if helpdesk.ErrorCode(err) != helpdesk.ECONFLICT {
 		t.Fatalf("err = %v, want conflict", err)
 	}
-	after := [3]int{count(t, b.db, "SELECT count(*) FROM tickets"), count(t, b.db, "SELECT count(*) FROM ticket_events"),
-		count(t, b.db, "SELECT count(*) FROM river_job")}
-	if before != after {
+	if after := totals(); before != after {
 		t.Errorf("half-written: before %v after %v", before, after)
 	}
 }
