@@ -91,14 +91,6 @@ type RateForm struct {
 	Errors  map[string]string
 }
 
-// invalidAttr marks a field with an error as aria-invalid="true".
-func invalidAttr(errs map[string]string, field string) templ.Attributes {
-	if errs[field] != "" {
-		return templ.Attributes{"aria-invalid": "true"}
-	}
-	return templ.Attributes{}
-}
-
 // describedBy names the hint and error slots of a field.
 func describedBy(field string, hint bool) string {
 	if hint {

@@ -57,14 +57,14 @@ func jsonError(err error) error {
 	msg := err.Error()
 	switch {
 	case errors.As(err, &fe):
-		return invalid(fe.field, fe.msg)
+		return helpdesk.Invalid(fe.field, fe.msg)
 	case errors.As(err, &typ) && typ.Field != "":
-		return invalid(typ.Field, fmt.Sprintf("%s must be a JSON %s.", typ.Field, jsonKind(typ.Type.Kind().String())))
+		return helpdesk.Invalid(typ.Field, fmt.Sprintf("%s must be a JSON %s.", typ.Field, jsonKind(typ.Type.Kind().String())))
 	case errors.As(err, &typ):
 		return badJSON("The body must be a JSON object.")
 	case strings.HasPrefix(msg, "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		return invalid(name, fmt.Sprintf("Unknown field %q; see /api/v1/openapi.json for the fields this request takes.", name))
+		return helpdesk.Invalid(name, fmt.Sprintf("Unknown field %q; see /api/v1/openapi.json for the fields this request takes.", name))
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return badJSON("The body is not valid JSON.")
 	}
@@ -87,12 +87,6 @@ func jsonKind(k string) string {
 
 func badJSON(detail string) error {
 	return &httpError{status: http.StatusBadRequest, slug: "bad-request", detail: detail}
-}
-
-// invalid is a 422 for one field.
-func invalid(field, msg string) error {
-	return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
-		Fields: []helpdesk.FieldError{{Field: field, Message: msg}}}
 }
 
 // fieldError lets a custom UnmarshalJSON name its field.

@@ -32,7 +32,7 @@ func (h *Handler) beginIdempotent(w http.ResponseWriter, r *http.Request, body [
 		return nil, false, nil
 	}
 	if len(key) > 255 {
-		return nil, false, invalid("Idempotency-Key", "Keep the Idempotency-Key under 256 characters.")
+		return nil, false, helpdesk.Invalid("Idempotency-Key", "Keep the Idempotency-Key under 256 characters.")
 	}
 	sum := sha256.New()
 	sum.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
@@ -52,7 +52,7 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request, k *idem) (bool,
 		return false, err
 	}
 	if !bytes.Equal(row.RequestHash, k.hash) {
-		return false, invalid("Idempotency-Key", "This Idempotency-Key was already used for a different request; use a new key.")
+		return false, helpdesk.Invalid("Idempotency-Key", "This Idempotency-Key was already used for a different request; use a new key.")
 	}
 	if row.Location != "" {
 		w.Header().Set("Location", row.Location)

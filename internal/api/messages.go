@@ -159,15 +159,15 @@ func parseUpload(body []byte, boundary string) (ticket.MessageInput, error) {
 		case "internal":
 			b, err := strconv.ParseBool(string(data))
 			if err != nil {
-				return mi, invalid("internal", "internal must be true or false.")
+				return mi, helpdesk.Invalid("internal", "internal must be true or false.")
 			}
 			mi.Internal = b
 		default:
-			return mi, invalid(p.FormName(), "Unknown form field "+strconv.Quote(p.FormName())+"; send file, body and internal.")
+			return mi, helpdesk.Invalid(p.FormName(), "Unknown form field "+strconv.Quote(p.FormName())+"; send file, body and internal.")
 		}
 	}
 	if len(mi.Attachments) == 0 {
-		return mi, invalid("file", "Attach at least one file.")
+		return mi, helpdesk.Invalid("file", "Attach at least one file.")
 	}
 	return mi, nil
 }

@@ -15,10 +15,6 @@ func (s *Server) adminPage(r *http.Request, title string) web.Page {
 	return s.page(r, title, "admin")
 }
 
-// isInvalid reports whether err is a validation error, which the handler
-// answers by showing the form again with 422.
-func isInvalid(err error) bool { return helpdesk.ErrorCode(err) == helpdesk.EINVALID }
-
 // status422 is the status of a page: 422 when one of its forms is shown
 // again because it was rejected.
 func status422(forms ...web.Form) int {

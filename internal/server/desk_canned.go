@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"switchboard/internal/admin"
-	"switchboard/internal/helpdesk"
 	"switchboard/internal/ticket"
 	"switchboard/web"
 )
@@ -58,7 +57,7 @@ func (s *Server) saveCanned(w http.ResponseWriter, r *http.Request) error {
 		in.TeamID = &t
 	}
 	_, err := s.Tickets.SaveCanned(r.Context(), CurrentUser(r.Context()), id, in)
-	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+	if isInvalid(err) {
 		v, ferr := s.cannedForm(r, 0)
 		if ferr != nil {
 			return ferr

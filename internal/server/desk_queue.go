@@ -174,7 +174,7 @@ func (s *Server) deskBulk(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := s.Tickets.Bulk(r.Context(), CurrentUser(r.Context()), numbers, c)
 	if err != nil {
-		if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+		if isInvalid(err) {
 			seeOther(w, r, back, helpdesk.ErrorMessage(err))
 			return nil
 		}

@@ -118,7 +118,7 @@ func (s *Server) deskWrite(w http.ResponseWriter, r *http.Request) error {
 	}
 	body, internal := r.PostFormValue("body"), r.PostFormValue("internal") == "1"
 	_, err = s.Tickets.Write(r.Context(), CurrentUser(r.Context()), n, body, internal)
-	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+	if isInvalid(err) {
 		return s.deskRerender(w, r, n, err, func(v *web.DeskTicketPage) { v.Body, v.Internal = body, internal })
 	} else if err != nil {
 		return err
@@ -182,20 +182,18 @@ func (s *Server) deskFields(w http.ResponseWriter, r *http.Request) error {
 			*dst = &val
 		}
 	}
-	u := CurrentUser(r.Context())
-	before, err := s.Tickets.Get(r.Context(), u, n)
-	if err != nil {
-		return err
-	}
-	t, err := s.Tickets.Update(r.Context(), u, n, c)
-	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+	t, err := s.Tickets.Update(r.Context(), CurrentUser(r.Context()), n, c)
+	if isInvalid(err) {
 		return s.deskRerender(w, r, n, err, nil)
 	} else if err != nil {
 		return err
 	}
-	// Resolving an incident offers to resolve its children: the workspace
-	// shows the offer while the parent is resolved and children are open.
-	if before.Status.IsOpen() && !t.Status.IsOpen() {
+	// A save that closed the ticket says so: the agent changed the status
+	// from an open one (as the page showed it; a form without was_status
+	// counts as open, as in changed) and the ticket is no longer open.
+	was, shown := r.PostForm["was_status"]
+	wasOpen := !shown || helpdesk.Status(strings.TrimSpace(was[0])).IsOpen()
+	if c.Status != nil && wasOpen && !t.Status.IsOpen() {
 		seeOther(w, r, deskURL(n), "Saved. The ticket is now "+t.Status.Label()+".")
 		return nil
 	}
@@ -225,7 +223,7 @@ func (s *Server) deskMerge(w http.ResponseWriter, r *http.Request) error {
 	}
 	into, _ := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("into")), "#"), 10, 64)
 	t, err := s.Tickets.Merge(r.Context(), CurrentUser(r.Context()), n, into)
-	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+	if isInvalid(err) {
 		return s.deskRerender(w, r, n, err, nil)
 	} else if err != nil {
 		return err
@@ -243,7 +241,7 @@ func (s *Server) deskLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	parent, _ := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("parent")), "#"), 10, 64)
 	err = s.Tickets.Link(r.Context(), CurrentUser(r.Context()), n, parent)
-	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+	if isInvalid(err) {
 		return s.deskRerender(w, r, n, err, nil)
 	} else if err != nil {
 		return err

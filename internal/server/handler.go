@@ -32,6 +32,10 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	}
 }
 
+// isInvalid reports whether err is a validation error, which the handler
+// answers by showing the form again with 422.
+func isInvalid(err error) bool { return helpdesk.ErrorCode(err) == helpdesk.EINVALID }
+
 // StatusOf maps helpdesk error codes to HTTP statuses; the only such map.
 func StatusOf(err error) int {
 	switch helpdesk.ErrorCode(err) {

@@ -18,11 +18,9 @@ import (
 type ctxKey int
 
 const (
-	keyRequestID ctxKey = iota
-	keyLogger
+	keyLogger ctxKey = iota
 	keyNonce
 	keyUser
-	keySession
 )
 
 var (
@@ -73,7 +71,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		log := s.Log.With("request_id", id)
-		ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, log)
+		ctx := context.WithValue(r.Context(), keyLogger, log)
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

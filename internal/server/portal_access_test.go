@@ -158,6 +158,13 @@ func TestPortalListOwnAndParticipating(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Triage touches both tickets in the background; once it is done, fix
+	// their order (newest change first): bob's, then alice's.
+	p.e.Settle()
+	if _, err := p.e.App.DB.Pool.Exec(p.ctx, `UPDATE tickets SET updated_at = now() - CASE WHEN id = $1 THEN interval '1 hour' ELSE interval '0' END
+		WHERE id IN ($1, $2)`, p.t.ID, bobs.ID); err != nil {
+		t.Fatal(err)
+	}
 	numbers := func(r *apptest.Response) []string {
 		var out []string
 		r.Doc.Find("#my-tickets tbody tr").Each(func(_ int, s *goquery.Selection) { out = append(out, s.AttrOr("data-number", "")) })

@@ -116,8 +116,7 @@ func (s *Server) partError(err error) error {
 // attachmentsError is an EINVALID shown next to the attachments input,
 // the one field both the new-ticket and the reply form have for files.
 func attachmentsError(msg string) error {
-	return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
-		Fields: []helpdesk.FieldError{{Field: "attachments", Message: msg}}}
+	return helpdesk.Invalid("attachments", msg)
 }
 
 // fieldErrors turns a validation error into field -> message for the form.

@@ -25,7 +25,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		Category: r.PostFormValue("category"), Urgency: r.PostFormValue("urgency"), Impact: r.PostFormValue("impact"),
 		HadFiles: len(ups) > 0}
 	if upErr != nil {
-		if helpdesk.ErrorCode(upErr) != helpdesk.EINVALID {
+		if !isInvalid(upErr) {
 			return upErr
 		}
 		f.Errors, f.HadFiles = fieldErrors(upErr), true
@@ -45,7 +45,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		in.CategoryID = &id
 	}
 	t, err := s.Tickets.Create(r.Context(), CurrentUser(r.Context()), in)
-	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+	if isInvalid(err) {
 		f.Errors = fieldErrors(err)
 		return s.renderNewTicket(w, r, http.StatusUnprocessableEntity, f)
 	} else if err != nil {

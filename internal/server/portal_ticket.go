@@ -78,7 +78,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		m, err = s.Tickets.AddMessage(r.Context(), u, n, ticket.MessageInput{Body: body, Attachments: ups})
 	}
-	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+	if isInvalid(err) {
 		// The ticket must still be visible before anything about it is shown.
 		if _, gerr := s.Tickets.Get(r.Context(), u, n); gerr != nil {
 			return gerr
@@ -101,32 +101,20 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if isHTMX(r) {
-		return s.renderNewMessage(w, r, n, m.ID)
+		s.renderNewMessage(w, r, n, m)
+		return nil
 	}
 	seeOther(w, r, fmt.Sprintf("/tickets/%d#message-%d", n, m.ID), "Your reply was sent.")
 	return nil
 }
 
 // renderNewMessage answers an htmx reply with the stored message as every
-// reader will see it (time, attachments) and a fresh reply box.
-func (s *Server) renderNewMessage(w http.ResponseWriter, r *http.Request, n, id int64) error {
+// reader will see it (time, attachments) and a fresh reply box. m is the
+// message AddMessage returned, as stored: it checked the viewer's access.
+func (s *Server) renderNewMessage(w http.ResponseWriter, r *http.Request, n int64, m *helpdesk.Message) {
 	u := CurrentUser(r.Context())
-	t, err := s.Tickets.Get(r.Context(), u, n)
-	if err != nil {
-		return err
-	}
-	msgs, err := s.Tickets.Conversation(r.Context(), u, t)
-	if err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		if m.ID == id {
-			f := web.ReplyForm{Number: n, MaxMB: s.maxAttachment() >> 20, OOB: true}
-			s.render(w, r, http.StatusOK, web.PortalReplied(s.page(r, "", ""), n, messageView(n, m, u.IsStaff()), f))
-			return nil
-		}
-	}
-	return helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
+	f := web.ReplyForm{Number: n, MaxMB: s.maxAttachment() >> 20, OOB: true}
+	s.render(w, r, http.StatusOK, web.PortalReplied(s.page(r, "", ""), n, messageView(n, *m, u.IsStaff()), f))
 }
 
 // resolve is "This is solved".
