@@ -15,20 +15,11 @@ import (
 // the ticket service, which applies the restricted-team rule.
 func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPage, error) {
 	ctx, u := r.Context(), CurrentUser(r.Context())
-	t, err := s.Tickets.Get(ctx, u, number)
+	v, err := s.deskTimelinePage(r, number)
 	if err != nil {
-		return web.DeskTicketPage{}, err
+		return v, err
 	}
-	msgs, err := s.Tickets.Conversation(ctx, u, t)
-	if err != nil {
-		return web.DeskTicketPage{}, err
-	}
-	events, err := s.Tickets.Events(ctx, u, t)
-	if err != nil {
-		return web.DeskTicketPage{}, err
-	}
-	v := web.DeskTicketPage{Page: s.page(r, "#"+strconv.FormatInt(t.Number, 10)+" "+t.Subject, "desk"), T: t,
-		Timeline: web.BuildTimeline(messageViews(t.Number, msgs, true), events), Now: time.Now(), Errors: map[string]string{}}
+	t := v.T
 	kids, err := s.Tickets.Children(ctx, u, t)
 	if err != nil {
 		return v, err
@@ -78,6 +69,26 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 	return v, nil
 }
 
+// deskTimelinePage is the part of the workspace the live timeline fragment
+// shows: the ticket, its messages and events.
+func (s *Server) deskTimelinePage(r *http.Request, number int64) (web.DeskTicketPage, error) {
+	ctx, u := r.Context(), CurrentUser(r.Context())
+	t, err := s.Tickets.Get(ctx, u, number)
+	if err != nil {
+		return web.DeskTicketPage{}, err
+	}
+	msgs, err := s.Tickets.Conversation(ctx, u, t)
+	if err != nil {
+		return web.DeskTicketPage{}, err
+	}
+	events, err := s.Tickets.Events(ctx, u, t)
+	if err != nil {
+		return web.DeskTicketPage{}, err
+	}
+	return web.DeskTicketPage{Page: s.page(r, "#"+strconv.FormatInt(t.Number, 10)+" "+t.Subject, "desk"), T: t,
+		Timeline: web.BuildTimeline(messageViews(t.Number, msgs, true), events), Now: time.Now(), Errors: map[string]string{}}, nil
+}
+
 // deskTicket is GET /desk/tickets/{number}. Opening the ticket clears the
 // viewer's mentions on it.
 func (s *Server) deskTicket(w http.ResponseWriter, r *http.Request) error {
@@ -96,13 +107,14 @@ func (s *Server) deskTicket(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deskTimeline is GET /desk/tickets/{number}/timeline, the live fragment.
+// deskTimeline is GET /desk/tickets/{number}/timeline, the live fragment
+// every open workspace fetches on each change of its ticket.
 func (s *Server) deskTimeline(w http.ResponseWriter, r *http.Request) error {
 	n, err := ticketNumber(r)
 	if err != nil {
 		return err
 	}
-	v, err := s.deskTicketPage(r, n)
+	v, err := s.deskTimelinePage(r, n)
 	if err != nil {
 		return err
 	}
