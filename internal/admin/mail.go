@@ -16,7 +16,7 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
-	"switchboard/internal/notify"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -269,7 +269,7 @@ func (s *Service) RetryOutbox(ctx context.Context, actor *helpdesk.User, id int6
 			return err
 		}
 		if s.Jobs != nil {
-			if _, err := s.Jobs.InsertTx(ctx, tx.Tx, notify.SendArgs{OutboxID: id}, nil); err != nil {
+			if _, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.SendArgs{OutboxID: id}, nil); err != nil {
 				return err
 			}
 		}

@@ -22,16 +22,9 @@ func (a *App) buildAPI() *api.Handler {
 // wireAPIJobs registers the hourly sweep of expired idempotency keys; it
 // must run before the River client is built.
 func (a *App) wireAPIJobs() {
-	river.AddWorker(a.Workers, &jobs.FuncWorker[idempotencyCleanupArgs]{Run: func(ctx context.Context, _ idempotencyCleanupArgs) error {
+	river.AddWorker(a.Workers, &funcWorker[jobs.IdempotencyCleanupArgs]{run: func(ctx context.Context, _ jobs.IdempotencyCleanupArgs) error {
 		_, err := api.DeleteExpiredKeys(ctx, a.DB)
 		return err
 	}})
-	a.Periodic = append(a.Periodic, periodic(time.Hour, idempotencyCleanupArgs{}, false))
+	a.Periodic = append(a.Periodic, periodic(time.Hour, jobs.IdempotencyCleanupArgs{}, false))
 }
-
-// idempotencyCleanupArgs is the hourly sweep job: it deletes the API's
-// idempotency keys older than 24 hours.
-type idempotencyCleanupArgs struct{}
-
-// Kind names the River job.
-func (idempotencyCleanupArgs) Kind() string { return "api_idempotency_cleanup" }

@@ -125,8 +125,8 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	cfg := a.Env.Config
 	a.Workers = river.NewWorkers()
 	a.Tickets = &ticket.Service{DB: a.DB, MaxAttachment: cfg.MaxAttachment}
-	triage := &jobs.FuncWorker[ticket.TriageArgs]{}
-	changed := &jobs.ChangedWorker{}
+	triage := &funcWorker[jobs.TriageArgs]{}
+	changed := &changedWorker{}
 	river.AddWorker(a.Workers, triage)
 	river.AddWorker(a.Workers, changed)
 	a.wireTriage(triage, changed)
@@ -135,7 +135,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	}
 	a.wireAPIJobs()
 	var err error
-	a.Jobs, err = jobs.NewClient(a.DB.Pool, jobs.Config{Workers: a.Workers, Periodic: a.Periodic,
+	a.Jobs, err = a.DB.NewJobClient(postgres.JobConfig{Workers: a.Workers, Periodic: a.Periodic,
 		MaxWorkers: opts.MaxWorkers, Logger: quietRiver(a.Env.Log)})
 	if err != nil {
 		return err

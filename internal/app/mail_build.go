@@ -7,11 +7,8 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
-	"switchboard/internal/jobs"
 	"switchboard/internal/notify"
-	"switchboard/internal/postgres"
 )
 
 // Mail is this node's mail intake and notification parts.
@@ -28,7 +25,7 @@ type Mail struct {
 // ticket-change hook, and adds the SMTP listener and IMAP poller as
 // background parts. It runs before the River client exists; mailJobs
 // completes it.
-func (a *App) wireMail(cw *jobs.ChangedWorker) error {
+func (a *App) wireMail(cw *changedWorker) error {
 	cfg, log := a.Env.Config, a.Env.Log
 	relay, err := notify.NewRelay(cfg.SMTPRelay)
 	if err != nil {
@@ -47,12 +44,9 @@ func (a *App) wireMail(cw *jobs.ChangedWorker) error {
 	river.AddWorker(a.Workers, &notify.RefusalWorker{N: n})
 	river.AddWorker(a.Workers, &notify.MentionWorker{N: n})
 	river.AddWorker(a.Workers, &notify.SendWorker{N: n})
-	cw.Handlers = append(cw.Handlers, n.OnChanged)
-	// Mentions, SLA alarms, P1 pages and flagged hand-overs are mailed in
+	cw.handlers = append(cw.handlers, n.OnChanged)
+	// SLA alarms, P1 pages and flagged hand-overs are mailed in
 	// the transaction that records them.
-	a.Tickets.OnMention = func(ctx context.Context, tx *postgres.Tx, msg *helpdesk.Message, actorID int64, agents []int64) error {
-		return n.MentionTx(ctx, tx.Tx, notify.MentionArgs{TicketID: msg.TicketID, MessageID: msg.ID, AgentIDs: agents, ActorID: actorID})
-	}
 	if a.SLA != nil {
 		a.SLA.Alert = n.AlertTx
 	}

@@ -9,7 +9,6 @@ import (
 
 	"switchboard/internal/jobs"
 	"switchboard/internal/sla"
-	"switchboard/internal/ticket"
 	"switchboard/internal/triage"
 	"switchboard/internal/triage/classify"
 )
@@ -31,28 +30,28 @@ func trainOptions() classify.Options {
 // wireTriage builds the triage runner, the SLA service and the classifier,
 // plugs them into the ticket workers and registers their periodic jobs. It
 // runs before the River client exists; buildTriageJobs completes it.
-func (a *App) wireTriage(tw *jobs.FuncWorker[ticket.TriageArgs], cw *jobs.ChangedWorker) {
+func (a *App) wireTriage(tw *funcWorker[jobs.TriageArgs], cw *changedWorker) {
 	log := a.Env.Log
 	a.Classifier = &triage.Classifier{DB: a.DB, Log: log}
 	a.Triage = &triage.Runner{DB: a.DB, Classifier: a.Classifier, Log: log}
 	a.SLA = &sla.Service{DB: a.DB, Log: log}
-	tw.Run = func(ctx context.Context, args ticket.TriageArgs) error { return a.Triage.Run(ctx, args.TicketID) }
-	cw.Handlers = append(cw.Handlers, a.SLA.OnChanged)
+	tw.run = func(ctx context.Context, args jobs.TriageArgs) error { return a.Triage.Run(ctx, args.TicketID) }
+	cw.handlers = append(cw.handlers, a.SLA.OnChanged)
 
-	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.SLAScanArgs]{Run: func(ctx context.Context, _ jobs.SLAScanArgs) error {
+	river.AddWorker(a.Workers, &funcWorker[jobs.SLAScanArgs]{run: func(ctx context.Context, _ jobs.SLAScanArgs) error {
 		_, err := a.SLA.Scan(ctx)
 		return err
 	}})
-	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.RebalanceArgs]{Run: func(ctx context.Context, args jobs.RebalanceArgs) error {
+	river.AddWorker(a.Workers, &funcWorker[jobs.RebalanceArgs]{run: func(ctx context.Context, args jobs.RebalanceArgs) error {
 		_, err := a.Triage.Rebalance(ctx, args.AgentID)
 		return err
 	}})
-	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.TriageRetryArgs]{Run: func(ctx context.Context, _ jobs.TriageRetryArgs) error {
+	river.AddWorker(a.Workers, &funcWorker[jobs.TriageRetryArgs]{run: func(ctx context.Context, _ jobs.TriageRetryArgs) error {
 		_, err := a.Triage.RetryQueued(ctx)
 		return err
 	}})
-	river.AddWorker(a.Workers, &jobs.FuncWorker[jobs.RetrainArgs]{Limit: 30 * time.Minute,
-		Run: func(ctx context.Context, _ jobs.RetrainArgs) error {
+	river.AddWorker(a.Workers, &funcWorker[jobs.RetrainArgs]{limit: 30 * time.Minute,
+		run: func(ctx context.Context, _ jobs.RetrainArgs) error {
 			if _, err := triage.RetrainIfNew(ctx, a.DB, trainOptions()); err != nil {
 				return err
 			}

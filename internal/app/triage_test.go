@@ -18,8 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/jobs"
 	"switchboard/internal/pgtest"
-	"switchboard/internal/ticket"
 	"switchboard/internal/triage/classify"
 )
 
@@ -102,7 +102,7 @@ func TestTriageConcurrentNodes(t *testing.T) {
 		}
 		params := make([]river.InsertManyParams, len(ids))
 		for i, id := range ids {
-			params[i] = river.InsertManyParams{Args: ticket.TriageArgs{TicketID: id}}
+			params[i] = river.InsertManyParams{Args: jobs.TriageArgs{TicketID: id}}
 		}
 		if _, err := nodes[0].Jobs.InsertManyFast(ctx, params); err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/ticket"
@@ -136,7 +137,7 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *P
 // withAck adds the acknowledgement job a new ticket from normal mail gets.
 func withAck(out *outcome, c Classification, ticketID, inboundID int64, sender *helpdesk.User) *outcome {
 	if c.Kind == KindNormal && !c.SuppressReplies {
-		out.jobs = append(out.jobs, AckArgs{TicketID: ticketID, InboundID: inboundID, To: sender.Email})
+		out.jobs = append(out.jobs, jobs.AckArgs{TicketID: ticketID, InboundID: inboundID, To: sender.Email})
 	}
 	return out
 }

@@ -7,7 +7,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/notify"
+	"switchboard/internal/jobs"
 )
 
 // TestBounceLoopAndMachineMail: a DSN for our acknowledgement records a
@@ -87,7 +87,7 @@ func TestMentionsAndRawDownload(t *testing.T) {
 		JOIN tickets t ON t.id = m.ticket_id`).Scan(&ticketID, &msgID, &inboundID, &number); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.app.Jobs.Insert(ctx, notify.MentionArgs{TicketID: ticketID, MessageID: msgID, AgentIDs: []int64{agent.ID}}, nil); err != nil {
+	if _, err := e.app.Jobs.Insert(ctx, jobs.MentionArgs{TicketID: ticketID, MessageID: msgID, AgentIDs: []int64{agent.ID}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.idle()

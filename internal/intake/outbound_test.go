@@ -17,7 +17,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
-	"switchboard/internal/notify"
+	"switchboard/internal/jobs"
 	"switchboard/internal/ticket"
 )
 
@@ -270,7 +270,7 @@ func TestMailFailureUpdatesLiveViews(t *testing.T) {
 		id, []byte("From: it@"+domain+"\r\nTo: gone@example.com\r\nSubject: Resolved\r\n\r\nDone.\r\n")).Scan(&outbox); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.app.Jobs.Insert(ctx, notify.SendArgs{OutboxID: outbox}, nil); err != nil {
+	if _, err := e.app.Jobs.Insert(ctx, jobs.SendArgs{OutboxID: outbox}, nil); err != nil {
 		t.Fatal(err)
 	}
 	wait, cancel := context.WithTimeout(ctx, 15*time.Second)

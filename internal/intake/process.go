@@ -17,37 +17,6 @@ import (
 	"switchboard/internal/ticket"
 )
 
-// AckArgs asks notify to acknowledge a new ticket to its sender. Defined here
-// (not in notify) so intake can enqueue it without importing notify; notify
-// works it, applying the per-sender hourly limit.
-type AckArgs struct {
-	TicketID  int64  `json:"ticket_id"`
-	InboundID int64  `json:"inbound_id"`
-	To        string `json:"to"`
-}
-
-// Kind names the River job.
-func (AckArgs) Kind() string { return "mail_ack" }
-
-// InsertOpts puts the job on the mail queue.
-func (AckArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueMail} }
-
-// RefusalArgs asks notify to tell a sender their mail was not accepted (the
-// unknown-sender policy).
-type RefusalArgs struct {
-	InboundID int64  `json:"inbound_id"`
-	To        string `json:"to"`
-	Subject   string `json:"subject"`
-	InReplyTo string `json:"in_reply_to"`
-	Reason    string `json:"reason"`
-}
-
-// Kind names the River job.
-func (RefusalArgs) Kind() string { return "mail_refusal" }
-
-// InsertOpts puts the job on the mail queue.
-func (RefusalArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueMail} }
-
 // Inbound statuses.
 const (
 	StatusQueued  = "queued"
@@ -74,12 +43,12 @@ type Processor struct {
 
 // ProcessWorker is the River worker for ProcessArgs.
 type ProcessWorker struct {
-	river.WorkerDefaults[ProcessArgs]
+	river.WorkerDefaults[jobs.ProcessArgs]
 	P *Processor
 }
 
 // Work processes one mail; an error makes River retry it.
-func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
+func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[jobs.ProcessArgs]) error {
 	err := w.P.Process(ctx, job.Args.InboundID)
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		// Out of retries: say so on the row (admins see failed mail and can
@@ -169,7 +138,7 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 		if !allowed {
 			out.status, out.reason = StatusRefused, "sender domain not allowed by the unknown-sender policy"
 			if !c.SuppressReplies {
-				out.jobs = append(out.jobs, RefusalArgs{InboundID: row.ID, To: p.From.Email, Subject: p.Subject,
+				out.jobs = append(out.jobs, jobs.RefusalArgs{InboundID: row.ID, To: p.From.Email, Subject: p.Subject,
 					InReplyTo: p.MessageID, Reason: out.reason})
 			}
 			return out, nil

@@ -15,20 +15,6 @@ import (
 	"switchboard/internal/ticket"
 )
 
-// ProcessArgs asks the intake worker to parse, classify and thread one stored mail.
-type ProcessArgs struct {
-	InboundID int64 `json:"inbound_id"`
-}
-
-// Kind names the River job.
-func (ProcessArgs) Kind() string { return "mail_process" }
-
-// InsertOpts keep mail processing retrying for a while (a database hiccup must
-// not lose a mail) but not forever.
-func (ProcessArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 10, Queue: jobs.QueueMail}
-}
-
 // Received is one raw mail as a listener or poller got it.
 type Received struct {
 	Raw          []byte
@@ -78,7 +64,7 @@ func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int6
 	} else if err != nil {
 		return 0, false, err
 	}
-	if _, err := s.Jobs.InsertTx(ctx, tx.Tx, ProcessArgs{InboundID: id}, nil); err != nil {
+	if _, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.ProcessArgs{InboundID: id}, nil); err != nil {
 		return 0, false, err
 	}
 	return id, false, nil

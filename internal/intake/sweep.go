@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 )
 
@@ -80,7 +81,7 @@ func (s *Sweeper) sweep(ctx context.Context, before time.Time) error {
 	}
 	params := make([]river.InsertManyParams, len(ids))
 	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: ProcessArgs{InboundID: id}}
+		params[i] = river.InsertManyParams{Args: jobs.ProcessArgs{InboundID: id}}
 	}
 	if _, err := s.Jobs.InsertMany(ctx, params); err != nil {
 		return err

@@ -1,67 +1,50 @@
-// Package jobs builds the River client on the shared pool and registers every
-// worker. Jobs are inserted by the services inside their own transactions;
-// River hands each one to exactly one node.
+// Package jobs names every River job Switchboard runs and the queues they run
+// on. It is a leaf: it imports River's job-argument types and nothing of
+// Switchboard, so any feature can enqueue any job without importing the
+// feature that works it (intake enqueues the acknowledgement notify sends;
+// the ticket service enqueues the triage the triage runner does). Workers
+// live beside their feature and are registered in one list in internal/app.
 package jobs
 
-import (
-	"context"
-	"log/slog"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-
-	"switchboard/internal/ticket"
-)
+import "github.com/riverqueue/river"
 
 // QueueMail is the River queue of the mail intake and notification jobs.
 const QueueMail = "mail"
 
-// Config says which workers this node runs. An insert-only client (for CLI
-// commands) has no workers.
-type Config struct {
-	Workers    *river.Workers
-	Periodic   []*river.PeriodicJob
-	MaxWorkers int
-	Logger     *slog.Logger
-	InsertOnly bool
+// TriageArgs asks the triage worker to prioritise, categorise and assign a ticket.
+type TriageArgs struct {
+	TicketID int64 `json:"ticket_id"`
 }
 
-// NewClient builds the River client.
-func NewClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], error) {
-	rc := &river.Config{Logger: cfg.Logger}
-	if !cfg.InsertOnly {
-		if cfg.MaxWorkers == 0 {
-			cfg.MaxWorkers = 20
-		}
-		// Triage jobs take a few milliseconds; River's default 100 ms fetch
-		// cooldown would cap a node at MaxWorkers jobs per 100 ms.
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers, FetchCooldown: 20 * time.Millisecond},
-			// Mail intake and sending run several short jobs per mail; their
-			// own queue and a short fetch cooldown keep a burst of mail from
-			// waiting behind triage and from being capped by fetch rounds.
-			QueueMail: {MaxWorkers: cfg.MaxWorkers, FetchCooldown: 10 * time.Millisecond}}
-		rc.Workers = cfg.Workers
-		rc.PeriodicJobs = cfg.Periodic
-	}
-	return river.NewClient(riverpgxv5.New(pool), rc)
+// Kind names the River job.
+func (TriageArgs) Kind() string { return "triage" }
+
+// ChangedArgs tells the follow-up workers (notifications, SLA clocks) what
+// happened to a ticket.
+type ChangedArgs struct {
+	TicketID  int64  `json:"ticket_id"`
+	Event     string `json:"event"`
+	MessageID int64  `json:"message_id,omitempty"`
+	ActorID   int64  `json:"actor_id,omitempty"`
 }
 
-// ChangedWorker fans a ticket change out to its followers (notifications,
-// SLA recalculation).
-type ChangedWorker struct {
-	river.WorkerDefaults[ticket.ChangedArgs]
-	Handlers []func(ctx context.Context, args ticket.ChangedArgs) error
+// Kind names the River job.
+func (ChangedArgs) Kind() string { return "ticket_changed" }
+
+// IdempotencyCleanupArgs is the hourly sweep job: it deletes the API's
+// idempotency keys older than 24 hours.
+type IdempotencyCleanupArgs struct{}
+
+// Kind names the River job.
+func (IdempotencyCleanupArgs) Kind() string { return "api_idempotency_cleanup" }
+
+// kinds lists every job argument type, so a test can check that each kind is
+// unique and that the composition root registers a worker for each.
+var kinds = []river.JobArgs{
+	TriageArgs{}, ChangedArgs{}, IdempotencyCleanupArgs{},
+	SLAScanArgs{}, RebalanceArgs{}, TriageRetryArgs{}, RetrainArgs{},
+	ProcessArgs{}, AckArgs{}, RefusalArgs{}, SendArgs{}, MentionArgs{},
 }
 
-// Work runs each handler; River retries the job if one fails.
-func (w *ChangedWorker) Work(ctx context.Context, job *river.Job[ticket.ChangedArgs]) error {
-	for _, h := range w.Handlers {
-		if err := h(ctx, job.Args); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// All returns one zero value of every job argument type.
+func All() []river.JobArgs { return append([]river.JobArgs(nil), kinds...) }

@@ -12,14 +12,14 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/ticket"
 )
 
 // OnChanged is the jobs.ChangedWorker handler: public staff replies go to the
 // requester and participants, a resolution to the requester with the
 // satisfaction link. Notes and other changes send nothing.
-func (n *Notifier) OnChanged(ctx context.Context, a ticket.ChangedArgs) error {
+func (n *Notifier) OnChanged(ctx context.Context, a jobs.ChangedArgs) error {
 	switch a.Event {
 	case helpdesk.EventReplied:
 		return n.replied(ctx, a)
@@ -29,7 +29,7 @@ func (n *Notifier) OnChanged(ctx context.Context, a ticket.ChangedArgs) error {
 	return nil
 }
 
-func (n *Notifier) replied(ctx context.Context, a ticket.ChangedArgs) error {
+func (n *Notifier) replied(ctx context.Context, a jobs.ChangedArgs) error {
 	q := n.DB.Q()
 	m, err := q.MailGetMessage(ctx, a.MessageID)
 	if err != nil {
@@ -67,7 +67,7 @@ func (n *Notifier) replied(ctx context.Context, a ticket.ChangedArgs) error {
 	})
 }
 
-func (n *Notifier) resolved(ctx context.Context, a ticket.ChangedArgs) error {
+func (n *Notifier) resolved(ctx context.Context, a jobs.ChangedArgs) error {
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		tm, err := n.ticketMail(ctx, tx.Q, a.TicketID)
 		if err != nil {
@@ -101,12 +101,12 @@ func (n *Notifier) resolved(ctx context.Context, a ticket.ChangedArgs) error {
 // AckWorker acknowledges new tickets that came by mail, at most AckLimit per
 // sender per hour, so a misbehaving robot cannot make us flood anyone.
 type AckWorker struct {
-	river.WorkerDefaults[intake.AckArgs]
+	river.WorkerDefaults[jobs.AckArgs]
 	N *Notifier
 }
 
 // Work queues the acknowledgement unless the sender's hourly budget is spent.
-func (w *AckWorker) Work(ctx context.Context, job *river.Job[intake.AckArgs]) error {
+func (w *AckWorker) Work(ctx context.Context, job *river.Job[jobs.AckArgs]) error {
 	n, a := w.N, job.Args
 	sender := strings.ToLower(a.To)
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
@@ -157,12 +157,12 @@ func (n *Notifier) ackBudgetLeft(ctx context.Context, tx *postgres.Tx, sender st
 // was not accepted. It is sent once per inbound mail and only for mail from a
 // person (intake never enqueues it for robots).
 type RefusalWorker struct {
-	river.WorkerDefaults[intake.RefusalArgs]
+	river.WorkerDefaults[jobs.RefusalArgs]
 	N *Notifier
 }
 
 // Work queues the refusal.
-func (w *RefusalWorker) Work(ctx context.Context, job *river.Job[intake.RefusalArgs]) error {
+func (w *RefusalWorker) Work(ctx context.Context, job *river.Job[jobs.RefusalArgs]) error {
 	n, a := w.N, job.Args
 	sender := strings.ToLower(a.To)
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
@@ -187,12 +187,12 @@ func (w *RefusalWorker) Work(ctx context.Context, job *river.Job[intake.RefusalA
 
 // MentionWorker mails agents mentioned in a message.
 type MentionWorker struct {
-	river.WorkerDefaults[MentionArgs]
+	river.WorkerDefaults[jobs.MentionArgs]
 	N *Notifier
 }
 
 // Work queues one mail per mentioned, active staff member.
-func (w *MentionWorker) Work(ctx context.Context, job *river.Job[MentionArgs]) error {
+func (w *MentionWorker) Work(ctx context.Context, job *river.Job[jobs.MentionArgs]) error {
 	n, a := w.N, job.Args
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		tm, err := n.ticketMail(ctx, tx.Q, a.TicketID)

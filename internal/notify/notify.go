@@ -31,45 +31,6 @@ type Notifier struct {
 	Log      *slog.Logger
 }
 
-// SendArgs asks the send worker to deliver one outbox row.
-type SendArgs struct {
-	OutboxID int64 `json:"outbox_id"`
-}
-
-// Kind names the River job.
-func (SendArgs) Kind() string { return "mail_send" }
-
-// InsertOpts: ~8 attempts with River's backoff spread a relay outage over
-// about a day before the mail is marked failed on its ticket.
-func (SendArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: maxSendAttempts, Queue: jobs.QueueMail}
-}
-
-const maxSendAttempts = 8
-
-// MentionArgs asks for mail to agents mentioned in a message. Other features
-// enqueue it with Notifier.MentionTx.
-type MentionArgs struct {
-	TicketID  int64   `json:"ticket_id"`
-	MessageID int64   `json:"message_id"`
-	AgentIDs  []int64 `json:"agent_ids"`
-	ActorID   int64   `json:"actor_id"`
-}
-
-// Kind names the River job.
-func (MentionArgs) Kind() string { return "mail_mention" }
-
-// InsertOpts puts the job on the mail queue.
-func (MentionArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: jobs.QueueMail} }
-
-// MentionTx is the hook for the mentions feature: call it inside the
-// transaction that stores the message, and mentioned agents get mail once it
-// commits.
-func (n *Notifier) MentionTx(ctx context.Context, tx pgx.Tx, a MentionArgs) error {
-	_, err := n.Jobs.InsertTx(ctx, tx, a, nil)
-	return err
-}
-
 // outgoing is one notification to queue.
 type outgoing struct {
 	ticketID *int64
@@ -108,7 +69,7 @@ func (n *Notifier) queue(ctx context.Context, tx *postgres.Tx, o outgoing) error
 		// enqueues it once a relay is configured.
 		return tx.Q.MailOutboxWaiting(ctx, dbsqlc.MailOutboxWaitingParams{ID: id, LastError: noRelay})
 	}
-	_, err = n.Jobs.InsertTx(ctx, tx.Tx, SendArgs{OutboxID: id}, nil)
+	_, err = n.Jobs.InsertTx(ctx, tx.Tx, jobs.SendArgs{OutboxID: id}, nil)
 	return err
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/sla"
@@ -98,7 +99,7 @@ func permanent(err error) bool {
 // SendWorker delivers outbox rows. Without a relay the row stays queued with
 // a note for admins; a relay configured later picks it up at start.
 type SendWorker struct {
-	river.WorkerDefaults[SendArgs]
+	river.WorkerDefaults[jobs.SendArgs]
 	N *Notifier
 }
 
@@ -106,7 +107,7 @@ type SendWorker struct {
 // with backoff, a permanent one (or the last attempt) marks it failed on
 // its ticket. The row stays locked while it is handed to the relay, so two
 // jobs for one row (see Start) never send it twice.
-func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
+func (w *SendWorker) Work(ctx context.Context, job *river.Job[jobs.SendArgs]) error {
 	n := w.N
 	var sendErr error
 	err := n.DB.InTx(ctx, func(tx *postgres.Tx) error {
@@ -186,7 +187,7 @@ func (n *Notifier) Start(ctx context.Context) error {
 	}
 	params := make([]river.InsertManyParams, len(ids))
 	for i, id := range ids {
-		params[i] = river.InsertManyParams{Args: SendArgs{OutboxID: id}}
+		params[i] = river.InsertManyParams{Args: jobs.SendArgs{OutboxID: id}}
 	}
 	_, err = n.Jobs.InsertMany(ctx, params)
 	return err

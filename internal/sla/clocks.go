@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/ticket"
@@ -81,7 +82,7 @@ func (s *Service) now() time.Time {
 
 // OnChanged is a jobs.ChangedWorker handler: a status change (pause or
 // resume), a field change (priority, team) or a reply moves the deadlines.
-func (s *Service) OnChanged(ctx context.Context, args ticket.ChangedArgs) error {
+func (s *Service) OnChanged(ctx context.Context, args jobs.ChangedArgs) error {
 	switch args.Event {
 	case helpdesk.EventStatusChanged, helpdesk.EventFieldsChanged, helpdesk.EventReplied,
 		helpdesk.EventPrioritised, helpdesk.EventAssigned:

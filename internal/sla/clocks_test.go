@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/pgtest"
 	"switchboard/internal/postgres"
 	"switchboard/internal/sla"
-	"switchboard/internal/ticket"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -150,8 +150,8 @@ func TestPauseResumeContinuesClock(t *testing.T) {
 	}
 }
 
-func changed(id int64) ticket.ChangedArgs {
-	return ticket.ChangedArgs{TicketID: id, Event: helpdesk.EventStatusChanged}
+func changed(id int64) jobs.ChangedArgs {
+	return jobs.ChangedArgs{TicketID: id, Event: helpdesk.EventStatusChanged}
 }
 
 func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -120,7 +121,7 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 			Source: in.Source, FirstResponseDue: row.FirstResponseDue, ResolutionDue: row.ResolutionDue, DueAt: row.DueAt,
 			CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 		if s.Jobs != nil {
-			if _, err := s.Jobs.InsertTx(ctx, tx, TriageArgs{TicketID: row.ID}, nil); err != nil {
+			if _, err := s.Jobs.InsertTx(ctx, tx, jobs.TriageArgs{TicketID: row.ID}, nil); err != nil {
 				return err
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -54,10 +55,13 @@ func (s *Service) Write(ctx context.Context, author *helpdesk.User, number int64
 			}
 			mentioned = append(mentioned, users[0].ID)
 		}
-		if len(mentioned) == 0 || s.OnMention == nil {
+		if len(mentioned) == 0 || s.Jobs == nil {
 			return nil
 		}
-		return s.OnMention(ctx, tx, m, author.ID, mentioned)
+		// Mentioned agents get mail once the message commits.
+		_, err := s.Jobs.InsertTx(ctx, tx, jobs.MentionArgs{TicketID: m.TicketID, MessageID: m.ID,
+			AgentIDs: mentioned, ActorID: author.ID}, nil)
+		return err
 	}
 	return s.AddMessage(ctx, author, number, in)
 }

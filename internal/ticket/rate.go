@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -62,7 +63,7 @@ func (s *Service) Rate(ctx context.Context, actor *helpdesk.User, number int64, 
 		}
 		after := map[string]any{"rating": score, "resolution_no": cur.ResolutionCount, "comment": comment != ""}
 		return s.record(ctx, tx, t.ID, t.Number, actor, helpdesk.EventRated, nil, after, "",
-			ChangedArgs{TicketID: t.ID, Event: helpdesk.EventRated, ActorID: actor.ID})
+			jobs.ChangedArgs{TicketID: t.ID, Event: helpdesk.EventRated, ActorID: actor.ID})
 	})
 }
 

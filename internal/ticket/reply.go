@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -92,7 +93,7 @@ func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number 
 		}
 		after := map[string]any{"message_id": msg.ID, "internal": in.Internal, "attachments": len(in.Attachments)}
 		if err := s.record(ctx, tx, t.ID, t.Number, author, kind, nil, after, "",
-			ChangedArgs{TicketID: t.ID, Event: kind, MessageID: msg.ID, ActorID: author.ID}); err != nil {
+			jobs.ChangedArgs{TicketID: t.ID, Event: kind, MessageID: msg.ID, ActorID: author.ID}); err != nil {
 			return err
 		}
 		if to != from {

@@ -20,32 +20,7 @@ type Service struct {
 	DB            *postgres.DB
 	Jobs          *river.Client[pgx.Tx]
 	MaxAttachment int64 // bytes per file
-	// OnMention, when set, runs inside the transaction that stores a
-	// message mentioning agents (agentIDs, never the author), so their
-	// notification commits with the message. The app wires it to the mail
-	// notifier; this package stays free of mail.
-	OnMention func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message, actorID int64, agentIDs []int64) error
 }
-
-// TriageArgs asks the triage worker to prioritise, categorise and assign a ticket.
-type TriageArgs struct {
-	TicketID int64 `json:"ticket_id"`
-}
-
-// Kind names the River job.
-func (TriageArgs) Kind() string { return "triage" }
-
-// ChangedArgs tells the follow-up workers (notifications, SLA clocks) what
-// happened to a ticket.
-type ChangedArgs struct {
-	TicketID  int64  `json:"ticket_id"`
-	Event     string `json:"event"`
-	MessageID int64  `json:"message_id,omitempty"`
-	ActorID   int64  `json:"actor_id,omitempty"`
-}
-
-// Kind names the River job.
-func (ChangedArgs) Kind() string { return "ticket_changed" }
 
 // NotifyChannel is the LISTEN/NOTIFY channel that carries ticket numbers of
 // changed tickets to every app node's live-update hub.

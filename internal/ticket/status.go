@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -65,5 +66,5 @@ func (s *Service) changeStatus(ctx context.Context, tx *postgres.Tx, t *helpdesk
 	}
 	return s.record(ctx, tx, t.ID, t.Number, actor, helpdesk.EventStatusChanged,
 		map[string]any{"status": from}, map[string]any{"status": to}, reason,
-		ChangedArgs{TicketID: t.ID, Event: helpdesk.EventStatusChanged, ActorID: actorID(actor)})
+		jobs.ChangedArgs{TicketID: t.ID, Event: helpdesk.EventStatusChanged, ActorID: actorID(actor)})
 }

@@ -9,7 +9,6 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/jobs"
 	"switchboard/internal/pgtest"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
@@ -29,7 +28,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
-	client, err := jobs.NewClient(db.Pool, jobs.Config{InsertOnly: true})
+	client, err := db.NewJobClient(postgres.JobConfig{InsertOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -91,7 +92,7 @@ func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64
 		for _, ch := range changes {
 			if err := s.record(ctx, tx, t.ID, t.Number, actor, ch.kind,
 				map[string]any{ch.field: ch.before}, map[string]any{ch.field: ch.to}, c.Reason,
-				ChangedArgs{TicketID: t.ID, Event: ch.kind, ActorID: actor.ID}); err != nil {
+				jobs.ChangedArgs{TicketID: t.ID, Event: ch.kind, ActorID: actor.ID}); err != nil {
 				return err
 			}
 		}

@@ -8,10 +8,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/sla"
-	"switchboard/internal/ticket"
 )
 
 // RebalanceResult counts what one sweep did.
@@ -124,7 +124,7 @@ func (r *Runner) rebalanceAgent(ctx context.Context, a *Agent, why Absence) (ret
 			if r.Jobs == nil {
 				return nil
 			}
-			_, err = r.Jobs.InsertTx(ctx, tx, ticket.TriageArgs{TicketID: id}, nil)
+			_, err = r.Jobs.InsertTx(ctx, tx, jobs.TriageArgs{TicketID: id}, nil)
 			return err
 		})
 		if err != nil {
@@ -169,7 +169,7 @@ func (r *Runner) RetryQueued(ctx context.Context) (int, error) {
 		}
 		params := make([]river.InsertManyParams, len(ids))
 		for i, id := range ids {
-			params[i] = river.InsertManyParams{Args: ticket.TriageArgs{TicketID: id}}
+			params[i] = river.InsertManyParams{Args: jobs.TriageArgs{TicketID: id}}
 		}
 		_, err = r.Jobs.InsertManyFastTx(ctx, tx, params)
 		return err

@@ -1,12 +1,5 @@
 package jobs
 
-import (
-	"context"
-	"time"
-
-	"github.com/riverqueue/river"
-)
-
 // SLAScanArgs fires due SLA warnings and breaches (every minute).
 type SLAScanArgs struct{}
 
@@ -38,25 +31,3 @@ type RetrainArgs struct{}
 
 // Kind names the River job.
 func (RetrainArgs) Kind() string { return "classifier_retrain" }
-
-// FuncWorker runs Run for each job of kind T; the composition root supplies
-// the function, so this package needs no import of the services.
-type FuncWorker[T river.JobArgs] struct {
-	river.WorkerDefaults[T]
-	Run   func(ctx context.Context, args T) error
-	Limit time.Duration // how long one run may take; 0 = River's minute
-}
-
-// Work calls Run.
-func (w *FuncWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
-	return w.Run(ctx, job.Args)
-}
-
-// Timeout overrides River's default one minute when set (training takes
-// longer).
-func (w *FuncWorker[T]) Timeout(*river.Job[T]) time.Duration {
-	if w.Limit == 0 {
-		return time.Minute
-	}
-	return w.Limit
-}

@@ -1,0 +1,47 @@
+package postgres
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"switchboard/internal/jobs"
+)
+
+// JobClient is River on this database's pool. Services insert jobs with it
+// inside their own transactions (InsertTx with a Tx), so a change and its
+// follow-up job commit together.
+type JobClient = river.Client[pgx.Tx]
+
+// JobConfig says which workers this node runs. An insert-only client (for CLI
+// commands and tests) has no workers.
+type JobConfig struct {
+	Workers    *river.Workers
+	Periodic   []*river.PeriodicJob
+	MaxWorkers int
+	Logger     *slog.Logger
+	InsertOnly bool
+}
+
+// NewJobClient builds the River client on the pool.
+func (db *DB) NewJobClient(cfg JobConfig) (*JobClient, error) {
+	rc := &river.Config{Logger: cfg.Logger}
+	if !cfg.InsertOnly {
+		if cfg.MaxWorkers == 0 {
+			cfg.MaxWorkers = 20
+		}
+		// Triage jobs take a few milliseconds; River's default 100 ms fetch
+		// cooldown would cap a node at MaxWorkers jobs per 100 ms.
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers, FetchCooldown: 20 * time.Millisecond},
+			// Mail intake and sending run several short jobs per mail; their
+			// own queue and a short fetch cooldown keep a burst of mail from
+			// waiting behind triage and from being capped by fetch rounds.
+			jobs.QueueMail: {MaxWorkers: cfg.MaxWorkers, FetchCooldown: 10 * time.Millisecond}}
+		rc.Workers = cfg.Workers
+		rc.PeriodicJobs = cfg.Periodic
+	}
+	return river.NewClient(riverpgxv5.New(db.Pool), rc)
+}
