@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"switchboard/internal/intake"
+	"switchboard/internal/mail"
 )
 
 func init() { register(Bench{Name: "mail", Order: 50, Run: benchMail}) }
@@ -185,11 +185,11 @@ func mailCorpus() ([][]byte, error) {
 			if err != nil || len(raw) > 512<<10 {
 				continue
 			}
-			p, err := intake.Parse(raw)
+			p, err := mail.Parse(raw)
 			if err != nil || p.From.Email == "" {
 				continue
 			}
-			if k := intake.Classify(p, benchMailDomain).Kind; k != intake.KindNormal && k != intake.KindMachine {
+			if k := mail.Classify(p, benchMailDomain).Kind; k != mail.KindNormal && k != mail.KindMachine {
 				continue
 			}
 			raw = messageIDHeader.ReplaceAll(raw, nil)

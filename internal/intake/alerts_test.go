@@ -2,7 +2,7 @@ package intake_test
 
 import (
 	"context"
-	"net/mail"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,7 +10,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/intake"
+	"switchboard/internal/mail"
 	"switchboard/internal/sla"
 	"switchboard/internal/ticket"
 )
@@ -90,8 +90,8 @@ func TestMentionMailCannotAnswerTheRequester(t *testing.T) {
 		t.Errorf("mention mail has Reply-To %q: a reply by mail would reach the requester", rt)
 	}
 	for _, a := range append(m.h["From"], m.h["To"]...) {
-		if addr, err := mail.ParseAddress(a); err == nil {
-			if _, _, ok := intake.ParseReplyAddress([]byte(secret), addr.Address, domain); ok {
+		if addr, err := netmail.ParseAddress(a); err == nil {
+			if _, _, ok := mail.ParseReplyAddress([]byte(secret), addr.Address, domain); ok {
 				t.Errorf("mention mail carries the ticket's reply address %q", addr.Address)
 			}
 		}
@@ -110,7 +110,7 @@ func TestMentionMailCannotAnswerTheRequester(t *testing.T) {
 	if to == "" {
 		to = m.h.Get("From")
 	}
-	addr, err := mail.ParseAddress(to)
+	addr, err := netmail.ParseAddress(to)
 	if err != nil {
 		t.Fatal(err)
 	}

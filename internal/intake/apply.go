@@ -10,6 +10,7 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
+	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/ticket"
@@ -18,7 +19,7 @@ import (
 // addToTicket posts the mail on the ticket it threads to. It reports false
 // when the mail should become a new ticket instead (a closed ticket gets a
 // linked follow-up; a ticket the sender may not write to gets nothing).
-func (pr *Processor) addToTicket(ctx context.Context, p *Parsed, c Classification, hit threadHit,
+func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Classification, hit threadHit,
 	sender *helpdesk.User, emailID string, out *outcome) (bool, error) {
 	t, err := pr.DB.Q().MailTicketRef(ctx, hit.ticketID)
 	if err != nil {
@@ -67,7 +68,7 @@ func (pr *Processor) addToTicket(ctx context.Context, p *Parsed, c Classificatio
 // its acknowledgement job commit in one transaction: a crash leaves either
 // all of it or none (and the job's retry starts over), and a burst of mail
 // pays for one commit per ticket instead of several.
-func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *Parsed, c Classification,
+func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *mail.Parsed, c mail.Classification,
 	sender *helpdesk.User, emailID string, followup *threadHit, out *outcome) error {
 	in := ticket.CreateInput{Subject: ticketSubject(p.Subject), Source: helpdesk.SourceEmail,
 		Attachments: pr.uploads(p, out), EmailMessageID: emailID}
@@ -135,8 +136,8 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *P
 }
 
 // withAck adds the acknowledgement job a new ticket from normal mail gets.
-func withAck(out *outcome, c Classification, ticketID, inboundID int64, sender *helpdesk.User) *outcome {
-	if c.Kind == KindNormal && !c.SuppressReplies {
+func withAck(out *outcome, c mail.Classification, ticketID, inboundID int64, sender *helpdesk.User) *outcome {
+	if c.Kind == mail.KindNormal && !c.SuppressReplies {
 		out.jobs = append(out.jobs, jobs.AckArgs{TicketID: ticketID, InboundID: inboundID, To: sender.Email})
 	}
 	return out
@@ -145,7 +146,7 @@ func withAck(out *outcome, c Classification, ticketID, inboundID int64, sender *
 // intakeAddress finds which of our addresses the mail was sent to: the
 // envelope recipients first (SMTP), else the To/Cc/Delivered-To/X-Original-To/
 // Envelope-To headers (IMAP).
-func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *Parsed) (*dbsqlc.IntakeAddress, error) {
+func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *mail.Parsed) (*dbsqlc.IntakeAddress, error) {
 	for _, a := range recipients(rcpt, p) {
 		local, ok := localPart(a, pr.Domain)
 		if !ok {
@@ -161,11 +162,11 @@ func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *Parsed
 
 // bounce records a delivery failure on the ticket it refers to and marks the
 // failed addresses as bouncing; it never creates anything.
-func (pr *Processor) bounce(ctx context.Context, inboundID int64, p *Parsed, c Classification, out *outcome) error {
+func (pr *Processor) bounce(ctx context.Context, inboundID int64, p *mail.Parsed, c mail.Classification, out *outcome) error {
 	out.status = StatusBounce
 	b := c.Bounce
 	if b == nil {
-		b = &BounceInfo{}
+		b = &mail.BounceInfo{}
 	}
 	q := pr.DB.Q()
 	var ticketID int64
@@ -185,7 +186,7 @@ func (pr *Processor) bounce(ctx context.Context, inboundID int64, p *Parsed, c C
 		}
 	}
 	if ticketID == 0 && b.ReplyAddress != "" {
-		if _, n, ok := ParseReplyAddress(pr.Secret, b.ReplyAddress, pr.Domain); ok {
+		if _, n, ok := mail.ParseReplyAddress(pr.Secret, b.ReplyAddress, pr.Domain); ok {
 			if id, err := q.MailTicketIDByNumber(ctx, n); err == nil {
 				ticketID = id
 			}
@@ -213,7 +214,7 @@ func (pr *Processor) bounce(ctx context.Context, inboundID int64, p *Parsed, c C
 
 // uploads converts attachments, dropping (with a warning) what the ticket
 // service would refuse, so one oversized file does not lose the whole mail.
-func (pr *Processor) uploads(p *Parsed, out *outcome) []helpdesk.Upload {
+func (pr *Processor) uploads(p *mail.Parsed, out *outcome) []helpdesk.Upload {
 	limit := pr.Tickets.MaxAttachment
 	if limit <= 0 {
 		limit = 25 << 20
@@ -236,7 +237,7 @@ func (pr *Processor) uploads(p *Parsed, out *outcome) []helpdesk.Upload {
 // bodies returns the text and safe HTML to store: the full text (quoted
 // history is folded at display with FoldQuoted) bounded to what the ticket
 // service takes, and the sanitised HTML part or an escaped rendering of the text.
-func bodies(p *Parsed) (string, string) {
+func bodies(p *mail.Parsed) (string, string) {
 	text := strings.TrimSpace(p.Text)
 	if text == "" {
 		text = "(no text)"
@@ -245,7 +246,7 @@ func bodies(p *Parsed) (string, string) {
 		}
 	}
 	if len(text) > ticket.MaxBody {
-		text = truncate(text, ticket.MaxBody-200) + "\n\n[Message shortened; the full text is in the raw mail.]"
+		text = mail.Truncate(text, ticket.MaxBody-200) + "\n\n[Message shortened; the full text is in the raw mail.]"
 	}
 	if p.HTML != "" {
 		return text, p.HTML
@@ -270,7 +271,7 @@ func textToHTML(text string) string {
 // ticketSubject is the subject of a ticket made from mail: reply and forward
 // prefixes and our tag removed, bounded to the ticket service's limit.
 func ticketSubject(s string) string {
-	s = CleanSubject(s)
+	s = mail.CleanSubject(s)
 	if s == "" {
 		return "(no subject)"
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -61,7 +62,7 @@ func (d *directory) ours(ctx context.Context, db *postgres.DB, secret []byte, do
 	if !ok {
 		return false, nil
 	}
-	if _, _, ok := ParseReplyAddress(secret, addr, domain); ok {
+	if _, _, ok := mail.ParseReplyAddress(secret, addr, domain); ok {
 		return true, nil
 	}
 	a, err := d.address(ctx, db, local)

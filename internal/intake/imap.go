@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -179,7 +180,7 @@ func (p *Poller) run(ctx context.Context, id int64) {
 		}
 		if err != nil {
 			p.Log.Warn("imap session", "mailbox_id", id, "err", err)
-			_ = p.Store.DB.Q().MailMailboxError(ctx, dbsqlc.MailMailboxErrorParams{ID: id, LastError: truncate(err.Error(), 500)})
+			_ = p.Store.DB.Q().MailMailboxError(ctx, dbsqlc.MailMailboxErrorParams{ID: id, LastError: mail.Truncate(err.Error(), 500)})
 		}
 		if time.Since(start) > 5*time.Minute {
 			backoff = time.Second

@@ -6,7 +6,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/mail"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,14 +16,14 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/intake"
 	"switchboard/internal/jobs"
+	"switchboard/internal/mail"
 	"switchboard/internal/ticket"
 )
 
 // parsed is a captured outgoing mail, read back the way a mail client would.
 type parsed struct {
-	h     mail.Header
+	h     netmail.Header
 	text  string
 	html  string
 	raw   []byte
@@ -32,7 +32,7 @@ type parsed struct {
 
 func readMail(t *testing.T, raw []byte) parsed {
 	t.Helper()
-	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	m, err := netmail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("outgoing mail does not parse: %v\n%s", err, raw)
 	}
@@ -74,8 +74,8 @@ func checkOwnMail(t *testing.T, p parsed, auto bool) {
 	if !strings.HasSuffix(p.msgID, "@"+domain) {
 		t.Errorf("Message-ID %q not in our domain", p.msgID)
 	}
-	if p.h.Get(intake.LoopHeader) == "" {
-		t.Errorf("no %s header", intake.LoopHeader)
+	if p.h.Get(mail.LoopHeader) == "" {
+		t.Errorf("no %s header", mail.LoopHeader)
 	}
 	if got := p.h.Get("Auto-Submitted"); auto && got != "auto-generated" || !auto && got != "" {
 		t.Errorf("Auto-Submitted = %q (automatic mail: %v)", got, auto)
@@ -90,11 +90,11 @@ func checkOurHeaders(t *testing.T, p parsed, number int64, auto bool) {
 	if !strings.Contains(p.subject(), "[#"+strconv.FormatInt(number, 10)+"]") {
 		t.Errorf("subject %q lacks [#%d]", p.subject(), number)
 	}
-	rt, err := mail.ParseAddress(p.h.Get("Reply-To"))
+	rt, err := netmail.ParseAddress(p.h.Get("Reply-To"))
 	if err != nil {
 		t.Fatalf("Reply-To %q: %v", p.h.Get("Reply-To"), err)
 	}
-	if _, n, ok := intake.ParseReplyAddress([]byte(secret), rt.Address, domain); !ok || n != number {
+	if _, n, ok := mail.ParseReplyAddress([]byte(secret), rt.Address, domain); !ok || n != number {
 		t.Errorf("Reply-To %q is not a signed address for #%d", rt.Address, number)
 	}
 	if p.h.Get("In-Reply-To") == "" || p.h.Get("References") == "" {
@@ -133,7 +133,7 @@ func TestOutboundRoundTrip(t *testing.T) {
 
 	// Carol answers as a mail client would: to the Reply-To, with
 	// In-Reply-To/References, "Re:" subject and the quote below.
-	rt, _ := mail.ParseAddress(ack.h.Get("Reply-To"))
+	rt, _ := netmail.ParseAddress(ack.h.Get("Reply-To"))
 	reply := msg("Carol <carol@example.com>", rt.Address, "Re: "+ack.subject(), "orig-2@mail.example.com",
 		"It shows a blinking cursor now.\n\nOn Mon, IT Helpdesk wrote:\n> we received your request",
 		"In-Reply-To: <"+ack.msgID+">", "References: <orig-1@mail.example.com> <"+ack.msgID+">")
@@ -171,7 +171,7 @@ func TestOutboundRoundTrip(t *testing.T) {
 	}
 
 	// The agent answers by mail to that notification's Reply-To: a public reply as the agent.
-	art, _ := mail.ParseAddress(rep.h.Get("Reply-To"))
+	art, _ := netmail.ParseAddress(rep.h.Get("Reply-To"))
 	e.mustSend("agent@example.com", []string{art.Address}, msg("Ana Agent <agent@example.com>", art.Address,
 		"Re: "+rep.subject(), "agent-1@example.com", "Also try safe mode.", "In-Reply-To: <"+rep.msgID+">"))
 	e.idle()

@@ -12,6 +12,7 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
+	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/ticket"
@@ -92,19 +93,19 @@ func (pr *Processor) Process(ctx context.Context, id int64) error {
 }
 
 func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outcome, error) {
-	p, err := Parse(row.Raw)
+	p, err := mail.Parse(row.Raw)
 	if err != nil {
 		return &outcome{status: StatusFailed, reason: err.Error()}, nil
 	}
-	c := Classify(p, pr.Domain)
+	c := mail.Classify(p, pr.Domain)
 	out := &outcome{kind: c.Kind.String(), reason: c.Reason, sender: strings.ToLower(p.From.Email),
-		subject: truncate(p.Subject, 300), warnings: p.Warnings}
+		subject: mail.Truncate(p.Subject, 300), warnings: p.Warnings}
 	switch c.Kind {
-	case KindLoop:
+	case mail.KindLoop:
 		pr.Log.Info("mail loop dropped", "inbound_id", row.ID, "from", p.From.Email, "reason", c.Reason)
 		out.status = StatusLoop
 		return out, nil
-	case KindBounce:
+	case mail.KindBounce:
 		return out, pr.bounce(ctx, row.ID, p, c, out)
 	}
 	if p.From.Email == "" {
@@ -126,7 +127,7 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 	if err != nil {
 		return nil, err
 	}
-	if c.Kind == KindAutoReply {
+	if c.Kind == mail.KindAutoReply {
 		return out, pr.autoReply(ctx, row.ID, p, c, hit, known, out)
 	}
 	sender := known
@@ -158,7 +159,7 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 		}
 	}
 	emailID := p.MessageID
-	if emailID == "" || len(emailID) > maxIDLen {
+	if emailID == "" || len(emailID) > mail.MaxIDLen {
 		// Without a usable Message-ID the inbound row's id keeps the message
 		// unique, so a retried job still finds what it made.
 		emailID = fmt.Sprintf("inbound-%d@switchboard.invalid", row.ID)
@@ -203,7 +204,7 @@ func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, ou
 		return errFinished
 	}
 	if err := tx.Q.MailFinishInbound(ctx, dbsqlc.MailFinishInboundParams{ID: id, Status: out.status, Kind: out.kind,
-		Reason: truncate(out.reason, 500), Sender: out.sender, Subject: out.subject, TicketID: out.ticketID,
+		Reason: mail.Truncate(out.reason, 500), Sender: out.sender, Subject: out.subject, TicketID: out.ticketID,
 		MsgID: out.msgID, ParseWarnings: out.warnings}); err != nil {
 		return err
 	}
@@ -217,7 +218,7 @@ func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, ou
 
 // autoReply records an out-of-office on the ticket it answers, or keeps it in
 // the ignored list; it never creates, changes status or answers.
-func (pr *Processor) autoReply(ctx context.Context, inboundID int64, p *Parsed, c Classification, hit *threadHit,
+func (pr *Processor) autoReply(ctx context.Context, inboundID int64, p *mail.Parsed, c mail.Classification, hit *threadHit,
 	sender *helpdesk.User, out *outcome) error {
 	out.status = StatusIgnored
 	if hit == nil {
@@ -242,7 +243,7 @@ func (pr *Processor) event(ctx context.Context, ticketID int64, actor *int64, ki
 
 func insertEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, actor *int64, kind string, after any, reason string) error {
 	if err := tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: ticketID, ActorID: actor, Kind: kind,
-		After: jsonOf(after), Reason: truncate(reason, 500)}); err != nil {
+		After: jsonOf(after), Reason: mail.Truncate(reason, 500)}); err != nil {
 		return err
 	}
 	return tx.Q.MailNotifyTicket(ctx, dbsqlc.MailNotifyTicketParams{Channel: ticket.NotifyChannel, TicketID: ticketID})

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"switchboard/internal/intake"
+	"switchboard/internal/mail"
 	"switchboard/internal/pgtest"
 	"switchboard/internal/postgres"
 )
@@ -26,7 +27,7 @@ func TestSMTPAcceptsOnlyOurAddresses(t *testing.T) {
 		"nobody@" + domain,               // not an intake address
 		"it+1000.aaaaaaaaaa@" + domain,   // forged reply address
 		"it@" + domain + ".evil.example", // lookalike domain
-		intake.ReplyAddress([]byte("other-secret-0123456789abcdef0123"), "it", 1000, domain), // signed by someone else
+		mail.ReplyAddress([]byte("other-secret-0123456789abcdef0123"), "it", 1000, domain), // signed by someone else
 	}
 	for _, rcpt := range refused {
 		err := e.send("x@example.com", []string{rcpt}, msg("x@example.com", rcpt, "hi", "", "hi"))
@@ -35,7 +36,7 @@ func TestSMTPAcceptsOnlyOurAddresses(t *testing.T) {
 		}
 	}
 	// A valid reply address is accepted even without an intake address row.
-	ok := intake.ReplyAddress([]byte(secret), "help", 999999, domain)
+	ok := mail.ReplyAddress([]byte(secret), "help", 999999, domain)
 	if err := e.send("x@example.com", []string{ok}, msg("x@example.com", ok, "hi", "", "hi")); err != nil {
 		t.Errorf("signed reply address refused: %v", err)
 	}
@@ -78,7 +79,7 @@ func TestSMTP451WhenDatabaseDown(t *testing.T) {
 		t.Errorf("RCPT with database down: got %v, want 451", err)
 	}
 	// A reply address needs no lookup, so the refusal comes at DATA.
-	rcpt := intake.ReplyAddress([]byte(secret), "it", 1042, domain)
+	rcpt := mail.ReplyAddress([]byte(secret), "it", 1042, domain)
 	err = smtp.SendMail(srv.ListenAddr(), nil, "a@example.com", []string{rcpt}, []byte("Subject: x\r\n\r\nx\r\n"))
 	if code := smtpCode(err); code != 451 {
 		t.Errorf("DATA with database down: got %v, want 451", err)

@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,6 +9,7 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
+	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/ticket"
@@ -49,7 +49,7 @@ func (s *Store) Accept(ctx context.Context, r Received) (id int64, dup bool, err
 // its UID watermark in the same one).
 func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int64, bool, error) {
 	var mid *string
-	if id := RawMessageID(r.Raw); id != "" {
+	if id := mail.RawMessageID(r.Raw); id != "" {
 		mid = &id
 	}
 	rcpt := r.Rcpt
@@ -68,30 +68,6 @@ func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int6
 		return 0, false, err
 	}
 	return id, false, nil
-}
-
-// maxIDLen bounds a stored Message-ID: longer ones are hostile or broken and
-// would not fit a btree index entry.
-const maxIDLen = 500
-
-// RawMessageID returns the bare Message-ID from the header of raw mail, cheaply
-// and without a full MIME parse (the SMTP answer waits on it).
-func RawMessageID(raw []byte) string {
-	hdr, _ := splitHeaderBody(normalizeInput(headPrefix(raw)))
-	h := parseHeaderBlock(hdr)
-	id := strings.TrimSpace(first(parseIDs(strings.Join(h["Message-Id"], " "))))
-	if len(id) > maxIDLen {
-		return ""
-	}
-	return id
-}
-
-// headPrefix limits the header scan to the first 256 KiB.
-func headPrefix(raw []byte) []byte {
-	if len(raw) > 256<<10 {
-		return raw[:256<<10]
-	}
-	return raw
 }
 
 // RawMail is a stored mail as received, for download by staff.

@@ -8,6 +8,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -22,9 +23,9 @@ type threadHit struct {
 // callers search them: the envelope recipients first (SMTP), then the To and
 // Cc headers, then the Delivered-To, X-Original-To and Envelope-To headers
 // the delivering server adds (IMAP).
-func recipients(rcpt []string, p *Parsed) []string {
+func recipients(rcpt []string, p *mail.Parsed) []string {
 	addrs := append([]string(nil), rcpt...)
-	for _, list := range [][]Address{p.To, p.Cc} {
+	for _, list := range [][]mail.Address{p.To, p.Cc} {
 		for _, a := range list {
 			addrs = append(addrs, a.Email)
 		}
@@ -39,10 +40,10 @@ func recipients(rcpt []string, p *Parsed) []string {
 // reply address, then In-Reply-To/References, then a [#N] subject tag — the
 // last only for people who may see that ticket, so a stranger quoting a
 // number never writes into someone else's ticket.
-func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sender *helpdesk.User) (*threadHit, error) {
+func (pr *Processor) thread(ctx context.Context, p *mail.Parsed, rcpt []string, sender *helpdesk.User) (*threadHit, error) {
 	q := pr.DB.Q()
 	for _, a := range recipients(rcpt, p) {
-		if _, n, ok := ParseReplyAddress(pr.Secret, a, pr.Domain); ok {
+		if _, n, ok := mail.ParseReplyAddress(pr.Secret, a, pr.Domain); ok {
 			id, err := q.MailTicketIDByNumber(ctx, n)
 			if err == nil {
 				return pr.followMerge(ctx, threadHit{id, "reply-address"})
@@ -63,7 +64,7 @@ func (pr *Processor) thread(ctx context.Context, p *Parsed, rcpt []string, sende
 			return nil, err
 		}
 	}
-	if n, ok := SubjectTicketNumber(p.Subject); ok && sender != nil {
+	if n, ok := mail.SubjectTicketNumber(p.Subject); ok && sender != nil {
 		t, err := pr.Tickets.Get(ctx, sender, n) // requester, participant or staff allowed to see it
 		if err == nil {
 			return pr.followMerge(ctx, threadHit{t.ID, "subject-tag"})
@@ -145,7 +146,7 @@ func (pr *Processor) mayCreate(ctx context.Context, email string, threaded bool)
 
 // ensureUser creates a requester account for a sender (concurrent mails from
 // the same new sender end up with one account).
-func (pr *Processor) ensureUser(ctx context.Context, a Address) (*helpdesk.User, error) {
+func (pr *Processor) ensureUser(ctx context.Context, a mail.Address) (*helpdesk.User, error) {
 	if err := pr.DB.Q().MailEnsureRequester(ctx, requesterParams(a)); err != nil {
 		return nil, err
 	}
@@ -157,17 +158,17 @@ func (pr *Processor) ensureUser(ctx context.Context, a Address) (*helpdesk.User,
 }
 
 // requesterParams names a new requester account after its address.
-func requesterParams(a Address) dbsqlc.MailEnsureRequesterParams {
+func requesterParams(a mail.Address) dbsqlc.MailEnsureRequesterParams {
 	name := strings.TrimSpace(a.Name)
 	if name == "" {
 		name = a.Email[:strings.LastIndexByte(a.Email, '@')]
 	}
-	return dbsqlc.MailEnsureRequesterParams{Email: strings.ToLower(a.Email), Name: truncate(name, 100)}
+	return dbsqlc.MailEnsureRequesterParams{Email: strings.ToLower(a.Email), Name: mail.Truncate(name, 100)}
 }
 
 // addParticipants makes the people CC'd (and other non-helpdesk To
 // recipients) followers of the ticket, creating accounts as the policy allows.
-func (pr *Processor) addParticipants(ctx context.Context, ticketID, requesterID int64, p *Parsed, sender *helpdesk.User) error {
+func (pr *Processor) addParticipants(ctx context.Context, ticketID, requesterID int64, p *mail.Parsed, sender *helpdesk.User) error {
 	sp, err := pr.dir.senderPolicy(ctx, pr.DB)
 	if err != nil {
 		return err
@@ -213,10 +214,10 @@ func (pr *Processor) addParticipants(ctx context.Context, ticketID, requesterID 
 // Missing accounts are created in address order, so two mails copying the
 // same new people in another order cannot deadlock.
 func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp SenderPolicy, ticketID, requesterID int64,
-	p *Parsed, sender *helpdesk.User) error {
+	p *mail.Parsed, sender *helpdesk.User) error {
 	copied := pr.copied(p, sender)
 	users := make([]*helpdesk.User, len(copied))
-	var missing []Address
+	var missing []mail.Address
 	for i, a := range copied {
 		u, err := userTx(ctx, tx, strings.ToLower(a.Email))
 		if err != nil {
@@ -228,7 +229,7 @@ func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp Sen
 		}
 	}
 	if len(missing) > 0 {
-		slices.SortFunc(missing, func(a, b Address) int {
+		slices.SortFunc(missing, func(a, b mail.Address) int {
 			return strings.Compare(strings.ToLower(a.Email), strings.ToLower(b.Email))
 		})
 		for _, a := range missing {
@@ -268,8 +269,8 @@ func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp Sen
 
 // copied lists the addresses on a mail that may become followers: Cc then
 // To, not the sender, not ours, each once, at most twenty.
-func (pr *Processor) copied(p *Parsed, sender *helpdesk.User) []Address {
-	var out []Address
+func (pr *Processor) copied(p *mail.Parsed, sender *helpdesk.User) []mail.Address {
+	var out []mail.Address
 	seen := map[string]bool{strings.ToLower(sender.Email): true}
 	for _, a := range slices.Concat(p.Cc, p.To) {
 		email := strings.ToLower(a.Email)

@@ -11,6 +11,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
+	"switchboard/internal/mail"
 )
 
 // TestThreading walks the issue's threading rules with mail from the
@@ -26,7 +27,7 @@ func TestThreading(t *testing.T) {
 	number := int64(e.count(`SELECT number FROM tickets`))
 	ticketID := e.count(`SELECT id FROM tickets`)
 	tag := "[#" + strconv.FormatInt(number, 10) + "]"
-	replyAddr := intake.ReplyAddress([]byte(secret), "it", number, domain)
+	replyAddr := mail.ReplyAddress([]byte(secret), "it", number, domain)
 	if n := e.count(`SELECT count(*) FROM ticket_participants p JOIN users u ON u.id = p.user_id WHERE u.email = 'paul@example.com'`); n != 1 {
 		t.Errorf("CC'd Paul is not a participant")
 	}

@@ -10,17 +10,17 @@ import (
 	"encoding/hex"
 	"mime"
 	"mime/quotedprintable"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"time"
 
-	"switchboard/internal/intake"
+	"switchboard/internal/mail"
 )
 
 // Mail is one outgoing message before encoding.
 type Mail struct {
-	From       mail.Address
-	To         mail.Address
+	From       netmail.Address
+	To         netmail.Address
 	ReplyTo    string
 	Subject    string
 	Text       string
@@ -49,7 +49,7 @@ func (m *Mail) Bytes() []byte {
 	h("From", m.From.String())
 	h("To", m.To.String())
 	if m.ReplyTo != "" {
-		h("Reply-To", (&mail.Address{Name: m.From.Name, Address: m.ReplyTo}).String())
+		h("Reply-To", (&netmail.Address{Name: m.From.Name, Address: m.ReplyTo}).String())
 	}
 	h("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	h("Message-ID", "<"+m.MessageID+">")
@@ -59,7 +59,7 @@ func (m *Mail) Bytes() []byte {
 	if len(m.References) > 0 {
 		h("References", "<"+strings.Join(m.References, ">\r\n <")+">")
 	}
-	h(intake.LoopHeader, "1")
+	h(mail.LoopHeader, "1")
 	if m.Auto {
 		h("Auto-Submitted", "auto-generated")
 		// Exchange and Outlook honour this instead of RFC 3834: no out-of-office back.
@@ -105,7 +105,7 @@ func threadRefs(ids []string) (string, []string) {
 }
 
 func parseAddr(s string) (string, error) {
-	a, err := mail.ParseAddress(s)
+	a, err := netmail.ParseAddress(s)
 	if err != nil {
 		return "", err
 	}

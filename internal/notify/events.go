@@ -4,15 +4,15 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"net/mail"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/intake"
 	"switchboard/internal/jobs"
+	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 )
 
@@ -48,7 +48,7 @@ func (n *Notifier) replied(ctx context.Context, a jobs.ChangedArgs) error {
 			return err
 		}
 		tm.from.Name = m.AuthorName + " (IT Helpdesk)"
-		visible, _ := intake.FoldQuoted(m.BodyText)
+		visible, _ := mail.FoldQuoted(m.BodyText)
 		link := n.TicketURL(tm.ref.Number)
 		text := visible + "\n\n--\nReply to this mail or see the ticket: " + link + "\n"
 		body := m.BodyHtml + footerHTML(link, "See the ticket")
@@ -58,7 +58,7 @@ func (n *Notifier) replied(ctx context.Context, a jobs.ChangedArgs) error {
 			}
 			o := outgoing{ticketID: &m.TicketID, kind: "reply",
 				key:  fmt.Sprintf("reply/%d/%d", m.ID, f.ID),
-				mail: tm.mail(mail.Address{Name: f.Name, Address: f.Email}, tm.subject("Re: "), text, body, false)}
+				mail: tm.mail(netmail.Address{Name: f.Name, Address: f.Email}, tm.subject("Re: "), text, body, false)}
 			if err := n.queue(ctx, tx, o); err != nil {
 				return err
 			}
@@ -94,7 +94,7 @@ func (n *Notifier) resolved(ctx context.Context, a jobs.ChangedArgs) error {
 			html.EscapeString(u.Name), tm.ref.Number, html.EscapeString(tm.ref.Subject), html.EscapeString(rate))
 		return n.queue(ctx, tx, outgoing{ticketID: &a.TicketID, kind: "resolved",
 			key:  fmt.Sprintf("resolved/%d/%d", a.TicketID, count),
-			mail: tm.mail(mail.Address{Name: u.Name, Address: u.Email}, tm.subject("Resolved: "), text, body, true)})
+			mail: tm.mail(netmail.Address{Name: u.Name, Address: u.Email}, tm.subject("Resolved: "), text, body, true)})
 	})
 }
 
@@ -138,7 +138,7 @@ func (w *AckWorker) Work(ctx context.Context, job *river.Job[jobs.AckArgs]) erro
 			html.EscapeString(u.Name), tm.ref.Number, html.EscapeString(tm.ref.Subject)) + footerHTML(link, "Follow your ticket")
 		return n.queue(ctx, tx, outgoing{ticketID: &a.TicketID, kind: "ack",
 			key:  "ack/" + strconv.FormatInt(a.TicketID, 10),
-			mail: tm.mail(mail.Address{Name: u.Name, Address: u.Email}, tm.subject("Re: "), text, body, true)})
+			mail: tm.mail(netmail.Address{Name: u.Name, Address: u.Email}, tm.subject("Re: "), text, body, true)})
 	})
 }
 
@@ -175,8 +175,8 @@ func (w *RefusalWorker) Work(ctx context.Context, job *river.Job[jobs.RefusalArg
 		}
 		text := "Hello,\n\nyour mail \"" + a.Subject + "\" was not accepted by the IT helpdesk: " +
 			"only addresses of this organisation can open tickets by mail.\n\nPlease contact your IT department another way.\n"
-		m := Mail{From: mail.Address{Name: "IT Helpdesk", Address: "helpdesk@" + n.Domain},
-			To: mail.Address{Address: a.To}, Subject: "Not accepted: " + a.Subject, Text: text,
+		m := Mail{From: netmail.Address{Name: "IT Helpdesk", Address: "helpdesk@" + n.Domain},
+			To: netmail.Address{Address: a.To}, Subject: "Not accepted: " + a.Subject, Text: text,
 			HTML: textHTML(text), InReplyTo: a.InReplyTo, Auto: true}
 		if a.InReplyTo != "" {
 			m.References = []string{a.InReplyTo}
@@ -214,7 +214,7 @@ func (w *MentionWorker) Work(ctx context.Context, job *river.Job[jobs.MentionArg
 			// the ticket's, or a reply quoting it would thread into it.
 			if err := n.queue(ctx, tx, outgoing{kind: "mention",
 				key:  fmt.Sprintf("mention/%d/%d/%d", a.TicketID, a.MessageID, id),
-				mail: n.mentionMail(tm, mail.Address{Name: u.Name, Address: u.Email}, body)}); err != nil {
+				mail: n.mentionMail(tm, netmail.Address{Name: u.Name, Address: u.Email}, body)}); err != nil {
 				return err
 			}
 		}
@@ -227,7 +227,7 @@ func (w *MentionWorker) Work(ctx context.Context, job *river.Job[jobs.MentionArg
 // answered by mail, the ticket's reply address would post the agent's words,
 // often about an internal note, as a public reply to the requester. So it
 // says to answer in the ticket, and links the staff workspace to do so.
-func (n *Notifier) mentionMail(tm *ticketMail, to mail.Address, note string) Mail {
+func (n *Notifier) mentionMail(tm *ticketMail, to netmail.Address, note string) Mail {
 	link := n.DeskURL(tm.ref.Number)
 	text := fmt.Sprintf("You were mentioned on ticket #%d \"%s\":\n\n%s\n\n--\n"+
 		"Replying to this mail does not answer the ticket. Open the ticket to answer: %s\n",

@@ -7,14 +7,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/mail"
+	netmail "net/mail"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"switchboard/internal/intake"
 	"switchboard/internal/jobs"
+	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -78,7 +78,7 @@ const noRelay = "no relay configured (SWITCHBOARD_SMTP_RELAY); waiting in the ou
 // ticketMail is what every mail about a ticket shares.
 type ticketMail struct {
 	ref    dbsqlc.MailTicketRefRow
-	from   mail.Address
+	from   netmail.Address
 	reply  string
 	inRepl string
 	refs   []string
@@ -100,8 +100,8 @@ func (n *Notifier) ticketMail(ctx context.Context, q *dbsqlc.Queries, ticketID i
 	if err != nil {
 		return nil, err
 	}
-	tm := &ticketMail{ref: ref, from: mail.Address{Name: "IT Helpdesk", Address: local + "@" + n.Domain},
-		reply: intake.ReplyAddress(n.Secret, local, ref.Number, n.Domain)}
+	tm := &ticketMail{ref: ref, from: netmail.Address{Name: "IT Helpdesk", Address: local + "@" + n.Domain},
+		reply: mail.ReplyAddress(n.Secret, local, ref.Number, n.Domain)}
 	tm.inRepl, tm.refs = threadRefs(ids)
 	return tm, nil
 }
@@ -111,7 +111,7 @@ func (tm *ticketMail) subject(prefix string) string {
 	return prefix + "[#" + strconv.FormatInt(tm.ref.Number, 10) + "] " + tm.ref.Subject
 }
 
-func (tm *ticketMail) mail(to mail.Address, subject, text, html string, auto bool) Mail {
+func (tm *ticketMail) mail(to netmail.Address, subject, text, html string, auto bool) Mail {
 	return Mail{From: tm.from, To: to, ReplyTo: tm.reply, Subject: subject, Text: text, HTML: html,
 		InReplyTo: tm.inRepl, References: tm.refs, Auto: auto}
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/intake"
+	"switchboard/internal/mail"
 	"switchboard/web"
 )
 
@@ -28,7 +28,7 @@ func messageView(number int64, m helpdesk.Message, staff bool) web.MessageView {
 	}
 	// FoldQuoted keeps every line in visible+quoted, so nothing is lost;
 	// with nothing to fold the stored HTML stays, formatting and all.
-	v.Visible, v.Quoted = intake.FoldQuoted(m.BodyText)
+	v.Visible, v.Quoted = mail.FoldQuoted(m.BodyText)
 	v.Folded = v.Quoted != ""
 	return v
 }

@@ -1,4 +1,4 @@
-package intake
+package mail
 
 import (
 	"io"
@@ -36,7 +36,7 @@ func fillHeaders(p *Parsed) {
 		if t, ok := parseDate(d); ok {
 			p.Date = t.UTC()
 		} else {
-			p.warnf("date: cannot parse %q", truncate(d, 80))
+			p.warnf("date: cannot parse %q", Truncate(d, 80))
 		}
 	}
 }
@@ -83,7 +83,7 @@ func decodeHeader(p *Parsed, name, v string) string {
 		if e, ok := extraCharsets[strings.ToLower(cs)]; ok {
 			return e.NewDecoder().Reader(r), nil
 		}
-		p.warnf("%s: unknown charset %q, decoded best-effort", name, truncate(cs, 40))
+		p.warnf("%s: unknown charset %q, decoded best-effort", name, Truncate(cs, 40))
 		return r, nil // bytes are repaired by ensureUTF8 below
 	}}
 	out, err := dec.DecodeHeader(v)
@@ -146,7 +146,7 @@ func parseAddresses(p *Parsed, name string) []Address {
 		out = append(out, Address{Email: strings.Trim(m, ".")})
 	}
 	if len(out) == 0 {
-		p.warnf("%s: no address in %q", name, truncate(decoded, 80))
+		p.warnf("%s: no address in %q", name, Truncate(decoded, 80))
 	} else if len(out) == 1 {
 		// Keep a display name when the shape is "Name <addr>" but otherwise broken.
 		if i := strings.Index(decoded, "<"); i > 0 {
@@ -184,7 +184,9 @@ func parseDate(d string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func truncate(s string, n int) string {
+// Truncate cuts s to at most n bytes on a rune boundary, marking the cut
+// with an ellipsis.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

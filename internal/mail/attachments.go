@@ -1,4 +1,4 @@
-package intake
+package mail
 
 import (
 	"mime"
@@ -89,7 +89,7 @@ func safeFilename(name, ctype string, n int) string {
 		if len(ext) > 20 {
 			ext = ""
 		}
-		name = truncate(name, 200-len(ext))
+		name = Truncate(name, 200-len(ext))
 		name = strings.TrimSuffix(name, "…") + ext
 	}
 	if name == "" {

@@ -1,11 +1,15 @@
-// Package intake turns inbound email into something the ticket service can act on.
+// Package mail is the pure part of email handling: parsing MIME into text and
+// attachments, classifying (bounce, auto-reply, loop), stripping quotes,
+// signing and reading reply addresses, and the loop-guard headers. It does no
+// I/O and knows no database, so intake (mail in) and notify (mail out) share it
+// and it can be fuzzed on its own.
 //
-// This file set is the pure core: parsing (Parse), classification into normal mail,
+// Parsing (Parse), classification into normal mail,
 // auto-replies, machine mail, bounces and our own looping mail (Classify), the keys
 // used to thread a reply onto a ticket (ReplyAddress, SubjectTicketNumber) and the
 // split of a reply into new text and quoted history (FoldQuoted). None of it touches
 // the database or the network, so all of it is tested on real corpora and fuzzed.
-package intake
+package mail
 
 import (
 	"bytes"
@@ -24,7 +28,7 @@ const maxWarnings = 50
 
 // ErrNoHeader is returned by Parse for input that has no recognisable header at all;
 // anything with at least one header field is parsed, however broken the rest is.
-var ErrNoHeader = errors.New("intake: message has no usable header")
+var ErrNoHeader = errors.New("mail: message has no usable header")
 
 // Address is one mailbox: a display name (decoded to UTF-8) and the bare address.
 type Address struct {
