@@ -115,28 +115,67 @@ func Parse(raw []byte) (p *Parsed, err error) {
 		return nil, ErrNoHeader
 	}
 	p = &Parsed{}
-	env, perr := readEnvelope(raw)
+	shape, closed := scanMIME(raw)
+	if limit := shape.tooBig(); limit != "" {
+		// Past a structural limit the MIME reader is not even tried: the mail
+		// still becomes a ticket, with the text that can be read and a warning.
+		p.warnf("mime: %s; kept the body as plain text", limit)
+		fillFallback(p, raw)
+		fillHeaders(p)
+		p.scrub()
+		return p, nil
+	}
+	if shape.unclosed > 0 {
+		p.warnf("mime: closed %d unterminated multipart boundaries", shape.unclosed)
+		raw = closed
+	}
+	env, perr := readEnvelope(raw, ParseBudget)
 	if perr != nil {
-		// enmime gave up (or panicked): fall back to a header/body split so a mail
-		// answered 250 is never lost just because its MIME structure is broken.
+		// enmime gave up, panicked or ran out of time: fall back to a
+		// header/body split so a mail answered 250 is never lost just because
+		// its MIME structure is broken.
 		p.warnf("mime: %v; kept the body as plain text", perr)
 		fillFallback(p, raw)
 	} else {
 		fillFromEnvelope(p, env)
 	}
 	fillHeaders(p)
+	p.scrub()
 	return p, nil
 }
 
-// readEnvelope runs enmime with a recover: it is third-party code fed with
-// attacker-controlled bytes, and a panic there must not take the SMTP session down.
-func readEnvelope(raw []byte) (env *enmime.Envelope, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			env, err = nil, fmt.Errorf("parser panic: %v", r)
-		}
+// ParseBudget is how long the MIME reader may take over one mail. The
+// structural limits keep real and hostile mail far below it; it is the last
+// line of defence should another input shape turn out to be slow.
+var ParseBudget = 10 * time.Second
+
+// readEnvelope runs enmime with a recover and a deadline: it is third-party
+// code fed with attacker-controlled bytes, and neither a panic nor a slow path
+// in it may take a worker down. Past the deadline the parse is abandoned: its
+// goroutine finishes on its own and its result is dropped.
+func readEnvelope(raw []byte, budget time.Duration) (*enmime.Envelope, error) {
+	type result struct {
+		env *enmime.Envelope
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{nil, fmt.Errorf("parser panic: %v", r)}
+			}
+		}()
+		env, err := parser.ReadEnvelope(bytes.NewReader(raw))
+		done <- result{env, err}
 	}()
-	return parser.ReadEnvelope(bytes.NewReader(raw))
+	timer := time.NewTimer(budget)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.env, r.err
+	case <-timer.C:
+		return nil, fmt.Errorf("parse took longer than %s, abandoned", budget)
+	}
 }
 
 // normalizeInput strips a byte-order mark and an mbox "From " envelope line and turns CR-only line endings

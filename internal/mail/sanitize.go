@@ -26,17 +26,23 @@ var htmlPolicy = func() *bluemonday.Policy {
 
 // sanitizeHTML makes an HTML body safe to embed in our pages.
 func sanitizeHTML(s string) string {
-	return htmlPolicy.Sanitize(deferRemoteImages(s))
+	return htmlPolicy.Sanitize(prepareHTML(s))
 }
 
-// deferRemoteImages moves the src of every <img> that is not a cid: or data: reference
+// domClobberAttr lists the attributes dropped from every element of mail
+// HTML: an id or name from a mail would become a global of the agent's page
+// (DOM clobbering) or collide with the workspace's own ids, so a mail with
+// <p id="canned"> could break the page's scripts. bluemonday's UGC policy
+// allows both, and has no way to take an attribute back.
+var domClobberAttr = map[string]bool{"id": true, "name": true}
+
+// prepareHTML moves the src of every <img> that is not a cid: or data: reference
 // into data-src, before sanitising. Doing it on the token stream (the same tokenizer
 // bluemonday uses) keeps the rest of the markup byte-for-byte, and the sanitiser still
 // has the last word on what survives.
-func deferRemoteImages(s string) string {
-	if !strings.Contains(strings.ToLower(s), "<img") {
-		return s
-	}
+//
+// The same pass drops id and name attributes (see domClobberAttr).
+func prepareHTML(s string) string {
 	z := html.NewTokenizer(strings.NewReader(s))
 	var b bytes.Buffer
 	for {
@@ -52,12 +58,15 @@ func deferRemoteImages(s string) string {
 			continue
 		}
 		tok := z.Token()
-		if tok.Data != "img" {
-			b.WriteString(tok.String())
-			continue
-		}
 		attrs := tok.Attr[:0]
 		for _, a := range tok.Attr {
+			if domClobberAttr[a.Key] {
+				continue
+			}
+			if tok.Data != "img" {
+				attrs = append(attrs, a)
+				continue
+			}
 			switch a.Key {
 			case "src":
 				v := strings.ToLower(strings.TrimSpace(a.Val))

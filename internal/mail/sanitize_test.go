@@ -93,3 +93,19 @@ func TestRemoteImagesAreNotLoaded(t *testing.T) {
 		}
 	}
 }
+
+// TestSanitizeDropsIDAndName: mail HTML must not be able to clobber the
+// workspace's DOM (the agent page has an element with id "canned").
+func TestSanitizeDropsIDAndName(t *testing.T) {
+	t.Parallel()
+	in := `<p id="canned">hi</p><a name="reply" href="https://example.org/">x</a><img id="i" name="n" src="cid:a"><form name="f"><input name="q"></form><div ID="Upper">y</div>`
+	out := sanitizeHTML(in)
+	if m := regexp.MustCompile(`(?i)\s(id|name)\s*=`).FindString(out); m != "" {
+		t.Fatalf("sanitised HTML keeps %q: %s", m, out)
+	}
+	for _, want := range []string{"<p>hi</p>", `src="cid:a"`, "y</div>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sanitised HTML %q lacks %q", out, want)
+		}
+	}
+}
