@@ -20,6 +20,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -591,11 +592,17 @@ func (d *Detector) shared(members []*doc) ([]Entity, []string) {
 		return cmp.Or(cmp.Compare(wordCount[b], wordCount[a]), cmp.Compare(d.df[a], d.df[b]), cmp.Compare(d.names[a], d.names[b]))
 	})
 	var ws []string
-	for i, id := range ids {
-		if i == 6 {
+	for _, id := range ids {
+		if len(ws) == 6 {
 			break
 		}
-		ws = append(ws, d.names[id])
+		// A word that is part of a shared entity (host "vpn-gw-01…" and
+		// the words "gw", "corp") says nothing more.
+		if !slices.ContainsFunc(ents, func(e Entity) bool {
+			return e.Kind != KindService && strings.Contains(e.Value, d.names[id])
+		}) {
+			ws = append(ws, d.names[id])
+		}
 	}
 	return ents, ws
 }
