@@ -30,7 +30,7 @@ func incidentsReplayCmd(_ context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only
 	rows, err := detect.ReadRows(f, *timeCol, *textCol, *catCol)
 	if err != nil {
 		return err

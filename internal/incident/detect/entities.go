@@ -136,5 +136,5 @@ func Extract(text, category string, voc Vocabulary) []Entity {
 }
 
 func notWordish(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r > 127)
+	return (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' && r <= 127
 }

@@ -29,7 +29,7 @@ func ReadRows(r io.Reader, timeCol, textCol, catCol string) ([]Row, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read replay csv: %w", err)
 		}
-		defer zr.Close()
+		defer zr.Close() //nolint:errcheck // read-only
 		br = bufio.NewReader(zr)
 	}
 	cr := csv.NewReader(br)
