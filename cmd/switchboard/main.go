@@ -9,15 +9,15 @@ import (
 	"os/signal"
 	"syscall"
 
-	"switchboard/internal/app"
+	"switchboard/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := app.Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	if err := cli.Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "switchboard:", err)
 		stop()
-		os.Exit(app.ExitCode(err))
+		os.Exit(cli.ExitCode(err))
 	}
 }

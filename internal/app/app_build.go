@@ -16,6 +16,7 @@ import (
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/devdata"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/server"
@@ -51,7 +52,7 @@ type App struct {
 	Tokens *auth.Tokens
 	API    *api.Handler
 
-	db         *database
+	db         *Database
 	background []Background
 	httpSrv    *http.Server
 	listener   net.Listener
@@ -91,7 +92,7 @@ func Start(ctx context.Context, env *Env, opts Options) (a *App, err error) {
 		return a, err
 	}
 	if opts.Demo {
-		if err := loadDemo(ctx, a); err != nil {
+		if err := devdata.LoadDemo(ctx, a.DB, a.Tickets, a.Env.Log); err != nil {
 			return a, fmt.Errorf("demo data: %w", err)
 		}
 	}

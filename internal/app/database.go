@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"strings"
 
@@ -9,8 +10,8 @@ import (
 	"switchboard/internal/postgres"
 )
 
-// database is an open pool plus, on the embedded default, the cluster.
-type database struct {
+// Database is an open pool plus, on the embedded default, the cluster.
+type Database struct {
 	*postgres.DB
 	pg *pglocal.Server
 }
@@ -18,14 +19,14 @@ type database struct {
 // openDatabase connects to DATABASE_URL, or else to the embedded PostgreSQL
 // of the data dir. serve owns the cluster (and refuses if another serve
 // does); other commands share a running one or start it just for themselves.
-func openDatabase(ctx context.Context, env *Env, forServe bool) (*database, error) {
+func openDatabase(ctx context.Context, env *Env, forServe bool) (*Database, error) {
 	cfg := env.Config
 	if cfg.DatabaseURL != "" {
 		db, err := postgres.Open(ctx, cfg.DatabaseURL, poolSize(cfg.DatabaseURL))
 		if err != nil {
 			return nil, err
 		}
-		return &database{DB: db}, nil
+		return &Database{DB: db}, nil
 	}
 	opts := pglocal.Options{Dir: filepath.Join(cfg.DataDir, "pg"), Logger: env.Log}
 	var pg *pglocal.Server
@@ -43,17 +44,17 @@ func openDatabase(ctx context.Context, env *Env, forServe bool) (*database, erro
 		_ = pg.Stop(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	return &database{DB: db, pg: pg}, nil
+	return &Database{DB: db, pg: pg}, nil
 }
 
-// openMigrated is how every command but serve starts: the same database as
+// OpenMigrated is how every command but serve starts: the same database as
 // serve, brought up to the current schema. The caller closes it.
-func openMigrated(ctx context.Context, env *Env) (*database, error) {
+func OpenMigrated(ctx context.Context, env *Env) (*Database, error) {
 	db, err := openDatabase(ctx, env, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := postgres.Migrate(ctx, db.Pool, discard()); err != nil {
+	if err := postgres.Migrate(ctx, db.Pool, slog.New(slog.DiscardHandler)); err != nil {
 		_ = db.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -61,7 +62,7 @@ func openMigrated(ctx context.Context, env *Env) (*database, error) {
 }
 
 // Close releases the pool, then stops the cluster if this process owns it.
-func (d *database) Close(ctx context.Context) error {
+func (d *Database) Close(ctx context.Context) error {
 	d.DB.Close()
 	return d.pg.Stop(ctx)
 }
@@ -76,4 +77,10 @@ func poolSize(conn string) int32 {
 		return 0
 	}
 	return 25
+}
+
+// OpenDatabase opens the configured database for a command other than serve,
+// without migrating it (migrate does that itself). The caller closes it.
+func OpenDatabase(ctx context.Context, env *Env) (*Database, error) {
+	return openDatabase(ctx, env, false)
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 
@@ -85,13 +84,4 @@ func (a *App) mailJobs() {
 	if a.HTTP != nil {
 		a.HTTP.Mail = a.Mail.Store
 	}
-}
-
-// seedDemoMail adds the demo's intake addresses: it@ (routed by triage) and
-// security@ (straight to Security Operations).
-func seedDemoMail(ctx context.Context, a *App) error {
-	_, err := a.DB.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part, team_id)
-		VALUES ('it', NULL), ('security', (SELECT id FROM teams WHERE slug = 'security'))
-		ON CONFLICT ((lower(local_part))) DO NOTHING`)
-	return err
 }

@@ -12,6 +12,7 @@ import (
 
 	"switchboard/internal/app"
 	"switchboard/internal/auth"
+	"switchboard/internal/devdata"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
 )
@@ -180,7 +181,7 @@ func ensureQueueData(ctx context.Context, env *Env, conn string) error {
 	if n > 0 {
 		return fmt.Errorf("bench_queue holds %d tickets, fewer than %d: drop it (or run with a fresh -dir) to reload", n, queueTickets)
 	}
-	res, err := app.Load(ctx, db, app.LoadOptions{Tickets: queueTickets, Messages: queueMessages, Corpus: app.DefaultCorpus(),
+	res, err := devdata.Load(ctx, db, devdata.LoadOptions{Tickets: queueTickets, Messages: queueMessages, Corpus: devdata.DefaultCorpus(),
 		Seed: 1, Progress: os.Stderr})
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bufio"
@@ -8,15 +8,14 @@ import (
 	"io"
 	"strings"
 
+	"switchboard/internal/app"
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 )
 
-func init() { commands["user add"] = userAddCmd }
-
 // userAddCmd: switchboard user add --email E --name N --role R [--team SLUG]
 // [--timezone IANA] [--password-stdin]. Invalid input writes nothing.
-func userAddCmd(ctx context.Context, env *Env, args []string) error {
+func userAddCmd(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	email := fs.String("email", "", "email address (required)")
@@ -47,7 +46,7 @@ func userAddCmd(ctx context.Context, env *Env, args []string) error {
 	if err := auth.ValidateNewUser(&in); err != nil {
 		return describe(err)
 	}
-	db, err := openMigrated(ctx, env)
+	db, err := app.OpenMigrated(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -1,17 +1,18 @@
-// Package app is Switchboard's composition root: it reads the configuration,
-// opens the database (embedded or DATABASE_URL), builds the services, River,
-// the HTTP server and the mail listeners, and runs the subcommands. Tests and
-// end-to-end checks drive it through Run.
-package app
+// Package cli is Switchboard's command line: one table maps each subcommand
+// to its function, and Run parses the arguments, loads the configuration and
+// calls it. `serve` starts a node through internal/app; the other commands
+// open the same database for one job and exit. cmd/switchboard calls Run and
+// nothing else; tests call it the same way.
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
+	"switchboard/internal/app"
 	"switchboard/internal/config"
 	"switchboard/internal/helpdesk"
 )
@@ -43,20 +44,19 @@ commands:
 `
 
 // Command is one subcommand's entry point.
-type Command func(ctx context.Context, env *Env, args []string) error
+type Command func(ctx context.Context, env *app.Env, args []string) error
 
-// commands maps "serve", "user add", … to their implementations; features
-// register theirs in init functions of their own files.
-var commands = map[string]Command{}
-
-// Env is what every command gets: the configuration and the process's streams.
-type Env struct {
-	Config *config.Config
-	Getenv func(string) string
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-	Log    *slog.Logger
+// commands is every subcommand, by the words that name it.
+var commands = map[string]Command{
+	"serve":           serveCmd,
+	"migrate":         migrateCmd,
+	"user add":        userAddCmd,
+	"token create":    tokenCreateCmd,
+	"import tickets":  importTicketsCmd,
+	"triage train":    triageTrainCmd,
+	"triage eval":     triageEvalCmd,
+	"triage simulate": triageSimulateCmd,
+	"load":            loadCmd,
 }
 
 // Run parses the subcommand and runs it.
@@ -72,7 +72,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	env := &Env{Config: cfg, Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: NewLogger(stderr, cfg.LogLevel)}
+	env := &app.Env{Config: cfg, Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr, Log: app.NewLogger(stderr, cfg.LogLevel)}
 	for _, n := range []int{2, 1} {
 		if len(args) >= n {
 			if cmd, ok := commands[strings.Join(args[:n], " ")]; ok {
@@ -82,15 +82,6 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	fmt.Fprint(stderr, usage)
 	return &UsageError{fmt.Sprintf("unknown command %q", strings.Join(args, " "))}
-}
-
-// NewLogger builds the text logger every command uses.
-func NewLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
 // describe turns a helpdesk validation error into lines for a terminal.
@@ -106,5 +97,3 @@ func describe(err error) error {
 	}
 	return errors.New(b.String())
 }
-
-func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,19 +1,18 @@
-package app
+package cli
 
 import (
 	"context"
 	"fmt"
 
+	"switchboard/internal/app"
 	"switchboard/internal/postgres"
 )
 
-func init() { commands["migrate"] = migrateCmd }
-
-func migrateCmd(ctx context.Context, env *Env, args []string) error {
+func migrateCmd(ctx context.Context, env *app.Env, args []string) error {
 	if len(args) > 0 {
 		return &UsageError{"migrate takes no arguments"}
 	}
-	db, err := openDatabase(ctx, env, false)
+	db, err := app.OpenDatabase(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -10,12 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"switchboard/internal/app"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/triage/classify"
 )
-
-func init() { commands["import tickets"] = importTicketsCmd }
 
 // importBatch is how many rows one COPY carries; between batches the
 // progress bar moves.
@@ -29,7 +28,7 @@ const importBatch = 2000
 // commits in one transaction, so a bad row leaves nothing half-imported.
 // Categories are not created: a category needs an owning team the file
 // cannot name, so labels without a category are listed for an admin.
-func importTicketsCmd(ctx context.Context, env *Env, args []string) error {
+func importTicketsCmd(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("import tickets", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	file := fs.String("csv", "", "CSV file (optionally gzip-compressed) with a header row (required)")
@@ -46,7 +45,7 @@ func importTicketsCmd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openMigrated(ctx, env)
+	db, err := app.OpenMigrated(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -1,35 +1,23 @@
-package app
+package cli
 
 import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
+
+	"switchboard/internal/app"
+	"switchboard/internal/devdata"
 )
-
-func init() { commands["load"] = loadCmd }
-
-// DefaultCorpus finds the shared ticket corpus beside the checkout, or "".
-func DefaultCorpus() string {
-	for _, p := range []string{"../shared/test-corpora/it-tickets/endava-kaggle-47k/train.csv.gz",
-		"../../shared/test-corpora/it-tickets/endava-kaggle-47k/train.csv.gz",
-		"../../../shared/test-corpora/it-tickets/endava-kaggle-47k/train.csv.gz"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // loadCmd: switchboard load --tickets N --messages M [--corpus FILE]
 // [--seed S]. Fills the configured database with generated tickets for
 // load tests and benchmarks (see Load).
-func loadCmd(ctx context.Context, env *Env, args []string) error {
+func loadCmd(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	tickets := fs.Int("tickets", 100_000, "how many tickets to generate")
 	messages := fs.Int("messages", 0, "how many messages in total (default: 3 per ticket)")
-	corpus := fs.String("corpus", DefaultCorpus(), "gzip'd CSV of ticket text whose words are used")
+	corpus := fs.String("corpus", devdata.DefaultCorpus(), "gzip'd CSV of ticket text whose words are used")
 	seed := fs.Uint64("seed", 1, "random seed")
 	if err := fs.Parse(args); err != nil {
 		return &UsageError{err.Error()}
@@ -40,12 +28,12 @@ func loadCmd(ctx context.Context, env *Env, args []string) error {
 	if *messages == 0 {
 		*messages = 3 * *tickets
 	}
-	db, err := openMigrated(ctx, env)
+	db, err := app.OpenMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	res, err := Load(ctx, db.DB, LoadOptions{Tickets: *tickets, Messages: *messages, Corpus: *corpus, Seed: *seed, Progress: env.Stderr})
+	res, err := devdata.Load(ctx, db.DB, devdata.LoadOptions{Tickets: *tickets, Messages: *messages, Corpus: *corpus, Seed: *seed, Progress: env.Stderr})
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/app"
 	"switchboard/internal/jobs"
 	"switchboard/internal/pgtest"
 	"switchboard/internal/triage/classify"
@@ -41,9 +42,9 @@ func TestTriageConcurrentNodes(t *testing.T) {
 	ctx := context.Background()
 	conn := pgtest.NewDatabase(t)
 	var logs bytes.Buffer
-	nodes := make([]*App, 2)
+	nodes := make([]*app.App, 2)
 	for i := range nodes {
-		a, err := Start(ctx, newTestEnv(t, nodeVars(t, conn), &logs), Options{NoHTTP: true, MaxWorkers: 8})
+		a, err := app.Start(ctx, newTestEnv(t, nodeVars(t, conn), &logs), app.Options{NoHTTP: true, MaxWorkers: 8})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +270,7 @@ func TestImportTrainEvalCommands(t *testing.T) {
 	}
 
 	// A running node picks the new model up, and train waits for that.
-	node, err := Start(context.Background(), newTestEnv(t, vars, io.Discard), Options{NoHTTP: true})
+	node, err := app.Start(context.Background(), newTestEnv(t, vars, io.Discard), app.Options{NoHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,10 @@
-package app_test
+package devdata_test
 
 import (
 	"context"
 	"testing"
 
-	"switchboard/internal/app"
+	"switchboard/internal/devdata"
 	"switchboard/internal/pgtest"
 )
 
@@ -14,7 +14,7 @@ func TestLoadBuildsRealSearchVectors(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	ctx := context.Background()
-	res, err := app.Load(ctx, db, app.LoadOptions{Tickets: 300, Messages: 900, Corpus: app.DefaultCorpus(), Seed: 7})
+	res, err := devdata.Load(ctx, db, devdata.LoadOptions{Tickets: 300, Messages: 900, Corpus: devdata.DefaultCorpus(), Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,18 @@
-package app
+package cli
 
 import (
 	"context"
 	"flag"
 	"fmt"
 	"time"
-)
 
-func init() { commands["serve"] = serveCmd }
+	"switchboard/internal/app"
+	"switchboard/internal/devdata"
+)
 
 // serveCmd runs everything until SIGINT/SIGTERM, then shuts down in order
 // and returns nil (exit 0).
-func serveCmd(ctx context.Context, env *Env, args []string) error {
+func serveCmd(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	demo := fs.Bool("demo", false, "load a demo organisation on first start")
@@ -19,13 +20,13 @@ func serveCmd(ctx context.Context, env *Env, args []string) error {
 		return &UsageError{err.Error()}
 	}
 	env.Log.Info("starting", "config", env.Config.String())
-	a, err := Start(ctx, env, Options{Demo: *demo})
+	a, err := app.Start(ctx, env, app.Options{Demo: *demo})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "\nSwitchboard is running at %s\n", env.Config.BaseURL)
 	if *demo {
-		printDemoLogins(env.Stdout, env.Config.BaseURL)
+		devdata.PrintLogins(env.Stdout, env.Config.BaseURL)
 	} else {
 		fmt.Fprintln(env.Stdout, "Add a first admin with: switchboard user add --email you@example.com --name You --role admin --password-stdin")
 	}

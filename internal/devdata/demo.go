@@ -1,10 +1,14 @@
-package app
+// Package devdata makes data nobody typed: the demo organisation that
+// `serve --demo` loads on first start, and the generated tickets of
+// `switchboard load` for load tests and benchmarks.
+package devdata
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -104,10 +108,11 @@ var demoSubjects = []struct{ subject, body, category string }{
 	{"How do I book a meeting room display?", "Not sure who handles meeting room screens.", ""},
 }
 
-// loadDemo creates the demo organisation once. A session advisory lock and
-// a settings marker make concurrent or repeated starts do nothing.
-func loadDemo(ctx context.Context, a *App) error {
-	conn, err := a.DB.Pool.Acquire(ctx)
+// LoadDemo creates the demo organisation once. A session advisory lock and
+// a settings marker make concurrent or repeated starts do nothing. Tickets
+// go through the ticket service, so they are triaged like real ones.
+func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log *slog.Logger) error {
+	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
@@ -120,9 +125,9 @@ func loadDemo(ctx context.Context, a *App) error {
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'demo_loaded')").Scan(&done); err != nil || done {
 		return err
 	}
-	a.Env.Log.Info("loading demo organisation")
+	log.Info("loading demo organisation")
 	teamIDs := map[string]int64{}
-	err = a.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = db.InTx(ctx, func(tx *postgres.Tx) error {
 		for _, t := range demoTeams {
 			var hours []map[string]int
 			for d := 1; d <= 5; d++ {
@@ -148,14 +153,14 @@ func loadDemo(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
-	if err := seedDemoMail(ctx, a); err != nil {
+	if err := seedDemoMail(ctx, db); err != nil {
 		return err
 	}
 	users := map[string]*helpdesk.User{}
 	mk := func(in auth.NewUser) error {
-		u, err := auth.CreateUser(ctx, a.DB, in)
+		u, err := auth.CreateUser(ctx, db, in)
 		if helpdesk.ErrorCode(err) == helpdesk.ECONFLICT {
-			row, err := a.DB.Q().GetUserByEmail(ctx, in.Email)
+			row, err := db.Q().GetUserByEmail(ctx, in.Email)
 			if err != nil {
 				return err
 			}
@@ -173,7 +178,7 @@ func loadDemo(ctx context.Context, a *App) error {
 		if err := mk(auth.NewUser{Email: ag.email, Name: ag.name, Role: helpdesk.Role(ag.role), TeamSlug: ag.team, TimeZone: ag.tz, Password: demoPassword}); err != nil {
 			return err
 		}
-		if err := a.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		if err := db.InTx(ctx, func(tx *postgres.Tx) error {
 			id := users[ag.email].ID
 			if _, err := tx.Exec(ctx, `UPDATE agent_profiles SET capacity = $2 WHERE user_id = $1`, id, ag.capacity); err != nil {
 				return err
@@ -199,7 +204,7 @@ func loadDemo(ctx context.Context, a *App) error {
 			return err
 		}
 	}
-	if err := demoTickets(ctx, a, users); err != nil {
+	if err := demoTickets(ctx, db, tickets, users); err != nil {
 		return err
 	}
 	_, err = conn.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', to_jsonb(now())) ON CONFLICT DO NOTHING`)
@@ -208,10 +213,10 @@ func loadDemo(ctx context.Context, a *App) error {
 
 // demoTickets files 60 tickets from the requesters over the last two weeks
 // and moves them through every status, as the real services would.
-func demoTickets(ctx context.Context, a *App, users map[string]*helpdesk.User) error {
+func demoTickets(ctx context.Context, db *postgres.DB, tickets *ticket.Service, users map[string]*helpdesk.User) error {
 	rng := rand.New(rand.NewPCG(7, 42))
 	cats := map[string]int64{}
-	rows, err := a.DB.Q().ListCategories(ctx)
+	rows, err := db.Q().ListCategories(ctx)
 	if err != nil {
 		return err
 	}
@@ -237,13 +242,13 @@ func demoTickets(ctx context.Context, a *App, users map[string]*helpdesk.User) e
 		if id, ok := cats[s.category]; ok {
 			in.CategoryID = &id
 		}
-		t, err := a.Tickets.Create(ctx, req, in)
+		t, err := tickets.Create(ctx, req, in)
 		if err != nil {
 			return err
 		}
 		age := time.Duration(rng.IntN(14*24*60)) * time.Minute
 		created := now.Add(-age)
-		if _, err := a.DB.Pool.Exec(ctx, `UPDATE tickets SET created_at = $2::timestamptz, updated_at = $2::timestamptz,
+		if _, err := db.Pool.Exec(ctx, `UPDATE tickets SET created_at = $2::timestamptz, updated_at = $2::timestamptz,
 			first_response_due = $2::timestamptz + (first_response_due - created_at), resolution_due = $2::timestamptz + (resolution_due - created_at),
 			due_at = $2::timestamptz + (due_at - created_at) WHERE id = $1`, t.ID, created); err != nil {
 			return err
@@ -257,25 +262,25 @@ func demoTickets(ctx context.Context, a *App, users map[string]*helpdesk.User) e
 			team = "eu-desk"
 		}
 		agent := agentsByTeam[team][rng.IntN(len(agentsByTeam[team]))]
-		if _, err := a.DB.Pool.Exec(ctx, `UPDATE tickets SET assignee_id = $2 WHERE id = $1`, t.ID, agent.ID); err != nil {
+		if _, err := db.Pool.Exec(ctx, `UPDATE tickets SET assignee_id = $2 WHERE id = $1`, t.ID, agent.ID); err != nil {
 			return err
 		}
-		if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO ticket_events (ticket_id, actor_id, kind, after, reason, created_at)
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO ticket_events (ticket_id, actor_id, kind, after, reason, created_at)
 			VALUES ($1, NULL, 'assigned', jsonb_build_object('assignee', $2::text), 'demo data', $3)`, t.ID, agent.Email, created); err != nil {
 			return err
 		}
-		if _, err := a.Tickets.AddMessage(ctx, agent, t.Number, ticket.MessageInput{
+		if _, err := tickets.AddMessage(ctx, agent, t.Number, ticket.MessageInput{
 			Body: fmt.Sprintf("Hi %s, thanks for reporting this. I'm looking into it now.", req.Name)}); err != nil {
 			return err
 		}
 		if i%3 == 0 {
-			if _, err := a.Tickets.AddMessage(ctx, agent, t.Number, ticket.MessageInput{Internal: true,
+			if _, err := tickets.AddMessage(ctx, agent, t.Number, ticket.MessageInput{Internal: true,
 				Body: "Internal: checked the logs, likely related to last week's change."}); err != nil {
 				return err
 			}
 		}
 		if status != helpdesk.StatusOpen {
-			if _, err := a.Tickets.SetStatus(ctx, agent, t.Number, status, "demo data"); err != nil {
+			if _, err := tickets.SetStatus(ctx, agent, t.Number, status, "demo data"); err != nil {
 				return err
 			}
 		}
@@ -283,7 +288,7 @@ func demoTickets(ctx context.Context, a *App, users map[string]*helpdesk.User) e
 	return nil
 }
 
-func printDemoLogins(w io.Writer, base string) {
+func PrintLogins(w io.Writer, base string) {
 	fmt.Fprintf(w, `
 Demo organisation loaded. Sign in at %s/login with password %q as:
   admin      %s
@@ -291,4 +296,13 @@ Demo organisation loaded. Sign in at %s/login with password %q as:
   requester  %s
 
 `, base, demoPassword, demoAdmin, demoAgent, demoRequester)
+}
+
+// seedDemoMail adds the demo's intake addresses: it@ (routed by triage) and
+// security@ (straight to Security Operations).
+func seedDemoMail(ctx context.Context, db *postgres.DB) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part, team_id)
+		VALUES ('it', NULL), ('security', (SELECT id FROM teams WHERE slug = 'security'))
+		ON CONFLICT ((lower(local_part))) DO NOTHING`)
+	return err
 }

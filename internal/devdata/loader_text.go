@@ -1,4 +1,4 @@
-package app
+package devdata
 
 import (
 	"bufio"
@@ -207,4 +207,16 @@ func (t *text) vector() string {
 		b.WriteString("'" + strings.ReplaceAll(k, "'", "''") + "':" + strings.Join(t.lexs[k], ","))
 	}
 	return b.String()
+}
+
+// DefaultCorpus finds the shared ticket corpus beside the checkout, or "".
+func DefaultCorpus() string {
+	for _, p := range []string{"../shared/test-corpora/it-tickets/endava-kaggle-47k/train.csv.gz",
+		"../../shared/test-corpora/it-tickets/endava-kaggle-47k/train.csv.gz",
+		"../../../shared/test-corpora/it-tickets/endava-kaggle-47k/train.csv.gz"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
 }

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -9,17 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"switchboard/internal/app"
 	"switchboard/internal/postgres"
 	"switchboard/internal/triage"
 	"switchboard/internal/triage/classify"
 	"switchboard/internal/triage/sim"
 )
-
-func init() {
-	commands["triage train"] = triageTrainCmd
-	commands["triage eval"] = triageEvalCmd
-	commands["triage simulate"] = triageSimulateCmd
-}
 
 // inUseWait bounds how long `triage train` waits for running nodes to load
 // the new model; they poll every modelPollEvery.
@@ -28,11 +23,11 @@ const inUseWait = time.Minute
 // triageTrainCmd retrains the categorisation model now, in this process
 // (so no node's intake waits for it), stores it as the active model and
 // waits until a running node has loaded it.
-func triageTrainCmd(ctx context.Context, env *Env, args []string) error {
+func triageTrainCmd(ctx context.Context, env *app.Env, args []string) error {
 	if len(args) > 0 {
 		return &UsageError{"triage train takes no arguments"}
 	}
-	db, err := openMigrated(ctx, env)
+	db, err := app.OpenMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -75,7 +70,7 @@ func triageTrainCmd(ctx context.Context, env *Env, args []string) error {
 }
 
 // triageEvalCmd scores the active model on a labelled CSV.
-func triageEvalCmd(ctx context.Context, env *Env, args []string) error {
+func triageEvalCmd(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("triage eval", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	file := fs.String("csv", "", "labelled CSV file, optionally gzip-compressed (required)")
@@ -91,7 +86,7 @@ func triageEvalCmd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, env, false)
+	db, err := app.OpenDatabase(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -113,7 +108,7 @@ func triageEvalCmd(ctx context.Context, env *Env, args []string) error {
 }
 
 // triageSimulateCmd replays arrivals against a roster with each strategy.
-func triageSimulateCmd(_ context.Context, env *Env, args []string) error {
+func triageSimulateCmd(_ context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("triage simulate", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	rosterFile := fs.String("roster", "", "roster JSON (required)")

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -6,16 +6,15 @@ import (
 	"fmt"
 	"time"
 
+	"switchboard/internal/app"
 	"switchboard/internal/auth"
 	"switchboard/internal/postgres"
 )
 
-func init() { commands["token create"] = tokenCreateCmd }
-
 // tokenCreateCmd: switchboard token create --email E [--name LABEL]
 // [--scope read|read_write] [--expires 720h]. It prints the secret, which
 // is shown this once.
-func tokenCreateCmd(ctx context.Context, env *Env, args []string) error {
+func tokenCreateCmd(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	email := fs.String("email", "", "the user the token acts as (required)")
@@ -39,7 +38,7 @@ func tokenCreateCmd(ctx context.Context, env *Env, args []string) error {
 	if err := env.Config.EnsureSecret(); err != nil {
 		return err
 	}
-	db, err := openMigrated(ctx, env)
+	db, err := app.OpenMigrated(ctx, env)
 	if err != nil {
 		return err
 	}
