@@ -22,6 +22,11 @@ const migrateLockID = 0x5357_4244 // "SWBD"
 // Migrate applies River's migrations and Switchboard's goose migrations,
 // holding a PostgreSQL session lock for the whole run.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	return migrateFS(ctx, pool, migrations.FS, log)
+}
+
+// migrateFS is Migrate with the goose files taken from fsys (tests).
+func migrateFS(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, log *slog.Logger) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -46,11 +51,14 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
-	sub, err := fs.Sub(migrations.FS, ".")
+	sub, err := fs.Sub(fsys, ".")
 	if err != nil {
 		return err
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	// Work on different features lands in any order, each with its own
+	// range of migration numbers, so a database may have applied a higher
+	// number before a lower one arrives; goose applies the late one then.
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return err
 	}
@@ -69,7 +77,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 func Migrated(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return false, err
 	}
