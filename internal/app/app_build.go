@@ -149,6 +149,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Throttle: &auth.Throttle{DB: a.DB}, API: apiHandler, Tokens: a.Tokens})
 	a.wireDesk()
 	a.wireAdmin()
+	a.wireIdentity()
 	a.mailJobs()
 	return nil
 }

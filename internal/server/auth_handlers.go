@@ -17,7 +17,8 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// login checks the password, then starts a fresh session (new id).
+// login checks the password, then asks for a second factor where one is
+// set up or required, else starts a fresh session (new id).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	email, password, next := r.PostFormValue("email"), r.PostFormValue("password"), r.PostFormValue("next")
 	u, err := auth.Authenticate(r.Context(), s.DB, s.Throttle, email, password, auth.ClientIP(r))
@@ -33,12 +34,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, status, web.Login(s.page(r, "Sign in", ""), f))
 		return nil
 	}
-	if err := s.Sessions.SignIn(r.Context(), w, r, u.ID); err != nil {
-		return err
-	}
-	Logger(r.Context()).Info("signed in", "user_id", u.ID)
-	seeOther(w, r, safeNext(next), "")
-	return nil
+	return s.afterPassword(w, r, u, next) // second_factor.go
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

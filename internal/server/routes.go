@@ -34,6 +34,11 @@ func (s *Server) routes() http.Handler {
 		r.Get("/login", s.handle(s.loginForm))
 		r.Post("/login", s.handle(s.login))
 		r.Post("/logout", s.handle(s.logout))
+		// Second sign-in step (second_factor.go): after the password.
+		r.Get("/login/verify", s.handle(s.secondFactorForm))
+		r.Post("/login/verify", s.handle(s.secondFactor))
+		r.Get("/login/setup", s.handle(s.enrolForm))
+		r.Post("/login/setup", s.handle(s.enrol))
 		r.Get("/reset/{token}", s.handle(s.resetForm)) // reset.go: one-time set-password links
 		r.With(s.dropsCaches).Post("/reset/{token}", s.handle(s.reset))
 
@@ -45,6 +50,11 @@ func (s *Server) routes() http.Handler {
 			r.Get("/profile/tokens", s.handle(s.profileTokens))
 			r.Post("/profile/tokens", s.handle(s.createToken))
 			r.Post("/profile/tokens/{id}/revoke", s.handle(s.revokeToken))
+			r.Get("/profile/security", s.handle(s.security)) // profile_security.go: second factors
+			r.Get("/profile/security/totp", s.handle(s.totpSetupForm))
+			r.Post("/profile/security/totp", s.handle(s.totpSetup))
+			r.Post("/profile/security/totp/disable", s.handle(s.totpDisable))
+			r.Post("/profile/security/recovery", s.handle(s.newRecoveryCodes))
 
 			// Employee portal (portal_*.go): a requester's own tickets.
 			r.Get("/tickets", s.handle(s.myTickets))

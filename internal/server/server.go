@@ -32,7 +32,11 @@ type Server struct {
 	Throttle *auth.Throttle
 	API      http.Handler // REST API v1 and its docs, mounted at /api; nil leaves it out
 	Tokens   *auth.Tokens // the user's API tokens, on /profile/tokens
-	Log      *slog.Logger
+	// Factors are second factors (second_factor.go, profile_security.go);
+	// Flows carry a sign-in across its steps.
+	Factors *auth.Factors
+	Flows   *auth.Flows
+	Log     *slog.Logger
 	// Live fans PostgreSQL notifications out to SSE streams (GET /desk/stream).
 	Live *Hub
 

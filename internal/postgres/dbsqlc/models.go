@@ -92,6 +92,16 @@ type AuditLog struct {
 	CreatedAt  time.Time
 }
 
+type AuthFlow struct {
+	IDHash    []byte
+	Kind      string
+	UserID    *int64
+	Data      []byte
+	Attempts  int32
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
 type CannedReply struct {
 	ID        int64
 	TeamID    *int64
@@ -247,6 +257,12 @@ type PriorityMatrix struct {
 	Priority string
 }
 
+type RecoveryCode struct {
+	UserID int64
+	Hash   []byte
+	UsedAt *time.Time
+}
+
 type SatisfactionRating struct {
 	TicketID     int64
 	ResolutionNo int32
@@ -290,6 +306,13 @@ type SlaPolicy struct {
 	Priority             string
 	FirstResponseMinutes int32
 	ResolutionMinutes    int32
+}
+
+type SsoIdentity struct {
+	Issuer    string
+	Subject   string
+	UserID    int64
+	CreatedAt time.Time
 }
 
 type Team struct {
@@ -396,4 +419,21 @@ type User struct {
 	BouncingAt   *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+type UserTotp struct {
+	UserID      int64
+	SecretEnc   []byte
+	ConfirmedAt *time.Time
+	LastStep    int64
+	CreatedAt   time.Time
+}
+
+type WebauthnCredential struct {
+	ID         []byte
+	UserID     int64
+	Name       string
+	Credential []byte
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
 }
