@@ -1,0 +1,240 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"switchboard/internal/backup"
+	"switchboard/internal/pglocal"
+	"switchboard/internal/postgres"
+)
+
+func init() {
+	commands["backup"] = backupCmd
+	commands["backup verify"] = backupVerifyCmd
+	commands["restore"] = restoreCmd
+}
+
+// backupCmd is `switchboard backup --out FILE`.
+func backupCmd(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	out := fs.String("out", "", "the backup file to write")
+	if err := fs.Parse(args); err != nil {
+		return &UsageError{err.Error()}
+	}
+	if *out == "" || fs.NArg() > 0 {
+		return &UsageError{"usage: switchboard backup --out FILE | switchboard backup verify FILE"}
+	}
+	db, err := openDatabase(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	m, err := writeBackup(ctx, env, db, *out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "backup written to %s: %s\n", *out, summary(m))
+	switch {
+	case env.Getenv("SWITCHBOARD_SECRET_KEY") != "":
+		fmt.Fprintln(env.Stdout, "note: the secret key comes from SWITCHBOARD_SECRET_KEY and is not in the file; keep it with the backup")
+	case !m.SecretKey:
+		fmt.Fprintln(env.Stdout, "note: the data dir has no secret key yet (serve creates it), so none is in the file")
+	}
+	return nil
+}
+
+// writeBackup backs db up to out; the scheduled backups use it too.
+func writeBackup(ctx context.Context, env *Env, db *database, out string) (*backup.Manifest, error) {
+	tools, err := toolsFor(db)
+	if err != nil {
+		return nil, err
+	}
+	key, err := dataDirKey(env)
+	if err != nil {
+		return nil, err
+	}
+	m, err := backup.Create(ctx, tools, backup.Source{DB: db.DB, Conn: db.conn(env)}, out, key)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	return m, nil
+}
+
+// backupVerifyCmd is `switchboard backup verify FILE`.
+func backupVerifyCmd(ctx context.Context, env *Env, args []string) error {
+	if len(args) != 1 {
+		return &UsageError{"usage: switchboard backup verify FILE"}
+	}
+	a, err := backup.Open(args[0])
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	db, err := openDatabase(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	tools, err := toolsFor(db)
+	if err != nil {
+		return err
+	}
+	if err := backup.Verify(ctx, tools, a, backup.Source{DB: db.DB, Conn: db.conn(env)}); err != nil {
+		return fmt.Errorf("verify %s: %w", args[0], err)
+	}
+	fmt.Fprintf(env.Stdout, "backup %s is good: restored into a scratch database, %s\n", args[0], summary(&a.Manifest))
+	return nil
+}
+
+// restoreCmd is `switchboard restore --in FILE [--force]`.
+func restoreCmd(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	in := fs.String("in", "", "the backup file to restore")
+	force := fs.Bool("force", false, "replace everything in a database that is not empty")
+	if err := fs.Parse(args); err != nil {
+		return &UsageError{err.Error()}
+	}
+	if *in == "" || fs.NArg() > 0 {
+		return &UsageError{"usage: switchboard restore --in FILE [--force]"}
+	}
+	a, err := backup.Open(*in)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	keyPath, err := checkRestoreKey(env, a.SecretKey, *force)
+	if err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, env, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	tools, err := toolsFor(db)
+	if err != nil {
+		return err
+	}
+	if err := backup.Restore(ctx, tools, a, backup.Source{DB: db.DB, Conn: db.conn(env)}, *force); err != nil {
+		return fmt.Errorf("restore %s: %w", *in, err)
+	}
+	if err := postgres.Migrate(ctx, db.Pool, env.Log); err != nil {
+		return fmt.Errorf("restore %s: data restored, but migrations failed: %w", *in, err)
+	}
+	fmt.Fprintf(env.Stdout, "restored %s: %s\n", *in, summary(&a.Manifest))
+	if keyPath != "" {
+		if err := replaceKey(keyPath, a.SecretKey); err != nil {
+			return fmt.Errorf("restore %s: database restored, but writing the secret key failed: %w", *in, err)
+		}
+		fmt.Fprintf(env.Stdout, "secret key restored to %s\n", keyPath)
+	} else if a.SecretKey == nil {
+		fmt.Fprintln(env.Stdout, "the backup holds no secret key: set SWITCHBOARD_SECRET_KEY to the key it was taken with, or API tokens, sessions and stored mailbox passwords will not work")
+	}
+	return nil
+}
+
+// checkRestoreKey decides, before the database is touched, whether the
+// backup's secret key goes into the data dir: it returns the path to write,
+// or "" when there is nothing to write.
+func checkRestoreKey(env *Env, key []byte, force bool) (string, error) {
+	if key == nil {
+		return "", nil
+	}
+	if env.Getenv("SWITCHBOARD_SECRET_KEY") != "" {
+		if !bytes.Equal(bytes.TrimSpace(key), env.Config.SecretKey) {
+			fmt.Fprintln(env.Stderr, "warning: SWITCHBOARD_SECRET_KEY differs from the key in the backup; API tokens, sessions and stored mailbox passwords of the backup will not work with it")
+		}
+		return "", nil
+	}
+	path := filepath.Join(env.Config.DataDir, "secret.key")
+	cur, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return path, nil
+	case err != nil:
+		return "", err
+	case bytes.Equal(bytes.TrimSpace(cur), bytes.TrimSpace(key)):
+		return "", nil
+	case !force:
+		return "", fmt.Errorf("%s holds a different secret key than the backup; pass --force to replace it (the old one is kept as secret.key.before-restore)", path)
+	}
+	return path, nil
+}
+
+func replaceKey(path string, key []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if _, err := os.Stat(path); err == nil {
+		if err := os.Rename(path, path+".before-restore"); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(path, key, 0o600)
+}
+
+// dataDirKey is the key file Switchboard generated into the data dir, which
+// goes into the backup; a key from the environment is the operator's to
+// keep and stays out.
+func dataDirKey(env *Env) ([]byte, error) {
+	if env.Getenv("SWITCHBOARD_SECRET_KEY") != "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(filepath.Join(env.Config.DataDir, "secret.key"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// toolsFor picks pg_dump and pg_restore: the embedded server's own, or for
+// DATABASE_URL those on the PATH (falling back to the server binaries found
+// on this machine).
+func toolsFor(db *database) (backup.Tools, error) {
+	if db.pg == nil {
+		if _, err := backup.LookPath("pg_dump"); err == nil {
+			return backup.Tools{}, nil
+		}
+	}
+	dir, err := pglocal.FindBinaries()
+	if err != nil {
+		return backup.Tools{}, fmt.Errorf("pg_dump: %w", err)
+	}
+	// The server binaries may be symlinks (/usr/local/bin/postgres ->
+	// /usr/lib/postgresql/15/bin/postgres): pg_dump sits beside the target.
+	for _, d := range []string{dir, realDir(filepath.Join(dir, "postgres"))} {
+		if st, err := os.Stat(filepath.Join(d, "pg_dump")); err == nil && !st.IsDir() {
+			return backup.Tools{Dir: d}, nil
+		}
+	}
+	return backup.Tools{}, nil
+}
+
+func realDir(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return filepath.Dir(r)
+	}
+	return filepath.Dir(p)
+}
+
+// conn is the connection string of the database for libpq tools.
+func (d *database) conn(env *Env) string {
+	if d.pg != nil {
+		return d.pg.ConnString(pglocal.Database)
+	}
+	return env.Config.DatabaseURL
+}
+
+func summary(m *backup.Manifest) string {
+	return fmt.Sprintf("%d tables, %d rows, schema version %d, taken %s, dump %.1f MB",
+		len(m.Tables), m.Rows(), m.SchemaVersion, m.CreatedAt.Format(time.RFC3339), float64(m.Dump.Size)/(1<<20))
+}
