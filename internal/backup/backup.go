@@ -39,7 +39,7 @@ func (t Tools) run(ctx context.Context, name string, args ...string) (string, er
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, p, args...)
+	cmd := exec.CommandContext(ctx, p, args...) //nolint:gosec // pg_dump/pg_restore with our own arguments
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// An unreachable server should fail the command, not hang it.
