@@ -69,6 +69,8 @@ type AdminPersonPage struct {
 	Teams    []Option
 	Link     string // a freshly made one-time link
 	LinkKind string // "invite" or "reset"
+	// Factors are the person's second factors; nil for leads.
+	Factors *helpdesk.SecondFactors
 }
 
 // AdminProfilePage edits an agent's schedule and skills.

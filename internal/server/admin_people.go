@@ -97,6 +97,11 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, id int64, 
 		if v.Teams, err = s.teamOptions(r); err != nil {
 			return err
 		}
+		f, err := s.Admin.PersonFactors(r.Context(), u, id)
+		if err != nil {
+			return err
+		}
+		v.Factors = &f
 	}
 	s.render(w, r, status422(v.Edit), web.AdminPerson(v))
 	return nil

@@ -112,6 +112,9 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/mail/{id}/raw", s.handle(s.mailRaw)) // mail_raw.go: admins only, like the Mail page
 			r.Get("/admin/audit", s.handle(s.adminAudit))
 			r.Get("/admin/audit.csv", s.handle(s.adminAuditCSV))
+			r.Get("/admin/security", s.handle(s.adminSecurity)) // admin_security.go: second factors, SSO
+			r.Post("/admin/security/second-factor", s.handle(s.adminSetFactorRoles))
+			r.Post("/admin/people/{id}/second-factors/reset", s.handle(s.adminResetFactors))
 		})
 
 		// Staff only; requesters get 404.
