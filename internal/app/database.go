@@ -84,3 +84,15 @@ func poolSize(conn string) int32 {
 func OpenDatabase(ctx context.Context, env *Env) (*Database, error) {
 	return openDatabase(ctx, env, false)
 }
+
+// ConnString is the connection string of the database, for libpq tools
+// (pg_dump, pg_restore).
+func (d *Database) ConnString(env *Env) string {
+	if d.pg != nil {
+		return d.pg.ConnString(pglocal.Database)
+	}
+	return env.Config.DatabaseURL
+}
+
+// Embedded reports whether this is the embedded PostgreSQL of the data dir.
+func (d *Database) Embedded() bool { return d.pg != nil }

@@ -41,6 +41,8 @@ commands:
   import tickets --csv FILE --text-column C --category-column C
   triage train | eval | simulate
   load --tickets N [--messages M] [--corpus FILE]   fill the database with generated tickets (load tests, benchmarks)
+  incidents replay --csv FILE --time-column C --text-column C [--category-column C]
+  backup --out FILE | backup verify FILE | restore --in FILE [--force]
 `
 
 // Command is one subcommand's entry point.
@@ -48,15 +50,19 @@ type Command func(ctx context.Context, env *app.Env, args []string) error
 
 // commands is every subcommand, by the words that name it.
 var commands = map[string]Command{
-	"serve":           serveCmd,
-	"migrate":         migrateCmd,
-	"user add":        userAddCmd,
-	"token create":    tokenCreateCmd,
-	"import tickets":  importTicketsCmd,
-	"triage train":    triageTrainCmd,
-	"triage eval":     triageEvalCmd,
-	"triage simulate": triageSimulateCmd,
-	"load":            loadCmd,
+	"serve":            serveCmd,
+	"migrate":          migrateCmd,
+	"user add":         userAddCmd,
+	"token create":     tokenCreateCmd,
+	"import tickets":   importTicketsCmd,
+	"triage train":     triageTrainCmd,
+	"triage eval":      triageEvalCmd,
+	"triage simulate":  triageSimulateCmd,
+	"load":             loadCmd,
+	"incidents replay": incidentsReplayCmd,
+	"backup":           backupCmd,
+	"backup verify":    backupVerifyCmd,
+	"restore":          restoreCmd,
 }
 
 // Run parses the subcommand and runs it.

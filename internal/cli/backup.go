@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -10,19 +10,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"switchboard/internal/app"
 	"switchboard/internal/backup"
 	"switchboard/internal/pglocal"
 	"switchboard/internal/postgres"
 )
 
-func init() {
-	commands["backup"] = backupCmd
-	commands["backup verify"] = backupVerifyCmd
-	commands["restore"] = restoreCmd
-}
-
 // backupCmd is `switchboard backup --out FILE`.
-func backupCmd(ctx context.Context, env *Env, args []string) error {
+func backupCmd(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	out := fs.String("out", "", "the backup file to write")
@@ -32,7 +27,7 @@ func backupCmd(ctx context.Context, env *Env, args []string) error {
 	if *out == "" || fs.NArg() > 0 {
 		return &UsageError{"usage: switchboard backup --out FILE | switchboard backup verify FILE"}
 	}
-	db, err := openDatabase(ctx, env, false)
+	db, err := app.OpenDatabase(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -52,7 +47,7 @@ func backupCmd(ctx context.Context, env *Env, args []string) error {
 }
 
 // writeBackup backs db up to out; the scheduled backups use it too.
-func writeBackup(ctx context.Context, env *Env, db *database, out string) (*backup.Manifest, error) {
+func writeBackup(ctx context.Context, env *app.Env, db *app.Database, out string) (*backup.Manifest, error) {
 	tools, err := toolsFor(db)
 	if err != nil {
 		return nil, err
@@ -61,7 +56,7 @@ func writeBackup(ctx context.Context, env *Env, db *database, out string) (*back
 	if err != nil {
 		return nil, err
 	}
-	m, err := backup.Create(ctx, tools, backup.Source{DB: db.DB, Conn: db.conn(env)}, out, key)
+	m, err := backup.Create(ctx, tools, backup.Source{DB: db.DB, Conn: db.ConnString(env)}, out, key)
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
@@ -69,7 +64,7 @@ func writeBackup(ctx context.Context, env *Env, db *database, out string) (*back
 }
 
 // backupVerifyCmd is `switchboard backup verify FILE`.
-func backupVerifyCmd(ctx context.Context, env *Env, args []string) error {
+func backupVerifyCmd(ctx context.Context, env *app.Env, args []string) error {
 	if len(args) != 1 {
 		return &UsageError{"usage: switchboard backup verify FILE"}
 	}
@@ -78,7 +73,7 @@ func backupVerifyCmd(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	db, err := openDatabase(ctx, env, false)
+	db, err := app.OpenDatabase(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -87,7 +82,7 @@ func backupVerifyCmd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := backup.Verify(ctx, tools, a, backup.Source{DB: db.DB, Conn: db.conn(env)}); err != nil {
+	if err := backup.Verify(ctx, tools, a, backup.Source{DB: db.DB, Conn: db.ConnString(env)}); err != nil {
 		return fmt.Errorf("verify %s: %w", args[0], err)
 	}
 	fmt.Fprintf(env.Stdout, "backup %s is good: restored into a scratch database, %s\n", args[0], summary(&a.Manifest))
@@ -95,7 +90,7 @@ func backupVerifyCmd(ctx context.Context, env *Env, args []string) error {
 }
 
 // restoreCmd is `switchboard restore --in FILE [--force]`.
-func restoreCmd(ctx context.Context, env *Env, args []string) error {
+func restoreCmd(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	in := fs.String("in", "", "the backup file to restore")
@@ -115,7 +110,7 @@ func restoreCmd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, env, false)
+	db, err := app.OpenDatabase(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -124,7 +119,7 @@ func restoreCmd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := backup.Restore(ctx, tools, a, backup.Source{DB: db.DB, Conn: db.conn(env)}, *force); err != nil {
+	if err := backup.Restore(ctx, tools, a, backup.Source{DB: db.DB, Conn: db.ConnString(env)}, *force); err != nil {
 		return fmt.Errorf("restore %s: %w", *in, err)
 	}
 	if err := postgres.Migrate(ctx, db.Pool, env.Log); err != nil {
@@ -145,7 +140,7 @@ func restoreCmd(ctx context.Context, env *Env, args []string) error {
 // checkRestoreKey decides, before the database is touched, whether the
 // backup's secret key goes into the data dir: it returns the path to write,
 // or "" when there is nothing to write.
-func checkRestoreKey(env *Env, key []byte, force bool) (string, error) {
+func checkRestoreKey(env *app.Env, key []byte, force bool) (string, error) {
 	if key == nil {
 		return "", nil
 	}
@@ -185,7 +180,7 @@ func replaceKey(path string, key []byte) error {
 // dataDirKey is the key file Switchboard generated into the data dir, which
 // goes into the backup; a key from the environment is the operator's to
 // keep and stays out.
-func dataDirKey(env *Env) ([]byte, error) {
+func dataDirKey(env *app.Env) ([]byte, error) {
 	if env.Getenv("SWITCHBOARD_SECRET_KEY") != "" {
 		return nil, nil
 	}
@@ -199,8 +194,8 @@ func dataDirKey(env *Env) ([]byte, error) {
 // toolsFor picks pg_dump and pg_restore: the embedded server's own, or for
 // DATABASE_URL those on the PATH (falling back to the server binaries found
 // on this machine).
-func toolsFor(db *database) (backup.Tools, error) {
-	if db.pg == nil {
+func toolsFor(db *app.Database) (backup.Tools, error) {
+	if !db.Embedded() {
 		if _, err := backup.LookPath("pg_dump"); err == nil {
 			return backup.Tools{}, nil
 		}
@@ -224,14 +219,6 @@ func realDir(p string) string {
 		return filepath.Dir(r)
 	}
 	return filepath.Dir(p)
-}
-
-// conn is the connection string of the database for libpq tools.
-func (d *database) conn(env *Env) string {
-	if d.pg != nil {
-		return d.pg.ConnString(pglocal.Database)
-	}
-	return env.Config.DatabaseURL
 }
 
 func summary(m *backup.Manifest) string {

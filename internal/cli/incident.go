@@ -1,19 +1,18 @@
-package app
+package cli
 
 import (
 	"context"
 	"flag"
 	"os"
 
+	"switchboard/internal/app"
 	"switchboard/internal/incident/detect"
 )
-
-func init() { commands["incidents replay"] = incidentsReplayCmd }
 
 // incidentsReplayCmd runs the incident detector offline over a CSV of
 // tickets, on a scratch state (no database), and prints what it would have
 // proposed.
-func incidentsReplayCmd(_ context.Context, env *Env, args []string) error {
+func incidentsReplayCmd(_ context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("incidents replay", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	file := fs.String("csv", "", "tickets CSV with a header row, optionally gzip-compressed (required)")
