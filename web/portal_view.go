@@ -54,6 +54,7 @@ type NewTicketForm struct {
 	Preview     string            // sanitised HTML of the description, when asked for
 	HadFiles    bool              // files were chosen, and must be chosen again
 	MaxMB       int64
+	Suggest     SuggestView // articles for the subject, when the form comes back
 }
 
 // TicketView is the requester's view of one ticket.

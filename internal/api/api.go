@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
 )
@@ -24,6 +25,7 @@ type Options struct {
 	DB      *postgres.DB
 	Tickets *ticket.Service
 	Tokens  *auth.Tokens
+	KB      *kb.Service // knowledge-base articles (/v1/kb)
 	Log     *slog.Logger
 
 	// RatePerSecond and Burst size each token's bucket: a client may send
@@ -97,6 +99,9 @@ func (h *Handler) routes() chi.Router {
 			r.Get("/tickets/{number}/events", h.handle(h.listEvents))
 			r.Post("/tickets/{number}/attachments", h.handle(h.uploadAttachments))
 			r.Get("/tickets/{number}/attachments/{id}", h.handle(h.downloadAttachment))
+			r.Get("/kb/articles", h.handle(h.listArticles))
+			r.Post("/kb/articles", h.handle(h.createArticle))
+			r.Get("/kb/articles/{id}", h.handle(h.getArticle))
 		})
 	})
 	return r

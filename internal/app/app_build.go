@@ -18,6 +18,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/devdata"
 	"switchboard/internal/jobs"
+	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
 	"switchboard/internal/server"
 	"switchboard/internal/sla"
@@ -51,6 +52,8 @@ type App struct {
 	// Tokens are the personal API tokens; API is the REST API v1 handler.
 	Tokens *auth.Tokens
 	API    *api.Handler
+	// KB is the knowledge base (help centre, deflection, articles API).
+	KB *kb.Service
 
 	db         *Database
 	background []Background
@@ -126,6 +129,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	cfg := a.Env.Config
 	a.Workers = river.NewWorkers()
 	a.Tickets = &ticket.Service{DB: a.DB, MaxAttachment: cfg.MaxAttachment}
+	a.KB = &kb.Service{DB: a.DB, Tickets: a.Tickets, MaxFile: cfg.MaxAttachment}
 	triage := &funcWorker[jobs.TriageArgs]{}
 	changed := &changedWorker{}
 	river.AddWorker(a.Workers, triage)

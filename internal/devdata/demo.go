@@ -14,6 +14,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
 )
@@ -203,6 +204,9 @@ func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log
 		if err := mk(auth.NewUser{Email: r.email, Name: r.name, Role: helpdesk.RoleRequester, TimeZone: r.tz, Password: demoPassword}); err != nil {
 			return err
 		}
+	}
+	if err := loadDemoArticles(ctx, &kb.Service{DB: db, Tickets: tickets}, users[demoAdmin]); err != nil {
+		return err
 	}
 	if err := demoTickets(ctx, db, tickets, users); err != nil {
 		return err

@@ -26,22 +26,28 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	sendFile(w, f.Filename, f.ContentType, f.Data)
+	return nil
+}
+
+// sendFile writes a stored file: images the browser can show inline,
+// everything else as a download, under a sandbox CSP.
+func sendFile(w http.ResponseWriter, filename, contentType string, data []byte) {
 	disposition := "attachment"
-	if helpdesk.InlineImage(f.ContentType) {
+	if helpdesk.InlineImage(contentType) {
 		disposition = "inline"
 	}
-	cd := mime.FormatMediaType(disposition, map[string]string{"filename": f.Filename})
+	cd := mime.FormatMediaType(disposition, map[string]string{"filename": filename})
 	if cd == "" {
 		cd = disposition + `; filename="attachment"`
 	}
 	h := w.Header()
-	h.Set("Content-Type", f.ContentType)
+	h.Set("Content-Type", contentType)
 	h.Set("Content-Disposition", cd)
-	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
+	h.Set("Content-Length", strconv.Itoa(len(data)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "private, no-store")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(f.Data) // headers are out: a broken connection is not ours to report
-	return nil
+	_, _ = w.Write(data) // headers are out: a broken connection is not ours to report
 }

@@ -61,6 +61,13 @@ func (s *Server) renderNewTicket(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	f.Categories, f.MaxMB = cats, s.maxAttachment()>>20
+	if f.Subject != "" && s.KB != nil {
+		arts, err := s.KB.Suggest(r.Context(), CurrentUser(r.Context()), f.Subject)
+		if err != nil {
+			return err
+		}
+		f.Suggest = web.SuggestView{Subject: f.Subject, Articles: arts}
+	}
 	s.render(w, r, status, web.PortalNew(s.page(r, "New ticket", "new"), f))
 	return nil
 }

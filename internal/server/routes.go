@@ -67,6 +67,14 @@ func (s *Server) routes() http.Handler {
 			r.Post("/tickets/{number}/reopen", s.handle(s.reopen))
 			r.Post("/tickets/{number}/rating", s.handle(s.rate))
 			r.Get("/tickets/{number}/attachments/{id}", s.handle(s.attachment))
+
+			// Help centre (help.go): articles each viewer may read.
+			r.Get("/help", s.handle(s.help))
+			r.Get("/help/suggest", s.handle(s.helpSuggest))
+			r.Post("/help/deflect", s.handle(s.helpDeflect))
+			r.Get("/help/articles/{id}", s.handle(s.helpArticle))
+			r.Post("/help/articles/{id}/feedback", s.handle(s.helpFeedback))
+			r.Get("/help/articles/{id}/files/{file}", s.handle(s.helpFile))
 		})
 
 		// Admin console (admin_*.go): leads and admins; everyone else gets
@@ -143,6 +151,16 @@ func (s *Server) routes() http.Handler {
 			r.Post("/desk/tickets/{number}/merge", s.handle(s.deskMerge))
 			r.Post("/desk/tickets/{number}/link", s.handle(s.deskLink))
 			r.Post("/desk/tickets/{number}/resolve-children", s.handle(s.deskResolveChildren))
+
+			// Knowledge-base editing (kb_manage.go).
+			r.Get("/kb", s.handle(s.kbList))
+			r.Post("/kb/categories", s.handle(s.kbCreateCategory))
+			r.Get("/kb/new", s.handle(s.kbNew))
+			r.Post("/kb/new", s.handle(s.kbCreate))
+			r.Get("/kb/{id}/edit", s.handle(s.kbEdit))
+			r.Post("/kb/{id}/edit", s.handle(s.kbUpdate))
+			r.Post("/kb/{id}/files", s.handle(s.kbUpload))
+			r.Get("/kb/{id}/versions", s.handle(s.kbVersions))
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/config"
 	"switchboard/internal/intake"
+	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
 )
@@ -44,6 +45,8 @@ type Server struct {
 	Mail *intake.Store
 	// Admin is the admin console's service (admin_*.go).
 	Admin *admin.Service
+	// KB is the knowledge base (help.go, kb_manage.go).
+	KB *kb.Service
 
 	migrated atomic.Bool   // cached once true; /readyz checks until then
 	opts     deskOptsCache // dashboard filter choices (desk_queue.go)
