@@ -7,7 +7,7 @@
 -- rollups: the figures stay exact for any time zone and range, and the cost
 -- follows the tickets in the range, not the size of the history.)
 CREATE INDEX tickets_report_created_idx ON tickets (created_at)
-    INCLUDE (team_id, category_id, priority, status, source, assignee_id, first_responded_at,
+    INCLUDE (id, team_id, category_id, priority, status, source, assignee_id, first_responded_at,
              first_response_due, resolved_at, resolution_due, resolution_count);
 
 -- Agent load over time counts the tickets open on each day: those still

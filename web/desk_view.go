@@ -194,6 +194,17 @@ type DeskTicketPage struct {
 	Errors   map[string]string
 	// OfferChildren: the incident was just resolved and has open children.
 	OfferChildren bool
+	// Articles are knowledge-base articles matching the subject.
+	Articles []ArticleLink
+}
+
+// ArticleLink is a suggested article in the workspace, with the Markdown
+// link "Insert link" adds to the reply.
+type ArticleLink struct {
+	ID        int64
+	Title     string
+	Markdown  string
+	StaffOnly bool
 }
 
 // BuildTimeline merges messages and events into one list, oldest first.

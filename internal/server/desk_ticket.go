@@ -56,6 +56,9 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 			v.Body = body
 		}
 	}
+	if err := s.suggestArticles(r, &v); err != nil {
+		return v, err
+	}
 	opts, err := s.deskOptions(ctx)
 	if err != nil {
 		return v, err

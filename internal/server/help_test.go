@@ -211,3 +211,34 @@ func TestArticleEditing(t *testing.T) {
 		t.Errorf("draft from ticket: title %q body %q", got, body)
 	}
 }
+
+// TestWorkspaceArticles: the ticket workspace suggests articles for the
+// subject, "Insert link" puts the public article's link into the reply
+// (without JavaScript: ?insert=ID), a staff-only one offers no link, and
+// "Create article from this ticket" is there.
+func TestWorkspaceArticles(t *testing.T) {
+	t.Parallel()
+	b := helpSetup(t)
+	tk, err := b.e.App.Tickets.Create(context.Background(), b.employee, ticket.CreateInput{Subject: "VPN gateway down on my laptop", Description: "No VPN."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/desk/tickets/%d", tk.Number)
+	r := b.staff.Get(path)
+	wantStatus(t, r, http.StatusOK)
+	box := r.Doc.Find("#kb-suggest")
+	if !has(box.Text(), b.pub.Title) || !has(box.Text(), b.secret.Title) || has(box.Text(), b.draft.Title) {
+		t.Fatalf("suggested: %q", box.Text())
+	}
+	if n := box.Find("a.insert-link").Length(); n != 1 {
+		t.Errorf("%d insert links, want 1 (the staff-only article gets none)", n)
+	}
+	if href, _ := box.Find("#kb-from-ticket").Attr("href"); href != fmt.Sprintf("/kb/new?ticket=%d", tk.Number) {
+		t.Errorf("create-article link %q", href)
+	}
+	r = b.staff.Get(fmt.Sprintf("%s?insert=%d", path, b.pub.ID))
+	want := fmt.Sprintf("[%s](%s/help/articles/%d)", b.pub.Title, b.e.URL, b.pub.ID)
+	if got := r.Doc.Find("#reply-body").Text(); !has(got, want) {
+		t.Errorf("reply box %q, want the link %q", got, want)
+	}
+}

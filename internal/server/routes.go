@@ -125,6 +125,14 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/people/{id}/second-factors/reset", s.handle(s.adminResetFactors))
 		})
 
+		// Reports (reports.go): leads and admins; everyone else gets 404.
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireUser, s.requireLead)
+			r.Get("/reports", s.handle(s.reportsIndex))
+			r.Get("/reports/{name}", s.handle(s.reportPage))
+			r.Get("/reports/{name}/export.csv", s.handle(s.reportCSV))
+		})
+
 		// Staff only; requesters get 404.
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUser, s.requireStaff)

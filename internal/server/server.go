@@ -20,6 +20,7 @@ import (
 	"switchboard/internal/intake"
 	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
+	"switchboard/internal/report"
 	"switchboard/internal/ticket"
 )
 
@@ -47,6 +48,8 @@ type Server struct {
 	Admin *admin.Service
 	// KB is the knowledge base (help.go, kb_manage.go).
 	KB *kb.Service
+	// Reports computes the leads' reports (reports.go).
+	Reports *report.Service
 
 	migrated atomic.Bool   // cached once true; /readyz checks until then
 	opts     deskOptsCache // dashboard filter choices (desk_queue.go)

@@ -157,6 +157,17 @@
 				}
 			});
 		}
+		// Suggested articles: "Insert link" adds the article's link to the
+		// reply in place.
+		document.querySelectorAll("a.insert-link[data-insert]").forEach(function (a) {
+			a.addEventListener("click", function (e) {
+				var ta = document.getElementById("reply-body");
+				if (!ta) { return; }
+				e.preventDefault();
+				ta.value = (ta.value ? ta.value + "\n\n" : "") + a.getAttribute("data-insert");
+				ta.focus();
+			});
+		});
 		keys.r = function () { focusQuiet(document.getElementById("reply-body"), "r"); };
 		keys.n = function () { focusQuiet(document.getElementById("note-body"), "n"); };
 		keys.a = function () {

@@ -1,0 +1,317 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/helpdesk"
+)
+
+// Report queries. Each reads tickets created in the filter's range through
+// tickets_report_created_idx (an index-only range scan: every column they
+// touch rides in the index), groups in SQL and returns counts; the report
+// package turns counts into tables.
+
+// reportArgs holds the numbered arguments of one report statement.
+type reportArgs struct{ args []any }
+
+func (a *reportArgs) arg(v any) string {
+	a.args = append(a.args, v)
+	return "$" + strconv.Itoa(len(a.args))
+}
+
+// ticketFilter is the shared WHERE over tickets t for f.
+func (a *reportArgs) ticketFilter(f helpdesk.ReportFilter) string {
+	w := []string{"t.created_at >= " + a.arg(f.From), "t.created_at < " + a.arg(f.To)}
+	w = append(w, a.dims(f)...)
+	return strings.Join(w, " AND ")
+}
+
+// dims is the team, category and priority part of the filter.
+func (a *reportArgs) dims(f helpdesk.ReportFilter) []string {
+	var w []string
+	if f.TeamID != nil {
+		w = append(w, "t.team_id = "+a.arg(*f.TeamID))
+	}
+	if f.CategoryID != nil {
+		w = append(w, "t.category_id = "+a.arg(*f.CategoryID))
+	}
+	if f.Priority != "" {
+		w = append(w, "t.priority = "+a.arg(string(f.Priority)))
+	}
+	return w
+}
+
+func tzName(f helpdesk.ReportFilter) string {
+	if f.Location == nil {
+		return "UTC"
+	}
+	return f.Location.String()
+}
+
+// SLACount is first-response and resolution attainment of one group.
+// Due counts tickets whose outcome is known: answered (or resolved), or
+// past the target without it.
+type SLACount struct {
+	Name                         string
+	FRMet, FRDue, ResMet, ResDue int
+}
+
+// ReportSLA counts SLA attainment by "team" or "category".
+func (db *DB) ReportSLA(ctx context.Context, f helpdesk.ReportFilter, by string) ([]SLACount, error) {
+	col, names := "team_id", "teams"
+	if by == "category" {
+		col, names = "category_id", "categories"
+	}
+	var a reportArgs
+	sql := fmt.Sprintf(`SELECT coalesce(n.name, '(none)'), g.fr_met, g.fr_due, g.res_met, g.res_due FROM (
+    SELECT t.%[1]s AS gid,
+        count(*) FILTER (WHERE t.first_responded_at <= t.first_response_due)::int AS fr_met,
+        count(*) FILTER (WHERE t.first_response_due IS NOT NULL AND (t.first_responded_at IS NOT NULL OR t.first_response_due < now()))::int AS fr_due,
+        count(*) FILTER (WHERE t.resolved_at <= t.resolution_due)::int AS res_met,
+        count(*) FILTER (WHERE t.resolution_due IS NOT NULL AND (t.resolved_at IS NOT NULL OR t.resolution_due < now()))::int AS res_due
+    FROM tickets t WHERE %[2]s GROUP BY t.%[1]s
+) g LEFT JOIN %[3]s n ON n.id = g.gid
+ORDER BY n.name NULLS LAST`, col, a.ticketFilter(f), names)
+	rows, err := db.Pool.Query(ctx, sql, a.args...)
+	return collect(rows, err, func(r pgx.Rows) (SLACount, error) {
+		var c SLACount
+		return c, r.Scan(&c.Name, &c.FRMet, &c.FRDue, &c.ResMet, &c.ResDue)
+	})
+}
+
+// BacklogCount is the open tickets of one age bucket and priority.
+type BacklogCount struct {
+	Bucket   int // index into the boundaries given
+	Priority string
+	N        int
+}
+
+// ReportBacklog counts the open tickets created in the range by age (now
+// minus creation) against bounds (ascending ages; bucket i is below
+// bounds[i], the last bucket is the rest) and priority.
+func (db *DB) ReportBacklog(ctx context.Context, f helpdesk.ReportFilter, now time.Time, bounds []time.Duration) ([]BacklogCount, error) {
+	var a reportArgs
+	secs := make([]float64, len(bounds))
+	for i, b := range bounds {
+		secs[i] = b.Seconds()
+	}
+	sql := fmt.Sprintf(`SELECT width_bucket(extract(epoch FROM %s - t.created_at)::float8, %s::float8[]), t.priority, count(*)::int
+FROM tickets t WHERE %s AND t.status NOT IN ('resolved', 'closed')
+GROUP BY 1, 2`, a.arg(now), a.arg(append([]float64{-1e18}, secs...)), a.ticketFilter(f))
+	rows, err := db.Pool.Query(ctx, sql, a.args...)
+	return collect(rows, err, func(r pgx.Rows) (BacklogCount, error) {
+		var c BacklogCount
+		err := r.Scan(&c.Bucket, &c.Priority, &c.N)
+		c.Bucket-- // width_bucket counts from 1 at the first bound
+		return c, err
+	})
+}
+
+// TeamCount is two counts of one team.
+type TeamCount struct {
+	Team  string
+	N, Of int
+}
+
+// ReportFirstContact counts, per team, the resolved tickets created in the
+// range (Of) and those resolved at first contact (N): resolved once, never
+// reopened, with exactly one public reply from staff.
+func (db *DB) ReportFirstContact(ctx context.Context, f helpdesk.ReportFilter) ([]TeamCount, error) {
+	var a reportArgs
+	sql := fmt.Sprintf(`SELECT coalesce(n.name, '(none)'), g.fcr, g.resolved FROM (
+    SELECT t.team_id,
+        count(*)::int AS resolved,
+        count(*) FILTER (WHERE t.resolution_count = 1 AND (
+            SELECT count(*) FROM (SELECT 1 FROM messages m JOIN users u ON u.id = m.author_id
+                WHERE m.ticket_id = t.id AND NOT m.internal AND u.role <> 'requester' LIMIT 2) x) = 1)::int AS fcr
+    FROM tickets t WHERE %s AND t.status IN ('resolved', 'closed')
+    GROUP BY t.team_id
+) g LEFT JOIN teams n ON n.id = g.team_id ORDER BY n.name NULLS LAST`, a.ticketFilter(f))
+	rows, err := db.Pool.Query(ctx, sql, a.args...)
+	return collect(rows, err, scanTeamCount)
+}
+
+// ReportReopened counts, per team, the tickets created in the range that
+// were resolved at least once (Of) and those reopened after a resolution
+// (N): resolved again since, or open now after one.
+func (db *DB) ReportReopened(ctx context.Context, f helpdesk.ReportFilter) ([]TeamCount, error) {
+	var a reportArgs
+	sql := fmt.Sprintf(`SELECT coalesce(n.name, '(none)'), g.reopened, g.resolved FROM (
+    SELECT t.team_id, count(*)::int AS resolved,
+        count(*) FILTER (WHERE t.resolution_count >= 2 OR t.status NOT IN ('resolved', 'closed'))::int AS reopened
+    FROM tickets t WHERE %s AND t.resolution_count >= 1
+    GROUP BY t.team_id
+) g LEFT JOIN teams n ON n.id = g.team_id ORDER BY n.name NULLS LAST`, a.ticketFilter(f))
+	rows, err := db.Pool.Query(ctx, sql, a.args...)
+	return collect(rows, err, scanTeamCount)
+}
+
+func scanTeamCount(r pgx.Rows) (TeamCount, error) {
+	var c TeamCount
+	return c, r.Scan(&c.Team, &c.N, &c.Of)
+}
+
+// ReportSatisfaction counts the ratings given in the range, by score (index
+// 0 is 1 star), for tickets matching the filter's team, category and
+// priority, and returns the newest comments.
+func (db *DB) ReportSatisfaction(ctx context.Context, f helpdesk.ReportFilter, comments int) ([5]int, []helpdesk.ReportComment, error) {
+	var counts [5]int
+	var a reportArgs
+	where := append([]string{"r.created_at >= " + a.arg(f.From), "r.created_at < " + a.arg(f.To)}, a.dims(f)...)
+	w := strings.Join(where, " AND ")
+	rows, err := db.Pool.Query(ctx, `SELECT r.rating, count(*)::int FROM satisfaction_ratings r JOIN tickets t ON t.id = r.ticket_id
+WHERE `+w+` GROUP BY r.rating`, a.args...)
+	type rc struct{ rating, n int }
+	list, err := collect(rows, err, func(r pgx.Rows) (rc, error) {
+		var c rc
+		return c, r.Scan(&c.rating, &c.n)
+	})
+	if err != nil {
+		return counts, nil, err
+	}
+	for _, c := range list {
+		if c.rating >= 1 && c.rating <= 5 {
+			counts[c.rating-1] = c.n
+		}
+	}
+	rows, err = db.Pool.Query(ctx, `SELECT t.number, r.rating, r.comment, coalesce(tm.name, ''), r.created_at
+FROM satisfaction_ratings r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN teams tm ON tm.id = t.team_id
+WHERE `+w+` AND r.comment <> '' ORDER BY r.created_at DESC LIMIT `+strconv.Itoa(comments), a.args...)
+	cs, err := collect(rows, err, func(r pgx.Rows) (helpdesk.ReportComment, error) {
+		var c helpdesk.ReportComment
+		return c, r.Scan(&c.Number, &c.Rating, &c.Comment, &c.Team, &c.CreatedAt)
+	})
+	return counts, cs, err
+}
+
+// DayCount is two counts of one day (in the filter's time zone).
+type DayCount struct {
+	Day       time.Time // midnight UTC of the local date
+	Deflected int
+	Filed     int
+}
+
+// ReportDeflection counts, per day, the deflections recorded and the
+// tickets filed in the portal. Deflections have no team or priority; a
+// category filter applies to both.
+func (db *DB) ReportDeflection(ctx context.Context, f helpdesk.ReportFilter) ([]DayCount, error) {
+	var a reportArgs
+	tz, from, to := a.arg(tzName(f)), a.arg(f.From), a.arg(f.To)
+	tw := append([]string{"t.created_at >= " + from, "t.created_at < " + to, "t.source = 'portal'"}, a.dims(f)...)
+	dw := []string{"d.created_at >= " + from, "d.created_at < " + to}
+	if f.CategoryID != nil {
+		dw = append(dw, "d.category_id = "+a.arg(*f.CategoryID))
+	}
+	sql := fmt.Sprintf(`SELECT day, sum(deflected)::int, sum(filed)::int FROM (
+    SELECT (d.created_at AT TIME ZONE %[1]s)::date AS day, 1 AS deflected, 0 AS filed FROM kb_deflections d WHERE %[2]s
+    UNION ALL
+    SELECT (t.created_at AT TIME ZONE %[1]s)::date, 0, 1 FROM tickets t WHERE %[3]s
+) x GROUP BY day ORDER BY day`, tz, strings.Join(dw, " AND "), strings.Join(tw, " AND "))
+	rows, err := db.Pool.Query(ctx, sql, a.args...)
+	return collect(rows, err, func(r pgx.Rows) (DayCount, error) {
+		var c DayCount
+		return c, r.Scan(&c.Day, &c.Deflected, &c.Filed)
+	})
+}
+
+// TermCount is a search term and how often it was searched.
+type TermCount struct {
+	Term string
+	N    int
+}
+
+// ReportSearchesWithoutArticle lists the help-centre searches in the range
+// that found nothing, most frequent first.
+func (db *DB) ReportSearchesWithoutArticle(ctx context.Context, from, to time.Time, limit int) ([]TermCount, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT query, count(*)::int FROM kb_searches
+WHERE created_at >= $1 AND created_at < $2 AND results = 0
+GROUP BY query ORDER BY count(*) DESC, query LIMIT $3`, from, to, limit)
+	return collect(rows, err, func(r pgx.Rows) (TermCount, error) {
+		var c TermCount
+		return c, r.Scan(&c.Term, &c.N)
+	})
+}
+
+// LoadSpan is how many of an agent's tickets were open from the day First
+// (or before) until the day Last (nil: still open); local dates.
+type LoadSpan struct {
+	AgentID     int64
+	Agent       string
+	First, Last time.Time // Last zero: unresolved
+	N           int
+}
+
+// ReportLoad returns the spans of the tickets assigned to agents that were
+// open at some point of the range, grouped by agent, first and last day:
+// the tickets still unresolved and those resolved since the range began,
+// each branch from its own partial index.
+func (db *DB) ReportLoad(ctx context.Context, f helpdesk.ReportFilter) ([]LoadSpan, error) {
+	var a reportArgs
+	tz := a.arg(tzName(f))
+	from, to := a.arg(f.From), a.arg(f.To)
+	dims := strings.Join(append([]string{"true"}, a.dims(f)...), " AND ")
+	sql := fmt.Sprintf(`SELECT p.assignee_id, coalesce(u.name, u.email), p.first, p.last, p.n FROM (
+    SELECT assignee_id, (created_at AT TIME ZONE %[1]s)::date AS first, (resolved_at AT TIME ZONE %[1]s)::date AS last, count(*)::int AS n
+    FROM (
+        SELECT t.assignee_id, t.created_at, t.resolved_at FROM tickets t
+        WHERE t.resolved_at IS NULL AND t.created_at < %[3]s AND t.assignee_id IS NOT NULL AND %[4]s
+        UNION ALL
+        SELECT t.assignee_id, t.created_at, t.resolved_at FROM tickets t
+        WHERE t.resolved_at >= %[2]s AND t.created_at < %[3]s AND t.assignee_id IS NOT NULL AND %[4]s
+    ) o GROUP BY 1, 2, 3
+) p JOIN users u ON u.id = p.assignee_id`, tz, from, to, dims)
+	rows, err := db.Pool.Query(ctx, sql, a.args...)
+	return collect(rows, err, func(r pgx.Rows) (LoadSpan, error) {
+		var c LoadSpan
+		var last *time.Time
+		err := r.Scan(&c.AgentID, &c.Agent, &c.First, &last, &c.N)
+		if last != nil {
+			c.Last = *last
+		}
+		return c, err
+	})
+}
+
+// collect scans every row with scan and maps errors.
+func collect[T any](rows pgx.Rows, err error, scan func(pgx.Rows) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		out = append(out, v)
+	}
+	return out, mapError(rows.Err())
+}
+
+// ReportChoice is a team or category a report filter can name.
+type ReportChoice struct {
+	ID         int64
+	Key, Label string // team: slug and name; category: name twice
+}
+
+// ReportChoices lists the teams and categories for report filters.
+func (db *DB) ReportChoices(ctx context.Context) (teams, categories []ReportChoice, err error) {
+	scan := func(r pgx.Rows) (ReportChoice, error) {
+		var c ReportChoice
+		return c, r.Scan(&c.ID, &c.Key, &c.Label)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT id, slug, name FROM teams ORDER BY name`)
+	if teams, err = collect(rows, err, scan); err != nil {
+		return nil, nil, err
+	}
+	rows, err = db.Pool.Query(ctx, `SELECT id, name, name FROM categories ORDER BY name`)
+	categories, err = collect(rows, err, scan)
+	return teams, categories, err
+}
