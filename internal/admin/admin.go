@@ -30,6 +30,9 @@ type Service struct {
 	Jobs riverClient
 	// Secret is the server key; IMAP passwords are sealed under it.
 	Secret []byte
+	// DiscoverSSO checks that an issuer's discovery document loads (SSO
+	// settings); nil skips the check.
+	DiscoverSSO func(ctx context.Context, issuer string) error
 	// Now is the clock; nil means time.Now. Tests pin it.
 	Now func() time.Time
 }

@@ -2,7 +2,13 @@ package server
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+
+	"switchboard/internal/admin"
+	"switchboard/internal/auth"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/web"
@@ -28,6 +34,16 @@ func (s *Server) renderAdminSecurity(w http.ResponseWriter, r *http.Request, f s
 	if f.factors != nil {
 		v.Factors = *f.factors
 	}
+	set, err := s.Admin.SSO(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	v.SSOSecretSet, v.SSOCallback = len(set.SecretSealed) > 0, s.Config.BaseURL+"/sso/callback"
+	if f.sso != nil {
+		v.SSO = *f.sso
+	} else {
+		v.SSO = web.NewForm(ssoValues(set), nil)
+	}
 	s.render(w, r, status422(v.Factors, v.SSO), web.AdminSecurity(v))
 	return nil
 }
@@ -48,6 +64,51 @@ func (s *Server) adminSetFactorRoles(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	seeOther(w, r, "/admin/security", "Saved.")
+	return nil
+}
+
+func ssoValues(set auth.SSOSettings) url.Values {
+	v := url.Values{"issuer": {set.Issuer}, "client_id": {set.ClientID}, "domains": {strings.Join(set.Domains, ", ")},
+		"claim": {set.Claim}, "break_glass": {set.BreakGlass}}
+	on := func(name string, b bool) {
+		if b {
+			v.Set(name, "on")
+		}
+	}
+	on("enabled", set.Enabled)
+	on("jit", set.JIT)
+	on("only", set.Only)
+	var roles, teams []string
+	for k, r := range set.RoleMap {
+		roles = append(roles, k+" = "+string(r))
+	}
+	for k, t := range set.TeamMap {
+		teams = append(teams, k+" = "+t)
+	}
+	slices.Sort(roles)
+	slices.Sort(teams)
+	v.Set("role_map", strings.Join(roles, "\n"))
+	v.Set("team_map", strings.Join(teams, "\n"))
+	return v
+}
+
+func (s *Server) adminSaveSSO(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return helpdesk.Errorf(helpdesk.EINVALID, "Could not read the form.")
+	}
+	f := r.PostForm
+	in := admin.SSOInput{Enabled: f.Get("enabled") == "on", Issuer: f.Get("issuer"), ClientID: f.Get("client_id"),
+		ClientSecret: f.Get("client_secret"), Domains: f.Get("domains"), Claim: f.Get("claim"), RoleMap: f.Get("role_map"),
+		TeamMap: f.Get("team_map"), JIT: f.Get("jit") == "on", Only: f.Get("only") == "on", BreakGlass: f.Get("break_glass")}
+	err := s.Admin.SaveSSO(r.Context(), CurrentUser(r.Context()), in)
+	if isInvalid(err) {
+		f.Del("client_secret") // never echoed back
+		form := web.NewForm(f, err)
+		return s.renderAdminSecurity(w, r, securityForms{sso: &form})
+	} else if err != nil {
+		return err
+	}
+	seeOther(w, r, "/admin/security", "Single sign-on saved.")
 	return nil
 }
 

@@ -13,7 +13,18 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	s.render(w, r, http.StatusOK, web.Login(s.page(r, "Sign in", ""), web.LoginForm{Next: r.URL.Query().Get("next")}))
+	return s.renderLogin(w, r, http.StatusOK, web.LoginForm{Next: r.URL.Query().Get("next")})
+}
+
+// renderLogin shows the sign-in page, with the single sign-on button when
+// SSO is set up.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f web.LoginForm) error {
+	set, err := s.SSO.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	f.SSO, f.SSOOnly = set.Ready(), set.Ready() && set.Only
+	s.render(w, r, status, web.Login(s.page(r, "Sign in", ""), f))
 	return nil
 }
 
@@ -21,6 +32,13 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 // set up or required, else starts a fresh session (new id).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	email, password, next := r.PostFormValue("email"), r.PostFormValue("password"), r.PostFormValue("next")
+	if set, err := s.SSO.Settings(r.Context()); err != nil {
+		return err
+	} else if !set.PasswordAllowed(email) {
+		// The same answer for every address, so it tells nothing about accounts.
+		return s.renderLogin(w, r, http.StatusForbidden, web.LoginForm{Email: email, Next: next,
+			Error: "This helpdesk signs in with single sign-on only. Use the single sign-on button."})
+	}
 	u, err := auth.Authenticate(r.Context(), s.DB, s.Throttle, email, password, auth.ClientIP(r))
 	if err != nil {
 		status := StatusOf(err)
@@ -30,9 +48,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "60")
 		}
-		f := web.LoginForm{Email: email, Next: next, Error: helpdesk.ErrorMessage(err)}
-		s.render(w, r, status, web.Login(s.page(r, "Sign in", ""), f))
-		return nil
+		return s.renderLogin(w, r, status, web.LoginForm{Email: email, Next: next, Error: helpdesk.ErrorMessage(err)})
 	}
 	return s.afterPassword(w, r, u, next) // second_factor.go
 }

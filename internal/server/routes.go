@@ -39,6 +39,8 @@ func (s *Server) routes() http.Handler {
 		r.Post("/login/verify", s.handle(s.secondFactor))
 		r.Get("/login/setup", s.handle(s.enrolForm))
 		r.Post("/login/setup", s.handle(s.enrol))
+		r.Get("/sso/start", s.handle(s.ssoStart)) // sso.go: OpenID Connect
+		r.Get("/sso/callback", s.handle(s.ssoCallback))
 		r.Get("/reset/{token}", s.handle(s.resetForm)) // reset.go: one-time set-password links
 		r.With(s.dropsCaches).Post("/reset/{token}", s.handle(s.reset))
 
@@ -122,6 +124,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/audit.csv", s.handle(s.adminAuditCSV))
 			r.Get("/admin/security", s.handle(s.adminSecurity)) // admin_security.go: second factors, SSO
 			r.Post("/admin/security/second-factor", s.handle(s.adminSetFactorRoles))
+			r.Post("/admin/security/sso", s.handle(s.adminSaveSSO))
 			r.Post("/admin/people/{id}/second-factors/reset", s.handle(s.adminResetFactors))
 		})
 

@@ -38,6 +38,7 @@ type Server struct {
 	// Flows carry a sign-in across its steps.
 	Factors *auth.Factors
 	Flows   *auth.Flows
+	SSO     *auth.SSO // single sign-on (sso.go)
 	Log     *slog.Logger
 	// Live fans PostgreSQL notifications out to SSE streams (GET /desk/stream).
 	Live *Hub

@@ -1,0 +1,87 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+)
+
+// Resolve finds or creates the person an ID token signs in: by the linked
+// subject first, then by email (which links it); a new account only with
+// just-in-time accounts on. The claims' role and teams are applied.
+func (s *SSO) Resolve(ctx context.Context, set SSOSettings, issuer string, c SSOClaims) (*helpdesk.User, error) {
+	email, msg := ValidateEmail(c.Email)
+	if msg != "" || (c.EmailVerified != nil && !*c.EmailVerified) {
+		s.logWarn("SSO sign-in refused", errors.New("no verified email in the ID token"), "subject", c.Subject)
+		return nil, helpdesk.Errorf(helpdesk.EUNAUTH, "Your identity provider did not share a verified email address.")
+	}
+	if !EmailDomainAllowed(set.Domains, email) {
+		s.logWarn("SSO sign-in refused", errors.New("email domain not allowed"), "email", email)
+		return nil, helpdesk.Errorf(helpdesk.EUNAUTH, "Accounts of that email domain cannot sign in here.")
+	}
+	role, teams := MapClaims(set, c.Values)
+	var u *helpdesk.User
+	uid, err := s.DB.SSOIdentityUser(ctx, issuer, c.Subject)
+	switch {
+	case err == nil:
+		if u, err = s.DB.ActiveUser(ctx, uid); err != nil {
+			return nil, s.noAccount(err, email)
+		}
+	case postgres.IsNotFound(err):
+		if u, err = s.byEmailOrNew(ctx, set, email, c.Name, role); err != nil {
+			return nil, err
+		}
+		if err := s.DB.LinkSSOIdentity(ctx, issuer, c.Subject, u.ID); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	if (role != "" && role != u.Role) || len(teams) > 0 {
+		if err := s.DB.SSOApply(ctx, u.ID, role, teams); err != nil {
+			return nil, err
+		}
+		if role != "" {
+			u.Role = role
+		}
+	}
+	return u, nil
+}
+
+func (s *SSO) byEmailOrNew(ctx context.Context, set SSOSettings, email, name string, role helpdesk.Role) (*helpdesk.User, error) {
+	row, err := s.DB.Q().GetUserByEmail(ctx, email)
+	if err == nil {
+		if !row.Active {
+			return nil, s.noAccount(nil, email)
+		}
+		return UserFromRow(row), nil
+	}
+	if !postgres.IsNotFound(err) {
+		return nil, err
+	}
+	if !set.JIT {
+		return nil, s.noAccount(nil, email)
+	}
+	if role == "" {
+		role = helpdesk.RoleRequester
+	}
+	if strings.TrimSpace(name) == "" {
+		name = email[:strings.IndexByte(email, '@')]
+	}
+	u, err := CreateUser(ctx, s.DB, NewUser{Email: email, Name: name, Role: role})
+	if err != nil {
+		return nil, err
+	}
+	if s.Log != nil {
+		s.Log.Info("SSO created an account", "user_id", u.ID, "role", role)
+	}
+	return u, nil
+}
+
+func (s *SSO) noAccount(err error, email string) error {
+	s.logWarn("SSO sign-in refused: no active account", err, "email", email)
+	return helpdesk.Errorf(helpdesk.EUNAUTH, "There is no active account for you here. Please ask IT.")
+}
