@@ -39,7 +39,7 @@ type TokenRow struct {
 
 // ScopeOptions are the choices of a token's access.
 func ScopeOptions() []Option {
-	return []Option{{Value: "read_write", Label: "Read and write"}, {Value: "read", Label: "Read only"}}
+	return []Option{{Value: "read_write", Label: "Read and write"}, {Value: "read", Label: "Read only"}, {Value: "alerts", Label: "Monitoring alerts only"}}
 }
 
 func scopeLabel(s string) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/incident"
 	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
@@ -26,7 +27,9 @@ type Options struct {
 	Tickets *ticket.Service
 	Tokens  *auth.Tokens
 	KB      *kb.Service // knowledge-base articles (/v1/kb)
-	Log     *slog.Logger
+	// Incidents takes monitoring alerts; without it the alert routes 404.
+	Incidents *incident.Service
+	Log       *slog.Logger
 
 	// RatePerSecond and Burst size each token's bucket: a client may send
 	// Burst requests at once and RatePerSecond sustained. Defaults 20 and 100.
@@ -102,6 +105,11 @@ func (h *Handler) routes() chi.Router {
 			r.Get("/kb/articles", h.handle(h.listArticles))
 			r.Post("/kb/articles", h.handle(h.createArticle))
 			r.Get("/kb/articles/{id}", h.handle(h.getArticle))
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(h.authenticate, h.rateLimit, h.mayPostAlerts)
+			r.Post("/alerts/alertmanager", h.handle(h.alertmanager))
+			r.Post("/alerts/generic", h.handle(h.genericAlerts))
 		})
 	})
 	return r

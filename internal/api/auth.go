@@ -65,6 +65,10 @@ func (h *Handler) rateLimit(next http.Handler) http.Handler {
 // requireScope lets read tokens only read.
 func (h *Handler) requireScope(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if callerToken(r).Scope == auth.ScopeAlerts {
+			h.fail(w, r, helpdesk.Errorf(helpdesk.EFORBIDDEN, "This token may only post monitoring alerts."))
+			return
+		}
 		safe := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions
 		if !safe && callerToken(r).Scope != auth.ScopeReadWrite {
 			h.fail(w, r, helpdesk.Errorf(helpdesk.EFORBIDDEN, "This token may only read; create a read_write token to make changes."))

@@ -172,7 +172,7 @@ func TestValidatorCatches(t *testing.T) {
 	good := `{"number":1,"url":"/api/v1/tickets/1","subject":"s","status":"new","priority":"P3","impact":"person","urgency":"low",
 	"category":null,"team":null,"team_name":null,"assignee":null,"assignee_name":null,"requester":"a@example.com","requester_name":"A",
 	"source":"api","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","first_response_due":null,
-	"resolution_due":null,"first_responded_at":null,"resolved_at":null}`
+	"resolution_due":null,"first_responded_at":null,"resolved_at":null,"parent":null,"children_count":0}`
 	if err := validateResponse(d, "GET", "/api/v1/tickets/1", 200, "application/json", []byte(good)); err != nil {
 		t.Fatalf("valid ticket rejected: %v", err)
 	}

@@ -121,6 +121,9 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request) error {
 	for i := range page.Tickets {
 		out.Tickets = append(out.Tickets, ticketView(&page.Tickets[i]))
 	}
+	if err := h.withLinks(r.Context(), out.Tickets); err != nil {
+		return err
+	}
 	if page.NextCursor != "" {
 		out.NextCursor = &page.NextCursor
 	}
@@ -211,7 +214,11 @@ func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, ticketView(t))
+	v, err := h.linked(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 type updateTicketRequest struct {
@@ -257,5 +264,9 @@ func (h *Handler) updateTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, ticketView(t))
+	out, err := h.linked(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }

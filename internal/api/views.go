@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -32,6 +33,11 @@ type ticketJSON struct {
 	ResolutionDue    *time.Time `json:"resolution_due"`
 	FirstRespondedAt *time.Time `json:"first_responded_at"`
 	ResolvedAt       *time.Time `json:"resolved_at"`
+	// Parent is the number of the incident the ticket belongs to;
+	// ChildrenCount how many tickets belong to it as an incident.
+	Parent        *int64 `json:"parent"`
+	ChildrenCount int    `json:"children_count"`
+	id            int64
 }
 
 func ticketURL(number int64) string { return "/api/v1/tickets/" + strconv.FormatInt(number, 10) }
@@ -45,8 +51,32 @@ func ticketView(t *helpdesk.Ticket) ticketJSON {
 		Requester: t.RequesterEmail, RequesterName: t.RequesterName, Source: string(t.Source),
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 		FirstResponseDue: utc(t.FirstResponseDue), ResolutionDue: utc(t.ResolutionDue),
-		FirstRespondedAt: utc(t.FirstRespondedAt), ResolvedAt: utc(t.ResolvedAt),
+		FirstRespondedAt: utc(t.FirstRespondedAt), ResolvedAt: utc(t.ResolvedAt), id: t.ID,
 	}
+}
+
+// withLinks fills in parent and children_count, one query for a page.
+func (h *Handler) withLinks(ctx context.Context, ts []ticketJSON) error {
+	ids := make([]int64, len(ts))
+	for i := range ts {
+		ids[i] = ts[i].id
+	}
+	links, err := h.DB.IncidentLinks(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range ts {
+		l := links[ts[i].id]
+		ts[i].Parent, ts[i].ChildrenCount = l.Parent, l.Children
+	}
+	return nil
+}
+
+// linked is ticketView with parent and children_count filled in.
+func (h *Handler) linked(ctx context.Context, t *helpdesk.Ticket) (ticketJSON, error) {
+	v := []ticketJSON{ticketView(t)}
+	err := h.withLinks(ctx, v)
+	return v[0], err
 }
 
 // ticketList is GET /tickets' answer.

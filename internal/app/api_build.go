@@ -15,7 +15,8 @@ import (
 // mounts it at /api.
 func (a *App) buildAPI() *api.Handler {
 	a.Tokens = &auth.Tokens{DB: a.DB, Key: a.Env.Config.SecretKey}
-	a.API = api.New(api.Options{DB: a.DB, Tickets: a.Tickets, Tokens: a.Tokens, KB: a.KB, Log: a.Env.Log})
+	a.API = api.New(api.Options{DB: a.DB, Tickets: a.Tickets, Tokens: a.Tokens, KB: a.KB, Incidents: a.Incidents,
+		Log: a.Env.Log})
 	return a.API
 }
 

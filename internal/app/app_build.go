@@ -17,6 +17,7 @@ import (
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
 	"switchboard/internal/devdata"
+	"switchboard/internal/incident"
 	"switchboard/internal/jobs"
 	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
@@ -54,6 +55,8 @@ type App struct {
 	API    *api.Handler
 	// KB is the knowledge base (help centre, deflection, articles API).
 	KB *kb.Service
+	// Incidents is alert intake, the incident detector and known issues.
+	Incidents *incident.Service
 
 	db         *Database
 	background []Background
@@ -130,6 +133,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Workers = river.NewWorkers()
 	a.Tickets = &ticket.Service{DB: a.DB, MaxAttachment: cfg.MaxAttachment}
 	a.KB = &kb.Service{DB: a.DB, Tickets: a.Tickets, MaxFile: cfg.MaxAttachment}
+	a.Incidents = &incident.Service{DB: a.DB, Tickets: a.Tickets, Log: a.Env.Log}
 	triage := &funcWorker[jobs.TriageArgs]{}
 	changed := &changedWorker{}
 	river.AddWorker(a.Workers, triage)

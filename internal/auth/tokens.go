@@ -22,10 +22,11 @@ type Scope string
 const (
 	ScopeRead      Scope = "read"       // GET only
 	ScopeReadWrite Scope = "read_write" // everything its user may do
+	ScopeAlerts    Scope = "alerts"     // only POST /api/v1/alerts/… (monitoring systems)
 )
 
 // Valid reports whether s is a known scope.
-func (s Scope) Valid() bool { return s == ScopeRead || s == ScopeReadWrite }
+func (s Scope) Valid() bool { return s == ScopeRead || s == ScopeReadWrite || s == ScopeAlerts }
 
 // TokenPrefix starts every API token, so secret scanners and people can
 // recognise one.
@@ -103,7 +104,7 @@ func (s *Tokens) Create(ctx context.Context, user *helpdesk.User, in NewToken) (
 	if in.Scope == "" {
 		in.Scope = ScopeReadWrite
 	} else if !in.Scope.Valid() {
-		v.Add("scope", "Scope must be read or read_write.")
+		v.Add("scope", "Scope must be read, read_write or alerts.")
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.now()) {
 		v.Add("expires_at", "Choose an expiry date in the future.")

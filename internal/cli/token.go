@@ -12,14 +12,14 @@ import (
 )
 
 // tokenCreateCmd: switchboard token create --email E [--name LABEL]
-// [--scope read|read_write] [--expires 720h]. It prints the secret, which
+// [--scope read|read_write|alerts] [--expires 720h]. It prints the secret, which
 // is shown this once.
 func tokenCreateCmd(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	email := fs.String("email", "", "the user the token acts as (required)")
 	name := fs.String("name", "cli", "a label to recognise the token by")
-	scope := fs.String("scope", string(auth.ScopeReadWrite), "read or read_write")
+	scope := fs.String("scope", string(auth.ScopeReadWrite), "read, read_write or alerts (monitoring systems: may only post alerts)")
 	expires := fs.Duration("expires", 0, "lifetime, e.g. 720h; 0 means it never expires")
 	if err := fs.Parse(args); err != nil {
 		return &UsageError{err.Error()}
