@@ -110,6 +110,14 @@ func TestDemoLoadsOnce(t *testing.T) {
 			if statuses != 6 || priorities != 4 || zones < 3 {
 				t.Errorf("demo covers %d statuses, %d priorities, %d team time zones", statuses, priorities, zones)
 			}
+			var articles, staffOnly, drafts int
+			if err := a.DB.Pool.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE visibility = 'staff'),
+				count(*) FILTER (WHERE NOT published) FROM kb_articles`).Scan(&articles, &staffOnly, &drafts); err != nil {
+				t.Fatal(err)
+			}
+			if articles < 5 || staffOnly == 0 || drafts == 0 {
+				t.Errorf("demo knowledge base: %d articles, %d staff-only, %d drafts", articles, staffOnly, drafts)
+			}
 			continue
 		}
 		if c != first {

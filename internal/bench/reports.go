@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"switchboard/internal/app"
+	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+)
+
+func init() {
+	register(Bench{Name: "reports", Order: 45, Run: benchReports})
+}
+
+const reportRuns = 100
+
+// benchReports measures the report pages and the knowledge-base search on
+// the queue benchmark's million tickets (bench_queue, loaded once and
+// kept), each beside its bare queries: the store calls the page makes,
+// without the handler, the table building and the template around them.
+func benchReports(ctx context.Context, env *Env) error {
+	conn, err := env.Database(ctx, "bench_queue", !env.Keep)
+	if err != nil {
+		return err
+	}
+	if err := ensureQueueData(ctx, env, conn); err != nil {
+		return err
+	}
+	a, err := env.StartApp(ctx, conn, map[string]string{"NO_HTTP": "1"})
+	if err != nil {
+		return err
+	}
+	defer a.Shutdown(context.WithoutCancel(ctx))
+	if err := a.Jobs.Stop(ctx); err != nil {
+		return err
+	}
+	if err := ensureReportData(ctx, env, a); err != nil {
+		return err
+	}
+	row, err := a.DB.Q().GetUserByEmail(ctx, "agent0.service-desk@load.example") // a lead
+	if err != nil {
+		return err
+	}
+	lead := auth.UserFromRow(row)
+	rec := httptest.NewRecorder()
+	if err := a.HTTP.Sessions.SignIn(ctx, rec, httptest.NewRequestWithContext(ctx, http.MethodPost, "/login", nil), lead.ID); err != nil {
+		return err
+	}
+	var cookie *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if c.Value != "" {
+			cookie = c
+		}
+	}
+	body := bytes.NewBuffer(make([]byte, 0, 256<<10))
+	render := func(path string) func(int) error {
+		return func(int) error {
+			req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+			req.AddCookie(cookie)
+			body.Reset()
+			rec := httptest.NewRecorder()
+			rec.Body = body
+			a.HTTP.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				return fmt.Errorf("GET %s: %d", path, rec.Code)
+			}
+			return nil
+		}
+	}
+	loc := lead.Location()
+	today := time.Now().In(loc)
+	end := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, 1)
+	month := helpdesk.ReportFilter{From: end.AddDate(0, 0, -30), To: end, Location: loc}
+	year := helpdesk.ReportFilter{From: end.AddDate(-1, 0, 0), To: end, Location: loc}
+	yearQ := "?from=" + year.From.Format(time.DateOnly) + "&to=" + end.AddDate(0, 0, -1).Format(time.DateOnly)
+	db := a.DB
+	bare := func(f func() error) func(int) error { return func(int) error { return f() } }
+	cases := []struct {
+		name, path string
+		bare       func(int) error
+	}{
+		{"SLA, 30 days", "/reports/sla", bare(func() error {
+			if _, err := db.ReportSLA(ctx, month, "team"); err != nil {
+				return err
+			}
+			_, err := db.ReportSLA(ctx, month, "category")
+			return err
+		})},
+		{"SLA, 1 year", "/reports/sla" + yearQ, bare(func() error {
+			if _, err := db.ReportSLA(ctx, year, "team"); err != nil {
+				return err
+			}
+			_, err := db.ReportSLA(ctx, year, "category")
+			return err
+		})},
+		{"Backlog by age, 30 days", "/reports/backlog", bare(func() error {
+			_, err := db.ReportBacklog(ctx, month, time.Now(), []time.Duration{24 * time.Hour, 72 * time.Hour, 168 * time.Hour, 720 * time.Hour})
+			return err
+		})},
+		{"First-contact resolution, 30 days", "/reports/first-contact", bare(func() error { _, err := db.ReportFirstContact(ctx, month); return err })},
+		{"Reopen rate, 30 days", "/reports/reopened", bare(func() error { _, err := db.ReportReopened(ctx, month); return err })},
+		{"Satisfaction, 30 days", "/reports/satisfaction", bare(func() error { _, _, err := db.ReportSatisfaction(ctx, month, 50); return err })},
+		{"Deflection, 30 days", "/reports/deflection", bare(func() error { _, err := db.ReportDeflection(ctx, month); return err })},
+		{"Searches without article, 30 days", "/reports/searches", bare(func() error {
+			_, err := db.ReportSearchesWithoutArticle(ctx, month.From, month.To, 20)
+			return err
+		})},
+		{"Agent load, 30 days", "/reports/load", bare(func() error { _, err := db.ReportLoad(ctx, month); return err })},
+		{"Agent load, 1 year", "/reports/load" + yearQ, bare(func() error { _, err := db.ReportLoad(ctx, year); return err })},
+		{"KB search page (logged)", "/help?q=printer+driver", bare(func() error {
+			_, err := db.KBSearch(ctx, "printer driver", postgres.KBAllWords, true, 20)
+			return err
+		})},
+		{"KB suggestions (typing)", "/help/suggest?subject=laptop+battery+drai", bare(func() error {
+			_, err := db.KBSearch(ctx, "laptop battery drai", postgres.KBAnyWord, true, 3)
+			return err
+		})},
+	}
+	rows := [][]string{{"page", "render p50", "render p95", "bare p50", "bare p95", "p50 ratio"}}
+	for _, c := range cases {
+		r := render(c.path)
+		for i := 0; i < 5; i++ { // warm both paths alike
+			if err := r(i); err != nil {
+				return err
+			}
+			if err := c.bare(i); err != nil {
+				return err
+			}
+		}
+		rd, bd, err := pairedLatencies(reportRuns, r, c.bare)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		rows = append(rows, []string{c.name, ms(pct(rd, 50)), ms(pct(rd, 95)), ms(pct(bd, 50)), ms(pct(bd, 95)),
+			fmt.Sprintf("%.2fx", float64(pct(rd, 50))/float64(max(pct(bd, 50), time.Microsecond)))})
+	}
+	var tickets, articles int
+	_ = a.DB.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM kb_articles)`).Scan(&tickets, &articles)
+	fmt.Fprintf(env.Out, "%d tickets, %d articles; %d runs each, page and bare alternately; page = whole handler in-process (session, filter, queries, table, SVG, template)\n",
+		tickets, articles, reportRuns)
+	table(env.Out, rows)
+	return nil
+}
+
+// ensureReportData adds, once, what the loader does not make: articles
+// (from ticket subjects and descriptions), help-centre searches,
+// deflections and satisfaction ratings.
+func ensureReportData(ctx context.Context, env *Env, a *app.App) error {
+	var n int
+	if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM kb_articles`).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	start := time.Now()
+	for _, sql := range []string{
+		`INSERT INTO kb_categories (name) VALUES ('Hardware'), ('Access'), ('Network')`,
+		`INSERT INTO kb_articles (title, body, body_html, category_id, visibility, published)
+SELECT t.subject, m.body_text, '<p>' || m.body_text || '</p>', 1 + t.id % 3,
+       CASE WHEN t.id % 10 = 0 THEN 'staff' ELSE 'employees' END, t.id % 50 <> 0
+FROM tickets t JOIN LATERAL (SELECT body_text FROM messages WHERE ticket_id = t.id ORDER BY id LIMIT 1) m ON true
+WHERE t.id % 500 = 0`,
+		`INSERT INTO kb_searches (query, results, created_at)
+SELECT (ARRAY['vpn', 'printer', 'wifi badge', 'new monitor', 'payroll login', 'outlook crash'])[1 + g % 6], g % 3,
+       now() - make_interval(secs => g * 26)
+FROM generate_series(1, 100000) g`,
+		`INSERT INTO kb_deflections (article_id, subject, created_at)
+SELECT (SELECT min(id) FROM kb_articles), 'deflected', now() - make_interval(secs => g * 130) FROM generate_series(1, 20000) g`,
+		`INSERT INTO satisfaction_ratings (ticket_id, resolution_no, rating, comment, created_at)
+SELECT id, 1, 1 + id % 5, CASE WHEN id % 4 = 0 THEN 'Thanks for the quick help' ELSE '' END, resolved_at
+FROM tickets WHERE resolved_at IS NOT NULL AND id % 20 = 0`,
+		`VACUUM (ANALYZE) kb_articles`, `VACUUM (ANALYZE) kb_searches`, `VACUUM (ANALYZE) kb_deflections`,
+		`VACUUM (ANALYZE) satisfaction_ratings`, `VACUUM (ANALYZE) tickets`,
+	} {
+		if _, err := a.DB.Pool.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("report data: %w", err)
+		}
+	}
+	fmt.Fprintf(env.Out, "added articles, searches, deflections and ratings in %s\n", time.Since(start).Round(time.Second))
+	return nil
+}
