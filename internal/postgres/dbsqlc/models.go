@@ -172,6 +172,81 @@ type IntakeAddress struct {
 	CreatedAt  time.Time
 }
 
+type KbArticle struct {
+	ID             int64
+	Title          string
+	Body           string
+	BodyHtml       string
+	CategoryID     *int64
+	Visibility     string
+	Published      bool
+	Version        int32
+	OwnerID        *int64
+	ReviewOn       pgtype.Date
+	SourceTicketID *int64
+	HelpfulYes     int32
+	HelpfulNo      int32
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Search         interface{}
+}
+
+type KbArticleVersion struct {
+	ArticleID  int64
+	Version    int32
+	Title      string
+	Body       string
+	CategoryID *int64
+	Visibility string
+	Published  bool
+	AuthorID   *int64
+	Note       string
+	CreatedAt  time.Time
+}
+
+type KbCategory struct {
+	ID        int64
+	Name      string
+	Position  int32
+	CreatedAt time.Time
+}
+
+type KbDeflection struct {
+	ID         int64
+	ArticleID  *int64
+	UserID     *int64
+	Subject    string
+	CategoryID *int64
+	CreatedAt  time.Time
+}
+
+type KbFeedback struct {
+	ID        int64
+	ArticleID int64
+	UserID    *int64
+	Helpful   bool
+	Comment   string
+	CreatedAt time.Time
+}
+
+type KbFile struct {
+	ID          int64
+	ArticleID   int64
+	Filename    string
+	ContentType string
+	Size        int64
+	Data        []byte
+	CreatedAt   time.Time
+}
+
+type KbSearch struct {
+	ID        int64
+	Query     string
+	Results   int32
+	UserID    *int64
+	CreatedAt time.Time
+}
+
 type LoginAttempt struct {
 	Key         string
 	Failures    int32
