@@ -118,11 +118,17 @@ func triageSimulateCmd(_ context.Context, env *app.Env, args []string) error {
 		names[i] = string(s)
 	}
 	strategy := fs.String("strategy", "all", "all, or a comma-separated list of: "+strings.Join(names, ", "))
+	stress := fs.Int("stress", 0, "instead of a roster, generate N adversarial rosters and check the properties on each")
+	seed := fs.Uint64("seed", 1, "first seed of --stress")
+	days := fs.Int("days", 7, "days of arrivals per --stress roster")
 	if err := fs.Parse(args); err != nil {
 		return &UsageError{err.Error()}
 	}
+	if *stress > 0 {
+		return simulateStress(env, *stress, *seed, *days)
+	}
 	if *rosterFile == "" || *ticketsFile == "" || fs.NArg() > 0 {
-		return &UsageError{"usage: switchboard triage simulate --roster FILE --tickets FILE [--strategy " + strings.Join(names, ",") + "]"}
+		return &UsageError{"usage: switchboard triage simulate --roster FILE --tickets FILE [--strategy " + strings.Join(names, ",") + "] | --stress N [--seed S] [--days D]"}
 	}
 	strategies := sim.Strategies
 	if *strategy != "all" {
@@ -151,5 +157,30 @@ func triageSimulateCmd(_ context.Context, env *app.Env, args []string) error {
 		}
 		results = append(results, r)
 	}
-	return sim.WriteTable(env.Stdout, results)
+	if err := sim.WriteTable(env.Stdout, results); err != nil {
+		return err
+	}
+	return sim.WriteBreakdown(env.Stdout, results)
+}
+
+// simulateStress runs n generated rosters from seed and fails when any
+// breaks a property.
+func simulateStress(env *Env, n int, seed uint64, days int) error {
+	var outs []sim.StressOutcome
+	bad := 0
+	for i := range n {
+		o, err := sim.CheckStress(sim.GenerateStress(seed+uint64(i), days))
+		if err != nil {
+			return err
+		}
+		if len(o.Violations) > 0 {
+			bad++
+		}
+		outs = append(outs, o)
+	}
+	sim.WriteStress(env.Stdout, outs)
+	if bad > 0 {
+		return fmt.Errorf("%d of %d rosters broke a property", bad, n)
+	}
+	return nil
 }

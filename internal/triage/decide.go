@@ -19,13 +19,29 @@ const (
 	// OutcomeFollowTheSun: nobody at home was eligible, the category allows
 	// other teams, and an agent of a team that is on shift took it.
 	OutcomeFollowTheSun Outcome = "follow_the_sun"
-	// OutcomeOnCall: a P1 nobody could take; the team's on-call person gets
-	// it and must be notified (paged), even though off shift.
+	// OutcomeLowerSkill (ladder rung 1): nobody with the skill will be on
+	// shift before the deadline; an on-shift agent of the team with a lower
+	// level for it (possibly none recorded) takes it.
+	OutcomeLowerSkill Outcome = "lower_skill"
+	// OutcomeOtherRegion (rung 2): an on-shift agent of another team with
+	// the skill takes a ticket whose category does not follow the sun but
+	// may cross regions when its deadline would otherwise be missed.
+	OutcomeOtherRegion Outcome = "other_region"
+	// OutcomeOnCall (rung 3): a P1 or P2 nobody could take in time; the
+	// team's on-call person gets it and must be notified (paged).
 	OutcomeOnCall Outcome = "on_call"
 	// OutcomeQueued: the ticket waits in the team queue until NextShiftStart,
-	// when triage runs again.
+	// when triage runs again; Wait says why and what happens next (rung 4
+	// raises an alarm to the team lead).
 	OutcomeQueued Outcome = "queued"
 )
+
+// Provisional reports whether the outcome is a stand-in owner that a
+// better one (a home agent with the skill) may take over from while work
+// has not started.
+func (o Outcome) Provisional() bool {
+	return o == OutcomeLowerSkill || o == OutcomeOtherRegion || o == OutcomeOnCall
+}
 
 // RuleSLARisk marks agents passed over for a P1 because their shift ends
 // before its first response is due while someone else's does not.
@@ -54,7 +70,14 @@ type Decision struct {
 	NextShiftStart time.Time          `json:"next_shift_start,omitzero"`
 	Parts          map[string]float64 `json:"parts,omitempty"`
 	Rejected       []Rejection        `json:"rejected,omitempty"`
-	Explanation    string             `json:"explanation"`
+	// Ladder lists the escalation rungs tried, in order, each with why it
+	// did or did not apply; empty when a skilled owner took the ticket.
+	Ladder []string `json:"ladder,omitempty"`
+	// Wait explains a queued ticket: why nobody owns it and what is next.
+	Wait *Wait `json:"wait,omitempty"`
+	// AlarmLead asks the runner to alert the team lead (the last rung).
+	AlarmLead   bool   `json:"alarm_lead,omitempty"`
+	Explanation string `json:"explanation"`
 }
 
 type candidate struct {
@@ -63,59 +86,61 @@ type candidate struct {
 	parts map[string]float64
 }
 
-// Decide routes ticket t at now: to the best eligible agent of home; failing
-// that, when t.FollowTheSun, to the best eligible agent of the other teams;
-// failing that, a P1 goes to home's on-call person; anything else is queued
-// until the next shift of an agent with the skill.
+// Decide routes ticket t at now: to the best eligible agent of home with
+// the skill; failing that, when t.FollowTheSun, to the best eligible agent
+// of the other teams; failing that, up the escalation ladder (ladder.go).
 func Decide(now time.Time, t Ticket, home *Team, others []*Team) Decision {
 	var d Decision
-	best, rejected := pick(now, t, home)
+	best, rejected := pick(now, t, home, true)
 	d.Rejected = rejected
-	outcome := OutcomeAssigned
-	if best == nil && t.FollowTheSun {
-		for _, o := range others {
-			if o == nil || o.ID == home.ID {
-				continue
-			}
-			if c, _ := pick(now, t, o); c != nil && (best == nil || better(c, best)) {
-				best = c
-			}
-		}
-		outcome = OutcomeFollowTheSun
-	}
 	if best != nil {
-		d.Outcome, d.Agent, d.TeamID, d.Parts = outcome, best.a, best.team.ID, best.parts
-		d.AgentID, d.AgentName = best.a.ID, best.a.Name
-		d.Explanation = explainAssigned(d, best.team)
-		return d
+		return assign(d, OutcomeAssigned, best, "")
 	}
-	if t.Priority == helpdesk.P1 {
-		if oc := home.OnCallAt(now); oc != nil {
-			d.Outcome, d.Agent, d.AgentID, d.AgentName, d.TeamID, d.Notify = OutcomeOnCall, oc, oc.ID, oc.Name, home.ID, true
-			d.Explanation = fmt.Sprintf("P1 and nobody in %s can take it now (%d rejections); paging on-call %s.", home.Name, len(d.Rejected), oc.Name)
-			return d
+	if t.FollowTheSun {
+		if c := pickOthers(now, t, home, others); c != nil {
+			return assign(d, OutcomeFollowTheSun, c, "")
 		}
 	}
-	d.Outcome, d.TeamID = OutcomeQueued, home.ID
-	d.NextShiftStart = TeamNextShiftStart(now, home, t.RequiredSkill)
-	d.Explanation = fmt.Sprintf("Nobody in %s can take it now; queued", home.Name)
-	if !d.NextShiftStart.IsZero() {
-		d.Explanation += " until the next shift at " + d.NextShiftStart.In(teamLoc(home)).Format("Mon 2006-01-02 15:04 MST")
-	} else {
-		d.Explanation += "; no agent with the skill has a shift coming: a lead must act"
+	return ladder(now, t, home, others, d)
+}
+
+// pickOthers is the best eligible agent with the skill in any team but home.
+func pickOthers(now time.Time, t Ticket, home *Team, others []*Team) *candidate {
+	var best *candidate
+	for _, o := range others {
+		if o == nil || o.ID == home.ID {
+			continue
+		}
+		if c, _ := pick(now, t, o, true); c != nil && (best == nil || better(c, best)) {
+			best = c
+		}
 	}
-	d.Explanation += "." + summariseRejections(d.Rejected)
+	return best
+}
+
+// assign fills d for candidate c; step, when set, opens the explanation
+// with the ladder rung that was taken.
+func assign(d Decision, o Outcome, c *candidate, step string) Decision {
+	d.Outcome, d.Agent, d.TeamID, d.Parts = o, c.a, c.team.ID, c.parts
+	d.AgentID, d.AgentName = c.a.ID, c.a.Name
+	d.Explanation = step + explainAssigned(d, c.team)
 	return d
 }
 
 // pick scores every eligible agent of team and returns the best one and
 // the rejections.
-func pick(now time.Time, t Ticket, team *Team) (*candidate, []Rejection) {
+// With skilled false the skill rule is waived (the ladder's lower-skill
+// rung); the score still ranks higher levels first.
+func pick(now time.Time, t Ticket, team *Team, skilled bool) (*candidate, []Rejection) {
 	var rejected []Rejection
 	var eligible []*candidate
+	check := t
+	if !skilled {
+		check.RequiredSkill = ""
+	}
 	for i := range team.Agents {
 		a := &team.Agents[i]
-		if r := Check(now, t, a); len(r) > 0 {
+		if r := Check(now, check, a); len(r) > 0 {
 			rejected = append(rejected, r...)
 			continue
 		}

@@ -14,6 +14,7 @@ const (
 	RuleAvailable = "available"
 	RuleShift     = "shift"
 	RuleTimeOff   = "time_off"
+	RuleHoliday   = "holiday"
 	RuleCapacity  = "capacity"
 )
 
@@ -54,6 +55,9 @@ func Check(now time.Time, t Ticket, a *Agent) []Rejection {
 	}
 	if until, off := a.timeOffUntil(now); off {
 		fail(RuleTimeOff, "on time off until %s", until)
+	}
+	if a.onHoliday(now) {
+		fail(RuleHoliday, "public holiday %s", now.In(a.loc()).Format("Mon 2 Jan"))
 	}
 	if a.Capacity > 0 && a.Load >= a.Capacity {
 		fail(RuleCapacity, "at capacity %d/%d", a.Load, a.Capacity)

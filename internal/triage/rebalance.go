@@ -1,6 +1,10 @@
 package triage
 
-import "switchboard/internal/helpdesk"
+import (
+	"time"
+
+	"switchboard/internal/helpdesk"
+)
 
 // Absence is why an agent's tickets are being rebalanced.
 type Absence string
@@ -58,4 +62,16 @@ func Rebalance(why Absence, tickets []HeldTicket) RebalancePlan {
 		}
 	}
 	return p
+}
+
+// BetterOwner reports whether a home agent with the ticket's skill could
+// take t now: a stand-in owner from the escalation ladder should then hand
+// it over, unless work has started (the caller checks that: a first
+// response given, or the stand-in replying).
+func BetterOwner(now time.Time, t Ticket, home *Team) bool {
+	if t.RequiredSkill == "" || home == nil {
+		return false
+	}
+	c, _ := pick(now, t, home, true)
+	return c != nil
 }

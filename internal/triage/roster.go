@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"slices"
 	"time"
 
 	"switchboard/internal/helpdesk"
@@ -39,6 +40,9 @@ type Agent struct {
 	Location *time.Location `json:"-"`
 	Week     [7][]Range     `json:"-"`
 	TimeOff  []DateRange    `json:"time_off,omitempty"`
+	// Holidays are the civil dates ("2006-01-02") of the team's public
+	// holidays: nobody works their usual hours on them.
+	Holidays []string `json:"holidays,omitempty"`
 	// Skills maps a skill to a level 1 (basic) .. 3 (expert).
 	Skills map[string]int `json:"skills,omitempty"`
 	// Capacity is the weighted number of open tickets (see LoadWeight) the
@@ -55,6 +59,7 @@ type Agent struct {
 // off as holidays so shift arithmetic skips those days.
 func (a *Agent) Calendar() sla.Calendar {
 	c := a.shiftCalendar()
+	c.Holidays = slices.Clone(a.Holidays)
 	for _, r := range a.TimeOff {
 		from, err1 := time.Parse(sla.DateLayout, r.From)
 		to, err2 := time.Parse(sla.DateLayout, r.To)
@@ -90,6 +95,18 @@ func (a *Agent) timeOffUntil(t time.Time) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// onHoliday reports whether t is in the agent's usual hours but those hours
+// are cancelled by a team holiday (with the calendar's rule: a night shift
+// that started the evening before still runs).
+func (a *Agent) onHoliday(t time.Time) bool {
+	c := a.shiftCalendar()
+	if len(a.Holidays) == 0 || !c.IsOpen(t) {
+		return false
+	}
+	c.Holidays = a.Holidays
+	return !c.IsOpen(t)
 }
 
 // OnCallSlot puts an agent on call during the open times of Hours (a
@@ -136,4 +153,9 @@ type Ticket struct {
 	// FollowTheSun is set when the ticket's category may be worked by other
 	// teams (the category setting), so off-hours tickets can go where it is day.
 	FollowTheSun bool `json:"follow_the_sun,omitempty"`
+	// CrossRegion lets the escalation ladder give a ticket of a category
+	// outside follow-the-sun to another region's skilled agent when its
+	// first-response deadline would otherwise be missed (an admin setting
+	// per category).
+	CrossRegion bool `json:"cross_region,omitempty"`
 }

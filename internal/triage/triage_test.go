@@ -292,7 +292,9 @@ func TestDecisionsNeverBreakRules(t *testing.T) {
 		now := base.Add(time.Duration(rng.IntN(30*24*60)) * time.Minute)
 		home, other := randTeam(1), randTeam(2)
 		tk := Ticket{Priority: helpdesk.Priorities[rng.IntN(4)], RequiredSkill: skills[rng.IntN(len(skills))],
-			FirstResponseDue: now.Add(time.Duration(rng.IntN(600)) * time.Minute), FollowTheSun: rng.IntN(2) == 0}
+			FirstResponseDue: now.Add(time.Duration(rng.IntN(600)) * time.Minute), FollowTheSun: rng.IntN(2) == 0, CrossRegion: rng.IntN(2) == 0}
+		anySkill := tk
+		anySkill.RequiredSkill = ""
 		d := Decide(now, tk, home, []*Team{other})
 		seen[d.Outcome]++
 		switch d.Outcome {
@@ -303,21 +305,36 @@ func TestDecisionsNeverBreakRules(t *testing.T) {
 			if d.Outcome == OutcomeFollowTheSun && !tk.FollowTheSun {
 				t.Fatalf("case %d: follow the sun for a home-only category", n)
 			}
+		case OutcomeLowerSkill:
+			if r := Check(now, anySkill, d.Agent); len(r) > 0 || tk.RequiredSkill == "" || d.TeamID != home.ID {
+				t.Fatalf("case %d: lower skill %d despite %+v", n, d.AgentID, r)
+			}
+			if d.Agent.Skills[tk.RequiredSkill] > 0 && Eligible(now, tk, d.Agent) {
+				t.Fatalf("case %d: a skilled agent taken as lower skill", n)
+			}
+		case OutcomeOtherRegion:
+			if r := Check(now, tk, d.Agent); len(r) > 0 || !tk.CrossRegion || d.TeamID == home.ID {
+				t.Fatalf("case %d: other region %d despite %+v", n, d.AgentID, r)
+			}
 		case OutcomeOnCall, OutcomeQueued:
 			for i := range home.Agents {
-				if Eligible(now, tk, &home.Agents[i]) {
-					t.Fatalf("case %d: %s while agent %d was eligible", n, d.Outcome, home.Agents[i].ID)
+				if Eligible(now, anySkill, &home.Agents[i]) && (tk.Priority == helpdesk.P1 || d.Outcome == OutcomeOnCall || !d.NextShiftStart.After(now) ||
+					!tk.FirstResponseDue.After(d.NextShiftStart)) {
+					t.Fatalf("case %d: %s while agent %d was eligible: %s", n, d.Outcome, home.Agents[i].ID, d.Explanation)
 				}
 			}
-			if d.Outcome == OutcomeOnCall && tk.Priority != helpdesk.P1 {
+			if d.Outcome == OutcomeOnCall && tk.Priority != helpdesk.P1 && tk.Priority != helpdesk.P2 {
 				t.Fatalf("case %d: paged on call for %s", n, tk.Priority)
+			}
+			if d.Outcome == OutcomeQueued && (d.Wait == nil || len(d.Wait.Reasons) == 0) {
+				t.Fatalf("case %d: queued without a reason: %s", n, d.Explanation)
 			}
 		default:
 			t.Fatalf("case %d: outcome %q", n, d.Outcome)
 		}
 	}
 	// A generator that never reaches some outcome would make this test vacuous.
-	for _, o := range []Outcome{OutcomeAssigned, OutcomeFollowTheSun, OutcomeOnCall, OutcomeQueued} {
+	for _, o := range []Outcome{OutcomeAssigned, OutcomeFollowTheSun, OutcomeLowerSkill, OutcomeOtherRegion, OutcomeOnCall, OutcomeQueued} {
 		if seen[o] == 0 {
 			t.Errorf("no %s decisions among random cases: %v", o, seen)
 		}

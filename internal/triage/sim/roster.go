@@ -5,6 +5,7 @@
 // table.
 //
 //go:generate go run ./gen -corpus ../../../../shared/test-corpora/it-tickets/uci-servicenow-incident-log-sample/incident_event_log.sample.csv -roster ../../../examples/sim/roster.json -out ../../../examples/sim/arrivals.csv
+//go:generate go run ./gen -preset adversarial -corpus ../../../../shared/test-corpora/it-tickets/uci-servicenow-incident-log-sample/incident_event_log.sample.csv -roster ../../../examples/sim/adversarial/roster.json -out ../../../examples/sim/adversarial/arrivals.csv
 package sim
 
 import (
@@ -81,8 +82,12 @@ type TeamSpec struct {
 // Roster is a whole roster file.
 type Roster struct {
 	// FollowTheSun lists categories other teams may work.
-	FollowTheSun []string   `json:"follow_the_sun_categories"`
-	Teams        []TeamSpec `json:"teams"`
+	FollowTheSun []string `json:"follow_the_sun_categories"`
+	// EscalateAcrossRegions lists categories outside follow-the-sun that the
+	// escalation ladder may still give to another region's skilled agent
+	// when the deadline would otherwise be missed (the admin setting).
+	EscalateAcrossRegions []string   `json:"escalate_across_regions,omitempty"`
+	Teams                 []TeamSpec `json:"teams"`
 }
 
 // LoadRoster reads and validates a roster JSON file.
@@ -131,7 +136,7 @@ func (r *Roster) Build() ([]*triage.Team, error) {
 			if err != nil {
 				return nil, fmt.Errorf("agent %s: %w", as.Name, err)
 			}
-			t.Agents = append(t.Agents, triage.Agent{ID: as.ID, Name: as.Name, Location: aloc, Week: aw, TimeOff: as.TimeOff,
+			t.Agents = append(t.Agents, triage.Agent{ID: as.ID, Name: as.Name, Location: aloc, Week: aw, TimeOff: as.TimeOff, Holidays: ts.Holidays,
 				Skills: as.Skills, Capacity: as.Capacity, Languages: as.Languages, Availability: helpdesk.Available, Active: true})
 		}
 		for _, oc := range ts.OnCall {

@@ -44,6 +44,21 @@ type Result struct {
 	// mean over agents and hourly samples.
 	MaxLoad  int
 	MeanLoad float64
+	// Handovers counts stand-in owners (escalation ladder) replaced by a
+	// skilled home agent before work started (switchboard only).
+	Handovers int
+	// Waits breaks the time to an on-shift owner down by cause (why the
+	// ticket had no owner at arrival: "none" when it got one at once), by
+	// team and by category.
+	ByCause, ByTeam, ByCategory map[string]Stat
+	// Stuck counts ticket-minutes a ticket waited unowned past its
+	// first-response deadline while an agent who could take it (skill,
+	// shift, no leave, room) was free: the ladder must make this 0.
+	Stuck int
+	// waits and causeOf keep each ticket's time and cause (by arrival
+	// index) so the breakdown can group the baselines by Switchboard's cause.
+	waits   map[int]time.Duration
+	causeOf map[int]string
 }
 
 type job struct {
@@ -57,6 +72,10 @@ type job struct {
 	atWork     time.Time // first moment held by an agent at work
 	done       bool
 	arrivedSeq int
+	ticket     triage.Ticket
+	stand      bool      // held by a stand-in (a ladder outcome)
+	wakeAt     time.Time // when a queued ticket climbs the ladder again
+	cause      string    // why it had no owner at arrival
 }
 
 type agentState struct {
@@ -96,7 +115,7 @@ const step = time.Minute
 
 // Run replays arrivals against roster with one strategy.
 func Run(roster *Roster, arrivals []Arrival, strategy Strategy) (Result, error) {
-	res := Result{Strategy: strategy, Tickets: len(arrivals)}
+	res := Result{Strategy: strategy, Tickets: len(arrivals), waits: map[int]time.Duration{}, causeOf: map[int]string{}}
 	if len(arrivals) == 0 {
 		return res, nil
 	}
@@ -107,6 +126,10 @@ func Run(roster *Roster, arrivals []Arrival, strategy Strategy) (Result, error) 
 	byName := map[string]*triage.Team{}
 	for _, t := range teams {
 		byName[t.Name] = t
+	}
+	cross := map[string]bool{}
+	for _, c := range roster.EscalateAcrossRegions {
+		cross[c] = true
 	}
 	start := arrivals[0].At.Truncate(time.Hour)
 	// Run a week past the last arrival so queued tickets can drain.
@@ -165,18 +188,30 @@ func Run(roster *Roster, arrivals []Arrival, strategy Strategy) (Result, error) 
 		}
 		return out
 	}
+	var others []*triage.Team
 	decide := func(j *job, now time.Time) bool {
 		home := byName[j.arr.Team]
-		tk := triage.Ticket{ID: int64(j.arrivedSeq), Priority: j.arr.Priority, Category: j.arr.Category, RequiredSkill: j.arr.Category,
-			Language: j.arr.Language, FirstResponseDue: j.due, FollowTheSun: follow[j.arr.Category]}
-		d := triage.Decide(now, tk, home, teams)
+		d := triage.Decide(now, j.ticket, home, others)
+		if j.cause == "" {
+			j.cause = "none"
+			if d.Wait != nil {
+				j.cause = d.Wait.Cause
+			}
+		}
 		if d.Agent == nil {
+			// A wake time not in the future means someone is on shift but
+			// full or away: look again in a while, as the runner does.
+			j.wakeAt = d.NextShiftStart
+			if !j.wakeAt.After(now) {
+				j.wakeAt = now.Add(5 * time.Minute)
+			}
 			return false
 		}
+		j.stand = d.Outcome.Provisional()
 		assign(j, stateOf[d.Agent.ID], now, d.Outcome == triage.OutcomeOnCall)
 		return true
 	}
-
+	others = teams
 	retry := true
 	for now := start; now.Before(end); now = now.Add(step) {
 		for ; next < len(arrivals) && !arrivals[next].At.After(now); next++ {
@@ -187,6 +222,8 @@ func Run(roster *Roster, arrivals []Arrival, strategy Strategy) (Result, error) 
 			}
 			due, _ := sla.Clock{Start: a.At}.Due(home.Calendar, policies.For(a.Priority).FirstResponse)
 			j := &job{arr: a, due: due, remaining: a.Handling, arrivedSeq: next}
+			j.ticket = triage.Ticket{ID: int64(next), Priority: a.Priority, Category: a.Category, RequiredSkill: a.Category,
+				Language: a.Language, FirstResponseDue: due, FollowTheSun: follow[a.Category], CrossRegion: cross[a.Category]}
 			jobs = append(jobs, j)
 			switch strategy {
 			case RoundRobin:
@@ -210,8 +247,10 @@ func Run(roster *Roster, arrivals []Arrival, strategy Strategy) (Result, error) 
 			}
 		}
 		// Shift ends: untouched tickets go back to triage (the real rebalancing rule).
+		began := false
 		for _, s := range agents {
 			on := s.onShift(now)
+			began = began || (on && !s.was)
 			if strategy == Switchboard && s.was && !on {
 				var held []triage.HeldTicket
 				for _, j := range s.queue {
@@ -233,7 +272,27 @@ func Run(roster *Roster, arrivals []Arrival, strategy Strategy) (Result, error) 
 			}
 			s.was = on
 		}
-		if strategy == Switchboard && (retry || now.Minute()%15 == 0) && len(pending) > 0 {
+		// A better owner came on shift: stand-ins who have not started hand over.
+		if strategy == Switchboard && began {
+			for _, s := range agents {
+				s.queue = slices.DeleteFunc(s.queue, func(j *job) bool {
+					if !j.stand || j.started || !triage.BetterOwner(now, j.ticket, byName[j.arr.Team]) {
+						return false
+					}
+					s.a.Load -= triage.LoadWeight(j.arr.Priority)
+					j.agent, j.stand, j.paged = nil, false, false
+					pending = append(pending, j)
+					res.Handovers++
+					return true
+				})
+			}
+		}
+		for _, j := range pending {
+			if !j.wakeAt.IsZero() && !now.Before(j.wakeAt) {
+				retry = true
+			}
+		}
+		if strategy == Switchboard && retry && len(pending) > 0 {
 			sort.SliceStable(pending, func(a, b int) bool {
 				if pa, pb := pending[a].arr.Priority.Rank(), pending[b].arr.Priority.Rank(); pa != pb {
 					return pa < pb
@@ -243,6 +302,9 @@ func Run(roster *Roster, arrivals []Arrival, strategy Strategy) (Result, error) 
 			pending = slices.DeleteFunc(pending, func(j *job) bool { return decide(j, now) })
 		}
 		retry = false
+		if strategy == Switchboard {
+			res.Stuck += stuck(now, pending, byName, others)
+		}
 		// Agents work one ticket at a time: the most urgent in their queue.
 		for _, s := range agents {
 			var cur *job
@@ -279,6 +341,7 @@ func Run(roster *Roster, arrivals []Arrival, strategy Strategy) (Result, error) 
 	}
 	var waits []time.Duration
 	met := 0
+	by := [3]map[string][]time.Duration{{}, {}, {}}
 	for _, j := range jobs {
 		if j.started && !j.responded.After(j.due) {
 			met++
@@ -287,8 +350,18 @@ func Run(roster *Roster, arrivals []Arrival, strategy Strategy) (Result, error) 
 		if !j.atWork.IsZero() {
 			w = j.atWork.Sub(j.arr.At)
 		}
-		waits = append(waits, max(0, w))
+		w = max(0, w)
+		waits = append(waits, w)
+		cause := j.cause
+		if cause == "" {
+			cause = "none"
+		}
+		by[0][cause] = append(by[0][cause], w)
+		res.waits[j.arrivedSeq], res.causeOf[j.arrivedSeq] = w, cause
+		by[1][j.arr.Team] = append(by[1][j.arr.Team], w)
+		by[2][j.arr.Category] = append(by[2][j.arr.Category], w)
 	}
+	res.ByCause, res.ByTeam, res.ByCategory = stats(by[0]), stats(by[1]), stats(by[2])
 	slices.Sort(waits)
 	res.FirstResponseMet = float64(met) / float64(len(jobs))
 	res.MedianToOnShift = waits[len(waits)/2]

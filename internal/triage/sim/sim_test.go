@@ -11,11 +11,16 @@ const exampleDir = "../../../examples/sim"
 
 func runExample(t *testing.T) map[Strategy]Result {
 	t.Helper()
-	roster, err := LoadRoster(filepath.Join(exampleDir, "roster.json"))
+	return runDir(t, exampleDir)
+}
+
+func runDir(t *testing.T, dir string) map[Strategy]Result {
+	t.Helper()
+	roster, err := LoadRoster(filepath.Join(dir, "roster.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	arrivals, err := LoadArrivals(filepath.Join(exampleDir, "arrivals.csv"))
+	arrivals, err := LoadArrivals(filepath.Join(dir, "arrivals.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,8 +38,35 @@ func runExample(t *testing.T) map[Strategy]Result {
 	if err := WriteTable(&b, rs); err != nil {
 		t.Fatal(err)
 	}
+	if err := WriteBreakdown(&b, rs); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("\n%s", b.String())
 	return out
+}
+
+// TestAdversarialTargets holds the escalation ladder to issue 21's bar on
+// the adversarial roster (Sydney, Bangalore, Lisbon, São Paulo over Easter,
+// Sydney leaving summer time, night shifts, remote agents, time off, a
+// category one person per team handles): first-response SLA at least 20
+// points above round-robin, nobody assigned off shift, and a p90 time to an
+// on-shift owner no worse than either baseline.
+func TestAdversarialTargets(t *testing.T) {
+	t.Parallel()
+	res := runDir(t, filepath.Join(exampleDir, "adversarial"))
+	sb, rr, ll := res[Switchboard], res[RoundRobin], res[LeastLoaded]
+	if sb.OffShiftShare != 0 {
+		t.Errorf("off-shift assignments = %.1f%%, want 0", 100*sb.OffShiftShare)
+	}
+	if gain := 100 * (sb.FirstResponseMet - rr.FirstResponseMet); gain < 20 {
+		t.Errorf("first-response SLA %.1f%% vs round-robin %.1f%%: +%.1f points, want >= 20", 100*sb.FirstResponseMet, 100*rr.FirstResponseMet, gain)
+	}
+	if sb.P90ToOnShift > rr.P90ToOnShift || sb.P90ToOnShift > ll.P90ToOnShift {
+		t.Errorf("p90 to on-shift %s, round-robin %s, least-loaded %s", short(sb.P90ToOnShift), short(rr.P90ToOnShift), short(ll.P90ToOnShift))
+	}
+	if sb.Stuck != 0 {
+		t.Errorf("%d ticket-minutes unowned past the deadline while a capable agent was free", sb.Stuck)
+	}
 }
 
 // TestExampleTargets is the promise made for the shipped example: no ticket

@@ -16,6 +16,7 @@ func main() {
 	corpus := flag.String("corpus", "", "ServiceNow incident event log CSV")
 	roster := flag.String("roster", "", "roster JSON whose teams receive tickets")
 	out := flag.String("out", "", "arrivals CSV to write")
+	preset := flag.String("preset", "example", "arrival parameters: example or adversarial")
 	flag.Parse()
 	r, err := sim.LoadRoster(*roster)
 	if err != nil {
@@ -27,7 +28,11 @@ func main() {
 	}
 	defer f.Close()
 	var b bytes.Buffer
-	if err := sim.GenerateExample(f, r, &b); err != nil {
+	p, ok := sim.Presets[*preset]
+	if !ok {
+		log.Fatalf("unknown preset %q", *preset)
+	}
+	if err := sim.GeneratePreset(f, r, p, &b); err != nil {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
