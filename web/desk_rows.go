@@ -74,6 +74,11 @@ func (rw *htmlWriter) row(r *DeskRow, now time.Time) {
 		rw.text(r.AssigneeName)
 	} else {
 		rw.raw(`<span class="muted">nobody</span>`)
+		if r.TriageWait != "" && r.Status.IsOpen() {
+			rw.raw(`<div class="snippet wait-reason">`)
+			rw.text(r.TriageWait)
+			rw.raw(`</div>`)
+		}
 	}
 	rw.raw(`</td><td data-label="Requester">`)
 	rw.text(r.RequesterName)

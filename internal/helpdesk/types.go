@@ -91,6 +91,23 @@ type Ticket struct {
 	MergedIntoID     *int64
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// TriageWait says why an unowned ticket has no owner yet and what
+	// triage does next ("no one with Hardware on shift in Sydney until
+	// 08:00 Tue; Ava on leave until 10 Apr; …"); empty once assigned.
+	TriageWait string
+}
+
+// WaitingTicket is an open, unowned ticket waiting for someone with a skill
+// to come on shift: a row of the leads' "waiting for a skill" view.
+type WaitingTicket struct {
+	Number           int64
+	Subject          string
+	Priority         Priority
+	TeamName         string
+	Skill            string
+	Wait             string
+	CreatedAt        time.Time
+	FirstResponseDue *time.Time
 }
 
 // Message is a public reply or an internal note on a ticket.

@@ -127,7 +127,7 @@ func (q *listQuery) and(clause string) { q.where = append(q.where, clause) }
 const ticketOwnColumns = `t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id,
 	t.team_id, t.assignee_id, t.requester_id, t.source, t.first_response_due, t.resolution_due, t.due_at,
 	t.first_responded_at, t.resolved_at, t.resolution_count, t.parent_id, t.merged_into_id, t.created_at,
-	t.updated_at`
+	t.updated_at, t.triage_wait`
 
 // ticketListColumns matches ticketScanner.
 const ticketListColumns = ticketOwnColumns + `, c.name, tm.name, tm.slug, a.name, a.email, r.name, r.email`

@@ -21,6 +21,7 @@ type ticketScanner struct {
 	frDue, resDue, due, responded, resolved   pgtype.Timestamptz
 	resCount                                  int32
 	catName, teamName, teamSlug, aName, aMail pgtype.Text
+	wait                                      pgtype.Text
 	dest                                      []any
 }
 
@@ -30,7 +31,7 @@ func newTicketScanner(extra ...any) *ticketScanner {
 	s.dest = append([]any{&t.ID, &t.Number, &t.Subject, &s.status, &s.priority, &s.impact, &s.urgency, &s.cat,
 		&s.team, &s.assignee, &t.RequesterID, &s.source, &s.frDue, &s.resDue, &s.due,
 		&s.responded, &s.resolved, &s.resCount, &s.parent, &s.merged, &t.CreatedAt,
-		&t.UpdatedAt, &s.catName, &s.teamName, &s.teamSlug, &s.aName, &s.aMail, &t.RequesterName, &t.RequesterEmail},
+		&t.UpdatedAt, &s.wait, &s.catName, &s.teamName, &s.teamSlug, &s.aName, &s.aMail, &t.RequesterName, &t.RequesterEmail},
 		extra...)
 	return s
 }
@@ -53,6 +54,7 @@ func (s *ticketScanner) scan(row pgx.CollectableRow) (helpdesk.Ticket, error) {
 	t.FirstRespondedAt, t.ResolvedAt = timePtr(s.responded, &times[3]), timePtr(s.resolved, &times[4])
 	t.CategoryName, t.TeamName, t.TeamSlug = s.catName.String, s.teamName.String, s.teamSlug.String
 	t.AssigneeName, t.AssigneeEmail = s.aName.String, s.aMail.String
+	t.TriageWait = s.wait.String
 	return t, nil
 }
 

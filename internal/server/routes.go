@@ -149,6 +149,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/desk/bulk", s.handle(s.deskBulk))
 			r.With(s.dropsCaches).Post("/desk/availability", s.handle(s.setAvailability))
 			r.Get("/desk/overview", s.handle(s.overview))
+			r.Get("/desk/waiting", s.handle(s.deskWaiting))
 			r.Get("/desk/canned", s.handle(s.canned))
 			r.Post("/desk/canned", s.handle(s.saveCanned))
 			r.Post("/desk/canned/{id}/delete", s.handle(s.deleteCanned))

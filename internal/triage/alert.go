@@ -21,6 +21,26 @@ func (r *Runner) page(ctx context.Context, tx *postgres.Tx, ticketID, number, ag
 	// A ticket can be paged again after a later re-triage, so the time
 	// keeps the second page from being taken for a retry of the first.
 	return r.Alert.Send(ctx, tx, sla.Alert{TicketID: ticketID, Number: number, Kind: EventNotified, To: []string{u.Email},
-		Reason: "P1 with nobody on shift who can take it; you are on call",
+		Reason: "a ticket nobody on shift can take in time; you are on call",
 		Key:    fmt.Sprintf("%d/%d", agentID, r.now().UnixNano())})
+}
+
+// alarmLead tells the team's leads that a ticket waits with nobody able to
+// take it before its deadline (the ladder's last rung), once per ticket:
+// the key makes a later re-triage's alarm a duplicate the outbox refuses.
+func (r *Runner) alarmLead(ctx context.Context, tx *postgres.Tx, ticketID, number, teamID int64, d Decision) error {
+	if done, err := tx.HasLeadAlarm(ctx, ticketID); err != nil || done {
+		return err
+	}
+	leads, err := sla.TeamLeads(ctx, tx.Q, &teamID)
+	if err != nil {
+		return err
+	}
+	reason := "waiting with nobody to take it in time: " + d.Wait.Text()
+	after := map[string]any{"channel": "alarm", "notify": leads, "wait": d.Wait}
+	if err := sla.RecordEvent(ctx, tx, ticketID, EventNotified, nil, after, reason); err != nil {
+		return err
+	}
+	return r.Alert.Send(ctx, tx, sla.Alert{TicketID: ticketID, Number: number, Kind: EventNotified, To: leads,
+		Reason: reason, Key: fmt.Sprintf("waiting/%d", ticketID)})
 }

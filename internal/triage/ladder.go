@@ -208,17 +208,18 @@ func explainWait(now time.Time, t Ticket, home *Team, at time.Time) Wait {
 	return w
 }
 
-// when formats t in the team's zone for people: "08:00 Tue", with the
-// date when it is a week or more away.
+// when formats t in the team's zone for people: "08:00 Tue AEST", with
+// the date when it is a week or more away. The zone is named because the
+// text is stored once and read by people in other zones.
 func when(t time.Time, team *Team, now time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
 	lt := t.In(teamLoc(team))
 	if t.Sub(now) >= 6*24*time.Hour {
-		return lt.Format("15:04 Mon 2 Jan")
+		return lt.Format("15:04 Mon 2 Jan MST")
 	}
-	return lt.Format("15:04 Mon")
+	return lt.Format("15:04 Mon MST")
 }
 
 // civil turns "2026-04-10" into "10 Apr".

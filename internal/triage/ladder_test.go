@@ -152,7 +152,7 @@ func TestLadderRungs(t *testing.T) {
 		// Saturday 4 April 03:00, Ava on leave past the P3's deadline: Jack
 		// (lower skill) comes on Sunday night, in time; the lead is the next step.
 		d = w.decide(at(4, 4, 3, 0), Ticket{Priority: helpdesk.P3, RequiredSkill: "hardware"})
-		if d.Outcome != OutcomeQueued || d.AlarmLead || !strings.Contains(d.Wait.Next, "by 16:00 Tue, the team lead is alerted") {
+		if d.Outcome != OutcomeQueued || d.AlarmLead || !strings.Contains(d.Wait.Next, "by 16:00 Tue AEST, the team lead is alerted") {
 			t.Fatalf("P3: %s alarm=%v next=%q", d.Outcome, d.AlarmLead, d.Wait.Next)
 		}
 		// A team with nobody scheduled at all: wait, and alarm the lead now.

@@ -67,7 +67,10 @@ func loadWorld(ctx context.Context, q *dbsqlc.Queries, now time.Time) (*world, e
 	}
 	for _, m := range members {
 		if team := w.teams[m.TeamID]; team != nil && agents[m.ID] != nil {
-			team.Agents = append(team.Agents, *agents[m.ID])
+			a := *agents[m.ID]
+			// Nobody works their usual hours on the team's public holidays.
+			a.Holidays = team.Calendar.Holidays
+			team.Agents = append(team.Agents, a)
 		}
 	}
 	oncall, err := q.OnCallNow(ctx, now)

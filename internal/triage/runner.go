@@ -3,6 +3,7 @@ package triage
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -79,6 +80,7 @@ type static struct {
 	rules PriorityRules
 	world *world
 	pols  sla.Policies
+	cross map[int64]bool // categories that may cross regions on the ladder
 }
 
 func (r *Runner) static(ctx context.Context, now time.Time) (*static, error) {
@@ -100,6 +102,9 @@ func (r *Runner) static(ctx context.Context, now time.Time) (*static, error) {
 		return nil, err
 	}
 	if st.pols, err = sla.LoadPolicies(ctx, q); err != nil {
+		return nil, err
+	}
+	if st.cross, err = r.DB.CrossRegionCategories(ctx); err != nil {
 		return nil, err
 	}
 	r.cached = st
@@ -173,13 +178,13 @@ func (r *Runner) Run(ctx context.Context, ticketID int64) error {
 	}
 	rt := Ticket{ID: t.ID, Priority: prio.Priority, Category: catName, Language: language(t.RequesterLocale)}
 	if cat != nil {
-		rt.FollowTheSun = cat.FollowTheSun
+		rt.FollowTheSun, rt.CrossRegion = cat.FollowTheSun, st.cross[cat.ID]
 		if cat.RequiredSkill != nil {
 			rt.RequiredSkill = *cat.RequiredSkill
 		}
 	}
 	var others []*Team
-	if rt.FollowTheSun {
+	if rt.FollowTheSun || rt.CrossRegion {
 		others = w.others(home)
 	}
 
@@ -283,7 +288,7 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t dbsqlc.TriageTick
 	} else if d.Agent != nil {
 		assignee = &d.AgentID
 	}
-	if d.TeamID != 0 && d.Outcome == OutcomeFollowTheSun {
+	if d.TeamID != 0 && (d.Outcome == OutcomeFollowTheSun || d.Outcome == OutcomeOtherRegion) {
 		// The ticket stays with its home team; the agent helps across teams.
 		d.TeamID = teamID
 	}
@@ -295,6 +300,18 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t dbsqlc.TriageTick
 	if err := sla.Record(ctx, tx, t.ID, t.Number, helpdesk.EventTriaged, nil, triagedEvent{d, dues}, d.Explanation); err != nil {
 		return err
 	}
+	var skill string
+	if d.Wait != nil {
+		skill = d.Wait.Skill
+	}
+	if err := tx.SetTriageWait(ctx, t.ID, d.Wait.Text(), skill, d.Outcome.Provisional()); err != nil {
+		return err
+	}
+	if d.AlarmLead {
+		if err := r.alarmLead(ctx, tx, t.ID, t.Number, teamID, d); err != nil {
+			return err
+		}
+	}
 	if assignee == nil {
 		return nil
 	}
@@ -302,9 +319,9 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t dbsqlc.TriageTick
 		return err
 	}
 	if d.Notify {
-		after := map[string]any{"agent_id": d.AgentID, "agent_name": d.AgentName, "channel": "page",
-			"why": "P1 with nobody on shift who can take it"}
-		if err := sla.RecordEvent(ctx, tx, t.ID, EventNotified, nil, after, "on-call paged for a P1"); err != nil {
+		why := fmt.Sprintf("%s with nobody on shift who can take it in time", prio.Priority)
+		after := map[string]any{"agent_id": d.AgentID, "agent_name": d.AgentName, "channel": "page", "why": why}
+		if err := sla.RecordEvent(ctx, tx, t.ID, EventNotified, nil, after, "on-call paged for a "+string(prio.Priority)); err != nil {
 			return err
 		}
 		if err := r.page(ctx, tx, t.ID, t.Number, d.AgentID); err != nil {

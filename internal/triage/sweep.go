@@ -19,6 +19,9 @@ type RebalanceResult struct {
 	Absent    int // agents found absent who hold open tickets
 	Retriaged int
 	Flagged   int
+	// HandedOver counts stand-in tickets given back to triage because a
+	// skilled owner came on shift.
+	HandedOver int
 }
 
 // Rebalance finds agents holding open tickets who are no longer at work
@@ -71,9 +74,76 @@ func (r *Runner) Rebalance(ctx context.Context, agentID int64) (RebalanceResult,
 		}
 	}
 	if agentID == 0 {
-		err = q.ClearFlags(ctx, present)
+		if err = q.ClearFlags(ctx, present); err != nil {
+			return res, err
+		}
+		res.HandedOver, err = r.HandOver(ctx)
 	}
 	return res, err
+}
+
+// HandOver sends tickets held by stand-in owners (lower skill, another
+// region, on-call) back to triage once a home agent with the skill can
+// take them, unless work has started: a first response was given (such
+// tickets are not listed) or the stand-in is writing a reply now.
+func (r *Runner) HandOver(ctx context.Context) (int, error) {
+	now := r.now()
+	ins, err := r.DB.StandIns(ctx)
+	if err != nil || len(ins) == 0 {
+		return 0, err
+	}
+	st, err := r.static(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	skill := map[int64]string{}
+	for _, c := range st.cats {
+		if c.RequiredSkill != nil {
+			skill[c.ID] = *c.RequiredSkill
+		}
+	}
+	n := 0
+	for _, s := range ins {
+		home := st.world.teams[s.TeamID]
+		if home == nil || s.CategoryID == nil || skill[*s.CategoryID] == "" {
+			continue
+		}
+		if !BetterOwner(now, Ticket{ID: s.ID, Priority: s.Priority, RequiredSkill: skill[*s.CategoryID]}, home) {
+			continue
+		}
+		if busy, err := r.DB.AgentReplying(ctx, s.ID, s.AgentID, now); err != nil || busy {
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
+			number, err := tx.Q.Unassign(ctx, dbsqlc.UnassignParams{ID: s.ID, AgentID: &s.AgentID})
+			if postgres.IsNotFound(err) {
+				return nil // reassigned, answered or closed meanwhile
+			} else if err != nil {
+				return err
+			}
+			n++
+			if err := tx.SetTriageWait(ctx, s.ID, "", "", false); err != nil {
+				return err
+			}
+			if err := sla.Record(ctx, tx, s.ID, number, helpdesk.EventAssigned, map[string]any{"assignee_id": s.AgentID},
+				map[string]any{"assignee_id": nil, "hand_over": true},
+				"someone with "+skill[*s.CategoryID]+" is on shift now and work has not started: handed over from the stand-in"); err != nil {
+				return err
+			}
+			if r.Jobs == nil {
+				return nil
+			}
+			_, err = r.Jobs.InsertTx(ctx, tx, jobs.TriageArgs{TicketID: s.ID}, nil)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("hand over ticket %d: %w", s.ID, err)
+		}
+	}
+	return n, nil
 }
 
 // absence says why an agent cannot work tickets now. On-call people count

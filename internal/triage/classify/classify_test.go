@@ -108,6 +108,19 @@ func TestHeldOutAccuracy(t *testing.T) {
 	if r.MacroF1 < 0.80 {
 		t.Errorf("held-out macro-F1 %.4f < 0.80: a small category is being neglected", r.MacroF1)
 	}
+	// Leaving the least confident tickets to a person must buy accuracy,
+	// and the confidence must mean what it says (reliability).
+	if len(r.Coverage) != 2 || r.Coverage[0].Accuracy <= r.Accuracy || r.Coverage[1].Accuracy <= r.Accuracy ||
+		r.Coverage[0].Accuracy < r.Coverage[1].Accuracy {
+		t.Errorf("accuracy at 80%%/90%% coverage %+v vs overall %.4f", r.Coverage, r.Accuracy)
+	}
+	if r.ECE > 0.05 {
+		t.Errorf("expected calibration error %.4f > 0.05", r.ECE)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "accuracy=") || !strings.Contains(last, " macro_f1=") || !strings.Contains(buf.String(), "accuracy at 80% coverage=") {
+		t.Errorf("eval output's last line %q breaks the contract", last)
+	}
 }
 
 // TestConfidenceCalibrated checks that confidence means what it says: on

@@ -3,6 +3,8 @@ package classify
 import (
 	"fmt"
 	"io"
+	"math"
+	"sort"
 	"strings"
 	"text/tabwriter"
 )
@@ -25,6 +27,73 @@ type Report struct {
 	Confusion [][]int
 	// PerLabel holds precision, recall and F1 per label, in Labels order.
 	PerLabel []LabelScore
+	// Coverage is the accuracy on the most confident share of examples
+	// (0.8 and 0.9): what triage gets right if it leaves the rest to a
+	// person ("needs triage").
+	Coverage []CoveragePoint
+	// Reliability bins the confidence in tenths: how often the model was
+	// right when it said 0.7-0.8, and so on. ECE is the expected
+	// calibration error: the bins' gaps weighted by their size.
+	Reliability []ReliabilityBin
+	ECE         float64
+}
+
+// CoveragePoint is the accuracy on the Share most confident examples and
+// the confidence of the least confident one kept (the threshold to set).
+type CoveragePoint struct {
+	Share, Accuracy, Threshold float64
+}
+
+// ReliabilityBin is one confidence range with the mean confidence and the
+// accuracy of the examples in it; a calibrated model has the two equal.
+type ReliabilityBin struct {
+	From, To, Confidence, Accuracy float64
+	N                              int
+}
+
+// coverageAndReliability fills Coverage, Reliability and ECE from each
+// example's confidence and whether it was right.
+func (r *Report) coverageAndReliability(conf []float64, right []bool) {
+	n := len(conf)
+	if n == 0 {
+		return
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return conf[order[a]] > conf[order[b]] })
+	for _, share := range []float64{0.8, 0.9} {
+		k := max(1, int(math.Round(share*float64(n))))
+		ok := 0
+		for _, i := range order[:k] {
+			if right[i] {
+				ok++
+			}
+		}
+		r.Coverage = append(r.Coverage, CoveragePoint{Share: share, Accuracy: float64(ok) / float64(k), Threshold: conf[order[k-1]]})
+	}
+	bins := make([]ReliabilityBin, 10)
+	for b := range bins {
+		bins[b].From, bins[b].To = float64(b)/10, float64(b+1)/10
+	}
+	for i := range conf {
+		b := min(9, int(conf[i]*10))
+		bins[b].N++
+		bins[b].Confidence += conf[i]
+		if right[i] {
+			bins[b].Accuracy++
+		}
+	}
+	for _, b := range bins {
+		if b.N == 0 {
+			continue
+		}
+		b.Confidence /= float64(b.N)
+		b.Accuracy /= float64(b.N)
+		r.ECE += float64(b.N) / float64(n) * math.Abs(b.Accuracy-b.Confidence)
+		r.Reliability = append(r.Reliability, b)
+	}
 }
 
 // LabelScore is one label's precision, recall and F1; Support is the
@@ -55,14 +124,18 @@ func Evaluate(m *Model, examples []Example) Report {
 		r.Confusion[i] = make([]int, len(labels))
 	}
 	correct := 0
+	conf := make([]float64, 0, len(examples))
+	right := make([]bool, 0, len(examples))
 	for _, ex := range examples {
-		got, _ := m.Predict(ex.Text)
+		got, c := m.Predict(ex.Text)
 		t, p := index[ex.Label], index[got]
 		r.Confusion[t][p]++
 		if t == p {
 			correct++
 		}
+		conf, right = append(conf, c), append(right, t == p)
 	}
+	r.coverageAndReliability(conf, right)
 	if r.N > 0 {
 		r.Accuracy = float64(correct) / float64(r.N)
 	}
@@ -116,7 +189,21 @@ func (r Report) WriteTable(w io.Writer) {
 	for _, s := range r.PerLabel {
 		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\t\n", s.Label, s.Precision, s.Recall, s.F1, s.Support)
 	}
+	if len(r.Reliability) > 0 {
+		fmt.Fprintln(tw, "\t")
+		fmt.Fprintln(tw, "confidence\tmean confidence\taccuracy\ttickets\t")
+		for _, b := range r.Reliability {
+			fmt.Fprintf(tw, "%.1f-%.1f\t%.4f\t%.4f\t%d\t\n", b.From, b.To, b.Confidence, b.Accuracy, b.N)
+		}
+	}
 	tw.Flush()
+	if len(r.Reliability) > 0 {
+		fmt.Fprintf(w, "calibration: expected calibration error %.4f\n", r.ECE)
+	}
+	for _, c := range r.Coverage {
+		fmt.Fprintf(w, "accuracy at %.0f%% coverage=%.4f (confidence >= %.4f; the rest goes to needs triage)\n", 100*c.Share, c.Accuracy, c.Threshold)
+	}
+	fmt.Fprintf(w, "overall accuracy=%.4f at 100%% coverage\n", r.Accuracy)
 	fmt.Fprintf(w, "accuracy=%.4f macro_f1=%.4f n=%d\n", r.Accuracy, r.MacroF1, r.N)
 }
 

@@ -1,0 +1,137 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/helpdesk"
+)
+
+// SetTriageWait records, with the triage decision, why an unowned ticket
+// waits (wait and skill; empty when it got an owner) and whether its owner
+// is a stand-in from the escalation ladder.
+func (tx *Tx) SetTriageWait(ctx context.Context, ticketID int64, wait, skill string, standIn bool) error {
+	_, err := tx.Exec(ctx, `UPDATE tickets SET triage_wait = NULLIF($2, ''), triage_wait_skill = NULLIF($3, ''),
+    triage_stand_in = $4 WHERE id = $1`, ticketID, wait, skill, standIn)
+	if err != nil {
+		return fmt.Errorf("set triage wait of ticket %d: %w", ticketID, mapError(err))
+	}
+	return nil
+}
+
+// CrossRegionCategories returns the ids of categories whose tickets the
+// escalation ladder may give to another region (admin setting).
+func (db *DB) CrossRegionCategories(ctx context.Context) (map[int64]bool, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id FROM categories WHERE cross_region`)
+	if err != nil {
+		return nil, fmt.Errorf("cross-region categories: %w", mapError(err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("cross-region categories: %w", mapError(err))
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// CategoryCrossRegion reads one category's cross-region setting.
+func (db *DB) CategoryCrossRegion(ctx context.Context, id int64) (bool, error) {
+	var on bool
+	if err := db.Pool.QueryRow(ctx, `SELECT cross_region FROM categories WHERE id = $1`, id).Scan(&on); err != nil {
+		return false, fmt.Errorf("category %d cross region: %w", id, mapError(err))
+	}
+	return on, nil
+}
+
+// SetCategoryCrossRegion sets whether the ladder may send the category's
+// tickets to another region when their deadline would otherwise be missed.
+func (db *DB) SetCategoryCrossRegion(ctx context.Context, id int64, on bool) error {
+	if _, err := db.Pool.Exec(ctx, `UPDATE categories SET cross_region = $2 WHERE id = $1`, id, on); err != nil {
+		return fmt.Errorf("set category %d cross region: %w", id, mapError(err))
+	}
+	return nil
+}
+
+// StandIn is an open ticket held by a stand-in owner from the escalation
+// ladder, not yet answered.
+type StandIn struct {
+	ID, Number, AgentID, TeamID int64
+	CategoryID                  *int64
+	Priority                    helpdesk.Priority
+}
+
+// StandIns lists open, unanswered tickets held by stand-in owners.
+func (db *DB) StandIns(ctx context.Context) ([]StandIn, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, number, assignee_id, team_id, category_id, priority FROM tickets
+WHERE triage_stand_in AND assignee_id IS NOT NULL AND team_id IS NOT NULL AND first_responded_at IS NULL
+  AND status NOT IN ('resolved', 'closed') ORDER BY id LIMIT 1000`)
+	if err != nil {
+		return nil, fmt.Errorf("stand-in tickets: %w", mapError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StandIn, error) {
+		var s StandIn
+		var p string
+		err := r.Scan(&s.ID, &s.Number, &s.AgentID, &s.TeamID, &s.CategoryID, &p)
+		s.Priority = helpdesk.Priority(p)
+		return s, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stand-in tickets: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// AgentReplying reports whether the agent is writing a reply on the ticket
+// now (live presence), which counts as work started.
+func (db *DB) AgentReplying(ctx context.Context, ticketID, agentID int64, now time.Time) (bool, error) {
+	var yes bool
+	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_presence WHERE ticket_id = $1 AND user_id = $2
+    AND activity <> 'viewing' AND expires_at > $3)`, ticketID, agentID, now).Scan(&yes)
+	if err != nil {
+		return false, fmt.Errorf("presence on ticket %d: %w", ticketID, mapError(err))
+	}
+	return yes, nil
+}
+
+// WaitingForSkill lists open, unowned tickets that wait with a reason, of
+// the given teams (all when teamIDs is nil), most urgent first.
+func (db *DB) WaitingForSkill(ctx context.Context, teamIDs []int64) ([]helpdesk.WaitingTicket, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT t.number, t.subject, t.priority, coalesce(tm.name, ''), coalesce(t.triage_wait_skill, ''),
+    t.triage_wait, t.created_at, t.first_response_due
+FROM tickets t LEFT JOIN teams tm ON tm.id = t.team_id
+WHERE t.assignee_id IS NULL AND t.triage_wait IS NOT NULL AND t.status NOT IN ('resolved', 'closed')
+  AND ($1::bigint[] IS NULL OR t.team_id = ANY($1))
+ORDER BY t.priority, t.first_response_due NULLS LAST, t.id LIMIT 500`, teamIDs)
+	if err != nil {
+		return nil, fmt.Errorf("tickets waiting for a skill: %w", mapError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (helpdesk.WaitingTicket, error) {
+		var w helpdesk.WaitingTicket
+		var p string
+		err := r.Scan(&w.Number, &w.Subject, &p, &w.TeamName, &w.Skill, &w.Wait, &w.CreatedAt, &w.FirstResponseDue)
+		w.Priority = helpdesk.Priority(p)
+		return w, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tickets waiting for a skill: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// HasLeadAlarm reports whether the team lead was already alarmed about the
+// ticket waiting, so a re-triage does not alarm again.
+func (tx *Tx) HasLeadAlarm(ctx context.Context, ticketID int64) (bool, error) {
+	var yes bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = $1 AND kind = 'notified'
+    AND after->>'channel' = 'alarm')`, ticketID).Scan(&yes)
+	if err != nil {
+		return false, fmt.Errorf("lead alarm of ticket %d: %w", ticketID, mapError(err))
+	}
+	return yes, nil
+}
