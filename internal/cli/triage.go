@@ -165,7 +165,7 @@ func triageSimulateCmd(_ context.Context, env *app.Env, args []string) error {
 
 // simulateStress runs n generated rosters from seed and fails when any
 // breaks a property.
-func simulateStress(env *Env, n int, seed uint64, days int) error {
+func simulateStress(env *app.Env, n int, seed uint64, days int) error {
 	var outs []sim.StressOutcome
 	bad := 0
 	for i := range n {
