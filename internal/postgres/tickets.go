@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres/dbsqlc"
@@ -14,7 +15,14 @@ func (db *DB) TicketByNumber(ctx context.Context, number int64) (*helpdesk.Ticke
 	if err != nil {
 		return nil, false, mapError(err)
 	}
-	return ticketFromRow(r), r.TeamRestricted, nil
+	t := ticketFromRow(r)
+	if t.AssigneeID == nil {
+		// Only an unowned ticket has a wait to explain; owned ones skip the read.
+		if err := db.Pool.QueryRow(ctx, `SELECT coalesce(triage_wait, '') FROM tickets WHERE id = $1`, t.ID).Scan(&t.TriageWait); err != nil {
+			return nil, false, fmt.Errorf("ticket %d triage wait: %w", t.ID, mapError(err))
+		}
+	}
+	return t, r.TeamRestricted, nil
 }
 
 func ticketFromRow(r dbsqlc.GetTicketByNumberRow) *helpdesk.Ticket {
