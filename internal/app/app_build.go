@@ -143,6 +143,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return err
 	}
 	a.wireAPIJobs()
+	a.wireIncidents()
 	var err error
 	a.Jobs, err = a.DB.NewJobClient(postgres.JobConfig{Workers: a.Workers, Periodic: a.Periodic,
 		MaxWorkers: opts.MaxWorkers, Logger: quietRiver(a.Env.Log)})

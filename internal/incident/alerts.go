@@ -26,6 +26,8 @@ type Service struct {
 	// the unique group key settles races between nodes.
 	groups sync.Map // group key -> *sync.Mutex
 
+	det detState
+
 }
 
 func (svc *Service) now() time.Time {

@@ -434,10 +434,18 @@ func (d *Detector) burst(dc *doc) *Incident {
 		i := queue[0]
 		queue = queue[1:]
 		for j := range recent {
-			if in[j] || d.isDismissed(recent[i].key, recent[j].key) {
+			if in[j] || dot(vecs[i], vecs[j]) < d.cfg.Similarity {
 				continue
 			}
-			if dot(vecs[i], vecs[j]) >= d.cfg.Similarity {
+			// No pair an agent dismissed may end up in one group.
+			clash := false
+			for k := range in {
+				if d.isDismissed(recent[k].key, recent[j].key) {
+					clash = true
+					break
+				}
+			}
+			if !clash {
 				in[j] = true
 				queue = append(queue, j)
 			}
@@ -605,4 +613,13 @@ func (d *Detector) shared(members []*doc) ([]Entity, []string) {
 		}
 	}
 	return ents, ws
+}
+
+// ForgetIncidents drops every incident (the server rebuilds its detector
+// by replaying history, then tracks the incidents the database holds).
+func (d *Detector) ForgetIncidents() {
+	d.incidents = nil
+	for _, dc := range d.docs {
+		dc.incident = nil
+	}
 }
