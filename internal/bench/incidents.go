@@ -39,7 +39,7 @@ func benchIncidents(_ context.Context, env *Env) error {
 		sc := s.Evaluate(detect.Replay(s.Rows, detect.Config{}))
 		took += time.Since(start)
 		tickets += len(s.Rows)
-		fmt.Fprintf(env.Out, "incidents: seed %d: %s\n", seed, sc)
+		_, _ = fmt.Fprintf(env.Out, "incidents: seed %d: %s\n", seed, sc)
 		detected += sc.Detected
 		outages += sc.Outages
 		falses += sc.False
@@ -49,7 +49,7 @@ func benchIncidents(_ context.Context, env *Env) error {
 		maxDelay = max(maxDelay, sc.MaxDelay)
 	}
 	n := float64(len(seeds))
-	fmt.Fprintf(env.Out, "incidents: outage recall %.2f (aim 0.90), false proposals %.2f/week (aim <= 1), "+
+	_, _ = fmt.Fprintf(env.Out, "incidents: outage recall %.2f (aim 0.90), false proposals %.2f/week (aim <= 1), "+
 		"ticket precision %.3f, ticket recall %.3f, slowest proposal %s after the 5th ticket (aim <= 10m); "+
 		"%d tickets replayed in %s (%.0f µs/ticket)\n",
 		float64(detected)/float64(outages), float64(falses)/weeks, prec/n, rec/n, maxDelay.Round(time.Second),

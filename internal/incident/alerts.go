@@ -27,7 +27,6 @@ type Service struct {
 	groups sync.Map // group key -> *sync.Mutex
 
 	det detState
-
 }
 
 func (svc *Service) now() time.Time {
