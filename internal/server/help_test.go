@@ -192,6 +192,19 @@ func TestArticleEditing(t *testing.T) {
 	if v.Doc.Find("#versions tbody tr").Length() != 2 || !has(v.Text("#diff ins"), "or reset your password") || !has(v.Text("#diff del"), "Wait 15 minutes.") {
 		t.Errorf("versions page:\n%s", v.Text("main"))
 	}
+	// A screenshot through the editor's upload form, then linked as an image.
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
+	up := b.staff.PostMultipart(fmt.Sprintf("/kb/%d/files", id), url.Values{}, apptest.File{Field: "attachments", Name: "unlock.png", Data: png})
+	wantStatus(t, up, http.StatusSeeOther)
+	ed := b.staff.Get(fmt.Sprintf("/kb/%d/edit", id))
+	addr := ed.Text("#kb-files code")
+	if !strings.HasPrefix(addr, fmt.Sprintf("/help/articles/%d/files/", id)) {
+		t.Fatalf("uploaded file not listed: %q", ed.Text("#kb-files"))
+	}
+	if img := b.emp.Get(addr); img.StatusCode != http.StatusOK || img.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("employee fetches the image: %d %s", img.StatusCode, img.Header.Get("Content-Type"))
+	}
+	wantStatus(t, b.staff.PostMultipart(fmt.Sprintf("/kb/%d/files", id), url.Values{}), http.StatusUnprocessableEntity)
 	// Owned and past its review date: listed for its owner.
 	if l := b.staff.Get("/kb"); !has(l.Text("#due"), "Unlock your account") {
 		t.Errorf("due for review: %q", l.Text("#due-title + *"))
