@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
@@ -153,6 +152,9 @@ type MailboxForm struct {
 	Username         string
 	Password         string
 	Folder           string
+	// AllowPrivate: the admin explicitly lets this account reach loopback
+	// and private addresses (an IMAP server in the office network).
+	AllowPrivate bool
 }
 
 // AddMailbox stores an IMAP account with its password sealed under the
@@ -166,6 +168,8 @@ func (s *Service) AddMailbox(ctx context.Context, actor *helpdesk.User, in Mailb
 		strings.TrimSpace(in.Folder), strings.TrimSpace(in.Name)
 	if in.Host == "" || strings.ContainsAny(in.Host, " /:@") || len(in.Host) > 253 {
 		v.Add("mb_host", "Enter the server's host name, like imap.example.com.")
+	} else if msg := mailboxHostProblem(in.Host, in.AllowPrivate); msg != "" {
+		v.Add("mb_host", msg)
 	}
 	port, err := strconv.Atoi(strings.TrimSpace(in.Port))
 	if err != nil || port < 1 || port > 65535 {
@@ -189,12 +193,12 @@ func (s *Service) AddMailbox(ctx context.Context, actor *helpdesk.User, in Mailb
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		id, err := tx.Q.MailInsertMailbox(ctx, dbsqlc.MailInsertMailboxParams{Name: in.Name, Host: in.Host, Port: int32(port),
-			Tls: in.TLS, Username: in.Username, PasswordEnc: sealed, Folder: in.Folder})
+			Tls: in.TLS, Username: in.Username, PasswordEnc: sealed, Folder: in.Folder, AllowPrivate: in.AllowPrivate})
 		if err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "mailbox", id, "create", nil, map[string]any{"name": in.Name, "host": in.Host,
-			"port": port, "tls": in.TLS, "username": in.Username, "folder": in.Folder})
+			"port": port, "tls": in.TLS, "username": in.Username, "folder": in.Folder, "allow_private": in.AllowPrivate})
 	})
 }
 
@@ -231,27 +235,49 @@ func (s *Service) TestMailbox(ctx context.Context, actor *helpdesk.User, id int6
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	addr := net.JoinHostPort(mb.Host, strconv.Itoa(int(mb.Port)))
-	var c *imapclient.Client
-	if mb.Tls {
-		c, err = imapclient.DialTLS(addr, nil)
-	} else {
-		c, err = imapclient.DialInsecure(addr, nil)
-	}
+	acct := intake.MailboxAccount{Host: mb.Host, Port: int(mb.Port), TLS: mb.Tls, AllowPrivate: mb.AllowPrivate}
+	addr := acct.Addr()
+	// The answers name what failed in our words only: the remote's own
+	// replies are never shown, so the form cannot be used to read what some
+	// other service says when connected to.
+	c, err := intake.DialMailbox(ctx, acct, nil)
 	if err != nil {
-		return helpdesk.Errorf(helpdesk.EINVALID, "Cannot connect to %s: %v", addr, err)
+		return helpdesk.Errorf(helpdesk.EINVALID, "Cannot connect to %s: %s", addr, intake.DialProblem(err))
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
 	if err := c.Login(mb.Username, pass).Wait(); err != nil {
-		return helpdesk.Errorf(helpdesk.EINVALID, "Connected, but signing in as %s failed: %v", mb.Username, err)
+		return helpdesk.Errorf(helpdesk.EINVALID, "Connected to %s, but signing in as %s failed: check the user name and password, and that the server speaks IMAP%s.",
+			addr, mb.Username, map[bool]string{true: " over TLS", false: ""}[mb.Tls])
 	}
 	if _, err := c.Select(mb.Folder, nil).Wait(); err != nil {
-		return helpdesk.Errorf(helpdesk.EINVALID, "Signed in, but the folder %s cannot be opened: %v", mb.Folder, err)
+		return helpdesk.Errorf(helpdesk.EINVALID, "Signed in, but the folder %s cannot be opened: check its name.", mb.Folder)
 	}
 	_ = c.Logout().Wait()
 	return nil
+}
+
+// mailboxHostProblem refuses an IP literal (or localhost) that the account
+// may not reach; host names are checked again on every connection, after
+// they resolve.
+func mailboxHostProblem(host string, allowPrivate bool) string {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		h = "127.0.0.1"
+	}
+	ip, err := netip.ParseAddr(strings.Trim(h, "[]"))
+	if err != nil {
+		return ""
+	}
+	if intake.CheckMailboxAddr(ip, allowPrivate) != nil {
+		if allowPrivate {
+			return "Link-local, multicast and unspecified addresses are never allowed."
+		}
+		return "That is an internal address (loopback, private network or link-local). " +
+			"Tick \"Internal address\" to allow an IMAP server inside your network."
+	}
+	return ""
 }
 
 // RetryOutbox puts a failed mail back in the queue and asks the send worker

@@ -48,14 +48,16 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// rateLimit answers 429 with Retry-After once a token's bucket is empty.
+// rateLimit answers 429 with Retry-After once the user's bucket is empty.
+// The bucket is the user's, not the token's: all of a user's tokens share
+// one budget, so minting more tokens buys no more requests.
 func (h *Handler) rateLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, wait := h.limiter.allow(callerToken(r).ID)
+		ok, wait := h.limiter.allow(caller(r).ID)
 		if !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(wait))
 			h.fail(w, r, helpdesk.Errorf(helpdesk.ETOOMANY,
-				"This token sent too many requests; retry after %d seconds.", wait))
+				"Your API tokens sent too many requests; retry after %d seconds.", wait))
 			return
 		}
 		next.ServeHTTP(w, r)

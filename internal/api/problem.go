@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
+
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/server"
 )
@@ -68,7 +70,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			return // the client went away; nobody reads the answer
 		}
-		h.Log.Error("api", "method", r.Method, "path", r.URL.Path, "request_id", w.Header().Get("X-Request-Id"), "err", err)
+		h.Log.Error("api", "method", r.Method, "route", chi.RouteContext(r.Context()).RoutePattern(), "request_id", w.Header().Get("X-Request-Id"), "err", err)
 	case http.StatusNotFound:
 		// One body for "missing" and "not yours", so nothing can be learnt
 		// by comparing them.

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// limiter is a token bucket per API token, in this process's memory. With
+// limiter is a token bucket per user (all of their API tokens), in this process's memory. With
 // several app nodes behind a load balancer each node keeps its own buckets,
 // so a client spread over N nodes gets up to N times the rate: a deliberate
 // trade for not writing to PostgreSQL on every request. The limit protects
@@ -60,7 +60,7 @@ func (l *limiter) sweep(now time.Time) {
 	}
 }
 
-// SetRateLimit changes every token's rate and burst from now on (existing
+// SetRateLimit changes every user's rate and burst from now on (existing
 // buckets keep their level); benchmarks and a future setting use it.
 func (h *Handler) SetRateLimit(perSecond float64, burst int) {
 	h.limiter.mu.Lock()

@@ -39,7 +39,7 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request) error {
 	actor := caller(r)
 	ci := ticket.CreateInput{Subject: in.Subject, Description: in.Description, Impact: helpdesk.Impact(in.Impact),
 		Urgency: helpdesk.Urgency(in.Urgency), Source: helpdesk.SourceAPI}
-	if err := h.resolveNames(r.Context(), &ci, in); err != nil {
+	if err := h.resolveNames(r.Context(), actor, &ci, in); err != nil {
 		if helpdesk.ErrorCode(err) != helpdesk.EINVALID {
 			return err
 		}
@@ -76,9 +76,17 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request) error {
 }
 
 // resolveNames turns the requester's email and the category's name into
-// ids; unknown ones are field errors.
-func (h *Handler) resolveNames(ctx context.Context, ci *ticket.CreateInput, in createTicketRequest) error {
+// ids; unknown ones are field errors. A requester naming anyone but
+// themself is refused before any lookup, so the answer is the same for an
+// existing and an unknown address and cannot be used to probe for accounts.
+func (h *Handler) resolveNames(ctx context.Context, actor *helpdesk.User, ci *ticket.CreateInput, in createTicketRequest) error {
 	var v helpdesk.Validation
+	if in.RequesterEmail != "" && !actor.IsStaff() {
+		if !strings.EqualFold(strings.TrimSpace(in.RequesterEmail), actor.Email) {
+			return helpdesk.Errorf(helpdesk.EFORBIDDEN, "Only staff may file tickets for someone else.")
+		}
+		in.RequesterEmail = "" // themself
+	}
 	if in.RequesterEmail != "" {
 		u, err := h.DB.Q().GetUserByEmail(ctx, in.RequesterEmail)
 		switch {

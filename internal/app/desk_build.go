@@ -12,6 +12,7 @@ import (
 func (a *App) wireDesk() {
 	hub := server.NewHub(a.DB.Pool, a.Env.Log)
 	hub.Auth = auth.Caches{a.HTTP.Sessions, a.Tokens}
+	hub.Teams = a.DB
 	a.HTTP.Live = hub
 	a.background = append(a.background, hub)
 }

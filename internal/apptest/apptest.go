@@ -37,6 +37,7 @@ type Env struct {
 	Server *httptest.Server
 	URL    string
 	n      atomic.Int64
+	logs   *syncWriter
 }
 
 // Options tune New.
@@ -80,7 +81,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	var logs bytes.Buffer
 	sw := &syncWriter{w: &logs}
 	env := &app.Env{Config: cfg, Getenv: getenv, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: sw,
-		Log: app.NewLogger(sw, "warn")}
+		Log: app.NewLogger(sw, vars["SWITCHBOARD_LOG_LEVEL"])}
 	ctx := context.Background()
 	a, err := app.Start(ctx, env, app.Options{NoHTTP: true})
 	if err != nil {
@@ -88,7 +89,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	ts.Config.Handler = a.HTTP
 	ts.Start()
-	e := &Env{T: t, App: a, Server: ts, URL: ts.URL}
+	e := &Env{T: t, App: a, Server: ts, URL: ts.URL, logs: sw}
 	t.Cleanup(func() {
 		ts.CloseClientConnections()
 		ts.Close()
@@ -101,6 +102,10 @@ func New(t testing.TB, opts ...Options) *Env {
 	})
 	return e
 }
+
+// Logs returns what the node has logged so far (at SWITCHBOARD_LOG_LEVEL,
+// warn unless the test sets it in Options.Vars).
+func (e *Env) Logs() string { return e.logs.String() }
 
 // User creates a user of role with a unique email and Password.
 func (e *Env) User(role helpdesk.Role, opts ...func(*auth.NewUser)) *helpdesk.User {

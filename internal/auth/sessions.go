@@ -57,9 +57,22 @@ type Current struct {
 	Availability helpdesk.Availability
 }
 
-// SignIn starts a new session for user, replacing any session the request
-// carried: a new id at every sign-in, so a planted cookie is worthless.
+// SignIn starts a new password session for user, replacing any session the
+// request carried: a new id at every sign-in, so a planted cookie is
+// worthless.
 func (s *Sessions) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, userID int64) error {
+	return s.SignInWith(ctx, w, r, userID, SignInInfo{})
+}
+
+// SignInInfo describes how a session began, for the "Signed-in devices"
+// page.
+type SignInInfo struct {
+	Method   string // password (default), sso, passkey, password+totp, …
+	DeviceID int64  // the known device (Devices.Remember); 0 when none
+}
+
+// SignInWith is SignIn recording how the person signed in.
+func (s *Sessions) SignInWith(ctx context.Context, w http.ResponseWriter, r *http.Request, userID int64, info SignInInfo) error {
 	if old, ok := s.idHash(r); ok {
 		_, _ = s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", old[:])
 		s.Forget()
@@ -70,9 +83,16 @@ func (s *Sessions) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	id := base64.RawURLEncoding.EncodeToString(raw)
 	sum := sha256.Sum256([]byte(id))
-	if _, err := s.DB.Pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at, user_agent, ip)
-		VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5)`,
-		sum[:], userID, s.Max.Seconds(), truncate(r.UserAgent(), 300), ClientIP(r)); err != nil {
+	if info.Method == "" {
+		info.Method = "password"
+	}
+	var device *int64
+	if info.DeviceID != 0 {
+		device = &info.DeviceID
+	}
+	if _, err := s.DB.Pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at, user_agent, ip, method, device_id)
+		VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5, $6, $7)`,
+		sum[:], userID, s.Max.Seconds(), truncate(r.UserAgent(), 300), ClientIP(r), info.Method, device); err != nil {
 		return postgres.MapError(err)
 	}
 	sess, _ := s.Store.New(r, CookieName)
@@ -85,6 +105,17 @@ func (s *Sessions) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Re
 // checked in the last few seconds comes from the node's cache (see
 // sessionCache); the caller gets its own copy either way.
 func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) {
+	return s.load(ctx, r, true)
+}
+
+// Check is Load without sliding the idle window: a long-lived request (the
+// live-update stream) asks whether its session still holds, and an open tab
+// alone must not keep a session alive past its idle limit.
+func (s *Sessions) Check(ctx context.Context, r *http.Request) (*Current, error) {
+	return s.load(ctx, r, false)
+}
+
+func (s *Sessions) load(ctx context.Context, r *http.Request, slide bool) (*Current, error) {
 	h, ok := s.idHash(r)
 	if !ok {
 		return nil, nil
@@ -99,7 +130,7 @@ func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) 
 		return nil, err
 	}
 	// Sliding idle window; written at most once a minute to spare the database.
-	if now.Sub(e.lastSeen) > time.Minute {
+	if slide && now.Sub(e.lastSeen) > time.Minute {
 		e.lastSeen = now
 		_ = s.cache.write(h, e, func() error {
 			_, err := s.DB.Pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", h[:])
@@ -186,16 +217,4 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-// ClientIP is the peer address without port. Switchboard trusts no proxy
-// headers by default, so a client cannot dodge throttling by forging them.
-func ClientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	for i := len(host) - 1; i >= 0; i-- {
-		if host[i] == ':' {
-			return host[:i]
-		}
-	}
-	return host
 }

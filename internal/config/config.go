@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,21 +35,35 @@ type Config struct {
 	MaxAttachment int64 // bytes per file
 	MaxMessage    int64 // bytes per inbound mail
 	LogLevel      string
+	// MetricsAddr, when set, serves /metrics on its own listener (and not on
+	// the HTTP address); MetricsToken is the bearer token /metrics on the
+	// HTTP address wants (admins' API tokens work too).
+	MetricsAddr  string
+	MetricsToken string
+	// TrustedProxies are the peers whose X-Forwarded-For / Forwarded
+	// headers name the real client (sign-in throttling, audit, detection).
+	TrustedProxies []netip.Prefix
+	// APIRate and APIBurst size each user's API budget, shared by all of
+	// their tokens: APIBurst at once, APIRate per second sustained.
+	APIRate  float64
+	APIBurst int
 }
 
 // Load reads the environment through getenv. It generates and stores the
 // secret key in the data dir on first use, so restarts keep sessions valid.
 func Load(getenv func(string) string) (*Config, error) {
 	c := &Config{
-		DatabaseURL: getenv("DATABASE_URL"),
-		DataDir:     or(getenv("SWITCHBOARD_DATA_DIR"), "./var"),
-		HTTPAddr:    or(getenv("SWITCHBOARD_HTTP_ADDR"), "127.0.0.1:8080"),
-		SMTPAddr:    or(getenv("SWITCHBOARD_SMTP_ADDR"), "127.0.0.1:2525"),
-		MailDomain:  or(getenv("SWITCHBOARD_MAIL_DOMAIN"), "helpdesk.localhost"),
-		SMTPRelay:   getenv("SWITCHBOARD_SMTP_RELAY"),
-		SMTPTLSCert: getenv("SWITCHBOARD_SMTP_TLS_CERT"),
-		SMTPTLSKey:  getenv("SWITCHBOARD_SMTP_TLS_KEY"),
-		LogLevel:    or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"),
+		DatabaseURL:  getenv("DATABASE_URL"),
+		DataDir:      or(getenv("SWITCHBOARD_DATA_DIR"), "./var"),
+		HTTPAddr:     or(getenv("SWITCHBOARD_HTTP_ADDR"), "127.0.0.1:8080"),
+		SMTPAddr:     or(getenv("SWITCHBOARD_SMTP_ADDR"), "127.0.0.1:2525"),
+		MailDomain:   or(getenv("SWITCHBOARD_MAIL_DOMAIN"), "helpdesk.localhost"),
+		SMTPRelay:    getenv("SWITCHBOARD_SMTP_RELAY"),
+		SMTPTLSCert:  getenv("SWITCHBOARD_SMTP_TLS_CERT"),
+		SMTPTLSKey:   getenv("SWITCHBOARD_SMTP_TLS_KEY"),
+		LogLevel:     or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"),
+		MetricsAddr:  getenv("SWITCHBOARD_METRICS_ADDR"),
+		MetricsToken: getenv("SWITCHBOARD_METRICS_TOKEN"),
 	}
 	var errs []error
 	var err error
@@ -73,6 +88,43 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.SMTPRelay != "" {
 		if u, err := url.Parse(c.SMTPRelay); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 			errs = append(errs, errors.New("SWITCHBOARD_SMTP_RELAY: want smtp://user:pass@host:port"))
+		}
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("SWITCHBOARD_METRICS_ADDR %q: %w", c.MetricsAddr, err))
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("SWITCHBOARD_METRICS_TOKEN: use at least 16 characters"))
+	}
+	for _, p := range strings.FieldsFunc(getenv("SWITCHBOARD_TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			if ip, err2 := netip.ParseAddr(p); err2 == nil {
+				pfx, err = netip.PrefixFrom(ip, ip.BitLen()), nil
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SWITCHBOARD_TRUSTED_PROXIES %q: want CIDRs such as 10.0.0.0/8, comma-separated", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
+	}
+	c.APIRate = 20
+	if v := getenv("SWITCHBOARD_API_RATE"); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err != nil || f <= 0 || f > 100000 {
+			errs = append(errs, fmt.Errorf("SWITCHBOARD_API_RATE %q: want requests per second, such as 20 or 0.5", v))
+		} else {
+			c.APIRate = f
+		}
+	}
+	c.APIBurst = 100
+	if v := getenv("SWITCHBOARD_API_BURST"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1000000 {
+			errs = append(errs, fmt.Errorf("SWITCHBOARD_API_BURST %q: want a whole number of requests, such as 100", v))
+		} else {
+			c.APIBurst = n
 		}
 	}
 	c.SessionIdle = durationEnv(getenv, "SWITCHBOARD_SESSION_IDLE", 8*time.Hour, &errs)

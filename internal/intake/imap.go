@@ -16,7 +16,6 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -29,6 +28,9 @@ type MailboxInput struct {
 	Username   string
 	Password   string
 	Folder     string
+	// AllowPrivate lets the account reach loopback and private addresses
+	// (an admin's explicit choice; see CheckMailboxAddr).
+	AllowPrivate bool
 }
 
 // AddMailbox stores an account with its password sealed under the secret.
@@ -41,7 +43,7 @@ func (s *Store) AddMailbox(ctx context.Context, secret []byte, in MailboxInput) 
 		in.Folder = "INBOX"
 	}
 	id, err := s.DB.Q().MailInsertMailbox(ctx, dbsqlc.MailInsertMailboxParams{Name: in.Name, Host: in.Host,
-		Port: int32(in.Port), Tls: in.TLS, Username: in.Username, PasswordEnc: enc, Folder: in.Folder})
+		Port: int32(in.Port), Tls: in.TLS, Username: in.Username, PasswordEnc: enc, Folder: in.Folder, AllowPrivate: in.AllowPrivate})
 	return id, postgres.MapError(err)
 }
 
@@ -180,7 +182,8 @@ func (p *Poller) run(ctx context.Context, id int64) {
 		}
 		if err != nil {
 			p.Log.Warn("imap session", "mailbox_id", id, "err", err)
-			_ = p.Store.DB.Q().MailMailboxError(ctx, dbsqlc.MailMailboxErrorParams{ID: id, LastError: mail.Truncate(err.Error(), 500)})
+			// The admin page shows fixed words, never the remote's replies.
+			_ = p.Store.DB.Q().MailMailboxError(ctx, dbsqlc.MailMailboxErrorParams{ID: id, LastError: MailboxProblem(err)})
 		}
 		if time.Since(start) > 5*time.Minute {
 			backoff = time.Second
@@ -215,13 +218,7 @@ func (p *Poller) session(ctx context.Context, id int64) error {
 				}
 			}
 		}}}
-	addr := fmt.Sprintf("%s:%d", mb.Host, mb.Port)
-	var c *imapclient.Client
-	if mb.Tls {
-		c, err = imapclient.DialTLS(addr, opts)
-	} else {
-		c, err = imapclient.DialInsecure(addr, opts)
-	}
+	c, err := DialMailbox(ctx, MailboxAccount{Host: mb.Host, Port: int(mb.Port), TLS: mb.Tls, AllowPrivate: mb.AllowPrivate}, opts)
 	if err != nil {
 		return err
 	}
@@ -229,11 +226,11 @@ func (p *Poller) session(ctx context.Context, id int64) error {
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
 	if err := c.Login(mb.Username, pass).Wait(); err != nil {
-		return fmt.Errorf("login: %w", err)
+		return fmt.Errorf("%w: %w", ErrMailboxLogin, err)
 	}
 	sel, err := c.Select(mb.Folder, nil).Wait()
 	if err != nil {
-		return fmt.Errorf("select %s: %w", mb.Folder, err)
+		return fmt.Errorf("%w %s: %w", ErrMailboxFolder, mb.Folder, err)
 	}
 	for {
 		if err := p.fetchNew(ctx, c, id, sel.UIDValidity); err != nil {

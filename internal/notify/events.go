@@ -14,6 +14,7 @@ import (
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
+	"switchboard/internal/postgres/dbsqlc"
 )
 
 // OnChanged is the jobs.ChangedWorker handler: public staff replies go to the
@@ -208,6 +209,13 @@ func (w *MentionWorker) Work(ctx context.Context, job *river.Job[jobs.MentionArg
 		for _, id := range a.AgentIDs {
 			u, err := tx.Q.GetUser(ctx, id)
 			if err != nil || !u.Active || !helpdesk.Role(u.Role).IsStaff() || id == a.ActorID {
+				continue
+			}
+			// Checked again when the mail goes: the ticket may have moved
+			// into a restricted team since the mention.
+			if ok, err := tx.Q.StaffCanSeeTicket(ctx, dbsqlc.StaffCanSeeTicketParams{UserID: id, TicketID: a.TicketID}); err != nil {
+				return err
+			} else if !ok {
 				continue
 			}
 			// No ticketID: the mail's Message-ID must not become one of

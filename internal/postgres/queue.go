@@ -495,3 +495,14 @@ func (db *DB) QueueCounts(ctx context.Context, v *helpdesk.User, now time.Time) 
 	}
 	return out, nil
 }
+
+// HiddenTeams returns the restricted teams whose tickets v may not see:
+// none for admins, never nil (a nil array would hide everything in
+// "team_id <> ALL(...)").
+func (db *DB) HiddenTeams(ctx context.Context, v *helpdesk.User) ([]int64, error) {
+	s, err := db.scope(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return nonNil(s.hidden), nil
+}

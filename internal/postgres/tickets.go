@@ -91,3 +91,13 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// TicketRestrictedTeam returns the restricted team ticket number sits in, 0
+// when its team is open to all staff (or it has none, or it does not exist).
+func (db *DB) TicketRestrictedTeam(ctx context.Context, number int64) (int64, error) {
+	id, err := db.Q().TicketRestrictedTeam(ctx, number)
+	if IsNotFound(err) {
+		return 0, nil
+	}
+	return id, mapError(err)
+}

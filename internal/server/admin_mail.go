@@ -85,7 +85,7 @@ func (s *Server) adminDeleteAddress(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) adminAddMailbox(w http.ResponseWriter, r *http.Request) error {
 	_ = r.ParseForm()
 	f := r.PostForm
-	in := admin.MailboxForm{Name: f.Get("mb_name"), Host: f.Get("mb_host"), Port: f.Get("mb_port"), TLS: f.Get("mb_tls") == "on",
+	in := admin.MailboxForm{Name: f.Get("mb_name"), Host: f.Get("mb_host"), Port: f.Get("mb_port"), TLS: f.Get("mb_tls") == "on", AllowPrivate: f.Get("mb_allow_private") == "on",
 		Username: f.Get("mb_username"), Password: f.Get("mb_password"), Folder: f.Get("mb_folder")}
 	err := s.Admin.AddMailbox(r.Context(), CurrentUser(r.Context()), in)
 	if isInvalid(err) {

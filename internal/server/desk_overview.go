@@ -9,21 +9,26 @@ import (
 )
 
 // overview is GET /desk/overview: backlog, first-response attainment and
-// agent load as server-drawn SVG charts.
+// agent load as server-drawn SVG charts. Tickets of restricted teams the
+// viewer is not in are not counted: counts must not reveal them either.
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := s.DB.Q()
 	now := time.Now().UTC()
 	since := now.AddDate(0, 0, -14)
-	backlog, err := q.OverviewBacklog(ctx, since)
+	hidden, err := s.DB.HiddenTeams(ctx, CurrentUser(ctx))
 	if err != nil {
 		return err
 	}
-	fr, err := q.OverviewFirstResponse(ctx, now.AddDate(0, 0, -7*8))
+	backlog, err := q.OverviewBacklog(ctx, dbsqlc.OverviewBacklogParams{Since: since, Hidden: hidden})
 	if err != nil {
 		return err
 	}
-	load, err := q.OverviewLoad(ctx)
+	fr, err := q.OverviewFirstResponse(ctx, dbsqlc.OverviewFirstResponseParams{Since: now.AddDate(0, 0, -7*8), Hidden: hidden})
+	if err != nil {
+		return err
+	}
+	load, err := q.OverviewLoad(ctx, hidden)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"switchboard/internal/auth"
 )
 
 type ctxKey int
@@ -72,6 +75,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		log := s.Log.With("request_id", id)
 		ctx := context.WithValue(r.Context(), keyLogger, log)
+		// The real client address, behind SWITCHBOARD_TRUSTED_PROXIES, for
+		// everything downstream (auth.ClientIP).
+		var trusted []netip.Prefix
+		if s.Config != nil {
+			trusted = s.Config.TrustedProxies
+		}
+		ctx = auth.WithClientIP(ctx, auth.ResolveClientIP(r, trusted))
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -98,7 +108,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			log.Log(ctx, level, "http", "method", r.Method, "path", r.URL.Path, "route", route,
+			// The route pattern, never the path: paths carry secrets
+			// (one-time password links /reset/{token}).
+			log.Log(ctx, level, "http", "method", r.Method, "route", route,
 				"status", status, "bytes", sw.bytes, "took", time.Since(start))
 		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))

@@ -75,7 +75,9 @@ func (s *Server) renderNewTicket(w http.ResponseWriter, r *http.Request, status 
 // preview renders Markdown exactly as a ticket would show it (goldmark,
 // then bluemonday), as a fragment for htmx.
 func (s *Server) preview(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
+	// The form's own cap and a little for the other fields; longer is
+	// refused unread, and RenderMarkdown bounds the rest.
+	r.Body = http.MaxBytesReader(w, r.Body, 4*ticket.MaxBody)
 	s.render(w, r, http.StatusOK, web.PortalPreview(ticket.RenderMarkdown(r.FormValue("description"))))
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"switchboard/web"
 )
@@ -21,7 +20,7 @@ func (s *Server) routes() http.Handler {
 	// Probes and metrics.
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Handle("/metrics", promhttp.Handler())
+	r.Handle("/metrics", s.metrics()) // metrics.go: bearer token, or only on SWITCHBOARD_METRICS_ADDR
 	r.Handle("/static/*", staticFiles(web.Static))
 	if s.API != nil {
 		r.Mount("/api", s.API) // bearer tokens, problem+json; no session

@@ -66,10 +66,25 @@ func (s *Server) requireLead(next http.Handler) http.Handler {
 	})
 }
 
-// safeNext accepts only local paths as a post-sign-in target, so the login
-// form cannot be used as an open redirect.
+// safeNext accepts only same-origin paths as a post-sign-in target, so the
+// login form cannot be used as an open redirect. Browsers drop tabs and
+// newlines and read a backslash as a slash, so "/\t/evil.example" would
+// become "//evil.example": anything but printable ASCII without a backslash
+// is refused before the parsed URL must have no scheme, no host and a path
+// that starts with exactly one slash.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	if next == "" || len(next) > 2000 {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/ticket"
 )
 
@@ -23,6 +24,12 @@ type Note struct {
 	Channel string
 	Number  int64
 	Resync  bool
+	// Team is the restricted team the ticket sits in, 0 when any staff
+	// member may see it: streams drop notes their viewer may not see.
+	Team int64
+	// Auth: sessions, users or team memberships changed; streams check
+	// that their session still holds and re-read the viewer's teams.
+	Auth bool
 }
 
 // Hub holds this node's one LISTEN connection and fans what it hears out to
@@ -37,6 +44,10 @@ type Hub struct {
 	Auth interface {
 		Forget()
 		Listening(on bool)
+	}
+	// Teams tags ticket notes with their restricted team (postgres.DB).
+	Teams interface {
+		TicketRestrictedTeam(ctx context.Context, number int64) (int64, error)
 	}
 
 	mu     sync.Mutex
@@ -164,19 +175,31 @@ func (h *Hub) listen(ctx context.Context, ready func()) error {
 			if h.Auth != nil {
 				h.Auth.Forget()
 			}
+			h.publish(Note{Auth: true})
 			continue
 		}
 		num, err := strconv.ParseInt(n.Payload, 10, 64)
 		if err != nil {
 			continue
 		}
-		h.publish(Note{Channel: n.Channel, Number: num})
+		note := Note{Channel: n.Channel, Number: num}
+		if h.Teams != nil {
+			// One lookup per note per node, not per stream.
+			if note.Team, err = h.Teams.TicketRestrictedTeam(ctx, num); err != nil {
+				h.log.Warn("live updates: ticket team", "number", num, "err", err)
+				note = Note{Resync: true} // never announce a number unchecked
+			}
+		}
+		h.publish(note)
 	}
 }
 
 // stream is GET /desk/stream: Server-Sent Events for the dashboard and the
 // ticket workspace. Events carry ticket numbers only; the page fetches the
-// fragments it needs, and those check access like any other request. The
+// fragments it needs, and those check access like any other request. A
+// ticket in a restricted team the viewer is not in is never announced. The
+// stream ends with a "signout" event once its session ends (sign-out,
+// expiry, deactivation), checked at every auth change and heartbeat. The
 // handler returns when the client goes away or the server shuts down (the
 // request context ends).
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
@@ -202,7 +225,22 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	if err := send("retry: 1000\nevent: hello\ndata: ok\n\n"); err != nil {
 		return nil
 	}
-	beat := time.NewTicker(15 * time.Second)
+	viewer := newStreamViewer(CurrentUser(r.Context()))
+	// still reports whether the session holds; on false the stream says so
+	// and ends.
+	still := func() bool {
+		cur, err := s.Sessions.Check(r.Context(), r)
+		if err != nil {
+			return true // a database hiccup is not a sign-out; checked again soon
+		}
+		if cur == nil {
+			_ = send("event: signout\ndata: bye\n\n")
+			return false
+		}
+		viewer = newStreamViewer(cur.User)
+		return true
+	}
+	beat := time.NewTicker(streamBeat)
 	defer beat.Stop()
 	for {
 		var err error
@@ -210,9 +248,18 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		case <-r.Context().Done():
 			return nil
 		case <-beat.C:
+			if !still() {
+				return nil
+			}
 			err = send(": keep-alive\n\n")
 		case n := <-notes:
 			switch {
+			case n.Auth:
+				if !still() {
+					return nil
+				}
+			case !n.Resync && !viewer.sees(n.Team):
+				// not theirs to know of
 			case n.Resync:
 				err = send("event: resync\ndata: all\n\n")
 			case n.Channel == ticket.PresenceChannel:
@@ -226,3 +273,27 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 }
+
+// streamViewer is what a stream needs to filter notes for its viewer.
+type streamViewer struct {
+	admin  bool
+	member map[int64]bool
+}
+
+func newStreamViewer(u *helpdesk.User) streamViewer {
+	v := streamViewer{admin: u != nil && u.Role == helpdesk.RoleAdmin, member: map[int64]bool{}}
+	if u != nil && u.Scope != nil {
+		for _, id := range u.Scope.Member {
+			v.member[id] = true
+		}
+	}
+	return v
+}
+
+// sees reports whether the viewer may know of a ticket in restricted team
+// (0: not restricted).
+func (v streamViewer) sees(team int64) bool { return team == 0 || v.admin || v.member[team] }
+
+// streamBeat is how often a stream sends a keep-alive and re-checks its
+// session (idle expiry sends no notification).
+const streamBeat = 15 * time.Second

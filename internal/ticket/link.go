@@ -40,7 +40,8 @@ func (s *Service) Link(ctx context.Context, actor *helpdesk.User, number, parent
 		case p.ParentID != nil:
 			return invalidField("parent", "That ticket is itself part of an incident; link to the incident.")
 		}
-		kids, err := s.DB.Q().ListChildren(ctx, &t.ID)
+		// Structure, not display: every child counts, visible or not.
+		kids, err := s.DB.Q().ListChildren(ctx, dbsqlc.ListChildrenParams{ParentID: &t.ID, Hidden: []int64{}})
 		if err != nil {
 			return postgres.MapError(err)
 		}
@@ -71,12 +72,17 @@ func (s *Service) Link(ctx context.Context, actor *helpdesk.User, number, parent
 	})
 }
 
-// Children lists the tickets linked under incident t.
+// Children lists the tickets linked under incident t that viewer may open:
+// a child in a restricted team stays out of the list for non-members.
 func (s *Service) Children(ctx context.Context, viewer *helpdesk.User, t *helpdesk.Ticket) ([]Child, error) {
 	if !viewer.IsStaff() {
 		return nil, nil
 	}
-	rows, err := s.DB.Q().ListChildren(ctx, &t.ID)
+	hidden, err := s.DB.HiddenTeams(ctx, viewer)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Q().ListChildren(ctx, dbsqlc.ListChildrenParams{ParentID: &t.ID, Hidden: hidden})
 	if err != nil {
 		return nil, postgres.MapError(err)
 	}

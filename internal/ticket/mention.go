@@ -49,6 +49,15 @@ func (s *Service) Write(ctx context.Context, author *helpdesk.User, number int64
 			if len(users) != 1 || users[0].ID == author.ID {
 				continue
 			}
+			// Someone who would get 404 on the ticket is not told of it,
+			// nor mailed the note's text.
+			visible, err := tx.Q.StaffCanSeeTicket(ctx, dbsqlc.StaffCanSeeTicketParams{UserID: users[0].ID, TicketID: m.TicketID})
+			if err != nil {
+				return err
+			}
+			if !visible {
+				continue
+			}
 			if err := tx.Q.InsertMention(ctx, dbsqlc.InsertMentionParams{MessageID: m.ID, UserID: users[0].ID,
 				TicketID: m.TicketID}); err != nil {
 				return err

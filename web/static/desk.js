@@ -47,6 +47,8 @@
 		es.addEventListener("ticket", function (e) { if (handlers.ticket) { handlers.ticket(e.data); } });
 		es.addEventListener("presence", function (e) { if (handlers.presence) { handlers.presence(e.data); } });
 		es.addEventListener("resync", function () { if (handlers.resync) { handlers.resync(); } });
+		// The session ended (signed out elsewhere, expired, deactivated).
+		es.addEventListener("signout", function () { es.close(); location.href = "/login"; });
 		es.onerror = function () {
 			wasDown = true;
 			setLive(false, "Live updates interrupted – reconnecting…");

@@ -581,22 +581,23 @@ func (q *Queries) AdminListIntakeAddresses(ctx context.Context) ([]AdminListInta
 }
 
 const adminListMailboxes = `-- name: AdminListMailboxes :many
-SELECT id, name, host, port, tls, username, folder, enabled, last_fetch_at, last_error, last_error_at
+SELECT id, name, host, port, tls, username, folder, enabled, last_fetch_at, last_error, last_error_at, allow_private
 FROM mailboxes ORDER BY id
 `
 
 type AdminListMailboxesRow struct {
-	ID          int64
-	Name        string
-	Host        string
-	Port        int32
-	Tls         bool
-	Username    string
-	Folder      string
-	Enabled     bool
-	LastFetchAt *time.Time
-	LastError   string
-	LastErrorAt *time.Time
+	ID           int64
+	Name         string
+	Host         string
+	Port         int32
+	Tls          bool
+	Username     string
+	Folder       string
+	Enabled      bool
+	LastFetchAt  *time.Time
+	LastError    string
+	LastErrorAt  *time.Time
+	AllowPrivate bool
 }
 
 func (q *Queries) AdminListMailboxes(ctx context.Context) ([]AdminListMailboxesRow, error) {
@@ -620,6 +621,7 @@ func (q *Queries) AdminListMailboxes(ctx context.Context) ([]AdminListMailboxesR
 			&i.LastFetchAt,
 			&i.LastError,
 			&i.LastErrorAt,
+			&i.AllowPrivate,
 		); err != nil {
 			return nil, err
 		}

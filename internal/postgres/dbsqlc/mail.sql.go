@@ -166,7 +166,7 @@ func (q *Queries) MailGetInbound(ctx context.Context, id int64) (InboundMail, er
 }
 
 const mailGetMailbox = `-- name: MailGetMailbox :one
-SELECT id, name, host, port, tls, username, password_enc, folder, enabled, uidvalidity, last_uid, last_fetch_at, last_error, last_error_at, created_at FROM mailboxes WHERE id = $1
+SELECT id, name, host, port, tls, username, password_enc, folder, enabled, uidvalidity, last_uid, last_fetch_at, last_error, last_error_at, created_at, allow_private FROM mailboxes WHERE id = $1
 `
 
 func (q *Queries) MailGetMailbox(ctx context.Context, id int64) (Mailbox, error) {
@@ -188,6 +188,7 @@ func (q *Queries) MailGetMailbox(ctx context.Context, id int64) (Mailbox, error)
 		&i.LastError,
 		&i.LastErrorAt,
 		&i.CreatedAt,
+		&i.AllowPrivate,
 	)
 	return i, err
 }
@@ -283,18 +284,19 @@ func (q *Queries) MailInsertInbound(ctx context.Context, arg MailInsertInboundPa
 }
 
 const mailInsertMailbox = `-- name: MailInsertMailbox :one
-INSERT INTO mailboxes (name, host, port, tls, username, password_enc, folder)
-VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+INSERT INTO mailboxes (name, host, port, tls, username, password_enc, folder, allow_private)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
 `
 
 type MailInsertMailboxParams struct {
-	Name        string
-	Host        string
-	Port        int32
-	Tls         bool
-	Username    string
-	PasswordEnc []byte
-	Folder      string
+	Name         string
+	Host         string
+	Port         int32
+	Tls          bool
+	Username     string
+	PasswordEnc  []byte
+	Folder       string
+	AllowPrivate bool
 }
 
 func (q *Queries) MailInsertMailbox(ctx context.Context, arg MailInsertMailboxParams) (int64, error) {
@@ -306,6 +308,7 @@ func (q *Queries) MailInsertMailbox(ctx context.Context, arg MailInsertMailboxPa
 		arg.Username,
 		arg.PasswordEnc,
 		arg.Folder,
+		arg.AllowPrivate,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -435,7 +438,7 @@ func (q *Queries) MailListInbound(ctx context.Context, arg MailListInboundParams
 }
 
 const mailListMailboxes = `-- name: MailListMailboxes :many
-SELECT id, name, host, port, tls, username, password_enc, folder, enabled, uidvalidity, last_uid, last_fetch_at, last_error, last_error_at, created_at FROM mailboxes WHERE enabled ORDER BY id
+SELECT id, name, host, port, tls, username, password_enc, folder, enabled, uidvalidity, last_uid, last_fetch_at, last_error, last_error_at, created_at, allow_private FROM mailboxes WHERE enabled ORDER BY id
 `
 
 func (q *Queries) MailListMailboxes(ctx context.Context) ([]Mailbox, error) {
@@ -463,6 +466,7 @@ func (q *Queries) MailListMailboxes(ctx context.Context) ([]Mailbox, error) {
 			&i.LastError,
 			&i.LastErrorAt,
 			&i.CreatedAt,
+			&i.AllowPrivate,
 		); err != nil {
 			return nil, err
 		}

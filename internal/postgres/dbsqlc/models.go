@@ -255,21 +255,22 @@ type LoginAttempt struct {
 }
 
 type Mailbox struct {
-	ID          int64
-	Name        string
-	Host        string
-	Port        int32
-	Tls         bool
-	Username    string
-	PasswordEnc []byte
-	Folder      string
-	Enabled     bool
-	Uidvalidity int64
-	LastUid     int64
-	LastFetchAt *time.Time
-	LastError   string
-	LastErrorAt *time.Time
-	CreatedAt   time.Time
+	ID           int64
+	Name         string
+	Host         string
+	Port         int32
+	Tls          bool
+	Username     string
+	PasswordEnc  []byte
+	Folder       string
+	Enabled      bool
+	Uidvalidity  int64
+	LastUid      int64
+	LastFetchAt  *time.Time
+	LastError    string
+	LastErrorAt  *time.Time
+	CreatedAt    time.Time
+	AllowPrivate bool
 }
 
 type Mention struct {

@@ -160,8 +160,15 @@ func (q *Queries) ListCanned(ctx context.Context) ([]ListCannedRow, error) {
 }
 
 const listChildren = `-- name: ListChildren :many
-SELECT t.number, t.subject, t.status FROM tickets t WHERE t.parent_id = $1 ORDER BY t.number
+SELECT t.number, t.subject, t.status FROM tickets t
+WHERE t.parent_id = $1 AND (t.team_id IS NULL OR t.team_id <> ALL($2::bigint[]))
+ORDER BY t.number
 `
+
+type ListChildrenParams struct {
+	ParentID *int64
+	Hidden   []int64
+}
 
 type ListChildrenRow struct {
 	Number  int64
@@ -169,8 +176,10 @@ type ListChildrenRow struct {
 	Status  string
 }
 
-func (q *Queries) ListChildren(ctx context.Context, parentID *int64) ([]ListChildrenRow, error) {
-	rows, err := q.db.Query(ctx, listChildren, parentID)
+// @hidden: restricted teams the viewer is not a member of (empty for admins),
+// so an incident's child list never names a ticket the viewer cannot open.
+func (q *Queries) ListChildren(ctx context.Context, arg ListChildrenParams) ([]ListChildrenRow, error) {
+	rows, err := q.db.Query(ctx, listChildren, arg.ParentID, arg.Hidden)
 	if err != nil {
 		return nil, err
 	}
@@ -365,18 +374,24 @@ func (q *Queries) MoveParticipants(ctx context.Context, arg MoveParticipantsPara
 const overviewBacklog = `-- name: OverviewBacklog :many
 WITH cand AS (
     SELECT t.priority, t.created_at, NULL::timestamptz AS done FROM tickets t
-    WHERE t.status NOT IN ('resolved', 'closed')
+    WHERE t.status NOT IN ('resolved', 'closed') AND (t.team_id IS NULL OR t.team_id <> ALL($1::bigint[]))
     UNION ALL
     SELECT t.priority, t.created_at, coalesce(t.resolved_at, t.closed_at, t.updated_at) FROM tickets t
-    WHERE t.status IN ('resolved', 'closed') AND t.updated_at >= $1::timestamptz
+    WHERE t.status IN ('resolved', 'closed') AND t.updated_at >= $2::timestamptz
+      AND (t.team_id IS NULL OR t.team_id <> ALL($1::bigint[]))
 ), days AS (
-    SELECT generate_series(date_trunc('day', $1::timestamptz, 'UTC') + interval '2 days',
-                           date_trunc('day', $1::timestamptz, 'UTC') + interval '15 days', interval '1 day') AS d
+    SELECT generate_series(date_trunc('day', $2::timestamptz, 'UTC') + interval '2 days',
+                           date_trunc('day', $2::timestamptz, 'UTC') + interval '15 days', interval '1 day') AS d
 )
 SELECT days.d::timestamptz AS day, cand.priority::text AS priority, count(*)::bigint AS n
 FROM days JOIN cand ON cand.created_at < days.d AND (cand.done IS NULL OR cand.done >= days.d)
 GROUP BY days.d, cand.priority ORDER BY days.d, cand.priority
 `
+
+type OverviewBacklogParams struct {
+	Hidden []int64
+	Since  time.Time
+}
 
 type OverviewBacklogRow struct {
 	Day      time.Time
@@ -388,8 +403,9 @@ type OverviewBacklogRow struct {
 // included), by current priority; @since is 14 days ago.
 // Only tickets open now or finished within the window can have been open
 // then, so the scan stays on the open and recently-updated indexes.
-func (q *Queries) OverviewBacklog(ctx context.Context, since time.Time) ([]OverviewBacklogRow, error) {
-	rows, err := q.db.Query(ctx, overviewBacklog, since)
+// @hidden: restricted teams the viewer may not see; their tickets are not counted.
+func (q *Queries) OverviewBacklog(ctx context.Context, arg OverviewBacklogParams) ([]OverviewBacklogRow, error) {
+	rows, err := q.db.Query(ctx, overviewBacklog, arg.Hidden, arg.Since)
 	if err != nil {
 		return nil, err
 	}
@@ -414,8 +430,14 @@ SELECT date_trunc('week', t.created_at)::timestamptz AS week,
        count(*) FILTER (WHERE t.first_responded_at IS NOT NULL AND t.first_responded_at <= t.first_response_due)::bigint AS met
 FROM tickets t
 WHERE t.created_at >= $1::timestamptz AND t.first_response_due IS NOT NULL
+  AND (t.team_id IS NULL OR t.team_id <> ALL($2::bigint[]))
 GROUP BY 1 ORDER BY 1
 `
+
+type OverviewFirstResponseParams struct {
+	Since  time.Time
+	Hidden []int64
+}
 
 type OverviewFirstResponseRow struct {
 	Week time.Time
@@ -425,8 +447,8 @@ type OverviewFirstResponseRow struct {
 
 // Per week of creation: tickets whose first-response target has passed or
 // been met, and how many were answered in time.
-func (q *Queries) OverviewFirstResponse(ctx context.Context, since time.Time) ([]OverviewFirstResponseRow, error) {
-	rows, err := q.db.Query(ctx, overviewFirstResponse, since)
+func (q *Queries) OverviewFirstResponse(ctx context.Context, arg OverviewFirstResponseParams) ([]OverviewFirstResponseRow, error) {
+	rows, err := q.db.Query(ctx, overviewFirstResponse, arg.Since, arg.Hidden)
 	if err != nil {
 		return nil, err
 	}
@@ -447,7 +469,8 @@ func (q *Queries) OverviewFirstResponse(ctx context.Context, since time.Time) ([
 
 const overviewLoad = `-- name: OverviewLoad :many
 SELECT u.id, u.name, ap.capacity, ap.availability,
-       (SELECT count(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status NOT IN ('resolved', 'closed'))::bigint AS open
+       (SELECT count(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status NOT IN ('resolved', 'closed')
+          AND (t.team_id IS NULL OR t.team_id <> ALL($1::bigint[])))::bigint AS open
 FROM users u JOIN agent_profiles ap ON ap.user_id = u.id
 WHERE u.active AND u.role IN ('agent', 'lead', 'admin')
 ORDER BY u.name LIMIT 60
@@ -461,8 +484,8 @@ type OverviewLoadRow struct {
 	Open         int64
 }
 
-func (q *Queries) OverviewLoad(ctx context.Context) ([]OverviewLoadRow, error) {
-	rows, err := q.db.Query(ctx, overviewLoad)
+func (q *Queries) OverviewLoad(ctx context.Context, hidden []int64) ([]OverviewLoadRow, error) {
+	rows, err := q.db.Query(ctx, overviewLoad, hidden)
 	if err != nil {
 		return nil, err
 	}

@@ -671,6 +671,45 @@ func (q *Queries) SetTicketStatus(ctx context.Context, arg SetTicketStatusParams
 	return err
 }
 
+const staffCanSeeTicket = `-- name: StaffCanSeeTicket :one
+SELECT EXISTS (
+    SELECT 1 FROM tickets t JOIN users u ON u.id = $1::bigint
+    LEFT JOIN teams tm ON tm.id = t.team_id
+    WHERE t.id = $2::bigint AND u.active AND u.role IN ('agent', 'lead', 'admin')
+      AND (u.role = 'admin' OR tm.id IS NULL OR NOT tm.restricted
+           OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.team_id AND m.user_id = u.id)))::bool
+`
+
+type StaffCanSeeTicketParams struct {
+	UserID   int64
+	TicketID int64
+}
+
+// Whether an active staff member may open a ticket: admins always, agents
+// and leads unless it sits in a restricted team they are not a member of.
+// Mentions, mention mail and live updates use it so nothing about a
+// restricted ticket reaches someone who would get 404 on it.
+func (q *Queries) StaffCanSeeTicket(ctx context.Context, arg StaffCanSeeTicketParams) (bool, error) {
+	row := q.db.QueryRow(ctx, staffCanSeeTicket, arg.UserID, arg.TicketID)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const ticketRestrictedTeam = `-- name: TicketRestrictedTeam :one
+SELECT coalesce((SELECT tm.id FROM teams tm WHERE tm.id = t.team_id AND tm.restricted), 0)::bigint
+FROM tickets t WHERE t.number = $1
+`
+
+// The ticket's team when that team is restricted, else 0: the live-update
+// hub tags each note with it so streams can drop what their viewer may not see.
+func (q *Queries) TicketRestrictedTeam(ctx context.Context, number int64) (int64, error) {
+	row := q.db.QueryRow(ctx, ticketRestrictedTeam, number)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const touchTicketForMessage = `-- name: TouchTicketForMessage :exec
 UPDATE tickets SET updated_at = now(),
     search = CASE WHEN $1::boolean THEN search ELSE search || setweight(to_tsvector('english', $2::text), 'C') END,

@@ -181,7 +181,7 @@ INSERT INTO intake_addresses (local_part, team_id, category_id) VALUES ($1, $2, 
 DELETE FROM intake_addresses WHERE id = $1 RETURNING local_part, team_id, category_id;
 
 -- name: AdminListMailboxes :many
-SELECT id, name, host, port, tls, username, folder, enabled, last_fetch_at, last_error, last_error_at
+SELECT id, name, host, port, tls, username, folder, enabled, last_fetch_at, last_error, last_error_at, allow_private
 FROM mailboxes ORDER BY id;
 
 -- name: AdminDeleteMailbox :one

@@ -129,8 +129,8 @@ SELECT count(*) FROM ack_log WHERE sender = @sender::text AND sent_at > now() - 
 INSERT INTO ack_log (sender) VALUES (@sender::text);
 
 -- name: MailInsertMailbox :one
-INSERT INTO mailboxes (name, host, port, tls, username, password_enc, folder)
-VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id;
+INSERT INTO mailboxes (name, host, port, tls, username, password_enc, folder, allow_private)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id;
 
 -- name: MailListMailboxes :many
 SELECT * FROM mailboxes WHERE enabled ORDER BY id;

@@ -73,7 +73,11 @@ UPDATE tickets SET merged_into_id = @into_id, updated_at = now() WHERE id = @id;
 UPDATE tickets SET parent_id = sqlc.narg(parent_id), updated_at = now() WHERE id = @id;
 
 -- name: ListChildren :many
-SELECT t.number, t.subject, t.status FROM tickets t WHERE t.parent_id = $1 ORDER BY t.number;
+-- @hidden: restricted teams the viewer is not a member of (empty for admins),
+-- so an incident's child list never names a ticket the viewer cannot open.
+SELECT t.number, t.subject, t.status FROM tickets t
+WHERE t.parent_id = @parent_id AND (t.team_id IS NULL OR t.team_id <> ALL(@hidden::bigint[]))
+ORDER BY t.number;
 
 -- name: SetAvailability :one
 INSERT INTO agent_profiles (user_id, availability, updated_at) VALUES ($1, $2, now())
@@ -85,12 +89,14 @@ RETURNING (SELECT ap.availability FROM agent_profiles ap WHERE ap.user_id = $1):
 -- included), by current priority; @since is 14 days ago.
 -- Only tickets open now or finished within the window can have been open
 -- then, so the scan stays on the open and recently-updated indexes.
+-- @hidden: restricted teams the viewer may not see; their tickets are not counted.
 WITH cand AS (
     SELECT t.priority, t.created_at, NULL::timestamptz AS done FROM tickets t
-    WHERE t.status NOT IN ('resolved', 'closed')
+    WHERE t.status NOT IN ('resolved', 'closed') AND (t.team_id IS NULL OR t.team_id <> ALL(@hidden::bigint[]))
     UNION ALL
     SELECT t.priority, t.created_at, coalesce(t.resolved_at, t.closed_at, t.updated_at) FROM tickets t
     WHERE t.status IN ('resolved', 'closed') AND t.updated_at >= @since::timestamptz
+      AND (t.team_id IS NULL OR t.team_id <> ALL(@hidden::bigint[]))
 ), days AS (
     SELECT generate_series(date_trunc('day', @since::timestamptz, 'UTC') + interval '2 days',
                            date_trunc('day', @since::timestamptz, 'UTC') + interval '15 days', interval '1 day') AS d
@@ -107,11 +113,13 @@ SELECT date_trunc('week', t.created_at)::timestamptz AS week,
        count(*) FILTER (WHERE t.first_responded_at IS NOT NULL AND t.first_responded_at <= t.first_response_due)::bigint AS met
 FROM tickets t
 WHERE t.created_at >= @since::timestamptz AND t.first_response_due IS NOT NULL
+  AND (t.team_id IS NULL OR t.team_id <> ALL(@hidden::bigint[]))
 GROUP BY 1 ORDER BY 1;
 
 -- name: OverviewLoad :many
 SELECT u.id, u.name, ap.capacity, ap.availability,
-       (SELECT count(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status NOT IN ('resolved', 'closed'))::bigint AS open
+       (SELECT count(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status NOT IN ('resolved', 'closed')
+          AND (t.team_id IS NULL OR t.team_id <> ALL(@hidden::bigint[])))::bigint AS open
 FROM users u JOIN agent_profiles ap ON ap.user_id = u.id
 WHERE u.active AND u.role IN ('agent', 'lead', 'admin')
 ORDER BY u.name LIMIT 60;

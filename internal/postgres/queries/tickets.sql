@@ -140,3 +140,21 @@ INSERT INTO sla_pauses (ticket_id, paused_at) VALUES ($1, now());
 
 -- name: ClosePause :exec
 UPDATE sla_pauses SET resumed_at = now() WHERE ticket_id = $1 AND resumed_at IS NULL;
+
+-- name: StaffCanSeeTicket :one
+-- Whether an active staff member may open a ticket: admins always, agents
+-- and leads unless it sits in a restricted team they are not a member of.
+-- Mentions, mention mail and live updates use it so nothing about a
+-- restricted ticket reaches someone who would get 404 on it.
+SELECT EXISTS (
+    SELECT 1 FROM tickets t JOIN users u ON u.id = @user_id::bigint
+    LEFT JOIN teams tm ON tm.id = t.team_id
+    WHERE t.id = @ticket_id::bigint AND u.active AND u.role IN ('agent', 'lead', 'admin')
+      AND (u.role = 'admin' OR tm.id IS NULL OR NOT tm.restricted
+           OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.team_id AND m.user_id = u.id)))::bool;
+
+-- name: TicketRestrictedTeam :one
+-- The ticket's team when that team is restricted, else 0: the live-update
+-- hub tags each note with it so streams can drop what their viewer may not see.
+SELECT coalesce((SELECT tm.id FROM teams tm WHERE tm.id = t.team_id AND tm.restricted), 0)::bigint
+FROM tickets t WHERE t.number = $1;
