@@ -65,6 +65,9 @@ type App struct {
 	cancelBase context.CancelFunc
 	// Addr is where HTTP listens (useful with port 0 in tests).
 	Addr string
+	// MetricsAddr is where the separate metrics listener listens, if any.
+	MetricsAddr string
+	metrics     *metricsListener
 }
 
 // Options tune Start for tests and for serve --demo.
@@ -109,6 +112,9 @@ func Start(ctx context.Context, env *Env, opts Options) (a *App, err error) {
 		if err := b.Start(ctx); err != nil {
 			return a, err
 		}
+	}
+	if err := a.startMetrics(); err != nil {
+		return a, err
 	}
 	if !opts.NoHTTP {
 		if a.listener, err = net.Listen("tcp", env.Config.HTTPAddr); err != nil {
@@ -155,7 +161,8 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	apiHandler := a.buildAPI()
 	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log,
 		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),
-		Throttle: &auth.Throttle{DB: a.DB}, API: apiHandler, Tokens: a.Tokens})
+		Throttle: &auth.Throttle{DB: a.DB}, Devices: &auth.Devices{DB: a.DB, Secure: cfg.Secure()},
+		API: apiHandler, Tokens: a.Tokens})
 	a.wireDesk()
 	a.wireAdmin()
 	a.wireIdentity()
@@ -175,6 +182,11 @@ func (a *App) Shutdown(ctx context.Context) {
 			log.Warn("http shutdown", "err", err)
 		}
 		cancel()
+	}
+	if a.metrics != nil {
+		if err := a.metrics.stop(ctx); err != nil {
+			log.Warn("metrics shutdown", "err", err)
+		}
 	}
 	for i := len(a.background) - 1; i >= 0; i-- {
 		if err := a.background[i].Stop(ctx); err != nil {

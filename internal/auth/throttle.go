@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,50 +11,56 @@ import (
 	"switchboard/internal/postgres"
 )
 
-// Sign-in throttling: after maxFailures failures within window for one
-// account or one client address, that key is locked for a while, doubling
-// with each further failure up to maxLock. Kept in PostgreSQL so every app
-// node sees the same counts.
+// Sign-in throttling that protects without locking people out (issue 14):
+//   - per account: accountFree failures within window lock the account
+//     for accountFirst, doubling with each further failure up to
+//     accountMost. A correct password from a known device (see Devices)
+//     still passes, so an attacker cannot lock the owner out.
+//   - per client address: only failures count, and only from addressFree
+//     within window on (so one person mistyping never trips it), keyed on the
+//     real client address (SWITCHBOARD_TRUSTED_PROXIES). This is what slows
+//     a password sprayer trying one password on many accounts.
+//
+// Counters live in PostgreSQL so every app node sees the same counts.
 const (
-	maxFailures = 5
-	window      = 15 * time.Minute
-	firstLock   = time.Minute
-	maxLock     = 30 * time.Minute
+	window       = 15 * time.Minute
+	accountFree  = 5
+	accountFirst = 30 * time.Second
+	accountMost  = 15 * time.Minute
+	addressFree  = 20
+	addressFirst = time.Minute
+	addressMost  = 30 * time.Minute
 )
 
-// Throttle counts failed sign-ins per key.
-type Throttle struct{ DB *postgres.DB }
+// Throttle counts failed sign-ins per key. OnSignIn, when set, hears of
+// every attempt once it is recorded (threat detection).
+type Throttle struct {
+	DB       *postgres.DB
+	OnSignIn func(ctx context.Context, s SignInRecord)
+}
+
+// SignInRecord is a recorded attempt with what detection needs.
+type SignInRecord struct {
+	helpdesk.SignIn
+	User *helpdesk.User // nil for unknown or inactive accounts
+}
 
 // Wait returns how long the caller must wait before trying again, zero when
 // none of the keys is locked.
 func (t *Throttle) Wait(ctx context.Context, keys ...string) (time.Duration, error) {
-	var until *time.Time
-	err := t.DB.Pool.QueryRow(ctx, `SELECT max(locked_until) FROM login_attempts WHERE key = ANY($1) AND locked_until > now()`,
-		keys).Scan(&until)
-	if err != nil || until == nil {
-		return 0, err
-	}
-	return time.Until(*until).Round(time.Second), nil
+	return t.DB.LoginWait(ctx, keys...)
 }
 
-// Fail records a failed attempt for each key and locks keys past the limit.
+// Fail records a failed attempt for each key ("email:…" keys by the
+// account policy, "ip:…" keys by the address policy).
 func (t *Throttle) Fail(ctx context.Context, keys ...string) error {
 	for _, k := range keys {
-		_, err := t.DB.Pool.Exec(ctx, `
-			INSERT INTO login_attempts AS a (key, failures, window_start) VALUES ($1, 1, now())
-			ON CONFLICT (key) DO UPDATE SET
-				failures = CASE WHEN a.window_start < now() - make_interval(secs => $2) AND (a.locked_until IS NULL OR a.locked_until < now())
-				                THEN 1 ELSE a.failures + 1 END,
-				window_start = CASE WHEN a.window_start < now() - make_interval(secs => $2) AND (a.locked_until IS NULL OR a.locked_until < now())
-				                THEN now() ELSE a.window_start END`, k, window.Seconds())
-		if err != nil {
-			return err
+		free, first, most := accountFree, accountFirst, accountMost
+		if strings.HasPrefix(k, "ip:") {
+			free, first, most = addressFree, addressFirst, addressMost
 		}
-		_, err = t.DB.Pool.Exec(ctx, `UPDATE login_attempts SET locked_until = now() + least(
-				make_interval(secs => $2 * power(2, failures - $3)), make_interval(secs => $4))
-			WHERE key = $1 AND failures >= $3`, k, firstLock.Seconds(), maxFailures, maxLock.Seconds())
-		if err != nil {
-			return err
+		if err := t.DB.LoginFail(ctx, k, free, window, first, most); err != nil {
+			return fmt.Errorf("count failed sign-in: %w", err)
 		}
 	}
 	return nil
@@ -62,8 +69,7 @@ func (t *Throttle) Fail(ctx context.Context, keys ...string) error {
 // Succeed clears the account's counter (not the address's: one good
 // password must not reset a spray against many accounts).
 func (t *Throttle) Succeed(ctx context.Context, accountKey string) error {
-	_, err := t.DB.Pool.Exec(ctx, "DELETE FROM login_attempts WHERE key = $1", accountKey)
-	return err
+	return t.DB.LoginClear(ctx, accountKey)
 }
 
 // Keys returns the throttle keys of an attempt.
@@ -71,51 +77,113 @@ func Keys(email, ip string) (account, address string) {
 	return "email:" + strings.ToLower(strings.TrimSpace(email)), "ip:" + ip
 }
 
+// ThrottledError is the answer while a key is locked; Wait is the truth
+// for Retry-After.
+type ThrottledError struct {
+	Err  *helpdesk.Error
+	Wait time.Duration
+}
+
+func (e *ThrottledError) Error() string { return e.Err.Error() }
+
+// Unwrap lets helpdesk.ErrorCode see ETOOMANY.
+func (e *ThrottledError) Unwrap() error { return e.Err }
+
+// RetryAfter returns the whole seconds a throttled caller must wait, and
+// whether err is a throttle answer at all.
+func RetryAfter(err error) (int, bool) {
+	var te *ThrottledError
+	if !errors.As(err, &te) {
+		return 0, false
+	}
+	return max(1, int((te.Wait+time.Second-1)/time.Second)), true
+}
+
 // TooMany is the error shown when a key is locked; the text is the same
 // whether or not the account exists.
 func TooMany(wait time.Duration) error {
-	mins := int(wait.Minutes() + 0.999)
-	msg := "Too many sign-in attempts. Please wait 1 minute and try again."
-	if mins > 1 {
-		msg = fmt.Sprintf("Too many sign-in attempts. Please wait %d minutes and try again.", mins)
-	} else if wait < time.Minute {
-		msg = fmt.Sprintf("Too many sign-in attempts. Please wait %d seconds and try again.", int(wait.Seconds()+0.999))
+	secs := int((wait + time.Second - 1) / time.Second)
+	msg := fmt.Sprintf("Too many sign-in attempts. Please wait %d seconds and try again.", max(1, secs))
+	if secs > 90 {
+		msg = fmt.Sprintf("Too many sign-in attempts. Please wait %d minutes and try again.", (secs+59)/60)
 	}
-	return helpdesk.Errorf(helpdesk.ETOOMANY, "%s", msg)
+	return &ThrottledError{Err: helpdesk.Errorf(helpdesk.ETOOMANY, "%s", msg), Wait: wait}
 }
 
-// Authenticate checks an email and password. Failures return one message for
-// unknown accounts, wrong passwords and deactivated users alike.
+// Attempt is one password sign-in.
+type Attempt struct {
+	Email, Password string
+	IP, UserAgent   string
+	// Known reports whether the browser signed in to the account before
+	// (Devices.Known); nil: never.
+	Known func(ctx context.Context, userID int64) bool
+}
+
+// Authenticate checks an email and password (no known device). Failures
+// return one message for unknown accounts, wrong passwords and deactivated
+// users alike.
 func Authenticate(ctx context.Context, db *postgres.DB, t *Throttle, email, password, ip string) (*helpdesk.User, error) {
-	acct, addr := Keys(email, ip)
-	if wait, err := t.Wait(ctx, acct, addr); err != nil {
-		return nil, err
-	} else if wait > 0 {
-		return nil, TooMany(wait)
+	u, _, err := t.Check(ctx, db, Attempt{Email: email, Password: password, IP: ip})
+	return u, err
+}
+
+// Check runs a password attempt through the throttle: it returns the user
+// and whether the browser is a known device of theirs. While the account
+// or the address is locked only a known device gets its password checked.
+func (t *Throttle) Check(ctx context.Context, db *postgres.DB, a Attempt) (*helpdesk.User, bool, error) {
+	acct, addr := Keys(a.Email, a.IP)
+	wait, err := t.Wait(ctx, acct, addr)
+	if err != nil {
+		return nil, false, err
 	}
 	bad := helpdesk.Errorf(helpdesk.EUNAUTH, "That email and password do not match an active account.")
-	row, err := db.Q().GetUserByEmail(ctx, strings.TrimSpace(email))
-	if err != nil || row.PasswordHash == nil || !row.Active {
-		CheckNoUser(password)
-		if err := t.Fail(ctx, acct, addr); err != nil {
-			return nil, err
+	rec := helpdesk.SignIn{Email: strings.ToLower(strings.TrimSpace(a.Email)), IP: a.IP, UserAgent: truncate(a.UserAgent, 300), Method: "password"}
+	row, err := db.Q().GetUserByEmail(ctx, strings.TrimSpace(a.Email))
+	var user *helpdesk.User
+	if err == nil && row.PasswordHash != nil && row.Active {
+		user = UserFromRow(row)
+		rec.UserID = user.ID
+		if a.Known != nil {
+			rec.DeviceKnown = a.Known(ctx, user.ID)
 		}
-		// Same answer as a wrong password below, or the lock would tell
-		// which accounts exist.
-		if wait, _ := t.Wait(ctx, acct, addr); wait > 0 {
-			return nil, TooMany(wait)
-		}
-		return nil, bad
+	} else if err != nil && !postgres.IsNotFound(err) {
+		return nil, false, err
 	}
-	if !CheckPassword(*row.PasswordHash, password) {
-		if err := t.Fail(ctx, acct, addr); err != nil {
-			return nil, err
-		}
-		if wait, _ := t.Wait(ctx, acct, addr); wait > 0 {
-			return nil, TooMany(wait)
-		}
-		return nil, bad
+	if wait > 0 && !rec.DeviceKnown {
+		t.record(ctx, rec, user)
+		return nil, false, TooMany(wait)
 	}
+	if user == nil || !CheckPassword(*row.PasswordHash, a.Password) {
+		if user == nil {
+			CheckNoUser(a.Password) // same time as a wrong password
+		}
+		t.record(ctx, rec, user)
+		if err := t.Fail(ctx, acct, addr); err != nil {
+			return nil, false, err
+		}
+		// Same answer for unknown accounts, or the lock would tell which
+		// accounts exist.
+		if wait, _ := t.Wait(ctx, acct, addr); wait > 0 && !rec.DeviceKnown {
+			return nil, false, TooMany(wait)
+		}
+		return nil, false, bad
+	}
+	rec.OK = true
+	t.record(ctx, rec, user)
 	_ = t.Succeed(ctx, acct)
-	return UserFromRow(row), nil
+	return user, rec.DeviceKnown, nil
+}
+
+// record stores the attempt and tells OnSignIn; a failure to record must
+// not turn a sign-in into an error page, so it is only logged by the hook's
+// absence of data.
+func (t *Throttle) record(ctx context.Context, s helpdesk.SignIn, u *helpdesk.User) {
+	id, err := t.DB.RecordSignIn(ctx, s)
+	if err != nil {
+		return
+	}
+	s.ID, s.At = id, time.Now()
+	if t.OnSignIn != nil {
+		t.OnSignIn(ctx, SignInRecord{SignIn: s, User: u})
+	}
 }

@@ -174,3 +174,17 @@ type OutboxMail struct {
 	CreatedAt     time.Time
 	SentAt        *time.Time
 }
+
+// SignIn is one sign-in attempt, as recorded for threat detection and the
+// devices page.
+type SignIn struct {
+	ID          int64
+	UserID      int64 // 0: no such active account
+	Email       string
+	IP          string
+	UserAgent   string
+	DeviceKnown bool
+	Method      string // password, sso, passkey, …
+	OK          bool
+	At          time.Time
+}

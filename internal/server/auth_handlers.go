@@ -1,7 +1,10 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
@@ -28,8 +31,9 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	return nil
 }
 
-// login checks the password, then asks for a second factor where one is
-// set up or required, else starts a fresh session (new id).
+// login checks the password through the throttle (a known device passes
+// the account's backoff), then asks for a second factor where one is set up
+// or required, else starts a fresh session (new id).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	email, password, next := r.PostFormValue("email"), r.PostFormValue("password"), r.PostFormValue("next")
 	if set, err := s.SSO.Settings(r.Context()); err != nil {
@@ -39,14 +43,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return s.renderLogin(w, r, http.StatusForbidden, web.LoginForm{Email: email, Next: next,
 			Error: "This helpdesk signs in with single sign-on only. Use the single sign-on button."})
 	}
-	u, err := auth.Authenticate(r.Context(), s.DB, s.Throttle, email, password, auth.ClientIP(r))
+	u, _, err := s.Throttle.Check(r.Context(), s.DB, auth.Attempt{Email: email, Password: password,
+		IP: auth.ClientIP(r), UserAgent: r.UserAgent(), Known: func(ctx context.Context, userID int64) bool {
+			_, ok := s.Devices.Known(ctx, r, userID)
+			return ok
+		}})
 	if err != nil {
 		status := StatusOf(err)
 		if status >= 500 {
 			return err
 		}
-		if status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", "60")
+		if secs, ok := auth.RetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs)) // the lock's real remaining time
 		}
 		return s.renderLogin(w, r, status, web.LoginForm{Email: email, Next: next, Error: helpdesk.ErrorMessage(err)})
 	}
@@ -83,4 +91,18 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Redirect(w, r, "/tickets", http.StatusSeeOther)
 	}
+}
+
+// startSession starts the session of a finished sign-in: the browser is
+// remembered as a known device of the person (sb_device), and the session
+// records how they signed in, for the "Signed-in devices" page.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int64, method string) error {
+	var device int64
+	if s.Devices != nil {
+		var err error
+		if device, err = s.Devices.Remember(r.Context(), w, r, userID); err != nil {
+			return fmt.Errorf("remember device: %w", err)
+		}
+	}
+	return s.Sessions.SignInWith(r.Context(), w, r, userID, auth.SignInInfo{Method: method, DeviceID: device})
 }

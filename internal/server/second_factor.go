@@ -56,12 +56,13 @@ func (s *Server) afterPassword(w http.ResponseWriter, r *http.Request, u *helpde
 		seeOther(w, r, "/login/setup", "")
 		return nil
 	}
-	return s.finishSignIn(w, r, u.ID, safeNext(next))
+	return s.finishSignIn(w, r, u.ID, safeNext(next), "password")
 }
 
-// finishSignIn starts the session and leaves the sign-in pages.
-func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, userID int64, next string) error {
-	if err := s.Sessions.SignIn(r.Context(), w, r, userID); err != nil {
+// finishSignIn starts the session and leaves the sign-in pages; method
+// says how the person signed in (shown on their devices page).
+func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, userID int64, next, method string) error {
+	if err := s.startSession(w, r, userID, method); err != nil {
 		return err
 	}
 	Logger(r.Context()).Info("signed in", "user_id", userID)
@@ -139,7 +140,7 @@ func (s *Server) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	_ = s.Throttle.Succeed(ctx, key)
 	var d flowData
 	_ = json.Unmarshal(flow.Data, &d)
-	return s.finishSignIn(w, r, flow.UserID, d.Next)
+	return s.finishSignIn(w, r, flow.UserID, d.Next, "password+code")
 }
 
 func (s *Server) renderSecondFactorStatus(w http.ResponseWriter, r *http.Request, userID int64, err error) error {
@@ -209,7 +210,7 @@ func (s *Server) enrol(w http.ResponseWriter, r *http.Request) error {
 	}
 	var d flowData
 	_ = json.Unmarshal(flow.Data, &d)
-	if err := s.Sessions.SignIn(ctx, w, r, u.ID); err != nil {
+	if err := s.startSession(w, r, u.ID, "password+code"); err != nil {
 		return err
 	}
 	Logger(ctx).Info("signed in after enrolling a second factor", "user_id", u.ID)

@@ -32,6 +32,7 @@ type Server struct {
 	Tickets  *ticket.Service
 	Sessions *auth.Sessions
 	Throttle *auth.Throttle
+	Devices  *auth.Devices // known browsers (sb_device cookie)
 	API      http.Handler // REST API v1 and its docs, mounted at /api; nil leaves it out
 	Tokens   *auth.Tokens // the user's API tokens, on /profile/tokens
 	// Factors are second factors (second_factor.go, profile_security.go);

@@ -53,7 +53,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return s.finishSignIn(w, r, u.ID, next)
+	return s.finishSignIn(w, r, u.ID, next, "sso")
 }
 
 func truncateLog(s string) string {
