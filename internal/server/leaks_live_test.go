@@ -55,7 +55,7 @@ func TestLeakStreamRestricted(t *testing.T) {
 	done := fmt.Sprintf("ticket %d", x.open.Number)
 	// The insider hears all of it (so the test can tell a leak).
 	seenIn := nextEvents(t, in, done, 20*time.Second)
-	if !contains(seenIn, fmt.Sprintf("ticket %d", x.secret.Number)) || !contains(seenIn, fmt.Sprintf("presence %d", x.secret.Number)) {
+	if !inList(seenIn, fmt.Sprintf("ticket %d", x.secret.Number)) || !inList(seenIn, fmt.Sprintf("presence %d", x.secret.Number)) {
 		t.Fatalf("the team member did not hear of the restricted ticket: %q", seenIn)
 	}
 	for _, ev := range nextEvents(t, out, done, 20*time.Second) {
@@ -94,7 +94,7 @@ func TestLeakStreamEndsAtSignOut(t *testing.T) {
 	waitEvent(t, s, "signout bye", 20*time.Second)
 }
 
-func contains(list []string, s string) bool {
+func inList(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true

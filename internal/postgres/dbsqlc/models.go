@@ -46,6 +46,31 @@ type AgentTimeOff struct {
 	Note     string
 }
 
+type Alert struct {
+	GroupID      int64
+	Fingerprint  string
+	Status       string
+	Name         string
+	Labels       []byte
+	Annotations  []byte
+	StartsAt     *time.Time
+	EndsAt       *time.Time
+	GeneratorUrl string
+	Fired        int32
+	UpdatedAt    time.Time
+}
+
+type AlertGroup struct {
+	ID        int64
+	GroupKey  string
+	TicketID  int64
+	Receiver  string
+	Labels    []byte
+	Status    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type ApiIdempotencyKey struct {
 	UserID      int64
 	Key         string
@@ -164,6 +189,21 @@ type InboundMail struct {
 	ProcessedAt   *time.Time
 }
 
+type Incident struct {
+	TicketID      int64
+	Kind          string
+	PublishedAt   *time.Time
+	PublicTitle   string
+	PublicMessage string
+	Affected      int32
+	CreatedAt     time.Time
+}
+
+type IncidentDismissedPair struct {
+	A int64
+	B int64
+}
+
 type IntakeAddress struct {
 	ID         int64
 	LocalPart  string
@@ -245,6 +285,16 @@ type KbSearch struct {
 	Results   int32
 	UserID    *int64
 	CreatedAt time.Time
+}
+
+type KnownDevice struct {
+	ID         int64
+	UserID     int64
+	IDHash     []byte
+	UserAgent  string
+	FirstIp    string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
 }
 
 type LoginAttempt struct {
@@ -356,11 +406,26 @@ type Session struct {
 	ExpiresAt  time.Time
 	UserAgent  string
 	Ip         string
+	ID         *int64
+	Method     string
+	DeviceID   *int64
 }
 
 type Setting struct {
 	Key   string
 	Value []byte
+}
+
+type SignIn struct {
+	ID          int64
+	UserID      *int64
+	Email       string
+	Ip          string
+	UserAgent   string
+	DeviceKnown bool
+	Method      string
+	Ok          bool
+	At          time.Time
 }
 
 type SlaAlarm struct {
@@ -389,6 +454,26 @@ type SsoIdentity struct {
 	Subject   string
 	UserID    int64
 	CreatedAt time.Time
+}
+
+type SuspectedIncident struct {
+	ID         int64
+	Status     string
+	TargetID   *int64
+	AlertID    *int64
+	StartedAt  time.Time
+	ProposedAt time.Time
+	Confidence float64
+	Entities   []string
+	Words      []string
+	DecidedBy  *int64
+	DecidedAt  *time.Time
+	IncidentID *int64
+}
+
+type SuspectedIncidentTicket struct {
+	SuspectID int64
+	TicketID  int64
 }
 
 type Team struct {
@@ -444,6 +529,12 @@ type Ticket struct {
 	TriageRetryAt       *time.Time
 	FirstResponseWarnAt *time.Time
 	ResolutionWarnAt    *time.Time
+}
+
+type TicketEntity struct {
+	TicketID int64
+	Kind     string
+	Value    string
 }
 
 type TicketEvent struct {
