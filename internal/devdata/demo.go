@@ -211,6 +211,9 @@ func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log
 	if err := demoTickets(ctx, db, tickets, users); err != nil {
 		return err
 	}
+	if err := demoIncident(ctx, db, tickets, users); err != nil {
+		return err
+	}
 	_, err = conn.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', to_jsonb(now())) ON CONFLICT DO NOTHING`)
 	return err
 }
