@@ -46,10 +46,13 @@ func (s *Server) adminCategories(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) adminCreateCategory(w http.ResponseWriter, r *http.Request) error {
 	_ = r.ParseForm()
-	_, err := s.Admin.CreateCategory(r.Context(), CurrentUser(r.Context()), categoryInput(r))
+	id, err := s.Admin.CreateCategory(r.Context(), CurrentUser(r.Context()), categoryInput(r))
 	if isInvalid(err) {
 		return s.renderCategories(w, r, web.NewForm(r.PostForm, err))
 	} else if err != nil {
+		return err
+	}
+	if err := s.DB.SetCategoryCrossRegion(r.Context(), id, r.PostForm.Get("cross_region") == "on"); err != nil {
 		return err
 	}
 	seeOther(w, r, "/admin/categories", "Category added.")
@@ -65,7 +68,13 @@ func (s *Server) renderCategory(w http.ResponseWriter, r *http.Request, id int64
 	if err != nil {
 		return err
 	}
-	v := web.AdminCategoryPage{Page: s.adminPage(r, c.Name), Category: *c, Teams: teams, Edit: formOr(form, categoryValues(c))}
+	vals := categoryValues(c)
+	cross, err := s.DB.CategoryCrossRegion(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	vals.Set("cross_region", on(cross))
+	v := web.AdminCategoryPage{Page: s.adminPage(r, c.Name), Category: *c, Teams: teams, Edit: formOr(form, vals)}
 	s.render(w, r, status422(v.Edit), web.AdminCategory(v))
 	return nil
 }
@@ -89,6 +98,11 @@ func (s *Server) adminUpdateCategory(w http.ResponseWriter, r *http.Request) err
 		f := web.NewForm(r.PostForm, err)
 		return s.renderCategory(w, r, id, &f)
 	} else if err != nil {
+		return err
+	}
+	// The escalation ladder's setting lives beside the category row; the
+	// category was saved (and access checked) just above.
+	if err := s.DB.SetCategoryCrossRegion(r.Context(), id, r.PostForm.Get("cross_region") == "on"); err != nil {
 		return err
 	}
 	seeOther(w, r, "/admin/categories", "Category saved.")

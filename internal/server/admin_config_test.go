@@ -61,11 +61,20 @@ func TestAdminCategories(t *testing.T) {
 	f := good
 	f.Set("team", admID(a.beta))
 	f.Del("follow_the_sun")
+	f.Set("cross_region", "on")
 	admStatus(t, c.PostForm("/admin/categories/"+admID(catID), f), http.StatusSeeOther)
 	if a.count(t, "SELECT count(*) FROM categories WHERE id = $1 AND team_id = $2 AND NOT follow_the_sun", catID, a.beta) != 1 ||
 		a.audits(t, "category", "update") != 1 {
 		t.Error("edit not stored and audited")
 	}
+	// The escalation ladder's cross-region setting is stored and shown.
+	if a.count(t, "SELECT count(*) FROM categories WHERE id = $1 AND cross_region", catID) != 1 {
+		t.Error("cross-region setting not stored")
+	}
+	if _, checked := c.Get("/admin/categories/"+admID(catID)).Doc.Find("#cross_region").Attr("checked"); !checked {
+		t.Error("cross-region box not checked on the edit page")
+	}
+	f.Del("cross_region")
 	f.Set("team", "")
 	admFieldError(t, c.PostForm("/admin/categories/"+admID(catID), f), "team", "Choose the team")
 	if !strings.Contains(c.Get("/admin/teams/"+admID(a.beta)).Text("#categories"), "VPN") {
