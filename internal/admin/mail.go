@@ -10,9 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
 	"switchboard/internal/jobs"
@@ -347,4 +344,4 @@ func (s *Service) SetSenderPolicy(ctx context.Context, actor *helpdesk.User, mod
 }
 
 // riverClient is the River client the service enqueues with.
-type riverClient = *river.Client[pgx.Tx]
+type riverClient = *postgres.JobClient

@@ -11,7 +11,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/api"
@@ -38,7 +37,7 @@ type Background interface {
 type App struct {
 	Env      *Env
 	DB       *postgres.DB
-	Jobs     *river.Client[pgx.Tx]
+	Jobs     *postgres.JobClient
 	Workers  *river.Workers
 	Periodic []*river.PeriodicJob
 	Tickets  *ticket.Service

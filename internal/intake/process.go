@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/helpdesk"
@@ -33,7 +32,7 @@ const (
 // Processor turns stored mail into tickets, messages and events.
 type Processor struct {
 	DB      *postgres.DB
-	Jobs    *river.Client[pgx.Tx]
+	Jobs    *postgres.JobClient
 	Tickets *ticket.Service
 	Domain  string
 	Secret  []byte

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
@@ -28,7 +27,7 @@ type Received struct {
 // both SMTP and IMAP, so the duplicate rule holds across them.
 type Store struct {
 	DB      *postgres.DB
-	Jobs    *river.Client[pgx.Tx]
+	Jobs    *postgres.JobClient
 	Tickets *ticket.Service // access rules for raw-mail downloads
 
 	dir directory

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/jobs"
@@ -19,7 +18,7 @@ import (
 // a mail another node is still working on does no harm.
 type Sweeper struct {
 	DB    *postgres.DB
-	Jobs  *river.Client[pgx.Tx]
+	Jobs  *postgres.JobClient
 	Log   *slog.Logger
 	Every time.Duration // default 1 min
 	Stale time.Duration // a queued mail older than this gets a new job; default 10 min

@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
@@ -22,7 +21,7 @@ import (
 // Notifier renders notifications into the outbox and sends them.
 type Notifier struct {
 	DB       *postgres.DB
-	Jobs     *river.Client[pgx.Tx]
+	Jobs     *postgres.JobClient
 	Domain   string // our mail domain: From, Reply-To and Message-IDs
 	Secret   []byte // signs reply addresses
 	BaseURL  string // links to the portal

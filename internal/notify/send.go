@@ -17,7 +17,6 @@ import (
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/postgres/dbsqlc"
-	"switchboard/internal/sla"
 )
 
 // Sender delivers one raw message; the relay in production, a sink in tests.
@@ -151,9 +150,9 @@ func (n *Notifier) failedTx(ctx context.Context, tx *postgres.Tx, id int64, caus
 	if r.TicketID == nil {
 		return nil
 	}
-	return sla.Record(ctx, tx, *r.TicketID, r.TicketNumber, helpdesk.EventMailFailed, nil,
-		map[string]any{"to": r.ToAddr, "kind": r.Kind, "outbox_id": id},
-		"delivery failed: "+truncate(cause.Error(), 300))
+	return tx.RecordEvent(ctx, postgres.NewEvent{TicketID: *r.TicketID, Number: r.TicketNumber, Kind: helpdesk.EventMailFailed,
+		After:  map[string]any{"to": r.ToAddr, "kind": r.Kind, "outbox_id": id},
+		Reason: "delivery failed: " + truncate(cause.Error(), 300)})
 }
 
 // fromAddress takes the envelope sender from the From header (our intake

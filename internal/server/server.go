@@ -11,9 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-
 	"switchboard/internal/admin"
 	"switchboard/internal/auth"
 	"switchboard/internal/config"
@@ -28,7 +25,7 @@ import (
 type Server struct {
 	Config   *config.Config
 	DB       *postgres.DB
-	Jobs     *river.Client[pgx.Tx]
+	Jobs     *postgres.JobClient
 	Tickets  *ticket.Service
 	Sessions *auth.Sessions
 	Throttle *auth.Throttle

@@ -2,8 +2,7 @@ package sla
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -12,8 +11,6 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
-	"switchboard/internal/ticket"
 )
 
 // EventSLAUpdated records that a ticket's due times moved (priority or team
@@ -63,10 +60,10 @@ func (s *Service) settings(ctx context.Context) (*settings, error) {
 	}
 	c := &settings{at: time.Now()}
 	var err error
-	if c.cals, err = Calendars(ctx, s.DB.Q()); err != nil {
+	if c.cals, err = Calendars(ctx, s.DB); err != nil {
 		return nil, err
 	}
-	if c.pols, err = LoadPolicies(ctx, s.DB.Q()); err != nil {
+	if c.pols, err = LoadPolicies(ctx, s.DB); err != nil {
 		return nil, err
 	}
 	s.cached = c
@@ -98,14 +95,14 @@ func (s *Service) Recompute(ctx context.Context, ticketID int64) error {
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if _, err := tx.Q.LockTicket(ctx, ticketID); err != nil {
-			if postgres.IsNotFound(err) {
+	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		if _, err := tx.LockTicket(ctx, ticketID); err != nil {
+			if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 				return nil // deleted meanwhile: nothing to keep right
 			}
 			return err
 		}
-		t, err := tx.Q.SLATicket(ctx, ticketID)
+		t, err := tx.SLATicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -114,49 +111,43 @@ func (s *Service) Recompute(ctx context.Context, ticketID int64) error {
 			return err
 		}
 		before := map[string]any{"first_response_due": t.FirstResponseDue, "resolution_due": t.ResolutionDue, "due_at": t.DueAt}
-		return Record(ctx, tx, t.ID, t.Number, EventSLAUpdated, before, d, "deadlines recomputed on the team calendar")
+		return tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Number: t.Number, Kind: EventSLAUpdated,
+			Before: before, After: d, Reason: "deadlines recomputed on the team calendar"})
 	})
+	if err != nil {
+		return fmt.Errorf("recompute deadlines of ticket %d: %w", ticketID, err)
+	}
+	return nil
 }
 
 // Apply computes t's deadlines from its stored clock and writes them; it
 // returns nil when nothing moved. The caller holds the ticket's row lock.
-func Apply(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketRow, cals map[int64]Calendar, pols Policies) (*Deadlines, error) {
-	clock, err := LoadClock(ctx, tx.Q, t.ID, t.CreatedAt)
+func Apply(ctx context.Context, tx *postgres.Tx, t *helpdesk.SLATicket, cals map[int64]Calendar, pols Policies) (*Deadlines, error) {
+	clock, err := LoadClock(ctx, tx, t.ID, t.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
-	cal, err := TeamCalendar(ctx, tx.Q, cals, t.TeamID)
+	cal, err := TeamCalendar(ctx, tx, cals, t.TeamID)
 	if err != nil {
 		return nil, err
 	}
-	d := Compute(clock, cal, pols.For(helpdesk.Priority(t.Priority)), t.FirstRespondedAt != nil)
+	d := Compute(clock, cal, pols.For(t.Priority), t.FirstRespondedAt != nil)
 	if sameTime(t.FirstResponseDue, &d.FirstResponse) && sameTime(t.ResolutionDue, &d.Resolution) && sameTime(t.DueAt, d.DueAt) &&
 		sameTime(t.FirstResponseWarnAt, &d.FirstResponseWarn) && sameTime(t.ResolutionWarnAt, &d.ResolutionWarn) {
 		return nil, nil
 	}
-	return &d, Store(ctx, tx.Q, t.ID, d)
-}
-
-// Store writes deadlines onto a ticket.
-func Store(ctx context.Context, q *dbsqlc.Queries, ticketID int64, d Deadlines) error {
-	return q.SetDues(ctx, dbsqlc.SetDuesParams{ID: ticketID, FirstResponseDue: &d.FirstResponse,
-		ResolutionDue: &d.Resolution, DueAt: d.DueAt, FirstResponseWarnAt: &d.FirstResponseWarn,
-		ResolutionWarnAt: &d.ResolutionWarn})
+	return &d, tx.SetDeadlines(ctx, t.ID, d)
 }
 
 // LoadClock reads a ticket's pause ledger into a Clock started at created.
-func LoadClock(ctx context.Context, q *dbsqlc.Queries, ticketID int64, created time.Time) (Clock, error) {
-	rows, err := q.TicketPauses(ctx, ticketID)
+func LoadClock(ctx context.Context, tx *postgres.Tx, ticketID int64, created time.Time) (Clock, error) {
+	spans, err := tx.SLAPauses(ctx, ticketID)
 	if err != nil {
 		return Clock{}, err
 	}
 	c := Clock{Start: created}
-	for _, r := range rows {
-		p := Pause{From: r.PausedAt}
-		if r.ResumedAt != nil {
-			p.To = *r.ResumedAt
-		}
-		c.Pauses = append(c.Pauses, p)
+	for _, sp := range spans {
+		c.Pauses = append(c.Pauses, Pause{From: sp.Start, To: sp.End})
 	}
 	return c, nil
 }
@@ -175,7 +166,7 @@ func sameTime(a, b *time.Time) bool {
 // be just as correct on several at once.
 func (s *Service) Scan(ctx context.Context) (fired int, err error) {
 	now := s.now()
-	ids, err := s.DB.Q().SLAScan(ctx, dbsqlc.SLAScanParams{At: now, MaxRows: 5000})
+	ids, err := s.DB.SLACandidates(ctx, now, 5000)
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
@@ -197,25 +188,25 @@ func (s *Service) scanOne(ctx context.Context, id int64, now time.Time, cals map
 	fired := 0
 	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		fired = 0
-		t, err := tx.Q.SLATicket(ctx, id)
+		t, err := tx.SLATicket(ctx, id)
 		if err != nil {
 			return err
 		}
-		if !helpdesk.Status(t.Status).IsOpen() || t.Status == string(helpdesk.StatusPending) {
+		if !t.Status.IsOpen() || t.Status == helpdesk.StatusPending {
 			return nil
 		}
 		// The stored warn times only choose candidates; the clock with its
 		// real pause ledger decides, so a ticket resumed a moment ago is not
 		// judged by a due time computed while it was paused.
-		clock, err := LoadClock(ctx, tx.Q, t.ID, t.CreatedAt)
+		clock, err := LoadClock(ctx, tx, t.ID, t.CreatedAt)
 		if err != nil || clock.Paused() {
 			return err
 		}
-		cal, err := TeamCalendar(ctx, tx.Q, cals, t.TeamID)
+		cal, err := TeamCalendar(ctx, tx, cals, t.TeamID)
 		if err != nil {
 			return err
 		}
-		pol := pols.For(helpdesk.Priority(t.Priority))
+		pol := pols.For(t.Priority)
 		type target struct {
 			name   string
 			target time.Duration
@@ -244,7 +235,7 @@ func (s *Service) scanOne(ctx context.Context, id int64, now time.Time, cals map
 // fire claims and records the alarms for one target. A breach found without
 // an earlier warning (the scanner was down) claims the warning silently: a
 // warning after the deadline would only be noise.
-func (s *Service) fire(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketRow, target string, state State,
+func (s *Service) fire(ctx context.Context, tx *postgres.Tx, t *helpdesk.SLATicket, target string, state State,
 	due time.Time, fraction float64) (int, error) {
 	levels := []State{StateWarning}
 	if state == StateBreached {
@@ -252,14 +243,14 @@ func (s *Service) fire(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketR
 	}
 	fired := 0
 	for i, lvl := range levels {
-		n, err := tx.Q.InsertAlarm(ctx, dbsqlc.InsertAlarmParams{TicketID: t.ID, Target: target, Level: string(lvl), DueAt: due})
+		won, err := tx.ClaimAlarm(ctx, t.ID, target, string(lvl), due)
 		if err != nil {
 			return fired, err
 		}
-		if n == 0 || i > 0 {
+		if !won || i > 0 {
 			continue
 		}
-		leads, err := TeamLeads(ctx, tx.Q, t.TeamID)
+		leads, err := tx.TeamLeadEmails(ctx, t.TeamID)
 		if err != nil {
 			return fired, err
 		}
@@ -269,7 +260,7 @@ func (s *Service) fire(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketR
 		}
 		after := map[string]any{"target": target, "due": due, "elapsed": fraction, "notify": leads}
 		reason := target + " at " + strconv.Itoa(int(fraction*100)) + "% of its target"
-		if err := Record(ctx, tx, t.ID, t.Number, kind, nil, after, reason); err != nil {
+		if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Number: t.Number, Kind: kind, After: after, Reason: reason}); err != nil {
 			return fired, err
 		}
 		if err := s.Alert.Send(ctx, tx, Alert{TicketID: t.ID, Number: t.Number, Kind: kind, To: leads, Reason: reason,
@@ -279,46 +270,4 @@ func (s *Service) fire(ctx context.Context, tx *postgres.Tx, t dbsqlc.SLATicketR
 		fired++
 	}
 	return fired, nil
-}
-
-// Record writes a ticket event by Switchboard itself and tells every node's
-// live view, inside tx, in one round trip.
-func Record(ctx context.Context, tx *postgres.Tx, ticketID, number int64, kind string, before, after any, reason string) error {
-	p, err := eventParams(ticketID, kind, before, after, reason)
-	if err != nil {
-		return err
-	}
-	return tx.Q.RecordEvent(ctx, dbsqlc.RecordEventParams{Channel: ticket.NotifyChannel, Number: strconv.FormatInt(number, 10),
-		TicketID: p.TicketID, Kind: p.Kind, Before: p.Before, After: p.After, Reason: p.Reason})
-}
-
-// RecordEvent writes a ticket event by Switchboard itself; the caller
-// notifies once after several.
-func RecordEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, kind string, before, after any, reason string) error {
-	p, err := eventParams(ticketID, kind, before, after, reason)
-	if err != nil {
-		return err
-	}
-	return tx.Q.InsertEvent(ctx, p)
-}
-
-func eventParams(ticketID int64, kind string, before, after any, reason string) (dbsqlc.InsertEventParams, error) {
-	p := dbsqlc.InsertEventParams{TicketID: ticketID, Kind: kind, Reason: reason}
-	var err error
-	if p.Before, err = marshal(before); err != nil {
-		return p, err
-	}
-	p.After, err = marshal(after)
-	return p, err
-}
-
-func marshal(v any) ([]byte, error) {
-	if v == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, errors.Join(errors.New("encode event"), err)
-	}
-	return b, nil
 }

@@ -1,8 +1,8 @@
 package sla
 
 // This file and clocks.go connect the pure arithmetic above to the stored
-// tickets: they read team calendars and policies through the generated
-// queries and keep a ticket's due times right.
+// tickets: they read team calendars and policies through internal/postgres
+// and keep a ticket's due times right.
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres"
 )
 
 // TeamHours is one entry of teams.hours: minutes from local midnight on a
@@ -47,103 +47,62 @@ func ParseTeamCalendar(timeZone string, hours []byte, holidays []string) (Calend
 	return c, nil
 }
 
-// Querier is the part of the generated queries the SLA code uses; both a
-// pool and a transaction provide it.
-type Querier interface {
-	RosterTeams(ctx context.Context) ([]dbsqlc.RosterTeamsRow, error)
-	RosterHolidays(ctx context.Context) ([]dbsqlc.RosterHolidaysRow, error)
-	SLAPolicies(ctx context.Context) ([]dbsqlc.SlaPolicy, error)
-}
-
 // Calendars loads every team's calendar by team id.
-func Calendars(ctx context.Context, q Querier) (map[int64]Calendar, error) {
-	teams, err := q.RosterTeams(ctx)
+func Calendars(ctx context.Context, db *postgres.DB) (map[int64]Calendar, error) {
+	teams, err := db.TeamSchedules(ctx)
 	if err != nil {
 		return nil, err
 	}
-	hols, err := q.RosterHolidays(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return TeamCalendars(teams, hols), nil
+	return TeamCalendars(teams), nil
 }
 
 // TeamCalendar is the calendar of team (none: always open) from cals, a
-// map callers cache for seconds; a team newer than the map is read afresh,
-// so its first tickets are not timed as if it worked around the clock.
-func TeamCalendar(ctx context.Context, q Querier, cals map[int64]Calendar, team *int64) (Calendar, error) {
+// map callers cache for seconds; a team newer than the map is read afresh
+// in tx, so its first tickets are not timed as if it worked around the
+// clock.
+func TeamCalendar(ctx context.Context, tx *postgres.Tx, cals map[int64]Calendar, team *int64) (Calendar, error) {
 	if team == nil {
 		return Calendar{}, nil
 	}
 	if c, ok := cals[*team]; ok {
 		return c, nil
 	}
-	fresh, err := Calendars(ctx, q)
-	return fresh[*team], err
+	teams, err := tx.TeamSchedules(ctx)
+	if err != nil {
+		return Calendar{}, err
+	}
+	return TeamCalendars(teams)[*team], nil
 }
 
-// TeamCalendars builds every team's calendar by team id from rows already
-// read, for callers that need the team rows themselves too.
-func TeamCalendars(teams []dbsqlc.RosterTeamsRow, hols []dbsqlc.RosterHolidaysRow) map[int64]Calendar {
-	byTeam := map[int64][]string{}
-	for _, h := range hols {
-		if h.Day.Valid {
-			byTeam[h.TeamID] = append(byTeam[h.TeamID], h.Day.Time.Format(DateLayout))
-		}
-	}
+// TeamCalendars builds every team's calendar by team id from schedules
+// already read, for callers that need the teams themselves too.
+func TeamCalendars(teams []helpdesk.TeamSchedule) map[int64]Calendar {
 	out := make(map[int64]Calendar, len(teams))
 	for _, t := range teams {
-		c, _ := ParseTeamCalendar(t.TimeZone, t.Hours, byTeam[t.ID])
+		c, _ := ParseTeamCalendar(t.TimeZone, t.Hours, t.Holidays)
 		out[t.ID] = c
 	}
 	return out
 }
 
-// TeamLeads lists the emails of a team's leads, who SLA alarms and flagged
-// tickets are for; empty (not nil, so events show []) without a team.
-func TeamLeads(ctx context.Context, q *dbsqlc.Queries, teamID *int64) ([]string, error) {
-	if teamID == nil {
-		return []string{}, nil
-	}
-	rows, err := q.TeamLeads(ctx, *teamID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r.Email)
-	}
-	return out, nil
-}
-
 // LoadPolicies reads sla_policies (minutes of business time per priority).
-func LoadPolicies(ctx context.Context, q Querier) (Policies, error) {
-	rows, err := q.SLAPolicies(ctx)
+func LoadPolicies(ctx context.Context, db *postgres.DB) (Policies, error) {
+	targets, err := db.SLAPolicies(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ps := Policies{}
-	for _, r := range rows {
-		ps[helpdesk.Priority(r.Priority)] = Policy{
-			FirstResponse: time.Duration(r.FirstResponseMinutes) * time.Minute,
-			Resolution:    time.Duration(r.ResolutionMinutes) * time.Minute,
+	for _, t := range targets {
+		ps[t.Priority] = Policy{
+			FirstResponse: time.Duration(t.FirstResponseMinutes) * time.Minute,
+			Resolution:    time.Duration(t.ResolutionMinutes) * time.Minute,
 		}
 	}
 	return ps, nil
 }
 
 // Deadlines are everything stored on a ticket about its SLA.
-type Deadlines struct {
-	FirstResponse     time.Time `json:"first_response_due"`
-	Resolution        time.Time `json:"resolution_due"`
-	FirstResponseWarn time.Time `json:"-"`
-	ResolutionWarn    time.Time `json:"-"`
-	// DueAt is the deadline the queue sorts by: first response until
-	// answered, then resolution; nil while the clock is paused, so a ticket
-	// waiting on its requester does not sit among the tickets at risk.
-	DueAt  *time.Time `json:"due_at"`
-	Paused bool       `json:"paused"`
-}
+type Deadlines = helpdesk.Deadlines
 
 // Compute returns a ticket's deadlines: its clock started at created, with
 // the pause ledger, on the team calendar under policy p.

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Get returns the ticket if viewer may see it. Anything else, missing or
@@ -34,11 +33,11 @@ func (s *Service) canView(ctx context.Context, viewer *helpdesk.User, t *helpdes
 		if !restricted || t.TeamID == nil {
 			return true, nil
 		}
-		return s.DB.Q().CanSeeRestrictedTeam(ctx, dbsqlc.CanSeeRestrictedTeamParams{TeamID: *t.TeamID, UserID: viewer.ID})
+		return s.DB.CanSeeRestrictedTeam(ctx, *t.TeamID, viewer.ID)
 	case t.RequesterID == viewer.ID:
 		return true, nil
 	}
-	return s.DB.Q().IsParticipant(ctx, dbsqlc.IsParticipantParams{TicketID: t.ID, UserID: viewer.ID})
+	return s.DB.IsParticipant(ctx, t.ID, viewer.ID)
 }
 
 // Conversation returns the messages viewer may read: requesters never get
@@ -68,13 +67,11 @@ func (s *Service) Attachment(ctx context.Context, viewer *helpdesk.User, number,
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.DB.Q().GetAttachment(ctx, id)
-	if err != nil || a.TicketID != t.ID || (a.Internal && !viewer.IsStaff()) {
+	a, data, internal, err := s.DB.Attachment(ctx, id)
+	if err != nil || a.TicketID != t.ID || (internal && !viewer.IsStaff()) {
 		return nil, notFound()
 	}
-	return &AttachmentFile{Attachment: helpdesk.Attachment{ID: a.ID, TicketID: a.TicketID, MessageID: a.MessageID,
-		Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Inline: a.Inline, CreatedAt: a.CreatedAt},
-		Data: a.Data}, nil
+	return &AttachmentFile{Attachment: *a, Data: data}, nil
 }
 
 func notFound() error { return helpdesk.Errorf(helpdesk.ENOTFOUND, "Ticket not found.") }

@@ -3,23 +3,13 @@ package ticket
 import (
 	"context"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Canned is a saved reply with placeholders.
-type Canned struct {
-	ID        int64
-	TeamID    *int64
-	TeamName  string
-	Title     string
-	Body      string
-	UpdatedAt time.Time
-}
+type Canned = helpdesk.CannedReply
 
 // CannedInput is a canned reply as a lead edits it.
 type CannedInput struct {
@@ -46,15 +36,7 @@ func (s *Service) CannedReplies(ctx context.Context, viewer *helpdesk.User) ([]C
 	if !viewer.IsStaff() {
 		return nil, notFound()
 	}
-	rows, err := s.DB.Q().ListCanned(ctx)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	out := make([]Canned, len(rows))
-	for i, r := range rows {
-		out[i] = Canned{ID: r.ID, TeamID: r.TeamID, TeamName: deref(r.TeamName), Title: r.Title, Body: r.Body, UpdatedAt: r.UpdatedAt}
-	}
-	return out, nil
+	return s.DB.CannedReplies(ctx)
 }
 
 // CannedReply returns one canned reply; staff only.
@@ -62,11 +44,7 @@ func (s *Service) CannedReply(ctx context.Context, viewer *helpdesk.User, id int
 	if !viewer.IsStaff() {
 		return nil, notFound()
 	}
-	r, err := s.DB.Q().GetCanned(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	return &Canned{ID: r.ID, TeamID: r.TeamID, Title: r.Title, Body: r.Body, UpdatedAt: r.UpdatedAt}, nil
+	return s.DB.CannedReply(ctx, id)
 }
 
 // mayManageCanned: admins, and leads (a lead of any team for global replies,
@@ -76,9 +54,9 @@ func (s *Service) mayManageCanned(ctx context.Context, u *helpdesk.User, teamID 
 	case helpdesk.RoleAdmin:
 		return nil
 	case helpdesk.RoleLead:
-		ok, err := s.DB.Q().IsTeamLead(ctx, dbsqlc.IsTeamLeadParams{UserID: u.ID, TeamID: teamID})
+		ok, err := s.DB.IsTeamLead(ctx, u.ID, teamID)
 		if err != nil {
-			return postgres.MapError(err)
+			return err
 		}
 		if ok || teamID == nil {
 			return nil // a lead without a team row may still keep global replies
@@ -117,8 +95,7 @@ func (s *Service) SaveCanned(ctx context.Context, actor *helpdesk.User, id int64
 		return 0, err
 	}
 	if id == 0 {
-		r, err := s.DB.Q().CreateCanned(ctx, dbsqlc.CreateCannedParams{TeamID: in.TeamID, Title: in.Title, Body: in.Body, CreatedBy: &actor.ID})
-		return r.ID, postgres.MapError(err)
+		return s.DB.SaveCannedReply(ctx, helpdesk.CannedReply{TeamID: in.TeamID, Title: in.Title, Body: in.Body}, actor.ID)
 	}
 	old, err := s.CannedReply(ctx, actor, id)
 	if err != nil {
@@ -127,7 +104,7 @@ func (s *Service) SaveCanned(ctx context.Context, actor *helpdesk.User, id int64
 	if err := s.mayManageCanned(ctx, actor, old.TeamID); err != nil {
 		return 0, err
 	}
-	return id, postgres.MapError(s.DB.Q().UpdateCanned(ctx, dbsqlc.UpdateCannedParams{ID: id, TeamID: in.TeamID, Title: in.Title, Body: in.Body}))
+	return s.DB.SaveCannedReply(ctx, helpdesk.CannedReply{ID: id, TeamID: in.TeamID, Title: in.Title, Body: in.Body}, actor.ID)
 }
 
 // DeleteCanned removes a canned reply; leads and admins only.
@@ -139,13 +116,5 @@ func (s *Service) DeleteCanned(ctx context.Context, actor *helpdesk.User, id int
 	if err := s.mayManageCanned(ctx, actor, old.TeamID); err != nil {
 		return err
 	}
-	return postgres.MapError(s.DB.Q().DeleteCanned(ctx, id))
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
+	return s.DB.DeleteCannedReply(ctx, id)
 }

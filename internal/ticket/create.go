@@ -8,7 +8,6 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // CreateInput is a new ticket as a requester, the API or a mail describes it.
@@ -92,36 +91,22 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 	}
 	var t *helpdesk.Ticket
 	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		var emailID *string
-		if in.EmailMessageID != "" {
-			emailID = &in.EmailMessageID
-		}
-		row, err := tx.Q.InsertTicket(ctx, dbsqlc.InsertTicketParams{
-			Subject: in.Subject, Impact: string(in.Impact), Urgency: string(in.Urgency),
+		var messageID int64
+		var err error
+		t, messageID, err = tx.InsertTicket(ctx, postgres.NewTicket{
+			Subject: in.Subject, Impact: in.Impact, Urgency: in.Urgency,
 			CategoryID: in.CategoryID, TeamID: in.TeamID, RequesterID: in.RequesterID,
-			Source: string(in.Source), Body: in.Description, BodyHtml: html, EmailMessageID: emailID,
-			ActorID: nonZero(actor.ID), Channel: NotifyChannel,
+			Source: in.Source, Body: in.Description, BodyHTML: html, EmailMessageID: in.EmailMessageID,
+			ActorID: nonZero(actor.ID),
 		})
-		if postgres.IsForeignKey(err, "tickets_category_id_fkey") {
-			// Checked by the foreign key rather than a query first: one
-			// round trip less on every create.
-			return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
-				Fields: []helpdesk.FieldError{{Field: "category", Message: "Choose a category from the list."}}}
-		} else if err != nil {
+		if err != nil {
 			return err
 		}
-		if _, err := s.insertAttachments(ctx, tx, row.ID, row.MessageID, in.Attachments); err != nil {
+		if _, err := s.insertAttachments(ctx, tx, t.ID, messageID, in.Attachments); err != nil {
 			return err
 		}
-		t = &helpdesk.Ticket{ID: row.ID, Number: row.Number, Subject: in.Subject, Status: helpdesk.StatusNew,
-			Priority: helpdesk.Priority(row.Priority), Impact: in.Impact, Urgency: in.Urgency,
-			CategoryID: in.CategoryID, CategoryName: deref(row.CategoryName),
-			TeamID: row.TeamID, TeamName: deref(row.TeamName), TeamSlug: deref(row.TeamSlug),
-			RequesterID: in.RequesterID, RequesterName: row.RequesterName, RequesterEmail: row.RequesterEmail,
-			Source: in.Source, FirstResponseDue: row.FirstResponseDue, ResolutionDue: row.ResolutionDue, DueAt: row.DueAt,
-			CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 		if s.Jobs != nil {
-			if _, err := s.Jobs.InsertTx(ctx, tx, jobs.TriageArgs{TicketID: row.ID}, nil); err != nil {
+			if _, err := s.Jobs.InsertTx(ctx, tx, jobs.TriageArgs{TicketID: t.ID}, nil); err != nil {
 				return err
 			}
 		}
@@ -140,24 +125,10 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 // what the database wrote, so no caller has to read them back), its
 // attachments and its Message-ID.
 func (s *Service) insertMessage(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message, ups []helpdesk.Upload) error {
-	var emailPtr *string
-	if m.EmailMessageID != "" {
-		emailPtr = &m.EmailMessageID
-	}
-	row, err := tx.Q.InsertMessage(ctx, dbsqlc.InsertMessageParams{
-		TicketID: m.TicketID, AuthorID: m.AuthorID, Internal: m.Internal, BodyText: m.BodyText, BodyHtml: m.BodyHTML,
-		EmailMessageID: emailPtr, Source: string(m.Source),
-	})
-	if err != nil {
+	if err := tx.InsertMessage(ctx, m); err != nil {
 		return err
 	}
-	m.ID, m.CreatedAt = row.ID, row.CreatedAt
-	if m.EmailMessageID != "" {
-		if err := tx.Q.MailAddThreadID(ctx, dbsqlc.MailAddThreadIDParams{MessageID: m.EmailMessageID,
-			TicketID: m.TicketID}); err != nil {
-			return err
-		}
-	}
+	var err error
 	m.Attachments, err = s.insertAttachments(ctx, tx, m.TicketID, m.ID, ups)
 	return err
 }
@@ -168,20 +139,11 @@ func (s *Service) insertAttachments(ctx context.Context, tx *postgres.Tx, ticket
 	ups []helpdesk.Upload) ([]helpdesk.Attachment, error) {
 	var out []helpdesk.Attachment
 	for _, u := range ups {
-		var cid *string
-		if u.ContentID != "" {
-			cid = &u.ContentID
-		}
 		a := helpdesk.Attachment{TicketID: ticketID, MessageID: &messageID, Filename: SafeFilename(u.Filename),
 			ContentType: SniffType(u.Data), Size: int64(len(u.Data)), Inline: u.Inline}
-		row, err := tx.Q.InsertAttachment(ctx, dbsqlc.InsertAttachmentParams{
-			TicketID: ticketID, MessageID: a.MessageID, Filename: a.Filename,
-			ContentType: a.ContentType, Size: a.Size, ContentID: cid, Inline: a.Inline, Data: u.Data,
-		})
-		if err != nil {
+		if err := tx.InsertAttachment(ctx, &a, u.ContentID, u.Data); err != nil {
 			return nil, err
 		}
-		a.ID, a.CreatedAt = row.ID, row.CreatedAt
 		out = append(out, a)
 	}
 	return out, nil

@@ -5,15 +5,10 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Child is a ticket linked under an incident.
-type Child struct {
-	Number  int64
-	Subject string
-	Status  helpdesk.Status
-}
+type Child = helpdesk.ChildTicket
 
 // Link makes ticket number a child of incident parent; parent 0 removes the
 // link. One level only: an incident cannot itself be a child, and a child
@@ -41,16 +36,16 @@ func (s *Service) Link(ctx context.Context, actor *helpdesk.User, number, parent
 			return invalidField("parent", "That ticket is itself part of an incident; link to the incident.")
 		}
 		// Structure, not display: every child counts, visible or not.
-		kids, err := s.DB.Q().ListChildren(ctx, dbsqlc.ListChildrenParams{ParentID: &t.ID, Hidden: []int64{}})
+		kids, err := s.DB.Children(ctx, t.ID, []int64{})
 		if err != nil {
-			return postgres.MapError(err)
+			return err
 		}
 		if len(kids) > 0 {
 			return invalidField("parent", "This ticket is an incident with its own linked tickets.")
 		}
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if _, err := tx.Q.LockTicket(ctx, t.ID); err != nil {
+		if _, err := tx.LockTicket(ctx, t.ID); err != nil {
 			return err
 		}
 		var pid *int64
@@ -58,7 +53,7 @@ func (s *Service) Link(ctx context.Context, actor *helpdesk.User, number, parent
 		if p != nil {
 			pid, after["parent"] = &p.ID, p.Number
 		}
-		if err := tx.Q.SetParent(ctx, dbsqlc.SetParentParams{ID: t.ID, ParentID: pid}); err != nil {
+		if err := tx.SetParent(ctx, t.ID, pid); err != nil {
 			return err
 		}
 		if err := s.record(ctx, tx, t.ID, t.Number, actor, helpdesk.EventLinked, nil, after, "", nil); err != nil {
@@ -82,15 +77,7 @@ func (s *Service) Children(ctx context.Context, viewer *helpdesk.User, t *helpde
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Q().ListChildren(ctx, dbsqlc.ListChildrenParams{ParentID: &t.ID, Hidden: hidden})
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	out := make([]Child, len(rows))
-	for i, r := range rows {
-		out[i] = Child{Number: r.Number, Subject: r.Subject, Status: helpdesk.Status(r.Status)}
-	}
-	return out, nil
+	return s.DB.Children(ctx, t.ID, hidden)
 }
 
 // ResolveChildren resolves every open child of incident number, first

@@ -8,7 +8,6 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // mentionRE finds @handles: a full email or the part before the @. A
@@ -42,27 +41,26 @@ func (s *Service) Write(ctx context.Context, author *helpdesk.User, number int64
 	in.AfterInsert = func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message) error {
 		var mentioned []int64
 		for _, h := range Handles(body) {
-			users, err := tx.Q.StaffByHandle(ctx, h)
+			users, err := tx.StaffByHandle(ctx, h)
 			if err != nil {
 				return err
 			}
-			if len(users) != 1 || users[0].ID == author.ID {
+			if len(users) != 1 || users[0] == author.ID {
 				continue
 			}
 			// Someone who would get 404 on the ticket is not told of it,
 			// nor mailed the note's text.
-			visible, err := tx.Q.StaffCanSeeTicket(ctx, dbsqlc.StaffCanSeeTicketParams{UserID: users[0].ID, TicketID: m.TicketID})
+			visible, err := tx.StaffCanSeeTicket(ctx, users[0], m.TicketID)
 			if err != nil {
 				return err
 			}
 			if !visible {
 				continue
 			}
-			if err := tx.Q.InsertMention(ctx, dbsqlc.InsertMentionParams{MessageID: m.ID, UserID: users[0].ID,
-				TicketID: m.TicketID}); err != nil {
+			if err := tx.InsertMention(ctx, m.ID, users[0], m.TicketID); err != nil {
 				return err
 			}
-			mentioned = append(mentioned, users[0].ID)
+			mentioned = append(mentioned, users[0])
 		}
 		if len(mentioned) == 0 || s.Jobs == nil {
 			return nil
@@ -78,5 +76,5 @@ func (s *Service) Write(ctx context.Context, author *helpdesk.User, number int64
 // SeenMentions marks the viewer's mentions on a ticket as read, so it
 // leaves their Mentions view once they have opened it.
 func (s *Service) SeenMentions(ctx context.Context, viewer *helpdesk.User, t *helpdesk.Ticket) error {
-	return postgres.MapError(s.DB.Q().MarkMentionsSeen(ctx, dbsqlc.MarkMentionsSeenParams{UserID: viewer.ID, TicketID: t.ID}))
+	return s.DB.MarkMentionsSeen(ctx, viewer.ID, t.ID)
 }

@@ -5,7 +5,6 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Merge folds ticket number into ticket into: its messages, attachments and
@@ -40,31 +39,19 @@ func (s *Service) Merge(ctx context.Context, actor *helpdesk.User, number, into 
 		if first > second {
 			first, second = second, first
 		}
-		cur, err := tx.Q.LockTicket(ctx, first)
+		cur, err := tx.LockTicket(ctx, first)
 		if err != nil {
 			return err
 		}
-		cur2, err := tx.Q.LockTicket(ctx, second)
+		cur2, err := tx.LockTicket(ctx, second)
 		if err != nil {
 			return err
 		}
-		fromStatus := helpdesk.Status(cur.Status)
+		fromStatus := cur.Status
 		if first != from.ID {
-			fromStatus = helpdesk.Status(cur2.Status)
+			fromStatus = cur2.Status
 		}
-		if err := tx.Q.MoveParticipants(ctx, dbsqlc.MoveParticipantsParams{FromID: from.ID, IntoID: target.ID}); err != nil {
-			return err
-		}
-		if err := tx.Q.MoveMessages(ctx, dbsqlc.MoveMessagesParams{FromID: from.ID, IntoID: target.ID}); err != nil {
-			return err
-		}
-		if err := tx.Q.MoveAttachments(ctx, dbsqlc.MoveAttachmentsParams{FromID: from.ID, IntoID: target.ID}); err != nil {
-			return err
-		}
-		if err := tx.Q.MergeSearch(ctx, dbsqlc.MergeSearchParams{FromID: from.ID, IntoID: target.ID}); err != nil {
-			return err
-		}
-		if err := tx.Q.SetMergedInto(ctx, dbsqlc.SetMergedIntoParams{ID: from.ID, IntoID: &target.ID}); err != nil {
+		if err := tx.MergeInto(ctx, from.ID, target.ID); err != nil {
 			return err
 		}
 		if err := s.record(ctx, tx, target.ID, target.Number, actor, helpdesk.EventMerged,

@@ -7,18 +7,13 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // PresenceChannel carries ticket numbers whose viewers changed.
-const PresenceChannel = "ticket_presence"
+const PresenceChannel = postgres.PresenceChannel
 
 // Presence is one colleague on a ticket right now.
-type Presence struct {
-	UserID   int64
-	Name     string
-	Replying bool
-}
+type Presence = helpdesk.Presence
 
 // SetPresence records that viewer is viewing (or replying to) a ticket for
 // the next 45 seconds, or leaves it when activity is "". Every node hears
@@ -32,30 +27,22 @@ func (s *Service) SetPresence(ctx context.Context, viewer *helpdesk.User, number
 		return err
 	}
 	switch activity {
-	case "viewing", "replying":
-		err = s.DB.Q().UpsertPresence(ctx, dbsqlc.UpsertPresenceParams{TicketID: t.ID, UserID: viewer.ID, Activity: activity})
-	case "":
-		err = s.DB.Q().DeletePresence(ctx, dbsqlc.DeletePresenceParams{TicketID: t.ID, UserID: viewer.ID})
-	default:
-		return invalidField("activity", "Activity is viewing or replying.")
+	case "viewing", "replying", "":
+		return s.DB.SetPresence(ctx, t.ID, t.Number, viewer.ID, activity)
 	}
-	if err != nil {
-		return postgres.MapError(err)
-	}
-	_, err = s.DB.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", PresenceChannel, itoa(t.Number))
-	return postgres.MapError(err)
+	return invalidField("activity", "Activity is viewing or replying.")
 }
 
 // Others returns who else is on ticket t now.
 func (s *Service) Others(ctx context.Context, viewer *helpdesk.User, t *helpdesk.Ticket) ([]Presence, error) {
-	rows, err := s.DB.Q().ListPresence(ctx, t.ID)
+	all, err := s.DB.Presence(ctx, t.ID)
 	if err != nil {
-		return nil, postgres.MapError(err)
+		return nil, err
 	}
 	var out []Presence
-	for _, r := range rows {
-		if r.UserID != viewer.ID {
-			out = append(out, Presence{UserID: r.UserID, Name: r.Name, Replying: r.Activity == "replying"})
+	for _, p := range all {
+		if p.UserID != viewer.ID {
+			out = append(out, p)
 		}
 	}
 	return out, nil
@@ -73,16 +60,15 @@ func (s *Service) SetAvailability(ctx context.Context, actor *helpdesk.User, a h
 		return invalidField("availability", "Choose Available, Away or Offline.")
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		before, err := tx.Q.SetAvailability(ctx, dbsqlc.SetAvailabilityParams{UserID: actor.ID, Availability: string(a)})
+		before, err := tx.SetAvailability(ctx, actor.ID, a)
 		if err != nil {
 			return err
 		}
-		if err := tx.Q.AdminInsertAudit(ctx, dbsqlc.AdminInsertAuditParams{ActorID: &actor.ID, ObjectType: "agent_profile",
-			ObjectID: itoa(actor.ID), Action: "availability", Before: mustJSON(map[string]any{"availability": before}),
-			After: mustJSON(map[string]any{"availability": a})}); err != nil {
+		if err := tx.Audit(ctx, &actor.ID, "agent_profile", itoa(actor.ID), "availability",
+			map[string]any{"availability": string(before)}, map[string]any{"availability": a}); err != nil {
 			return err
 		}
-		if rebalance != nil && s.Jobs != nil && before != string(a) {
+		if rebalance != nil && s.Jobs != nil && before != a {
 			if _, err := s.Jobs.InsertTx(ctx, tx, rebalance, nil); err != nil {
 				return err
 			}

@@ -3,24 +3,18 @@ package ticket
 import (
 	"context"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // MaxRatingComment bounds the optional comment of a satisfaction rating.
 const MaxRatingComment = 2000
 
 // Rating is a requester's verdict on one resolution of a ticket.
-type Rating struct {
-	Score     int // 1 (poor) to 5 (excellent)
-	Comment   string
-	CreatedAt time.Time
-}
+type Rating = helpdesk.Rating
 
 // Rate stores the requester's 1–5 satisfaction rating of the ticket's
 // current resolution, with the `rated` event, in one transaction. Only the
@@ -46,19 +40,18 @@ func (s *Service) Rate(ctx context.Context, actor *helpdesk.User, number int64, 
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		cur, err := tx.Q.LockTicket(ctx, t.ID)
+		cur, err := tx.LockTicket(ctx, t.ID)
 		if err != nil {
 			return err
 		}
-		if st := helpdesk.Status(cur.Status); st.IsOpen() || cur.ResolutionCount == 0 {
+		if cur.Status.IsOpen() || cur.ResolutionCount == 0 {
 			return helpdesk.Errorf(helpdesk.ECONFLICT, "You can rate a ticket once it is solved.")
 		}
-		n, err := tx.Q.InsertRating(ctx, dbsqlc.InsertRatingParams{TicketID: t.ID, ResolutionNo: cur.ResolutionCount,
-			Rating: int32(score), Comment: comment, UserID: &actor.ID})
+		added, err := tx.InsertRating(ctx, t.ID, cur.ResolutionCount, score, comment, actor.ID)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !added {
 			return helpdesk.Errorf(helpdesk.ECONFLICT, "You have already rated this resolution. Thank you!")
 		}
 		after := map[string]any{"rating": score, "resolution_no": cur.ResolutionCount, "comment": comment != ""}
@@ -74,25 +67,18 @@ func (s *Service) CurrentRating(ctx context.Context, t *helpdesk.Ticket) (*Ratin
 	if t.ResolutionCount == 0 {
 		return nil, nil
 	}
-	r, err := s.DB.Q().GetRating(ctx, dbsqlc.GetRatingParams{TicketID: t.ID, ResolutionNo: int32(t.ResolutionCount)})
-	if err = postgres.MapError(err); helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
-	return &Rating{Score: int(r.Rating), Comment: r.Comment, CreatedAt: r.CreatedAt}, nil
+	return s.DB.Rating(ctx, t.ID, t.ResolutionCount)
 }
 
 // Categories lists the categories a requester may pick when filing a ticket.
 func (s *Service) Categories(ctx context.Context) ([]helpdesk.Category, error) {
-	rows, err := s.DB.Q().ListCategories(ctx)
+	cats, err := s.DB.Categories(ctx)
 	if err != nil {
-		return nil, postgres.MapError(err)
+		return nil, err
 	}
-	out := make([]helpdesk.Category, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, helpdesk.Category{ID: r.ID, Name: r.Name, TeamID: r.TeamID,
-			DefaultImpact: helpdesk.Impact(r.DefaultImpact), DefaultUrgency: helpdesk.Urgency(r.DefaultUrgency)})
+	out := make([]helpdesk.Category, 0, len(cats))
+	for _, c := range cats {
+		out = append(out, c.Category)
 	}
 	return out, nil
 }

@@ -7,7 +7,6 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // MessageInput is a reply or a note.
@@ -70,20 +69,18 @@ func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number 
 		AuthorIsStaff: author.IsStaff(), Internal: in.Internal, BodyText: in.Body, BodyHTML: html,
 		EmailMessageID: in.EmailMessageID, Source: in.Source}
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		cur, err := tx.Q.LockTicket(ctx, t.ID)
+		cur, err := tx.LockTicket(ctx, t.ID)
 		if err != nil {
 			return err
 		}
 		if err := s.insertMessage(ctx, tx, msg, in.Attachments); err != nil {
 			return err
 		}
-		if err := tx.Q.TouchTicketForMessage(ctx, dbsqlc.TouchTicketForMessageParams{
-			ID: t.ID, Internal: in.Internal, Body: in.Body, FirstResponse: staffPublic,
-		}); err != nil {
+		if err := tx.TouchTicketForMessage(ctx, t.ID, in.Internal, in.Body, staffPublic); err != nil {
 			return err
 		}
 		// Status follows the conversation, as people expect of a helpdesk.
-		from := helpdesk.Status(cur.Status)
+		from := cur.Status
 		to := from
 		switch {
 		case staffPublic && from == helpdesk.StatusNew:

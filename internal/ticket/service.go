@@ -5,26 +5,23 @@ package ticket
 
 import (
 	"context"
-	"encoding/json"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Service runs ticket changes.
 type Service struct {
 	DB            *postgres.DB
-	Jobs          *river.Client[pgx.Tx]
+	Jobs          *postgres.JobClient
 	MaxAttachment int64 // bytes per file
 }
 
 // NotifyChannel is the LISTEN/NOTIFY channel that carries ticket numbers of
 // changed tickets to every app node's live-update hub.
-const NotifyChannel = "ticket_changed"
+const NotifyChannel = postgres.TicketChannel
 
 // record writes an event, enqueues the follow-up job and tells listeners, all
 // inside tx.
@@ -34,11 +31,8 @@ func (s *Service) record(ctx context.Context, tx *postgres.Tx, ticketID, number 
 	if actor != nil && actor.ID != 0 {
 		actorID = &actor.ID
 	}
-	if err := tx.Q.RecordEvent(ctx, dbsqlc.RecordEventParams{
-		TicketID: ticketID, ActorID: actorID, Kind: kind,
-		Before: mustJSON(before), After: mustJSON(after), Reason: reason,
-		Channel: NotifyChannel, Number: itoa(number),
-	}); err != nil {
+	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: ticketID, Number: number, ActorID: actorID, Kind: kind,
+		Before: before, After: after, Reason: reason}); err != nil {
 		return err
 	}
 	if job != nil && s.Jobs != nil {
@@ -47,17 +41,6 @@ func (s *Service) record(ctx context.Context, tx *postgres.Tx, ticketID, number 
 		}
 	}
 	return nil
-}
-
-func mustJSON(v any) []byte {
-	if v == nil {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only our own maps and structs are passed
-	}
-	return b
 }
 
 func actorID(u *helpdesk.User) int64 {

@@ -6,7 +6,6 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // SetStatus moves a ticket to a new status. Requesters may only resolve their
@@ -22,11 +21,11 @@ func (s *Service) SetStatus(ctx context.Context, actor *helpdesk.User, number in
 			Fields: []helpdesk.FieldError{{Field: "status", Message: "Choose a status from the list."}}}
 	}
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		cur, err := tx.Q.LockTicket(ctx, t.ID)
+		cur, err := tx.LockTicket(ctx, t.ID)
 		if err != nil {
 			return err
 		}
-		from := helpdesk.Status(cur.Status)
+		from := cur.Status
 		if from == to {
 			return nil
 		}
@@ -52,17 +51,8 @@ func (s *Service) SetStatus(ctx context.Context, actor *helpdesk.User, number in
 // follow-up job; the caller holds the ticket's row lock.
 func (s *Service) changeStatus(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket, actor *helpdesk.User,
 	from, to helpdesk.Status, reason string) error {
-	if err := tx.Q.SetTicketStatus(ctx, dbsqlc.SetTicketStatusParams{ID: t.ID, Status: string(to)}); err != nil {
+	if err := tx.SetTicketStatus(ctx, t.ID, from, to); err != nil {
 		return err
-	}
-	if to == helpdesk.StatusPending {
-		if err := tx.Q.OpenPause(ctx, t.ID); err != nil {
-			return err
-		}
-	} else if from == helpdesk.StatusPending {
-		if err := tx.Q.ClosePause(ctx, t.ID); err != nil {
-			return err
-		}
 	}
 	return s.record(ctx, tx, t.ID, t.Number, actor, helpdesk.EventStatusChanged,
 		map[string]any{"status": from}, map[string]any{"status": to}, reason,

@@ -6,7 +6,6 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Changes are the fields Update may set; a nil field is left alone. For
@@ -51,12 +50,11 @@ func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64
 		return nil, err
 	}
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		cur, err := tx.Q.LockTicketFields(ctx, t.ID)
+		cur, err := tx.LockTicketFields(ctx, t.ID)
 		if err != nil {
 			return err
 		}
-		next := dbsqlc.UpdateTicketFieldsParams{ID: t.ID, Priority: cur.Priority, CategoryID: cur.CategoryID,
-			TeamID: cur.TeamID, AssigneeID: cur.AssigneeID}
+		next := *cur
 		names, err := s.resolveChanges(ctx, tx, c, &next, &v)
 		if err != nil {
 			return err
@@ -85,7 +83,7 @@ func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64
 				nameOr(cur.AssigneeID, t.AssigneeID, t.AssigneeEmail), names.assignee})
 		}
 		if len(changes) > 0 {
-			if err := tx.Q.UpdateTicketFields(ctx, next); err != nil {
+			if err := tx.UpdateTicketFields(ctx, t.ID, next); err != nil {
 				return err
 			}
 		}
@@ -96,8 +94,8 @@ func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64
 				return err
 			}
 		}
-		if c.Status != nil && helpdesk.Status(cur.Status) != *c.Status {
-			return s.changeStatus(ctx, tx, t, actor, helpdesk.Status(cur.Status), *c.Status, c.Reason)
+		if c.Status != nil && cur.Status != *c.Status {
+			return s.changeStatus(ctx, tx, t, actor, cur.Status, *c.Status, c.Reason)
 		}
 		return nil
 	})
@@ -118,16 +116,16 @@ type changedNames struct{ category, team, assignee *string }
 // their ids into next, adding field errors to v for unknown ones. A lookup
 // that fails for any other reason is returned: a database outage must not
 // read as "no such name".
-func (s *Service) resolveChanges(ctx context.Context, tx *postgres.Tx, c Changes, next *dbsqlc.UpdateTicketFieldsParams,
+func (s *Service) resolveChanges(ctx context.Context, tx *postgres.Tx, c Changes, next *postgres.TicketFields,
 	v *helpdesk.Validation) (changedNames, error) {
 	var n changedNames
 	if c.Priority != nil {
-		next.Priority = string(*c.Priority)
+		next.Priority = *c.Priority
 	}
 	if c.Category != nil {
 		next.CategoryID = nil
 		if *c.Category != "" {
-			cat, err := tx.Q.GetCategoryByName(ctx, *c.Category)
+			cat, err := tx.CategoryByName(ctx, *c.Category)
 			if ok, err := found(err, v, "category", "No category with that name."); err != nil {
 				return n, err
 			} else if ok {
@@ -138,7 +136,7 @@ func (s *Service) resolveChanges(ctx context.Context, tx *postgres.Tx, c Changes
 	if c.Team != nil {
 		next.TeamID = nil
 		if *c.Team != "" {
-			team, err := tx.Q.GetTeamBySlug(ctx, *c.Team)
+			team, err := tx.TeamBySlug(ctx, *c.Team)
 			if ok, err := found(err, v, "team", "No team with that slug."); err != nil {
 				return n, err
 			} else if ok {
@@ -149,14 +147,14 @@ func (s *Service) resolveChanges(ctx context.Context, tx *postgres.Tx, c Changes
 	if c.Assignee != nil {
 		next.AssigneeID = nil
 		if *c.Assignee != "" {
-			u, err := tx.Q.GetUserByEmail(ctx, *c.Assignee)
+			u, err := tx.UserByEmail(ctx, *c.Assignee)
 			ok, err := found(err, v, "assignee_email", "No user with that email.")
 			if err != nil {
 				return n, err
 			}
 			switch {
 			case !ok: // reported by found
-			case !helpdesk.Role(u.Role).IsStaff() || !u.Active:
+			case !u.IsStaff() || !u.Active:
 				v.Add("assignee_email", "Tickets can only be assigned to active IT staff.")
 			default:
 				next.AssigneeID, n.assignee = &u.ID, &u.Email
@@ -172,7 +170,7 @@ func found(err error, v *helpdesk.Validation, field, msg string) (bool, error) {
 	switch {
 	case err == nil:
 		return true, nil
-	case postgres.IsNotFound(err):
+	case helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND:
 		v.Add(field, msg)
 		return false, nil
 	}

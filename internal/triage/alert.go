@@ -14,7 +14,7 @@ func (r *Runner) page(ctx context.Context, tx *postgres.Tx, ticketID, number, ag
 	if r.Alert == nil {
 		return nil
 	}
-	u, err := tx.Q.GetUser(ctx, agentID)
+	u, err := tx.User(ctx, agentID)
 	if err != nil {
 		return err
 	}
@@ -32,13 +32,13 @@ func (r *Runner) alarmLead(ctx context.Context, tx *postgres.Tx, ticketID, numbe
 	if done, err := tx.HasLeadAlarm(ctx, ticketID); err != nil || done {
 		return err
 	}
-	leads, err := sla.TeamLeads(ctx, tx.Q, &teamID)
+	leads, err := tx.TeamLeadEmails(ctx, &teamID)
 	if err != nil {
 		return err
 	}
 	reason := "waiting with nobody to take it in time: " + d.Wait.Text()
 	after := map[string]any{"channel": "alarm", "notify": leads, "wait": d.Wait}
-	if err := sla.RecordEvent(ctx, tx, ticketID, EventNotified, nil, after, reason); err != nil {
+	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: ticketID, Kind: EventNotified, After: after, Reason: reason}); err != nil {
 		return err
 	}
 	return r.Alert.Send(ctx, tx, sla.Alert{TicketID: ticketID, Number: number, Kind: EventNotified, To: leads,

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/helpdesk"
 )
 
 // Categorisation is how triage chose a category, stored as the
@@ -24,9 +24,9 @@ type Categorisation struct {
 // keyword rule on a category wins over the model: it states intent, the
 // model only guesses. The model's guess is used only at or above that
 // category's confidence threshold; below it the ticket is left for a person.
-func categorise(text string, cats []dbsqlc.Category, c *Classifier) Categorisation {
+func categorise(text string, cats []helpdesk.CategorySettings, c *Classifier) Categorisation {
 	norm := " " + normalise(text) + " "
-	var best *dbsqlc.Category
+	var best *helpdesk.CategorySettings
 	bestHits, bestWord := 0, ""
 	for i := range cats {
 		hits, word := 0, ""
@@ -49,7 +49,7 @@ func categorise(text string, cats []dbsqlc.Category, c *Classifier) Categorisati
 		return Categorisation{Source: "none", Reason: "no categorisation model is trained yet; left for a person"}
 	}
 	out := Categorisation{Source: "model", Suggested: label, Confidence: conf, ModelID: modelID}
-	var cat *dbsqlc.Category
+	var cat *helpdesk.CategorySettings
 	for i := range cats {
 		if strings.EqualFold(cats[i].Name, label) {
 			cat = &cats[i]
@@ -60,13 +60,13 @@ func categorise(text string, cats []dbsqlc.Category, c *Classifier) Categorisati
 	case cat == nil:
 		out.Source = "none"
 		out.Reason = fmt.Sprintf("model suggests %q (%.2f), which is not a category here; left for a person", label, conf)
-	case conf < float64(cat.ConfidenceThreshold):
+	case conf < cat.ConfidenceThreshold:
 		out.Source = "none"
-		out.Threshold = float64(cat.ConfidenceThreshold)
+		out.Threshold = cat.ConfidenceThreshold
 		out.Reason = fmt.Sprintf("model suggests %s with confidence %.2f, below its threshold %.2f; left for a person",
 			cat.Name, conf, cat.ConfidenceThreshold)
 	default:
-		out.CategoryID, out.Category, out.Threshold = &cat.ID, cat.Name, float64(cat.ConfidenceThreshold)
+		out.CategoryID, out.Category, out.Threshold = &cat.ID, cat.Name, cat.ConfidenceThreshold
 		out.Reason = fmt.Sprintf("model: %s with confidence %.2f (threshold %.2f)", cat.Name, conf, cat.ConfidenceThreshold)
 	}
 	return out

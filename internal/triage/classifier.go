@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/triage/classify"
 )
 
@@ -61,9 +61,9 @@ func (c *Classifier) ModelID() int64 {
 func (c *Classifier) Refresh(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	info, err := c.DB.Q().ActiveModelInfo(ctx)
+	info, err := c.DB.ActiveModelInfo(ctx)
 	if err != nil {
-		if postgres.IsNotFound(err) {
+		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 			return nil
 		}
 		return err
@@ -71,9 +71,9 @@ func (c *Classifier) Refresh(ctx context.Context) error {
 	if cur := c.cur.Load(); cur != nil && cur.id == info.ID {
 		return nil
 	}
-	row, err := c.DB.Q().ActiveModel(ctx)
+	row, err := c.DB.ActiveModel(ctx)
 	if err != nil {
-		return postgres.MapError(err)
+		return err
 	}
 	m, err := classify.UnmarshalModel(row.Model)
 	if err != nil {
@@ -83,7 +83,7 @@ func (c *Classifier) Refresh(ctx context.Context) error {
 	if c.Log != nil {
 		c.Log.Info("categorisation model in use", "model", row.ID, "examples", row.Examples)
 	}
-	return c.DB.Q().MarkModelInUse(ctx, row.ID)
+	return c.DB.MarkModelInUse(ctx, row.ID)
 }
 
 // Watch refreshes every interval until ctx ends; it is how a node picks up a
@@ -120,13 +120,13 @@ var ErrTooFewExamples = errors.New("not enough categorised, resolved tickets to 
 // and must not hold locks that intake needs.
 func Train(ctx context.Context, db *postgres.DB, opts classify.Options) (*TrainResult, error) {
 	start := time.Now()
-	rows, err := db.Q().TrainingExamples(ctx)
+	texts, labels, err := db.TrainingExamples(ctx)
 	if err != nil {
-		return nil, postgres.MapError(err)
+		return nil, err
 	}
-	examples := make([]classify.Example, 0, len(rows))
-	for _, r := range rows {
-		examples = append(examples, classify.Example{Text: r.Text, Label: r.Category})
+	examples := make([]classify.Example, 0, len(texts))
+	for i := range texts {
+		examples = append(examples, classify.Example{Text: texts[i], Label: labels[i]})
 	}
 	if len(examples) < 10 {
 		return nil, ErrTooFewExamples
@@ -145,12 +145,8 @@ func Train(ctx context.Context, db *postgres.DB, opts classify.Options) (*TrainR
 		"train_seconds": time.Since(start).Seconds()})
 	var id int64
 	err = db.InTx(ctx, func(tx *postgres.Tx) error {
-		if err := tx.Q.DeactivateModels(ctx); err != nil {
-			return err
-		}
-		row, err := tx.Q.InsertModel(ctx, dbsqlc.InsertModelParams{Model: blob, Labels: m.Labels(),
-			Examples: int32(len(examples)), Metrics: metrics})
-		id = row.ID
+		var err error
+		id, err = tx.StoreModel(ctx, blob, m.Labels(), len(examples), metrics)
 		return err
 	})
 	if err != nil {
@@ -162,13 +158,13 @@ func Train(ctx context.Context, db *postgres.DB, opts classify.Options) (*TrainR
 // RetrainIfNew trains when tickets were resolved or imported since the
 // active model learned; the hourly background job calls it.
 func RetrainIfNew(ctx context.Context, db *postgres.DB, opts classify.Options) (*TrainResult, error) {
-	n, err := db.Q().CountTrainingExamples(ctx)
+	n, err := db.CountTrainingExamples(ctx)
 	if err != nil {
-		return nil, postgres.MapError(err)
+		return nil, err
 	}
-	info, err := db.Q().ActiveModelInfo(ctx)
+	info, err := db.ActiveModelInfo(ctx)
 	switch {
-	case err != nil && !postgres.IsNotFound(err):
+	case err != nil && helpdesk.ErrorCode(err) != helpdesk.ENOTFOUND:
 		return nil, err // not "no model yet": retraining blind would replace a model for nothing
 	case err == nil && info.Examples >= n, n < 10:
 		return nil, nil

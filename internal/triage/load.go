@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres"
 	"switchboard/internal/sla"
 )
 
@@ -30,16 +30,12 @@ type world struct {
 // loadWorld reads teams, calendars, members, their hours, skills, time off
 // and the on-call rota. Availability, capacity and load are read again
 // under lock by refresh; what is loaded here changes rarely.
-func loadWorld(ctx context.Context, q *dbsqlc.Queries, now time.Time) (*world, error) {
-	trows, err := q.RosterTeams(ctx)
+func loadWorld(ctx context.Context, db *postgres.DB, now time.Time) (*world, error) {
+	trows, err := db.TeamSchedules(ctx)
 	if err != nil {
 		return nil, err
 	}
-	hols, err := q.RosterHolidays(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cals := sla.TeamCalendars(trows, hols)
+	cals := sla.TeamCalendars(trows)
 	w := &world{teams: map[int64]*Team{}, cals: cals}
 	for _, t := range trows {
 		team := &Team{ID: t.ID, Name: t.Name, Location: cals[t.ID].Location, Calendar: cals[t.ID]}
@@ -49,31 +45,31 @@ func loadWorld(ctx context.Context, q *dbsqlc.Queries, now time.Time) (*world, e
 			w.needsTriage = t.ID
 		}
 	}
-	members, err := q.RosterMembers(ctx)
+	members, err := db.RosterSeats(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var ids []int64
 	seen := map[int64]bool{}
 	for _, m := range members {
-		if !seen[m.ID] {
-			seen[m.ID] = true
-			ids = append(ids, m.ID)
+		if !seen[m.UserID] {
+			seen[m.UserID] = true
+			ids = append(ids, m.UserID)
 		}
 	}
-	agents, err := loadAgents(ctx, q, ids)
+	agents, err := loadAgents(ctx, db, ids)
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range members {
-		if team := w.teams[m.TeamID]; team != nil && agents[m.ID] != nil {
-			a := *agents[m.ID]
+		if team := w.teams[m.TeamID]; team != nil && agents[m.UserID] != nil {
+			a := *agents[m.UserID]
 			// Nobody works their usual hours on the team's public holidays.
 			a.Holidays = team.Calendar.Holidays
 			team.Agents = append(team.Agents, a)
 		}
 	}
-	oncall, err := q.OnCallNow(ctx, now)
+	oncall, err := db.OnCallAt(ctx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -88,17 +84,14 @@ func loadWorld(ctx context.Context, q *dbsqlc.Queries, now time.Time) (*world, e
 }
 
 // loadAgents builds Agents (without load) for the given user ids.
-func loadAgents(ctx context.Context, q *dbsqlc.Queries, ids []int64) (map[int64]*Agent, error) {
-	out := map[int64]*Agent{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := q.AgentsByID(ctx, ids)
+func loadAgents(ctx context.Context, db *postgres.DB, ids []int64) (map[int64]*Agent, error) {
+	rows, err := db.RosterAgents(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
+	out := make(map[int64]*Agent, len(rows))
 	zones := map[string]*time.Location{}
-	for _, r := range rows {
+	for id, r := range rows {
 		loc, ok := zones[r.TimeZone]
 		if !ok {
 			if loc, err = time.LoadLocation(r.TimeZone); err != nil {
@@ -106,40 +99,22 @@ func loadAgents(ctx context.Context, q *dbsqlc.Queries, ids []int64) (map[int64]
 			}
 			zones[r.TimeZone] = loc
 		}
-		a := &Agent{ID: r.ID, Name: r.Name, Location: loc, Capacity: int(r.Capacity),
-			Availability: helpdesk.Availability(r.Availability), Languages: r.Languages, Active: r.Active,
+		a := &Agent{ID: r.ID, Name: r.Name, Location: loc, Capacity: r.Capacity,
+			Availability: r.Availability, Languages: r.Languages, Active: r.Active,
 			Skills: map[string]int{}}
 		if r.LastAssignedAt != nil {
 			a.LastAssigned = *r.LastAssignedAt
 		}
-		out[r.ID] = a
-	}
-	hours, err := q.RosterHours(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, h := range hours {
-		if a := out[h.UserID]; a != nil {
-			a.Week[h.Weekday] = append(a.Week[h.Weekday], Range{From: int(h.StartMinute), To: int(h.EndMinute)})
+		for _, h := range r.Hours {
+			a.Week[h.Weekday] = append(a.Week[h.Weekday], Range{From: h.Start, To: h.End})
 		}
-	}
-	skills, err := q.RosterSkills(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range skills {
-		if a := out[s.UserID]; a != nil {
-			a.Skills[s.Skill] = int(s.Level)
+		for _, sk := range r.Skills {
+			a.Skills[sk.Name] = sk.Level
 		}
-	}
-	off, err := q.RosterTimeOff(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range off {
-		if a := out[o.UserID]; a != nil && o.StartsOn.Valid && o.EndsOn.Valid {
-			a.TimeOff = append(a.TimeOff, DateRange{From: o.StartsOn.Time.Format(sla.DateLayout), To: o.EndsOn.Time.Format(sla.DateLayout)})
+		for _, o := range r.TimeOff {
+			a.TimeOff = append(a.TimeOff, DateRange{From: o.From, To: o.To})
 		}
+		out[id] = a
 	}
 	return out, nil
 }
@@ -171,8 +146,8 @@ func (w *world) setLoad(id int64, load int) {
 // refresh overwrites what may have changed since loadWorld with the values
 // read under the profile locks: availability, capacity, active, the last
 // assignment and the weighted open load.
-func (w *world) refresh(locked []dbsqlc.LockAgentProfilesRow) {
-	prof := make(map[int64]dbsqlc.LockAgentProfilesRow, len(locked))
+func (w *world) refresh(locked []helpdesk.AgentLoad) {
+	prof := make(map[int64]helpdesk.AgentLoad, len(locked))
 	for _, p := range locked {
 		prof[p.UserID] = p
 	}
@@ -183,12 +158,12 @@ func (w *world) refresh(locked []dbsqlc.LockAgentProfilesRow) {
 			if !ok {
 				continue
 			}
-			a.Capacity, a.Availability, a.Active = int(p.Capacity), helpdesk.Availability(p.Availability), p.Active
+			a.Capacity, a.Availability, a.Active = p.Capacity, p.Availability, p.Active
 			a.LastAssigned = time.Time{}
 			if p.LastAssignedAt != nil {
 				a.LastAssigned = *p.LastAssignedAt
 			}
-			a.Load = int(p.OpenLoad)
+			a.Load = p.OpenLoad
 		}
 	}
 }

@@ -9,12 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/sla"
 )
 
@@ -44,7 +40,7 @@ const capacityRetry = 5 * time.Minute
 // Runner triages stored tickets: it is the work of the `triage` River job.
 type Runner struct {
 	DB         *postgres.DB
-	Jobs       *river.Client[pgx.Tx]
+	Jobs       *postgres.JobClient
 	Classifier *Classifier
 	Log        *slog.Logger
 	// Now is the clock; tests replace it.
@@ -76,7 +72,7 @@ const staticTTL = 2 * time.Second
 // static is that slow-changing part, shared by the runs of one node.
 type static struct {
 	at    time.Time
-	cats  []dbsqlc.Category
+	cats  []helpdesk.CategorySettings
 	rules PriorityRules
 	world *world
 	pols  sla.Policies
@@ -89,19 +85,18 @@ func (r *Runner) static(ctx context.Context, now time.Time) (*static, error) {
 	if st := r.cached; st != nil && time.Since(st.at) < staticTTL && !r.NoCache {
 		return st, nil
 	}
-	q := r.DB.Q()
 	st := &static{at: time.Now()}
 	var err error
-	if st.cats, err = q.ListCategories(ctx); err != nil {
+	if st.cats, err = r.DB.Categories(ctx); err != nil {
 		return nil, err
 	}
-	if st.rules, err = loadPriorityRules(ctx, q, st.cats); err != nil {
+	if st.rules, err = loadPriorityRules(ctx, r.DB, st.cats); err != nil {
 		return nil, err
 	}
-	if st.world, err = loadWorld(ctx, q, now); err != nil {
+	if st.world, err = loadWorld(ctx, r.DB, now); err != nil {
 		return nil, err
 	}
-	if st.pols, err = sla.LoadPolicies(ctx, q); err != nil {
+	if st.pols, err = sla.LoadPolicies(ctx, r.DB); err != nil {
 		return nil, err
 	}
 	if st.cross, err = r.DB.CrossRegionCategories(ctx); err != nil {
@@ -125,26 +120,42 @@ type triagedEvent struct {
 // checks exact, so every ticket gets one assignee and capacities hold.
 func (r *Runner) Run(ctx context.Context, ticketID int64) error {
 	now := r.now()
-	q := r.DB.Q()
-	t, err := q.TriageTicket(ctx, ticketID)
-	if err != nil {
-		if postgres.IsNotFound(err) {
-			return nil
-		}
-		return err
-	}
-	if t.AssigneeID != nil || !helpdesk.Status(t.Status).IsOpen() {
-		return nil
-	}
 	st, err := r.static(ctx, now)
 	if err != nil {
-		return err
+		return fmt.Errorf("triage ticket %d: %w", ticketID, err)
 	}
+	err = r.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		// The row lock comes before reading what triage changes (priority,
+		// category, team): a person's edit made after the read would
+		// otherwise be overwritten by this run's write.
+		if _, err := tx.LockTicket(ctx, ticketID); err != nil {
+			if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
+				return nil
+			}
+			return err
+		}
+		t, err := tx.TriageTicket(ctx, ticketID)
+		if err != nil {
+			return err
+		}
+		if t.AssigneeID != nil || !t.Status.IsOpen() {
+			return nil // another run, or a person, got there first
+		}
+		return r.triageLocked(ctx, tx, st, t, now)
+	})
+	if err != nil {
+		return fmt.Errorf("triage ticket %d: %w", ticketID, err)
+	}
+	return nil
+}
+
+// triageLocked decides and stores triage for t, whose row lock tx holds.
+func (r *Runner) triageLocked(ctx context.Context, tx *postgres.Tx, st *static, t *helpdesk.TriageTicket, now time.Time) error {
 	cats, rules, w, pols := st.cats, st.rules, st.world.clone(), st.pols
 	first := t.TriagedAt == nil // not a retry of a queued or rebalanced ticket
 
 	// Category first: the priority rules and the routing depend on it.
-	var cat *dbsqlc.Category
+	var cat *helpdesk.CategorySettings
 	var catz *Categorisation
 	if t.CategoryID == nil {
 		c := categorise(t.Subject+"\n"+t.Body, cats, r.Classifier)
@@ -160,10 +171,10 @@ func (r *Runner) Run(ctx context.Context, ticketID int64) error {
 	if cat != nil {
 		catName = cat.Name
 	}
-	prio := PriorityDecision{Priority: helpdesk.Priority(t.Priority)}
+	prio := PriorityDecision{Priority: t.Priority}
 	if first {
-		prio = DecidePriority(rules, PriorityInput{Impact: helpdesk.Impact(t.Impact), Urgency: helpdesk.Urgency(t.Urgency),
-			Subject: t.Subject, Description: t.Body, Category: catName, RequesterVIP: t.RequesterVip})
+		prio = DecidePriority(rules, PriorityInput{Impact: t.Impact, Urgency: t.Urgency,
+			Subject: t.Subject, Description: t.Body, Category: catName, RequesterVIP: t.RequesterVIP})
 	}
 	teamID := w.needsTriage
 	switch {
@@ -179,41 +190,30 @@ func (r *Runner) Run(ctx context.Context, ticketID int64) error {
 	rt := Ticket{ID: t.ID, Priority: prio.Priority, Category: catName, Language: language(t.RequesterLocale)}
 	if cat != nil {
 		rt.FollowTheSun, rt.CrossRegion = cat.FollowTheSun, st.cross[cat.ID]
-		if cat.RequiredSkill != nil {
-			rt.RequiredSkill = *cat.RequiredSkill
-		}
+		rt.RequiredSkill = cat.RequiredSkill
 	}
 	var others []*Team
 	if rt.FollowTheSun || rt.CrossRegion {
 		others = w.others(home)
 	}
 
-	return r.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		cur, err := tx.Q.LockTicketForTriage(ctx, t.ID)
-		if err != nil {
-			return err
-		}
-		if cur.AssigneeID != nil || !helpdesk.Status(cur.Status).IsOpen() {
-			return nil // another run, or a person, got there first
-		}
-		clock, err := sla.LoadClock(ctx, tx.Q, t.ID, t.CreatedAt)
-		if err != nil {
-			return err
-		}
-		dues := sla.Compute(clock, w.cals[teamID], pols.For(prio.Priority), t.FirstRespondedAt != nil)
-		rt.FirstResponseDue = dues.FirstResponse
-		// Everything that does not depend on who takes the ticket is written
-		// before the agents are locked, to keep that section short: every
-		// other triage for the same team waits on it.
-		if err := r.storeFacts(ctx, tx, t, first, prio, catz, dues); err != nil {
-			return err
-		}
-		d, err := r.decideLocked(ctx, tx, w, now, rt, home, others)
-		if err != nil {
-			return err
-		}
-		return r.store(ctx, tx, t, prio, teamID, d, dues, now)
-	})
+	clock, err := sla.LoadClock(ctx, tx, t.ID, t.CreatedAt)
+	if err != nil {
+		return err
+	}
+	dues := sla.Compute(clock, w.cals[teamID], pols.For(prio.Priority), t.FirstRespondedAt != nil)
+	rt.FirstResponseDue = dues.FirstResponse
+	// Everything that does not depend on who takes the ticket is written
+	// before the agents are locked, to keep that section short: every
+	// other triage for the same team waits on it.
+	if err := r.storeFacts(ctx, tx, t, first, prio, catz, dues); err != nil {
+		return err
+	}
+	d, err := r.decideLocked(ctx, tx, w, now, rt, home, others)
+	if err != nil {
+		return err
+	}
+	return r.store(ctx, tx, t, prio, teamID, d, dues, now)
 }
 
 // decideLocked locks the candidates' profiles in id order, so that until
@@ -222,7 +222,7 @@ func (r *Runner) Run(ctx context.Context, ticketID int64) error {
 // their open tickets; on a mismatch (a counter drifted) it is corrected
 // and the decision made again.
 func (r *Runner) decideLocked(ctx context.Context, tx *postgres.Tx, w *world, now time.Time, rt Ticket, home *Team, others []*Team) (Decision, error) {
-	locked, err := tx.Q.LockAgentProfiles(ctx, w.candidates(home, others))
+	locked, err := tx.LockAgentLoads(ctx, w.candidates(home, others))
 	if err != nil {
 		return Decision{}, err
 	}
@@ -232,45 +232,46 @@ func (r *Runner) decideLocked(ctx context.Context, tx *postgres.Tx, w *world, no
 		if d.Agent == nil {
 			return d, nil
 		}
-		n, err := tx.Q.CountAgentLoad(ctx, &d.AgentID)
+		n, err := tx.CountAgentLoad(ctx, d.AgentID)
 		if err != nil {
 			return d, err
 		}
-		if int(n) == d.Agent.Load {
+		if n == d.Agent.Load {
 			return d, nil
 		}
 		if r.Log != nil {
 			r.Log.Warn("agent load counter drifted; corrected", "agent", d.AgentID, "counter", d.Agent.Load, "open", n)
 		}
-		if err := tx.Q.SetAgentLoad(ctx, dbsqlc.SetAgentLoadParams{UserID: d.AgentID, OpenLoad: n}); err != nil {
+		if err := tx.SetAgentLoad(ctx, d.AgentID, n); err != nil {
 			return d, err
 		}
-		w.setLoad(d.AgentID, int(n))
+		w.setLoad(d.AgentID, n)
 	}
 	return Decide(now, rt, home, others), nil
 }
 
 // storeFacts writes the deadlines and the categorisation and priority
 // events: what triage decided before choosing a person.
-func (r *Runner) storeFacts(ctx context.Context, tx *postgres.Tx, t dbsqlc.TriageTicketRow, first bool, prio PriorityDecision,
+func (r *Runner) storeFacts(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageTicket, first bool, prio PriorityDecision,
 	catz *Categorisation, dues sla.Deadlines) error {
-	if err := sla.Store(ctx, tx.Q, t.ID, dues); err != nil {
+	if err := tx.SetDeadlines(ctx, t.ID, dues); err != nil {
 		return err
 	}
 	if catz != nil {
-		if err := sla.RecordEvent(ctx, tx, t.ID, helpdesk.EventCategorised, nil, catz, catz.Reason); err != nil {
+		if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Kind: helpdesk.EventCategorised,
+			After: catz, Reason: catz.Reason}); err != nil {
 			return err
 		}
 	}
 	if first {
-		return sla.RecordEvent(ctx, tx, t.ID, helpdesk.EventPrioritised, map[string]any{"priority": t.Priority},
-			prio, strings.Join(prio.Reasons, "; "))
+		return tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Kind: helpdesk.EventPrioritised,
+			Before: map[string]any{"priority": string(t.Priority)}, After: prio, Reason: strings.Join(prio.Reasons, "; ")})
 	}
 	return nil
 }
 
 // store writes the decision and its explanation event.
-func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t dbsqlc.TriageTicketRow, prio PriorityDecision,
+func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageTicket, prio PriorityDecision,
 	teamID int64, d Decision, dues sla.Deadlines, now time.Time) error {
 	var assignee *int64
 	var retry *time.Time
@@ -292,12 +293,13 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t dbsqlc.TriageTick
 		// The ticket stays with its home team; the agent helps across teams.
 		d.TeamID = teamID
 	}
-	n, err := tx.Q.ApplyTriage(ctx, dbsqlc.ApplyTriageParams{ID: t.ID, Priority: string(prio.Priority),
+	applied, err := tx.ApplyTriage(ctx, t.ID, postgres.TriageResult{Priority: prio.Priority,
 		CategoryID: t.CategoryID, TeamID: &teamID, AssigneeID: assignee, RetryAt: retry})
-	if err != nil || n == 0 {
+	if err != nil || !applied {
 		return err
 	}
-	if err := sla.Record(ctx, tx, t.ID, t.Number, helpdesk.EventTriaged, nil, triagedEvent{d, dues}, d.Explanation); err != nil {
+	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Number: t.Number, Kind: helpdesk.EventTriaged,
+		After: triagedEvent{d, dues}, Reason: d.Explanation}); err != nil {
 		return err
 	}
 	var skill string
@@ -315,13 +317,14 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t dbsqlc.TriageTick
 	if assignee == nil {
 		return nil
 	}
-	if err := tx.Q.TouchLastAssigned(ctx, *assignee); err != nil {
+	if err := tx.TouchLastAssigned(ctx, *assignee); err != nil {
 		return err
 	}
 	if d.Notify {
 		why := fmt.Sprintf("%s with nobody on shift who can take it in time", prio.Priority)
 		after := map[string]any{"agent_id": d.AgentID, "agent_name": d.AgentName, "channel": "page", "why": why}
-		if err := sla.RecordEvent(ctx, tx, t.ID, EventNotified, nil, after, "on-call paged for a "+string(prio.Priority)); err != nil {
+		if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Kind: EventNotified, After: after,
+			Reason: "on-call paged for a " + string(prio.Priority)}); err != nil {
 			return err
 		}
 		if err := r.page(ctx, tx, t.ID, t.Number, d.AgentID); err != nil {
@@ -333,32 +336,32 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t dbsqlc.TriageTick
 
 // loadPriorityRules combines the editable matrix, the admin's keyword and
 // VIP rules (settings) and the categories' minimum priorities.
-func loadPriorityRules(ctx context.Context, q *dbsqlc.Queries, cats []dbsqlc.Category) (PriorityRules, error) {
+func loadPriorityRules(ctx context.Context, db *postgres.DB, cats []helpdesk.CategorySettings) (PriorityRules, error) {
 	rules := DefaultPriorityRules()
-	raw, err := q.TriageSetting(ctx, PriorityRulesSetting)
-	if err == nil {
-		var custom PriorityRules
-		if json.Unmarshal(raw, &custom) == nil {
-			rules.Keywords, rules.VIP = custom.Keywords, custom.VIP
-		}
-	} else if !postgres.IsNotFound(err) {
-		return rules, err
-	}
-	cells, err := q.PriorityMatrix(ctx)
+	raw, err := db.Setting(ctx, PriorityRulesSetting)
 	if err != nil {
 		return rules, err
 	}
-	for _, c := range cells {
-		i, u := helpdesk.Impact(c.Impact), helpdesk.Urgency(c.Urgency)
+	var custom PriorityRules
+	if raw != nil && json.Unmarshal(raw, &custom) == nil {
+		rules.Keywords, rules.VIP = custom.Keywords, custom.VIP
+	}
+	matrix, err := db.PriorityMatrix(ctx)
+	if err != nil {
+		return rules, err
+	}
+	for i, row := range matrix {
 		if rules.Matrix[i] == nil {
 			rules.Matrix[i] = map[helpdesk.Urgency]helpdesk.Priority{}
 		}
-		rules.Matrix[i][u] = helpdesk.Priority(c.Priority)
+		for u, p := range row {
+			rules.Matrix[i][u] = p
+		}
 	}
 	rules.CategoryMinimum = map[string]helpdesk.Priority{}
 	for _, c := range cats {
-		if c.MinPriority != nil {
-			rules.CategoryMinimum[c.Name] = helpdesk.Priority(*c.MinPriority)
+		if c.MinPriority != "" {
+			rules.CategoryMinimum[c.Name] = c.MinPriority
 		}
 	}
 	return rules, nil

@@ -10,7 +10,6 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/sla"
 )
 
@@ -34,19 +33,18 @@ type RebalanceResult struct {
 func (r *Runner) Rebalance(ctx context.Context, agentID int64) (RebalanceResult, error) {
 	var res RebalanceResult
 	now := r.now()
-	q := r.DB.Q()
 	ids := []int64{agentID}
 	if agentID == 0 {
 		var err error
-		if ids, err = q.AssignedAgents(ctx); err != nil {
+		if ids, err = r.DB.AssignedAgents(ctx); err != nil {
 			return res, err
 		}
 	}
-	agents, err := loadAgents(ctx, q, ids)
+	agents, err := loadAgents(ctx, r.DB, ids)
 	if err != nil {
 		return res, err
 	}
-	oncall, err := q.OnCallNow(ctx, now)
+	oncall, err := r.DB.OnCallAt(ctx, now)
 	if err != nil {
 		return res, err
 	}
@@ -74,7 +72,7 @@ func (r *Runner) Rebalance(ctx context.Context, agentID int64) (RebalanceResult,
 		}
 	}
 	if agentID == 0 {
-		if err = q.ClearFlags(ctx, present); err != nil {
+		if err = r.DB.ClearFlags(ctx, present); err != nil {
 			return res, err
 		}
 		res.HandedOver, err = r.HandOver(ctx)
@@ -98,8 +96,8 @@ func (r *Runner) HandOver(ctx context.Context) (int, error) {
 	}
 	skill := map[int64]string{}
 	for _, c := range st.cats {
-		if c.RequiredSkill != nil {
-			skill[c.ID] = *c.RequiredSkill
+		if c.RequiredSkill != "" {
+			skill[c.ID] = c.RequiredSkill
 		}
 	}
 	n := 0
@@ -118,8 +116,8 @@ func (r *Runner) HandOver(ctx context.Context) (int, error) {
 			continue
 		}
 		err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
-			number, err := tx.Q.Unassign(ctx, dbsqlc.UnassignParams{ID: s.ID, AgentID: &s.AgentID})
-			if postgres.IsNotFound(err) {
+			number, err := tx.Unassign(ctx, s.ID, s.AgentID)
+			if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 				return nil // reassigned, answered or closed meanwhile
 			} else if err != nil {
 				return err
@@ -128,9 +126,9 @@ func (r *Runner) HandOver(ctx context.Context) (int, error) {
 			if err := tx.SetTriageWait(ctx, s.ID, "", "", false); err != nil {
 				return err
 			}
-			if err := sla.Record(ctx, tx, s.ID, number, helpdesk.EventAssigned, map[string]any{"assignee_id": s.AgentID},
-				map[string]any{"assignee_id": nil, "hand_over": true},
-				"someone with "+skill[*s.CategoryID]+" is on shift now and work has not started: handed over from the stand-in"); err != nil {
+			if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: s.ID, Number: number, Kind: helpdesk.EventAssigned,
+				Before: map[string]any{"assignee_id": s.AgentID}, After: map[string]any{"assignee_id": nil, "hand_over": true},
+				Reason: "someone with " + skill[*s.CategoryID] + " is on shift now and work has not started: handed over from the stand-in"}); err != nil {
 				return err
 			}
 			if r.Jobs == nil {
@@ -167,28 +165,29 @@ func absence(now time.Time, a *Agent, onCall bool) (Absence, bool) {
 }
 
 func (r *Runner) rebalanceAgent(ctx context.Context, a *Agent, why Absence) (retriaged, flagged int, err error) {
-	rows, err := r.DB.Q().HeldTickets(ctx, &a.ID)
+	rows, err := r.DB.HeldTickets(ctx, a.ID)
 	if err != nil {
 		return 0, 0, err
 	}
 	held := make([]HeldTicket, len(rows))
-	info := map[int64]dbsqlc.HeldTicketsRow{}
+	info := map[int64]helpdesk.HeldTicket{}
 	for i, h := range rows {
-		held[i] = HeldTicket{ID: h.ID, Priority: helpdesk.Priority(h.Priority), HasPublicReply: h.Replied}
+		held[i] = HeldTicket{ID: h.ID, Priority: h.Priority, HasPublicReply: h.Replied}
 		info[h.ID] = h
 	}
 	plan := Rebalance(why, held)
 	for _, id := range plan.Retriage {
 		err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
-			number, err := tx.Q.Unassign(ctx, dbsqlc.UnassignParams{ID: id, AgentID: &a.ID})
-			if postgres.IsNotFound(err) {
+			number, err := tx.Unassign(ctx, id, a.ID)
+			if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 				return nil // reassigned or closed meanwhile
 			} else if err != nil {
 				return err
 			}
 			retriaged++
-			if err := sla.Record(ctx, tx, id, number, helpdesk.EventAssigned, map[string]any{"assignee_id": a.ID, "assignee": a.Name},
-				map[string]any{"assignee_id": nil, "absence": why}, plan.Reasons[id]); err != nil {
+			if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: id, Number: number, Kind: helpdesk.EventAssigned,
+				Before: map[string]any{"assignee_id": a.ID, "assignee": a.Name},
+				After:  map[string]any{"assignee_id": nil, "absence": why}, Reason: plan.Reasons[id]}); err != nil {
 				return err
 			}
 			if r.Jobs == nil {
@@ -203,18 +202,19 @@ func (r *Runner) rebalanceAgent(ctx context.Context, a *Agent, why Absence) (ret
 	}
 	for _, id := range plan.Flag {
 		err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
-			n, err := tx.Q.InsertFlag(ctx, dbsqlc.InsertFlagParams{TicketID: id, AgentID: a.ID, Absence: string(why), Reason: plan.Reasons[id]})
-			if err != nil || n == 0 {
+			won, err := tx.FlagTicket(ctx, id, a.ID, string(why), plan.Reasons[id])
+			if err != nil || !won {
 				return err // already flagged for this absence
 			}
 			flagged++
-			leads, err := sla.TeamLeads(ctx, tx.Q, info[id].TeamID)
+			leads, err := tx.TeamLeadEmails(ctx, info[id].TeamID)
 			if err != nil {
 				return err
 			}
 			after := map[string]any{"agent_id": a.ID, "agent": a.Name, "absence": why, "notify": leads}
 			reason := fmt.Sprintf("%s: %s", a.Name, plan.Reasons[id])
-			if err := sla.Record(ctx, tx, id, info[id].Number, EventFlagged, nil, after, reason); err != nil {
+			if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: id, Number: info[id].Number, Kind: EventFlagged,
+				After: after, Reason: reason}); err != nil {
 				return err
 			}
 			return r.Alert.Send(ctx, tx, sla.Alert{TicketID: id, Number: info[id].Number, Kind: EventFlagged, To: leads,
@@ -232,7 +232,7 @@ func (r *Runner) rebalanceAgent(ctx context.Context, a *Agent, why Absence) (ret
 func (r *Runner) RetryQueued(ctx context.Context) (int, error) {
 	n := 0
 	err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		ids, err := tx.Q.DueRetries(ctx, r.now())
+		ids, err := tx.ClaimDueRetries(ctx, r.now())
 		n = len(ids)
 		if err != nil || n == 0 || r.Jobs == nil {
 			return err

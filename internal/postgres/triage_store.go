@@ -1,0 +1,199 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// TriageTicket reads what triage decides on. Read it after LockTicket in
+// the same transaction, so that a person's edit cannot slip in between the
+// read and triage's write and be overwritten.
+func (tx *Tx) TriageTicket(ctx context.Context, ticketID int64) (*helpdesk.TriageTicket, error) {
+	r, err := tx.Q.TriageTicket(ctx, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("read ticket %d for triage: %w", ticketID, mapError(err))
+	}
+	return &helpdesk.TriageTicket{ID: r.ID, Number: r.Number, Subject: r.Subject, Body: r.Body,
+		Status: helpdesk.Status(r.Status), Priority: helpdesk.Priority(r.Priority), Impact: helpdesk.Impact(r.Impact),
+		Urgency: helpdesk.Urgency(r.Urgency), CategoryID: r.CategoryID, TeamID: r.TeamID, AssigneeID: r.AssigneeID,
+		RequesterID: r.RequesterID, CreatedAt: r.CreatedAt, FirstRespondedAt: r.FirstRespondedAt, TriagedAt: r.TriagedAt,
+		RequesterVIP: r.RequesterVip, RequesterLocale: r.RequesterLocale}, nil
+}
+
+// TriageResult is what triage writes onto a ticket.
+type TriageResult struct {
+	Priority   helpdesk.Priority
+	CategoryID *int64
+	TeamID     *int64
+	AssigneeID *int64
+	RetryAt    *time.Time // queued: try again then
+}
+
+// ApplyTriage writes triage's decision; false when the ticket was assigned
+// or closed meanwhile.
+func (tx *Tx) ApplyTriage(ctx context.Context, ticketID int64, r TriageResult) (bool, error) {
+	n, err := tx.Q.ApplyTriage(ctx, dbsqlc.ApplyTriageParams{ID: ticketID, Priority: string(r.Priority),
+		CategoryID: r.CategoryID, TeamID: r.TeamID, AssigneeID: r.AssigneeID, RetryAt: r.RetryAt})
+	if err != nil {
+		return false, fmt.Errorf("store triage of ticket %d: %w", ticketID, mapError(err))
+	}
+	return n > 0, nil
+}
+
+// Categories lists the categories with what triage reads from them, by name.
+func (db *DB) Categories(ctx context.Context) ([]helpdesk.CategorySettings, error) {
+	rows, err := db.Q().ListCategories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list categories: %w", mapError(err))
+	}
+	out := make([]helpdesk.CategorySettings, 0, len(rows))
+	for _, c := range rows {
+		out = append(out, categorySettings(c))
+	}
+	return out, nil
+}
+
+func categorySettings(c dbsqlc.Category) helpdesk.CategorySettings {
+	return helpdesk.CategorySettings{
+		Category: helpdesk.Category{ID: c.ID, Name: c.Name, TeamID: c.TeamID, RequiredSkill: deref(c.RequiredSkill),
+			DefaultImpact: helpdesk.Impact(c.DefaultImpact), DefaultUrgency: helpdesk.Urgency(c.DefaultUrgency)},
+		MinPriority: helpdesk.Priority(deref(c.MinPriority)), Keywords: c.Keywords, FollowTheSun: c.FollowTheSun,
+		ConfidenceThreshold: float64(c.ConfidenceThreshold),
+	}
+}
+
+// PriorityMatrix reads the impact x urgency table.
+func (db *DB) PriorityMatrix(ctx context.Context) (map[helpdesk.Impact]map[helpdesk.Urgency]helpdesk.Priority, error) {
+	cells, err := db.Q().PriorityMatrix(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read priority matrix: %w", mapError(err))
+	}
+	m := map[helpdesk.Impact]map[helpdesk.Urgency]helpdesk.Priority{}
+	for _, c := range cells {
+		i := helpdesk.Impact(c.Impact)
+		if m[i] == nil {
+			m[i] = map[helpdesk.Urgency]helpdesk.Priority{}
+		}
+		m[i][helpdesk.Urgency(c.Urgency)] = helpdesk.Priority(c.Priority)
+	}
+	return m, nil
+}
+
+// HeldTickets lists the open tickets an agent holds.
+func (db *DB) HeldTickets(ctx context.Context, agentID int64) ([]helpdesk.HeldTicket, error) {
+	rows, err := db.Q().HeldTickets(ctx, &agentID)
+	if err != nil {
+		return nil, fmt.Errorf("read tickets held by agent %d: %w", agentID, mapError(err))
+	}
+	out := make([]helpdesk.HeldTicket, 0, len(rows))
+	for _, h := range rows {
+		out = append(out, helpdesk.HeldTicket{ID: h.ID, Number: h.Number, Priority: helpdesk.Priority(h.Priority),
+			TeamID: h.TeamID, Replied: h.Replied})
+	}
+	return out, nil
+}
+
+// Unassign takes a ticket from an agent and returns its number; ENOTFOUND
+// when the agent no longer holds it open.
+func (tx *Tx) Unassign(ctx context.Context, ticketID, agentID int64) (int64, error) {
+	number, err := tx.Q.Unassign(ctx, dbsqlc.UnassignParams{ID: ticketID, AgentID: &agentID})
+	if err != nil {
+		return 0, fmt.Errorf("unassign ticket %d: %w", ticketID, mapError(err))
+	}
+	return number, nil
+}
+
+// FlagTicket flags a ticket whose agent is absent for the lead; false when
+// it already was for that absence.
+func (tx *Tx) FlagTicket(ctx context.Context, ticketID, agentID int64, absence, reason string) (bool, error) {
+	n, err := tx.Q.InsertFlag(ctx, dbsqlc.InsertFlagParams{TicketID: ticketID, AgentID: agentID, Absence: absence, Reason: reason})
+	if err != nil {
+		return false, fmt.Errorf("flag ticket %d: %w", ticketID, mapError(err))
+	}
+	return n > 0, nil
+}
+
+// ClearFlags ends the flags of agents who are back or no longer hold the
+// flagged ticket.
+func (db *DB) ClearFlags(ctx context.Context, present []int64) error {
+	if err := db.Q().ClearFlags(ctx, present); err != nil {
+		return fmt.Errorf("clear flags: %w", mapError(err))
+	}
+	return nil
+}
+
+// ClaimDueRetries clears and returns queued tickets whose retry time has
+// come; each goes to one caller only.
+func (tx *Tx) ClaimDueRetries(ctx context.Context, at time.Time) ([]int64, error) {
+	ids, err := tx.Q.DueRetries(ctx, at)
+	if err != nil {
+		return nil, fmt.Errorf("claim triage retries: %w", mapError(err))
+	}
+	return ids, nil
+}
+
+// TrainingExamples reads what categorisation learns from: imported history
+// and resolved tickets that ended with a category, as (text, category).
+func (db *DB) TrainingExamples(ctx context.Context) (texts, labels []string, err error) {
+	rows, err := db.Q().TrainingExamples(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read training examples: %w", mapError(err))
+	}
+	for _, r := range rows {
+		texts, labels = append(texts, r.Text), append(labels, r.Category)
+	}
+	return texts, labels, nil
+}
+
+// CountTrainingExamples counts what TrainingExamples would return.
+func (db *DB) CountTrainingExamples(ctx context.Context) (int, error) {
+	n, err := db.Q().CountTrainingExamples(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count training examples: %w", mapError(err))
+	}
+	return int(n), nil
+}
+
+// StoreModel stores a trained model as the only active one and returns its id.
+func (tx *Tx) StoreModel(ctx context.Context, model []byte, labels []string, examples int, metrics []byte) (int64, error) {
+	if err := tx.Q.DeactivateModels(ctx); err != nil {
+		return 0, fmt.Errorf("deactivate models: %w", mapError(err))
+	}
+	row, err := tx.Q.InsertModel(ctx, dbsqlc.InsertModelParams{Model: model, Labels: labels,
+		Examples: int32(min(examples, 1<<31-1)), Metrics: metrics}) //nolint:gosec // bounded above
+	if err != nil {
+		return 0, fmt.Errorf("store model: %w", mapError(err))
+	}
+	return row.ID, nil
+}
+
+// ActiveModelInfo describes the active model without its bytes; ENOTFOUND
+// when none is trained.
+func (db *DB) ActiveModelInfo(ctx context.Context) (*helpdesk.ClassifierModel, error) {
+	r, err := db.Q().ActiveModelInfo(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read active model: %w", mapError(err))
+	}
+	return &helpdesk.ClassifierModel{ID: r.ID, Examples: int(r.Examples), CreatedAt: r.CreatedAt, InUseAt: r.InUseAt}, nil
+}
+
+// ActiveModel reads the active model with its bytes; ENOTFOUND when none.
+func (db *DB) ActiveModel(ctx context.Context) (*helpdesk.ClassifierModel, error) {
+	r, err := db.Q().ActiveModel(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read active model: %w", mapError(err))
+	}
+	return &helpdesk.ClassifierModel{ID: r.ID, Model: r.Model, Examples: int(r.Examples), CreatedAt: r.CreatedAt}, nil
+}
+
+// MarkModelInUse notes when a node first used a model.
+func (db *DB) MarkModelInUse(ctx context.Context, id int64) error {
+	if err := db.Q().MarkModelInUse(ctx, id); err != nil {
+		return fmt.Errorf("mark model %d in use: %w", id, mapError(err))
+	}
+	return nil
+}
