@@ -9,7 +9,9 @@ import (
 )
 
 // User reads a user by id.
-func (db *DB) User(ctx context.Context, id int64) (*helpdesk.User, error) { return user(ctx, db.Q(), id) }
+func (db *DB) User(ctx context.Context, id int64) (*helpdesk.User, error) {
+	return user(ctx, db.Q(), id)
+}
 
 // User reads a user by id inside the transaction.
 func (tx *Tx) User(ctx context.Context, id int64) (*helpdesk.User, error) { return user(ctx, tx.Q, id) }
