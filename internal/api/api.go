@@ -30,6 +30,9 @@ type Options struct {
 	// Incidents takes monitoring alerts; without it the alert routes 404.
 	Incidents *incident.Service
 	Log       *slog.Logger
+	// Health is told about database connection errors, so that the next
+	// requests get 503 at once until the database answers again.
+	Health *postgres.Health
 
 	// RatePerSecond and Burst size each token's bucket: a client may send
 	// Burst requests at once and RatePerSecond sustained. Defaults 20 and 100.

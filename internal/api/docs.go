@@ -58,6 +58,7 @@ var problems = []docsProblem{
 	{"invalid", "422", "Invalid input; errors lists each field (unknown fields and query parameters included) with a message."},
 	{"too-many-requests", "429", "The token's rate limit is used up; wait the seconds in Retry-After."},
 	{"internal", "500", "Something failed on the server; it is logged with the X-Request-Id of the response."},
+	{"unavailable", "503", "The helpdesk cannot reach its database; nothing was saved. Retry after the seconds in Retry-After."},
 }
 
 // renderDocs builds the page once from the embedded document.

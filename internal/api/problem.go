@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
 	"switchboard/internal/server"
 )
 
@@ -51,6 +52,10 @@ func (h *Handler) handle(fn func(http.ResponseWriter, *http.Request) error) http
 // fail writes err as problem+json. Foreign errors are logged and answered
 // with a generic 500, so internals never reach a client.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if postgres.IsUnavailable(err) {
+		h.Health.Report(err)
+		err = postgres.ErrUnavailable
+	}
 	p := problem{}
 	var he *httpError
 	if errors.As(err, &he) {
@@ -75,6 +80,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// One body for "missing" and "not yours", so nothing can be learnt
 		// by comparing them.
 		p.Detail = "There is no such resource."
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "30")
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 		p.Detail = "A valid API token is required."

@@ -42,6 +42,9 @@ type App struct {
 	Periodic []*river.PeriodicJob
 	Tickets  *ticket.Service
 	HTTP     *server.Server
+	// Health watches the database: while it is down HTTP answers 503 and
+	// SMTP 451, and everything resumes when it answers again.
+	Health *postgres.Health
 	// Triage runs the triage, rebalancing and retry jobs; SLA keeps due
 	// times and fires alarms; Classifier is this node's categorisation model.
 	Triage     *triage.Runner
@@ -135,6 +138,8 @@ func Start(ctx context.Context, env *Env, opts Options) (a *App, err error) {
 // build creates the services, workers and HTTP handler.
 func (a *App) build(ctx context.Context, opts Options) error {
 	cfg := a.Env.Config
+	a.Health = postgres.NewHealth(a.DB.Pool, a.Env.Log)
+	a.background = append(a.background, a.Health)
 	a.Workers = river.NewWorkers()
 	a.Tickets = &ticket.Service{DB: a.DB, MaxAttachment: cfg.MaxAttachment}
 	a.KB = &kb.Service{DB: a.DB, Tickets: a.Tickets, MaxFile: cfg.MaxAttachment}
@@ -158,7 +163,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Tickets.Jobs = a.Jobs
 	a.Triage.Jobs = a.Jobs
 	apiHandler := a.buildAPI()
-	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log,
+	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log, Health: a.Health,
 		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),
 		Throttle: &auth.Throttle{DB: a.DB}, Devices: &auth.Devices{DB: a.DB, Secure: cfg.Secure()},
 		API: apiHandler, Tokens: a.Tokens})

@@ -59,7 +59,7 @@ func (a *App) wireMail(cw *changedWorker) error {
 	a.background = append(a.background, m.Sweeper)
 	if cfg.SMTPAddr != "off" {
 		m.SMTP = &intake.SMTPServer{Addr: cfg.SMTPAddr, Domain: cfg.MailDomain, Secret: cfg.SecretKey,
-			MaxBytes: cfg.MaxMessage, Store: m.Store, Log: log.With("part", "smtp")}
+			MaxBytes: cfg.MaxMessage, Store: m.Store, Log: log.With("part", "smtp"), Health: a.Health}
 		if cfg.SMTPTLSCert != "" {
 			cert, err := tls.LoadX509KeyPair(cfg.SMTPTLSCert, cfg.SMTPTLSKey)
 			if err != nil {

@@ -14,6 +14,8 @@ const (
 	EINTERNAL  = "internal"
 	EUNAUTH    = "unauthorized"
 	ETOOMANY   = "too_many_requests"
+	// EUNAVAILABLE: the database cannot be reached; try again later.
+	EUNAVAILABLE = "unavailable"
 )
 
 // FieldError is one problem with one named input field.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"switchboard/internal/postgres"
 )
 
 // SMTPServer is the inbound listener. It accepts mail only for our intake
@@ -27,6 +29,10 @@ type SMTPServer struct {
 	// do. Plain sessions stay allowed: most MTAs fall back to them, and
 	// refusing would only lose mail.
 	TLS *tls.Config
+	// Health, when set, is told about database errors; while the database
+	// is down every mail is refused with 451 at MAIL FROM, so sending
+	// servers queue it and retry.
+	Health *postgres.Health
 
 	srv *smtp.Server
 	ln  net.Listener
@@ -39,6 +45,8 @@ var (
 		Message: "Relaying denied: no such helpdesk address here"}
 	errTryLater = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
 		Message: "Temporary local problem, please try again later"}
+	errUnavailable = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+		Message: "Helpdesk database temporarily unavailable, please try again later"}
 	errTooBig = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
 		Message: "Message too large for this helpdesk"}
 )
@@ -104,6 +112,9 @@ func (ss *session) Reset()        { ss.from, ss.rcpt = "", nil }
 func (ss *session) Logout() error { return nil }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.s.Health.Down() {
+		return errUnavailable
+	}
 	ss.from, ss.rcpt = from, nil
 	return nil
 }
@@ -115,6 +126,7 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ok, err := ss.s.Store.Accepts(ctx, ss.s.Secret, ss.s.Domain, to)
 	if err != nil {
 		ss.s.Log.Warn("smtp rcpt check", "rcpt", to, "err", err)
+		ss.s.Health.Report(err)
 		return errTryLater
 	}
 	if !ok {
@@ -143,6 +155,7 @@ func (ss *session) Data(r io.Reader) error {
 	id, dup, err := ss.s.Store.Accept(ctx, Received{Raw: raw, Via: "smtp", EnvelopeFrom: ss.from, Rcpt: ss.rcpt})
 	if err != nil {
 		ss.s.Log.Warn("smtp store", "from", ss.from, "err", err)
+		ss.s.Health.Report(err)
 		return errTryLater
 	}
 	ss.s.Log.Debug("smtp accepted", "id", id, "duplicate", dup, "from", ss.from, "remote", ss.remote)

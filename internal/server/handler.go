@@ -51,11 +51,14 @@ func StatusOf(err error) int {
 		return http.StatusUnauthorized
 	case helpdesk.ETOOMANY:
 		return http.StatusTooManyRequests
+	case helpdesk.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	err = s.Unavailable(err)
 	status := StatusOf(err)
 	msg := helpdesk.ErrorMessage(err)
 	title := http.StatusText(status)
@@ -67,6 +70,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 			Logger(r.Context()).Error("handler failed", "err", err)
 		}
 		msg = "Something went wrong on our side. Please try again."
+	case http.StatusServiceUnavailable:
+		title = "Temporarily unavailable"
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	p := s.page(r, title, "")
 	s.render(w, r, status, web.ErrorPage(p, status, msg))

@@ -12,6 +12,7 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.observe)
+	r.Use(s.degraded) // database down: 503 at once (degraded.go)
 	// Cross-origin form posts are refused before any handler runs.
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(forbiddenCrossOrigin))
@@ -20,7 +21,8 @@ func (s *Server) routes() http.Handler {
 	// Probes and metrics.
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Handle("/metrics", s.metrics()) // metrics.go: bearer token, or only on SWITCHBOARD_METRICS_ADDR
+	r.With(securityHeaders).Get("/status", s.status) // public: up/degraded and published incidents, no ticket data
+	r.Handle("/metrics", s.metrics())                // metrics.go: bearer token, or only on SWITCHBOARD_METRICS_ADDR
 	r.Handle("/static/*", staticFiles(web.Static))
 	if s.API != nil {
 		r.Mount("/api", s.API) // bearer tokens, problem+json; no session

@@ -14,6 +14,7 @@ import (
 	"switchboard/internal/admin"
 	"switchboard/internal/auth"
 	"switchboard/internal/config"
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
 	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
@@ -30,8 +31,8 @@ type Server struct {
 	Sessions *auth.Sessions
 	Throttle *auth.Throttle
 	Devices  *auth.Devices // known browsers (sb_device cookie)
-	API      http.Handler // REST API v1 and its docs, mounted at /api; nil leaves it out
-	Tokens   *auth.Tokens // the user's API tokens, on /profile/tokens
+	API      http.Handler  // REST API v1 and its docs, mounted at /api; nil leaves it out
+	Tokens   *auth.Tokens  // the user's API tokens, on /profile/tokens
 	// Factors are second factors (second_factor.go, profile_security.go);
 	// Flows carry a sign-in across its steps.
 	Factors *auth.Factors
@@ -49,6 +50,13 @@ type Server struct {
 	KB *kb.Service
 	// Reports computes the leads' reports (reports.go).
 	Reports *report.Service
+
+	// Health says whether the database answers; while it does not, pages
+	// and the API answer 503 at once (degraded.go). Nil: always up.
+	Health *postgres.Health
+	// PublishedIncidents lists the major incidents shown on /status; nil
+	// shows none. (Incident publishing fills it in.)
+	PublishedIncidents func(ctx context.Context) ([]helpdesk.PublicIncident, error)
 
 	migrated atomic.Bool   // cached once true; /readyz checks until then
 	opts     deskOptsCache // dashboard filter choices (desk_queue.go)
