@@ -42,7 +42,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	pgOpts := pglocal.Options{Dir: filepath.Join(dir, "pg"), Ephemeral: true}
 	pg, err := pglocal.Start(ctx, pgOpts)
 	if err != nil {
@@ -88,7 +88,7 @@ func TestDatabaseOutage(t *testing.T) {
 		if err != nil {
 			return result{subject: subject}
 		}
-		defer res.Body.Close()
+		defer res.Body.Close() //nolint:errcheck // read fully
 		var out struct {
 			Number int64 `json:"number"`
 		}
@@ -154,7 +154,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(page), "cannot reach its database") || res.Header.Get("Retry-After") == "" {
 		t.Errorf("page while down: %d, Retry-After %q, body %.300s", res.StatusCode, res.Header.Get("Retry-After"), page)
 	}
@@ -223,7 +223,7 @@ func get(t *testing.T, c *http.Client, url string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	defer res.Body.Close() //nolint:errcheck // read fully
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
 }

@@ -71,8 +71,8 @@ func writeArchive(out string, m *Manifest, dumpPath string, key []byte) error {
 	done := false
 	defer func() {
 		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil {
@@ -90,7 +90,7 @@ func writeArchive(out string, m *Manifest, dumpPath string, key []byte) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only
 	if err := tw.WriteHeader(&tar.Header{Name: dumpName, Mode: 0o600, Size: m.Dump.Size, ModTime: m.CreatedAt}); err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func Open(path string) (*Archive, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open backup: %w", err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only
 	tmpDir, err := os.MkdirTemp("", "switchboard-restore-")
 	if err != nil {
 		return nil, err
@@ -162,17 +162,17 @@ func Open(path string) (*Archive, error) {
 func (a *Archive) read(tr *tar.Reader) error {
 	hdr, err := tr.Next()
 	if err != nil {
-		return fmt.Errorf("%w: no manifest (%v)", ErrDamaged, err)
+		return fmt.Errorf("%w: no manifest (%w)", ErrDamaged, err)
 	}
 	if hdr.Name != manifestName {
 		return fmt.Errorf("not a Switchboard backup: first member is %q, want %s", hdr.Name, manifestName)
 	}
 	mj, err := io.ReadAll(io.LimitReader(tr, 64<<20))
 	if err != nil {
-		return fmt.Errorf("%w: manifest: %v", ErrDamaged, err)
+		return fmt.Errorf("%w: manifest: %w", ErrDamaged, err)
 	}
 	if err := json.Unmarshal(mj, &a.Manifest); err != nil {
-		return fmt.Errorf("%w: manifest: %v", ErrDamaged, err)
+		return fmt.Errorf("%w: manifest: %w", ErrDamaged, err)
 	}
 	if a.Manifest.Format != Format {
 		return fmt.Errorf("unknown backup format %q (this Switchboard reads %s)", a.Manifest.Format, Format)
@@ -191,7 +191,7 @@ func (a *Archive) read(tr *tar.Reader) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("%w: reading the dump after %d bytes: %v", ErrDamaged, n, err)
+		return fmt.Errorf("%w: reading the dump after %d bytes: %w", ErrDamaged, n, err)
 	}
 	if n != a.Manifest.Dump.Size || hex.EncodeToString(h.Sum(nil)) != a.Manifest.Dump.SHA256 {
 		return fmt.Errorf("%w: the dump has %d bytes and a different checksum than the manifest says (%d bytes)", ErrDamaged, n, a.Manifest.Dump.Size)
@@ -201,7 +201,7 @@ func (a *Archive) read(tr *tar.Reader) error {
 			return fmt.Errorf("%w: the secret key is missing", ErrDamaged)
 		}
 		if a.SecretKey, err = io.ReadAll(io.LimitReader(tr, 4096)); err != nil {
-			return fmt.Errorf("%w: secret key: %v", ErrDamaged, err)
+			return fmt.Errorf("%w: secret key: %w", ErrDamaged, err)
 		}
 	}
 	if _, err := tr.Next(); err != io.EOF {
@@ -213,7 +213,7 @@ func (a *Archive) read(tr *tar.Reader) error {
 // Close removes the extracted dump.
 func (a *Archive) Close() {
 	if a.tmpDir != "" {
-		os.RemoveAll(a.tmpDir)
+		_ = os.RemoveAll(a.tmpDir)
 	}
 }
 
@@ -223,7 +223,7 @@ func fileSum(path string) (int64, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read-only
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	if err != nil {

@@ -82,7 +82,7 @@ func Create(ctx context.Context, tools Tools, src Source, out string, key []byte
 	if err != nil {
 		return nil, fmt.Errorf("backup directory: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer os.RemoveAll(tmp) //nolint:errcheck // best effort: a leftover temp dir is harmless
 	dump := filepath.Join(tmp, dumpName)
 	if _, err := tools.run(ctx, "pg_dump", "--format=custom", "--snapshot="+snap.ID,
 		"--file="+dump, "--dbname="+postgres.LibpqConn(src.Conn)); err != nil {

@@ -12,7 +12,6 @@ import (
 
 	"switchboard/internal/app"
 	"switchboard/internal/backup"
-	"switchboard/internal/pglocal"
 	"switchboard/internal/postgres"
 )
 
@@ -32,7 +31,7 @@ func backupCmd(ctx context.Context, env *app.Env, args []string) error {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	m, err := writeBackup(ctx, env, db, *out)
+	m, err := app.WriteBackup(ctx, env, db, *out)
 	if err != nil {
 		return err
 	}
@@ -44,23 +43,6 @@ func backupCmd(ctx context.Context, env *app.Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "note: the data dir has no secret key yet (serve creates it), so none is in the file")
 	}
 	return nil
-}
-
-// writeBackup backs db up to out; the scheduled backups use it too.
-func writeBackup(ctx context.Context, env *app.Env, db *app.Database, out string) (*backup.Manifest, error) {
-	tools, err := toolsFor(db)
-	if err != nil {
-		return nil, err
-	}
-	key, err := dataDirKey(env)
-	if err != nil {
-		return nil, err
-	}
-	m, err := backup.Create(ctx, tools, backup.Source{DB: db.DB, Conn: db.ConnString(env)}, out, key)
-	if err != nil {
-		return nil, fmt.Errorf("backup: %w", err)
-	}
-	return m, nil
 }
 
 // backupVerifyCmd is `switchboard backup verify FILE`.
@@ -78,7 +60,7 @@ func backupVerifyCmd(ctx context.Context, env *app.Env, args []string) error {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	tools, err := toolsFor(db)
+	tools, err := app.BackupTools(db)
 	if err != nil {
 		return err
 	}
@@ -115,7 +97,7 @@ func restoreCmd(ctx context.Context, env *app.Env, args []string) error {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	tools, err := toolsFor(db)
+	tools, err := app.BackupTools(db)
 	if err != nil {
 		return err
 	}
@@ -175,50 +157,6 @@ func replaceKey(path string, key []byte) error {
 		}
 	}
 	return os.WriteFile(path, key, 0o600)
-}
-
-// dataDirKey is the key file Switchboard generated into the data dir, which
-// goes into the backup; a key from the environment is the operator's to
-// keep and stays out.
-func dataDirKey(env *app.Env) ([]byte, error) {
-	if env.Getenv("SWITCHBOARD_SECRET_KEY") != "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(filepath.Join(env.Config.DataDir, "secret.key"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	return b, err
-}
-
-// toolsFor picks pg_dump and pg_restore: the embedded server's own, or for
-// DATABASE_URL those on the PATH (falling back to the server binaries found
-// on this machine).
-func toolsFor(db *app.Database) (backup.Tools, error) {
-	if !db.Embedded() {
-		if _, err := backup.LookPath("pg_dump"); err == nil {
-			return backup.Tools{}, nil
-		}
-	}
-	dir, err := pglocal.FindBinaries()
-	if err != nil {
-		return backup.Tools{}, fmt.Errorf("pg_dump: %w", err)
-	}
-	// The server binaries may be symlinks (/usr/local/bin/postgres ->
-	// /usr/lib/postgresql/15/bin/postgres): pg_dump sits beside the target.
-	for _, d := range []string{dir, realDir(filepath.Join(dir, "postgres"))} {
-		if st, err := os.Stat(filepath.Join(d, "pg_dump")); err == nil && !st.IsDir() {
-			return backup.Tools{Dir: d}, nil
-		}
-	}
-	return backup.Tools{}, nil
-}
-
-func realDir(p string) string {
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		return filepath.Dir(r)
-	}
-	return filepath.Dir(p)
 }
 
 func summary(m *backup.Manifest) string {

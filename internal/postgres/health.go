@@ -86,9 +86,11 @@ func (h *Health) Report(err error) {
 
 // Start checks once and then keeps checking in the background.
 func (h *Health) Start(ctx context.Context) error {
+	// The watcher lives as long as the node, not as long as the start
+	// call's context.
 	ctx, h.stop = context.WithCancel(context.WithoutCancel(ctx))
 	h.check(ctx)
-	go h.run(ctx)
+	go h.run(ctx) //nolint:gosec // G118: deliberately detached, stopped by Stop
 	return nil
 }
 
