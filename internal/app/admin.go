@@ -1,7 +1,10 @@
 package app
 
 import (
+	"context"
+
 	"switchboard/internal/admin"
+	"switchboard/internal/backup"
 	"switchboard/internal/report"
 )
 
@@ -10,4 +13,20 @@ func (a *App) wireAdmin() {
 	a.HTTP.Admin = &admin.Service{DB: a.DB, Jobs: a.Jobs, Secret: a.Env.Config.SecretKey}
 	a.HTTP.KB = a.KB
 	a.HTTP.Reports = &report.Service{DB: a.DB}
+	a.HTTP.Backups = a.Backups
+}
+
+// wireBackups schedules backups on the embedded default, where nobody else
+// backs the database up; with DATABASE_URL that is the database operator's.
+func (a *App) wireBackups() {
+	cfg := a.Env.Config
+	if a.db == nil || !a.db.Embedded() || cfg.BackupEvery <= 0 {
+		return
+	}
+	a.Backups = &backup.Scheduler{Dir: cfg.BackupDir, Every: cfg.BackupEvery, Keep: cfg.BackupKeep,
+		Log: a.Env.Log.With("part", "backup"),
+		Backup: func(ctx context.Context, out string) (*backup.Manifest, error) {
+			return WriteBackup(ctx, a.Env, a.db, out)
+		}}
+	a.background = append(a.background, a.Backups)
 }

@@ -15,6 +15,7 @@ import (
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/backup"
 	"switchboard/internal/devdata"
 	"switchboard/internal/incident"
 	"switchboard/internal/jobs"
@@ -45,6 +46,8 @@ type App struct {
 	// Health watches the database: while it is down HTTP answers 503 and
 	// SMTP 451, and everything resumes when it answers again.
 	Health *postgres.Health
+	// Backups is the embedded default's backup schedule (nil when off).
+	Backups *backup.Scheduler
 	// Triage runs the triage, rebalancing and retry jobs; SLA keeps due
 	// times and fires alarms; Classifier is this node's categorisation model.
 	Triage     *triage.Runner
@@ -168,6 +171,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Throttle: &auth.Throttle{DB: a.DB}, Devices: &auth.Devices{DB: a.DB, Secure: cfg.Secure()},
 		API: apiHandler, Tokens: a.Tokens})
 	a.wireDesk()
+	a.wireBackups()
 	a.wireAdmin()
 	a.wireIdentity()
 	a.mailJobs()

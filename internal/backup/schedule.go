@@ -23,6 +23,8 @@ type Scheduler struct {
 	// Backup writes one backup to out.
 	Backup func(ctx context.Context, out string) (*Manifest, error)
 	Log    *slog.Logger
+	// Now is the clock (nil: time.Now); tests step it.
+	Now func() time.Time
 
 	mu      sync.Mutex
 	lastOK  time.Time
@@ -110,6 +112,9 @@ func (s *Scheduler) loop(ctx context.Context) {
 // for Status.
 func (s *Scheduler) RunNow(ctx context.Context) error {
 	now := time.Now().UTC()
+	if s.Now != nil {
+		now = s.Now().UTC()
+	}
 	out := filepath.Join(s.Dir, prefix+now.Format("20060102T150405Z")+suffix)
 	m, err := s.Backup(ctx, out)
 	s.mu.Lock()

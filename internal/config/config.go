@@ -47,6 +47,10 @@ type Config struct {
 	// their tokens: APIBurst at once, APIRate per second sustained.
 	APIRate  float64
 	APIBurst int
+	// Scheduled backups of the embedded default (0: off).
+	BackupEvery time.Duration
+	BackupKeep  int
+	BackupDir   string
 }
 
 // Load reads the environment through getenv. It generates and stores the
@@ -131,6 +135,18 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.SessionMax = durationEnv(getenv, "SWITCHBOARD_SESSION_MAX", 30*24*time.Hour, &errs)
 	c.MaxAttachment = sizeEnv(getenv, "SWITCHBOARD_MAX_ATTACHMENT_MB", 25, &errs)
 	c.MaxMessage = sizeEnv(getenv, "SWITCHBOARD_MAX_MESSAGE_MB", 35, &errs)
+	if v := getenv("SWITCHBOARD_BACKUP_EVERY"); v != "off" {
+		c.BackupEvery = durationEnv(getenv, "SWITCHBOARD_BACKUP_EVERY", 24*time.Hour, &errs)
+	}
+	c.BackupKeep = 7
+	if v := getenv("SWITCHBOARD_BACKUP_KEEP"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			errs = append(errs, fmt.Errorf("SWITCHBOARD_BACKUP_KEEP %q: want a number of backups between 1 and 1000", v))
+		}
+		c.BackupKeep = n
+	}
+	c.BackupDir = or(getenv("SWITCHBOARD_BACKUP_DIR"), filepath.Join(c.DataDir, "backups"))
 	if key := getenv("SWITCHBOARD_SECRET_KEY"); key != "" {
 		if len(key) < 32 {
 			errs = append(errs, errors.New("SWITCHBOARD_SECRET_KEY: use at least 32 characters"))

@@ -122,6 +122,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/mail/policy", s.handle(s.adminSetPolicy))
 			r.Get("/admin/mail/{id}/raw", s.handle(s.mailRaw)) // mail_raw.go: admins only, like the Mail page
 			r.Get("/admin/audit", s.handle(s.adminAudit))
+			r.Get("/admin/backups", s.handle(s.adminBackups)) // admin_backups.go: admins only
 			r.Get("/admin/audit.csv", s.handle(s.adminAuditCSV))
 			r.Get("/admin/security", s.handle(s.adminSecurity)) // admin_security.go: second factors, SSO
 			r.Post("/admin/security/second-factor", s.handle(s.adminSetFactorRoles))

@@ -13,6 +13,7 @@ import (
 
 	"switchboard/internal/admin"
 	"switchboard/internal/auth"
+	"switchboard/internal/backup"
 	"switchboard/internal/config"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
@@ -57,6 +58,10 @@ type Server struct {
 	// PublishedIncidents lists the major incidents shown on /status; nil
 	// shows none. (Incident publishing fills it in.)
 	PublishedIncidents func(ctx context.Context) ([]helpdesk.PublicIncident, error)
+
+	// Backups is the embedded default's backup schedule, shown on
+	// /admin/backups; nil when off.
+	Backups *backup.Scheduler
 
 	migrated atomic.Bool   // cached once true; /readyz checks until then
 	opts     deskOptsCache // dashboard filter choices (desk_queue.go)
