@@ -173,7 +173,9 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.wireDesk()
 	a.wireBackups()
 	a.wireAdmin()
-	a.wireIdentity()
+	if err := a.wireIdentity(); err != nil {
+		return err
+	}
 	a.mailJobs()
 	return nil
 }

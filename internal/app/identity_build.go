@@ -8,7 +8,7 @@ import (
 
 // wireIdentity gives the web server second factors, sign-in flows and
 // single sign-on, and the admin console the SSO discovery check.
-func (a *App) wireIdentity() {
+func (a *App) wireIdentity() error {
 	cfg := a.Env.Config
 	a.HTTP.Factors = &auth.Factors{DB: a.DB, Secret: cfg.SecretKey, Issuer: "Switchboard"}
 	a.HTTP.Flows = &auth.Flows{DB: a.DB, Secure: cfg.Secure()}
@@ -18,4 +18,13 @@ func (a *App) wireIdentity() {
 		_, err := sso.Discover(ctx, issuer)
 		return err
 	}
+	// Browsers allow passkeys only for a host name, not an IP address:
+	// with a base URL like http://127.0.0.1:8080 they are simply off.
+	pk, err := auth.NewPasskeys(a.DB, cfg.BaseURL)
+	if err != nil {
+		a.Env.Log.Warn("passkeys are off: SWITCHBOARD_BASE_URL needs a host name such as localhost", "err", err)
+		return nil
+	}
+	a.HTTP.Passkeys = pk
+	return nil
 }

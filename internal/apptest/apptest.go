@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -46,6 +48,9 @@ type Options struct {
 	Vars map[string]string
 	// Conn reuses an existing test database (a second node on the same data).
 	Conn string
+	// Localhost names the node http://localhost:PORT instead of 127.0.0.1:
+	// browsers refuse passkeys (WebAuthn) on an IP address.
+	Localhost bool
 }
 
 // New starts a node on a fresh database. Everything stops at test end.
@@ -71,6 +76,9 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	vars["SWITCHBOARD_BASE_URL"] = "http://" + ts.Listener.Addr().String()
+	if o.Localhost {
+		vars["SWITCHBOARD_BASE_URL"] = "http://localhost:" + strconv.Itoa(ts.Listener.Addr().(*net.TCPAddr).Port)
+	}
 	vars["SWITCHBOARD_HTTP_ADDR"] = ts.Listener.Addr().String()
 	getenv := func(k string) string { return vars[k] }
 	cfg, err := config.Load(getenv)
@@ -89,7 +97,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	}
 	ts.Config.Handler = a.HTTP
 	ts.Start()
-	e := &Env{T: t, App: a, Server: ts, URL: ts.URL, logs: sw}
+	e := &Env{T: t, App: a, Server: ts, URL: vars["SWITCHBOARD_BASE_URL"], logs: sw}
 	t.Cleanup(func() {
 		ts.CloseClientConnections()
 		ts.Close()

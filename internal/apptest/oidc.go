@@ -119,11 +119,11 @@ func (k *rsaKey) Use() string                                 { return "sig" }
 
 type signing struct{ *rsaKey }
 
-func (s signing) Key() any { return s.rsaKey.key }
+func (s signing) Key() any { return s.key }
 
 type public struct{ *rsaKey }
 
-func (p public) Key() any { return &p.rsaKey.key.PublicKey }
+func (p public) Key() any { return &p.key.PublicKey }
 
 func (s *opStorage) Rotate() error {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -212,7 +212,7 @@ func (s *opStorage) wrongAudience(h http.Handler) http.Handler {
 }
 
 func (s *opStorage) resign(raw string) (string, error) {
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return "", err
 	}

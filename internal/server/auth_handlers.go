@@ -26,7 +26,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	f.SSO, f.SSOOnly = set.Ready(), set.Ready() && set.Only
+	f.SSO, f.SSOOnly, f.Passkeys = set.Ready(), set.Ready() && set.Only, s.Passkeys != nil
 	s.render(w, r, status, web.Login(s.page(r, "Sign in", ""), f))
 	return nil
 }

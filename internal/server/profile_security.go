@@ -25,7 +25,7 @@ func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, f web.Fo
 		return err
 	}
 	s.render(w, r, status422(f), web.Security(s.page(r, "Sign-in security", "profile"),
-		web.SecurityView{Factors: st, Required: required, Form: f, PasskeyName: "Passkey " + strconv.Itoa(len(st.Passkeys)+1)}))
+		web.SecurityView{Factors: st, Required: required, Form: f, PasskeysOn: s.Passkeys != nil, PasskeyName: "Passkey " + strconv.Itoa(len(st.Passkeys)+1)}))
 	return nil
 }
 

@@ -40,6 +40,10 @@ func (s *Server) routes() http.Handler {
 		r.Post("/login/verify", s.handle(s.secondFactor))
 		r.Get("/login/setup", s.handle(s.enrolForm))
 		r.Post("/login/setup", s.handle(s.enrol))
+		r.With(s.requirePasskeys).Post("/login/passkey/begin", s.handle(s.passkeyLoginBegin)) // passkeys.go: WebAuthn
+		r.With(s.requirePasskeys).Post("/login/passkey/finish", s.handle(s.passkeyLoginFinish))
+		r.With(s.requirePasskeys).Post("/login/verify/passkey/begin", s.handle(s.passkeyVerifyBegin))
+		r.With(s.requirePasskeys).Post("/login/verify/passkey/finish", s.handle(s.passkeyVerifyFinish))
 		r.Get("/sso/start", s.handle(s.ssoStart)) // sso.go: OpenID Connect
 		r.Get("/sso/callback", s.handle(s.ssoCallback))
 		r.Get("/reset/{token}", s.handle(s.resetForm)) // reset.go: one-time set-password links
@@ -58,6 +62,9 @@ func (s *Server) routes() http.Handler {
 			r.Post("/profile/security/totp", s.handle(s.totpSetup))
 			r.Post("/profile/security/totp/disable", s.handle(s.totpDisable))
 			r.Post("/profile/security/recovery", s.handle(s.newRecoveryCodes))
+			r.With(s.requirePasskeys).Post("/profile/security/passkeys/begin", s.handle(s.passkeyRegisterBegin))
+			r.With(s.requirePasskeys).Post("/profile/security/passkeys/finish", s.handle(s.passkeyRegisterFinish))
+			r.Post("/profile/security/passkeys/{id}/delete", s.handle(s.passkeyDelete))
 
 			// Employee portal (portal_*.go): a requester's own tickets.
 			r.Get("/tickets", s.handle(s.myTickets))

@@ -93,7 +93,7 @@ func (s *Server) renderSecondFactor(w http.ResponseWriter, r *http.Request, user
 		return err
 	}
 	s.render(w, r, status422(f), web.SecondFactor(s.page(r, "Confirm it is you", ""),
-		web.SecondFactorView{Form: f, TOTP: st.TOTP, Passkeys: len(st.Passkeys) > 0}))
+		web.SecondFactorView{Form: f, TOTP: st.TOTP, Passkeys: len(st.Passkeys) > 0 && s.Passkeys != nil}))
 	return nil
 }
 
@@ -149,7 +149,7 @@ func (s *Server) renderSecondFactorStatus(w http.ResponseWriter, r *http.Request
 		return serr
 	}
 	s.render(w, r, StatusOf(err), web.SecondFactor(s.page(r, "Confirm it is you", ""),
-		web.SecondFactorView{Form: web.NewForm(nil, err), TOTP: st.TOTP, Passkeys: len(st.Passkeys) > 0}))
+		web.SecondFactorView{Form: web.NewForm(nil, err), TOTP: st.TOTP, Passkeys: len(st.Passkeys) > 0 && s.Passkeys != nil}))
 	return nil
 }
 

@@ -36,10 +36,11 @@ type Server struct {
 	Tokens   *auth.Tokens  // the user's API tokens, on /profile/tokens
 	// Factors are second factors (second_factor.go, profile_security.go);
 	// Flows carry a sign-in across its steps.
-	Factors *auth.Factors
-	Flows   *auth.Flows
-	SSO     *auth.SSO // single sign-on (sso.go)
-	Log     *slog.Logger
+	Factors  *auth.Factors
+	Flows    *auth.Flows
+	SSO      *auth.SSO      // single sign-on (sso.go)
+	Passkeys *auth.Passkeys // WebAuthn (passkeys.go)
+	Log      *slog.Logger
 	// Live fans PostgreSQL notifications out to SSE streams (GET /desk/stream).
 	Live *Hub
 
