@@ -428,7 +428,7 @@ func (q *Queries) AdminLedTeamIDs(ctx context.Context, userID int64) ([]int64, e
 }
 
 const adminListCategories = `-- name: AdminListCategories :many
-SELECT c.id, c.name, c.team_id, c.required_skill, c.default_impact, c.default_urgency, c.min_priority, c.keywords, c.follow_the_sun, c.confidence_threshold, c.created_at, t.name AS team_name FROM categories c JOIN teams t ON t.id = c.team_id ORDER BY c.name
+SELECT c.id, c.name, c.team_id, c.required_skill, c.default_impact, c.default_urgency, c.min_priority, c.keywords, c.follow_the_sun, c.confidence_threshold, c.created_at, c.cross_region, t.name AS team_name FROM categories c JOIN teams t ON t.id = c.team_id ORDER BY c.name
 `
 
 type AdminListCategoriesRow struct {
@@ -443,6 +443,7 @@ type AdminListCategoriesRow struct {
 	FollowTheSun        bool
 	ConfidenceThreshold float32
 	CreatedAt           time.Time
+	CrossRegion         bool
 	TeamName            string
 }
 
@@ -467,6 +468,7 @@ func (q *Queries) AdminListCategories(ctx context.Context) ([]AdminListCategorie
 			&i.FollowTheSun,
 			&i.ConfidenceThreshold,
 			&i.CreatedAt,
+			&i.CrossRegion,
 			&i.TeamName,
 		); err != nil {
 			return nil, err
@@ -892,7 +894,7 @@ func (q *Queries) AdminListTimeOff(ctx context.Context, userID int64) ([]AdminLi
 }
 
 const adminLockCategory = `-- name: AdminLockCategory :one
-SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at FROM categories WHERE id = $1 FOR UPDATE
+SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at, cross_region FROM categories WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) AdminLockCategory(ctx context.Context, id int64) (Category, error) {
@@ -910,6 +912,7 @@ func (q *Queries) AdminLockCategory(ctx context.Context, id int64) (Category, er
 		&i.FollowTheSun,
 		&i.ConfidenceThreshold,
 		&i.CreatedAt,
+		&i.CrossRegion,
 	)
 	return i, err
 }

@@ -68,7 +68,7 @@ func (q *Queries) DeleteExpiredIdempotencyKeys(ctx context.Context) (int64, erro
 }
 
 const getCategoryByName = `-- name: GetCategoryByName :one
-SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at FROM categories WHERE lower(name) = lower($1::text)
+SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at, cross_region FROM categories WHERE lower(name) = lower($1::text)
 `
 
 func (q *Queries) GetCategoryByName(ctx context.Context, name string) (Category, error) {
@@ -86,6 +86,7 @@ func (q *Queries) GetCategoryByName(ctx context.Context, name string) (Category,
 		&i.FollowTheSun,
 		&i.ConfidenceThreshold,
 		&i.CreatedAt,
+		&i.CrossRegion,
 	)
 	return i, err
 }

@@ -149,6 +149,7 @@ type Category struct {
 	FollowTheSun        bool
 	ConfidenceThreshold float32
 	CreatedAt           time.Time
+	CrossRegion         bool
 }
 
 type ClassifierModel struct {
@@ -529,6 +530,9 @@ type Ticket struct {
 	TriageRetryAt       *time.Time
 	FirstResponseWarnAt *time.Time
 	ResolutionWarnAt    *time.Time
+	TriageWait          *string
+	TriageWaitSkill     *string
+	TriageStandIn       bool
 }
 
 type TicketEntity struct {

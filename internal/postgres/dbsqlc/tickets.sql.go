@@ -88,7 +88,7 @@ func (q *Queries) GetAttachment(ctx context.Context, id int64) (GetAttachmentRow
 }
 
 const getTicketByNumber = `-- name: GetTicketByNumber :one
-SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id, t.team_id, t.assignee_id, t.requester_id, t.source, t.first_response_due, t.resolution_due, t.due_at, t.first_responded_at, t.resolved_at, t.closed_at, t.resolution_count, t.parent_id, t.merged_into_id, t.followup_of_id, t.created_at, t.updated_at, t.search, t.note_search, t.triaged_at, t.triage_retry_at, t.first_response_warn_at, t.resolution_warn_at, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug, coalesce(tm.restricted, false)::boolean AS team_restricted,
+SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id, t.team_id, t.assignee_id, t.requester_id, t.source, t.first_response_due, t.resolution_due, t.due_at, t.first_responded_at, t.resolved_at, t.closed_at, t.resolution_count, t.parent_id, t.merged_into_id, t.followup_of_id, t.created_at, t.updated_at, t.search, t.note_search, t.triaged_at, t.triage_retry_at, t.first_response_warn_at, t.resolution_warn_at, t.triage_wait, t.triage_wait_skill, t.triage_stand_in, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug, coalesce(tm.restricted, false)::boolean AS team_restricted,
        a.name AS assignee_name, a.email AS assignee_email,
        r.name AS requester_name, r.email AS requester_email
 FROM tickets t
@@ -130,6 +130,9 @@ type GetTicketByNumberRow struct {
 	TriageRetryAt       *time.Time
 	FirstResponseWarnAt *time.Time
 	ResolutionWarnAt    *time.Time
+	TriageWait          *string
+	TriageWaitSkill     *string
+	TriageStandIn       bool
 	CategoryName        *string
 	TeamName            *string
 	TeamSlug            *string
@@ -174,6 +177,9 @@ func (q *Queries) GetTicketByNumber(ctx context.Context, number int64) (GetTicke
 		&i.TriageRetryAt,
 		&i.FirstResponseWarnAt,
 		&i.ResolutionWarnAt,
+		&i.TriageWait,
+		&i.TriageWaitSkill,
+		&i.TriageStandIn,
 		&i.CategoryName,
 		&i.TeamName,
 		&i.TeamSlug,

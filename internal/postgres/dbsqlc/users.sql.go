@@ -177,7 +177,7 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 }
 
 const listCategories = `-- name: ListCategories :many
-SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at FROM categories ORDER BY name
+SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at, cross_region FROM categories ORDER BY name
 `
 
 func (q *Queries) ListCategories(ctx context.Context) ([]Category, error) {
@@ -201,6 +201,7 @@ func (q *Queries) ListCategories(ctx context.Context) ([]Category, error) {
 			&i.FollowTheSun,
 			&i.ConfidenceThreshold,
 			&i.CreatedAt,
+			&i.CrossRegion,
 		); err != nil {
 			return nil, err
 		}
