@@ -18,7 +18,7 @@ func init() {
 	register(Bench{Name: "reports", Order: 45, Run: benchReports})
 }
 
-const reportRuns = 100
+const reportRuns = 30
 
 // benchReports measures the report pages and the knowledge-base search on
 // the queue benchmark's million tickets (bench_queue, loaded once and

@@ -121,15 +121,16 @@ type TeamCount struct {
 
 // ReportFirstContact counts, per team, the resolved tickets created in the
 // range (Of) and those resolved at first contact (N): resolved once, never
-// reopened, with exactly one public reply from staff.
+// reopened, with exactly one public reply by someone other than the
+// requester (staff, in practice; messages_public_author_idx serves it).
 func (db *DB) ReportFirstContact(ctx context.Context, f helpdesk.ReportFilter) ([]TeamCount, error) {
 	var a reportArgs
 	sql := fmt.Sprintf(`SELECT coalesce(n.name, '(none)'), g.fcr, g.resolved FROM (
     SELECT t.team_id,
         count(*)::int AS resolved,
         count(*) FILTER (WHERE t.resolution_count = 1 AND (
-            SELECT count(*) FROM (SELECT 1 FROM messages m JOIN users u ON u.id = m.author_id
-                WHERE m.ticket_id = t.id AND NOT m.internal AND u.role <> 'requester' LIMIT 2) x) = 1)::int AS fcr
+            SELECT count(*) FROM (SELECT 1 FROM messages m
+                WHERE m.ticket_id = t.id AND NOT m.internal AND m.author_id <> t.requester_id LIMIT 2) x) = 1)::int AS fcr
     FROM tickets t WHERE %s AND t.status IN ('resolved', 'closed')
     GROUP BY t.team_id
 ) g LEFT JOIN teams n ON n.id = g.team_id ORDER BY n.name NULLS LAST`, a.ticketFilter(f))
