@@ -103,8 +103,7 @@ func triageEvalCmd(ctx context.Context, env *app.Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "model %d (trained %s on %d tickets)\n", row.ID, row.CreatedAt.UTC().Format(time.RFC3339), row.Examples)
-	classify.Evaluate(m, examples).WriteTable(env.Stdout)
-	return nil
+	return classify.Evaluate(m, examples).WriteTable(env.Stdout)
 }
 
 // triageSimulateCmd replays arrivals against a roster with each strategy.

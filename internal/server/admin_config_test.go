@@ -71,7 +71,7 @@ func TestAdminCategories(t *testing.T) {
 	if a.count(t, "SELECT count(*) FROM categories WHERE id = $1 AND cross_region", catID) != 1 {
 		t.Error("cross-region setting not stored")
 	}
-	if _, checked := c.Get("/admin/categories/"+admID(catID)).Doc.Find("#cross_region").Attr("checked"); !checked {
+	if _, checked := c.Get("/admin/categories/" + admID(catID)).Doc.Find("#cross_region").Attr("checked"); !checked {
 		t.Error("cross-region box not checked on the edit page")
 	}
 	f.Del("cross_region")

@@ -91,7 +91,9 @@ func TestHeldOutAccuracy(t *testing.T) {
 	m, test := corpusModel(t)
 	r := Evaluate(m, test)
 	var buf bytes.Buffer
-	r.WriteTable(&buf)
+	if err := r.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("held-out evaluation (%d%% of corpus, split by text hash):\n%s", heldOutPercent, buf.String())
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -307,7 +309,7 @@ func TestSplit(t *testing.T) {
 func TestWriteTableLastLine(t *testing.T) {
 	m := syntheticModel(t)
 	var buf bytes.Buffer
-	Evaluate(m, []Example{{"laptop broken", "Hardware"}, {"password reset", "Access"}, {"new label", "Other"}}).WriteTable(&buf)
+	Evaluate(m, []Example{{"laptop broken", "Hardware"}, {"password reset", "Access"}, {"new label", "Other"}}).WriteTable(&buf) //nolint:errcheck // a bytes.Buffer does not fail
 	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
 	lastLine := lines[len(lines)-1]
 	var acc, f1 float64

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -169,9 +170,11 @@ func Evaluate(m *Model, examples []Example) Report {
 // WriteTable writes the confusion matrix (rows are true labels, columns
 // predictions, headed by each label's first letters), the per-label
 // scores, and a last line "accuracy=0.xxxx macro_f1=0.xxxx n=N" that
-// scripts can grep.
-func (r Report) WriteTable(w io.Writer) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+// scripts can grep. It returns the error of writing to w.
+func (r Report) WriteTable(w io.Writer) error {
+	// Writes go to a buffer (which cannot fail); the one write to w is checked.
+	var out bytes.Buffer
+	tw := tabwriter.NewWriter(&out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	short := make([]string, len(r.Labels))
 	for i, l := range r.Labels {
 		short[i] = abbreviate(l)
@@ -196,15 +199,19 @@ func (r Report) WriteTable(w io.Writer) {
 			fmt.Fprintf(tw, "%.1f-%.1f\t%.4f\t%.4f\t%d\t\n", b.From, b.To, b.Confidence, b.Accuracy, b.N)
 		}
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	if len(r.Reliability) > 0 {
-		fmt.Fprintf(w, "calibration: expected calibration error %.4f\n", r.ECE)
+		fmt.Fprintf(&out, "calibration: expected calibration error %.4f\n", r.ECE)
 	}
 	for _, c := range r.Coverage {
-		fmt.Fprintf(w, "accuracy at %.0f%% coverage=%.4f (confidence >= %.4f; the rest goes to needs triage)\n", 100*c.Share, c.Accuracy, c.Threshold)
+		fmt.Fprintf(&out, "accuracy at %.0f%% coverage=%.4f (confidence >= %.4f; the rest goes to needs triage)\n", 100*c.Share, c.Accuracy, c.Threshold)
 	}
-	fmt.Fprintf(w, "overall accuracy=%.4f at 100%% coverage\n", r.Accuracy)
-	fmt.Fprintf(w, "accuracy=%.4f macro_f1=%.4f n=%d\n", r.Accuracy, r.MacroF1, r.N)
+	fmt.Fprintf(&out, "overall accuracy=%.4f at 100%% coverage\n", r.Accuracy)
+	fmt.Fprintf(&out, "accuracy=%.4f macro_f1=%.4f n=%d\n", r.Accuracy, r.MacroF1, r.N)
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 // abbreviate shortens a label for a column heading: initials of its words
