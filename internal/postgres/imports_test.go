@@ -1,0 +1,97 @@
+package postgres_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// sqlImports are the packages that speak SQL: the driver and the generated
+// queries. Only internal/postgres may import them.
+func sqlImport(path string) bool {
+	return strings.HasPrefix(path, "github.com/jackc/pgx") ||
+		strings.HasPrefix(path, "switchboard/internal/postgres/")
+}
+
+// allowed are the other directories that may import them, and why.
+var allowed = map[string]string{
+	"internal/pglocal": "starts the embedded PostgreSQL and creates its role and database",
+	"internal/pgtest":  "test helper: clones template databases for tests",
+	"internal/bench":   "benchmark harness: times the bare queries beside the app's paths",
+}
+
+// notYetSealed still call the generated queries or pgx directly; each one
+// sealed comes off this list (issue #12). The test fails when one of them
+// no longer needs its entry, so the list can only shrink.
+var notYetSealed = map[string]bool{
+	"internal/admin":   true,
+	"internal/api":     true,
+	"internal/auth":    true,
+	"internal/cli":     true,
+	"internal/devdata": true,
+	"internal/intake":  true,
+	"internal/notify":  true,
+	"internal/server":  true,
+}
+
+// TestOnlyPostgresSpeaksSQL fails when a package outside internal/postgres
+// imports pgx or the generated queries in its non-test code.
+func TestOnlyPostgresSpeaksSQL(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	offenders := map[string][]string{} // dir -> "file: import"
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel == "internal/postgres" || strings.HasPrefix(rel, "internal/postgres/") ||
+				strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if sqlImport(p) {
+				dir := filepath.ToSlash(filepath.Dir(rel))
+				offenders[dir] = append(offenders[dir], filepath.Base(rel)+": "+p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for d := range offenders {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		if allowed[d] == "" && !notYetSealed[d] {
+			t.Errorf("%s imports SQL packages; only internal/postgres may: %s", d, strings.Join(offenders[d], ", "))
+		}
+	}
+	for d := range notYetSealed {
+		if len(offenders[d]) == 0 {
+			t.Errorf("%s no longer imports SQL packages: remove it from notYetSealed", d)
+		}
+	}
+}
