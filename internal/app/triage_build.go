@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/jobs"
+	"switchboard/internal/postgres"
 	"switchboard/internal/sla"
 	"switchboard/internal/triage"
 	"switchboard/internal/triage/classify"
@@ -18,6 +19,7 @@ const (
 	slaScanEvery     = time.Minute
 	rebalanceEvery   = 30 * time.Second
 	triageRetryEvery = time.Minute
+	triageSweepEvery = time.Minute
 	retrainEvery     = time.Hour
 	modelPollEvery   = 10 * time.Second
 )
@@ -46,11 +48,15 @@ func (a *App) wireTriage(tw *funcWorker[jobs.TriageArgs], cw *changedWorker) {
 		_, err := a.Triage.Rebalance(ctx, args.AgentID)
 		return err
 	}})
+	river.AddWorker(a.Workers, &funcWorker[jobs.TriageSweepArgs]{run: func(ctx context.Context, _ jobs.TriageSweepArgs) error {
+		_, err := a.Triage.SweepUntriaged(ctx)
+		return err
+	}})
 	river.AddWorker(a.Workers, &funcWorker[jobs.TriageRetryArgs]{run: func(ctx context.Context, _ jobs.TriageRetryArgs) error {
 		_, err := a.Triage.RetryQueued(ctx)
 		return err
 	}})
-	river.AddWorker(a.Workers, &funcWorker[jobs.RetrainArgs]{limit: 30 * time.Minute,
+	river.AddWorker(a.Workers, &funcWorker[jobs.RetrainArgs]{limit: postgres.RescueAfter - time.Minute,
 		run: func(ctx context.Context, _ jobs.RetrainArgs) error {
 			if _, err := triage.RetrainIfNew(ctx, a.DB, trainOptions()); err != nil {
 				return err
@@ -61,6 +67,7 @@ func (a *App) wireTriage(tw *funcWorker[jobs.TriageArgs], cw *changedWorker) {
 		periodic(slaScanEvery, jobs.SLAScanArgs{}, true),
 		periodic(rebalanceEvery, jobs.RebalanceArgs{}, false),
 		periodic(triageRetryEvery, jobs.TriageRetryArgs{}, true),
+		periodic(triageSweepEvery, jobs.TriageSweepArgs{}, true),
 		periodic(retrainEvery, jobs.RetrainArgs{}, false),
 	)
 	a.background = append(a.background, &modelWatcher{c: a.Classifier})

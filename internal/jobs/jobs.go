@@ -42,7 +42,7 @@ func (IdempotencyCleanupArgs) Kind() string { return "api_idempotency_cleanup" }
 // unique and that the composition root registers a worker for each.
 var kinds = []river.JobArgs{
 	TriageArgs{}, ChangedArgs{}, IdempotencyCleanupArgs{},
-	SLAScanArgs{}, RebalanceArgs{}, TriageRetryArgs{}, RetrainArgs{},
+	SLAScanArgs{}, RebalanceArgs{}, TriageRetryArgs{}, TriageSweepArgs{}, RetrainArgs{},
 	ProcessArgs{}, AckArgs{}, RefusalArgs{}, SendArgs{}, MentionArgs{},
 }
 

@@ -31,3 +31,11 @@ type RetrainArgs struct{}
 
 // Kind names the River job.
 func (RetrainArgs) Kind() string { return "classifier_retrain" }
+
+// TriageSweepArgs finds open tickets that were never triaged and have no
+// triage job waiting (its job was lost or gave up) and enqueues one (every
+// minute, and at start).
+type TriageSweepArgs struct{}
+
+// Kind names the River job.
+func (TriageSweepArgs) Kind() string { return "triage_sweep" }

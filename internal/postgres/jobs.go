@@ -16,6 +16,9 @@ import (
 // follow-up job commit together.
 type JobClient = river.Client[pgx.Tx]
 
+// RescueAfter is when River hands a job held by a dead node to another.
+const RescueAfter = 10 * time.Minute
+
 // JobConfig says which workers this node runs. An insert-only client (for CLI
 // commands and tests) has no workers.
 type JobConfig struct {
@@ -28,7 +31,12 @@ type JobConfig struct {
 
 // NewJobClient builds the River client on the pool.
 func (db *DB) NewJobClient(cfg JobConfig) (*JobClient, error) {
-	rc := &river.Config{Logger: cfg.Logger}
+	rc := &river.Config{Logger: cfg.Logger,
+		// A job still "running" this long was held by a node that died:
+		// River hands it out again. Its default of an hour left tickets of a
+		// crashed node untriaged that long; every job here is limited to a
+		// minute but the background retrain, limited to RescueAfter-1min.
+		RescueStuckJobsAfter: RescueAfter}
 	if !cfg.InsertOnly {
 		if cfg.MaxWorkers == 0 {
 			cfg.MaxWorkers = 20

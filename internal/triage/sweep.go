@@ -246,3 +246,28 @@ func (r *Runner) RetryQueued(ctx context.Context) (int, error) {
 	})
 	return n, err
 }
+
+// untriagedGrace is how old an untriaged ticket must be before the sweep
+// enqueues it again: younger ones are still on their normal path.
+const untriagedGrace = 2 * time.Minute
+
+// SweepUntriaged enqueues a triage job for every open ticket that was never
+// triaged and has no triage job left (its job was discarded, or a crash lost
+// it), so no ticket waits for triage forever.
+func (r *Runner) SweepUntriaged(ctx context.Context) (int, error) {
+	ids, err := r.DB.UntriagedOrphans(ctx, r.now().Add(-untriagedGrace))
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: jobs.TriageArgs{TicketID: id}}
+	}
+	if _, err := r.Jobs.InsertMany(ctx, params); err != nil {
+		return 0, fmt.Errorf("enqueue %d untriaged tickets: %w", len(ids), err)
+	}
+	if r.Log != nil {
+		r.Log.Warn("re-enqueued untriaged tickets", "count", len(ids))
+	}
+	return len(ids), nil
+}
