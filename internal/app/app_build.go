@@ -21,6 +21,7 @@ import (
 	"switchboard/internal/jobs"
 	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
+	"switchboard/internal/security"
 	"switchboard/internal/server"
 	"switchboard/internal/sla"
 	"switchboard/internal/ticket"
@@ -70,6 +71,8 @@ type App struct {
 	cancelBase context.CancelFunc
 	// Addr is where HTTP listens (useful with port 0 in tests).
 	Addr string
+	// Security watches sign-ins for dangerous activity.
+	Security *security.Detector
 	// MetricsAddr is where the separate metrics listener listens, if any.
 	MetricsAddr string
 	metrics     *metricsListener
@@ -170,6 +173,8 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),
 		Throttle: &auth.Throttle{DB: a.DB}, Devices: &auth.Devices{DB: a.DB, Secure: cfg.Secure()},
 		API: apiHandler, Tokens: a.Tokens})
+	a.Security = &security.Detector{DB: a.DB, Tickets: a.Tickets, Log: a.Env.Log.With("part", "security")}
+	a.HTTP.Throttle.OnSignIn = a.Security.OnSignIn
 	a.wireDesk()
 	a.wireBackups()
 	a.wireAdmin()
