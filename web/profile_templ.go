@@ -91,7 +91,7 @@ func Profile(p Page) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</dd></dl><h2>Sign-in security</h2><p>Protect your account with an authenticator app or a passkey. <a href=\"/profile/security\">Manage sign-in security</a></p><h2>API tokens</h2><p>Scripts and tools can use the <a href=\"/api/docs\">REST API</a> with a personal token. <a href=\"/profile/tokens\">Manage your API tokens</a></p><h2>Sessions</h2><p>Signed in on a device you no longer use? Sign out everywhere, including here.</p><form method=\"post\" action=\"/logout-all\"><button type=\"submit\" class=\"danger\">Sign out of all devices</button></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</dd></dl><h2>Sign-in security</h2><p>Protect your account with an authenticator app or a passkey. <a href=\"/profile/security\">Manage sign-in security</a></p><h2>API tokens</h2><p>Scripts and tools can use the <a href=\"/api/docs\">REST API</a> with a personal token. <a href=\"/profile/tokens\">Manage your API tokens</a></p><h2>Sessions</h2><p>See <a href=\"/profile/devices\">where you are signed in</a> and sign out a single device, or sign out everywhere, including here.</p><form method=\"post\" action=\"/logout-all\"><button type=\"submit\" class=\"danger\">Sign out of all devices</button></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -200,6 +200,16 @@ func (s *Sessions) SignOutEverywhere(ctx context.Context, userID int64) error {
 	return err
 }
 
+// CurrentHash is the stored hash of the request's session id (nil when
+// there is none), to mark "this device" in a list of sessions.
+func (s *Sessions) CurrentHash(r *http.Request) []byte {
+	h, ok := s.idHash(r)
+	if !ok {
+		return nil
+	}
+	return h[:]
+}
+
 func (s *Sessions) idHash(r *http.Request) ([32]byte, bool) {
 	sess, err := s.Store.Get(r, CookieName)
 	if err != nil || sess.IsNew {

@@ -188,3 +188,14 @@ type SignIn struct {
 	OK          bool
 	At          time.Time
 }
+
+// Session is one signed-in browser, for the "Signed-in devices" page.
+type Session struct {
+	ID        int64
+	UserAgent string
+	IP        string
+	Method    string
+	FirstSeen time.Time
+	LastSeen  time.Time
+	Current   bool // the session of the request showing the list
+}

@@ -36,9 +36,9 @@ func (db *DB) RecordSecurityEvent(ctx context.Context, ev SecurityEvent) (int64,
 // SignInHistory is what detection compares a sign-in against: the user's
 // earlier successful sign-ins (not counting signInID).
 type SignInHistory struct {
-	Total    int         // successful sign-ins before
-	FromIP   int         // of those, from this address
-	Times    []time.Time // the last 200 within 60 days
+	Total  int         // successful sign-ins before
+	FromIP int         // of those, from this address
+	Times  []time.Time // the last 200 within 60 days
 }
 
 // PriorSignIns returns the history of userID's successful sign-ins before

@@ -54,6 +54,8 @@ func (s *Server) routes() http.Handler {
 			r.Use(s.requireUser)
 			r.Post("/logout-all", s.handle(s.logoutEverywhere))
 			r.Get("/profile", s.handle(s.profile))
+			r.Get("/profile/devices", s.handle(s.profileDevices)) // devices.go
+			r.Post("/profile/devices/{id}/end", s.handle(s.endDevice))
 			r.Get("/profile/tokens", s.handle(s.profileTokens))
 			r.Post("/profile/tokens", s.handle(s.createToken))
 			r.Post("/profile/tokens/{id}/revoke", s.handle(s.revokeToken))
@@ -100,6 +102,9 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/people/{id}/reactivate", s.handle(s.adminSetActive(true)))
 			r.Post("/admin/people/{id}/password-link", s.handle(s.adminPasswordLink))
 			r.Get("/admin/people/{id}/profile", s.handle(s.adminProfile))
+			r.Get("/admin/people/{id}/devices", s.handle(s.personDevices)) // devices.go: admins only
+			r.Post("/admin/people/{id}/devices/{sid}/end", s.handle(s.endPersonDevice))
+			r.Post("/admin/people/{id}/tokens/{tid}/revoke", s.handle(s.revokePersonToken))
 			r.Post("/admin/people/{id}/profile", s.handle(s.adminUpdateProfile))
 			r.Post("/admin/people/{id}/time-off", s.handle(s.adminAddTimeOff))
 			r.Post("/admin/people/{id}/time-off/{off}/delete", s.handle(s.adminDeleteTimeOff))

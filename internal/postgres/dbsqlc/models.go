@@ -399,6 +399,23 @@ type SatisfactionRating struct {
 	CreatedAt    time.Time
 }
 
+type SecurityAlert struct {
+	Key       string
+	TicketID  *int64
+	UpdatedAt time.Time
+}
+
+type SecurityEvent struct {
+	ID        int64
+	UserID    *int64
+	Kind      string
+	Risk      string
+	Ip        string
+	Evidence  []byte
+	TicketID  *int64
+	CreatedAt time.Time
+}
+
 type Session struct {
 	IDHash     []byte
 	UserID     int64
