@@ -22,7 +22,7 @@ func (a *App) wireIdentity() error {
 	// with a base URL like http://127.0.0.1:8080 they are simply off.
 	pk, err := auth.NewPasskeys(a.DB, cfg.BaseURL)
 	if err != nil {
-		a.Env.Log.Warn("passkeys are off: SWITCHBOARD_BASE_URL needs a host name such as localhost", "err", err)
+		a.Env.Log.Info("passkeys are off: SWITCHBOARD_BASE_URL needs a host name such as localhost", "err", err)
 		return nil
 	}
 	a.HTTP.Passkeys = pk
