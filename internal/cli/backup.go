@@ -148,7 +148,7 @@ func checkRestoreKey(env *app.Env, key []byte, force bool) (string, error) {
 }
 
 func replaceKey(path string, key []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	if _, err := os.Stat(path); err == nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -192,7 +193,7 @@ func rewriteManifest(t *testing.T, from, to string, edit func(map[string]any)) {
 	tr, tw := tar.NewReader(f), tar.NewWriter(&buf)
 	for {
 		hdr, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			t.Fatal(err)
