@@ -58,30 +58,29 @@ func tzName(f helpdesk.ReportFilter) string {
 // Due counts tickets whose outcome is known: answered (or resolved), or
 // past the target without it.
 type SLACount struct {
+	By                           string // "team" or "category"
 	Name                         string
 	FRMet, FRDue, ResMet, ResDue int
 }
 
-// ReportSLA counts SLA attainment by "team" or "category".
-func (db *DB) ReportSLA(ctx context.Context, f helpdesk.ReportFilter, by string) ([]SLACount, error) {
-	col, names := "team_id", "teams"
-	if by == "category" {
-		col, names = "category_id", "categories"
-	}
+// ReportSLA counts SLA attainment by team and by category in one scan
+// (grouping sets); By says which grouping a row belongs to.
+func (db *DB) ReportSLA(ctx context.Context, f helpdesk.ReportFilter) ([]SLACount, error) {
 	var a reportArgs
-	sql := fmt.Sprintf(`SELECT coalesce(n.name, '(none)'), g.fr_met, g.fr_due, g.res_met, g.res_due FROM (
-    SELECT t.%[1]s AS gid,
+	sql := fmt.Sprintf(`SELECT CASE WHEN g.by_team THEN 'team' ELSE 'category' END,
+    coalesce(CASE WHEN g.by_team THEN tm.name ELSE c.name END, '(none)'), g.fr_met, g.fr_due, g.res_met, g.res_due FROM (
+    SELECT GROUPING(t.category_id) = 1 AS by_team, t.team_id, t.category_id,
         count(*) FILTER (WHERE t.first_responded_at <= t.first_response_due)::int AS fr_met,
         count(*) FILTER (WHERE t.first_response_due IS NOT NULL AND (t.first_responded_at IS NOT NULL OR t.first_response_due < now()))::int AS fr_due,
         count(*) FILTER (WHERE t.resolved_at <= t.resolution_due)::int AS res_met,
         count(*) FILTER (WHERE t.resolution_due IS NOT NULL AND (t.resolved_at IS NOT NULL OR t.resolution_due < now()))::int AS res_due
-    FROM tickets t WHERE %[2]s GROUP BY t.%[1]s
-) g LEFT JOIN %[3]s n ON n.id = g.gid
-ORDER BY n.name NULLS LAST`, col, a.ticketFilter(f), names)
+    FROM tickets t WHERE %s GROUP BY GROUPING SETS ((t.team_id), (t.category_id))
+) g LEFT JOIN teams tm ON g.by_team AND tm.id = g.team_id LEFT JOIN categories c ON NOT g.by_team AND c.id = g.category_id
+ORDER BY g.by_team DESC, 2`, a.ticketFilter(f))
 	rows, err := db.Pool.Query(ctx, sql, a.args...)
 	return collect(rows, err, func(r pgx.Rows) (SLACount, error) {
 		var c SLACount
-		return c, r.Scan(&c.Name, &c.FRMet, &c.FRDue, &c.ResMet, &c.ResDue)
+		return c, r.Scan(&c.By, &c.Name, &c.FRMet, &c.FRDue, &c.ResMet, &c.ResDue)
 	})
 }
 

@@ -14,16 +14,14 @@ func (s *Service) sla(ctx context.Context, f helpdesk.ReportFilter, r *helpdesk.
 	r.Columns = []string{"Group", "First response met", "First response due", "First response %", "Resolution met", "Resolution due", "Resolution %"}
 	r.Percent = []bool{false, false, true, false, false, true}
 	r.Charted = []int{2, 5}
-	for _, by := range []string{"team", "category"} {
-		cs, err := s.DB.ReportSLA(ctx, f, by)
-		if err != nil {
-			return err
-		}
-		for _, c := range cs {
-			r.Rows = append(r.Rows, helpdesk.ReportRow{Label: by + ": " + c.Name, Values: []float64{
-				float64(c.FRMet), float64(c.FRDue), pct(c.FRMet, c.FRDue),
-				float64(c.ResMet), float64(c.ResDue), pct(c.ResMet, c.ResDue)}})
-		}
+	cs, err := s.DB.ReportSLA(ctx, f)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		r.Rows = append(r.Rows, helpdesk.ReportRow{Label: c.By + ": " + c.Name, Values: []float64{
+			float64(c.FRMet), float64(c.FRDue), pct(c.FRMet, c.FRDue),
+			float64(c.ResMet), float64(c.ResDue), pct(c.ResMet, c.ResDue)}})
 	}
 	r.Notes = append(r.Notes, "Due counts tickets whose outcome is known: answered or resolved, or past the target without it. Tickets created in the range.")
 	return nil
