@@ -100,14 +100,15 @@ func (db *DB) AgentReplying(ctx context.Context, ticketID, agentID int64, now ti
 }
 
 // WaitingForSkill lists open, unowned tickets that wait with a reason, of
-// the given teams (all when teamIDs is nil), most urgent first.
-func (db *DB) WaitingForSkill(ctx context.Context, teamIDs []int64) ([]helpdesk.WaitingTicket, error) {
+// the teams memberOf belongs to (every team when memberOf is 0), most
+// urgent first.
+func (db *DB) WaitingForSkill(ctx context.Context, memberOf int64) ([]helpdesk.WaitingTicket, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT t.number, t.subject, t.priority, coalesce(tm.name, ''), coalesce(t.triage_wait_skill, ''),
     t.triage_wait, t.created_at, t.first_response_due
 FROM tickets t LEFT JOIN teams tm ON tm.id = t.team_id
 WHERE t.assignee_id IS NULL AND t.triage_wait IS NOT NULL AND t.status NOT IN ('resolved', 'closed')
-  AND ($1::bigint[] IS NULL OR t.team_id = ANY($1))
-ORDER BY t.priority, t.first_response_due NULLS LAST, t.id LIMIT 500`, teamIDs)
+  AND ($1::bigint = 0 OR t.team_id IN (SELECT m.team_id FROM team_members m WHERE m.user_id = $1))
+ORDER BY t.priority, t.first_response_due NULLS LAST, t.id LIMIT 500`, memberOf)
 	if err != nil {
 		return nil, fmt.Errorf("tickets waiting for a skill: %w", mapError(err))
 	}
