@@ -45,6 +45,9 @@ type ArticleView struct {
 type SuggestView struct {
 	Subject  string
 	Articles []helpdesk.Article
+	// KnownIssues are published incidents the subject may be about: "Is
+	// it this?" with "I'm affected too" instead of filing.
+	KnownIssues []helpdesk.KnownIssue
 }
 
 // ArticleURL is an article's page.

@@ -17,6 +17,8 @@ type MyTickets struct {
 	Tickets    []helpdesk.Ticket
 	NextCursor string // "" on the last page
 	Paged      bool   // showing a later page, so offer the first again
+	// KnownIssues are published incidents, shown as banners.
+	KnownIssues []helpdesk.KnownIssue
 }
 
 // tabURL links a tab, keeping the search.

@@ -12,6 +12,7 @@ import (
 func (a *App) wireAdmin() {
 	a.HTTP.Admin = &admin.Service{DB: a.DB, Jobs: a.Jobs, Secret: a.Env.Config.SecretKey}
 	a.HTTP.KB = a.KB
+	a.HTTP.Incidents = a.Incidents
 	a.HTTP.Reports = &report.Service{DB: a.DB}
 	a.HTTP.Backups = a.Backups
 }

@@ -146,7 +146,7 @@ func alertTickets(t *testing.T, e *apptest.Env, token string) []apiTicket {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	var list struct {
 		Tickets []apiTicket `json:"tickets"`
 	}

@@ -106,7 +106,13 @@ func (s *Server) helpSuggest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, web.HelpSuggestions(web.SuggestView{Subject: subject, Articles: arts}))
+	v := web.SuggestView{Subject: subject, Articles: arts}
+	if s.Incidents != nil {
+		if v.KnownIssues, err = s.Incidents.MatchKnownIssues(r.Context(), subject+" "+r.URL.Query().Get("description")); err != nil {
+			return err
+		}
+	}
+	s.render(w, r, http.StatusOK, web.HelpSuggestions(v))
 	return nil
 }
 

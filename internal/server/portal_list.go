@@ -33,6 +33,11 @@ func (s *Server) myTickets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m.Tickets, m.NextCursor = page.Tickets, page.NextCursor
+	if s.Incidents != nil {
+		if m.KnownIssues, err = s.Incidents.KnownIssues(r.Context()); err != nil {
+			return err
+		}
+	}
 	s.render(w, r, http.StatusOK, web.PortalList(s.page(r, "My tickets", "tickets"), m))
 	return nil
 }

@@ -79,6 +79,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/tickets/{number}/reopen", s.handle(s.reopen))
 			r.Post("/tickets/{number}/rating", s.handle(s.rate))
 			r.Get("/tickets/{number}/attachments/{id}", s.handle(s.attachment))
+			r.Post("/incidents/{number}/affected", s.handle(s.affectedToo)) // incidents.go: known-issue banner
 
 			// Help centre (help.go): articles each viewer may read.
 			r.Get("/help", s.handle(s.help))
@@ -177,6 +178,13 @@ func (s *Server) routes() http.Handler {
 			r.Post("/desk/tickets/{number}/merge", s.handle(s.deskMerge))
 			r.Post("/desk/tickets/{number}/link", s.handle(s.deskLink))
 			r.Post("/desk/tickets/{number}/resolve-children", s.handle(s.deskResolveChildren))
+
+			// Incidents (incidents.go): suspected bursts, evidence, known issues.
+			r.Get("/desk/incidents", s.handle(s.incidents))
+			r.Post("/desk/incidents/suspects/{id}/confirm", s.handle(s.confirmSuspect))
+			r.Post("/desk/incidents/suspects/{id}/dismiss", s.handle(s.dismissSuspect))
+			r.Get("/desk/incidents/{number}", s.handle(s.incidentPage))
+			r.Post("/desk/incidents/{number}/publish", s.handle(s.publishIncident))
 
 			// Knowledge-base editing (kb_manage.go).
 			r.Get("/kb", s.handle(s.kbList))

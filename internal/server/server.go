@@ -16,6 +16,7 @@ import (
 	"switchboard/internal/backup"
 	"switchboard/internal/config"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/incident"
 	"switchboard/internal/intake"
 	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
@@ -50,6 +51,8 @@ type Server struct {
 	Admin *admin.Service
 	// KB is the knowledge base (help.go, kb_manage.go).
 	KB *kb.Service
+	// Incidents is alert intake, suspected incidents and known issues (incidents.go).
+	Incidents *incident.Service
 	// Reports computes the leads' reports (reports.go).
 	Reports *report.Service
 

@@ -74,3 +74,7 @@ var stop = func() map[string]bool {
 	}
 	return m
 }()
+
+// Words is the detector's tokeniser for other packages: lower-cased words
+// without stop words, plurals folded.
+func Words(text string) []string { return words(text) }
