@@ -1,6 +1,10 @@
 package web
 
-import "switchboard/internal/helpdesk"
+import (
+	"strings"
+
+	"switchboard/internal/helpdesk"
+)
 
 // MessageView is a message as a page shows it. Mail keeps only the new text
 // in view; quoted history and the signature are folded away, one click
@@ -13,3 +17,6 @@ type MessageView struct {
 	Quoted  string // history and signature, plain, when Folded
 	RawURL  string // staff only: download of the mail it came from
 }
+
+// senderVerified reads the verdict line written by intake.
+func senderVerified(check string) bool { return strings.HasPrefix(check, "Sender verified") }

@@ -35,9 +35,11 @@ func (a *App) wireMail(cw *changedWorker) error {
 	if relay != nil {
 		n.Sender = relay
 	}
-	m := &Mail{Store: &intake.Store{DB: a.DB, Tickets: a.Tickets}, Notifier: n}
+	trust := &intake.Trust{On: cfg.MailAuth, Resolver: intake.NewResolver(cfg.DNSServer), AuthServIDs: cfg.AuthServIDs,
+		Relays: cfg.TrustedRelays, OrgDomains: cfg.OrgDomains}
+	m := &Mail{Store: &intake.Store{DB: a.DB, Tickets: a.Tickets, Trust: trust}, Notifier: n}
 	m.Processor = &intake.Processor{DB: a.DB, Tickets: a.Tickets, Domain: cfg.MailDomain, Secret: cfg.SecretKey,
-		Log: log.With("part", "intake")}
+		Log: log.With("part", "intake"), Trust: trust}
 	river.AddWorker(a.Workers, &intake.ProcessWorker{P: m.Processor})
 	river.AddWorker(a.Workers, &notify.AckWorker{N: n})
 	river.AddWorker(a.Workers, &notify.RefusalWorker{N: n})

@@ -51,6 +51,13 @@ type Config struct {
 	BackupEvery time.Duration
 	BackupKeep  int
 	BackupDir   string
+
+	// Sender authentication of inbound mail (issue 13).
+	MailAuth      bool         // SWITCHBOARD_MAIL_AUTH: on (default) or off
+	DNSServer     string       // host:port; empty: the system's resolvers
+	AuthServIDs   []string     // authserv-ids whose Authentication-Results are believed
+	TrustedRelays []*net.IPNet // SMTP clients that write those results
+	OrgDomains    []string     // the organisation's own mail domains
 }
 
 // Load reads the environment through getenv. It generates and stores the
@@ -147,6 +154,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.BackupKeep = n
 	}
 	c.BackupDir = or(getenv("SWITCHBOARD_BACKUP_DIR"), filepath.Join(c.DataDir, "backups"))
+	mailTrust(c, getenv, &errs)
 	if key := getenv("SWITCHBOARD_SECRET_KEY"); key != "" {
 		if len(key) < 32 {
 			errs = append(errs, errors.New("SWITCHBOARD_SECRET_KEY: use at least 32 characters"))
@@ -260,4 +268,43 @@ func sizeEnv(getenv func(string) string, name string, defMB int64, errs *[]error
 		return defMB << 20
 	}
 	return n << 20
+}
+
+// mailTrust reads the sender-authentication settings.
+func mailTrust(c *Config, getenv func(string) string, errs *[]error) {
+	switch v := strings.ToLower(or(getenv("SWITCHBOARD_MAIL_AUTH"), "on")); v {
+	case "on", "true", "1":
+		c.MailAuth = true
+	case "off", "false", "0":
+	default:
+		*errs = append(*errs, fmt.Errorf("SWITCHBOARD_MAIL_AUTH %q: want on or off", v))
+	}
+	c.DNSServer = getenv("SWITCHBOARD_DNS_SERVER")
+	if c.DNSServer != "" {
+		if _, _, err := net.SplitHostPort(c.DNSServer); err != nil {
+			*errs = append(*errs, fmt.Errorf("SWITCHBOARD_DNS_SERVER %q: want host:port", c.DNSServer))
+		}
+	}
+	c.AuthServIDs = list(getenv("SWITCHBOARD_MAIL_AUTHSERV_IDS"))
+	for _, s := range list(getenv("SWITCHBOARD_MAIL_TRUSTED_RELAYS")) {
+		if !strings.Contains(s, "/") {
+			if strings.Contains(s, ":") {
+				s += "/128"
+			} else {
+				s += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			*errs = append(*errs, fmt.Errorf("SWITCHBOARD_MAIL_TRUSTED_RELAYS %q: %w", s, err))
+			continue
+		}
+		c.TrustedRelays = append(c.TrustedRelays, n)
+	}
+	c.OrgDomains = list(strings.ToLower(getenv("SWITCHBOARD_MAIL_ORG_DOMAINS")))
+}
+
+// list splits a comma- or space-separated setting.
+func list(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }

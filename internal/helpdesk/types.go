@@ -125,6 +125,12 @@ type Message struct {
 	Source         Source
 	CreatedAt      time.Time
 	Attachments    []Attachment
+	// SenderCheck is, for a message from mail, what sender authentication
+	// said ("Sender verified by DKIM for example.com", "Sender not
+	// verified"); SenderFlagged marks an unverified mail added to an
+	// existing ticket, which staff should treat with care.
+	SenderCheck   string
+	SenderFlagged bool
 }
 
 // Attachment is a file on a message; its bytes are loaded separately.

@@ -28,7 +28,14 @@ func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Cla
 	if t.Status == string(helpdesk.StatusClosed) && !sender.IsStaff() {
 		return false, nil
 	}
-	if !sender.IsStaff() && sender.ID != t.RequesterID {
+	// An unverified sender is never made a participant. Without access of
+	// their own, or when their domain says the mail is forged, their mail
+	// is kept as a flagged internal note: staff see it, nobody is mailed it.
+	quarantine := false
+	if out.flagged {
+		_, gerr := pr.Tickets.Get(ctx, sender, t.Number)
+		quarantine = gerr != nil || (out.auth != nil && out.auth.Result == mail.AuthFail)
+	} else if !sender.IsStaff() && sender.ID != t.RequesterID {
 		// Only the reply address or references (proof of having our mail) get
 		// here for outsiders; the subject tag already required access.
 		if err := pr.DB.Q().AddParticipant(ctx, dbsqlc.AddParticipantParams{TicketID: t.ID, UserID: sender.ID}); err != nil {
@@ -37,7 +44,7 @@ func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Cla
 	}
 	text, body := bodies(p)
 	msg, err := pr.Tickets.AddMessage(ctx, sender, t.Number, ticket.MessageInput{Body: text, BodyHTML: body,
-		Source: helpdesk.SourceEmail, Attachments: pr.uploads(p, out), EmailMessageID: emailID})
+		Source: helpdesk.SourceEmail, Attachments: pr.uploads(p, out), EmailMessageID: emailID, Unverified: quarantine})
 	var msgID int64
 	switch helpdesk.ErrorCode(err) {
 	case "":
@@ -59,6 +66,13 @@ func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Cla
 	}
 	out.status, out.ticketID, out.msgID = StatusMessage, &t.ID, &msgID
 	out.reason = c.Reason + "; threaded by " + hit.via
+	if out.flagged {
+		out.reason += "; sender not verified: flagged, nobody added as participant"
+		if quarantine {
+			out.reason += ", kept as an internal note"
+		}
+		return true, nil
+	}
 	return true, pr.addParticipants(ctx, t.ID, t.RequesterID, p, sender)
 }
 
@@ -89,6 +103,11 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *m
 	reason, jobs := out.reason, out.jobs
 	in.AfterInsert = func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket) error {
 		out.status, out.ticketID, out.msgID, out.reason, out.jobs = StatusTicket, &t.ID, nil, reason, jobs
+		if followup == nil {
+			if err := claimThread(ctx, tx, t.ID, p, emailID); err != nil {
+				return err
+			}
+		}
 		if m, err := tx.Q.MailMessageByEmailID(ctx, &emailID); err == nil {
 			out.msgID = &m.ID // links the raw mail to its message for download
 		} else if !postgres.IsNotFound(err) {
@@ -137,7 +156,7 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *m
 
 // withAck adds the acknowledgement job a new ticket from normal mail gets.
 func withAck(out *outcome, c mail.Classification, ticketID, inboundID int64, sender *helpdesk.User) *outcome {
-	if c.Kind == mail.KindNormal && !c.SuppressReplies {
+	if c.Kind == mail.KindNormal && !c.SuppressReplies && out.mayAnswer {
 		out.jobs = append(out.jobs, jobs.AckArgs{TicketID: ticketID, InboundID: inboundID, To: sender.Email})
 	}
 	return out
@@ -162,53 +181,51 @@ func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *mail.P
 
 // bounce records a delivery failure on the ticket it refers to and marks the
 // failed addresses as bouncing; it never creates anything.
-func (pr *Processor) bounce(ctx context.Context, inboundID int64, p *mail.Parsed, c mail.Classification, out *outcome) error {
+func (pr *Processor) bounce(ctx context.Context, inboundID int64, _ []string, p *mail.Parsed, c mail.Classification, out *outcome) error {
 	out.status = StatusBounce
 	b := c.Bounce
 	if b == nil {
 		b = &mail.BounceInfo{}
 	}
-	q := pr.DB.Q()
-	var ticketID int64
-	var ids []string
-	if b.OriginalMessageID != "" {
-		ids = append(ids, b.OriginalMessageID)
-		if r, err := q.MailOutboxFailedByMessageID(ctx, dbsqlc.MailOutboxFailedByMessageIDParams{
-			MessageID: b.OriginalMessageID, LastError: "bounced: " + c.Reason}); err == nil && r.TicketID != nil {
-			ticketID = *r.TicketID
+	// Only a bounce of mail we sent (its Message-ID is one of our outbox's)
+	// changes anything, and then only for the address that mail went to: a
+	// forged bounce naming a user never stops their notifications.
+	var sent *postgres.OutboxBounce
+	for _, id := range append([]string{b.OriginalMessageID}, p.InReplyTo...) {
+		if id == "" {
+			continue
 		}
-	}
-	ids = append(ids, p.InReplyTo...)
-	ids = append(ids, p.References...)
-	if ticketID == 0 && len(ids) > 0 {
-		if id, err := q.MailTicketForMessageIDs(ctx, ids); err == nil {
-			ticketID = id
-		}
-	}
-	if ticketID == 0 && b.ReplyAddress != "" {
-		if _, n, ok := mail.ParseReplyAddress(pr.Secret, b.ReplyAddress, pr.Domain); ok {
-			if id, err := q.MailTicketIDByNumber(ctx, n); err == nil {
-				ticketID = id
-			}
-		}
-	}
-	if b.Permanent && len(b.FailedRecipients) > 0 {
-		var ext []string
-		for _, r := range b.FailedRecipients {
-			if _, ours := localPart(r, pr.Domain); !ours {
-				ext = append(ext, strings.ToLower(r))
-			}
-		}
-		if err := q.MailMarkBouncing(ctx, ext); err != nil {
+		r, err := pr.DB.OutboxBounced(ctx, id, "bounced: "+c.Reason)
+		if err != nil {
 			return err
 		}
+		if r != nil {
+			sent = r
+			break
+		}
 	}
-	if ticketID == 0 {
+	if sent == nil {
+		out.reason = c.Reason + "; not about mail we sent: nothing changed"
 		return nil
 	}
+	if b.Permanent {
+		failed := len(b.FailedRecipients) == 0
+		for _, r := range b.FailedRecipients {
+			failed = failed || strings.EqualFold(r, sent.To)
+		}
+		if _, ours := localPart(sent.To, pr.Domain); failed && !ours {
+			if err := pr.DB.Q().MailMarkBouncing(ctx, []string{strings.ToLower(sent.To)}); err != nil {
+				return err
+			}
+		}
+	}
+	if sent.TicketID == nil {
+		return nil
+	}
+	ticketID := *sent.TicketID
 	out.ticketID = &ticketID
 	return pr.event(ctx, ticketID, nil, helpdesk.EventMailFailed, map[string]any{
-		"recipients": b.FailedRecipients, "permanent": b.Permanent, "original_message_id": b.OriginalMessageID,
+		"recipients": []string{sent.To}, "permanent": b.Permanent, "original_message_id": sent.MessageID,
 		"inbound_id": inboundID}, c.Reason)
 }
 

@@ -38,12 +38,14 @@ type mailEnv struct {
 	db   *postgres.DB
 	smtp string // listener address
 	sink *sink
+	dns  *dnsServer // answers the sender checks; publish records with dns.set
 }
 
 func setup(t *testing.T, vars map[string]string) *mailEnv {
 	t.Helper()
 	conn := pgtest.NewDatabase(t)
 	sk := newSink(t)
+	dnsSrv := newDNSServer(t)
 	all := map[string]string{
 		"DATABASE_URL":            conn,
 		"SWITCHBOARD_DATA_DIR":    t.TempDir(),
@@ -54,6 +56,7 @@ func setup(t *testing.T, vars map[string]string) *mailEnv {
 		"SWITCHBOARD_SMTP_RELAY":  "smtp://" + sk.addr,
 		"SWITCHBOARD_BASE_URL":    "https://help.example.com",
 		"SWITCHBOARD_LOG_LEVEL":   "error",
+		"SWITCHBOARD_DNS_SERVER":  dnsSrv.addr,
 	}
 	for k, v := range vars {
 		all[k] = v
@@ -75,7 +78,13 @@ func setup(t *testing.T, vars map[string]string) *mailEnv {
 		INSERT INTO intake_addresses (local_part, team_id) VALUES ('it', NULL), ('security', (SELECT id FROM teams WHERE slug = 'security'))`); err != nil {
 		t.Fatal(err)
 	}
-	e := &mailEnv{t: t, app: a, db: a.DB, sink: sk}
+	e := &mailEnv{t: t, app: a, db: a.DB, sink: sk, dns: dnsSrv}
+	// The domains the tests write from send from this machine, as a real
+	// domain's SPF record says of its own servers.
+	for _, d := range []string{"example.com", "example.org", "example.net", "mail.example.com", "sub.example.com",
+		"other.example", "partner.example", "corp.example"} {
+		dnsSrv.set(d, "v=spf1 ip4:127.0.0.1 ip6:::1 -all")
+	}
 	if a.Mail.SMTP != nil {
 		e.smtp = a.Mail.SMTP.ListenAddr()
 	}
@@ -111,6 +120,14 @@ func (e *mailEnv) idle() {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	rows, _ := e.db.Pool.Query(context.Background(), `SELECT kind, state, attempt, coalesce(errors::text,'') FROM river_job WHERE state <> 'completed' LIMIT 5`)
+	for rows.Next() {
+		var k, s, er string
+		var a int
+		_ = rows.Scan(&k, &s, &a, &er)
+		e.t.Logf("job %s %s %d %.300s", k, s, a, er)
+	}
+	rows.Close()
 	e.t.Fatal("mail queue did not drain in 30s")
 }
 

@@ -170,9 +170,19 @@ func TestOutboundRoundTrip(t *testing.T) {
 		t.Errorf("References %q lack the thread root", rep.h.Get("References"))
 	}
 
-	// The agent answers by mail to that notification's Reply-To: a public reply as the agent.
+	// The agent answers by mail to that notification's Reply-To, which was
+	// made for the requester: held for review, posted nowhere (issue 13).
 	art, _ := netmail.ParseAddress(rep.h.Get("Reply-To"))
 	e.mustSend("agent@example.com", []string{art.Address}, msg("Ana Agent <agent@example.com>", art.Address,
+		"Re: "+rep.subject(), "agent-0@example.com", "Also try safe mode.", "In-Reply-To: <"+rep.msgID+">"))
+	e.idle()
+	if n := e.count(`SELECT count(*) FROM inbound_mail WHERE message_id = 'agent-0@example.com' AND status = 'held'`); n != 1 {
+		t.Errorf("agent reply on the requester's reply address not held")
+	}
+	// On the reply address made for the agent (as their own notifications
+	// carry), from a domain whose SPF passes: a public reply as the agent.
+	own := mail.RecipientReplyAddress([]byte(secret), "it", number, "agent@example.com", domain)
+	e.mustSend("agent@example.com", []string{own}, msg("Ana Agent <agent@example.com>", own,
 		"Re: "+rep.subject(), "agent-1@example.com", "Also try safe mode.", "In-Reply-To: <"+rep.msgID+">"))
 	e.idle()
 	if who := e.str(`SELECT u.email FROM messages m JOIN users u ON u.id = m.author_id WHERE m.email_message_id = 'agent-1@example.com' AND NOT m.internal`); who != "agent@example.com" {

@@ -3,7 +3,6 @@ package intake
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 
@@ -27,6 +26,12 @@ const (
 	StatusLoop    = "loop"
 	StatusRefused = "refused"
 	StatusFailed  = "failed"
+	// StatusHeld is mail quarantined for review: it claims to be one of us
+	// (staff, our domains) without proof. Admins and leads release or
+	// reject it.
+	StatusHeld = "held"
+	// StatusRejected is held mail an admin or lead rejected.
+	StatusRejected = "rejected"
 )
 
 // Processor turns stored mail into tickets, messages and events.
@@ -37,6 +42,7 @@ type Processor struct {
 	Domain  string
 	Secret  []byte
 	Log     *slog.Logger
+	Trust   *Trust // sender authentication; nil or off: senders are taken at their word
 
 	dir directory
 }
@@ -50,6 +56,9 @@ type ProcessWorker struct {
 // Work processes one mail; an error makes River retry it.
 func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[jobs.ProcessArgs]) error {
 	err := w.P.Process(ctx, job.Args.InboundID)
+	if errors.Is(err, errWaitParent) {
+		return river.JobSnooze(parentSnooze)
+	}
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		// Out of retries: say so on the row (admins see failed mail and can
 		// download it) instead of leaving it queued for the sweeper forever.
@@ -67,7 +76,10 @@ type outcome struct {
 	ticketID, msgID      *int64
 	warnings             []string
 	jobs                 []river.JobArgs
-	done                 bool // already written, with the ticket it made
+	auth                 *mail.AuthVerdict // sender authentication, stored on the mail and its message
+	flagged              bool              // unverified mail: its message is flagged, its sender no participant
+	mayAnswer            bool              // acknowledgements and refusals may be sent
+	done                 bool              // already written, with the ticket it made
 }
 
 // Process handles one stored mail. It is idempotent: a mail already handled is
@@ -85,6 +97,14 @@ func (pr *Processor) Process(ctx context.Context, id int64) error {
 		return nil
 	}
 	out, err := pr.handle(ctx, row)
+	for range 3 {
+		if !errors.Is(err, errRethread) {
+			break
+		}
+		// Its conversation got a ticket while this mail made one: again,
+		// now threading to it.
+		out, err = pr.handle(ctx, row)
+	}
 	if err != nil || out.done {
 		return err
 	}
@@ -96,7 +116,18 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 	if err != nil {
 		return &outcome{status: StatusFailed, reason: err.Error()}, nil
 	}
+	sess, err := pr.DB.InboundSession(ctx, row.ID)
+	if err != nil {
+		return nil, err
+	}
 	c := mail.Classify(p, pr.Domain)
+	if sess.Override != "" {
+		// An admin or lead decided: whatever it looked like, it is mail from a person.
+		c = mail.Classification{Kind: mail.KindNormal, Reason: "made a ticket by an admin"}
+		if sess.Override == "release" {
+			c.Reason = "released from review"
+		}
+	}
 	out := &outcome{kind: c.Kind.String(), reason: c.Reason, sender: strings.ToLower(p.From.Email),
 		subject: mail.Truncate(p.Subject, 300), warnings: p.Warnings}
 	switch c.Kind {
@@ -105,19 +136,22 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 		out.status = StatusLoop
 		return out, nil
 	case mail.KindBounce:
-		return out, pr.bounce(ctx, row.ID, p, c, out)
+		return out, pr.bounce(ctx, row.ID, row.Rcpt, p, c, out)
 	}
 	if p.From.Email == "" {
 		out.status, out.reason = StatusFailed, "no sender address"
 		return out, nil
 	}
-	if ours, err := pr.isOurAddress(ctx, p.From.Email); err != nil || ours {
+	if ours, err := pr.isOurAddress(ctx, p.From.Email); (err != nil || ours) && sess.Override == "" {
 		// Mail "from" our own intake or reply address: a misconfigured
 		// forward or a spoof; answering it could only start a loop.
 		pr.Log.Info("mail from our own address dropped", "inbound_id", row.ID, "from", p.From.Email)
 		out.status, out.reason = StatusLoop, "sender is one of our own addresses"
 		return out, err
 	}
+	v := pr.authenticate(ctx, row.Raw, row.Via, sess, row.EnvelopeFrom, p)
+	out.auth = &v
+	verified := pr.verified(v)
 	known, bouncing, err := pr.senderByEmail(ctx, p.From.Email)
 	if err != nil {
 		return nil, err
@@ -126,9 +160,26 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 	if err != nil {
 		return nil, err
 	}
+	if hit == nil && sess.Override == "" {
+		if wait, err := pr.parentPending(ctx, row, sess, p); err != nil {
+			return nil, err
+		} else if wait {
+			return nil, errWaitParent
+		}
+	}
 	if c.Kind == mail.KindAutoReply {
 		return out, pr.autoReply(ctx, row.ID, p, c, hit, known, out)
 	}
+	if sess.Override != "release" {
+		if reason := pr.holdReason(v, verified, known, hit, row.Rcpt, p); reason != "" {
+			pr.Log.Info("mail held for review", "inbound_id", row.ID, "from", p.From.Email, "reason", reason)
+			out.status, out.reason = StatusHeld, reason
+			return out, nil
+		}
+	}
+	// Only people we know, or whose domain vouches for them, are ever
+	// answered: anything else may be a forged sender (backscatter).
+	out.mayAnswer = known != nil || v.Verified() || v.SPF == "pass" || !pr.Trust.isOn()
 	sender := known
 	if sender == nil {
 		allowed, err := pr.mayCreate(ctx, p.From.Email, hit != nil)
@@ -137,7 +188,7 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 		}
 		if !allowed {
 			out.status, out.reason = StatusRefused, "sender domain not allowed by the unknown-sender policy"
-			if !c.SuppressReplies {
+			if !c.SuppressReplies && out.mayAnswer {
 				out.jobs = append(out.jobs, jobs.RefusalArgs{InboundID: row.ID, To: p.From.Email, Subject: p.Subject,
 					InReplyTo: p.MessageID, Reason: out.reason})
 			}
@@ -151,7 +202,7 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 		out.status, out.reason = StatusRefused, "sender account is deactivated"
 		return out, nil
 	}
-	if bouncing {
+	if bouncing && verified {
 		// They write to us again, so their address works again.
 		if err := pr.DB.Q().MailClearBouncing(ctx, sender.ID); err != nil {
 			return nil, err
@@ -159,10 +210,12 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 	}
 	emailID := p.MessageID
 	if emailID == "" || len(emailID) > mail.MaxIDLen {
-		// Without a usable Message-ID the inbound row's id keeps the message
-		// unique, so a retried job still finds what it made.
-		emailID = fmt.Sprintf("inbound-%d@switchboard.invalid", row.ID)
+		// Without a usable Message-ID the stored mail gets one of ours:
+		// keyed by its row, so a retried job still finds what it made, and
+		// unguessable, so nobody can reply "to" it.
+		emailID = mail.AssignedMessageID(pr.Secret, row.ID)
 	}
+	out.flagged = !verified && !sender.IsStaff()
 	if hit != nil {
 		handled, err := pr.addToTicket(ctx, p, c, *hit, sender, emailID, out)
 		if err != nil || handled {
@@ -170,6 +223,26 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 		}
 	}
 	return out, pr.newTicket(ctx, row, p, c, sender, emailID, hit, out)
+}
+
+// holdReason decides whether a mail is quarantined: one that claims to be
+// one of us without proof, and a staff member's emailed reply that did not
+// come back on their own signed reply address or is not authenticated.
+// Held mail never acts as staff and is never mailed onward.
+func (pr *Processor) holdReason(v mail.AuthVerdict, verified bool, known *helpdesk.User, hit *threadHit,
+	rcpt []string, p *mail.Parsed) string {
+	if !verified && pr.claimsOurs(p.From.Email, known) {
+		return "claims to be " + p.From.Email + " (staff or our own domain) but is not verified: " + v.Summary()
+	}
+	if known != nil && known.IsStaff() && hit != nil && pr.Trust.isOn() {
+		if !pr.onOwnReplyAddress(rcpt, p, known) {
+			return "staff reply not sent to the sender's own signed reply address"
+		}
+		if !v.Verified() {
+			return "staff reply from an unauthenticated sender: " + v.Summary()
+		}
+	}
+	return ""
 }
 
 // errFinished ends a transaction that would write the outcome of a mail some
@@ -206,6 +279,16 @@ func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, ou
 		Reason: mail.Truncate(out.reason, 500), Sender: out.sender, Subject: out.subject, TicketID: out.ticketID,
 		MsgID: out.msgID, ParseWarnings: out.warnings}); err != nil {
 		return err
+	}
+	if out.auth != nil {
+		if err := tx.SetInboundAuth(ctx, id, out.auth); err != nil {
+			return err
+		}
+		if out.msgID != nil {
+			if err := tx.SetMessageSender(ctx, *out.msgID, out.auth.Summary(), out.flagged); err != nil {
+				return err
+			}
+		}
 	}
 	for _, j := range out.jobs {
 		if _, err := pr.Jobs.InsertTx(ctx, tx.Tx, j, nil); err != nil {

@@ -59,7 +59,7 @@ func (s *SMTPServer) Start(ctx context.Context) error {
 	}
 	s.ln = ln
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &session{s: s, remote: c.Conn().RemoteAddr().String()}, nil
+		return &session{s: s, conn: c, remote: c.Conn().RemoteAddr().String()}, nil
 	}))
 	srv.Domain = s.Domain
 	srv.MaxMessageBytes = s.MaxBytes
@@ -103,6 +103,7 @@ func (s *SMTPServer) Stop(ctx context.Context) error {
 
 type session struct {
 	s      *SMTPServer
+	conn   *smtp.Conn
 	remote string
 	from   string
 	rcpt   []string
@@ -152,7 +153,9 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	id, dup, err := ss.s.Store.Accept(ctx, Received{Raw: raw, Via: "smtp", EnvelopeFrom: ss.from, Rcpt: ss.rcpt})
+	ip, _, _ := net.SplitHostPort(ss.remote)
+	id, dup, err := ss.s.Store.Accept(ctx, Received{Raw: raw, Via: "smtp", EnvelopeFrom: ss.from, Rcpt: ss.rcpt,
+		ClientIP: ip, HELO: ss.conn.Hostname()})
 	if err != nil {
 		ss.s.Log.Warn("smtp store", "from", ss.from, "err", err)
 		ss.s.Health.Report(err)

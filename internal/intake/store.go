@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
@@ -21,6 +19,10 @@ type Received struct {
 	MailboxID    *int64
 	EnvelopeFrom string
 	Rcpt         []string
+	ClientIP     string // SMTP only: the client's address, for SPF
+	HELO         string // SMTP only: the name the client gave
+
+	contentHash []byte // set by Trust.prepare for mail without Message-ID
 }
 
 // Store commits received mail. It is the single door into the database for
@@ -29,6 +31,7 @@ type Store struct {
 	DB      *postgres.DB
 	Jobs    *postgres.JobClient
 	Tickets *ticket.Service // access rules for raw-mail downloads
+	Trust   *Trust          // strips forged Authentication-Results; may be nil
 
 	dir directory
 }
@@ -48,25 +51,20 @@ func (s *Store) Accept(ctx context.Context, r Received) (id int64, dup bool, err
 // its UID watermark in the same one).
 func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int64, bool, error) {
 	var mid *string
-	if id := mail.RawMessageID(r.Raw); id != "" {
+	id := mail.RawMessageID(r.Raw)
+	if id != "" {
 		mid = &id
 	}
-	rcpt := r.Rcpt
-	if rcpt == nil {
-		rcpt = []string{}
+	s.Trust.prepare(&r, id)
+	rowID, dup, err := tx.InsertInbound(ctx, postgres.InboundInsert{Raw: r.Raw, Via: r.Via, MailboxID: r.MailboxID,
+		EnvelopeFrom: r.EnvelopeFrom, Rcpt: r.Rcpt, MessageID: mid, ContentHash: r.contentHash, ClientIP: r.ClientIP, HELO: r.HELO})
+	if err != nil || dup {
+		return 0, dup, err
 	}
-	id, err := tx.Q.MailInsertInbound(ctx, dbsqlc.MailInsertInboundParams{
-		Raw: r.Raw, Via: r.Via, MailboxID: r.MailboxID, EnvelopeFrom: r.EnvelopeFrom, Rcpt: rcpt, MessageID: mid,
-	})
-	if err == pgx.ErrNoRows {
-		return 0, true, nil
-	} else if err != nil {
+	if _, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.ProcessArgs{InboundID: rowID}, nil); err != nil {
 		return 0, false, err
 	}
-	if _, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.ProcessArgs{InboundID: id}, nil); err != nil {
-		return 0, false, err
-	}
-	return id, false, nil
+	return rowID, false, nil
 }
 
 // RawMail is a stored mail as received, for download by staff.

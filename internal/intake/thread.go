@@ -52,9 +52,10 @@ func (pr *Processor) thread(ctx context.Context, p *mail.Parsed, rcpt []string, 
 			}
 		}
 	}
-	ids := append([]string(nil), p.InReplyTo...)
-	for i := len(p.References) - 1; i >= 0; i-- {
-		ids = append(ids, p.References[i])
+	ids := threadIDs(p)
+	if p.MessageID != "" && len(p.MessageID) <= mail.MaxIDLen {
+		// Its own id: a reply that arrived first recorded it (see burst.go).
+		ids = append(ids, p.MessageID)
 	}
 	if len(ids) > 0 {
 		id, err := q.MailTicketForMessageIDs(ctx, ids)

@@ -141,6 +141,9 @@ func testBounces(t *testing.T, files []string) {
 	ctx := context.Background()
 	// Some bounces report mail from known people: they must get marked, not ticketed.
 	for _, f := range files {
+		if filepath.Base(f) == "lhost-sendmail-14.eml" {
+			continue // "Fwd: Returned mail" forwarded by a person: a ticket (issue 13)
+		}
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -49,7 +49,11 @@ var daemonLocals = map[string]bool{
 	"mail.delivery.system": true, "nobody": true, "mail-delivery-system": true, "post_master": true,
 }
 
-// bounceReason returns why p is a delivery failure report, or "".
+// bounceReason returns why p is a delivery failure report, or "". Only
+// structure counts: a report part, a null reverse-path or a mail-system
+// sender. Words in the subject or body add evidence to those, never replace
+// them, so "Fwd: Undeliverable: …" or "I'm not a member of the VPN group"
+// from a person is a ticket.
 func bounceReason(p *Parsed) string {
 	ct := headerLower(p, "Content-Type")
 	switch {
@@ -60,8 +64,6 @@ func bounceReason(p *Parsed) string {
 		// A spam complaint (ARF) about our mail: treated like a bounce so it lands on
 		// the ticket instead of opening a new one.
 		return "feedback report (ARF)"
-	case p.Header("X-Failed-Recipients") != "":
-		return "X-Failed-Recipients header"
 	case headerLower(p, "X-Apple-Unsubscribe") == "true":
 		// Apple Mail's one-click unsubscribe: a request to stop mailing, not a ticket.
 		return "unsubscribe request (feedback)"
@@ -74,20 +76,57 @@ func bounceReason(p *Parsed) string {
 		local = from[:i]
 	}
 	name := strings.ToLower(p.From.Name)
-	if daemonLocals[local] || strings.HasPrefix(local, "mailer-daemon") || strings.HasPrefix(local, "postmaster") ||
+	rawFrom := strings.ToLower(p.Header("From"))
+	daemon := daemonLocals[local] || strings.HasPrefix(local, "mailer-daemon") || strings.HasPrefix(local, "postmaster") ||
 		strings.Contains(name, "mail delivery") || strings.Contains(name, "mailer-daemon") ||
-		strings.Contains(name, "postmaster") {
+		strings.Contains(name, "postmaster") || strings.Contains(rawFrom, "mailer-daemon") || strings.Contains(rawFrom, "<>")
+	null := strings.ReplaceAll(p.Header("Return-Path"), " ", "") == "<>"
+	if !daemon && !null {
+		// A carrier's own report format: the returned mail attached, a
+		// no-reply system sender and a bounce subject, all three.
+		subj := strings.ToLower(strings.TrimSpace(p.Subject))
+		switch {
+		case returnsOriginal(p) && noReplyLocal(local) && bounceSubjectRe.MatchString(p.Subject):
+			return "returned mail from " + p.From.Email
+		case returnsOriginal(p) && strings.HasPrefix(subj, "complaint about message from"):
+			return "complaint report (Hotmail format)"
+		case p.Header("X-MLServer") != "" && bounceSubjectRe.MatchString(p.Subject):
+			// fml and similar list servers report refused posts this way.
+			return "mailing-list server error report"
+		}
+		return ""
+	}
+	if daemon {
+		// Mail systems write as MAILER-DAEMON or postmaster only to report
+		// on delivery.
 		return "sender " + p.From.Email + " is a mail system"
 	}
-	if bounceSubjectRe.MatchString(p.Subject) {
-		return "bounce subject"
-	}
-	if rp := strings.ReplaceAll(p.Header("Return-Path"), " ", ""); rp == "<>" {
-		if bounceBodyRe.MatchString(headText(p.Text, 4096)) {
-			return "null sender with delivery failure text"
-		}
+	who := "null reverse-path"
+	switch {
+	case p.Header("X-Failed-Recipients") != "":
+		return who + " with X-Failed-Recipients"
+	case bounceSubjectRe.MatchString(p.Subject):
+		return who + " with a bounce subject"
+	case bounceBodyRe.MatchString(headText(p.Text, 4096)):
+		return who + " with delivery failure text"
 	}
 	return ""
+}
+
+// returnsOriginal reports whether a mail carries another mail or its header
+// as a part, as reports on delivery do.
+func returnsOriginal(p *Parsed) bool {
+	for _, t := range []string{"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"} {
+		if hasPartType(p, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func noReplyLocal(local string) bool {
+	l := strings.NewReplacer("-", "", "_", "", ".", "").Replace(local)
+	return l == "noreply" || l == "donotreply" || l == "mailerdaemon" || l == "postmaster"
 }
 
 func headText(s string, n int) string {

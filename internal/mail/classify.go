@@ -132,8 +132,22 @@ func autoReplyReason(p *Parsed) string {
 		// A read receipt answers our mail the way an out-of-office does.
 		return "read receipt (MDN)"
 	}
-	if autoReplySubjectRe.MatchString(strings.TrimSpace(p.Subject)) {
-		return "auto-reply subject"
+	// The subject alone never makes an auto-reply ("Out of office reply does
+	// not work" is a ticket); with a bulk or junk precedence, which vacation
+	// responders set, an auto-reply subject at the start does.
+	if strings.Contains(headerLower(p, "X-Apple-Action"), "vacation") {
+		return "X-Apple-Action: VACATION"
+	}
+	if !autoReplySubjectRe.MatchString(strings.TrimSpace(p.Subject)) {
+		return ""
+	}
+	switch prec := headerLower(p, "Precedence"); {
+	case prec == "bulk", prec == "junk", prec == "list":
+		return "Precedence " + prec + " with an auto-reply subject"
+	case strings.ReplaceAll(p.Header("Return-Path"), " ", "") == "<>":
+		return "null reverse-path with an auto-reply subject"
+	case p.Header("X-Auto-Response-Suppress") != "":
+		return "X-Auto-Response-Suppress with an auto-reply subject"
 	}
 	return ""
 }

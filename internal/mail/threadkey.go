@@ -37,6 +37,22 @@ func ReplyAddress(secret []byte, local string, number int64, domain string) stri
 // or altered ticket number never lets a stranger write into someone else's ticket.
 // addr may be a bare address or "Name <addr>".
 func ParseReplyAddress(secret []byte, addr, domain string) (local string, number int64, ok bool) {
+	lp, ok := replyLocal(addr, domain)
+	if !ok {
+		return "", 0, false
+	}
+	if local, n, ok := parseTicketLocal(secret, lp); ok {
+		return local, n, true
+	}
+	// A per-recipient address: the ticket form plus ".<recipient tag>".
+	if dot := strings.LastIndexByte(lp, '.'); dot > 0 && len(lp)-dot-1 == tagLen {
+		return parseTicketLocal(secret, lp[:dot])
+	}
+	return "", 0, false
+}
+
+// replyLocal returns the lower-cased local part of addr when addr is on domain.
+func replyLocal(addr, domain string) (string, bool) {
 	addr = strings.TrimSpace(addr)
 	if i := strings.LastIndexByte(addr, '<'); i >= 0 {
 		addr = addr[i+1:]
@@ -46,9 +62,13 @@ func ParseReplyAddress(secret []byte, addr, domain string) (local string, number
 	}
 	at := strings.LastIndexByte(addr, '@')
 	if at <= 0 || !strings.EqualFold(addr[at+1:], domain) || domain == "" {
-		return "", 0, false
+		return "", false
 	}
-	lp := strings.ToLower(addr[:at])
+	return strings.ToLower(addr[:at]), true
+}
+
+// parseTicketLocal checks local+number.tag.
+func parseTicketLocal(secret []byte, lp string) (string, int64, bool) {
 	plus := strings.LastIndexByte(lp, '+')
 	dot := strings.LastIndexByte(lp, '.')
 	if plus <= 0 || dot < plus+2 || len(lp)-dot-1 != tagLen {
@@ -67,9 +87,39 @@ func ParseReplyAddress(secret []byte, addr, domain string) (local string, number
 	return local, n, true
 }
 
+// recipientTag signs a ticket's reply address for one recipient.
+func recipientTag(secret []byte, local string, number int64, email string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("switchboard-reply-rcpt\x00" + strings.ToLower(local) + "+" + strconv.FormatInt(number, 10) +
+		"\x00" + strings.ToLower(strings.TrimSpace(email))))
+	return tagEncoding.EncodeToString(m.Sum(nil))[:tagLen]
+}
+
+// RecipientReplyAddress is ReplyAddress made for one recipient: the ticket's
+// address plus a tag over the recipient's address, so a reply proves which
+// person the mail was sent to (a staff member's emailed reply must come back
+// on their own address, not one copied from someone else's mail).
+func RecipientReplyAddress(secret []byte, local string, number int64, email, domain string) string {
+	local = strings.ToLower(local)
+	return local + "+" + strconv.FormatInt(number, 10) + "." + replyTag(secret, local, number) + "." +
+		recipientTag(secret, local, number, email) + "@" + strings.ToLower(domain)
+}
+
+// IsRecipientReplyAddress reports whether addr is the reply address of a
+// ticket made for email by RecipientReplyAddress.
+func IsRecipientReplyAddress(secret []byte, addr, domain, email string) bool {
+	lp, ok := replyLocal(addr, domain)
+	dot := strings.LastIndexByte(lp, '.')
+	if !ok || dot <= 0 || len(lp)-dot-1 != tagLen {
+		return false
+	}
+	local, n, ok := parseTicketLocal(secret, lp[:dot])
+	return ok && hmac.Equal([]byte(lp[dot+1:]), []byte(recipientTag(secret, local, n, email)))
+}
+
 // replyAddrRe finds candidate reply addresses (local+number.tag@domain) in free text,
 // e.g. the failed recipient or original headers inside a bounce.
-var replyAddrRe = regexp.MustCompile(`(?i)[a-z0-9._-]+\+[0-9]{1,18}\.[a-z2-7]{` + strconv.Itoa(tagLen) + `}@[a-z0-9.-]+`)
+var replyAddrRe = regexp.MustCompile(`(?i)[a-z0-9._-]+\+[0-9]{1,18}\.[a-z2-7]{` + strconv.Itoa(tagLen) + `}(\.[a-z2-7]{` + strconv.Itoa(tagLen) + `})?@[a-z0-9.-]+`)
 
 var subjectTagRe = regexp.MustCompile(`\[\s*#\s*([0-9]{1,18})\s*\]`)
 

@@ -93,3 +93,26 @@ func TestCleanSubject(t *testing.T) {
 		}
 	}
 }
+
+func TestRecipientReplyAddress(t *testing.T) {
+	t.Parallel()
+	secret := []byte("k")
+	a := RecipientReplyAddress(secret, "IT", 1042, "Agent@Example.com", "helpdesk.example.com")
+	if _, n, ok := ParseReplyAddress(secret, a, "helpdesk.example.com"); !ok || n != 1042 {
+		t.Fatalf("ParseReplyAddress(%q) = %d, %v", a, n, ok)
+	}
+	if !IsRecipientReplyAddress(secret, "Agent <"+strings.ToUpper(a)+">", "helpdesk.example.com", "agent@example.com") {
+		t.Errorf("%q not recognised as agent@example.com's", a)
+	}
+	for _, other := range []string{"boss@example.com", ""} {
+		if IsRecipientReplyAddress(secret, a, "helpdesk.example.com", other) {
+			t.Errorf("%q accepted for %q", a, other)
+		}
+	}
+	if IsRecipientReplyAddress(secret, ReplyAddress(secret, "it", 1042, "helpdesk.example.com"), "helpdesk.example.com", "agent@example.com") {
+		t.Error("the ticket's shared reply address counted as a per-recipient one")
+	}
+	if !replyAddrRe.MatchString("bounce for <" + a + ">") {
+		t.Error("replyAddrRe misses a per-recipient address")
+	}
+}

@@ -43,7 +43,7 @@ type outgoing struct {
 func (n *Notifier) messageID(key string) string {
 	m := hmac.New(sha256.New, n.Secret)
 	m.Write([]byte("switchboard-msgid\x00" + key))
-	return "sb." + hex.EncodeToString(m.Sum(nil))[:24] + "@" + n.Domain
+	return "sb." + hex.EncodeToString(m.Sum(nil))[:32] + "@" + n.Domain // 128 bits, keyed: not guessable
 }
 
 // queue stores the mail in the outbox, records its Message-ID for threading
@@ -78,7 +78,7 @@ const noRelay = "no relay configured (SWITCHBOARD_SMTP_RELAY); waiting in the ou
 type ticketMail struct {
 	ref    dbsqlc.MailTicketRefRow
 	from   netmail.Address
-	reply  string
+	reply  func(to string) string // the signed reply address made for one recipient
 	inRepl string
 	refs   []string
 }
@@ -100,7 +100,7 @@ func (n *Notifier) ticketMail(ctx context.Context, q *dbsqlc.Queries, ticketID i
 		return nil, err
 	}
 	tm := &ticketMail{ref: ref, from: netmail.Address{Name: "IT Helpdesk", Address: local + "@" + n.Domain},
-		reply: mail.ReplyAddress(n.Secret, local, ref.Number, n.Domain)}
+		reply: func(to string) string { return mail.RecipientReplyAddress(n.Secret, local, ref.Number, to, n.Domain) }}
 	tm.inRepl, tm.refs = threadRefs(ids)
 	return tm, nil
 }
@@ -111,7 +111,7 @@ func (tm *ticketMail) subject(prefix string) string {
 }
 
 func (tm *ticketMail) mail(to netmail.Address, subject, text, html string, auto bool) Mail {
-	return Mail{From: tm.from, To: to, ReplyTo: tm.reply, Subject: subject, Text: text, HTML: html,
+	return Mail{From: tm.from, To: to, ReplyTo: tm.reply(to.Address), Subject: subject, Text: text, HTML: html,
 		InReplyTo: tm.inRepl, References: tm.refs, Auto: auto}
 }
 

@@ -58,9 +58,14 @@ func (db *DB) Messages(ctx context.Context, ticketID int64, includeInternal bool
 				Inline: a.Inline, CreatedAt: a.CreatedAt})
 		}
 	}
+	checks, err := db.senderChecks(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]helpdesk.Message, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, helpdesk.Message{
+			SenderCheck: checks[r.ID].text, SenderFlagged: checks[r.ID].flagged,
 			ID: r.ID, TicketID: r.TicketID, AuthorID: r.AuthorID, AuthorName: deref(r.AuthorName),
 			AuthorEmail: deref(r.AuthorEmail), AuthorIsStaff: helpdesk.Role(deref(r.AuthorRole)).IsStaff(),
 			Internal: r.Internal, BodyText: r.BodyText, BodyHTML: r.BodyHtml, EmailMessageID: deref(r.EmailMessageID),

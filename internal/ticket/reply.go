@@ -17,6 +17,13 @@ type MessageInput struct {
 	Source         helpdesk.Source
 	Attachments    []helpdesk.Upload
 	EmailMessageID string
+	// Unverified is set by mail intake for a mail whose sender could not be
+	// authenticated and who may not see the ticket (or whose domain says the
+	// mail is forged): it was threaded by our reply address or references,
+	// so it belongs here, but it is kept as an internal note for staff
+	// (never mailed onward, never shown to requesters) without the access
+	// check that would send it to a new ticket.
+	Unverified bool
 	// AfterInsert, when set, runs inside the transaction after the message
 	// and its status change are written, with the message as stored (id,
 	// time, attachments); an error rolls everything back.
@@ -29,11 +36,18 @@ type MessageInput struct {
 // back to open. The message returned is the one stored, with its id, time
 // and attachments.
 func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number int64, in MessageInput) (*helpdesk.Message, error) {
-	t, err := s.Get(ctx, author, number)
+	var t *helpdesk.Ticket
+	var err error
+	if in.Unverified {
+		in.Internal = true
+		t, _, err = s.DB.TicketByNumber(ctx, number)
+	} else {
+		t, err = s.Get(ctx, author, number)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if in.Internal && !author.IsStaff() {
+	if in.Internal && !author.IsStaff() && !in.Unverified {
 		return nil, notFound() // requesters cannot know notes exist
 	}
 	var v helpdesk.Validation
@@ -85,7 +99,7 @@ func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number 
 		switch {
 		case staffPublic && from == helpdesk.StatusNew:
 			to = helpdesk.StatusOpen
-		case !author.IsStaff() && (from == helpdesk.StatusPending || from == helpdesk.StatusResolved):
+		case !author.IsStaff() && !in.Unverified && (from == helpdesk.StatusPending || from == helpdesk.StatusResolved):
 			to = helpdesk.StatusOpen
 		}
 		after := map[string]any{"message_id": msg.ID, "internal": in.Internal, "attachments": len(in.Attachments)}

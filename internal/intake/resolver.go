@@ -1,0 +1,98 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// Resolver is the one DNS client of sender authentication: every lookup
+// has a deadline, and answers are cached, so a burst of mail from one domain
+// asks DNS once and a slow DNS server cannot hold a mail worker for long.
+// It satisfies mail.Resolver.
+type Resolver struct {
+	r       *net.Resolver
+	timeout time.Duration
+	ttl     time.Duration // how long an answer is kept
+	negTTL  time.Duration // how long "no such name" is kept
+
+	mu    sync.Mutex
+	cache map[string]cached
+}
+
+type cached struct {
+	v   any
+	err error
+	exp time.Time
+}
+
+// maxCached bounds the cache; past it the cache starts over.
+const maxCached = 20000
+
+// NewResolver returns a resolver asking server ("host:port") or, when server
+// is "", the system's resolvers.
+func NewResolver(server string) *Resolver {
+	r := &net.Resolver{}
+	if server != "" {
+		r.PreferGo = true
+		r.Dial = func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, server)
+		}
+	}
+	return &Resolver{r: r, timeout: 5 * time.Second, ttl: 5 * time.Minute, negTTL: time.Minute, cache: map[string]cached{}}
+}
+
+// lookup answers from the cache or asks DNS under the deadline. Temporary
+// failures (timeouts, SERVFAIL) are not cached: the next mail asks again.
+func lookup[T any](ctx context.Context, c *Resolver, key string, ask func(context.Context) (T, error)) (T, error) {
+	c.mu.Lock()
+	if e, ok := c.cache[key]; ok && time.Now().Before(e.exp) {
+		c.mu.Unlock()
+		v, _ := e.v.(T)
+		return v, e.err
+	}
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	v, err := ask(ctx)
+	var exp time.Time
+	var de *net.DNSError
+	switch {
+	case err == nil:
+		exp = time.Now().Add(c.ttl)
+	case errors.As(err, &de) && de.IsNotFound:
+		exp = time.Now().Add(c.negTTL)
+	default:
+		return v, err
+	}
+	c.mu.Lock()
+	if len(c.cache) >= maxCached {
+		c.cache = map[string]cached{}
+	}
+	c.cache[key] = cached{v: v, err: err, exp: exp}
+	c.mu.Unlock()
+	return v, err
+}
+
+// LookupTXT returns the TXT records of name.
+func (c *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	return lookup(ctx, c, "txt:"+name, func(ctx context.Context) ([]string, error) { return c.r.LookupTXT(ctx, name) })
+}
+
+// LookupMX returns the MX records of name.
+func (c *Resolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	return lookup(ctx, c, "mx:"+name, func(ctx context.Context) ([]*net.MX, error) { return c.r.LookupMX(ctx, name) })
+}
+
+// LookupIPAddr returns the addresses of host.
+func (c *Resolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
+	return lookup(ctx, c, "ip:"+host, func(ctx context.Context) ([]net.IPAddr, error) { return c.r.LookupIPAddr(ctx, host) })
+}
+
+// LookupAddr returns the names of addr (reverse lookup).
+func (c *Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	return lookup(ctx, c, "ptr:"+addr, func(ctx context.Context) ([]string, error) { return c.r.LookupAddr(ctx, addr) })
+}
