@@ -5,6 +5,7 @@ import (
 
 	"switchboard/internal/admin"
 	"switchboard/internal/backup"
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/report"
 )
 
@@ -15,6 +16,22 @@ func (a *App) wireAdmin() {
 	a.HTTP.Incidents = a.Incidents
 	a.HTTP.Reports = &report.Service{DB: a.DB}
 	a.HTTP.Backups = a.Backups
+	a.HTTP.PublishedIncidents = a.publishedIncidents
+}
+
+// publishedIncidents is what /status shows of the incidents IT published
+// to employees: title, message and times, nothing from the tickets.
+func (a *App) publishedIncidents(ctx context.Context) ([]helpdesk.PublicIncident, error) {
+	known, err := a.Incidents.KnownIssues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]helpdesk.PublicIncident, 0, len(known))
+	for _, k := range known {
+		out = append(out, helpdesk.PublicIncident{Title: k.Title, Summary: k.Message, Status: "ongoing",
+			StartedAt: k.PublishedAt, UpdatedAt: k.PublishedAt})
+	}
+	return out, nil
 }
 
 // wireBackups schedules backups on the embedded default, where nobody else

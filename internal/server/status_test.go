@@ -52,3 +52,22 @@ func TestAdminBackupsPage(t *testing.T) {
 		wantStatus(t, e.SignIn(e.User(role)).Get("/admin/backups"), http.StatusNotFound)
 	}
 }
+
+// TestStatusShowsPublishedIncident: an incident IT publishes appears on
+// /status under its public title; the ticket's own subject does not.
+func TestStatusShowsPublishedIncident(t *testing.T) {
+	t.Parallel()
+	p := setup(t)
+	lead := p.e.User(helpdesk.RoleAdmin)
+	if err := p.e.App.Incidents.Publish(p.ctx, lead, p.t.Number, true, "Printing unavailable on floor 3", "We are on it."); err != nil {
+		t.Fatal(err)
+	}
+	r := p.e.Anonymous().Get("/status")
+	wantStatus(t, r, http.StatusOK)
+	if got := r.Text("#incidents h3"); got != "Printing unavailable on floor 3" {
+		t.Errorf("published incident %q", got)
+	}
+	if strings.Contains(r.Body, p.t.Subject) {
+		t.Error("the public status page shows the ticket's subject")
+	}
+}
