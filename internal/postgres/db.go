@@ -1,7 +1,11 @@
 // Package postgres is the only package that speaks SQL. Fixed queries are
-// sqlc-generated (dbsqlc); the few dynamic ones (queue filters) are written by
-// hand with whitelisted columns. It returns helpdesk types and maps
-// PostgreSQL errors to helpdesk error codes once, here.
+// sqlc-generated (dbsqlc); the few dynamic ones (queue filters, River's job
+// table) are written by hand with whitelisted columns. Its store methods on
+// DB and Tx, grouped by aggregate (tickets, events, sla, roster, triage,
+// users, ...), take and return helpdesk types and map PostgreSQL errors to
+// helpdesk codes once, here. Some packages still call the generated
+// queries through DB.Q and Tx.Q; TestOnlyPostgresSpeaksSQL names them and
+// lets the list only shrink.
 package postgres
 
 import (
