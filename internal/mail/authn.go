@@ -65,10 +65,10 @@ func (v AuthVerdict) Verified() bool { return v.Result == AuthPass }
 
 // Summary is the line shown on the message in the workspace.
 func (v AuthVerdict) Summary() string {
-	switch {
-	case v.Result == AuthPass:
+	switch v.Result {
+	case AuthPass:
 		return "Sender verified by " + v.Method + " for " + v.Domain
-	case v.Result == AuthFail:
+	case AuthFail:
 		return "Sender not verified: " + v.FromDomain + " does not vouch for this mail"
 	}
 	return "Sender not verified"
@@ -241,9 +241,10 @@ func fromResults(v *AuthVerdict, res []authres.Result) {
 		switch r := r.(type) {
 		case *authres.DMARCResult:
 			v.DMARC = string(r.Value)
-			if r.Value == authres.ResultPass {
+			switch r.Value {
+			case authres.ResultPass:
 				v.Result, v.Method, v.Domain = AuthPass, "DMARC", v.FromDomain
-			} else if r.Value == authres.ResultFail {
+			case authres.ResultFail:
 				v.Result = AuthFail
 			}
 		case *authres.DKIMResult:
