@@ -188,6 +188,12 @@ type InboundMail struct {
 	MsgID         *int64
 	ParseWarnings []string
 	ProcessedAt   *time.Time
+	ClientIp      string
+	Helo          string
+	Auth          []byte
+	ContentHash   []byte
+	Override      string
+	DecidedBy     *int64
 }
 
 type Incident struct {
@@ -342,6 +348,8 @@ type Message struct {
 	EmailMessageID *string
 	Source         string
 	CreatedAt      time.Time
+	SenderCheck    string
+	SenderFlagged  bool
 }
 
 type OncallShift struct {

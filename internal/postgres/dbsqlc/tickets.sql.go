@@ -523,7 +523,7 @@ func (q *Queries) ListEvents(ctx context.Context, ticketID int64) ([]ListEventsR
 }
 
 const listMessages = `-- name: ListMessages :many
-SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html, m.email_message_id, m.source, m.created_at, u.name AS author_name, u.email AS author_email, u.role AS author_role
+SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html, m.email_message_id, m.source, m.created_at, m.sender_check, m.sender_flagged, u.name AS author_name, u.email AS author_email, u.role AS author_role
 FROM messages m LEFT JOIN users u ON u.id = m.author_id
 WHERE m.ticket_id = $1 AND ($2::boolean OR NOT m.internal)
 ORDER BY m.created_at, m.id
@@ -544,6 +544,8 @@ type ListMessagesRow struct {
 	EmailMessageID *string
 	Source         string
 	CreatedAt      time.Time
+	SenderCheck    string
+	SenderFlagged  bool
 	AuthorName     *string
 	AuthorEmail    *string
 	AuthorRole     *string
@@ -568,6 +570,8 @@ func (q *Queries) ListMessages(ctx context.Context, arg ListMessagesParams) ([]L
 			&i.EmailMessageID,
 			&i.Source,
 			&i.CreatedAt,
+			&i.SenderCheck,
+			&i.SenderFlagged,
 			&i.AuthorName,
 			&i.AuthorEmail,
 			&i.AuthorRole,
