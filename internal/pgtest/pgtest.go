@@ -224,7 +224,10 @@ func teardown(failed bool) {
 			filepath.Join(runDir, "pg"), filepath.Join(runDir, "pg"))
 		return
 	}
-	_ = os.RemoveAll(runDir)
+	// Only the cluster goes; the lock files stay. Another binary may already
+	// hold an open start.lock and wait for it: removing the directory would
+	// leave it locking a deleted file and failing on users.lock (CI saw it).
+	_ = os.RemoveAll(filepath.Join(runDir, "pg"))
 }
 
 func execAdmin(ctx context.Context, sql string) error {
