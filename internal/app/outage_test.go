@@ -21,6 +21,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/pglocal"
+	"switchboard/internal/testwait"
 )
 
 // TestDatabaseOutage stops PostgreSQL under a steady load of API creates,
@@ -139,12 +140,12 @@ func TestDatabaseOutage(t *testing.T) {
 			}
 		}()
 	}
-	waitFor(t, "20 tickets created before the outage", func() bool { return ok.Load() >= 20 })
+	testwait.Until(t, testwait.Long, "20 tickets created before the outage", func() bool { return ok.Load() >= 20 })
 	if err := pg.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "API creates refused with 503", func() bool { return refused.Load() >= 5 })
-	waitFor(t, "the health watcher to see the outage", a.Health.Down)
+	testwait.Until(t, testwait.Long, "API creates refused with 503", func() bool { return refused.Load() >= 5 })
+	testwait.Until(t, testwait.Long, "the health watcher to see the outage", a.Health.Down)
 	close(stop)
 	wg.Wait()
 
@@ -177,7 +178,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var after result
-	waitFor(t, "API creates to succeed again", func() bool {
+	testwait.Until(t, testwait.Long, "API creates to succeed again", func() bool {
 		after = post("after the outage")
 		return after.status == http.StatusCreated
 	})
@@ -188,7 +189,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Errorf("/status after the outage: %d %.300s", code, body)
 	}
 	// River works again: the new ticket gets triaged (a priority event).
-	waitFor(t, "the ticket created after the outage to be triaged", func() bool {
+	testwait.Until(t, testwait.Long, "the ticket created after the outage to be triaged", func() bool {
 		var n int
 		err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
 			WHERE t.number = $1 AND e.kind <> 'created'`, after.number).Scan(&n)
@@ -226,18 +227,6 @@ func get(t *testing.T, c *http.Client, url string) (int, string) {
 	defer res.Body.Close() //nolint:errcheck // read fully
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
-}
-
-// waitFor polls cond with a generous deadline: the machine may be loaded.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 type lockedWriter struct {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/pgtest"
 	"switchboard/internal/postgres"
+	"switchboard/internal/testwait"
 	"switchboard/internal/ticket"
 )
 
@@ -71,8 +73,7 @@ func TestTriageAfterCrash(t *testing.T) {
 	// Generous: the rescuer runs every 30 s once this node leads, and the
 	// machine may be loaded; a broken rescue or sweep waits an hour or
 	// forever, far past this.
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
+	testwait.UntilNil(t, 5*time.Minute, fmt.Sprintf("triage of the stuck job's ticket %d and the lost job's ticket %d", stuck, lost), func() error {
 		var untriaged []int64
 		rows, err := db.Pool.Query(ctx, `SELECT id FROM tickets WHERE id = ANY($1) AND triaged_at IS NULL ORDER BY id`,
 			[]int64{stuck, lost})
@@ -87,12 +88,9 @@ func TestTriageAfterCrash(t *testing.T) {
 			untriaged = append(untriaged, id)
 		}
 		rows.Close()
-		if len(untriaged) == 0 {
-			return
+		if len(untriaged) > 0 {
+			return fmt.Errorf("tickets %v still untriaged", untriaged)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tickets %v still untriaged (stuck job's ticket %d, lost job's ticket %d)", untriaged, stuck, lost)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return nil
+	})
 }

@@ -17,6 +17,7 @@ import (
 	"switchboard/internal/apptest"
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/testwait"
 )
 
 // alertmanagerBinary finds Debian's prometheus-alertmanager (or an
@@ -84,7 +85,7 @@ receivers:
 		}
 	})
 	base := "http://" + addr
-	waitFor(t, "alertmanager ready", func() bool {
+	testwait.Until(t, testwait.Long, "alertmanager ready", func() bool {
 		res, err := http.Get(base + "/-/ready")
 		if err != nil {
 			return false
@@ -93,17 +94,6 @@ receivers:
 		return res.StatusCode == http.StatusOK
 	})
 	return base
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // pushAlert posts one alert to Alertmanager's API; a past endsAt resolves it.
@@ -197,7 +187,7 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 	}
 
 	pushAlert(t, am, false) // fire
-	waitFor(t, "the incident ticket", func() bool { return len(alertTickets(t, e, token)) == 1 })
+	testwait.Until(t, testwait.Long, "the incident ticket", func() bool { return len(alertTickets(t, e, token)) == 1 })
 	first := alertTickets(t, e, token)[0]
 	if !strings.Contains(first.Subject, "VPNGatewayDown") || first.Urgency != "critical" || first.Parent != nil ||
 		first.ChildrenCount == nil || *first.ChildrenCount != 0 {
@@ -205,11 +195,11 @@ func TestAlertmanagerEndToEnd(t *testing.T) {
 	}
 	pushAlert(t, am, false) // repeat: Alertmanager re-sends, nothing new
 	pushAlert(t, am, true)  // resolve
-	waitFor(t, "the incident resolved", status("resolved"))
+	testwait.Until(t, testwait.Long, "the incident resolved", status("resolved"))
 	pushAlert(t, am, false) // flap: fires again
-	waitFor(t, "the incident reopened", status("open"))
+	testwait.Until(t, testwait.Long, "the incident reopened", status("open"))
 	pushAlert(t, am, true) // and resolves again
-	waitFor(t, "the incident resolved again", status("resolved"))
+	testwait.Until(t, testwait.Long, "the incident resolved again", status("resolved"))
 
 	ts := alertTickets(t, e, token)
 	if len(ts) != 1 || ts[0].Number != first.Number {

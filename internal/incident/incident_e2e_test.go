@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/testwait"
 	"switchboard/internal/ticket"
 )
 
@@ -98,18 +98,14 @@ func TestIncidentsE2E(t *testing.T) {
 	if !strings.Contains(hint, "Is it this?") || !strings.Contains(hint, "VPN outage") {
 		t.Errorf("new-ticket hint %q", hint)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testwait.UntilNil(t, testwait.Long, `"I'm affected too" counted`, func() error {
 		known, err := e.App.Incidents.KnownIssues(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(known) == 1 && known[0].Affected == 1 {
-			break
+		if len(known) != 1 || known[0].Affected != 1 {
+			return fmt.Errorf("known issues %+v", known)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("\"I'm affected too\" not counted: %+v", known)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 }

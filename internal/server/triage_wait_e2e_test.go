@@ -13,6 +13,7 @@ import (
 	"switchboard/internal/apptest"
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/testwait"
 )
 
 // TestE2ETicketWaitsForSkill: a ticket whose category needs a skill nobody
@@ -64,20 +65,14 @@ func TestE2ETicketWaitsForSkill(t *testing.T) {
 	}
 	var number int64
 	var wait string
-	deadline := time.Now().Add(3 * time.Minute) // a loaded machine; the loop ends as soon as triage ran
-	for {
+	// A loaded machine; the wait ends as soon as triage ran.
+	testwait.Until(t, 3*time.Minute, "triage to store a reason for the wait", func() bool {
 		err := e.App.DB.Pool.QueryRow(ctx, `SELECT number, coalesce(triage_wait, '') FROM tickets ORDER BY id DESC LIMIT 1`).Scan(&number, &wait)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if wait != "" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if wait == "" {
-		t.Fatal("triage stored no reason for the wait")
-	}
+		return wait != ""
+	})
 
 	b := apptest.Browser(t)
 	apptest.BrowserSignIn(b, e, lead)
