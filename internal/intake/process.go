@@ -170,7 +170,8 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 	if c.Kind == mail.KindAutoReply {
 		return out, pr.autoReply(ctx, row.ID, p, c, hit, known, out)
 	}
-	if sess.Override != "release" {
+	if sess.Override == "" {
+		// A release or "make it a ticket" is a lead's or admin's word: not held again.
 		if reason := pr.holdReason(v, verified, known, hit, row.Rcpt, p); reason != "" {
 			pr.Log.Info("mail held for review", "inbound_id", row.ID, "from", p.From.Email, "reason", reason)
 			out.status, out.reason = StatusHeld, reason

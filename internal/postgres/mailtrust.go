@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"switchboard/internal/helpdesk"
 )
 
 // InboundInsert is one received mail with the SMTP session it came in.
@@ -127,34 +125,6 @@ func (db *DB) senderChecks(ctx context.Context, ticketID int64) (map[int64]sende
 type senderCheck struct {
 	text    string
 	flagged bool
-}
-
-// DecideInbound records an admin's or lead's decision on a mail that did not
-// become a ticket: "ticket" or "release" queue it again to be processed as
-// decided (the job is the caller's, in tx), "reject" closes it. It returns
-// ENOTFOUND when the mail is not in a state that decision applies to.
-func (tx *Tx) DecideInbound(ctx context.Context, id, actorID int64, decision string) error {
-	var q string
-	switch decision {
-	case "release":
-		q = `UPDATE inbound_mail SET status = 'queued', override = 'release', decided_by = $2, processed_at = NULL
-			WHERE id = $1 AND status = 'held'`
-	case "ticket":
-		q = `UPDATE inbound_mail SET status = 'queued', override = 'ticket', decided_by = $2, processed_at = NULL
-			WHERE id = $1 AND status IN ('ignored', 'bounce', 'loop', 'refused', 'failed', 'rejected', 'held')`
-	case "reject":
-		q = `UPDATE inbound_mail SET status = 'rejected', decided_by = $2 WHERE id = $1 AND status = 'held'`
-	default:
-		return helpdesk.Errorf(helpdesk.EINVALID, "Unknown decision %q.", decision)
-	}
-	tag, err := tx.Exec(ctx, q, id, actorID)
-	if err != nil {
-		return fmt.Errorf("decide mail %d: %w", id, mapError(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found or already decided.")
-	}
-	return nil
 }
 
 // LockThreadIDs takes a transaction lock per Message-ID, in a fixed order so

@@ -133,7 +133,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/mail/mailboxes/{id}/test", s.handle(s.adminTestMailbox))
 			r.Post("/admin/mail/outbox/{id}/retry", s.handle(s.adminRetryOutbox))
 			r.Post("/admin/mail/policy", s.handle(s.adminSetPolicy))
-			r.Get("/admin/mail/{id}/raw", s.handle(s.mailRaw)) // mail_raw.go: admins only, like the Mail page
+			r.Get("/admin/mail/{id}/raw", s.handle(s.mailRaw))  // mail_raw.go: admins only, like the Mail page
+			r.Get("/admin/mail/review", s.handle(s.mailReview)) // admin_mail_review.go: held mail (leads too), dropped mail (admins)
+			r.Post("/admin/mail/review/{id}", s.handle(s.mailDecide))
+			r.Get("/admin/mail/review/{id}/raw", s.handle(s.mailReviewRaw))
 			r.Get("/admin/audit", s.handle(s.adminAudit))
 			r.Get("/admin/backups", s.handle(s.adminBackups)) // admin_backups.go: admins only
 			r.Get("/admin/audit.csv", s.handle(s.adminAuditCSV))

@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/mail"
+)
+
+// ReviewMail lists stored mail with one of the statuses (held, ignored,
+// bounce …), newest first, with its sender-authentication verdict.
+func (db *DB) ReviewMail(ctx context.Context, statuses []string, limit int) ([]helpdesk.ReviewMail, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, received_at, via, coalesce(nullif(sender, ''), envelope_from), subject,
+		status, kind, reason, auth FROM inbound_mail WHERE status = ANY($1::text[])
+		ORDER BY received_at DESC, id DESC LIMIT $2`, statuses, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list mail for review: %w", mapError(err))
+	}
+	defer rows.Close()
+	var out []helpdesk.ReviewMail
+	for rows.Next() {
+		var m helpdesk.ReviewMail
+		var auth []byte
+		if err := rows.Scan(&m.ID, &m.ReceivedAt, &m.Via, &m.Sender, &m.Subject, &m.Status, &m.Kind, &m.Reason, &auth); err != nil {
+			return nil, fmt.Errorf("list mail for review: %w", mapError(err))
+		}
+		if len(auth) > 0 {
+			var v mail.AuthVerdict
+			if json.Unmarshal(auth, &v) == nil && v.Result != "" {
+				m.Verdict, m.VerdictSummary, m.VerdictReasons = v.Result, v.Summary(), v.Reasons
+			}
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list mail for review: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// InboundStatus is the status of one stored mail.
+func (db *DB) InboundStatus(ctx context.Context, id int64) (string, error) {
+	var s string
+	if err := db.Pool.QueryRow(ctx, `SELECT status FROM inbound_mail WHERE id = $1`, id).Scan(&s); err != nil {
+		return "", fmt.Errorf("status of mail %d: %w", id, mapError(err))
+	}
+	return s, nil
+}
+
+// decisionStatuses are the statuses each decision applies to: release and
+// reject are for held mail; any mail that made nothing can be made a ticket.
+var decisionStatuses = map[string][]string{
+	"release": {"held"},
+	"reject":  {"held"},
+	"ticket":  {"ignored", "bounce", "loop", "refused", "failed", "rejected", "held"},
+}
+
+// DecideInbound records an admin's or lead's decision on a mail that did not
+// become a ticket: "ticket" or "release" queue it again to be processed as
+// decided (the job is the caller's, in tx), "reject" closes it. It returns
+// what the mail was, for the audit log, or ENOTFOUND when the mail is not in
+// a state that decision applies to (say, another admin decided first).
+func (tx *Tx) DecideInbound(ctx context.Context, id, actorID int64, decision string) (helpdesk.MailDecision, error) {
+	d := helpdesk.MailDecision{ID: id, Decision: decision}
+	from, ok := decisionStatuses[decision]
+	if !ok {
+		return d, helpdesk.Errorf(helpdesk.EINVALID, "Unknown decision %q.", decision)
+	}
+	status, override := "queued", decision
+	if decision == "reject" {
+		status, override = "rejected", ""
+	}
+	err := tx.QueryRow(ctx, `WITH old AS (SELECT id, status FROM inbound_mail WHERE id = $1 FOR UPDATE)
+		UPDATE inbound_mail m SET status = $3, override = $4, decided_by = $2,
+			processed_at = CASE WHEN $3 = 'queued' THEN NULL ELSE m.processed_at END
+		FROM old WHERE m.id = old.id AND old.status = ANY($5::text[])
+		RETURNING old.status, coalesce(nullif(m.sender, ''), m.envelope_from), m.subject, m.reason`,
+		id, actorID, status, override, from).Scan(&d.Before, &d.Sender, &d.Subject, &d.Reason)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found or already decided.")
+	}
+	if err != nil {
+		return d, fmt.Errorf("decide mail %d: %w", id, mapError(err))
+	}
+	return d, nil
+}
