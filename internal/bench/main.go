@@ -80,7 +80,9 @@ func run(ctx context.Context, only, dir string) error {
 		env.admin = url
 	} else {
 		// A durable cluster (fsync and synchronous commit on), like production.
-		pg, err := pglocal.Start(ctx, pglocal.Options{Dir: filepath.Join(abs, "pg"), MaxConnections: 200, Logger: env.Log})
+		pg, err := pglocal.Start(ctx, pglocal.Options{Dir: filepath.Join(abs, "pg"), MaxConnections: 200, Logger: env.Log,
+			// The end-to-end benchmark reports per-statement cost from it.
+			Settings: []string{"shared_preload_libraries=pg_stat_statements"}})
 		if err != nil {
 			return err
 		}

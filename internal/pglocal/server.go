@@ -43,6 +43,9 @@ type Options struct {
 	MaxConnections int
 	// BinDir skips the search for server binaries.
 	BinDir string
+	// Settings are extra server settings ("name=value", each passed as -c):
+	// the benchmark cluster loads pg_stat_statements this way.
+	Settings []string
 }
 
 // Server is a running embedded cluster. When Owned is false another process
@@ -145,6 +148,9 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	if s.opts.Ephemeral {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	for _, kv := range s.opts.Settings {
+		args = append(args, "-c", kv)
 	}
 	s.cmd = exec.Command(filepath.Join(bin, "postgres"), args...)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/smtp"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"switchboard/internal/postgres"
+)
+
+func init() { register(Bench{Name: "e2e", Order: 5, Run: benchE2E}) }
+
+// e2eClients is the number of concurrent connections of every path, as
+// the issue's wrk runs (8 connections).
+const e2eClients = 8
+
+// e2eRun is one measured path.
+type e2eRun struct {
+	name       string
+	requests   int           // answered as wanted (303, 201, 250)
+	tickets    int           // tickets created
+	created    time.Duration // first request to last answer
+	endToEnd   time.Duration // first request to caught up
+	lat        []time.Duration
+	app, pg    time.Duration // CPU used from start to caught up
+	load       string
+	statements [][]string
+}
+
+// benchE2E: tickets created over HTTP (portal form and API) and SMTP
+// against a separate `switchboard serve` process with every worker on, until
+// triage, SLA deadlines and notifications have caught up; CPU per ticket of
+// that process and of the whole PostgreSQL cluster from /proc; beside it a
+// ticket-shaped single-row INSERT into a copy of the tickets table with all
+// of its indexes, in the same run.
+func benchE2E(ctx context.Context, env *Env) error {
+	f, err := setupE2E(ctx, env, e2eClients)
+	if err != nil {
+		return err
+	}
+	bin, err := buildSwitchboard(ctx, env.DataDir)
+	if err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, f.conn, 4)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var backend int
+	if err := db.Pool.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+		return err
+	}
+	postmaster, err := parentPID(backend)
+	if err != nil {
+		return fmt.Errorf("PostgreSQL is not on this machine (its CPU is read from /proc): %w", err)
+	}
+	_, _ = db.Pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
+	srv, err := startServe(ctx, bin, map[string]string{
+		"DATABASE_URL": f.conn, "SWITCHBOARD_DATA_DIR": filepath.Join(env.DataDir, "e2e-node"),
+		"SWITCHBOARD_SECRET_KEY": e2eSecret, "SWITCHBOARD_LOG_LEVEL": "warn",
+		"SWITCHBOARD_API_RATE": "100000", "SWITCHBOARD_API_BURST": "1000000",
+		"SWITCHBOARD_MAIL_DOMAIN": benchMailDomain, "SWITCHBOARD_MAIL_AUTH": "off",
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	d := 10 * time.Second
+
+	// The baseline first, on the idle node.
+	rawRate, rawPG, err := rawInsertBaseline(ctx, db, postmaster, f.requester, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	var runs []*e2eRun
+	portal, err := e2ePortal(ctx, db, srv, postmaster, f, d)
+	if err != nil {
+		return err
+	}
+	runs = append(runs, portal)
+	api, err := e2eAPI(ctx, db, srv, postmaster, f, d)
+	if err != nil {
+		return err
+	}
+	runs = append(runs, api)
+	mailRun, err := e2eSMTP(ctx, db, srv, postmaster, d)
+	if err != nil {
+		return err
+	}
+	runs = append(runs, mailRun)
+	printE2E(env.Out, runs, rawRate, rawPG)
+	return nil
+}
+
+// rawInsertBaseline inserts ticket-shaped rows (subject, requester, both
+// weighted search vectors) into bench_raw_tickets from 8 workers and returns
+// the rate and PostgreSQL's CPU per insert.
+func rawInsertBaseline(ctx context.Context, db *postgres.DB, postmaster int, requester int64, d time.Duration) (float64, time.Duration, error) {
+	const body = "Since this morning the VPN client disconnects every few minutes; reconnecting works for a while."
+	pg0, err := clusterCPU(postmaster)
+	if err != nil {
+		return 0, 0, err
+	}
+	var n int
+	var mu sync.Mutex
+	r, err := rate(ctx, e2eClients, d, func(ctx context.Context, w, i int) error {
+		_, err := db.Pool.Exec(ctx, `INSERT INTO bench_raw_tickets (subject, requester_id, search)
+			VALUES ($1, $2, setweight(to_tsvector('english', $1), 'A') || setweight(to_tsvector('english', $3), 'B'))`,
+			fmt.Sprintf("VPN drops every few minutes on laptop %d-%d", w, i), requester, body)
+		if err == nil {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	pg1, err := clusterCPU(postmaster)
+	if err != nil {
+		return 0, 0, err
+	}
+	return r, (pg1 - pg0) / time.Duration(max(n, 1)), nil
+}
+
+// drive runs op from e2eClients workers until d has passed and returns the
+// latencies of the successful calls; the first error ends the run.
+func drive(ctx context.Context, d time.Duration, op func(ctx context.Context, w, i int) error) ([]time.Duration, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	until := time.Now().Add(d)
+	var mu sync.Mutex
+	var all []time.Duration
+	var firstErr error
+	var wg sync.WaitGroup
+	for w := range e2eClients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for i := 0; time.Now().Before(until) && ctx.Err() == nil; i++ {
+				start := time.Now()
+				if err := op(ctx, w, i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					cancel()
+					break
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(all)
+	return all, firstErr
+}
+
+// measure runs one path: load for d, then wait until caught up, with CPU
+// and statement figures from its start.
+func measure(ctx context.Context, name string, db *postgres.DB, srv *serveProc, postmaster int, d time.Duration,
+	op func(ctx context.Context, w, i int) error) (*e2eRun, error) {
+	from, err := lastTicketID(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	// Let the previous path's stragglers (periodic jobs) settle first.
+	if _, err := caughtUp(ctx, db, from, 5*time.Minute); err != nil {
+		return nil, err
+	}
+	resetStatements(ctx, db)
+	run := &e2eRun{name: name, load: loadAvg()}
+	app0, err := srv.cpu()
+	if err != nil {
+		return nil, err
+	}
+	pg0, err := clusterCPU(postmaster)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if run.lat, err = drive(ctx, d, op); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	run.created = time.Since(start)
+	done, err := caughtUp(ctx, db, from, 10*time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	run.endToEnd = done.Sub(start)
+	app1, err := srv.cpu()
+	if err != nil {
+		return nil, err
+	}
+	pg1, err := clusterCPU(postmaster)
+	if err != nil {
+		return nil, err
+	}
+	run.app, run.pg = app1-app0, pg1-pg0
+	run.requests = len(run.lat)
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM tickets WHERE id > $1`, from).Scan(&run.tickets); err != nil {
+		return nil, err
+	}
+	run.statements = statements(ctx, db, run.tickets, 12)
+	return run, nil
+}
+
+const e2eBody = "Since this morning the VPN client disconnects every few minutes; reconnecting works for a while.\n\n" +
+	"I am on the **office Wi-Fi**, laptop model X1."
+
+// e2ePortal posts the new-ticket form as signed-in employees (303 to the
+// ticket's page, not followed).
+func e2ePortal(ctx context.Context, db *postgres.DB, srv *serveProc, postmaster int, f *e2eFixture, d time.Duration) (*e2eRun, error) {
+	clients := make([]*http.Client, e2eClients)
+	for i := range clients {
+		var err error
+		if clients[i], err = signIn(srv.base, f.requesters[i%len(f.requesters)]); err != nil {
+			return nil, err
+		}
+	}
+	return measure(ctx, "portal form POST /tickets/new", db, srv, postmaster, d, func(ctx context.Context, w, i int) error {
+		form := url.Values{"subject": {fmt.Sprintf("VPN drops every few minutes on laptop %d-%d", w, i)},
+			"description": {e2eBody}, "urgency": {"high"}, "impact": {"person"}}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.base+"/tickets/new", strings.NewReader(form.Encode()))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return expect(clients[w].Do(req))(http.StatusSeeOther)
+	})
+}
+
+// e2eAPI posts JSON tickets with a staff token.
+func e2eAPI(ctx context.Context, db *postgres.DB, srv *serveProc, postmaster int, f *e2eFixture, d time.Duration) (*e2eRun, error) {
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * e2eClients}}
+	return measure(ctx, "API POST /api/v1/tickets", db, srv, postmaster, d, func(ctx context.Context, w, i int) error {
+		body, _ := json.Marshal(map[string]any{"subject": fmt.Sprintf("Printer on floor %d jams (%d)", w, i),
+			"description": e2eBody, "urgency": "high", "requester_email": f.requesters[i%len(f.requesters)]})
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.base+"/api/v1/tickets", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+f.token)
+		req.Header.Set("Content-Type", "application/json")
+		return expect(client.Do(req))(http.StatusCreated)
+	})
+}
+
+// expect drains a response and checks its status.
+func expect(res *http.Response, err error) func(int) error {
+	return func(want int) error {
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			return fmt.Errorf("%s %s: %d %.200s", res.Request.Method, res.Request.URL.Path, res.StatusCode, b)
+		}
+		return nil
+	}
+}
+
+// e2eSMTP sends corpus mails on persistent SMTP connections, one mail per
+// transaction as an MTA does; a request is one mail from MAIL FROM to 250.
+func e2eSMTP(ctx context.Context, db *postgres.DB, srv *serveProc, postmaster int, d time.Duration) (*e2eRun, error) {
+	corpus, err := mailCorpus()
+	if err != nil {
+		return nil, err
+	}
+	conns := make([]*smtp.Client, e2eClients)
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				_ = c.Quit()
+			}
+		}
+	}()
+	stamp := time.Now().UnixNano()
+	return measure(ctx, "SMTP to it@ (corpus mails)", db, srv, postmaster, d, func(ctx context.Context, w, i int) error {
+		if conns[w] == nil {
+			conn, err := net.DialTimeout("tcp", srv.smtp, 5*time.Second)
+			if err != nil {
+				return err
+			}
+			if conns[w], err = smtp.NewClient(conn, "127.0.0.1"); err != nil {
+				return err
+			}
+		}
+		n := w*1_000_000 + i
+		raw := append([]byte(fmt.Sprintf("Message-ID: <e2e-%d-%d@bench.example>\r\n", stamp, n)), corpus[n%len(corpus)]...)
+		return sendOn(conns[w], raw)
+	})
+}
+
+func printE2E(w io.Writer, runs []*e2eRun, rawRate float64, rawPG time.Duration) {
+	fmt.Fprintf(w, "%d concurrent clients per path, %s of load each, against `switchboard serve` (its own process,\n"+
+		"every worker on; PostgreSQL with fsync and synchronous commit on). End to end = until every new\n"+
+		"ticket is triaged (category, priority, deadlines, assignee) and no triage, mail or notification job is left.\n",
+		e2eClients, runs[0].created.Round(time.Second))
+	rows := [][]string{{"path", "requests", "tickets", "created/s", "end-to-end/s", "p50", "p99",
+		"app CPU/ticket", "PG CPU/ticket", "total CPU/ticket", "raw inserts/s ÷ e2e/s", "load avg"}}
+	for _, r := range runs {
+		per := func(c time.Duration) string {
+			return fmt.Sprintf("%.2f ms", float64(c.Microseconds())/1000/float64(max(r.tickets, 1)))
+		}
+		e2e := float64(r.tickets) / r.endToEnd.Seconds()
+		rows = append(rows, []string{r.name, fmt.Sprint(r.requests), fmt.Sprint(r.tickets),
+			fmt.Sprintf("%.0f", float64(r.requests)/r.created.Seconds()), fmt.Sprintf("%.0f", e2e),
+			ms(pct(r.lat, 50)), ms(pct(r.lat, 99)), per(r.app), per(r.pg), per(r.app + r.pg),
+			fmt.Sprintf("%.2f", rawRate/max(e2e, 0.001)), r.load})
+	}
+	rows = append(rows, []string{"baseline: raw ticket-shaped INSERT (all tickets indexes, search vectors)", "-", "-",
+		fmt.Sprintf("%.0f", rawRate), "-", "-", "-", "-", ms(rawPG), ms(rawPG), "1.00", loadAvg()})
+	table(w, rows)
+	fmt.Fprintln(w, "targets: end to end ≥ 1000/s with p99 ≤ 50 ms; app+PG CPU ≤ 2 ms per ticket; mail ≥ 500/s to triaged ticket")
+	for _, r := range runs {
+		if len(r.statements) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\npg_stat_statements, %s (per ticket, top by time):\n", r.name)
+		table(w, append([][]string{{"calls", "ms", "statement"}}, r.statements...))
+	}
+}

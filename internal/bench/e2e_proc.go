@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/<pid>/stat times;
+// 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// procCPU returns the CPU time (user + system) a process used, and with
+// children also what its waited-for children used (a PostgreSQL backend
+// that exited during a run is counted there by the postmaster).
+func procCPU(pid int, children bool) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name is in parentheses and may hold spaces: fields
+	// count from after the last ')'.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 15 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	sum := 0
+	idx := []int{11, 12} // utime, stime (fields 14, 15 of stat)
+	if children {
+		idx = append(idx, 13, 14) // cutime, cstime
+	}
+	for _, i := range idx {
+		n, err := strconv.Atoi(f[i])
+		if err != nil {
+			return 0, err
+		}
+		sum += n
+	}
+	return time.Duration(sum) * time.Second / clockTicks, nil
+}
+
+// parentPID reads a process's parent from /proc.
+func parentPID(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 2 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	return strconv.Atoi(f[1])
+}
+
+// clusterCPU is the CPU time of a whole PostgreSQL cluster: the postmaster
+// with its exited children, plus every live child (backends, WAL writer,
+// checkpointer, autovacuum).
+func clusterCPU(postmaster int) (time.Duration, error) {
+	total, err := procCPU(postmaster, true)
+	if err != nil {
+		return 0, err
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pp, err := parentPID(pid); err != nil || pp != postmaster {
+			continue
+		}
+		if c, err := procCPU(pid, false); err == nil { // it may have exited meanwhile
+			total += c
+		}
+	}
+	return total, nil
+}
+
+// loadAvg is the first three fields of /proc/loadavg.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// serveProc is `switchboard serve` running as its own process, so that
+// its CPU time is its own and not the load generator's.
+type serveProc struct {
+	cmd  *exec.Cmd
+	base string // http://host:port
+	smtp string // host:port
+	// exited is closed when the process has ended.
+	exited chan struct{}
+}
+
+// buildSwitchboard builds the binary the benchmark runs into dir.
+func buildSwitchboard(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "switchboard")
+	gobin := os.Getenv("GO")
+	if gobin == "" {
+		gobin = "go"
+	}
+	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, "./cmd/switchboard")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build switchboard (run make bench from the repository root): %w", err)
+	}
+	return bin, nil
+}
+
+// freeAddr picks a free loopback port.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// startServe runs bin serve with vars on top of a minimal environment and
+// waits until /readyz answers 200.
+func startServe(ctx context.Context, bin string, vars map[string]string) (*serveProc, error) {
+	httpAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	smtpAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"SWITCHBOARD_HTTP_ADDR=" + httpAddr, "SWITCHBOARD_SMTP_ADDR=" + smtpAddr}
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &serveProc{cmd: cmd, base: "http://" + httpAddr, smtp: smtpAddr, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.exited) }()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		res, err := http.Get(p.base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		select {
+		case <-p.exited:
+			return nil, errors.New("switchboard serve exited before it was ready (its output is above)")
+		default:
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			p.stop()
+			return nil, errors.New("switchboard serve did not become ready in 2 minutes")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// cpu is the serve process's CPU time so far.
+func (p *serveProc) cpu() (time.Duration, error) { return procCPU(p.cmd.Process.Pid, false) }
+
+// stop shuts the process down in order (SIGINT) and waits for it.
+func (p *serveProc) stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.exited:
+	case <-time.After(time.Minute):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
