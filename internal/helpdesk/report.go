@@ -9,7 +9,11 @@ import (
 // (instants; the caller turns the viewer's dates into them in Location),
 // of one team, category and priority when set.
 type ReportFilter struct {
-	TeamID     *int64
+	TeamID *int64
+	// Teams limits every figure to these teams when not nil: a lead's
+	// reports cover the teams they lead (an empty list: none), an admin's
+	// the whole organisation (nil).
+	Teams      []int64
 	CategoryID *int64
 	Priority   Priority // "" for all
 	From, To   time.Time

@@ -141,7 +141,7 @@ func (svc *Service) feed(ctx context.Context, set Settings, t postgres.DetectorT
 		if s.Entities == nil {
 			s.Entities = []string{}
 		}
-		alert, err := svc.DB.OpenAlertSharing(ctx, s.Entities)
+		alert, err := svc.DB.OpenAlertRelated(ctx, s.Entities, in.Tickets)
 		if err != nil {
 			return err
 		}

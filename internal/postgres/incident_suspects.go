@@ -44,14 +44,18 @@ func (db *DB) OpenChildProposal(ctx context.Context, target int64) (int64, error
 	return id, mapError(err)
 }
 
-// OpenAlertSharing is an open alert incident that shares one of the
-// entities (kind:value), 0 when none.
-func (db *DB) OpenAlertSharing(ctx context.Context, entities []string) (int64, error) {
+// OpenAlertRelated is the open alert incident related to a suspected
+// incident: one that shares an entity (kind:value) with it, or else one
+// routed to a team of its tickets; the newest such, 0 when none. A shared
+// entity is the stronger evidence, so it wins over a shared team.
+func (db *DB) OpenAlertRelated(ctx context.Context, entities []string, ticketIDs []int64) (int64, error) {
 	var id int64
 	err := db.Pool.QueryRow(ctx, `SELECT t.id FROM tickets t JOIN incidents i ON i.ticket_id = t.id AND i.kind = 'alert'
-		JOIN ticket_entities e ON e.ticket_id = t.id
-		WHERE t.status NOT IN ('resolved', 'closed') AND e.kind || ':' || e.value = ANY($1)
-		ORDER BY t.created_at DESC LIMIT 1`, entities).Scan(&id)
+		WHERE t.status NOT IN ('resolved', 'closed') AND t.id <> ALL($2) AND (
+			EXISTS (SELECT 1 FROM ticket_entities e WHERE e.ticket_id = t.id AND e.kind || ':' || e.value = ANY($1))
+			OR t.team_id IN (SELECT team_id FROM tickets WHERE id = ANY($2) AND team_id IS NOT NULL))
+		ORDER BY EXISTS (SELECT 1 FROM ticket_entities e WHERE e.ticket_id = t.id AND e.kind || ':' || e.value = ANY($1)) DESC,
+			t.created_at DESC LIMIT 1`, entities, ticketIDs).Scan(&id)
 	if IsNotFound(err) {
 		return 0, nil
 	}

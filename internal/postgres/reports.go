@@ -38,6 +38,9 @@ func (a *reportArgs) dims(f helpdesk.ReportFilter) []string {
 	if f.TeamID != nil {
 		w = append(w, "t.team_id = "+a.arg(*f.TeamID))
 	}
+	if f.Teams != nil {
+		w = append(w, "t.team_id = ANY("+a.arg(f.Teams)+"::bigint[])")
+	}
 	if f.CategoryID != nil {
 		w = append(w, "t.category_id = "+a.arg(*f.CategoryID))
 	}
@@ -299,6 +302,19 @@ func collect[T any](rows pgx.Rows, err error, scan func(pgx.Rows) (T, error)) ([
 type ReportChoice struct {
 	ID         int64
 	Key, Label string // team: slug and name; category: name twice
+}
+
+// LedTeamIDs lists the teams user leads.
+func (db *DB) LedTeamIDs(ctx context.Context, userID int64) ([]int64, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT team_id FROM team_members WHERE user_id = $1 AND is_lead ORDER BY team_id`, userID)
+	ids, err := collect(rows, err, func(r pgx.Rows) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if ids == nil && err == nil {
+		ids = []int64{}
+	}
+	return ids, err
 }
 
 // ReportChoices lists the teams and categories for report filters.

@@ -16,6 +16,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,8 +109,15 @@ func (s *Service) Filter(ctx context.Context, viewer *helpdesk.User, in FilterIn
 	}
 	in.From, in.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
 	f.From, f.To = from, to.AddDate(0, 0, 1) // the last day counts whole
+	if viewer != nil && viewer.Role == helpdesk.RoleLead {
+		led, err := s.DB.LedTeamIDs(ctx, viewer.ID)
+		if err != nil {
+			return f, in, err
+		}
+		f.Teams = led
+	}
 	if in.Team != "" || in.Category != "" {
-		teams, cats, err := s.DB.ReportChoices(ctx)
+		teams, cats, err := s.Choices(ctx, viewer)
 		if err != nil {
 			return f, in, err
 		}
@@ -219,7 +227,16 @@ func pick(v *helpdesk.Validation, field, val string, list []postgres.ReportChoic
 	return nil
 }
 
-// Choices lists the teams and categories the filter offers.
-func (s *Service) Choices(ctx context.Context) (teams, categories []postgres.ReportChoice, err error) {
-	return s.DB.ReportChoices(ctx)
+// Choices lists the teams and categories the filter offers viewer: a lead
+// chooses among the teams they lead.
+func (s *Service) Choices(ctx context.Context, viewer *helpdesk.User) (teams, categories []postgres.ReportChoice, err error) {
+	teams, categories, err = s.DB.ReportChoices(ctx)
+	if err != nil || viewer == nil || viewer.Role != helpdesk.RoleLead {
+		return teams, categories, err
+	}
+	led, err := s.DB.LedTeamIDs(ctx, viewer.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return slices.DeleteFunc(teams, func(c postgres.ReportChoice) bool { return !slices.Contains(led, c.ID) }), categories, nil
 }

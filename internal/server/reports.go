@@ -44,7 +44,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {
 	f, in, ferr := s.Reports.Filter(r.Context(), u, filterInput(r))
 	v := web.ReportPage{Page: s.page(r, def.Title, "reports"), Reports: reportLinks(name),
 		Filter: web.ReportFilterForm{Team: in.Team, Category: in.Category, Priority: in.Priority, From: in.From, To: in.To, TZ: in.TZ}}
-	teams, cats, err := s.Reports.Choices(r.Context())
+	teams, cats, err := s.Reports.Choices(r.Context(), u)
 	if err != nil {
 		return err
 	}

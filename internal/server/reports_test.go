@@ -34,6 +34,8 @@ func reportHistory(t *testing.T, e *apptest.Env) (lead *apptest.Client, agent *a
 	exec(`INSERT INTO teams (slug, name) VALUES ('alpha', 'Alpha'), ('beta', 'Beta');
 INSERT INTO categories (name, team_id) SELECT 'Laptops', id FROM teams WHERE slug = 'alpha';
 INSERT INTO categories (name, team_id) SELECT 'Access', id FROM teams WHERE slug = 'beta'`)
+	// The lead leads both teams: a lead's reports cover the teams they lead.
+	exec(`INSERT INTO team_members (team_id, user_id, is_lead) SELECT id, $1, true FROM teams`, leadU.ID)
 	ts := func(s string) time.Time {
 		v, err := time.Parse("2006-01-02 15:04", s)
 		if err != nil {
@@ -240,6 +242,29 @@ func TestReportFigures(t *testing.T) {
 	wantRow(t, "load", load, "2026-03-05", "2", "1")
 	wantRow(t, "load", load, "2026-03-06", "2", "0")
 	wantRow(t, "load", load, "2026-03-10", "2", "0")
+
+	// A lead of Beta only sees Beta's figures and cannot choose Alpha; an
+	// admin sees every team.
+	betaLead := e.User(helpdesk.RoleLead)
+	if _, err := e.App.DB.Pool.Exec(context.Background(), `INSERT INTO team_members (team_id, user_id, is_lead)
+SELECT id, $1, true FROM teams WHERE slug = 'beta'`, betaLead.ID); err != nil {
+		t.Fatal(err)
+	}
+	bl := e.SignIn(betaLead)
+	bsla := fetchReport(t, bl, "sla", reportRange)
+	wantRow(t, "sla", bsla, "team: Beta", "1", "2", "50.0", "0", "2", "0.0")
+	if _, ok := bsla["team: Alpha"]; ok || len(bsla) != 2 {
+		t.Errorf("Beta's lead sees %v, want Beta and its category only", bsla)
+	}
+	if fcr := fetchReport(t, bl, "first-contact", reportRange); len(fcr) != 1 {
+		t.Errorf("Beta's lead's first-contact rows %v, want only All teams (Beta resolved nothing)", fcr)
+	}
+	wantStatus(t, bl.Get("/reports/sla"+reportRange+"&team=alpha"), http.StatusUnprocessableEntity)
+	if opts := bl.Get("/reports/sla").Doc.Find(`select[name="team"] option[value="alpha"]`).Length(); opts != 0 {
+		t.Error("Beta's lead is offered Alpha in the team filter")
+	}
+	admin := e.SignIn(e.User(helpdesk.RoleAdmin))
+	wantRow(t, "sla", fetchReport(t, admin, "sla", reportRange), "team: Alpha", "2", "3", "66.7", "2", "3", "66.7")
 
 	// Leads and admins only.
 	wantStatus(t, agent.Get("/reports/sla"), http.StatusNotFound)
