@@ -16,6 +16,9 @@ type User struct {
 	Active    bool
 	VIP       bool
 	CreatedAt time.Time
+	// BouncingAt is when mail to the user started to bounce; nil while it
+	// arrives. Notifications skip bouncing addresses.
+	BouncingAt *time.Time
 	// Scope, when loaded with the session, spares the queue a query per page.
 	Scope *TeamScope
 }

@@ -32,7 +32,7 @@ func (n *Notifier) AlertTx(ctx context.Context, tx *postgres.Tx, a sla.Alert) er
 	if !ok {
 		words = [2]string{"Ticket alert", "needs attention"}
 	}
-	tm, err := n.ticketMail(ctx, tx.Q, a.TicketID)
+	tm, err := n.ticketMail(ctx, tx, a.TicketID)
 	if err != nil {
 		return ignoreNotFound(err)
 	}
@@ -45,14 +45,14 @@ func (n *Notifier) AlertTx(ctx context.Context, tx *postgres.Tx, a sla.Alert) er
 			continue
 		}
 		seen[addr] = true
-		u, err := tx.Q.GetUserByEmail(ctx, addr)
+		u, err := tx.UserByEmail(ctx, addr)
 		if err != nil {
 			if err := ignoreNotFound(err); err != nil {
 				return err
 			}
 			continue // the address left since the event was written
 		}
-		if !u.Active || u.BouncingAt != nil || !helpdesk.Role(u.Role).IsStaff() {
+		if !u.Active || u.BouncingAt != nil || !u.IsStaff() {
 			continue
 		}
 		text := fmt.Sprintf("Hello %s,\n\nticket #%d \"%s\" %s.\n\nWhy: %s\n\nOpen it: %s\n",

@@ -14,7 +14,6 @@ import (
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // OnChanged is the jobs.ChangedWorker handler: public staff replies go to the
@@ -31,20 +30,19 @@ func (n *Notifier) OnChanged(ctx context.Context, a jobs.ChangedArgs) error {
 }
 
 func (n *Notifier) replied(ctx context.Context, a jobs.ChangedArgs) error {
-	q := n.DB.Q()
-	m, err := q.MailGetMessage(ctx, a.MessageID)
+	m, err := n.DB.MailMessage(ctx, a.MessageID)
 	if err != nil {
 		return ignoreNotFound(err)
 	}
-	if m.Internal || !helpdesk.Role(m.AuthorRole).IsStaff() {
+	if m.Internal || !m.AuthorRole.IsStaff() {
 		return nil
 	}
-	followers, err := q.MailFollowers(ctx, m.TicketID)
+	followers, err := n.DB.Followers(ctx, m.TicketID)
 	if err != nil {
 		return err
 	}
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		tm, err := n.ticketMail(ctx, tx.Q, m.TicketID)
+		tm, err := n.ticketMail(ctx, tx, m.TicketID)
 		if err != nil {
 			return err
 		}
@@ -52,7 +50,7 @@ func (n *Notifier) replied(ctx context.Context, a jobs.ChangedArgs) error {
 		visible, _ := mail.FoldQuoted(m.BodyText)
 		link := n.TicketURL(tm.ref.Number)
 		text := visible + "\n\n--\nReply to this mail or see the ticket: " + link + "\n"
-		body := m.BodyHtml + footerHTML(link, "See the ticket")
+		body := m.BodyHTML + footerHTML(link, "See the ticket")
 		for _, f := range followers {
 			if m.AuthorID != nil && f.ID == *m.AuthorID || !f.Active || f.BouncingAt != nil {
 				continue
@@ -70,18 +68,18 @@ func (n *Notifier) replied(ctx context.Context, a jobs.ChangedArgs) error {
 
 func (n *Notifier) resolved(ctx context.Context, a jobs.ChangedArgs) error {
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		tm, err := n.ticketMail(ctx, tx.Q, a.TicketID)
+		tm, err := n.ticketMail(ctx, tx, a.TicketID)
 		if err != nil {
 			return ignoreNotFound(err)
 		}
-		if tm.ref.Status != string(helpdesk.StatusResolved) {
+		if tm.ref.Status != helpdesk.StatusResolved {
 			return nil
 		}
-		u, err := tx.Q.GetUser(ctx, tm.ref.RequesterID)
+		u, err := tx.User(ctx, tm.ref.RequesterID)
 		if err != nil || !u.Active || u.BouncingAt != nil {
 			return ignoreNotFound(err)
 		}
-		count, err := tx.Q.MailResolutionCount(ctx, a.TicketID)
+		count, err := tx.ResolutionCount(ctx, a.TicketID)
 		if err != nil {
 			return err
 		}
@@ -119,15 +117,15 @@ func (w *AckWorker) Work(ctx context.Context, job *river.Job[jobs.AckArgs]) erro
 			n.Log.Info("acknowledgement skipped: hourly limit", "to", sender, "ticket_id", a.TicketID)
 			return nil
 		}
-		tm, err := n.ticketMail(ctx, tx.Q, a.TicketID)
+		tm, err := n.ticketMail(ctx, tx, a.TicketID)
 		if err != nil {
 			return ignoreNotFound(err)
 		}
-		u, err := tx.Q.GetUserByEmail(ctx, sender)
+		u, err := tx.UserByEmail(ctx, sender)
 		if err != nil || u.BouncingAt != nil {
 			return ignoreNotFound(err)
 		}
-		if err := tx.Q.MailInsertAck(ctx, sender); err != nil {
+		if err := tx.RecordAck(ctx, sender); err != nil {
 			return err
 		}
 		link := n.TicketURL(tm.ref.Number)
@@ -145,13 +143,9 @@ func (w *AckWorker) Work(ctx context.Context, job *river.Job[jobs.AckArgs]) erro
 
 // ackBudgetLeft reports whether sender may get another automatic answer this
 // hour. It holds a per-sender lock until tx ends, so concurrent jobs cannot
-// both pass the count; the caller records the answer with MailInsertAck.
+// both pass the count; the caller records the answer with RecordAck.
 func (n *Notifier) ackBudgetLeft(ctx context.Context, tx *postgres.Tx, sender string) (bool, error) {
-	if err := tx.Q.MailLockSender(ctx, sender); err != nil {
-		return false, err
-	}
-	sent, err := tx.Q.MailCountAcks(ctx, sender)
-	return sent < n.ackLimit(), err
+	return tx.AckBudgetLeft(ctx, sender, n.ackLimit())
 }
 
 // RefusalWorker tells a sender outside the allowed domains that their mail
@@ -171,7 +165,7 @@ func (w *RefusalWorker) Work(ctx context.Context, job *river.Job[jobs.RefusalArg
 		if ok, err := n.ackBudgetLeft(ctx, tx, sender); err != nil || !ok {
 			return err
 		}
-		if err := tx.Q.MailInsertAck(ctx, sender); err != nil {
+		if err := tx.RecordAck(ctx, sender); err != nil {
 			return err
 		}
 		text := "Hello,\n\nyour mail \"" + a.Subject + "\" was not accepted by the IT helpdesk: " +
@@ -196,24 +190,24 @@ type MentionWorker struct {
 func (w *MentionWorker) Work(ctx context.Context, job *river.Job[jobs.MentionArgs]) error {
 	n, a := w.N, job.Args
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		tm, err := n.ticketMail(ctx, tx.Q, a.TicketID)
+		tm, err := n.ticketMail(ctx, tx, a.TicketID)
 		if err != nil {
 			return ignoreNotFound(err)
 		}
 		var body string
 		if a.MessageID != 0 {
-			if m, err := tx.Q.MailGetMessage(ctx, a.MessageID); err == nil {
+			if m, err := tx.MailMessage(ctx, a.MessageID); err == nil {
 				body = m.BodyText
 			}
 		}
 		for _, id := range a.AgentIDs {
-			u, err := tx.Q.GetUser(ctx, id)
-			if err != nil || !u.Active || !helpdesk.Role(u.Role).IsStaff() || id == a.ActorID {
+			u, err := tx.User(ctx, id)
+			if err != nil || !u.Active || !u.IsStaff() || id == a.ActorID {
 				continue
 			}
 			// Checked again when the mail goes: the ticket may have moved
 			// into a restricted team since the mention.
-			if ok, err := tx.Q.StaffCanSeeTicket(ctx, dbsqlc.StaffCanSeeTicketParams{UserID: id, TicketID: a.TicketID}); err != nil {
+			if ok, err := tx.StaffCanSeeTicket(ctx, id, a.TicketID); err != nil {
 				return err
 			} else if !ok {
 				continue
@@ -258,7 +252,7 @@ func textHTML(s string) string {
 }
 
 func ignoreNotFound(err error) error {
-	if err == nil || postgres.IsNotFound(err) {
+	if err == nil || helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 		return nil
 	}
 	return err

@@ -10,12 +10,9 @@ import (
 	netmail "net/mail"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
-
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Notifier renders notifications into the outbox and sends them.
@@ -51,57 +48,43 @@ func (n *Notifier) messageID(key string) string {
 func (n *Notifier) queue(ctx context.Context, tx *postgres.Tx, o outgoing) error {
 	o.mail.MessageID = n.messageID(o.key)
 	raw := o.mail.Bytes()
-	id, err := tx.Q.MailInsertOutbox(ctx, dbsqlc.MailInsertOutboxParams{TicketID: o.ticketID, Kind: o.kind,
-		ToAddr: o.mail.To.Address, Subject: o.mail.Subject, Raw: raw, MessageID: o.mail.MessageID})
-	if err == pgx.ErrNoRows {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	if o.ticketID != nil {
-		if err := tx.Q.MailAddThreadID(ctx, dbsqlc.MailAddThreadIDParams{MessageID: o.mail.MessageID, TicketID: *o.ticketID}); err != nil {
-			return err
-		}
-	}
+	m := postgres.OutboxMail{TicketID: o.ticketID, Kind: o.kind, To: o.mail.To.Address, Subject: o.mail.Subject,
+		MessageID: o.mail.MessageID, Raw: raw}
 	if n.Sender == nil {
 		// No relay: the mail waits in the outbox, visible to admins; Start
 		// enqueues it once a relay is configured.
-		return tx.Q.MailOutboxWaiting(ctx, dbsqlc.MailOutboxWaitingParams{ID: id, LastError: noRelay})
+		m.Waiting = noRelay
 	}
-	_, err = n.Jobs.InsertTx(ctx, tx.Tx, jobs.SendArgs{OutboxID: id}, nil)
-	return err
+	id, inserted, err := tx.InsertOutbox(ctx, m)
+	if err != nil || !inserted || n.Sender == nil {
+		return err
+	}
+	if _, err := n.Jobs.InsertTx(ctx, tx.Tx, jobs.SendArgs{OutboxID: id}, nil); err != nil {
+		return fmt.Errorf("enqueue sending of outbox mail %d: %w", id, err)
+	}
+	return nil
 }
 
 const noRelay = "no relay configured (SWITCHBOARD_SMTP_RELAY); waiting in the outbox"
 
 // ticketMail is what every mail about a ticket shares.
 type ticketMail struct {
-	ref    dbsqlc.MailTicketRefRow
+	ref    *postgres.MailTicket
 	from   netmail.Address
 	reply  func(to string) string // the signed reply address made for one recipient
 	inRepl string
 	refs   []string
 }
 
-func (n *Notifier) ticketMail(ctx context.Context, q *dbsqlc.Queries, ticketID int64) (*ticketMail, error) {
-	ref, err := q.MailTicketRef(ctx, ticketID)
+func (n *Notifier) ticketMail(ctx context.Context, tx *postgres.Tx, ticketID int64) (*ticketMail, error) {
+	ref, err := tx.MailTicket(ctx, ticketID)
 	if err != nil {
 		return nil, err
 	}
-	local, err := q.MailIntakeLocalForTeam(ctx, ref.TeamID)
-	if err != nil {
-		if !postgres.IsNotFound(err) {
-			return nil, err
-		}
-		local = "helpdesk"
-	}
-	ids, err := q.MailThreadIDs(ctx, ticketID)
-	if err != nil {
-		return nil, err
-	}
+	local := ref.IntakeLocal
 	tm := &ticketMail{ref: ref, from: netmail.Address{Name: "IT Helpdesk", Address: local + "@" + n.Domain},
 		reply: func(to string) string { return mail.RecipientReplyAddress(n.Secret, local, ref.Number, to, n.Domain) }}
-	tm.inRepl, tm.refs = threadRefs(ids)
+	tm.inRepl, tm.refs = threadRefs(ref.ThreadIDs)
 	return tm, nil
 }
 

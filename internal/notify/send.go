@@ -16,7 +16,6 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Sender delivers one raw message; the relay in production, a sink in tests.
@@ -110,25 +109,22 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[jobs.SendArgs]) er
 	n := w.N
 	var sendErr error
 	err := n.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		row, err := tx.Q.MailLockOutbox(ctx, job.Args.OutboxID)
-		raw, to := row.Raw, row.ToAddr
+		row, err := tx.LockOutbox(ctx, job.Args.OutboxID)
 		if err != nil || row.Status != "queued" {
 			return ignoreNotFound(err) // gone, done, or being sent by another job
 		}
 		if n.Sender == nil {
-			return tx.Q.MailOutboxWaiting(ctx, dbsqlc.MailOutboxWaitingParams{ID: job.Args.OutboxID,
-				LastError: noRelay})
+			return tx.OutboxWaiting(ctx, job.Args.OutboxID, noRelay)
 		}
-		sendErr = n.Sender.Send(ctx, fromAddress(raw, n.Domain), []string{to}, raw)
+		sendErr = n.Sender.Send(ctx, fromAddress(row.Raw, n.Domain), []string{row.To}, row.Raw)
 		if sendErr == nil {
-			return tx.Q.MailOutboxSent(ctx, job.Args.OutboxID)
+			return tx.OutboxSent(ctx, job.Args.OutboxID)
 		}
 		if permanent(sendErr) || job.Attempt >= job.MaxAttempts {
 			return n.failedTx(ctx, tx, job.Args.OutboxID, sendErr)
 		}
 		next := time.Now().Add(time.Duration(job.Attempt*job.Attempt) * time.Second)
-		return tx.Q.MailOutboxAttempt(ctx, dbsqlc.MailOutboxAttemptParams{ID: job.Args.OutboxID,
-			LastError: truncate(sendErr.Error(), 500), NextAttemptAt: next})
+		return tx.OutboxAttempt(ctx, job.Args.OutboxID, truncate(sendErr.Error(), 500), next)
 	})
 	if err != nil {
 		return err
@@ -143,7 +139,7 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[jobs.SendArgs]) er
 // failure on the ticket: an event announced to live views like any other
 // ticket change, so an open ticket page learns of it without a reload.
 func (n *Notifier) failedTx(ctx context.Context, tx *postgres.Tx, id int64, cause error) error {
-	r, err := tx.Q.MailOutboxFailed(ctx, dbsqlc.MailOutboxFailedParams{ID: id, LastError: truncate(cause.Error(), 500)})
+	r, err := tx.OutboxFailed(ctx, id, truncate(cause.Error(), 500))
 	if err != nil {
 		return ignoreNotFound(err)
 	}
@@ -151,7 +147,7 @@ func (n *Notifier) failedTx(ctx context.Context, tx *postgres.Tx, id int64, caus
 		return nil
 	}
 	return tx.RecordEvent(ctx, postgres.NewEvent{TicketID: *r.TicketID, Number: r.TicketNumber, Kind: helpdesk.EventMailFailed,
-		After:  map[string]any{"to": r.ToAddr, "kind": r.Kind, "outbox_id": id},
+		After:  map[string]any{"to": r.To, "kind": r.Kind, "outbox_id": id},
 		Reason: "delivery failed: " + truncate(cause.Error(), 300)})
 }
 

@@ -35,7 +35,6 @@ var notYetSealed = map[string]bool{
 	"internal/cli":     true,
 	"internal/devdata": true,
 	"internal/intake":  true,
-	"internal/notify":  true,
 	"internal/server":  true,
 }
 

@@ -35,5 +35,5 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*helpdesk.User, er
 
 func userFromRow(u dbsqlc.User) *helpdesk.User {
 	return &helpdesk.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: helpdesk.Role(u.Role), TimeZone: u.TimeZone,
-		Locale: u.Locale, Active: u.Active, VIP: u.Vip, CreatedAt: u.CreatedAt}
+		Locale: u.Locale, Active: u.Active, VIP: u.Vip, CreatedAt: u.CreatedAt, BouncingAt: u.BouncingAt}
 }

@@ -1,0 +1,226 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// Outgoing mail: what notifications read about a ticket, the outbox rows
+// they write, and the per-sender budget of automatic answers.
+
+// MailTicket is what every mail about a ticket shares: who and what it is,
+// the intake address it is answered at and the conversation it threads into.
+type MailTicket struct {
+	ID          int64
+	Number      int64
+	Subject     string
+	Status      helpdesk.Status
+	RequesterID int64
+	// IntakeLocal is the local part of the team's intake address ("it" for
+	// it@domain), "helpdesk" when the team has none.
+	IntakeLocal string
+	// ThreadIDs are every Message-ID of the conversation, oldest first.
+	ThreadIDs []string
+}
+
+// MailTicket reads what a mail about the ticket needs.
+func (tx *Tx) MailTicket(ctx context.Context, ticketID int64) (*MailTicket, error) {
+	ref, err := tx.Q.MailTicketRef(ctx, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("read ticket %d for mail: %w", ticketID, mapError(err))
+	}
+	local, err := tx.Q.MailIntakeLocalForTeam(ctx, ref.TeamID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		local = "helpdesk"
+	} else if err != nil {
+		return nil, fmt.Errorf("read intake address of ticket %d: %w", ticketID, mapError(err))
+	}
+	ids, err := tx.Q.MailThreadIDs(ctx, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("read thread of ticket %d: %w", ticketID, mapError(err))
+	}
+	return &MailTicket{ID: ref.ID, Number: ref.Number, Subject: ref.Subject, Status: helpdesk.Status(ref.Status),
+		RequesterID: ref.RequesterID, IntakeLocal: local, ThreadIDs: ids}, nil
+}
+
+// MailMessage is a ticket message with what decides whether and how it is
+// mailed: visibility and its author.
+type MailMessage struct {
+	ID         int64
+	TicketID   int64
+	AuthorID   *int64
+	AuthorRole helpdesk.Role // "" for a message without an author
+	AuthorName string
+	Internal   bool
+	BodyText   string
+	BodyHTML   string
+}
+
+// MailMessage reads a message to be mailed.
+func (db *DB) MailMessage(ctx context.Context, id int64) (*MailMessage, error) {
+	return mailMessage(ctx, db.Q(), id)
+}
+
+// MailMessage reads a message to be mailed inside the transaction.
+func (tx *Tx) MailMessage(ctx context.Context, id int64) (*MailMessage, error) {
+	return mailMessage(ctx, tx.Q, id)
+}
+
+func mailMessage(ctx context.Context, q *dbsqlc.Queries, id int64) (*MailMessage, error) {
+	m, err := q.MailGetMessage(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("read message %d for mail: %w", id, mapError(err))
+	}
+	return &MailMessage{ID: m.ID, TicketID: m.TicketID, AuthorID: m.AuthorID, AuthorRole: helpdesk.Role(m.AuthorRole),
+		AuthorName: m.AuthorName, Internal: m.Internal, BodyText: m.BodyText, BodyHTML: m.BodyHtml}, nil
+}
+
+// Followers are the requester (first) and the participants of a ticket, with
+// Active and BouncingAt set: what decides whether they get mail.
+func (db *DB) Followers(ctx context.Context, ticketID int64) ([]helpdesk.User, error) {
+	rows, err := db.Q().MailFollowers(ctx, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("read followers of ticket %d: %w", ticketID, mapError(err))
+	}
+	us := make([]helpdesk.User, len(rows))
+	for i, r := range rows {
+		us[i] = helpdesk.User{ID: r.ID, Email: r.Email, Name: r.Name, Active: r.Active, BouncingAt: r.BouncingAt}
+	}
+	return us, nil
+}
+
+// ResolutionCount is how often the ticket was resolved: each resolution is
+// announced once.
+func (tx *Tx) ResolutionCount(ctx context.Context, ticketID int64) (int64, error) {
+	n, err := tx.Q.MailResolutionCount(ctx, ticketID)
+	if err != nil {
+		return 0, fmt.Errorf("read resolution count of ticket %d: %w", ticketID, mapError(err))
+	}
+	return int64(n), nil
+}
+
+// AckBudgetLeft reports whether sender got fewer than limit automatic
+// answers in the last hour. It holds a per-sender lock until tx ends, so
+// concurrent jobs cannot both pass the count; the caller records the answer
+// it sends with RecordAck in the same transaction.
+func (tx *Tx) AckBudgetLeft(ctx context.Context, sender string, limit int64) (bool, error) {
+	if err := tx.Q.MailLockSender(ctx, sender); err != nil {
+		return false, fmt.Errorf("lock answers to %s: %w", sender, mapError(err))
+	}
+	sent, err := tx.Q.MailCountAcks(ctx, sender)
+	if err != nil {
+		return false, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
+	}
+	return sent < limit, nil
+}
+
+// RecordAck counts one automatic answer to sender against its hourly budget.
+func (tx *Tx) RecordAck(ctx context.Context, sender string) error {
+	if err := tx.Q.MailInsertAck(ctx, sender); err != nil {
+		return fmt.Errorf("record answer to %s: %w", sender, mapError(err))
+	}
+	return nil
+}
+
+// OutboxMail is one rendered mail to store in the outbox.
+type OutboxMail struct {
+	TicketID  *int64 // nil: not about a ticket, or deliberately not threaded into it
+	Kind      string
+	To        string
+	Subject   string
+	MessageID string
+	Raw       []byte
+	// Waiting, when set, is the note admins see while the mail waits for a
+	// relay; the caller then enqueues no send job.
+	Waiting string
+}
+
+// InsertOutbox stores the mail and, for mail about a ticket, records its
+// Message-ID so replies thread into the ticket. A mail whose Message-ID is
+// already stored (a retried job) is not stored again: inserted is false.
+func (tx *Tx) InsertOutbox(ctx context.Context, m OutboxMail) (id int64, inserted bool, err error) {
+	id, err = tx.Q.MailInsertOutbox(ctx, dbsqlc.MailInsertOutboxParams{TicketID: m.TicketID, Kind: m.Kind,
+		ToAddr: m.To, Subject: m.Subject, Raw: m.Raw, MessageID: m.MessageID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	} else if err != nil {
+		return 0, false, fmt.Errorf("store %s mail to %s: %w", m.Kind, m.To, mapError(err))
+	}
+	if m.TicketID != nil {
+		if err := tx.Q.MailAddThreadID(ctx, dbsqlc.MailAddThreadIDParams{MessageID: m.MessageID, TicketID: *m.TicketID}); err != nil {
+			return 0, false, fmt.Errorf("thread mail %d into ticket %d: %w", id, *m.TicketID, mapError(err))
+		}
+	}
+	if m.Waiting != "" {
+		if err := tx.OutboxWaiting(ctx, id, m.Waiting); err != nil {
+			return 0, false, err
+		}
+	}
+	return id, true, nil
+}
+
+// LockedOutbox is an outbox row locked for sending.
+type LockedOutbox struct {
+	Raw    []byte
+	To     string
+	Status string // queued, sent, failed
+}
+
+// LockOutbox locks a row for sending. A row locked by another job counts as
+// gone (ENOTFOUND): that job is handing it to the relay.
+func (tx *Tx) LockOutbox(ctx context.Context, id int64) (*LockedOutbox, error) {
+	r, err := tx.Q.MailLockOutbox(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("lock outbox mail %d: %w", id, mapError(err))
+	}
+	return &LockedOutbox{Raw: r.Raw, To: r.ToAddr, Status: r.Status}, nil
+}
+
+// OutboxSent marks the mail sent.
+func (tx *Tx) OutboxSent(ctx context.Context, id int64) error {
+	if err := tx.Q.MailOutboxSent(ctx, id); err != nil {
+		return fmt.Errorf("mark outbox mail %d sent: %w", id, mapError(err))
+	}
+	return nil
+}
+
+// OutboxWaiting notes why a queued mail is not being sent.
+func (tx *Tx) OutboxWaiting(ctx context.Context, id int64, note string) error {
+	if err := tx.Q.MailOutboxWaiting(ctx, dbsqlc.MailOutboxWaitingParams{ID: id, LastError: note}); err != nil {
+		return fmt.Errorf("note why outbox mail %d waits: %w", id, mapError(err))
+	}
+	return nil
+}
+
+// OutboxAttempt records a failed attempt that will be retried at next.
+func (tx *Tx) OutboxAttempt(ctx context.Context, id int64, lastError string, next time.Time) error {
+	if err := tx.Q.MailOutboxAttempt(ctx, dbsqlc.MailOutboxAttemptParams{ID: id, LastError: lastError, NextAttemptAt: next}); err != nil {
+		return fmt.Errorf("record attempt of outbox mail %d: %w", id, mapError(err))
+	}
+	return nil
+}
+
+// FailedOutbox is a mail given up on, and the ticket it was about.
+type FailedOutbox struct {
+	TicketID     *int64
+	TicketNumber int64 // 0 without a ticket
+	To           string
+	Kind         string
+}
+
+// OutboxFailed marks the mail failed for good; ENOTFOUND when it is gone or
+// was already marked.
+func (tx *Tx) OutboxFailed(ctx context.Context, id int64, lastError string) (*FailedOutbox, error) {
+	r, err := tx.Q.MailOutboxFailed(ctx, dbsqlc.MailOutboxFailedParams{ID: id, LastError: lastError})
+	if err != nil {
+		return nil, fmt.Errorf("mark outbox mail %d failed: %w", id, mapError(err))
+	}
+	return &FailedOutbox{TicketID: r.TicketID, TicketNumber: r.TicketNumber, To: r.ToAddr, Kind: r.Kind}, nil
+}
