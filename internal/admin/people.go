@@ -61,7 +61,8 @@ func loadPerson(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.Per
 	}
 	p := &helpdesk.Person{User: *auth.UserFromRow(u), HasPassword: u.PasswordHash != nil}
 	for _, m := range ms {
-		p.Memberships = append(p.Memberships, helpdesk.Membership{TeamID: m.TeamID, TeamSlug: m.Slug, TeamName: m.Name, Lead: m.IsLead})
+		p.Memberships = append(p.Memberships, helpdesk.Membership{TeamID: m.TeamID, TeamSlug: m.Slug, TeamName: m.Name, Lead: m.IsLead,
+			Restricted: m.Restricted})
 	}
 	return p, nil
 }
@@ -86,6 +87,9 @@ type personAudit struct {
 	TimeZone string                `json:"time_zone,omitempty"`
 	Active   bool                  `json:"active"`
 	Teams    []helpdesk.Membership `json:"teams,omitempty"`
+	// AdminWithoutApproval says why an admin grant did not wait for a
+	// second admin (four-eyes off, or nobody else to ask).
+	AdminWithoutApproval string `json:"admin_without_approval,omitempty"`
 }
 
 func auditOf(p *helpdesk.Person) personAudit {
@@ -119,11 +123,21 @@ func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in New
 		}
 		hash = &h
 	}
+	set, err := auth.LoadPrivilege(ctx, s.DB)
+	if err != nil {
+		return nil, "", err
+	}
 	var user *helpdesk.User
 	var token string
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.Q.GetUserByEmail(ctx, nu.Email); err == nil {
 			return helpdesk.Invalid("email", "A user with that email already exists.")
+		}
+		// A new admin is created as an agent; the admin role waits for a
+		// second admin like any other grant (see gateAdmin).
+		wantAdmin := nu.Role == helpdesk.RoleAdmin
+		if wantAdmin {
+			nu.Role = helpdesk.RoleAgent
 		}
 		row, err := tx.Q.CreateUser(ctx, dbsqlc.CreateUserParams{Email: nu.Email, Name: nu.Name, Role: string(nu.Role),
 			TimeZone: nu.TimeZone, Locale: nu.Locale, PasswordHash: hash})
@@ -139,6 +153,20 @@ func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in New
 		if err := setMemberships(ctx, tx, row.ID, in.Memberships); err != nil {
 			return err
 		}
+		note := ""
+		if wantAdmin {
+			role, pending, err := s.gateAdmin(ctx, tx, set, actor, row.ID, helpdesk.RoleAgent)
+			if err != nil {
+				return err
+			}
+			if !pending {
+				note = soleAdminNote(set)
+				if _, err := tx.SetUserRole(ctx, row.ID, role); err != nil {
+					return err
+				}
+				user.Role = role
+			}
+		}
 		p, err := loadPerson(ctx, tx.Q, row.ID)
 		if err != nil {
 			return err
@@ -150,7 +178,9 @@ func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in New
 				return err
 			}
 		}
-		return audit(ctx, tx, actor, "user", row.ID, action, nil, auditOf(p))
+		a := auditOf(p)
+		a.AdminWithoutApproval = note
+		return audit(ctx, tx, actor, "user", row.ID, action, nil, a)
 	})
 	if err != nil {
 		return nil, "", err
@@ -196,6 +226,10 @@ func (s *Service) UpdatePerson(ctx context.Context, actor *helpdesk.User, id int
 	if err := v.Err(); err != nil {
 		return err
 	}
+	set, err := auth.LoadPrivilege(ctx, s.DB)
+	if err != nil {
+		return err
+	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.Q.AdminLockUser(ctx, id); err != nil {
 			return err
@@ -204,10 +238,19 @@ func (s *Service) UpdatePerson(ctx context.Context, actor *helpdesk.User, id int
 		if err != nil {
 			return err
 		}
-		if err := tx.Q.AdminUpdateUser(ctx, dbsqlc.AdminUpdateUserParams{ID: id, Name: in.Name, Role: string(in.Role)}); err != nil {
+		role, note := in.Role, ""
+		if role == helpdesk.RoleAdmin && before.Role != helpdesk.RoleAdmin {
+			var pending bool
+			if role, pending, err = s.gateAdmin(ctx, tx, set, actor, id, before.Role); err != nil {
+				return err
+			} else if !pending {
+				note = soleAdminNote(set)
+			}
+		}
+		if err := tx.Q.AdminUpdateUser(ctx, dbsqlc.AdminUpdateUserParams{ID: id, Name: in.Name, Role: string(role)}); err != nil {
 			return err
 		}
-		if in.Role.IsStaff() {
+		if role.IsStaff() {
 			if err := tx.Q.EnsureAgentProfile(ctx, id); err != nil {
 				return err
 			}
@@ -219,7 +262,9 @@ func (s *Service) UpdatePerson(ctx context.Context, actor *helpdesk.User, id int
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, "user", id, "update", auditOf(before), auditOf(after))
+		a := auditOf(after)
+		a.AdminWithoutApproval = note
+		return audit(ctx, tx, actor, "user", id, "update", auditOf(before), a)
 	})
 }
 

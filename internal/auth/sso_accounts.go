@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
@@ -23,6 +24,10 @@ func (s *SSO) Resolve(ctx context.Context, set SSOSettings, issuer string, c SSO
 		return nil, helpdesk.Errorf(helpdesk.EUNAUTH, "Accounts of that email domain cannot sign in here.")
 	}
 	role, teams := MapClaims(set, c.Values)
+	create := role
+	if create == helpdesk.RoleAdmin {
+		create = helpdesk.RoleAgent // a new account waits for approval like any admin grant (holdAdmin)
+	}
 	var u *helpdesk.User
 	uid, err := s.DB.SSOIdentityUser(ctx, issuer, c.Subject)
 	switch {
@@ -31,7 +36,7 @@ func (s *SSO) Resolve(ctx context.Context, set SSOSettings, issuer string, c SSO
 			return nil, s.noAccount(err, email)
 		}
 	case postgres.IsNotFound(err):
-		if u, err = s.byEmailOrNew(ctx, set, email, c.Name, role); err != nil {
+		if u, err = s.byEmailOrNew(ctx, set, email, c.Name, create); err != nil {
 			return nil, err
 		}
 		if err := s.DB.LinkSSOIdentity(ctx, issuer, c.Subject, u.ID); err != nil {
@@ -39,6 +44,18 @@ func (s *SSO) Resolve(ctx context.Context, set SSOSettings, issuer string, c SSO
 		}
 	default:
 		return nil, err
+	}
+	if role == helpdesk.RoleAdmin && u.Role != helpdesk.RoleAdmin {
+		held, err := s.holdAdmin(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		if held {
+			role = u.Role
+			if !role.IsStaff() {
+				role = helpdesk.RoleAgent
+			}
+		}
 	}
 	if (role != "" && role != u.Role) || len(teams) > 0 {
 		if err := s.DB.SSOApply(ctx, u.ID, role, teams); err != nil {
@@ -84,4 +101,15 @@ func (s *SSO) byEmailOrNew(ctx context.Context, set SSOSettings, email, name str
 func (s *SSO) noAccount(err error, email string) error {
 	s.logWarn("SSO sign-in refused: no active account", err, "email", email)
 	return helpdesk.Errorf(helpdesk.EUNAUTH, "There is no active account for you here. Please ask IT.")
+}
+
+// holdAdmin files a four-eyes request when the provider's mapping would
+// make u an admin; held=false when the role may apply at once (four-eyes
+// off, or no other admin to approve).
+func (s *SSO) holdAdmin(ctx context.Context, u *helpdesk.User) (bool, error) {
+	p, err := LoadPrivilege(ctx, s.DB)
+	if err != nil || p.FourEyesOff {
+		return false, err
+	}
+	return s.DB.FileSSOAdminGrant(ctx, u.ID, u.Role, time.Now().Add(p.GrantLifetime()))
 }

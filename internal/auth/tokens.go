@@ -124,6 +124,11 @@ func (s *Tokens) Create(ctx context.Context, user *helpdesk.User, in NewToken) (
 	if err != nil {
 		return "", nil, postgres.MapError(err)
 	}
+	// Token scopes are privileges: who got which is audited (issue 14).
+	if err := s.DB.Audit(ctx, user.ID, "api_token", row.ID, "create", nil, map[string]any{"user_id": user.ID,
+		"name": in.Name, "scope": in.Scope, "expires_at": in.ExpiresAt}); err != nil {
+		return "", nil, err
+	}
 	return secret, &Token{ID: row.ID, UserID: user.ID, Name: in.Name, Scope: in.Scope, ExpiresAt: in.ExpiresAt,
 		CreatedAt: row.CreatedAt}, nil
 }
@@ -146,6 +151,18 @@ func (s *Tokens) List(ctx context.Context, userID int64) ([]Token, error) {
 // cache is dropped here, other nodes hear of it on AuthChannel. Someone
 // else's token, or one already revoked, is ENOTFOUND.
 func (s *Tokens) Revoke(ctx context.Context, userID, tokenID int64) error {
+	return s.RevokeBy(ctx, userID, userID, tokenID)
+}
+
+// RevokeBy is Revoke by actorID (the owner, or an admin), audited with the
+// scope the token had.
+func (s *Tokens) RevokeBy(ctx context.Context, actorID, userID, tokenID int64) error {
+	owner, name, scope, err := s.DB.APITokenInfo(ctx, tokenID)
+	if postgres.IsNotFound(err) || (err == nil && owner != userID) {
+		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Token not found.")
+	} else if err != nil {
+		return err
+	}
 	n, err := s.DB.Q().RevokeAPIToken(ctx, dbsqlc.RevokeAPITokenParams{ID: tokenID, UserID: userID})
 	s.Forget()
 	if err != nil {
@@ -154,7 +171,19 @@ func (s *Tokens) Revoke(ctx context.Context, userID, tokenID int64) error {
 	if n == 0 {
 		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Token not found.")
 	}
-	return nil
+	return s.DB.Audit(ctx, actorID, "api_token", tokenID, "revoke",
+		map[string]any{"user_id": userID, "name": name, "scope": scope}, map[string]any{"user_id": userID, "revoked": true})
+}
+
+// SetScope changes the scope of one of the user's active tokens, audited
+// with before and after; ENOTFOUND for someone else's or a revoked token.
+func (s *Tokens) SetScope(ctx context.Context, actorID, userID, tokenID int64, scope Scope) error {
+	if !scope.Valid() {
+		return helpdesk.Invalid("scope", "Scope must be read, read_write or alerts.")
+	}
+	_, err := s.DB.SetAPITokenScope(ctx, actorID, userID, tokenID, string(scope))
+	s.Forget()
+	return err
 }
 
 // errBadToken is the one answer for a missing, malformed, unknown, expired

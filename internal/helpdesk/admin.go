@@ -11,6 +11,9 @@ type Membership struct {
 	TeamSlug string
 	TeamName string
 	Lead     bool
+	// Restricted teams see tickets nobody else may: joining one is a
+	// privilege, so the audit log shows it.
+	Restricted bool `json:",omitempty"`
 }
 
 // Person is a user as the People pages list them.

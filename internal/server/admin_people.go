@@ -65,8 +65,19 @@ func (s *Server) adminCreatePerson(w http.ResponseWriter, r *http.Request) error
 	if token != "" {
 		return s.renderPeople(w, r, web.NewForm(url.Values{"role": {"agent"}, "timezone": {"UTC"}}, nil), s.resetURL(token), u.Name)
 	}
-	seeOther(w, r, "/admin/people/"+strconv.FormatInt(u.ID, 10), "Added "+u.Name+".")
+	seeOther(w, r, "/admin/people/"+strconv.FormatInt(u.ID, 10), "Added "+u.Name+". "+s.savedMessage(r, u.ID, in.Role))
 	return nil
+}
+
+// savedMessage says whether an admin role asked for is waiting for a
+// second admin (four-eyes).
+func (s *Server) savedMessage(r *http.Request, id int64, asked helpdesk.Role) string {
+	if asked == helpdesk.RoleAdmin {
+		if g, err := s.Admin.PendingGrant(r.Context(), id); err == nil && g != nil {
+			return "Saved. The admin role waits for a second admin's approval (Access review)."
+		}
+	}
+	return "Saved."
 }
 
 func (s *Server) resetURL(token string) string {
@@ -129,7 +140,7 @@ func (s *Server) adminUpdatePerson(w http.ResponseWriter, r *http.Request) error
 	} else if err != nil {
 		return err
 	}
-	seeOther(w, r, "/admin/people/"+strconv.FormatInt(id, 10), "Saved.")
+	seeOther(w, r, "/admin/people/"+strconv.FormatInt(id, 10), s.savedMessage(r, id, in.Role))
 	return nil
 }
 

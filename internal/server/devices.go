@@ -103,11 +103,7 @@ func (s *Server) revokePersonToken(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := s.Tokens.Revoke(r.Context(), person.ID, tid); err != nil {
-		return err
-	}
-	if err := s.DB.Audit(r.Context(), CurrentUser(r.Context()).ID, "api_token", tid, "revoke",
-		map[string]any{"user_id": person.ID}, nil); err != nil {
+	if err := s.Tokens.RevokeBy(r.Context(), CurrentUser(r.Context()).ID, person.ID, tid); err != nil {
 		return err
 	}
 	seeOther(w, r, "/admin/people/"+strconv.FormatInt(person.ID, 10)+"/devices", "The token is revoked.")

@@ -59,6 +59,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/profile/tokens", s.handle(s.profileTokens))
 			r.Post("/profile/tokens", s.handle(s.createToken))
 			r.Post("/profile/tokens/{id}/revoke", s.handle(s.revokeToken))
+			r.Post("/profile/tokens/{id}/scope", s.handle(s.tokenScope))
 			r.Get("/profile/security", s.handle(s.security)) // profile_security.go: second factors
 			r.Get("/profile/security/totp", s.handle(s.totpSetupForm))
 			r.Post("/profile/security/totp", s.handle(s.totpSetup))
@@ -144,6 +145,11 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/security/second-factor", s.handle(s.adminSetFactorRoles))
 			r.Post("/admin/security/sso", s.handle(s.adminSaveSSO))
 			r.Post("/admin/people/{id}/second-factors/reset", s.handle(s.adminResetFactors))
+			r.Get("/admin/access", s.handle(s.adminAccess)) // admin_access.go: access review, four-eyes grants
+			r.Post("/admin/access/review", s.handle(s.adminRecordReview))
+			r.Post("/admin/access/settings", s.handle(s.adminPrivilegeSettings))
+			r.Post("/admin/access/grants/{id}/approve", s.handle(s.adminDecideGrant(true)))
+			r.Post("/admin/access/grants/{id}/reject", s.handle(s.adminDecideGrant(false)))
 		})
 
 		// Reports (reports.go): leads and admins; everyone else gets 404.

@@ -56,6 +56,24 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// tokenScope: POST /profile/tokens/{id}/scope changes a token's access,
+// audited; someone else's token is 404.
+func (s *Server) tokenScope(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u := CurrentUser(r.Context())
+	err = s.Tokens.SetScope(r.Context(), u.ID, u.ID, id, auth.Scope(r.PostFormValue("scope")))
+	if isInvalid(err) {
+		return s.renderTokens(w, r, web.NewForm(url.Values{"scope": {string(auth.ScopeReadWrite)}}, err), "", "")
+	} else if err != nil {
+		return err
+	}
+	seeOther(w, r, "/profile/tokens", "Token access changed.")
+	return nil
+}
+
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, form web.Form, name, secret string) error {
 	u := CurrentUser(r.Context())
 	toks, err := s.Tokens.List(r.Context(), u.ID)

@@ -49,7 +49,7 @@ func TestProfileTokens(t *testing.T) {
 	if r.Has("#new-token-secret") || !strings.Contains(row.Text(), "backup script") || lastUsed == "Never" {
 		t.Fatalf("list: %s", row.Text())
 	}
-	action, _ := row.Find("form").Attr("action")
+	action, _ := row.Find(`form[action$="/revoke"]`).Attr("action")
 	if r := c.PostForm(action, nil); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", r.StatusCode)
 	}

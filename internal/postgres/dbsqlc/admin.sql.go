@@ -981,15 +981,16 @@ func (q *Queries) AdminLockUser(ctx context.Context, id int64) (User, error) {
 }
 
 const adminMemberships = `-- name: AdminMemberships :many
-SELECT tm.team_id, t.slug, t.name, tm.is_lead FROM team_members tm JOIN teams t ON t.id = tm.team_id
+SELECT tm.team_id, t.slug, t.name, tm.is_lead, t.restricted FROM team_members tm JOIN teams t ON t.id = tm.team_id
 WHERE tm.user_id = $1 ORDER BY t.name
 `
 
 type AdminMembershipsRow struct {
-	TeamID int64
-	Slug   string
-	Name   string
-	IsLead bool
+	TeamID     int64
+	Slug       string
+	Name       string
+	IsLead     bool
+	Restricted bool
 }
 
 func (q *Queries) AdminMemberships(ctx context.Context, userID int64) ([]AdminMembershipsRow, error) {
@@ -1006,6 +1007,7 @@ func (q *Queries) AdminMemberships(ctx context.Context, userID int64) ([]AdminMe
 			&i.Slug,
 			&i.Name,
 			&i.IsLead,
+			&i.Restricted,
 		); err != nil {
 			return nil, err
 		}

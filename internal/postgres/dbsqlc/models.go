@@ -15,6 +15,19 @@ type AckLog struct {
 	SentAt time.Time
 }
 
+type AdminGrant struct {
+	ID          int64
+	UserID      int64
+	RequestedBy *int64
+	FromRole    string
+	Reason      string
+	Status      string
+	ExpiresAt   time.Time
+	DecidedBy   *int64
+	DecidedAt   *time.Time
+	CreatedAt   time.Time
+}
+
 type AgentHour struct {
 	UserID      int64
 	Weekday     int32
@@ -163,6 +176,12 @@ type ClassifierModel struct {
 	InUseAt   *time.Time
 }
 
+type ForcedSecondFactor struct {
+	UserID    int64
+	Reason    string
+	CreatedAt time.Time
+}
+
 type ImportedTicket struct {
 	ID         int64
 	Text       string
@@ -302,6 +321,15 @@ type KnownDevice struct {
 	FirstIp    string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
+}
+
+type LockLink struct {
+	IDHash    []byte
+	UserID    int64
+	EventID   *int64
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
 }
 
 type LoginAttempt struct {
@@ -600,6 +628,13 @@ type TicketPresence struct {
 	UserID    int64
 	Activity  string
 	ExpiresAt time.Time
+}
+
+type TokenNetwork struct {
+	TokenID   int64
+	Network   string
+	FirstSeen time.Time
+	LastSeen  time.Time
 }
 
 type User struct {

@@ -31,7 +31,7 @@ UPDATE users SET name = $2, role = $3, updated_at = now() WHERE id = $1;
 UPDATE users SET time_zone = $2, updated_at = now() WHERE id = $1;
 
 -- name: AdminMemberships :many
-SELECT tm.team_id, t.slug, t.name, tm.is_lead FROM team_members tm JOIN teams t ON t.id = tm.team_id
+SELECT tm.team_id, t.slug, t.name, tm.is_lead, t.restricted FROM team_members tm JOIN teams t ON t.id = tm.team_id
 WHERE tm.user_id = $1 ORDER BY t.name;
 
 -- name: AdminDeleteMemberships :exec
