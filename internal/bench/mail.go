@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchboard/internal/app"
 	"switchboard/internal/mail"
 )
 
@@ -23,34 +24,101 @@ const benchMailDomain = "helpdesk.bench"
 
 // benchMail: mail per second from SMTP to a committed ticket (250 received
 // and the mail processed into a ticket or message), 8 concurrent senders on
-// persistent connections, real corpus messages; beside it the rate of a raw
-// INSERT of the same bytes into inbound_mail, same pool, same run.
+// persistent connections, real corpus messages, each DKIM-signed by the
+// sending domain; once with sender authentication off and once on (DKIM,
+// SPF and DMARC, DNS answered by a server on loopback); beside them the
+// rate of a raw INSERT of the same bytes into inbound_mail, same pool, same run.
 func benchMail(ctx context.Context, env *Env) error {
 	corpus, err := mailCorpus()
 	if err != nil {
 		return err
 	}
-	conn, err := env.Database(ctx, "bench_mail", true)
+	dnsAddr, signer, stop, err := benchDNS()
 	if err != nil {
 		return err
 	}
-	a, err := env.StartApp(ctx, conn, map[string]string{"NO_HTTP": "1", "SWITCHBOARD_SMTP_ADDR": "127.0.0.1:0",
-		"SWITCHBOARD_MAIL_DOMAIN": benchMailDomain})
-	if err != nil {
-		return err
-	}
-	defer a.Shutdown(context.WithoutCancel(ctx))
-	if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part) VALUES ('it')`); err != nil {
-		return err
-	}
+	defer stop()
 	const senders, total = 8, 2000
-	addr := a.Mail.SMTP.ListenAddr()
 	run := time.Now().UnixNano()
-	mail := func(i int) []byte {
+	mails := make([][]byte, total+1)
+	for i := range mails {
 		// A fresh Message-ID per send: the corpus repeats, the duplicate rule must not.
 		id := fmt.Sprintf("Message-ID: <bench-%d-%d@bench.example>\r\n", run, i)
-		return append([]byte(id), corpus[i%len(corpus)]...)
+		if mails[i], err = signer(append([]byte(id), corpus[i%len(corpus)]...)); err != nil {
+			return err
+		}
 	}
+	off, err := mailIntakeRun(ctx, env, "bench_mail", map[string]string{"SWITCHBOARD_MAIL_AUTH": "off"}, senders, mails[:total])
+	if err != nil {
+		return err
+	}
+	off.app.Shutdown(context.WithoutCancel(ctx))
+	on, err := mailIntakeRun(ctx, env, "bench_mail_auth", map[string]string{"SWITCHBOARD_MAIL_AUTH": "on",
+		"SWITCHBOARD_DNS_SERVER": dnsAddr}, senders, mails[:total])
+	if err != nil {
+		return err
+	}
+	// Baseline: the same bytes straight into inbound_mail, no job, no SMTP.
+	var seq atomic.Int64
+	raw, err := rate(ctx, senders, 5*time.Second, func(ctx context.Context, _, _ int) error {
+		i := int(seq.Add(1))
+		_, err := on.app.DB.Pool.Exec(ctx, `INSERT INTO inbound_mail (raw, via, message_id, status) VALUES ($1, 'smtp', $2, 'ignored')`,
+			mails[i%len(mails)], fmt.Sprintf("base-%d-%d@bench.example", run, i))
+		return err
+	})
+	on.app.Shutdown(context.WithoutCancel(ctx))
+	if err != nil {
+		return err
+	}
+	table(env.Out, [][]string{
+		{fmt.Sprintf("mail intake (%d corpus mails, %d senders)", total, senders), "rate"},
+		{"raw INSERT of the same bytes into inbound_mail (baseline)", fmt.Sprintf("%.0f /s", raw)},
+		{"SMTP accepted, authentication off (250 after commit + job enqueued)", fmt.Sprintf("%.0f /s", off.accepted)},
+		{fmt.Sprintf("SMTP to committed ticket, authentication off (%d tickets, %d threaded)", off.tickets, off.messages), fmt.Sprintf("%.0f /s", off.e2e)},
+		{"SMTP accepted, authentication on", fmt.Sprintf("%.0f /s", on.accepted)},
+		{fmt.Sprintf("SMTP to committed ticket, authentication on: DKIM+SPF+DMARC, local DNS (%d tickets, %d threaded, %d verified)",
+			on.tickets, on.messages, on.verified), fmt.Sprintf("%.0f /s", on.e2e)},
+		{"ratio (raw inserts per mail to ticket), authentication off", fmt.Sprintf("%.2f", raw/off.e2e)},
+		{"ratio (raw inserts per mail to ticket), authentication on", fmt.Sprintf("%.2f", raw/on.e2e)},
+		{"ratio authentication on / off (mail to ticket)", fmt.Sprintf("%.2f", on.e2e/off.e2e)},
+	})
+	return nil
+}
+
+// intakeRun is one measured pass of the mail benchmark.
+type intakeRun struct {
+	app                         *app.App // left running for the baseline
+	accepted, e2e               float64  // per second
+	tickets, messages, verified int
+}
+
+// mailIntakeRun starts a node on a fresh database with vars, sends mails
+// over SMTP from senders connections and waits until all are processed.
+func mailIntakeRun(ctx context.Context, env *Env, db string, vars map[string]string, senders int, mails [][]byte) (*intakeRun, error) {
+	conn, err := env.Database(ctx, db, true)
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]string{"NO_HTTP": "1", "SWITCHBOARD_SMTP_ADDR": "127.0.0.1:0", "SWITCHBOARD_MAIL_DOMAIN": benchMailDomain}
+	for k, v := range vars {
+		all[k] = v
+	}
+	a, err := env.StartApp(ctx, conn, all)
+	if err != nil {
+		return nil, err
+	}
+	r := &intakeRun{app: a}
+	keep := false
+	defer func() {
+		if !keep {
+			a.Shutdown(context.WithoutCancel(ctx))
+		}
+	}()
+	if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part) VALUES ('it')`); err != nil {
+		return nil, err
+	}
+	addr := a.Mail.SMTP.ListenAddr()
+	total := len(mails)
 	start := time.Now()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -59,7 +127,7 @@ func benchMail(ctx context.Context, env *Env) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := sendLoop(addr, total, &next, mail); err != nil {
+			if err := sendLoop(addr, total, &next, func(i int) []byte { return mails[i] }); err != nil {
 				errs <- err
 			}
 		}()
@@ -68,45 +136,29 @@ func benchMail(ctx context.Context, env *Env) error {
 	accepted := time.Since(start)
 	close(errs)
 	if err := <-errs; err != nil {
-		return err
+		return nil, err
 	}
 	for {
 		var queued int
 		if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM inbound_mail WHERE status = 'queued'`).Scan(&queued); err != nil {
-			return err
+			return nil, err
 		}
 		if queued == 0 {
 			break
 		}
 		if time.Since(start) > 5*time.Minute {
-			return errors.New("mail queue did not drain in 5 minutes")
+			return nil, errors.New("mail queue did not drain in 5 minutes")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	done := time.Since(start)
-	var tickets, messages int
-	_ = a.DB.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'ticket'), count(*) FILTER (WHERE status = 'message') FROM inbound_mail`).Scan(&tickets, &messages)
-
-	// Baseline: the same bytes straight into inbound_mail, no job, no SMTP.
-	var seq atomic.Int64
-	raw, err := rate(ctx, senders, 5*time.Second, func(ctx context.Context, _, _ int) error {
-		i := int(seq.Add(1))
-		_, err := a.DB.Pool.Exec(ctx, `INSERT INTO inbound_mail (raw, via, message_id, status) VALUES ($1, 'smtp', $2, 'ignored')`,
-			mail(total+i), fmt.Sprintf("base-%d-%d@bench.example", run, i))
-		return err
-	})
-	if err != nil {
-		return err
+	if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'ticket'), count(*) FILTER (WHERE status = 'message'),
+		count(*) FILTER (WHERE auth->>'result' = 'pass') FROM inbound_mail`).Scan(&r.tickets, &r.messages, &r.verified); err != nil {
+		return nil, err
 	}
-	e2e := float64(total) / done.Seconds()
-	table(env.Out, [][]string{
-		{fmt.Sprintf("mail intake (%d corpus mails, %d senders)", total, senders), "rate"},
-		{"raw INSERT of the same bytes into inbound_mail (baseline)", fmt.Sprintf("%.0f /s", raw)},
-		{"SMTP accepted (250 after commit + job enqueued)", fmt.Sprintf("%.0f /s", float64(total)/accepted.Seconds())},
-		{fmt.Sprintf("SMTP to committed ticket (%d tickets, %d threaded)", tickets, messages), fmt.Sprintf("%.0f /s", e2e)},
-		{"ratio (raw inserts per mail to ticket)", fmt.Sprintf("%.2f", raw/e2e)},
-	})
-	return nil
+	r.accepted, r.e2e = float64(total)/accepted.Seconds(), float64(total)/done.Seconds()
+	keep = true
+	return r, nil
 }
 
 // sendLoop sends mail on one connection (as an MTA does) until total mails
