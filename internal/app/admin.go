@@ -6,7 +6,6 @@ import (
 	"switchboard/internal/admin"
 	"switchboard/internal/backup"
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/report"
 )
 
 // wireAdmin gives the HTTP server the admin console's service.
@@ -14,7 +13,7 @@ func (a *App) wireAdmin() {
 	a.HTTP.Admin = &admin.Service{DB: a.DB, Jobs: a.Jobs, Secret: a.Env.Config.SecretKey}
 	a.HTTP.KB = a.KB
 	a.HTTP.Incidents = a.Incidents
-	a.HTTP.Reports = &report.Service{DB: a.DB}
+	a.HTTP.Reports = a.Reports
 	a.HTTP.Backups = a.Backups
 	a.HTTP.PublishedIncidents = a.publishedIncidents
 }

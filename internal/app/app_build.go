@@ -21,6 +21,7 @@ import (
 	"switchboard/internal/jobs"
 	"switchboard/internal/kb"
 	"switchboard/internal/postgres"
+	"switchboard/internal/report"
 	"switchboard/internal/security"
 	"switchboard/internal/server"
 	"switchboard/internal/sla"
@@ -63,6 +64,8 @@ type App struct {
 	KB *kb.Service
 	// Incidents is alert intake, the incident detector and known issues.
 	Incidents *incident.Service
+	// Reports computes the reports and keeps their daily rollups.
+	Reports *report.Service
 
 	db         *Database
 	background []Background
@@ -160,6 +163,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	}
 	a.wireAPIJobs()
 	a.wireIncidents()
+	a.wireReports()
 	var err error
 	a.Jobs, err = a.DB.NewJobClient(postgres.JobConfig{Workers: a.Workers, Periodic: a.Periodic,
 		MaxWorkers: opts.MaxWorkers, Logger: quietRiver(a.Env.Log)})

@@ -39,3 +39,11 @@ type TriageSweepArgs struct{}
 
 // Kind names the River job.
 func (TriageSweepArgs) Kind() string { return "triage_sweep" }
+
+// ReportRollupArgs folds the ticket changes marked since its last run into
+// the daily report rollups, and backfills the rollup of a time zone a
+// report was first read in (every minute, and at start).
+type ReportRollupArgs struct{}
+
+// Kind names the River job.
+func (ReportRollupArgs) Kind() string { return "report_rollup" }

@@ -32,20 +32,24 @@ func (a *reportArgs) ticketFilter(f helpdesk.ReportFilter) string {
 	return strings.Join(w, " AND ")
 }
 
-// dims is the team, category and priority part of the filter.
-func (a *reportArgs) dims(f helpdesk.ReportFilter) []string {
+// dims is the team, category and priority part of the filter over tickets t.
+func (a *reportArgs) dims(f helpdesk.ReportFilter) []string { return a.dimsOn("t", f) }
+
+// dimsOn is the team, category and priority part of the filter over the
+// table aliased t (tickets or report_days).
+func (a *reportArgs) dimsOn(t string, f helpdesk.ReportFilter) []string {
 	var w []string
 	if f.TeamID != nil {
-		w = append(w, "t.team_id = "+a.arg(*f.TeamID))
+		w = append(w, t+".team_id = "+a.arg(*f.TeamID))
 	}
 	if f.Teams != nil {
-		w = append(w, "t.team_id = ANY("+a.arg(f.Teams)+"::bigint[])")
+		w = append(w, t+".team_id = ANY("+a.arg(f.Teams)+"::bigint[])")
 	}
 	if f.CategoryID != nil {
-		w = append(w, "t.category_id = "+a.arg(*f.CategoryID))
+		w = append(w, t+".category_id = "+a.arg(*f.CategoryID))
 	}
 	if f.Priority != "" {
-		w = append(w, "t.priority = "+a.arg(string(f.Priority)))
+		w = append(w, t+".priority = "+a.arg(string(f.Priority)))
 	}
 	return w
 }
@@ -69,8 +73,33 @@ type SLACount struct {
 // ReportSLA counts SLA attainment by team and by category in one scan
 // (grouping sets); By says which grouping a row belongs to.
 func (db *DB) ReportSLA(ctx context.Context, f helpdesk.ReportFilter) ([]SLACount, error) {
+	ready, err := db.ReportZoneReady(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	var a reportArgs
-	sql := fmt.Sprintf(`SELECT CASE WHEN g.by_team THEN 'team' ELSE 'category' END,
+	var sql string
+	if ready {
+		// Settled outcomes from the rollup; targets passing for tickets
+		// still unanswered or unresolved are counted live (partial indexes).
+		in := a.ticketFilter(f)
+		sql = fmt.Sprintf(`SELECT CASE WHEN g.by_team THEN 'team' ELSE 'category' END,
+    coalesce(CASE WHEN g.by_team THEN tm.name ELSE c.name END, '(none)'), g.fr_met, g.fr_due, g.res_met, g.res_due FROM (
+    SELECT GROUPING(u.category_id) = 1 AS by_team, u.team_id, u.category_id, sum(u.fr_met)::int AS fr_met,
+        sum(u.fr_due)::int AS fr_due, sum(u.res_met)::int AS res_met, sum(u.res_due)::int AS res_due
+    FROM (
+        SELECT s.team_id, s.category_id, s.fr_met, s.fr_settled AS fr_due, s.res_met, s.res_settled AS res_due FROM %[1]s
+        UNION ALL
+        SELECT t.team_id, t.category_id, 0, 1, 0, 0 FROM tickets t
+        WHERE %[2]s AND t.first_responded_at IS NULL AND t.first_response_due < now()
+        UNION ALL
+        SELECT t.team_id, t.category_id, 0, 0, 0, 1 FROM tickets t
+        WHERE %[2]s AND t.resolved_at IS NULL AND t.resolution_due < now()
+    ) u GROUP BY GROUPING SETS ((u.team_id), (u.category_id))
+) g LEFT JOIN teams tm ON g.by_team AND tm.id = g.team_id LEFT JOIN categories c ON NOT g.by_team AND c.id = g.category_id
+ORDER BY g.by_team DESC, 2`, a.settled(f), in)
+	} else {
+		sql = fmt.Sprintf(`SELECT CASE WHEN g.by_team THEN 'team' ELSE 'category' END,
     coalesce(CASE WHEN g.by_team THEN tm.name ELSE c.name END, '(none)'), g.fr_met, g.fr_due, g.res_met, g.res_due FROM (
     SELECT GROUPING(t.category_id) = 1 AS by_team, t.team_id, t.category_id,
         count(*) FILTER (WHERE t.first_responded_at <= t.first_response_due)::int AS fr_met,
@@ -80,6 +109,7 @@ func (db *DB) ReportSLA(ctx context.Context, f helpdesk.ReportFilter) ([]SLACoun
     FROM tickets t WHERE %s GROUP BY GROUPING SETS ((t.team_id), (t.category_id))
 ) g LEFT JOIN teams tm ON g.by_team AND tm.id = g.team_id LEFT JOIN categories c ON NOT g.by_team AND c.id = g.category_id
 ORDER BY g.by_team DESC, 2`, a.ticketFilter(f))
+	}
 	rows, err := db.Pool.Query(ctx, sql, a.args...)
 	return collect(rows, err, func(r pgx.Rows) (SLACount, error) {
 		var c SLACount
@@ -126,7 +156,19 @@ type TeamCount struct {
 // reopened, with exactly one public reply by someone other than the
 // requester (staff, in practice; messages_public_author_idx serves it).
 func (db *DB) ReportFirstContact(ctx context.Context, f helpdesk.ReportFilter) ([]TeamCount, error) {
+	ready, err := db.ReportZoneReady(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	var a reportArgs
+	if ready {
+		sql := fmt.Sprintf(`SELECT coalesce(n.name, '(none)'), g.fcr, g.resolved FROM (
+    SELECT s.team_id, sum(s.fcr)::int AS fcr, sum(s.resolved)::int AS resolved FROM %s
+    GROUP BY s.team_id HAVING sum(s.resolved) > 0
+) g LEFT JOIN teams n ON n.id = g.team_id ORDER BY n.name NULLS LAST`, a.settled(f))
+		rows, err := db.Pool.Query(ctx, sql, a.args...)
+		return collect(rows, err, scanTeamCount)
+	}
 	sql := fmt.Sprintf(`SELECT coalesce(n.name, '(none)'), g.fcr, g.resolved FROM (
     SELECT t.team_id,
         count(*)::int AS resolved,
@@ -144,7 +186,19 @@ func (db *DB) ReportFirstContact(ctx context.Context, f helpdesk.ReportFilter) (
 // were resolved at least once (Of) and those reopened after a resolution
 // (N): resolved again since, or open now after one.
 func (db *DB) ReportReopened(ctx context.Context, f helpdesk.ReportFilter) ([]TeamCount, error) {
+	ready, err := db.ReportZoneReady(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	var a reportArgs
+	if ready {
+		sql := fmt.Sprintf(`SELECT coalesce(n.name, '(none)'), g.reopened, g.resolved FROM (
+    SELECT s.team_id, sum(s.reopened)::int AS reopened, sum(s.reopen_of)::int AS resolved FROM %s
+    GROUP BY s.team_id HAVING sum(s.reopen_of) > 0
+) g LEFT JOIN teams n ON n.id = g.team_id ORDER BY n.name NULLS LAST`, a.settled(f))
+		rows, err := db.Pool.Query(ctx, sql, a.args...)
+		return collect(rows, err, scanTeamCount)
+	}
 	sql := fmt.Sprintf(`SELECT coalesce(n.name, '(none)'), g.reopened, g.resolved FROM (
     SELECT t.team_id, count(*)::int AS resolved,
         count(*) FILTER (WHERE t.resolution_count >= 2 OR t.status NOT IN ('resolved', 'closed'))::int AS reopened
@@ -165,25 +219,40 @@ func scanTeamCount(r pgx.Rows) (TeamCount, error) {
 // priority, and returns the newest comments.
 func (db *DB) ReportSatisfaction(ctx context.Context, f helpdesk.ReportFilter, comments int) ([5]int, []helpdesk.ReportComment, error) {
 	var counts [5]int
-	var a reportArgs
-	where := append([]string{"r.created_at >= " + a.arg(f.From), "r.created_at < " + a.arg(f.To)}, a.dims(f)...)
-	w := strings.Join(where, " AND ")
-	rows, err := db.Pool.Query(ctx, `SELECT r.rating, count(*)::int FROM satisfaction_ratings r JOIN tickets t ON t.id = r.ticket_id
-WHERE `+w+` GROUP BY r.rating`, a.args...)
-	type rc struct{ rating, n int }
-	list, err := collect(rows, err, func(r pgx.Rows) (rc, error) {
-		var c rc
-		return c, r.Scan(&c.rating, &c.n)
-	})
+	ready, err := db.ReportZoneReady(ctx, f)
 	if err != nil {
 		return counts, nil, err
 	}
-	for _, c := range list {
-		if c.rating >= 1 && c.rating <= 5 {
-			counts[c.rating-1] = c.n
+	if ready {
+		var a reportArgs
+		err := db.Pool.QueryRow(ctx, `SELECT coalesce(sum(s.rated1), 0)::int, coalesce(sum(s.rated2), 0)::int, coalesce(sum(s.rated3), 0)::int,
+    coalesce(sum(s.rated4), 0)::int, coalesce(sum(s.rated5), 0)::int FROM `+a.settled(f), a.args...).Scan(
+			&counts[0], &counts[1], &counts[2], &counts[3], &counts[4])
+		if err != nil {
+			return counts, nil, mapError(err)
 		}
 	}
-	rows, err = db.Pool.Query(ctx, `SELECT t.number, r.rating, r.comment, coalesce(tm.name, ''), r.created_at
+	var a reportArgs
+	where := append([]string{"r.created_at >= " + a.arg(f.From), "r.created_at < " + a.arg(f.To)}, a.dims(f)...)
+	w := strings.Join(where, " AND ")
+	if !ready {
+		rows, err := db.Pool.Query(ctx, `SELECT r.rating, count(*)::int FROM satisfaction_ratings r JOIN tickets t ON t.id = r.ticket_id
+WHERE `+w+` GROUP BY r.rating`, a.args...)
+		type rc struct{ rating, n int }
+		list, err := collect(rows, err, func(r pgx.Rows) (rc, error) {
+			var c rc
+			return c, r.Scan(&c.rating, &c.n)
+		})
+		if err != nil {
+			return counts, nil, err
+		}
+		for _, c := range list {
+			if c.rating >= 1 && c.rating <= 5 {
+				counts[c.rating-1] = c.n
+			}
+		}
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT t.number, r.rating, r.comment, coalesce(tm.name, ''), r.created_at
 FROM satisfaction_ratings r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN teams tm ON tm.id = t.team_id
 WHERE `+w+` AND r.comment <> '' ORDER BY r.created_at DESC LIMIT `+strconv.Itoa(comments), a.args...)
 	cs, err := collect(rows, err, func(r pgx.Rows) (helpdesk.ReportComment, error) {
@@ -204,8 +273,28 @@ type DayCount struct {
 // tickets filed in the portal. Deflections have no team or priority; a
 // category filter applies to both.
 func (db *DB) ReportDeflection(ctx context.Context, f helpdesk.ReportFilter) ([]DayCount, error) {
+	ready, err := db.ReportZoneReady(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	var a reportArgs
 	tz, from, to := a.arg(tzName(f)), a.arg(f.From), a.arg(f.To)
+	if ready {
+		dw := []string{"d.created_at >= " + from, "d.created_at < " + to}
+		if f.CategoryID != nil {
+			dw = append(dw, "d.category_id = "+a.arg(*f.CategoryID))
+		}
+		sql := fmt.Sprintf(`SELECT day, sum(deflected)::int, sum(filed)::int FROM (
+    SELECT (d.created_at AT TIME ZONE %[1]s)::date AS day, 1 AS deflected, 0 AS filed FROM kb_deflections d WHERE %[2]s
+    UNION ALL
+    SELECT s.day, 0, s.portal FROM %[3]s WHERE s.portal > 0
+) x GROUP BY day ORDER BY day`, tz, strings.Join(dw, " AND "), a.settled(f))
+		rows, err := db.Pool.Query(ctx, sql, a.args...)
+		return collect(rows, err, func(r pgx.Rows) (DayCount, error) {
+			var c DayCount
+			return c, r.Scan(&c.Day, &c.Deflected, &c.Filed)
+		})
+	}
 	tw := append([]string{"t.created_at >= " + from, "t.created_at < " + to, "t.source = 'portal'"}, a.dims(f)...)
 	dw := []string{"d.created_at >= " + from, "d.created_at < " + to}
 	if f.CategoryID != nil {
