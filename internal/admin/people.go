@@ -59,7 +59,7 @@ func loadPerson(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.Per
 	if err != nil {
 		return nil, postgres.MapError(err)
 	}
-	p := &helpdesk.Person{User: *auth.UserFromRow(u), HasPassword: u.PasswordHash != nil}
+	p := &helpdesk.Person{User: *postgres.UserFromRow(u), HasPassword: u.PasswordHash != nil}
 	for _, m := range ms {
 		p.Memberships = append(p.Memberships, helpdesk.Membership{TeamID: m.TeamID, TeamSlug: m.Slug, TeamName: m.Name, Lead: m.IsLead,
 			Restricted: m.Restricted})
@@ -144,7 +144,7 @@ func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in New
 		if err != nil {
 			return err
 		}
-		user = auth.UserFromRow(row)
+		user = postgres.UserFromRow(row)
 		if nu.Role.IsStaff() {
 			if err := tx.Q.EnsureAgentProfile(ctx, row.ID); err != nil {
 				return err

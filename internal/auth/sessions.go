@@ -5,13 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
-	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
@@ -74,7 +72,7 @@ type SignInInfo struct {
 // SignInWith is SignIn recording how the person signed in.
 func (s *Sessions) SignInWith(ctx context.Context, w http.ResponseWriter, r *http.Request, userID int64, info SignInInfo) error {
 	if old, ok := s.idHash(r); ok {
-		_, _ = s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", old[:])
+		_ = s.DB.DeleteSession(ctx, old[:]) // the new session replaces it either way
 		s.Forget()
 	}
 	raw := make([]byte, 32)
@@ -90,10 +88,9 @@ func (s *Sessions) SignInWith(ctx context.Context, w http.ResponseWriter, r *htt
 	if info.DeviceID != 0 {
 		device = &info.DeviceID
 	}
-	if _, err := s.DB.Pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at, user_agent, ip, method, device_id)
-		VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5, $6, $7)`,
-		sum[:], userID, s.Max.Seconds(), truncate(r.UserAgent(), 300), ClientIP(r), info.Method, device); err != nil {
-		return postgres.MapError(err)
+	if err := s.DB.InsertSession(ctx, postgres.NewSession{IDHash: sum[:], UserID: userID, MaxAge: s.Max,
+		UserAgent: truncate(r.UserAgent(), 300), IP: ClientIP(r), Method: info.Method, DeviceID: device}); err != nil {
+		return err
 	}
 	sess, _ := s.Store.New(r, CookieName)
 	sess.Values["sid"] = id
@@ -132,10 +129,7 @@ func (s *Sessions) load(ctx context.Context, r *http.Request, slide bool) (*Curr
 	// Sliding idle window; written at most once a minute to spare the database.
 	if slide && now.Sub(e.lastSeen) > time.Minute {
 		e.lastSeen = now
-		_ = s.cache.write(h, e, func() error {
-			_, err := s.DB.Pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", h[:])
-			return err
-		})
+		_ = s.cache.write(h, e, func() error { return s.DB.TouchSession(ctx, h[:]) })
 	}
 	u := *e.cur.User
 	cur := e.cur
@@ -148,25 +142,14 @@ func (s *Sessions) load(ctx context.Context, r *http.Request, slide bool) (*Curr
 // A zero result (nil User) means no valid session.
 func (s *Sessions) lookup(ctx context.Context, h [32]byte) (cachedSession, error) {
 	var e cachedSession
-	var u helpdesk.User
-	var avail string
-	var scope helpdesk.TeamScope
-	err := s.DB.Pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.created_at,
-			s.last_seen_at, s.expires_at, coalesce(ap.availability, 'available'),
-			coalesce((SELECT array_agg(m.team_id) FROM team_members m WHERE m.user_id = u.id), '{}'),
-			coalesce((SELECT array_agg(t.id) FROM teams t WHERE t.restricted AND NOT EXISTS
-				(SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = u.id)), '{}')
-		FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN agent_profiles ap ON ap.user_id = u.id
-		WHERE s.id_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.active`,
-		h[:], s.Idle.Seconds()).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt,
-		&e.lastSeen, &e.expiresAt, &avail, &scope.Member, &scope.Hidden)
-	if errors.Is(err, pgx.ErrNoRows) {
+	su, err := s.DB.SessionUser(ctx, h[:], s.Idle)
+	if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 		return e, nil // unknown, expired, idle or deactivated: signed out
 	} else if err != nil {
 		return e, err
 	}
-	u.Scope = &scope
-	e.cur = Current{User: &u, Availability: helpdesk.Availability(avail)}
+	e.lastSeen, e.expiresAt = su.LastSeen, su.ExpiresAt
+	e.cur = Current{User: &su.User, Availability: su.Availability}
 	return e, nil
 }
 
@@ -183,7 +166,7 @@ func (s *Sessions) Listening(on bool) { s.cache.listening(on) }
 // SignOut ends the request's session and clears the cookie.
 func (s *Sessions) SignOut(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
 	if h, ok := s.idHash(r); ok {
-		if _, err := s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", h[:]); err != nil {
+		if err := s.DB.DeleteSession(ctx, h[:]); err != nil {
 			return err
 		}
 		s.Forget()
@@ -195,7 +178,7 @@ func (s *Sessions) SignOut(ctx context.Context, w http.ResponseWriter, r *http.R
 
 // SignOutEverywhere ends every session of the user ("sign out of all devices").
 func (s *Sessions) SignOutEverywhere(ctx context.Context, userID int64) error {
-	_, err := s.DB.Pool.Exec(ctx, "DELETE FROM sessions WHERE user_id = $1", userID)
+	err := s.DB.DeleteUserSessions(ctx, userID)
 	s.Forget()
 	return err
 }

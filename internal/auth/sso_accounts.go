@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres"
 )
 
 // Resolve finds or creates the person an ID token signs in: by the linked
@@ -35,7 +34,7 @@ func (s *SSO) Resolve(ctx context.Context, set SSOSettings, issuer string, c SSO
 		if u, err = s.DB.ActiveUser(ctx, uid); err != nil {
 			return nil, s.noAccount(err, email)
 		}
-	case postgres.IsNotFound(err):
+	case helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND:
 		if u, err = s.byEmailOrNew(ctx, set, email, c.Name, create); err != nil {
 			return nil, err
 		}
@@ -69,14 +68,14 @@ func (s *SSO) Resolve(ctx context.Context, set SSOSettings, issuer string, c SSO
 }
 
 func (s *SSO) byEmailOrNew(ctx context.Context, set SSOSettings, email, name string, role helpdesk.Role) (*helpdesk.User, error) {
-	row, err := s.DB.Q().GetUserByEmail(ctx, email)
+	u, err := s.DB.UserByEmail(ctx, email)
 	if err == nil {
-		if !row.Active {
+		if !u.Active {
 			return nil, s.noAccount(nil, email)
 		}
-		return UserFromRow(row), nil
+		return u, nil
 	}
-	if !postgres.IsNotFound(err) {
+	if helpdesk.ErrorCode(err) != helpdesk.ENOTFOUND {
 		return nil, err
 	}
 	if !set.JIT {
@@ -88,7 +87,7 @@ func (s *SSO) byEmailOrNew(ctx context.Context, set SSOSettings, email, name str
 	if strings.TrimSpace(name) == "" {
 		name = email[:strings.IndexByte(email, '@')]
 	}
-	u, err := CreateUser(ctx, s.DB, NewUser{Email: email, Name: name, Role: role})
+	u, err = CreateUser(ctx, s.DB, NewUser{Email: email, Name: name, Role: role})
 	if err != nil {
 		return nil, err
 	}

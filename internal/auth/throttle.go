@@ -138,22 +138,22 @@ func (t *Throttle) Check(ctx context.Context, db *postgres.DB, a Attempt) (*help
 	}
 	bad := helpdesk.Errorf(helpdesk.EUNAUTH, "That email and password do not match an active account.")
 	rec := helpdesk.SignIn{Email: strings.ToLower(strings.TrimSpace(a.Email)), IP: a.IP, UserAgent: truncate(a.UserAgent, 300), Method: "password"}
-	row, err := db.Q().GetUserByEmail(ctx, strings.TrimSpace(a.Email))
+	row, hash, err := db.UserCredentials(ctx, strings.TrimSpace(a.Email))
 	var user *helpdesk.User
-	if err == nil && row.PasswordHash != nil && row.Active {
-		user = UserFromRow(row)
+	if err == nil && hash != "" && row.Active {
+		user = row
 		rec.UserID = user.ID
 		if a.Known != nil {
 			rec.DeviceKnown = a.Known(ctx, user.ID)
 		}
-	} else if err != nil && !postgres.IsNotFound(err) {
+	} else if err != nil && helpdesk.ErrorCode(err) != helpdesk.ENOTFOUND {
 		return nil, false, err
 	}
 	if wait > 0 && !rec.DeviceKnown {
 		t.record(ctx, rec, user)
 		return nil, false, TooMany(wait)
 	}
-	if user == nil || !CheckPassword(*row.PasswordHash, a.Password) {
+	if user == nil || !CheckPassword(hash, a.Password) {
 		if user == nil {
 			CheckNoUser(a.Password) // same time as a wrong password
 		}

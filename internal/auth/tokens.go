@@ -12,7 +12,6 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Scope limits what an API token may do.
@@ -119,30 +118,28 @@ func (s *Tokens) Create(ctx context.Context, user *helpdesk.User, in NewToken) (
 	_, _ = rand.Read(raw)
 	secret := TokenPrefix + tokenEncoding.EncodeToString(raw)
 	h := s.hash(secret)
-	row, err := s.DB.Q().InsertAPIToken(ctx, dbsqlc.InsertAPITokenParams{UserID: user.ID, Name: in.Name,
-		Hash: h[:], Scope: string(in.Scope), ExpiresAt: in.ExpiresAt})
+	t, err := s.DB.InsertAPIToken(ctx, postgres.APIToken{UserID: user.ID, Name: in.Name, Scope: string(in.Scope),
+		ExpiresAt: in.ExpiresAt}, h[:])
 	if err != nil {
-		return "", nil, postgres.MapError(err)
+		return "", nil, err
 	}
 	// Token scopes are privileges: who got which is audited (issue 14).
-	if err := s.DB.Audit(ctx, user.ID, "api_token", row.ID, "create", nil, map[string]any{"user_id": user.ID,
+	if err := s.DB.Audit(ctx, user.ID, "api_token", t.ID, "create", nil, map[string]any{"user_id": user.ID,
 		"name": in.Name, "scope": in.Scope, "expires_at": in.ExpiresAt}); err != nil {
 		return "", nil, err
 	}
-	return secret, &Token{ID: row.ID, UserID: user.ID, Name: in.Name, Scope: in.Scope, ExpiresAt: in.ExpiresAt,
-		CreatedAt: row.CreatedAt}, nil
+	return secret, tokenOf(t), nil
 }
 
 // List returns a user's tokens, active ones first, newest first.
 func (s *Tokens) List(ctx context.Context, userID int64) ([]Token, error) {
-	rows, err := s.DB.Q().ListAPITokens(ctx, userID)
+	ts, err := s.DB.APITokens(ctx, userID)
 	if err != nil {
-		return nil, postgres.MapError(err)
+		return nil, err
 	}
-	out := make([]Token, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, Token{ID: r.ID, UserID: userID, Name: r.Name, Scope: Scope(r.Scope), ExpiresAt: r.ExpiresAt,
-			LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt, CreatedAt: r.CreatedAt})
+	out := make([]Token, 0, len(ts))
+	for i := range ts {
+		out = append(out, *tokenOf(&ts[i]))
 	}
 	return out, nil
 }
@@ -158,18 +155,15 @@ func (s *Tokens) Revoke(ctx context.Context, userID, tokenID int64) error {
 // scope the token had.
 func (s *Tokens) RevokeBy(ctx context.Context, actorID, userID, tokenID int64) error {
 	owner, name, scope, err := s.DB.APITokenInfo(ctx, tokenID)
-	if postgres.IsNotFound(err) || (err == nil && owner != userID) {
+	if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND || (err == nil && owner != userID) {
 		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Token not found.")
 	} else if err != nil {
 		return err
 	}
-	n, err := s.DB.Q().RevokeAPIToken(ctx, dbsqlc.RevokeAPITokenParams{ID: tokenID, UserID: userID})
+	err = s.DB.RevokeAPIToken(ctx, userID, tokenID)
 	s.Forget()
 	if err != nil {
-		return postgres.MapError(err)
-	}
-	if n == 0 {
-		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Token not found.")
+		return err
 	}
 	return s.DB.Audit(ctx, actorID, "api_token", tokenID, "revoke",
 		map[string]any{"user_id": userID, "name": name, "scope": scope}, map[string]any{"user_id": userID, "revoked": true})
@@ -205,15 +199,13 @@ func (s *Tokens) Authenticate(ctx context.Context, secret string) (*helpdesk.Use
 	h := s.hash(secret)
 	now := s.now()
 	e, ok, err := s.cache.load(h, tokenFresh(now), func() (cachedToken, bool, error) {
-		r, err := s.DB.Q().APITokenByHash(ctx, h[:])
-		if postgres.IsNotFound(err) {
+		u, t, err := s.DB.APITokenByHash(ctx, h[:])
+		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 			return cachedToken{}, false, nil
 		} else if err != nil {
 			return cachedToken{}, false, err
 		}
-		return cachedToken{user: *UserFromRow(r.User), token: Token{ID: r.TokenID, UserID: r.User.ID, Name: r.TokenName,
-			Scope: Scope(r.Scope), ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, CreatedAt: r.TokenCreatedAt},
-			checkedAt: now}, true, nil
+		return cachedToken{user: *u, token: *tokenOf(t), checkedAt: now}, true, nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -222,7 +214,7 @@ func (s *Tokens) Authenticate(ctx context.Context, secret string) (*helpdesk.Use
 	}
 	if e.token.LastUsedAt == nil || now.Sub(*e.token.LastUsedAt) > time.Minute {
 		e.token.LastUsedAt = &now
-		if err := s.cache.write(h, e, func() error { return s.DB.Q().TouchAPIToken(ctx, e.token.ID) }); err != nil {
+		if err := s.cache.write(h, e, func() error { return s.DB.TouchAPIToken(ctx, e.token.ID) }); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -238,3 +230,8 @@ func (s *Tokens) Forget() { s.cache.forget() }
 // Listening tells the tokens whether this node hears AuthChannel; only then
 // are tokens cached.
 func (s *Tokens) Listening(on bool) { s.cache.listening(on) }
+
+func tokenOf(t *postgres.APIToken) *Token {
+	return &Token{ID: t.ID, UserID: t.UserID, Name: t.Name, Scope: Scope(t.Scope), ExpiresAt: t.ExpiresAt,
+		LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt, CreatedAt: t.CreatedAt}
+}

@@ -63,7 +63,7 @@ func (f *Factors) SetUpTOTP(ctx context.Context, u *helpdesk.User, fresh bool) (
 			return TOTPSetup{}, err
 		}
 		return f.setup(u, secret)
-	case err != nil && !postgres.IsNotFound(err):
+	case err != nil && helpdesk.ErrorCode(err) != helpdesk.ENOTFOUND:
 		return TOTPSetup{}, err
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: f.issuer(), AccountName: u.Email, Period: totpPeriod,
@@ -176,7 +176,7 @@ func (f *Factors) VerifyCode(ctx context.Context, userID int64, code string) err
 			return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "That code was used already.",
 				Fields: []helpdesk.FieldError{{Field: "code", Message: "That code was used already; wait for the next one."}}}
 		}
-	} else if err != nil && !postgres.IsNotFound(err) {
+	} else if err != nil && helpdesk.ErrorCode(err) != helpdesk.ENOTFOUND {
 		return err
 	}
 	if ok, err := f.DB.UseRecoveryCode(ctx, userID, f.recoveryHash(userID, code)); err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // NewUser describes an account to create.
@@ -85,43 +84,8 @@ func CreateUser(ctx context.Context, db *postgres.DB, in NewUser) (*helpdesk.Use
 		}
 		hash = &h
 	}
-	var u dbsqlc.User
-	err := db.InTx(ctx, func(tx *postgres.Tx) error {
-		if _, err := tx.Q.GetUserByEmail(ctx, email); err == nil {
-			return &helpdesk.Error{Code: helpdesk.ECONFLICT, Message: "A user with that email already exists.",
-				Fields: []helpdesk.FieldError{{Field: "email", Message: "A user with that email already exists."}}}
-		}
-		var err error
-		u, err = tx.Q.CreateUser(ctx, dbsqlc.CreateUserParams{Email: email, Name: in.Name, Role: string(in.Role),
-			TimeZone: in.TimeZone, Locale: in.Locale, PasswordHash: hash})
-		if err != nil {
-			return err
-		}
-		if in.Role.IsStaff() {
-			if err := tx.Q.EnsureAgentProfile(ctx, u.ID); err != nil {
-				return err
-			}
-		}
-		if in.TeamSlug != "" {
-			team, err := tx.Q.GetTeamBySlug(ctx, in.TeamSlug)
-			if err != nil {
-				return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Unknown team.",
-					Fields: []helpdesk.FieldError{{Field: "team", Message: "No team with slug " + in.TeamSlug + "."}}}
-			}
-			return tx.Q.AddTeamMember(ctx, dbsqlc.AddTeamMemberParams{TeamID: team.ID, UserID: u.ID, IsLead: in.Role == helpdesk.RoleLead})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return UserFromRow(u), nil
-}
-
-// UserFromRow converts a users row.
-func UserFromRow(u dbsqlc.User) *helpdesk.User {
-	return &helpdesk.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: helpdesk.Role(u.Role), TimeZone: u.TimeZone,
-		Locale: u.Locale, Active: u.Active, VIP: u.Vip, CreatedAt: u.CreatedAt}
+	return db.CreateUser(ctx, postgres.NewUser{Email: email, Name: in.Name, Role: in.Role, TimeZone: in.TimeZone,
+		Locale: in.Locale, PasswordHash: hash, TeamSlug: in.TeamSlug})
 }
 
 // ValidateName checks a person's name into v and returns it trimmed.

@@ -66,8 +66,8 @@ func (n *apiNode) init(ctx context.Context) error {
 	}
 	n.a.API.SetRateLimit(1e9, 1e9)
 	const email = "bench-agent@example.com"
-	if row, err := n.a.DB.Q().GetUserByEmail(ctx, email); err == nil {
-		n.user = auth.UserFromRow(row)
+	if u, err := n.a.DB.UserByEmail(ctx, email); err == nil {
+		n.user = u
 	} else if n.user, err = auth.CreateUser(ctx, n.a.DB, auth.NewUser{Email: email, Name: "Bench Agent",
 		Role: helpdesk.RoleAgent}); err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"switchboard/internal/app"
-	"switchboard/internal/auth"
 	"switchboard/internal/devdata"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
@@ -192,11 +191,10 @@ func ensureQueueData(ctx context.Context, env *Env, conn string) error {
 
 // queueAgent is a loaded Service desk agent with a session cookie.
 func queueAgent(ctx context.Context, a *app.App) (*helpdesk.User, *http.Cookie, error) {
-	row, err := a.DB.Q().GetUserByEmail(ctx, "agent1.service-desk@load.example")
+	u, err := a.DB.UserByEmail(ctx, "agent1.service-desk@load.example")
 	if err != nil {
 		return nil, nil, err
 	}
-	u := auth.UserFromRow(row)
 	rec := httptest.NewRecorder()
 	if err := a.HTTP.Sessions.SignIn(ctx, rec, httptest.NewRequest(http.MethodPost, "/login", nil), u.ID); err != nil {
 		return nil, nil, err

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"switchboard/internal/app"
-	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
 )
@@ -51,11 +50,10 @@ func benchReports(ctx context.Context, env *Env) error {
 	if err := ensureReportData(ctx, env, a); err != nil {
 		return err
 	}
-	row, err := a.DB.Q().GetUserByEmail(ctx, "agent0.service-desk@load.example") // a lead
+	lead, err := a.DB.UserByEmail(ctx, "agent0.service-desk@load.example") // a lead
 	if err != nil {
 		return err
 	}
-	lead := auth.UserFromRow(row)
 	rec := httptest.NewRecorder()
 	if err := a.HTTP.Sessions.SignIn(ctx, rec, httptest.NewRequestWithContext(ctx, http.MethodPost, "/login", nil), lead.ID); err != nil {
 		return err

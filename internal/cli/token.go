@@ -8,7 +8,7 @@ import (
 
 	"switchboard/internal/app"
 	"switchboard/internal/auth"
-	"switchboard/internal/postgres"
+	"switchboard/internal/helpdesk"
 )
 
 // tokenCreateCmd: switchboard token create --email E [--name LABEL]
@@ -43,9 +43,9 @@ func tokenCreateCmd(ctx context.Context, env *app.Env, args []string) error {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	row, err := db.Q().GetUserByEmail(ctx, *email)
+	user, err := db.UserByEmail(ctx, *email)
 	if err != nil {
-		if postgres.IsNotFound(err) {
+		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 			return fmt.Errorf("no user with email %s", *email)
 		}
 		return err
@@ -56,7 +56,7 @@ func tokenCreateCmd(ctx context.Context, env *app.Env, args []string) error {
 		in.ExpiresAt = &t
 	}
 	tokens := &auth.Tokens{DB: db.DB, Key: env.Config.SecretKey}
-	secret, _, err := tokens.Create(ctx, auth.UserFromRow(row), in)
+	secret, _, err := tokens.Create(ctx, user, in)
 	if err != nil {
 		return describe(err)
 	}

@@ -161,11 +161,9 @@ func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log
 	mk := func(in auth.NewUser) error {
 		u, err := auth.CreateUser(ctx, db, in)
 		if helpdesk.ErrorCode(err) == helpdesk.ECONFLICT {
-			row, err := db.Q().GetUserByEmail(ctx, in.Email)
-			if err != nil {
+			if u, err = db.UserByEmail(ctx, in.Email); err != nil {
 				return err
 			}
-			u = auth.UserFromRow(row)
 		} else if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
@@ -93,14 +92,14 @@ func (pr *Processor) followMerge(ctx context.Context, h threadHit) (*threadHit, 
 
 // senderByEmail is userByEmail that also reports a bouncing address.
 func (pr *Processor) senderByEmail(ctx context.Context, email string) (*helpdesk.User, bool, error) {
-	u, err := pr.DB.Q().GetUserByEmail(ctx, email)
+	u, err := pr.DB.UserByEmail(ctx, email)
 	if err != nil {
-		if postgres.IsNotFound(err) {
+		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 			return nil, false, nil
 		}
 		return nil, false, err
 	}
-	return auth.UserFromRow(u), u.BouncingAt != nil, nil
+	return u, u.BouncingAt != nil, nil
 }
 
 // userByEmail returns the account of email, or nil when there is none.
@@ -287,13 +286,13 @@ func (pr *Processor) copied(p *mail.Parsed, sender *helpdesk.User) []mail.Addres
 
 // userTx returns the account of email as tx sees it, or nil.
 func userTx(ctx context.Context, tx *postgres.Tx, email string) (*helpdesk.User, error) {
-	u, err := tx.Q.GetUserByEmail(ctx, email)
-	if postgres.IsNotFound(err) {
+	u, err := tx.UserByEmail(ctx, email)
+	if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
 	}
-	return auth.UserFromRow(u), nil
+	return u, nil
 }
 
 func jsonOf(v any) []byte {

@@ -31,7 +31,6 @@ var allowed = map[string]string{
 var notYetSealed = map[string]bool{
 	"internal/admin":   true,
 	"internal/api":     true,
-	"internal/auth":    true,
 	"internal/cli":     true,
 	"internal/devdata": true,
 	"internal/intake":  true,
