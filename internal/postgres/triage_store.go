@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres/dbsqlc"
 )
@@ -24,24 +26,99 @@ func (tx *Tx) TriageTicket(ctx context.Context, ticketID int64) (*helpdesk.Triag
 		RequesterVIP: r.RequesterVip, RequesterLocale: r.RequesterLocale}, nil
 }
 
-// TriageResult is what triage writes onto a ticket.
+// LockTicketsForTriage takes the row locks of the tickets (NO KEY UPDATE, as
+// LockTicket) in id order, so that two batches sharing a ticket queue on it
+// rather than deadlock, and returns the ids that exist.
+func (tx *Tx) LockTicketsForTriage(ctx context.Context, ids []int64) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM tickets WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("lock tickets %v: %w", ids, mapError(err))
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("lock tickets %v: %w", ids, mapError(err))
+	}
+	return found, nil
+}
+
+// TriageResult is what triage writes onto a ticket: its decision, the SLA
+// deadlines it was made against, why an unowned ticket waits, and the
+// events that explain it.
 type TriageResult struct {
 	Priority   helpdesk.Priority
 	CategoryID *int64
 	TeamID     *int64
 	AssigneeID *int64
 	RetryAt    *time.Time // queued: try again then
+	Deadlines  helpdesk.Deadlines
+	// Wait and WaitSkill say why an unowned ticket waits (empty when it got
+	// an owner); StandIn marks an owner from the escalation ladder.
+	Wait, WaitSkill string
+	StandIn         bool
+	// Number, when set, tells every node's live view at commit.
+	Number int64
+	// Events are written in order, as RecordEvent would write them, for
+	// this ticket (their TicketID and Number are ignored).
+	Events []NewEvent
 }
 
-// ApplyTriage writes triage's decision; false when the ticket was assigned
-// or closed meanwhile.
+// applyTriageSQL writes the whole decision in one statement: one UPDATE of
+// the ticket row (each UPDATE that is not HOT adds an entry to every index
+// of tickets, both GIN full-text indexes included, so triage writing its
+// facts, its decision and its wait separately cost three of those), the
+// events in order, and the live-update NOTIFY (delivered at commit).
+const applyTriageSQL = `WITH u AS (
+    UPDATE tickets SET priority = $2, category_id = $3, team_id = $4, assignee_id = $5, triage_retry_at = $6,
+        triaged_at = now(), updated_at = now(),
+        first_response_due = $7, resolution_due = $8, due_at = $9, first_response_warn_at = $10, resolution_warn_at = $11,
+        triage_wait = NULLIF($12, ''), triage_wait_skill = NULLIF($13, ''), triage_stand_in = $14
+    WHERE id = $1 AND assignee_id IS NULL
+    RETURNING id, number
+), e AS (
+    INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
+    SELECT u.id, k.actor_id, k.kind, k.before::jsonb, k.after::jsonb, k.reason
+    FROM u, unnest($15::bigint[], $16::text[], $17::text[], $18::text[], $19::text[]) WITH ORDINALITY
+        AS k(actor_id, kind, before, after, reason, ord)
+    ORDER BY k.ord
+    RETURNING ticket_id
+)
+SELECT count(*) AS applied,
+       (SELECT count(*) FROM e) AS events,
+       (SELECT count(*) FROM (SELECT pg_notify($20, u2.number::text) FROM u u2 WHERE $21) n) AS notified
+FROM u`
+
+// ApplyTriage writes triage's decision, deadlines, wait and events; false
+// (and nothing written) when the ticket was assigned meanwhile.
 func (tx *Tx) ApplyTriage(ctx context.Context, ticketID int64, r TriageResult) (bool, error) {
-	n, err := tx.Q.ApplyTriage(ctx, dbsqlc.ApplyTriageParams{ID: ticketID, Priority: string(r.Priority),
-		CategoryID: r.CategoryID, TeamID: r.TeamID, AssigneeID: r.AssigneeID, RetryAt: r.RetryAt})
+	n := len(r.Events)
+	actors, kinds, reasons := make([]*int64, n), make([]string, n), make([]string, n)
+	befores, afters := make([]*string, n), make([]*string, n)
+	for i, e := range r.Events {
+		actors[i], kinds[i], reasons[i] = e.ActorID, e.Kind, e.Reason
+		for _, x := range []struct {
+			v   any
+			dst **string
+		}{{e.Before, &befores[i]}, {e.After, &afters[i]}} {
+			b, err := eventJSON(x.v)
+			if err != nil {
+				return false, fmt.Errorf("store triage of ticket %d: %s event: %w", ticketID, e.Kind, err)
+			}
+			if b != nil {
+				s := string(b)
+				*x.dst = &s
+			}
+		}
+	}
+	d := r.Deadlines
+	var applied, events, notified int64
+	err := tx.QueryRow(ctx, applyTriageSQL, ticketID, string(r.Priority), r.CategoryID, r.TeamID, r.AssigneeID, r.RetryAt,
+		d.FirstResponse, d.Resolution, d.DueAt, d.FirstResponseWarn, d.ResolutionWarn,
+		r.Wait, r.WaitSkill, r.StandIn, actors, kinds, befores, afters, reasons,
+		TicketChannel, r.Number != 0).Scan(&applied, &events, &notified)
 	if err != nil {
 		return false, fmt.Errorf("store triage of ticket %d: %w", ticketID, mapError(err))
 	}
-	return n > 0, nil
+	return applied > 0, nil
 }
 
 // Categories lists the categories with what triage reads from them, by name.

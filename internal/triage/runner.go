@@ -54,6 +54,11 @@ type Runner struct {
 
 	mu     sync.Mutex
 	cached *static
+
+	// The runs waiting to be triaged together (batch.go).
+	bmu     sync.Mutex
+	pending []*pendingRun
+	leading bool
 }
 
 func (r *Runner) now() time.Time {
@@ -113,42 +118,6 @@ type triagedEvent struct {
 	SLA sla.Deadlines `json:"sla"`
 }
 
-// Run prioritises, categorises, schedules and assigns one ticket. Any
-// number of nodes may run it at once, for the same ticket or for others:
-// the ticket's row lock makes a second run a no-op, and the candidate
-// agents' profile locks (taken in id order) make load counts and capacity
-// checks exact, so every ticket gets one assignee and capacities hold.
-func (r *Runner) Run(ctx context.Context, ticketID int64) error {
-	now := r.now()
-	st, err := r.static(ctx, now)
-	if err != nil {
-		return fmt.Errorf("triage ticket %d: %w", ticketID, err)
-	}
-	err = r.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		// The row lock comes before reading what triage changes (priority,
-		// category, team): a person's edit made after the read would
-		// otherwise be overwritten by this run's write.
-		if _, err := tx.LockTicket(ctx, ticketID); err != nil {
-			if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
-				return nil
-			}
-			return err
-		}
-		t, err := tx.TriageTicket(ctx, ticketID)
-		if err != nil {
-			return err
-		}
-		if t.AssigneeID != nil || !t.Status.IsOpen() {
-			return nil // another run, or a person, got there first
-		}
-		return r.triageLocked(ctx, tx, st, t, now)
-	})
-	if err != nil {
-		return fmt.Errorf("triage ticket %d: %w", ticketID, err)
-	}
-	return nil
-}
-
 // triageLocked decides and stores triage for t, whose row lock tx holds.
 func (r *Runner) triageLocked(ctx context.Context, tx *postgres.Tx, st *static, t *helpdesk.TriageTicket, now time.Time) error {
 	cats, rules, w, pols := st.cats, st.rules, st.world.clone(), st.pols
@@ -203,17 +172,11 @@ func (r *Runner) triageLocked(ctx context.Context, tx *postgres.Tx, st *static, 
 	}
 	dues := sla.Compute(clock, w.cals[teamID], pols.For(prio.Priority), t.FirstRespondedAt != nil)
 	rt.FirstResponseDue = dues.FirstResponse
-	// Everything that does not depend on who takes the ticket is written
-	// before the agents are locked, to keep that section short: every
-	// other triage for the same team waits on it.
-	if err := r.storeFacts(ctx, tx, t, first, prio, catz, dues); err != nil {
-		return err
-	}
 	d, err := r.decideLocked(ctx, tx, w, now, rt, home, others)
 	if err != nil {
 		return err
 	}
-	return r.store(ctx, tx, t, prio, teamID, d, dues, now)
+	return r.store(ctx, tx, t, prio, teamID, d, dues, now, factEvents(t, first, prio, catz))
 }
 
 // decideLocked locks the candidates' profiles in id order, so that until
@@ -250,29 +213,24 @@ func (r *Runner) decideLocked(ctx context.Context, tx *postgres.Tx, w *world, no
 	return Decide(now, rt, home, others), nil
 }
 
-// storeFacts writes the deadlines and the categorisation and priority
-// events: what triage decided before choosing a person.
-func (r *Runner) storeFacts(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageTicket, first bool, prio PriorityDecision,
-	catz *Categorisation, dues sla.Deadlines) error {
-	if err := tx.SetDeadlines(ctx, t.ID, dues); err != nil {
-		return err
-	}
+// factEvents are the categorisation and priority events: what triage
+// decided before choosing a person, written with the decision.
+func factEvents(t *helpdesk.TriageTicket, first bool, prio PriorityDecision, catz *Categorisation) []postgres.NewEvent {
+	var out []postgres.NewEvent
 	if catz != nil {
-		if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Kind: helpdesk.EventCategorised,
-			After: catz, Reason: catz.Reason}); err != nil {
-			return err
-		}
+		out = append(out, postgres.NewEvent{TicketID: t.ID, Kind: helpdesk.EventCategorised, After: catz, Reason: catz.Reason})
 	}
 	if first {
-		return tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Kind: helpdesk.EventPrioritised,
+		out = append(out, postgres.NewEvent{TicketID: t.ID, Kind: helpdesk.EventPrioritised,
 			Before: map[string]any{"priority": string(t.Priority)}, After: prio, Reason: strings.Join(prio.Reasons, "; ")})
 	}
-	return nil
+	return out
 }
 
-// store writes the decision and its explanation event.
+// store writes the decision, the deadlines, the fact events and the
+// decision's explanation event in one statement, then what follows from it.
 func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageTicket, prio PriorityDecision,
-	teamID int64, d Decision, dues sla.Deadlines, now time.Time) error {
+	teamID int64, d Decision, dues sla.Deadlines, now time.Time, events []postgres.NewEvent) error {
 	var assignee *int64
 	var retry *time.Time
 	if d.Outcome == OutcomeQueued {
@@ -293,20 +251,16 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageT
 		// The ticket stays with its home team; the agent helps across teams.
 		d.TeamID = teamID
 	}
-	applied, err := tx.ApplyTriage(ctx, t.ID, postgres.TriageResult{Priority: prio.Priority,
-		CategoryID: t.CategoryID, TeamID: &teamID, AssigneeID: assignee, RetryAt: retry})
-	if err != nil || !applied {
-		return err
-	}
-	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Number: t.Number, Kind: helpdesk.EventTriaged,
-		After: triagedEvent{d, dues}, Reason: d.Explanation}); err != nil {
-		return err
-	}
 	var skill string
 	if d.Wait != nil {
 		skill = d.Wait.Skill
 	}
-	if err := tx.SetTriageWait(ctx, t.ID, d.Wait.Text(), skill, d.Outcome.Provisional()); err != nil {
+	events = append(events, postgres.NewEvent{TicketID: t.ID, Kind: helpdesk.EventTriaged,
+		After: triagedEvent{d, dues}, Reason: d.Explanation})
+	applied, err := tx.ApplyTriage(ctx, t.ID, postgres.TriageResult{Priority: prio.Priority,
+		CategoryID: t.CategoryID, TeamID: &teamID, AssigneeID: assignee, RetryAt: retry, Deadlines: dues,
+		Wait: d.Wait.Text(), WaitSkill: skill, StandIn: d.Outcome.Provisional(), Number: t.Number, Events: events})
+	if err != nil || !applied {
 		return err
 	}
 	if d.AlarmLead {

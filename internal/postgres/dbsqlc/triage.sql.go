@@ -108,38 +108,6 @@ func (q *Queries) AgentsByID(ctx context.Context, ids []int64) ([]AgentsByIDRow,
 	return items, nil
 }
 
-const applyTriage = `-- name: ApplyTriage :execrows
-UPDATE tickets SET
-    priority = $1, category_id = $2::bigint, team_id = $3::bigint,
-    assignee_id = $4::bigint, triage_retry_at = $5::timestamptz,
-    triaged_at = now(), updated_at = now()
-WHERE id = $6 AND assignee_id IS NULL
-`
-
-type ApplyTriageParams struct {
-	Priority   string
-	CategoryID *int64
-	TeamID     *int64
-	AssigneeID *int64
-	RetryAt    *time.Time
-	ID         int64
-}
-
-func (q *Queries) ApplyTriage(ctx context.Context, arg ApplyTriageParams) (int64, error) {
-	result, err := q.db.Exec(ctx, applyTriage,
-		arg.Priority,
-		arg.CategoryID,
-		arg.TeamID,
-		arg.AssigneeID,
-		arg.RetryAt,
-		arg.ID,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const assignedAgents = `-- name: AssignedAgents :many
 SELECT DISTINCT assignee_id::bigint AS agent_id FROM tickets
 WHERE assignee_id IS NOT NULL AND status NOT IN ('resolved', 'closed')
@@ -899,9 +867,11 @@ func (q *Queries) TicketPauses(ctx context.Context, ticketID int64) ([]TicketPau
 }
 
 const touchLastAssigned = `-- name: TouchLastAssigned :exec
-UPDATE agent_profiles SET last_assigned_at = now() WHERE user_id = $1
+UPDATE agent_profiles SET last_assigned_at = clock_timestamp() WHERE user_id = $1
 `
 
+// The statement's clock, not the transaction's: one triage transaction
+// assigns a batch of tickets, and round-robin must tell them apart.
 func (q *Queries) TouchLastAssigned(ctx context.Context, userID int64) error {
 	_, err := q.db.Exec(ctx, touchLastAssigned, userID)
 	return err

@@ -73,15 +73,10 @@ WHERE assignee_id = $1 AND status NOT IN ('resolved', 'closed');
 -- name: SetAgentLoad :exec
 UPDATE agent_profiles SET open_load = $2 WHERE user_id = $1;
 
--- name: ApplyTriage :execrows
-UPDATE tickets SET
-    priority = @priority, category_id = sqlc.narg(category_id)::bigint, team_id = sqlc.narg(team_id)::bigint,
-    assignee_id = sqlc.narg(assignee_id)::bigint, triage_retry_at = sqlc.narg(retry_at)::timestamptz,
-    triaged_at = now(), updated_at = now()
-WHERE id = @id AND assignee_id IS NULL;
-
 -- name: TouchLastAssigned :exec
-UPDATE agent_profiles SET last_assigned_at = now() WHERE user_id = $1;
+-- The statement's clock, not the transaction's: one triage transaction
+-- assigns a batch of tickets, and round-robin must tell them apart.
+UPDATE agent_profiles SET last_assigned_at = clock_timestamp() WHERE user_id = $1;
 
 -- name: SLATicket :one
 SELECT id, number, status, priority, team_id, created_at, first_responded_at,

@@ -1,0 +1,179 @@
+package triage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"switchboard/internal/postgres"
+)
+
+// maxBatch bounds how many tickets one triage transaction decides: enough
+// to absorb a burst, few enough that the agents' profile locks (which every
+// other triage of the team waits on) are held briefly.
+const maxBatch = 64
+
+// A triage run takes the candidate agents' profile locks until it commits,
+// so the triages of one team run one after another however many workers
+// there are; one ticket per transaction made every ticket pay a commit
+// (a WAL flush) and a lock hand-over in that queue. So concurrent runs on
+// a node are grouped: the first caller leads and triages everything that
+// is waiting in one transaction, while the next group gathers behind it.
+// Each ticket still gets its own decision, made under the same locks and
+// on loads that include the batch's earlier assignments (the trigger keeps
+// the counters, and they are read again for every ticket), so capacities
+// and the one-assignee rule hold across nodes exactly as before.
+
+// pendingRun is one caller waiting for its ticket's triage.
+type pendingRun struct {
+	ticketID int64
+	done     chan error    // the result, once
+	lead     chan struct{} // closed when this caller is to lead the next batch
+}
+
+// Run prioritises, categorises, schedules and assigns one ticket. Any
+// number of nodes may run it at once, for the same ticket or for others:
+// the ticket's row lock makes a second run a no-op, and the candidate
+// agents' profile locks (taken in id order) make load counts and capacity
+// checks exact, so every ticket gets one assignee and capacities hold.
+// Concurrent calls on one node are triaged together (see maxBatch).
+func (r *Runner) Run(ctx context.Context, ticketID int64) error {
+	p := &pendingRun{ticketID: ticketID, done: make(chan error, 1), lead: make(chan struct{})}
+	r.bmu.Lock()
+	r.pending = append(r.pending, p)
+	leading := !r.leading
+	if leading {
+		r.leading = true
+	}
+	r.bmu.Unlock()
+	if !leading {
+		select {
+		case err := <-p.done:
+			return err
+		case <-p.lead:
+		case <-ctx.Done():
+			r.forget(p)
+			return ctx.Err()
+		}
+	}
+	// This caller leads: it triages what is waiting (its own ticket
+	// included), then hands the lead to the next waiter, if any.
+	r.bmu.Lock()
+	batch := r.takeBatch(p)
+	r.bmu.Unlock()
+	r.runBatch(ctx, batch)
+	r.bmu.Lock()
+	if len(r.pending) > 0 {
+		close(r.pending[0].lead)
+	} else {
+		r.leading = false
+	}
+	r.bmu.Unlock()
+	select {
+	case err := <-p.done:
+		return err
+	default:
+		return fmt.Errorf("triage ticket %d: not in its own batch", ticketID) // cannot happen: takeBatch takes p
+	}
+}
+
+// takeBatch removes up to maxBatch waiting runs, own first; r.bmu is held.
+func (r *Runner) takeBatch(own *pendingRun) []*pendingRun {
+	batch := []*pendingRun{own}
+	rest := r.pending[:0]
+	for _, q := range r.pending {
+		switch {
+		case q == own:
+		case len(batch) < maxBatch:
+			batch = append(batch, q)
+		default:
+			rest = append(rest, q)
+		}
+	}
+	clear(r.pending[len(rest):])
+	r.pending = rest
+	return batch
+}
+
+// forget drops a caller that gave up before its batch was taken; if it had
+// just been handed the lead, the lead passes on.
+func (r *Runner) forget(p *pendingRun) {
+	r.bmu.Lock()
+	defer r.bmu.Unlock()
+	if i := slices.Index(r.pending, p); i >= 0 {
+		r.pending = slices.Delete(r.pending, i, i+1)
+	}
+	select {
+	case <-p.lead:
+		if len(r.pending) > 0 {
+			close(r.pending[0].lead)
+		} else {
+			r.leading = false
+		}
+	default:
+	}
+}
+
+// runBatch triages the batch in one transaction and answers every caller.
+// When the batch fails as a whole, each ticket is tried alone, so one bad
+// ticket costs only its own run.
+func (r *Runner) runBatch(ctx context.Context, batch []*pendingRun) {
+	ids := make([]int64, 0, len(batch))
+	for _, p := range batch {
+		ids = append(ids, p.ticketID)
+	}
+	err := r.triageTickets(ctx, ids)
+	if err == nil || len(batch) == 1 {
+		for _, p := range batch {
+			p.done <- err
+		}
+		return
+	}
+	for _, p := range batch {
+		p.done <- r.triageTickets(ctx, []int64{p.ticketID})
+	}
+}
+
+// triageTickets triages the tickets in one transaction. Their row locks
+// are all taken first, in id order, before any agent's profile lock: the
+// same order as every other writer (ticket, then profiles), so two batches
+// on different nodes cannot deadlock.
+func (r *Runner) triageTickets(ctx context.Context, ids []int64) error {
+	now := r.now()
+	st, err := r.static(ctx, now)
+	if err != nil {
+		return fmt.Errorf("triage tickets %v: %w", ids, err)
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	err = r.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		found, err := tx.LockTicketsForTriage(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range found {
+			// The row lock came before reading what triage changes
+			// (priority, category, team): a person's edit made after the
+			// read would otherwise be overwritten by this run's write.
+			t, err := tx.TriageTicket(ctx, id)
+			if err != nil {
+				return err
+			}
+			if t.AssigneeID != nil || !t.Status.IsOpen() {
+				continue // another run, or a person, got there first
+			}
+			if err := r.triageLocked(ctx, tx, st, t, now); err != nil {
+				return fmt.Errorf("triage ticket %d: %w", id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if len(ids) == 1 {
+			return fmt.Errorf("triage ticket %d: %w", ids[0], err)
+		}
+		return fmt.Errorf("triage tickets %v: %w", ids, err)
+	}
+	return nil
+}
