@@ -265,6 +265,8 @@ func DescribeEvent(e helpdesk.Event) EventView {
 		} else {
 			v.Summary = fmt.Sprintf("merged #%v into this ticket", after["merged_from"])
 		}
+	case helpdesk.EventLateParent:
+		v.Summary = fmt.Sprintf("added the earlier mail from %v, which arrived after its replies", after["from"])
 	case helpdesk.EventLinked:
 		switch {
 		case after["child"] != nil:

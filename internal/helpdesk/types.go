@@ -198,5 +198,6 @@ const (
 	EventSLABreached    = "sla_breached"
 	EventMailFailed     = "mail_failed"
 	EventAutoReply      = "auto_reply"
+	EventLateParent     = "late_parent" // mail that replies referred to arrived after them and joined their ticket
 	EventParticipantAdd = "participant_added"
 )

@@ -49,6 +49,14 @@ func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Cla
 	switch helpdesk.ErrorCode(err) {
 	case "":
 		msgID = msg.ID
+		if hit.via == viaLateParent {
+			// Its replies came first and made the ticket; the mail that
+			// started the conversation joins it, visibly.
+			if err := pr.event(ctx, t.ID, nil, helpdesk.EventLateParent, map[string]any{"message_id": emailID,
+				"from": p.From.Email}, "the mail this conversation started with arrived after its replies"); err != nil {
+				return false, err
+			}
+		}
 	case helpdesk.ECONFLICT:
 		// A retry: the first run posted it before crashing.
 		m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)

@@ -314,3 +314,32 @@ func (e *mailEnv) drain(limit time.Duration) {
 	}
 	e.t.Fatalf("mail queue did not drain in %v", limit)
 }
+
+// TestLateParentJoinsWithEvent: two replies arrive and are processed before
+// the mail they answer; that mail, arriving last, joins their ticket (one
+// ticket for the conversation) and the ticket's timeline says it came late.
+func TestLateParentJoinsWithEvent(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	to := "it@" + domain
+	for i, from := range []string{"Bob <bob@example.org>", "Cleo <cleo@example.net>"} {
+		e.mustSend("bounce@example.com", []string{to}, msg(from, to, "Re: Badge reader at the door", fmt.Sprintf("reply-%d@example.org", i),
+			"Same here.", "In-Reply-To: <first@example.com>", "References: <first@example.com>"))
+		e.idle()
+	}
+	if n := e.count(`SELECT count(*) FROM tickets`); n != 1 {
+		t.Fatalf("%d tickets from two replies to one mail", n)
+	}
+	e.mustSend("bounce@example.com", []string{to}, msg("Ann <ann@example.com>", to, "Badge reader at the door", "first@example.com",
+		"The badge reader at the main door rejects every badge."))
+	e.idle()
+	if n := e.count(`SELECT count(*) FROM tickets`); n != 1 {
+		t.Fatalf("%d tickets after the late parent, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM messages WHERE email_message_id = 'first@example.com'`); n != 1 {
+		t.Fatalf("late parent not on the ticket: %s", e.str(`SELECT status || ' ' || reason FROM inbound_mail WHERE message_id = 'first@example.com'`))
+	}
+	if n := e.count(`SELECT count(*) FROM ticket_events WHERE kind = 'late_parent' AND after->>'from' = 'ann@example.com'`); n != 1 {
+		t.Errorf("%d late-parent events", n)
+	}
+}

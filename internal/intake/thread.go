@@ -15,8 +15,12 @@ import (
 // threadHit is the ticket a mail belongs to and which rule found it.
 type threadHit struct {
 	ticketID int64
-	via      string // "reply-address", "references", "subject-tag"
+	via      string // "reply-address", "references", viaLateParent, "subject-tag"
 }
+
+// viaLateParent threads a mail that its replies, processed before it,
+// referred to: it joins their ticket, and the ticket's timeline says so.
+const viaLateParent = "late-parent"
 
 // recipients lists every address a mail was delivered to, in the order
 // callers search them: the envelope recipients first (SMTP), then the To and
@@ -51,15 +55,20 @@ func (pr *Processor) thread(ctx context.Context, p *mail.Parsed, rcpt []string, 
 			}
 		}
 	}
-	ids := threadIDs(p)
-	if p.MessageID != "" && len(p.MessageID) <= mail.MaxIDLen {
-		// Its own id: a reply that arrived first recorded it (see burst.go).
-		ids = append(ids, p.MessageID)
-	}
-	if len(ids) > 0 {
+	if ids := threadIDs(p); len(ids) > 0 {
 		id, err := q.MailTicketForMessageIDs(ctx, ids)
 		if err == nil {
 			return pr.followMerge(ctx, threadHit{id, "references"})
+		} else if !postgres.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	if own := p.MessageID; own != "" && len(own) <= mail.MaxIDLen && !mail.IsAssignedMessageID(own) {
+		// Its own id: a reply that arrived first recorded it (see burst.go),
+		// so this is a late parent of a conversation that has its ticket.
+		id, err := q.MailTicketForMessageIDs(ctx, []string{own})
+		if err == nil {
+			return pr.followMerge(ctx, threadHit{id, viaLateParent})
 		} else if !postgres.IsNotFound(err) {
 			return nil, err
 		}
