@@ -17,6 +17,7 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/incident"
 	"switchboard/internal/kb"
+	"switchboard/internal/phishing"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
 )
@@ -29,7 +30,9 @@ type Options struct {
 	KB      *kb.Service // knowledge-base articles (/v1/kb)
 	// Incidents takes monitoring alerts; without it the alert routes 404.
 	Incidents *incident.Service
-	Log       *slog.Logger
+	// Phishing adds the verdict to phishing reports' JSON; nil leaves it out.
+	Phishing *phishing.Service
+	Log      *slog.Logger
 	// Health is told about database connection errors, so that the next
 	// requests get 503 at once until the database answers again.
 	Health *postgres.Health

@@ -226,7 +226,26 @@ func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if v.Phishing, err = h.phishingOf(r.Context(), caller(r), t); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, v)
+}
+
+// phishingOf is a report's verdict block, or nil for other tickets.
+func (h *Handler) phishingOf(ctx context.Context, viewer *helpdesk.User, t *helpdesk.Ticket) (*phishingJSON, error) {
+	if h.Phishing == nil {
+		return nil, nil
+	}
+	rep, err := h.Phishing.Report(ctx, viewer, t)
+	if err != nil || rep == nil {
+		return nil, err
+	}
+	reasons := rep.Reasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	return &phishingJSON{Verdict: rep.Verdict, Score: rep.Score, Reasons: reasons}, nil
 }
 
 type updateTicketRequest struct {

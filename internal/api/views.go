@@ -37,7 +37,18 @@ type ticketJSON struct {
 	// ChildrenCount how many tickets belong to it as an incident.
 	Parent        *int64 `json:"parent"`
 	ChildrenCount int    `json:"children_count"`
-	id            int64
+	// Phishing is set on phishing reports only: the verdict, its score
+	// and the reasons in plain words.
+	Phishing *phishingJSON `json:"phishing,omitempty"`
+	id       int64
+}
+
+// phishingJSON is a report's verdict: malicious, suspicious, likely_safe,
+// simulation or pending (not analysed yet, or no reported mail found).
+type phishingJSON struct {
+	Verdict string   `json:"verdict"`
+	Score   int      `json:"score"`
+	Reasons []string `json:"reasons"`
 }
 
 func ticketURL(number int64) string { return "/api/v1/tickets/" + strconv.FormatInt(number, 10) }

@@ -20,6 +20,7 @@ import (
 	"switchboard/internal/incident"
 	"switchboard/internal/jobs"
 	"switchboard/internal/kb"
+	"switchboard/internal/phishing"
 	"switchboard/internal/postgres"
 	"switchboard/internal/report"
 	"switchboard/internal/security"
@@ -66,6 +67,8 @@ type App struct {
 	Incidents *incident.Service
 	// Reports computes the reports and keeps their daily rollups.
 	Reports *report.Service
+	// Phishing analyses reported mail, groups campaigns, thanks reporters.
+	Phishing *phishing.Service
 
 	db         *Database
 	background []Background
@@ -164,6 +167,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.wireAPIJobs()
 	a.wireIncidents()
 	a.wireReports()
+	a.wirePhishing()
 	var err error
 	a.Jobs, err = a.DB.NewJobClient(postgres.JobConfig{Workers: a.Workers, Periodic: a.Periodic,
 		MaxWorkers: opts.MaxWorkers, Logger: quietRiver(a.Env.Log)})
@@ -172,6 +176,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	}
 	a.Tickets.Jobs = a.Jobs
 	a.Triage.Jobs = a.Jobs
+	a.Phishing.Jobs = a.Jobs
 	apiHandler := a.buildAPI()
 	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log, Health: a.Health,
 		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),

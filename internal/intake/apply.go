@@ -102,6 +102,12 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *m
 	if addr != nil {
 		in.TeamID, in.CategoryID = addr.TeamID, addr.CategoryID
 	}
+	report := phishingAddress(addr)
+	if report {
+		// The forwarded suspect is never rendered or offered as a plain
+		// attachment; the phishing panel shows it safely.
+		in.Attachments, in.DescriptionHTM = nil, textToHTML(in.Description)
+	}
 	sp, err := pr.dir.senderPolicy(ctx, pr.DB)
 	if err != nil {
 		return err
@@ -133,6 +139,13 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *m
 		}
 		if err := pr.participantsTx(ctx, tx, sp, t.ID, sender.ID, p, sender); err != nil {
 			return err
+		}
+		if report {
+			job, err := markReport(ctx, tx, t.ID, sender.ID, row.ID)
+			if err != nil {
+				return err
+			}
+			out.jobs = append(out.jobs, job)
 		}
 		return pr.finishTx(ctx, tx, row.ID, withAck(out, c, t.ID, row.ID, sender))
 	}

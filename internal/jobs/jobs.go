@@ -44,6 +44,7 @@ var kinds = []river.JobArgs{
 	TriageArgs{}, ChangedArgs{}, IdempotencyCleanupArgs{},
 	SLAScanArgs{}, RebalanceArgs{}, TriageRetryArgs{}, TriageSweepArgs{}, RetrainArgs{},
 	ProcessArgs{}, AckArgs{}, RefusalArgs{}, SendArgs{}, MentionArgs{},
+	PhishAnalyseArgs{},
 }
 
 // All returns one zero value of every job argument type.

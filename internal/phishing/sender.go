@@ -10,7 +10,7 @@ import (
 )
 
 // teamNames are display names attackers borrow to look like IT or security.
-var teamNames = regexp.MustCompile(`(?i)\b(it|help ?desk|service ?desk|it support|tech(nical)? support|support team|security team|it security|administrator|sysadmin|system admin|mail(box)? admin|webmaster|postmaster|it department|microsoft 365|office 365|outlook team|payroll|hr department)\b`)
+var teamNames = regexp.MustCompile(`(?i)\b(it|help ?desk|service ?desk|it support|tech(nical)? support|support team|security team|it security|administrator|sysadmin|system admin|mail(box)? admin|webmaster|postmaster|it department|payroll|hr department)\b`)
 
 // checkSender looks for tricks in who the mail claims to be from.
 func checkSender(cfg Config, in Input, a *Analysis) {
@@ -27,6 +27,9 @@ func checkSender(cfg Config, in Input, a *Analysis) {
 				a.add("sender", 10, "The mail came from a free mail account ("+fromDom+"), which anyone can open under any name.", a.From)
 			}
 			a.add("sender", 45, "The sender's name was "+p.Name+", a colleague, but the address was "+DefangAddress(a.From)+", which is not theirs.",
+				name+" <"+DefangAddress(a.From)+">")
+		} else if b, ok := brandNamed(name); ok && !brandDomain(b, fromDom) {
+			a.add("sender", 35, "The sender calls themselves \""+name+"\" but wrote from "+Defang(fromDom)+", which does not belong to "+b+".",
 				name+" <"+DefangAddress(a.From)+">")
 		} else if teamNames.MatchString(name) {
 			a.add("sender", 25, "The sender called themselves \""+name+"\" but wrote from an outside address ("+DefangAddress(a.From)+").",
@@ -136,16 +139,16 @@ func lookalikeKind(host string, ours []string) (string, bool) {
 			continue // "it.com": every short word is "close"
 		}
 		if label == olabel {
-			return o, true
+			return oreg, true
 		}
 		if skeleton(firstLabel(registrable(uhost))) == skeleton(olabel) || skeleton(label) == skeleton(olabel) {
-			return o, false
+			return oreg, false
 		}
 		if d := levenshtein(label, olabel); d > 0 && d <= maxEdits(olabel) {
-			return o, false
+			return oreg, false
 		}
 		if len(label) > len(olabel) && containsWord(label, olabel) {
-			return o, false
+			return oreg, false
 		}
 	}
 	return "", false
@@ -256,4 +259,44 @@ func levenshtein(a, b string) int {
 func freemail(d string) bool {
 	return inDomains(d, []string{"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com", "proton.me",
 		"protonmail.com", "gmx.com", "gmx.net", "mail.ru", "aol.com", "icloud.com", "yandex.com", "web.de", "zoho.com"})
+}
+
+// brands are names attackers borrow, with the domains that really send for them.
+var brands = map[string][]string{
+	"Microsoft":  {"microsoft.com", "office.com", "office365.com", "outlook.com", "live.com", "hotmail.com", "microsoftonline.com", "sharepoint.com", "onmicrosoft.com", "microsoft365.com", "teams.microsoft.com", "skype.com", "linkedin.com"},
+	"DocuSign":   {"docusign.com", "docusign.net"},
+	"PayPal":     {"paypal.com", "paypal.de", "paypal.co.uk"},
+	"DHL":        {"dhl.com", "dhl.de", "dhl.co.uk"},
+	"Apple":      {"apple.com", "icloud.com", "me.com"},
+	"Google":     {"google.com", "gmail.com", "googlemail.com", "googlegroups.com", "youtube.com"},
+	"Amazon":     {"amazon.com", "amazon.de", "amazon.co.uk", "amazon.fr", "amazonses.com", "amazonaws.com"},
+	"Dropbox":    {"dropbox.com", "dropboxmail.com"},
+	"Adobe":      {"adobe.com", "adobesign.com", "echosign.com"},
+	"Zoom":       {"zoom.us", "zoom.com"},
+	"FedEx":      {"fedex.com"},
+	"UPS":        {"ups.com"},
+	"WeTransfer": {"wetransfer.com"},
+	"Netflix":    {"netflix.com"},
+}
+
+var brandWords = regexp.MustCompile(`(?i)\b(microsoft|office ?365|m365|outlook|onedrive|sharepoint|teams|docusign|paypal|dhl|apple|icloud|google|gmail|amazon|dropbox|adobe|zoom|fedex|ups|wetransfer|netflix)\b`)
+
+var brandOf = map[string]string{"microsoft": "Microsoft", "office365": "Microsoft", "office 365": "Microsoft", "m365": "Microsoft",
+	"outlook": "Microsoft", "onedrive": "Microsoft", "sharepoint": "Microsoft", "teams": "Microsoft", "docusign": "DocuSign",
+	"paypal": "PayPal", "dhl": "DHL", "apple": "Apple", "icloud": "Apple", "google": "Google", "gmail": "Google", "amazon": "Amazon",
+	"dropbox": "Dropbox", "adobe": "Adobe", "zoom": "Zoom", "fedex": "FedEx", "ups": "UPS", "wetransfer": "WeTransfer", "netflix": "Netflix"}
+
+// brandNamed finds a well-known brand in a display name.
+func brandNamed(name string) (string, bool) {
+	m := brandWords.FindString(name)
+	if m == "" {
+		return "", false
+	}
+	b, ok := brandOf[strings.ToLower(m)]
+	return b, ok
+}
+
+// brandDomain reports whether a domain really sends for a brand.
+func brandDomain(brand, domain string) bool {
+	return inDomains(domain, brands[brand])
 }

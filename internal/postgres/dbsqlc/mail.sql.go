@@ -353,7 +353,7 @@ func (q *Queries) MailInsertOutbox(ctx context.Context, arg MailInsertOutboxPara
 
 const mailIntakeAddress = `-- name: MailIntakeAddress :one
 
-SELECT id, local_part, team_id, category_id, created_at FROM intake_addresses WHERE lower(local_part) = lower($1::text)
+SELECT id, local_part, team_id, category_id, created_at, phishing FROM intake_addresses WHERE lower(local_part) = lower($1::text)
 `
 
 // Mail intake and outbound notifications (issue 5).
@@ -366,6 +366,7 @@ func (q *Queries) MailIntakeAddress(ctx context.Context, localPart string) (Inta
 		&i.TeamID,
 		&i.CategoryID,
 		&i.CreatedAt,
+		&i.Phishing,
 	)
 	return i, err
 }

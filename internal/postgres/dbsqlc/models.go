@@ -236,6 +236,7 @@ type IntakeAddress struct {
 	TeamID     *int64
 	CategoryID *int64
 	CreatedAt  time.Time
+	Phishing   bool
 }
 
 type KbArticle struct {
@@ -412,6 +413,41 @@ type PasswordToken struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	CreatedAt time.Time
+}
+
+type PhishingCampaign struct {
+	ID             int64
+	TicketID       *int64
+	CreatedAt      time.Time
+	ClosedNoticeAt *time.Time
+}
+
+type PhishingIndicator struct {
+	TicketID int64
+	Kind     string
+	Value    string
+}
+
+type PhishingReport struct {
+	TicketID     int64
+	ReporterID   *int64
+	InboundID    *int64
+	How          string
+	Suspect      []byte
+	Verdict      string
+	AutoVerdict  string
+	Score        int32
+	Reasons      []string
+	Analysis     []byte
+	OverruledBy  *int64
+	OverruleNote string
+	CampaignID   *int64
+	Sender       string
+	Simhash      int64
+	DeliveredAt  *time.Time
+	ReportedAt   time.Time
+	AnalysedAt   *time.Time
+	TeachbackAt  *time.Time
 }
 
 type PriorityMatrix struct {
