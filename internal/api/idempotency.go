@@ -9,7 +9,6 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // idem is an Idempotency-Key in play for one request.
@@ -44,9 +43,9 @@ func (h *Handler) beginIdempotent(w http.ResponseWriter, r *http.Request, body [
 
 // replay answers with the stored result of k, if there is one.
 func (h *Handler) replay(w http.ResponseWriter, r *http.Request, k *idem) (bool, error) {
-	row, err := h.DB.Q().GetIdempotencyKey(r.Context(), dbsqlc.GetIdempotencyKeyParams{UserID: k.userID, Key: k.key})
+	row, err := h.DB.IdempotentAnswer(r.Context(), k.userID, k.key)
 	if err != nil {
-		if postgres.IsNotFound(err) {
+		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 			return false, nil
 		}
 		return false, err
@@ -58,7 +57,7 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request, k *idem) (bool,
 		w.Header().Set("Location", row.Location)
 	}
 	w.Header().Set("Idempotent-Replayed", "true")
-	writeRaw(w, int(row.Status), row.Body)
+	writeRaw(w, row.Status, row.Body)
 	return true, nil
 }
 
@@ -67,12 +66,12 @@ func (k *idem) store(ctx context.Context, tx *postgres.Tx, status int, location 
 	if k == nil {
 		return nil
 	}
-	n, err := tx.Q.InsertIdempotencyKey(ctx, dbsqlc.InsertIdempotencyKeyParams{UserID: k.userID, Key: k.key,
-		RequestHash: k.hash, Status: int32(status), Location: location, Body: body})
+	stored, err := tx.StoreIdempotentAnswer(ctx, postgres.IdempotentAnswer{UserID: k.userID, Key: k.key,
+		RequestHash: k.hash, Status: status, Location: location, Body: body})
 	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if !stored {
 		return errKeyTaken
 	}
 	return nil
@@ -93,5 +92,5 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, k *idem, err er
 // DeleteExpiredKeys removes idempotency keys older than 24 hours; a periodic
 // job calls it.
 func DeleteExpiredKeys(ctx context.Context, db *postgres.DB) (int64, error) {
-	return db.Q().DeleteExpiredIdempotencyKeys(ctx)
+	return db.DeleteExpiredIdempotencyKeys(ctx)
 }

@@ -88,9 +88,9 @@ func (h *Handler) resolveNames(ctx context.Context, actor *helpdesk.User, ci *ti
 		in.RequesterEmail = "" // themself
 	}
 	if in.RequesterEmail != "" {
-		u, err := h.DB.Q().GetUserByEmail(ctx, in.RequesterEmail)
+		u, err := h.DB.UserByEmail(ctx, in.RequesterEmail)
 		switch {
-		case err != nil && !postgres.IsNotFound(err):
+		case err != nil && helpdesk.ErrorCode(err) != helpdesk.ENOTFOUND:
 			return err
 		case err != nil || !u.Active:
 			v.Add("requester_email", "No active user with that email.")
@@ -99,9 +99,9 @@ func (h *Handler) resolveNames(ctx context.Context, actor *helpdesk.User, ci *ti
 		}
 	}
 	if in.Category != "" {
-		c, err := h.DB.Q().GetCategoryByName(ctx, in.Category)
+		c, err := h.DB.CategoryByName(ctx, in.Category)
 		switch {
-		case err != nil && !postgres.IsNotFound(err):
+		case err != nil && helpdesk.ErrorCode(err) != helpdesk.ENOTFOUND:
 			return err
 		case err != nil:
 			v.Add("category", "No category with that name.")

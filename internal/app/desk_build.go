@@ -10,7 +10,7 @@ import (
 // background part, so it starts after River and stops after HTTP. The same
 // connection tells the session and API token caches when to forget.
 func (a *App) wireDesk() {
-	hub := server.NewHub(a.DB.Pool, a.Env.Log)
+	hub := server.NewHub(a.DB, a.Env.Log)
 	hub.Auth = auth.Caches{a.HTTP.Sessions, a.Tokens}
 	hub.Teams = a.DB
 	a.HTTP.Live = hub

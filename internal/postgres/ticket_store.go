@@ -462,3 +462,13 @@ func (db *DB) IsTeamLead(ctx context.Context, userID int64, teamID *int64) (bool
 	}
 	return ok, nil
 }
+
+// CategoryByName finds a category by name (case-insensitive).
+func (db *DB) CategoryByName(ctx context.Context, name string) (*helpdesk.Category, error) {
+	c, err := db.Q().GetCategoryByName(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("find category %q: %w", name, mapError(err))
+	}
+	cs := categorySettings(c)
+	return &cs.Category, nil
+}

@@ -28,7 +28,7 @@ func (s *Server) cannedForm(r *http.Request, edit int64) (web.CannedForm, error)
 			v.Edit = row
 		}
 	}
-	teams, err := s.DB.Q().ListTeams(r.Context())
+	teams, err := s.DB.Teams(r.Context())
 	if err != nil {
 		return v, err
 	}

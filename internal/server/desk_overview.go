@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres"
 	"switchboard/web"
 )
 
@@ -13,35 +13,26 @@ import (
 // viewer is not in are not counted: counts must not reveal them either.
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	q := s.DB.Q()
 	now := time.Now().UTC()
 	since := now.AddDate(0, 0, -14)
 	hidden, err := s.DB.HiddenTeams(ctx, CurrentUser(ctx))
 	if err != nil {
 		return err
 	}
-	backlog, err := q.OverviewBacklog(ctx, dbsqlc.OverviewBacklogParams{Since: since, Hidden: hidden})
-	if err != nil {
-		return err
-	}
-	fr, err := q.OverviewFirstResponse(ctx, dbsqlc.OverviewFirstResponseParams{Since: now.AddDate(0, 0, -7*8), Hidden: hidden})
-	if err != nil {
-		return err
-	}
-	load, err := q.OverviewLoad(ctx, hidden)
+	o, err := s.DB.Overview(ctx, since, now.AddDate(0, 0, -7*8), hidden)
 	if err != nil {
 		return err
 	}
 	v := web.OverviewPage{Page: s.page(r, "Overview", "overview")}
-	v.Backlog = web.BacklogChart(backlogDays(since, backlog), &v.Table)
-	weeks := make([]web.WeekAttainment, len(fr))
-	for i, f := range fr {
-		weeks[i] = web.WeekAttainment{Week: f.Week, Due: int(f.Due), Met: int(f.Met)}
+	v.Backlog = web.BacklogChart(backlogDays(since, o.Backlog), &v.Table)
+	weeks := make([]web.WeekAttainment, len(o.FirstResponse))
+	for i, f := range o.FirstResponse {
+		weeks[i] = web.WeekAttainment{Week: f.Week, Due: f.Due, Met: f.Met}
 	}
 	v.FirstResponse = web.FirstResponseChart(weeks, &v.Table)
-	agents := make([]web.AgentLoad, len(load))
-	for i, l := range load {
-		agents[i] = web.AgentLoad{Name: l.Name, Open: int(l.Open), Capacity: int(l.Capacity), Availability: l.Availability}
+	agents := make([]web.AgentLoad, len(o.Load))
+	for i, l := range o.Load {
+		agents[i] = web.AgentLoad{Name: l.Name, Open: l.Open, Capacity: l.Capacity, Availability: l.Availability}
 	}
 	v.Load = web.LoadChart(agents, &v.Table)
 	s.render(w, r, http.StatusOK, web.Overview(v))
@@ -50,7 +41,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 
 // backlogDays lays the rows out on all 14 days, empty days included; each
 // day is labelled with the date whose end it measures.
-func backlogDays(since time.Time, rows []dbsqlc.OverviewBacklogRow) []web.BacklogDay {
+func backlogDays(since time.Time, rows []postgres.DayBacklog) []web.BacklogDay {
 	out := make([]web.BacklogDay, 14)
 	start := since.Truncate(24*time.Hour).AddDate(0, 0, 1)
 	for i := range out {
@@ -59,7 +50,7 @@ func backlogDays(since time.Time, rows []dbsqlc.OverviewBacklogRow) []web.Backlo
 	for _, r := range rows {
 		i := int(r.Day.Sub(start).Hours()/24) - 1
 		if i >= 0 && i < len(out) {
-			out[i].Counts[r.Priority] = int(r.N)
+			out[i].Counts[string(r.Priority)] = r.Open
 		}
 	}
 	return out

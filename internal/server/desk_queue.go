@@ -224,21 +224,21 @@ func (s *Server) deskOptions(ctx context.Context) (deskOpts, error) {
 		return o, nil
 	}
 	o := deskOpts{at: time.Now()}
-	teams, err := s.DB.Q().ListTeams(ctx)
+	teams, err := s.DB.Teams(ctx)
 	if err != nil {
 		return o, err
 	}
 	for _, t := range teams {
 		o.teams = append(o.teams, web.Option{Value: t.Slug, Label: t.Name})
 	}
-	cats, err := s.DB.Q().ListCategories(ctx)
+	cats, err := s.DB.Categories(ctx)
 	if err != nil {
 		return o, err
 	}
 	for _, c := range cats {
 		o.categories = append(o.categories, web.Option{Value: c.Name, Label: c.Name})
 	}
-	staff, err := s.DB.Q().ListStaff(ctx)
+	staff, err := s.DB.Staff(ctx)
 	if err != nil {
 		return o, err
 	}

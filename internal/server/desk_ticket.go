@@ -30,7 +30,7 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 		v.OfferChildren = v.OfferChildren || (k.Status.IsOpen() && !t.Status.IsOpen())
 	}
 	if t.ParentID != nil {
-		if p, err := s.DB.Q().TicketNumberByID(ctx, *t.ParentID); err == nil {
+		if p, err := s.DB.TicketNumber(ctx, *t.ParentID); err == nil {
 			v.ParentNumber = p
 		}
 	}

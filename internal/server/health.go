@@ -19,7 +19,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.DB.Pool.Ping(ctx); err != nil {
+	if err := s.DB.Ping(ctx); err != nil {
 		http.Error(w, "database unreachable\n", http.StatusServiceUnavailable)
 		return
 	}

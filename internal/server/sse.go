@@ -9,11 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
 )
 
@@ -36,8 +34,8 @@ type Note struct {
 // the SSE streams of this node. Changes made on any node reach every node
 // because each node listens to the same PostgreSQL channels.
 type Hub struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	db  *postgres.DB
+	log *slog.Logger
 	// Auth hears of changes to sessions, API tokens and their users on
 	// auth.AuthChannel, and whether the hub is listening at all (sessions and
 	// tokens are cached only then); auth.Caches serves several.
@@ -56,9 +54,9 @@ type Hub struct {
 	done   chan struct{}
 }
 
-// NewHub builds a hub on pool; Start begins listening.
-func NewHub(pool *pgxpool.Pool, log *slog.Logger) *Hub {
-	return &Hub{pool: pool, log: log, subs: map[chan Note]struct{}{}}
+// NewHub builds a hub on db; Start begins listening.
+func NewHub(db *postgres.DB, log *slog.Logger) *Hub {
+	return &Hub{db: db, log: log, subs: map[chan Note]struct{}{}}
 }
 
 // Start begins listening in the background; it returns at once.
@@ -148,41 +146,28 @@ func (h *Hub) run(ctx context.Context) {
 }
 
 func (h *Hub) listen(ctx context.Context, ready func()) error {
-	pc, err := h.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// The connection leaves the pool for good: a LISTENing session must not
-	// be handed to other queries.
-	conn := pc.Hijack()
-	defer conn.Close(context.Background())
-	for _, ch := range []string{ticket.NotifyChannel, ticket.PresenceChannel, auth.AuthChannel} {
-		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
-			return err
-		}
-	}
 	if h.Auth != nil {
-		h.Auth.Listening(true)
 		defer h.Auth.Listening(false)
 	}
-	ready()
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
+	channels := []string{ticket.NotifyChannel, ticket.PresenceChannel, auth.AuthChannel}
+	return h.db.Listen(ctx, channels, func() {
+		if h.Auth != nil {
+			h.Auth.Listening(true)
 		}
-		if n.Channel == auth.AuthChannel {
+		ready()
+	}, func(channel, payload string) {
+		if channel == auth.AuthChannel {
 			if h.Auth != nil {
 				h.Auth.Forget()
 			}
 			h.publish(Note{Auth: true})
-			continue
+			return
 		}
-		num, err := strconv.ParseInt(n.Payload, 10, 64)
+		num, err := strconv.ParseInt(payload, 10, 64)
 		if err != nil {
-			continue
+			return
 		}
-		note := Note{Channel: n.Channel, Number: num}
+		note := Note{Channel: channel, Number: num}
 		if h.Teams != nil {
 			// One lookup per note per node, not per stream.
 			if note.Team, err = h.Teams.TicketRestrictedTeam(ctx, num); err != nil {
@@ -191,7 +176,7 @@ func (h *Hub) listen(ctx context.Context, ready func()) error {
 			}
 		}
 		h.publish(note)
-	}
+	})
 }
 
 // stream is GET /desk/stream: Server-Sent Events for the dashboard and the
