@@ -462,6 +462,40 @@ type RecoveryCode struct {
 	UsedAt *time.Time
 }
 
+type ReportDay struct {
+	Zone       string
+	Day        pgtype.Date
+	TeamID     *int64
+	CategoryID *int64
+	Priority   string
+	Created    int32
+	FrMet      int32
+	FrSettled  int32
+	ResMet     int32
+	ResSettled int32
+	Resolved   int32
+	Fcr        int32
+	ReopenOf   int32
+	Reopened   int32
+	Portal     int32
+	Rated1     int32
+	Rated2     int32
+	Rated3     int32
+	Rated4     int32
+	Rated5     int32
+}
+
+type ReportDirty struct {
+	ID   int64
+	Hour time.Time
+}
+
+type ReportZone struct {
+	Zone        string
+	RequestedAt time.Time
+	ReadyAt     *time.Time
+}
+
 type SatisfactionRating struct {
 	TicketID     int64
 	ResolutionNo int32
