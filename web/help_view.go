@@ -79,11 +79,18 @@ type KBEdit struct {
 	ReviewOn    string
 	Note        string
 	BaseVersion int
-	Ticket      int64
-	Categories  []helpdesk.KBCategory
-	Files       []helpdesk.KBFile
-	Errors      map[string]string
-	Preview     string
+	// Live: the article is published, so saving offers "publish", "keep as
+	// a pending draft" (State "draft") or "unpublish". LiveVersion is what
+	// employees read; DraftVersion the pending draft being edited (0: none).
+	Live         bool
+	State        string
+	LiveVersion  int
+	DraftVersion int
+	Ticket       int64
+	Categories   []helpdesk.KBCategory
+	Files        []helpdesk.KBFile
+	Errors       map[string]string
+	Preview      string
 }
 
 // KBVersions is an article's version list and, when two are chosen, their

@@ -41,6 +41,9 @@ type Article struct {
 	HelpfulNo      int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// DraftVersion is the pending draft of a published article: a newer
+	// version staff edit while employees keep reading the live one.
+	DraftVersion *int
 	// Search results only: the match's rank and a highlighted excerpt
 	// (plain text with HighlightStart/HighlightStop marks).
 	Rank    float64

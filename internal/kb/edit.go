@@ -26,6 +26,10 @@ type Input struct {
 	BaseVersion int
 	// SourceTicket is the ticket number an article was written from.
 	SourceTicket int64
+	// Unpublish takes a published article off the help centre. Without
+	// it, saving a published article unpublished keeps the live version
+	// and makes the save its pending draft.
+	Unpublish bool
 }
 
 // validate checks the input and resolves it into what the store writes.
@@ -33,7 +37,7 @@ func (s *Service) validate(ctx context.Context, actor *helpdesk.User, in Input) 
 	var v helpdesk.Validation
 	out := postgres.KBSaveInput{Title: strings.TrimSpace(in.Title), Body: in.Body, Visibility: in.Visibility,
 		Published: in.Published, OwnerID: in.OwnerID, AuthorID: actor.ID, Note: strings.TrimSpace(in.Note),
-		BaseVersion: in.BaseVersion}
+		BaseVersion: in.BaseVersion, Unpublish: in.Unpublish && !in.Published}
 	if out.Title == "" {
 		v.Add("title", "Give the article a title.")
 	} else if utf8.RuneCountInString(out.Title) > 200 {
@@ -126,6 +130,86 @@ func (s *Service) Update(ctx context.Context, actor *helpdesk.User, id int64, in
 		return nil, err
 	}
 	return s.DB.KBArticle(ctx, id)
+}
+
+// Editing returns an article and what its editor starts from: the pending
+// draft when there is one, else the live version (staff only).
+func (s *Service) Editing(ctx context.Context, actor *helpdesk.User, id int64) (*helpdesk.Article, Input, error) {
+	if err := mayWrite(actor); err != nil {
+		return nil, Input{}, err
+	}
+	a, err := s.Article(ctx, actor, id)
+	if err != nil {
+		return nil, Input{}, err
+	}
+	in := Input{Title: a.Title, Body: a.Body, Category: a.Category, Visibility: a.Visibility, Published: a.Published,
+		OwnerID: a.OwnerID, BaseVersion: a.Version}
+	if a.ReviewOn != nil {
+		in.ReviewOn = a.ReviewOn.Format(time.DateOnly)
+	}
+	if a.DraftVersion != nil {
+		d, err := s.version(ctx, actor, id, *a.DraftVersion)
+		if err != nil {
+			return nil, Input{}, err
+		}
+		in.Title, in.Body, in.Visibility, in.Published, in.BaseVersion = d.Title, d.Body, d.Visibility, false, d.Version
+		in.Category = ""
+		if d.CategoryID != nil {
+			cats, err := s.Categories(ctx, actor)
+			if err != nil {
+				return nil, Input{}, err
+			}
+			in.Category = strconv.FormatInt(*d.CategoryID, 10)
+			for _, c := range cats {
+				if c.ID == *d.CategoryID {
+					in.Category = c.Name
+				}
+			}
+		}
+	}
+	return a, in, nil
+}
+
+// version is one version of an article.
+func (s *Service) version(ctx context.Context, actor *helpdesk.User, id int64, v int) (*helpdesk.ArticleVersion, error) {
+	vs, err := s.Versions(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	for i := range vs {
+		if vs[i].Version == v {
+			return &vs[i], nil
+		}
+	}
+	return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "No such version.")
+}
+
+// PublishDraft makes an article's pending draft its live version (a new
+// published version; the draft's stays in the history). base is the draft
+// version the person saw: a newer draft is a conflict.
+func (s *Service) PublishDraft(ctx context.Context, actor *helpdesk.User, id int64, base int) (*helpdesk.Article, error) {
+	a, in, err := s.Editing(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.DraftVersion == nil || *a.DraftVersion != base {
+		return nil, helpdesk.Errorf(helpdesk.ECONFLICT, "The draft changed or was published meanwhile. Open the article again.")
+	}
+	in.Published = true
+	in.Note = fmt.Sprintf("Published the draft of version %d", base)
+	return s.Update(ctx, actor, id, in)
+}
+
+// DiscardDraft drops an article's pending draft; the live version stays
+// and the draft remains in the version history.
+func (s *Service) DiscardDraft(ctx context.Context, actor *helpdesk.User, id int64, base int) error {
+	if err := mayWrite(actor); err != nil {
+		return err
+	}
+	if _, err := s.Article(ctx, actor, id); err != nil {
+		return err
+	}
+	return s.DB.KBDiscardDraft(ctx, id, base)
 }
 
 // Versions lists an article's versions, newest first (staff only).

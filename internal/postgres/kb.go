@@ -17,7 +17,7 @@ import (
 
 const kbArticleColumns = `a.id, a.title, a.body, a.body_html, a.category_id, coalesce(c.name, ''), a.visibility,
 	a.published, a.version, a.owner_id, coalesce(o.name, ''), a.review_on, a.source_ticket_id, a.helpful_yes,
-	a.helpful_no, a.created_at, a.updated_at`
+	a.helpful_no, a.created_at, a.updated_at, a.draft_version`
 
 const kbArticleJoins = `LEFT JOIN kb_categories c ON c.id = a.category_id LEFT JOIN users o ON o.id = a.owner_id`
 
@@ -26,7 +26,7 @@ func scanArticle(row pgx.Row, extra ...any) (*helpdesk.Article, error) {
 	var vis string
 	dest := append([]any{&a.ID, &a.Title, &a.Body, &a.BodyHTML, &a.CategoryID, &a.Category, &vis, &a.Published,
 		&a.Version, &a.OwnerID, &a.Owner, &a.ReviewOn, &a.SourceTicketID, &a.HelpfulYes, &a.HelpfulNo,
-		&a.CreatedAt, &a.UpdatedAt}, extra...)
+		&a.CreatedAt, &a.UpdatedAt, &a.DraftVersion}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, mapError(err)
 	}
@@ -149,6 +149,10 @@ type KBSaveInput struct {
 	// BaseVersion is the version the editor started from; a save on top of
 	// a newer one is a conflict, not a silent overwrite. 0 on create.
 	BaseVersion int
+	// Unpublish takes a live article off the help centre; without it, a
+	// save that is not Published on a live article is a pending draft
+	// and the live version stays.
+	Unpublish bool
 }
 
 // KBCreateArticle inserts an article and its first version together.
@@ -169,26 +173,57 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9) RETURNING id`, in.Title, in.Bo
 	return id, nil
 }
 
-// KBUpdateArticle writes a new version of an article.
+// KBUpdateArticle writes a new version of an article. On a published
+// article a save that is not Published (and not Unpublish) becomes its
+// pending draft: a version of its own, the live row unchanged. Publishing
+// or unpublishing writes the row and drops the pending draft.
 func (db *DB) KBUpdateArticle(ctx context.Context, id int64, in KBSaveInput) error {
 	err := db.InTx(ctx, func(tx *Tx) error {
-		var v int
-		if err := tx.QueryRow(ctx, `SELECT version FROM kb_articles WHERE id = $1 FOR UPDATE`, id).Scan(&v); err != nil {
+		var live, newest int
+		var published bool
+		var draft *int
+		if err := tx.QueryRow(ctx, `SELECT version, published, draft_version,
+    (SELECT coalesce(max(version), 0) FROM kb_article_versions WHERE article_id = a.id)
+FROM kb_articles a WHERE id = $1 FOR UPDATE`, id).Scan(&live, &published, &draft, &newest); err != nil {
 			return err
 		}
-		if in.BaseVersion != 0 && in.BaseVersion != v {
-			return helpdesk.Errorf(helpdesk.ECONFLICT, "Someone saved version %d of this article while you were editing version %d. Open it again to see their changes.", v, in.BaseVersion)
+		head := live
+		if draft != nil {
+			head = *draft
+		}
+		if in.BaseVersion != 0 && in.BaseVersion != head {
+			return helpdesk.Errorf(helpdesk.ECONFLICT, "Someone saved version %d of this article while you were editing version %d. Open it again to see their changes.", head, in.BaseVersion)
+		}
+		next := max(newest, live) + 1
+		if published && !in.Published && !in.Unpublish {
+			if _, err := tx.Exec(ctx, `UPDATE kb_articles SET draft_version = $2 WHERE id = $1`, id, next); err != nil {
+				return err
+			}
+			return insertVersion(ctx, tx, id, next, in)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE kb_articles SET title = $2, body = $3, body_html = $4, category_id = $5,
-    visibility = $6, published = $7, owner_id = $8, review_on = $9::date, version = $10, updated_at = now()
+    visibility = $6, published = $7, owner_id = $8, review_on = $9::date, version = $10, draft_version = NULL, updated_at = now()
 WHERE id = $1`, id, in.Title, in.Body, in.BodyHTML, in.CategoryID, string(in.Visibility), in.Published, in.OwnerID,
-			dateArg(in.ReviewOn), v+1); err != nil {
+			dateArg(in.ReviewOn), next); err != nil {
 			return err
 		}
-		return insertVersion(ctx, tx, id, v+1, in)
+		return insertVersion(ctx, tx, id, next, in)
 	})
 	if err != nil {
 		return fmt.Errorf("update article %d: %w", id, err)
+	}
+	return nil
+}
+
+// KBDiscardDraft drops an article's pending draft (its version stays in
+// the history); base is the draft version the editor showed.
+func (db *DB) KBDiscardDraft(ctx context.Context, id int64, base int) error {
+	tag, err := db.Pool.Exec(ctx, `UPDATE kb_articles SET draft_version = NULL WHERE id = $1 AND draft_version = $2`, id, base)
+	if err != nil {
+		return fmt.Errorf("discard draft of article %d: %w", id, mapError(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return helpdesk.Errorf(helpdesk.ECONFLICT, "The draft changed or was published meanwhile. Open the article again.")
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/kb"
@@ -105,9 +104,33 @@ func (s *Server) renderKBEdit(w http.ResponseWriter, r *http.Request, status int
 func kbInput(r *http.Request) kb.Input {
 	base, _ := strconv.Atoi(r.PostFormValue("base_version"))
 	ticket, _ := strconv.ParseInt(r.PostFormValue("ticket"), 10, 64)
-	return kb.Input{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Category: r.PostFormValue("category"),
+	in := kb.Input{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Category: r.PostFormValue("category"),
 		Visibility: helpdesk.Visibility(r.PostFormValue("visibility")), Published: r.PostFormValue("published") == "true",
 		ReviewOn: r.PostFormValue("review_on"), Note: r.PostFormValue("note"), BaseVersion: base, SourceTicket: ticket}
+	// A published article's editor says what the save does instead.
+	switch r.PostFormValue("state") {
+	case "publish":
+		in.Published = true
+	case "draft":
+		in.Published = false
+	case "unpublish":
+		in.Published, in.Unpublish = false, true
+	}
+	return in
+}
+
+// editState fills the live article's part of the editor view.
+func editState(v *web.KBEdit, a *helpdesk.Article, state string) {
+	v.Live, v.LiveVersion, v.State = a.Published, a.Version, state
+	if a.DraftVersion != nil {
+		v.DraftVersion = *a.DraftVersion
+	}
+	if v.State == "" {
+		v.State = "publish"
+		if v.DraftVersion > 0 {
+			v.State = "draft"
+		}
+	}
 }
 
 // kbCreate saves a new article.
@@ -136,19 +159,13 @@ func (s *Server) kbEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u := CurrentUser(r.Context())
-	if !u.IsStaff() {
-		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
-	}
-	a, err := s.KB.Article(r.Context(), u, id)
+	a, in, err := s.KB.Editing(r.Context(), CurrentUser(r.Context()), id)
 	if err != nil {
 		return err
 	}
-	v := web.KBEdit{ID: a.ID, Title: a.Title, Body: a.Body, Category: a.Category, Visibility: string(a.Visibility),
-		Published: a.Published, BaseVersion: a.Version}
-	if a.ReviewOn != nil {
-		v.ReviewOn = a.ReviewOn.Format(time.DateOnly)
-	}
+	v := editView(in)
+	v.ID = a.ID
+	editState(&v, a, "")
 	return s.renderKBEdit(w, r, http.StatusOK, v)
 }
 
@@ -161,6 +178,11 @@ func (s *Server) kbUpdate(w http.ResponseWriter, r *http.Request) error {
 	in := kbInput(r)
 	v := editView(in)
 	v.ID = id
+	a, err := s.KB.Article(r.Context(), CurrentUser(r.Context()), id)
+	if err != nil {
+		return err
+	}
+	editState(&v, a, r.PostFormValue("state"))
 	if r.PostFormValue("action") == "preview" {
 		v.Preview = kb.RenderMarkdown(in.Body)
 		return s.renderKBEdit(w, r, http.StatusOK, v)
@@ -175,7 +197,39 @@ func (s *Server) kbUpdate(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	seeOther(w, r, web.ArticleURL(id), "Article saved as a new version.")
+	msg := "Article saved as a new version."
+	if a.Published && !in.Published && !in.Unpublish {
+		msg = "Draft saved. Employees keep reading the published version until you publish it."
+	}
+	seeOther(w, r, web.ArticleURL(id), msg)
+	return nil
+}
+
+// kbPublishDraft makes the pending draft the live version.
+func (s *Server) kbPublishDraft(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	base, _ := strconv.Atoi(r.PostFormValue("base_version"))
+	if _, err := s.KB.PublishDraft(r.Context(), CurrentUser(r.Context()), id, base); err != nil {
+		return err
+	}
+	seeOther(w, r, web.ArticleURL(id), "Draft published: it is now the live version.")
+	return nil
+}
+
+// kbDiscardDraft drops the pending draft; the live version stays.
+func (s *Server) kbDiscardDraft(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	base, _ := strconv.Atoi(r.PostFormValue("base_version"))
+	if err := s.KB.DiscardDraft(r.Context(), CurrentUser(r.Context()), id, base); err != nil {
+		return err
+	}
+	seeOther(w, r, "/kb/"+strconv.FormatInt(id, 10)+"/edit", "Draft discarded; it stays in the version history.")
 	return nil
 }
 

@@ -202,6 +202,8 @@ func (s *Server) routes() http.Handler {
 			r.Post("/kb/new", s.handle(s.kbCreate))
 			r.Get("/kb/{id}/edit", s.handle(s.kbEdit))
 			r.Post("/kb/{id}/edit", s.handle(s.kbUpdate))
+			r.Post("/kb/{id}/draft/publish", s.handle(s.kbPublishDraft))
+			r.Post("/kb/{id}/draft/discard", s.handle(s.kbDiscardDraft))
 			r.Post("/kb/{id}/files", s.handle(s.kbUpload))
 			r.Get("/kb/{id}/versions", s.handle(s.kbVersions))
 		})

@@ -256,6 +256,7 @@ type KbArticle struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Search         interface{}
+	DraftVersion   *int32
 }
 
 type KbArticleVersion struct {
