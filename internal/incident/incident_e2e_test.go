@@ -63,8 +63,10 @@ func TestIncidentsE2E(t *testing.T) {
 		t.Fatalf("want both bursts proposed, page:\n%s", page)
 	}
 	// Dismiss the printer burst (proposed first, so listed last).
+	// Wait for the page after the redirect (its flash), not for .suspect,
+	// which the old page still shows while the form posts.
 	do(b, "dismiss", chromedp.Click(chromedp.CSS(`.suspect:last-of-type form[action$="/dismiss"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(".suspect")))
+		chromedp.WaitVisible(chromedp.CSS("p.flash")))
 	page = text(b, "main")
 	if strings.Contains(page, "floor") {
 		t.Fatalf("dismissed burst still listed:\n%s", page)
