@@ -95,6 +95,9 @@ type TriageTicket struct {
 	TriagedAt        *time.Time
 	RequesterVIP     bool
 	RequesterLocale  string
+	// Pauses is the SLA pause ledger (End zero while paused), read with the
+	// ticket by the batch read (TriageTickets).
+	Pauses []Span
 }
 
 // HeldTicket is an open ticket an agent holds, as rebalancing sees it.

@@ -41,6 +41,45 @@ func (tx *Tx) LockTicketsForTriage(ctx context.Context, ids []int64) ([]int64, e
 	return found, nil
 }
 
+// TriageTickets reads what triage decides on for several tickets at once,
+// with their SLA pause ledgers, in id order. Read them after
+// LockTicketsForTriage in the same transaction (see TriageTicket).
+func (tx *Tx) TriageTickets(ctx context.Context, ids []int64) ([]*helpdesk.TriageTicket, error) {
+	rows, err := tx.Query(ctx, `SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id,
+       t.team_id, t.assignee_id, t.requester_id, t.created_at, t.first_responded_at, t.triaged_at, r.vip, r.locale,
+       coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), ''),
+       coalesce((SELECT array_agg(p.paused_at ORDER BY p.paused_at, p.id) FROM sla_pauses p WHERE p.ticket_id = t.id), '{}'),
+       coalesce((SELECT array_agg(p.resumed_at ORDER BY p.paused_at, p.id) FROM sla_pauses p WHERE p.ticket_id = t.id), '{}')
+FROM tickets t JOIN users r ON r.id = t.requester_id
+WHERE t.id = ANY($1::bigint[]) ORDER BY t.id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read tickets %v for triage: %w", ids, mapError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*helpdesk.TriageTicket, error) {
+		var t helpdesk.TriageTicket
+		var status, priority, impact, urgency string
+		var paused []time.Time
+		var resumed []*time.Time
+		err := row.Scan(&t.ID, &t.Number, &t.Subject, &status, &priority, &impact, &urgency, &t.CategoryID,
+			&t.TeamID, &t.AssigneeID, &t.RequesterID, &t.CreatedAt, &t.FirstRespondedAt, &t.TriagedAt,
+			&t.RequesterVIP, &t.RequesterLocale, &t.Body, &paused, &resumed)
+		t.Status, t.Priority = helpdesk.Status(status), helpdesk.Priority(priority)
+		t.Impact, t.Urgency = helpdesk.Impact(impact), helpdesk.Urgency(urgency)
+		for i, at := range paused {
+			sp := helpdesk.Span{Start: at}
+			if i < len(resumed) && resumed[i] != nil {
+				sp.End = *resumed[i]
+			}
+			t.Pauses = append(t.Pauses, sp)
+		}
+		return &t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read tickets %v for triage: %w", ids, mapError(err))
+	}
+	return out, nil
+}
+
 // TriageResult is what triage writes onto a ticket: its decision, the SLA
 // deadlines it was made against, why an unowned ticket waits, and the
 // events that explain it.
@@ -66,7 +105,8 @@ type TriageResult struct {
 // the ticket row (each UPDATE that is not HOT adds an entry to every index
 // of tickets, both GIN full-text indexes included, so triage writing its
 // facts, its decision and its wait separately cost three of those), the
-// events in order, and the live-update NOTIFY (delivered at commit).
+// events in order, the assignee's last-assignment time (round-robin), and
+// the live-update NOTIFY (delivered at commit).
 const applyTriageSQL = `WITH u AS (
     UPDATE tickets SET priority = $2, category_id = $3, team_id = $4, assignee_id = $5, triage_retry_at = $6,
         triaged_at = now(), updated_at = now(),
@@ -81,6 +121,11 @@ const applyTriageSQL = `WITH u AS (
         AS k(actor_id, kind, before, after, reason, ord)
     ORDER BY k.ord
     RETURNING ticket_id
+), a AS (
+    -- the statement's clock, not the transaction's: one transaction
+    -- assigns a batch, and round-robin must tell the assignments apart
+    UPDATE agent_profiles SET last_assigned_at = clock_timestamp()
+    WHERE user_id = $5 AND EXISTS (SELECT 1 FROM u)
 )
 SELECT count(*) AS applied,
        (SELECT count(*) FROM e) AS events,

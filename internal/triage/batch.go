@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"switchboard/internal/postgres"
 )
@@ -149,22 +150,53 @@ func (r *Runner) triageTickets(ctx context.Context, ids []int64) error {
 	ids = slices.Compact(ids)
 	err = r.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		found, err := tx.LockTicketsForTriage(ctx, ids)
+		if err != nil || len(found) == 0 {
+			return err
+		}
+		// The row locks came before reading what triage changes
+		// (priority, category, team): a person's edit made after the read
+		// would otherwise be overwritten by this run's write.
+		ts, err := tx.TriageTickets(ctx, found)
 		if err != nil {
 			return err
 		}
-		for _, id := range found {
-			// The row lock came before reading what triage changes
-			// (priority, category, team): a person's edit made after the
-			// read would otherwise be overwritten by this run's write.
-			t, err := tx.TriageTicket(ctx, id)
-			if err != nil {
-				return err
-			}
+		w := st.world.clone()
+		var plans []plan
+		var cands []int64
+		for _, t := range ts {
 			if t.AssigneeID != nil || !t.Status.IsOpen() {
 				continue // another run, or a person, got there first
 			}
-			if err := r.triageLocked(ctx, tx, st, t, now); err != nil {
-				return fmt.Errorf("triage ticket %d: %w", id, err)
+			p := r.plan(st, w, t)
+			plans = append(plans, p)
+			cands = append(cands, w.candidates(p.home, p.others)...)
+		}
+		if len(plans) == 0 {
+			return nil
+		}
+		// Every candidate of the batch, locked once in id order: until
+		// commit no other triage can change their load.
+		slices.Sort(cands)
+		locked, err := tx.LockAgentLoads(ctx, slices.Compact(cands))
+		if err != nil {
+			return err
+		}
+		w.refresh(locked)
+		checked := map[int64]bool{}
+		for _, p := range plans {
+			d, err := r.decide(ctx, tx, w, now, p, checked)
+			if err != nil {
+				return fmt.Errorf("triage ticket %d: %w", p.t.ID, err)
+			}
+			agent, err := r.store(ctx, tx, p.t, p.prio, p.teamID, d, p.dues, now, p.events)
+			if err != nil {
+				return fmt.Errorf("triage ticket %d: %w", p.t.ID, err)
+			}
+			if agent != nil {
+				// What the load trigger just added to the counter, and
+				// the time ApplyTriage stamped: the next ticket of the
+				// batch decides on them.
+				w.assigned(*agent, LoadWeight(p.prio.Priority), time.Now())
 			}
 		}
 		return nil

@@ -143,6 +143,18 @@ func (w *world) setLoad(id int64, load int) {
 	}
 }
 
+// assigned counts a ticket of weight just given to agent id at time at.
+func (w *world) assigned(id int64, weight int, at time.Time) {
+	for _, t := range w.order {
+		for i := range t.Agents {
+			if t.Agents[i].ID == id {
+				t.Agents[i].Load += weight
+				t.Agents[i].LastAssigned = at
+			}
+		}
+	}
+}
+
 // refresh overwrites what may have changed since loadWorld with the values
 // read under the profile locks: availability, capacity, active, the last
 // assignment and the weighted open load.

@@ -118,9 +118,25 @@ type triagedEvent struct {
 	SLA sla.Deadlines `json:"sla"`
 }
 
-// triageLocked decides and stores triage for t, whose row lock tx holds.
-func (r *Runner) triageLocked(ctx context.Context, tx *postgres.Tx, st *static, t *helpdesk.TriageTicket, now time.Time) error {
-	cats, rules, w, pols := st.cats, st.rules, st.world.clone(), st.pols
+// plan is one ticket's triage up to the choice of a person: category,
+// priority, team, deadlines and the events that explain them. Planning is
+// pure, so a batch plans every ticket before it locks the union of their
+// candidates once, in id order.
+type plan struct {
+	t      *helpdesk.TriageTicket
+	prio   PriorityDecision
+	teamID int64
+	home   *Team
+	others []*Team
+	rt     Ticket
+	dues   sla.Deadlines
+	events []postgres.NewEvent
+}
+
+// plan decides what does not depend on who takes t, against the batch's
+// world w.
+func (r *Runner) plan(st *static, w *world, t *helpdesk.TriageTicket) plan {
+	cats, rules, pols := st.cats, st.rules, st.pols
 	first := t.TriagedAt == nil // not a retry of a queued or rebalanced ticket
 
 	// Category first: the priority rules and the routing depend on it.
@@ -165,40 +181,31 @@ func (r *Runner) triageLocked(ctx context.Context, tx *postgres.Tx, st *static, 
 	if rt.FollowTheSun || rt.CrossRegion {
 		others = w.others(home)
 	}
-
-	clock, err := sla.LoadClock(ctx, tx, t.ID, t.CreatedAt)
-	if err != nil {
-		return err
+	clock := sla.Clock{Start: t.CreatedAt}
+	for _, sp := range t.Pauses {
+		clock.Pauses = append(clock.Pauses, sla.Pause{From: sp.Start, To: sp.End})
 	}
 	dues := sla.Compute(clock, w.cals[teamID], pols.For(prio.Priority), t.FirstRespondedAt != nil)
 	rt.FirstResponseDue = dues.FirstResponse
-	d, err := r.decideLocked(ctx, tx, w, now, rt, home, others)
-	if err != nil {
-		return err
-	}
-	return r.store(ctx, tx, t, prio, teamID, d, dues, now, factEvents(t, first, prio, catz))
+	return plan{t: t, prio: prio, teamID: teamID, home: home, others: others, rt: rt, dues: dues,
+		events: factEvents(t, first, prio, catz)}
 }
 
-// decideLocked locks the candidates' profiles in id order, so that until
-// commit no other triage can change their load, and decides on the locked
-// values. The chosen agent's load counter is checked against a recount of
-// their open tickets; on a mismatch (a counter drifted) it is corrected
-// and the decision made again.
-func (r *Runner) decideLocked(ctx context.Context, tx *postgres.Tx, w *world, now time.Time, rt Ticket, home *Team, others []*Team) (Decision, error) {
-	locked, err := tx.LockAgentLoads(ctx, w.candidates(home, others))
-	if err != nil {
-		return Decision{}, err
-	}
-	w.refresh(locked)
+// decide chooses on the values read under the profile locks, which the
+// batch keeps current as it assigns. The chosen agent's load counter is
+// checked once per batch against a recount of their open tickets; on a
+// mismatch (a counter drifted) it is corrected and the decision made again.
+func (r *Runner) decide(ctx context.Context, tx *postgres.Tx, w *world, now time.Time, p plan, checked map[int64]bool) (Decision, error) {
 	for range 3 {
-		d := Decide(now, rt, home, others)
-		if d.Agent == nil {
+		d := Decide(now, p.rt, p.home, p.others)
+		if d.Agent == nil || checked[d.AgentID] {
 			return d, nil
 		}
 		n, err := tx.CountAgentLoad(ctx, d.AgentID)
 		if err != nil {
 			return d, err
 		}
+		checked[d.AgentID] = true
 		if n == d.Agent.Load {
 			return d, nil
 		}
@@ -210,7 +217,7 @@ func (r *Runner) decideLocked(ctx context.Context, tx *postgres.Tx, w *world, no
 		}
 		w.setLoad(d.AgentID, n)
 	}
-	return Decide(now, rt, home, others), nil
+	return Decide(now, p.rt, p.home, p.others), nil
 }
 
 // factEvents are the categorisation and priority events: what triage
@@ -230,7 +237,7 @@ func factEvents(t *helpdesk.TriageTicket, first bool, prio PriorityDecision, cat
 // store writes the decision, the deadlines, the fact events and the
 // decision's explanation event in one statement, then what follows from it.
 func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageTicket, prio PriorityDecision,
-	teamID int64, d Decision, dues sla.Deadlines, now time.Time, events []postgres.NewEvent) error {
+	teamID int64, d Decision, dues sla.Deadlines, now time.Time, events []postgres.NewEvent) (assigned *int64, err error) {
 	var assignee *int64
 	var retry *time.Time
 	if d.Outcome == OutcomeQueued {
@@ -261,31 +268,28 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageT
 		CategoryID: t.CategoryID, TeamID: &teamID, AssigneeID: assignee, RetryAt: retry, Deadlines: dues,
 		Wait: d.Wait.Text(), WaitSkill: skill, StandIn: d.Outcome.Provisional(), Number: t.Number, Events: events})
 	if err != nil || !applied {
-		return err
+		return nil, err
 	}
 	if d.AlarmLead {
 		if err := r.alarmLead(ctx, tx, t.ID, t.Number, teamID, d); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if assignee == nil {
-		return nil
-	}
-	if err := tx.TouchLastAssigned(ctx, *assignee); err != nil {
-		return err
+		return nil, nil
 	}
 	if d.Notify {
 		why := fmt.Sprintf("%s with nobody on shift who can take it in time", prio.Priority)
 		after := map[string]any{"agent_id": d.AgentID, "agent_name": d.AgentName, "channel": "page", "why": why}
 		if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Kind: EventNotified, After: after,
 			Reason: "on-call paged for a " + string(prio.Priority)}); err != nil {
-			return err
+			return nil, err
 		}
 		if err := r.page(ctx, tx, t.ID, t.Number, d.AgentID); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return assignee, nil
 }
 
 // loadPriorityRules combines the editable matrix, the admin's keyword and
