@@ -100,3 +100,41 @@ func (s *Service) ResetSecondFactors(ctx context.Context, actor *helpdesk.User, 
 		return audit(ctx, tx, actor, "user", id, "reset_second_factors", before, after)
 	})
 }
+
+// ThreatResponse returns what a high-risk detection does besides the
+// ticket and the mail (admins only).
+func (s *Service) ThreatResponse(ctx context.Context, actor *helpdesk.User) (auth.ThreatResponse, error) {
+	if err := requireAdmin(actor); err != nil {
+		return auth.ThreatResponse{}, err
+	}
+	return auth.LoadThreatResponse(ctx, s.DB)
+}
+
+// SetThreatResponse stores the responses to high-risk detections, audited
+// with before and after (admins only).
+func (s *Service) SetThreatResponse(ctx context.Context, actor *helpdesk.User, in auth.ThreatResponse) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		raw, err := tx.SettingTx(ctx, auth.SettingThreatResponse)
+		if err != nil {
+			return err
+		}
+		var before auth.ThreatResponse
+		if raw != nil {
+			_ = json.Unmarshal(raw, &before)
+		}
+		if before == in {
+			return nil
+		}
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutSetting(ctx, auth.SettingThreatResponse, b); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "setting", auth.SettingThreatResponse, "update", before, in)
+	})
+}

@@ -8,6 +8,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/incident"
 	"switchboard/internal/kb"
 	"switchboard/internal/phishing"
@@ -44,6 +46,11 @@ type Options struct {
 	// MaxJSONBody caps JSON request bodies (default 1 MiB, ten times the
 	// longest description).
 	MaxJSONBody int64
+	// OnTokenUse hears of every authenticated request (threat detection:
+	// a token used from a new network); OnAdminWrite of every write an
+	// admin's token made, after it is done (bursts). Nil: nobody listens.
+	OnTokenUse   func(ctx context.Context, u *helpdesk.User, tokenID int64, tokenName, ip string)
+	OnAdminWrite func(ctx context.Context, u *helpdesk.User, ip string)
 	// MaxUpload caps a multipart attachment upload (default 4 files' worth
 	// of the ticket service's per-file limit, plus 1 MiB).
 	MaxUpload int64

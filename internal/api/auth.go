@@ -43,8 +43,16 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 			h.fail(w, r, err)
 			return
 		}
+		ip := auth.ClientIP(r)
+		if h.OnTokenUse != nil {
+			h.OnTokenUse(r.Context(), u, tok.ID, tok.Name, ip)
+		}
 		ctx := context.WithValue(context.WithValue(r.Context(), keyUser, u), keyToken, tok)
 		next.ServeHTTP(w, r.WithContext(ctx))
+		safe := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions
+		if !safe && u.Role == helpdesk.RoleAdmin && h.OnAdminWrite != nil {
+			h.OnAdminWrite(context.WithoutCancel(r.Context()), u, ip)
+		}
 	})
 }
 

@@ -182,8 +182,16 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),
 		Throttle: &auth.Throttle{DB: a.DB}, Devices: &auth.Devices{DB: a.DB, Secure: cfg.Secure()},
 		API: apiHandler, Tokens: a.Tokens})
-	a.Security = &security.Detector{DB: a.DB, Tickets: a.Tickets, Log: a.Env.Log.With("part", "security")}
+	a.Security = &security.Detector{DB: a.DB, Tickets: a.Tickets, Log: a.Env.Log.With("part", "security"),
+		Key: cfg.SecretKey, BaseURL: cfg.BaseURL}
+	if a.Mail != nil && a.Mail.Notifier != nil {
+		a.Security.Mail = a.Mail.Notifier.WasThisYouTx
+	}
 	a.HTTP.Throttle.OnSignIn = a.Security.OnSignIn
+	a.HTTP.OnAdminAction = a.Security.OnAdminAction
+	a.HTTP.OnOwnerLocked = a.Security.OnOwnerLocked
+	a.API.OnTokenUse = a.Security.OnTokenUse
+	a.API.OnAdminWrite = a.Security.OnAdminAction
 	a.wireDesk()
 	a.wireBackups()
 	a.wireAdmin()

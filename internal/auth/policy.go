@@ -37,3 +37,12 @@ func (f *Factors) Required(ctx context.Context, role helpdesk.Role) (bool, error
 	roles, err := f.RequiredRoles(ctx)
 	return slices.Contains(roles, role), err
 }
+
+// RequiredFor reports whether u must use a second factor: their role's
+// policy, or a high-risk detection that forced one on them.
+func (f *Factors) RequiredFor(ctx context.Context, u *helpdesk.User) (bool, error) {
+	if ok, err := f.Required(ctx, u.Role); err != nil || ok {
+		return ok, err
+	}
+	return f.DB.SecondFactorForced(ctx, u.ID)
+}

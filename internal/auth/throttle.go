@@ -35,8 +35,10 @@ const (
 // Throttle counts failed sign-ins per key. OnSignIn, when set, hears of
 // every attempt once it is recorded (threat detection).
 type Throttle struct {
-	DB       *postgres.DB
-	OnSignIn func(ctx context.Context, s SignInRecord)
+	DB *postgres.DB
+	// It returns stop=true to refuse a successful attempt (a high-risk
+	// detection whose configured response ends the person's sessions).
+	OnSignIn func(ctx context.Context, s SignInRecord) (stop bool)
 }
 
 // SignInRecord is a recorded attempt with what detection needs.
@@ -169,21 +171,26 @@ func (t *Throttle) Check(ctx context.Context, db *postgres.DB, a Attempt) (*help
 		return nil, false, bad
 	}
 	rec.OK = true
-	t.record(ctx, rec, user)
+	stop := t.record(ctx, rec, user)
 	_ = t.Succeed(ctx, acct)
+	if stop {
+		return nil, false, helpdesk.Errorf(helpdesk.EUNAUTH,
+			"This sign-in looked unusual and was stopped for your safety. We have emailed you; if it was you, please contact IT.")
+	}
 	return user, rec.DeviceKnown, nil
 }
 
 // record stores the attempt and tells OnSignIn; a failure to record must
 // not turn a sign-in into an error page, so it is only logged by the hook's
 // absence of data.
-func (t *Throttle) record(ctx context.Context, s helpdesk.SignIn, u *helpdesk.User) {
+func (t *Throttle) record(ctx context.Context, s helpdesk.SignIn, u *helpdesk.User) bool {
 	id, err := t.DB.RecordSignIn(ctx, s)
 	if err != nil {
-		return
+		return false
 	}
 	s.ID, s.At = id, time.Now()
 	if t.OnSignIn != nil {
-		t.OnSignIn(ctx, SignInRecord{SignIn: s, User: u})
+		return t.OnSignIn(ctx, SignInRecord{SignIn: s, User: u})
 	}
+	return false
 }

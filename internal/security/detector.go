@@ -1,9 +1,12 @@
-// Package security watches sign-ins for dangerous activity (issue 14): a
-// new device or address for an account, sign-ins outside the person's usual
-// hours in their own time zone, and password spraying (failures across many
-// accounts from one source). Each detection is an event with its evidence;
-// high-risk ones open one ticket for the Security team per account or
-// source while it is open, and later detections add to that ticket.
+// Package security watches sign-ins and API use for dangerous activity
+// (issue 14): a new device or address for an account, sign-ins outside the
+// person's usual hours in their own time zone, password spraying (failures
+// across many accounts from one source), an API token suddenly used from a
+// new network, and bursts of admin actions. Each detection is an event with
+// its evidence; high-risk ones open one ticket for the Security team per
+// account or source while it is open (later detections add to it), mail
+// the person a "was this you?" with a one-click lock link, and, where
+// configured, force a second factor or end the person's sessions.
 package security
 
 import (
@@ -15,6 +18,7 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/notify"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
 )
@@ -35,8 +39,16 @@ type Detector struct {
 	DB      *postgres.DB
 	Tickets *ticket.Service
 	Log     *slog.Logger
+	// Mail queues a "was this you?" mail in a transaction (notify's
+	// WasThisYouTx); nil sends none. Key signs its lock links; BaseURL
+	// starts them.
+	Mail    func(ctx context.Context, tx *postgres.Tx, m notify.WasThisYou) error
+	Key     []byte
+	BaseURL string
 	// Now is the clock (tests set it); nil: time.Now.
 	Now func() time.Time
+
+	networks seenNetworks
 }
 
 func (d *Detector) now() time.Time {
@@ -46,28 +58,30 @@ func (d *Detector) now() time.Time {
 	return time.Now()
 }
 
-// OnSignIn is auth.Throttle's hook. Detection never fails a sign-in: its
-// own errors are logged.
-func (d *Detector) OnSignIn(ctx context.Context, rec auth.SignInRecord) {
+// OnSignIn is auth.Throttle's hook; stop=true when the configured
+// response ends the person's sessions, so this sign-in gets none either.
+// Detection's own errors never fail a sign-in: they are logged.
+func (d *Detector) OnSignIn(ctx context.Context, rec auth.SignInRecord) (stop bool) {
 	var err error
 	if rec.OK && rec.User != nil {
-		err = d.success(ctx, rec)
+		stop, err = d.success(ctx, rec)
 	} else if !rec.OK {
 		err = d.failure(ctx, rec)
 	}
 	if err != nil && d.Log != nil {
 		d.Log.Warn("threat detection", "sign_in", rec.ID, "err", err)
 	}
+	return stop
 }
 
-func (d *Detector) success(ctx context.Context, rec auth.SignInRecord) error {
+func (d *Detector) success(ctx context.Context, rec auth.SignInRecord) (bool, error) {
 	u := rec.User
 	h, err := d.DB.PriorSignIns(ctx, u.ID, rec.ID, rec.IP)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if h.Total == 0 {
-		return nil // the first sign-in ever: nothing to compare with
+		return false, nil // the first sign-in ever: nothing to compare with
 	}
 	at := d.now().In(u.Location())
 	var kinds []string
@@ -82,7 +96,7 @@ func (d *Detector) success(ctx context.Context, rec auth.SignInRecord) error {
 		kinds = append(kinds, "odd_hours")
 	}
 	if len(kinds) == 0 {
-		return nil
+		return false, nil
 	}
 	risk := "medium"
 	if odd && (h.FromIP == 0 || !rec.DeviceKnown) {
@@ -93,8 +107,12 @@ func (d *Detector) success(ctx context.Context, rec auth.SignInRecord) error {
 		"local_time": at.Format("2006-01-02 15:04"), "time_zone": u.Location().String(),
 		"known_device": rec.DeviceKnown, "earlier_sign_ins": h.Total, "earlier_from_address": h.FromIP,
 	}
-	return d.raise(ctx, u.ID, strings.Join(kinds, "+"), risk, rec.IP, fmt.Sprintf("user:%d", u.ID),
-		fmt.Sprintf("Suspicious sign-in to %s", u.Email), evidence)
+	what := fmt.Sprintf("A sign-in from %s at %s (%s time)", rec.IP, at.Format("Mon 2 Jan 15:04"), u.Location())
+	if !rec.DeviceKnown {
+		what += " on a browser not seen before"
+	}
+	return d.raise(ctx, u, strings.Join(kinds, "+"), risk, rec.IP, fmt.Sprintf("user:%d", u.ID),
+		fmt.Sprintf("Suspicious sign-in to %s", u.Email), evidence, what)
 }
 
 func (d *Detector) failure(ctx context.Context, rec auth.SignInRecord) error {
@@ -104,8 +122,9 @@ func (d *Detector) failure(ctx context.Context, rec auth.SignInRecord) error {
 	}
 	evidence := map[string]any{"address": rec.IP, "accounts_failed": n, "window": sprayWindow.String(),
 		"last_account": rec.Email, "user_agent": rec.UserAgent}
-	return d.raise(ctx, 0, "spraying", "high", rec.IP, "ip:"+rec.IP,
-		fmt.Sprintf("Password spraying from %s", rec.IP), evidence)
+	_, err = d.raise(ctx, nil, "spraying", "high", rec.IP, "ip:"+rec.IP,
+		fmt.Sprintf("Password spraying from %s", rec.IP), evidence, "")
+	return err
 }
 
 // usualHour reports whether the local hour of at is one the person signs
@@ -124,19 +143,40 @@ func usualHour(at time.Time, history []time.Time, loc *time.Location) bool {
 	return seen >= 2
 }
 
-// raise records the event; a high-risk one goes to the Security team's
-// ticket for key, opened if there is none.
-func (d *Detector) raise(ctx context.Context, userID int64, kind, risk, ip, key, subject string, evidence map[string]any) error {
+// raise records the event; a high-risk one about a person (u) gets the
+// responses (see respond), and goes to the Security team's ticket for key,
+// opened if there is none. what is the event in a sentence, for the mail.
+// stop reports that the person's sessions were ended.
+func (d *Detector) raise(ctx context.Context, u *helpdesk.User, kind, risk, ip, key, subject string, evidence map[string]any,
+	what string) (bool, error) {
+	var userID int64
+	if u != nil {
+		userID = u.ID
+	}
 	ev := postgres.SecurityEvent{UserID: userID, Kind: kind, Risk: risk, IP: ip, Evidence: evidence}
+	stop := false
+	if risk == "high" && u != nil {
+		done, s, err := d.respond(ctx, u, []string{what})
+		if err != nil && d.Log != nil {
+			d.Log.Warn("threat response", "user_id", u.ID, "err", err) // the ticket still opens
+		}
+		stop = s
+		if len(done) > 0 {
+			evidence["responses"] = done
+		}
+	}
 	if risk == "high" && d.Tickets != nil {
 		id, err := d.ticketFor(ctx, key, subject, kind, evidence)
 		if err != nil {
-			return err
+			return stop, err
 		}
 		ev.TicketID = id
 	}
-	_, err := d.DB.RecordSecurityEvent(ctx, ev)
-	return err
+	id, err := d.DB.RecordSecurityEvent(ctx, ev)
+	if err == nil && userID != 0 {
+		err = d.DB.LinkLocksToEvent(ctx, userID, id)
+	}
+	return stop, err
 }
 
 func (d *Detector) ticketFor(ctx context.Context, key, subject, kind string, evidence map[string]any) (int64, error) {
@@ -176,7 +216,8 @@ func describe(kind string, evidence map[string]any) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Threat detection: %s.\n\n", strings.ReplaceAll(kind, "+", ", "))
 	for _, k := range []string{"account", "address", "local_time", "time_zone", "signals", "known_device",
-		"earlier_sign_ins", "earlier_from_address", "accounts_failed", "window", "last_account", "user_agent"} {
+		"earlier_sign_ins", "earlier_from_address", "accounts_failed", "window", "last_account", "user_agent",
+		"token", "network", "earlier_networks", "actions", "responses"} {
 		if v, ok := evidence[k]; ok {
 			fmt.Fprintf(&b, "- %s: %v\n", strings.ReplaceAll(k, "_", " "), v)
 		}

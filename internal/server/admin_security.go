@@ -39,6 +39,11 @@ func (s *Server) renderAdminSecurity(w http.ResponseWriter, r *http.Request, f s
 		return err
 	}
 	v.SSOSecretSet, v.SSOCallback = len(set.SecretSealed) > 0, s.Config.BaseURL+"/sso/callback"
+	tr, err := s.Admin.ThreatResponse(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	v.ForceFactor, v.EndSessions = tr.ForceSecondFactor, tr.EndSessions
 	if f.sso != nil {
 		v.SSO = *f.sso
 	} else {
@@ -126,5 +131,17 @@ func (s *Server) adminResetFactors(w http.ResponseWriter, r *http.Request) error
 	}
 	Logger(r.Context()).Info("second factors reset", "user_id", id, "by", CurrentUser(r.Context()).ID)
 	seeOther(w, r, "/admin/people/"+strconv.FormatInt(id, 10), "Their second factors are reset. They set up new ones at their next sign-in.")
+	return nil
+}
+
+// adminSetThreatResponse: POST /admin/security/threats.
+func (s *Server) adminSetThreatResponse(w http.ResponseWriter, r *http.Request) error {
+	_ = r.ParseForm()
+	in := auth.ThreatResponse{ForceSecondFactor: r.PostForm.Get("force_second_factor") == "on",
+		EndSessions: r.PostForm.Get("end_sessions") == "on"}
+	if err := s.Admin.SetThreatResponse(r.Context(), CurrentUser(r.Context()), in); err != nil {
+		return err
+	}
+	seeOther(w, r, "/admin/security", "Responses saved.")
 	return nil
 }

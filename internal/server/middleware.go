@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/helpdesk"
 )
 
 type ctxKey int
@@ -148,4 +149,18 @@ func securityHeaders(next http.Handler) http.Handler {
 func Nonce(ctx context.Context) string {
 	n, _ := ctx.Value(keyNonce).(string)
 	return n
+}
+
+// watchAdmin tells threat detection of each change an admin made in the
+// console, after it is done (bursts of admin actions).
+func (s *Server) watchAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || s.OnAdminAction == nil {
+			return
+		}
+		if u := CurrentUser(r.Context()); u != nil && u.Role == helpdesk.RoleAdmin {
+			s.OnAdminAction(context.WithoutCancel(r.Context()), u, auth.ClientIP(r))
+		}
+	})
 }

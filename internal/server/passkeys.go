@@ -104,7 +104,7 @@ func (s *Server) passkeyDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if required, err := s.Factors.Required(ctx, u.Role); err != nil {
+	if required, err := s.Factors.RequiredFor(ctx, u); err != nil {
 		return err
 	} else if required && !st.TOTP && len(st.Passkeys) <= 1 {
 		return s.renderSecurity(w, r, web.NewForm(nil, helpdesk.Errorf(helpdesk.EINVALID,

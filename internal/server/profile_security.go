@@ -20,7 +20,7 @@ func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, f web.Fo
 	if err != nil {
 		return err
 	}
-	required, err := s.Factors.Required(r.Context(), u.Role)
+	required, err := s.Factors.RequiredFor(r.Context(), u)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Server) totpDisable(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if required, err := s.Factors.Required(ctx, u.Role); err != nil {
+	if required, err := s.Factors.RequiredFor(ctx, u); err != nil {
 		return err
 	} else if required && len(st.Passkeys) == 0 {
 		return s.renderSecurity(w, r, web.NewForm(nil, helpdesk.Errorf(helpdesk.EINVALID,

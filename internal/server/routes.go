@@ -48,6 +48,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/sso/callback", s.handle(s.ssoCallback))
 		r.Get("/reset/{token}", s.handle(s.resetForm)) // reset.go: one-time set-password links
 		r.With(s.dropsCaches).Post("/reset/{token}", s.handle(s.reset))
+		r.Get("/security/lock/{token}", s.handle(s.lockForm)) // lock.go: "was this you?" mails
+		r.Post("/security/lock/{token}", s.handle(s.lock))
 
 		// Signed-in users of every role.
 		r.Group(func(r chi.Router) {
@@ -94,7 +96,7 @@ func (s *Server) routes() http.Handler {
 		// Admin console (admin_*.go): leads and admins; everyone else gets
 		// 404. The admin service checks every write again (leads: own teams).
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireUser, s.requireLead, s.dropsCaches)
+			r.Use(s.requireUser, s.requireLead, s.dropsCaches, s.watchAdmin)
 			r.Get("/admin", s.adminHome)
 			r.Get("/admin/people", s.handle(s.adminPeople))
 			r.Post("/admin/people", s.handle(s.adminCreatePerson))
@@ -144,6 +146,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/security", s.handle(s.adminSecurity)) // admin_security.go: second factors, SSO
 			r.Post("/admin/security/second-factor", s.handle(s.adminSetFactorRoles))
 			r.Post("/admin/security/sso", s.handle(s.adminSaveSSO))
+			r.Post("/admin/security/threats", s.handle(s.adminSetThreatResponse))
 			r.Post("/admin/people/{id}/second-factors/reset", s.handle(s.adminResetFactors))
 			r.Get("/admin/access", s.handle(s.adminAccess)) // admin_access.go: access review, four-eyes grants
 			r.Post("/admin/access/review", s.handle(s.adminRecordReview))

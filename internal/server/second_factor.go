@@ -45,7 +45,7 @@ func (s *Server) afterPassword(w http.ResponseWriter, r *http.Request, u *helpde
 		seeOther(w, r, "/login/verify", "")
 		return nil
 	}
-	required, err := s.Factors.Required(ctx, u.Role)
+	required, err := s.Factors.RequiredFor(ctx, u)
 	if err != nil {
 		return err
 	}

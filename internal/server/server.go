@@ -63,6 +63,12 @@ type Server struct {
 	// shows none. (Incident publishing fills it in.)
 	PublishedIncidents func(ctx context.Context) ([]helpdesk.PublicIncident, error)
 
+	// OnAdminAction hears of every change an admin makes in the console
+	// (threat detection: bursts); OnOwnerLocked of an account locked from
+	// a "was this you?" mail. Nil: nobody listens.
+	OnAdminAction func(ctx context.Context, u *helpdesk.User, ip string)
+	OnOwnerLocked func(ctx context.Context, u *helpdesk.User, ip string)
+
 	// Backups is the embedded default's backup schedule, shown on
 	// /admin/backups; nil when off.
 	Backups *backup.Scheduler
