@@ -202,7 +202,7 @@ func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *mail.P
 
 // bounce records a delivery failure on the ticket it refers to and marks the
 // failed addresses as bouncing; it never creates anything.
-func (pr *Processor) bounce(ctx context.Context, inboundID int64, _ []string, p *mail.Parsed, c mail.Classification, out *outcome) error {
+func (pr *Processor) bounce(ctx context.Context, inboundID int64, rcpt []string, p *mail.Parsed, c mail.Classification, out *outcome) error {
 	out.status = StatusBounce
 	b := c.Bounce
 	if b == nil {
@@ -212,8 +212,22 @@ func (pr *Processor) bounce(ctx context.Context, inboundID int64, _ []string, p 
 	// changes anything, and then only for the address that mail went to: a
 	// forged bounce naming a user never stops their notifications.
 	var sent *postgres.OutboxBounce
+	// Our signed return path (VERP) names the mail exactly, whatever the
+	// report quotes of it.
+	for _, r := range rcpt {
+		if id, ok := mail.ParseBounceAddress(pr.Secret, r, pr.Domain); ok {
+			got, err := pr.DB.OutboxBouncedByID(ctx, id, "bounced: "+c.Reason)
+			if err != nil {
+				return err
+			}
+			if got != nil {
+				sent = got
+				break
+			}
+		}
+	}
 	for _, id := range append([]string{b.OriginalMessageID}, p.InReplyTo...) {
-		if id == "" {
+		if id == "" || sent != nil {
 			continue
 		}
 		r, err := pr.DB.OutboxBounced(ctx, id, "bounced: "+c.Reason)

@@ -65,6 +65,9 @@ func (d *directory) ours(ctx context.Context, db *postgres.DB, secret []byte, do
 	if _, _, ok := mail.ParseReplyAddress(secret, addr, domain); ok {
 		return true, nil
 	}
+	if _, ok := mail.ParseBounceAddress(secret, addr, domain); ok {
+		return true, nil // the return path of mail we sent: its delivery reports
+	}
 	a, err := d.address(ctx, db, local)
 	return a != nil, err
 }

@@ -127,8 +127,8 @@ func TestOutboundRoundTrip(t *testing.T) {
 	if got := ack.h.Get("In-Reply-To"); got != "<orig-1@mail.example.com>" {
 		t.Errorf("ack In-Reply-To = %q, want the requester's Message-ID", got)
 	}
-	if acks[0].From != "it@"+domain {
-		t.Errorf("envelope sender %q, want our intake address (so bounces come back)", acks[0].From)
+	if _, ok := mail.ParseBounceAddress([]byte(secret), acks[0].From, domain); !ok {
+		t.Errorf("envelope sender %q, want our signed return path (so bounces come back, naming this mail)", acks[0].From)
 	}
 
 	// Carol answers as a mail client would: to the Reply-To, with

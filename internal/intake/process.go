@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/riverqueue/river"
@@ -137,6 +138,12 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 		return out, nil
 	case mail.KindBounce:
 		return out, pr.bounce(ctx, row.ID, row.Rcpt, p, c, out)
+	}
+	if sess.Override == "" && slices.ContainsFunc(row.Rcpt, func(r string) bool { return mail.IsBounceAddress(r, pr.Domain) }) {
+		// Mail to a return path is a machine answering mail we sent (an
+		// auto-responder writing to the envelope sender), never a person.
+		out.status, out.reason = StatusIgnored, "sent to the return path of our mail but not a delivery report"
+		return out, nil
 	}
 	if p.From.Email == "" {
 		out.status, out.reason = StatusFailed, "no sender address"

@@ -116,3 +116,23 @@ func TestRecipientReplyAddress(t *testing.T) {
 		t.Error("replyAddrRe misses a per-recipient address")
 	}
 }
+
+func TestBounceAddress(t *testing.T) {
+	secret := []byte("verp-secret")
+	a := BounceAddress(secret, 4711, "Help.Example")
+	if id, ok := ParseBounceAddress(secret, "<"+strings.ToUpper(a)+">", "help.example"); !ok || id != 4711 {
+		t.Fatalf("%s: id %d ok %v", a, id, ok)
+	}
+	for _, bad := range []string{strings.Replace(a, "4711", "4712", 1), strings.Replace(a, "-", "-x", 1), "bounces+4711@help.example",
+		strings.Replace(a, "help.example", "other.example", 1)} {
+		if _, ok := ParseBounceAddress(secret, bad, "help.example"); ok {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	if _, _, ok := ParseReplyAddress(secret, a, "help.example"); ok {
+		t.Error("a return path parses as a reply address")
+	}
+	if _, ok := ParseBounceAddress([]byte("other"), a, "help.example"); ok {
+		t.Error("another secret's return path accepted")
+	}
+}

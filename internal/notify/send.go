@@ -15,6 +15,7 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
+	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
 )
 
@@ -116,7 +117,7 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[jobs.SendArgs]) er
 		if n.Sender == nil {
 			return tx.OutboxWaiting(ctx, job.Args.OutboxID, noRelay)
 		}
-		sendErr = n.Sender.Send(ctx, fromAddress(row.Raw, n.Domain), []string{row.To}, row.Raw)
+		sendErr = n.Sender.Send(ctx, n.returnPath(job.Args.OutboxID, row.Raw), []string{row.To}, row.Raw)
 		if sendErr == nil {
 			return tx.OutboxSent(ctx, job.Args.OutboxID)
 		}
@@ -149,6 +150,16 @@ func (n *Notifier) failedTx(ctx context.Context, tx *postgres.Tx, id int64, caus
 	return tx.RecordEvent(ctx, postgres.NewEvent{TicketID: *r.TicketID, Number: r.TicketNumber, Kind: helpdesk.EventMailFailed,
 		After:  map[string]any{"to": r.To, "kind": r.Kind, "outbox_id": id},
 		Reason: "delivery failed: " + truncate(cause.Error(), 300)})
+}
+
+// returnPath is the envelope sender of one outbox mail: its signed VERP
+// address, so a delivery report names the very mail it is about even when it
+// quotes nothing of it; without a secret, the From address.
+func (n *Notifier) returnPath(outboxID int64, raw []byte) string {
+	if len(n.Secret) == 0 {
+		return fromAddress(raw, n.Domain)
+	}
+	return mail.BounceAddress(n.Secret, outboxID, n.Domain)
 }
 
 // fromAddress takes the envelope sender from the From header (our intake

@@ -186,3 +186,18 @@ func (db *DB) OutboxBounced(ctx context.Context, messageID, reason string) (*Out
 	}
 	return &b, nil
 }
+
+// OutboxBouncedByID marks outbox mail id failed and returns it, or nil when
+// there is no such mail (a return path of mail since deleted).
+func (db *DB) OutboxBouncedByID(ctx context.Context, id int64, reason string) (*OutboxBounce, error) {
+	var b OutboxBounce
+	err := db.Pool.QueryRow(ctx, `UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1
+		RETURNING id, ticket_id, to_addr, message_id`, id, reason).Scan(&b.ID, &b.TicketID, &b.To, &b.MessageID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bounced outbox mail %d: %w", id, mapError(err))
+	}
+	return &b, nil
+}
