@@ -12,7 +12,6 @@ import (
 
 	"switchboard/internal/app"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/triage/classify"
 )
 
@@ -52,13 +51,13 @@ func importTicketsCmd(ctx context.Context, env *app.Env, args []string) error {
 	defer db.Close(context.WithoutCancel(ctx))
 	bar := newProgress(env.Stdout, len(examples))
 	err = db.InTx(ctx, func(tx *postgres.Tx) error {
-		rows := make([]dbsqlc.CopyImportedParams, 0, importBatch)
+		rows := make([]postgres.ImportExample, 0, importBatch)
 		for i := 0; i < len(examples); i += importBatch {
 			rows = rows[:0]
 			for _, ex := range examples[i:min(i+importBatch, len(examples))] {
-				rows = append(rows, dbsqlc.CopyImportedParams{Text: ex.Text, Category: ex.Label})
+				rows = append(rows, postgres.ImportExample{Text: ex.Text, Category: ex.Label})
 			}
-			if _, err := tx.Q.CopyImported(ctx, rows); err != nil {
+			if err := tx.ImportExamples(ctx, rows); err != nil {
 				return err
 			}
 			bar.set(i + len(rows))
@@ -87,7 +86,7 @@ func readExamples(path, textCol, catCol string) ([]classify.Example, error) {
 // reportUnmatched lists labels that name no category: triage can only use
 // the model's suggestion for a category that exists.
 func reportUnmatched(ctx context.Context, w io.Writer, db *postgres.DB, examples []classify.Example) error {
-	cats, err := db.Q().ListCategories(ctx)
+	cats, err := db.Categories(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"switchboard/internal/app"
-	"switchboard/internal/postgres"
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/triage"
 	"switchboard/internal/triage/classify"
 	"switchboard/internal/triage/sim"
@@ -50,9 +50,9 @@ func triageTrainCmd(ctx context.Context, env *app.Env, args []string) error {
 	}
 	deadline := time.Now().Add(inUseWait)
 	for {
-		at, err := db.Q().ModelInUse(ctx, res.ModelID)
+		at, err := db.ModelInUseAt(ctx, res.ModelID)
 		if err != nil {
-			return postgres.MapError(err)
+			return err
 		}
 		if at != nil {
 			fmt.Fprintf(env.Stdout, "model %d is in use\n", res.ModelID)
@@ -91,9 +91,9 @@ func triageEvalCmd(ctx context.Context, env *app.Env, args []string) error {
 		return err
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	row, err := db.Q().ActiveModel(ctx)
+	row, err := db.ActiveModel(ctx)
 	if err != nil {
-		if postgres.IsNotFound(err) {
+		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 			return errors.New("no model trained yet: run `switchboard triage train` first")
 		}
 		return err

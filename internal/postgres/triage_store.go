@@ -319,3 +319,32 @@ func (db *DB) MarkModelInUse(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// ModelInUseAt is when a node first used the model; nil while none has.
+func (db *DB) ModelInUseAt(ctx context.Context, id int64) (*time.Time, error) {
+	at, err := db.Q().ModelInUse(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("read whether model %d is in use: %w", id, mapError(err))
+	}
+	return at, nil
+}
+
+// ImportExample is one historical, resolved ticket: its text and the
+// category it was filed under.
+type ImportExample struct {
+	Text     string
+	Category string
+}
+
+// ImportExamples stores historical tickets for training by COPY, in tx so an
+// import is all or nothing.
+func (tx *Tx) ImportExamples(ctx context.Context, examples []ImportExample) error {
+	rows := make([]dbsqlc.CopyImportedParams, len(examples))
+	for i, e := range examples {
+		rows[i] = dbsqlc.CopyImportedParams{Text: e.Text, Category: e.Category}
+	}
+	if _, err := tx.Q.CopyImported(ctx, rows); err != nil {
+		return fmt.Errorf("import %d tickets: %w", len(rows), mapError(err))
+	}
+	return nil
+}
