@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,18 +47,21 @@ func (db *DB) DetectorTickets(ctx context.Context, afterID int64, since time.Tim
 
 // SetTicketEntities replaces a ticket's indexed entities.
 func (db *DB) SetTicketEntities(ctx context.Context, ticketID int64, ents []helpdesk.Entity) error {
-	return db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM ticket_entities WHERE ticket_id = $1`, ticketID); err != nil {
-			return err
-		}
-		for _, e := range ents {
-			if _, err := tx.Exec(ctx, `INSERT INTO ticket_entities (ticket_id, kind, value) VALUES ($1, $2, $3)
-				ON CONFLICT DO NOTHING`, ticketID, e.Kind, e.Value); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	kinds, values := make([]string, len(ents)), make([]string, len(ents))
+	for i, e := range ents {
+		kinds[i], values[i] = e.Kind, e.Value
+	}
+	// One statement (the detector indexes every new ticket): entities no
+	// longer found go, new ones come, the rest stay as they are.
+	_, err := db.Pool.Exec(ctx, `WITH gone AS (
+		DELETE FROM ticket_entities WHERE ticket_id = $1
+		AND (kind, value) NOT IN (SELECT * FROM unnest($2::text[], $3::text[])))
+	INSERT INTO ticket_entities (ticket_id, kind, value)
+	SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS x(k, v) ON CONFLICT DO NOTHING`, ticketID, kinds, values)
+	if err != nil {
+		return fmt.Errorf("store entities of ticket %d: %w", ticketID, mapError(err))
+	}
+	return nil
 }
 
 // TicketEntities returns the entities of tickets, by ticket id.
