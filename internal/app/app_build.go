@@ -16,6 +16,7 @@ import (
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
 	"switchboard/internal/backup"
+	"switchboard/internal/chat"
 	"switchboard/internal/devdata"
 	"switchboard/internal/incident"
 	"switchboard/internal/jobs"
@@ -69,6 +70,9 @@ type App struct {
 	Reports *report.Service
 	// Phishing analyses reported mail, groups campaigns, thanks reporters.
 	Phishing *phishing.Service
+	// Chat is ChatOps (Slack, Mattermost); chatIn its inbound endpoints.
+	Chat   *chat.Service
+	chatIn *server.ChatEndpoints
 
 	db         *Database
 	background []Background
@@ -168,6 +172,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.wireIncidents()
 	a.wireReports()
 	a.wirePhishing()
+	a.wireChat(changed)
 	var err error
 	a.Jobs, err = a.DB.NewJobClient(postgres.JobConfig{Workers: a.Workers, Periodic: a.Periodic,
 		MaxWorkers: opts.MaxWorkers, Logger: quietRiver(a.Env.Log)})
@@ -177,6 +182,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Tickets.Jobs = a.Jobs
 	a.Triage.Jobs = a.Jobs
 	a.Phishing.Jobs = a.Jobs
+	a.Chat.Jobs = a.Jobs
 	apiHandler := a.buildAPI()
 	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log, Health: a.Health,
 		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),
@@ -188,6 +194,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		a.Security.Mail = a.Mail.Notifier.WasThisYouTx
 	}
 	a.HTTP.Throttle.OnSignIn = a.Security.OnSignIn
+	a.HTTP.Chat, a.HTTP.ChatIn = a.Chat, a.chatIn
 	a.HTTP.OnAdminAction = a.Security.OnAdminAction
 	a.HTTP.OnOwnerLocked = a.Security.OnOwnerLocked
 	a.API.OnTokenUse = a.Security.OnTokenUse

@@ -47,7 +47,10 @@ func (db *DB) NewJobClient(cfg JobConfig) (*JobClient, error) {
 			// Mail intake and sending run several short jobs per mail; their
 			// own queue and a short fetch cooldown keep a burst of mail from
 			// waiting behind triage and from being capped by fetch rounds.
-			jobs.QueueMail: {MaxWorkers: cfg.MaxWorkers, FetchCooldown: 10 * time.Millisecond}}
+			jobs.QueueMail: {MaxWorkers: cfg.MaxWorkers, FetchCooldown: 10 * time.Millisecond},
+			// Outbound chat messages wait on chat APIs (rate limits,
+			// outages); a few workers of their own keep that off the others.
+			jobs.QueueChat: {MaxWorkers: 4}}
 		rc.Workers = cfg.Workers
 		rc.PeriodicJobs = cfg.Periodic
 	}

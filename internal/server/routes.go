@@ -27,6 +27,13 @@ func (s *Server) routes() http.Handler {
 	if s.API != nil {
 		r.Mount("/api", s.API) // bearer tokens, problem+json; no session
 	}
+	// ChatOps (chat.go): each connector verifies its own requests (Slack's
+	// signing secret and timestamp, Mattermost's command token); no session.
+	r.Post("/chat/slack/commands", s.chatEndpoint(func(c *ChatEndpoints) http.HandlerFunc { return c.SlackCommands }))
+	r.Post("/chat/slack/events", s.chatEndpoint(func(c *ChatEndpoints) http.HandlerFunc { return c.SlackEvents }))
+	r.Post("/chat/slack/interactions", s.chatEndpoint(func(c *ChatEndpoints) http.HandlerFunc { return c.SlackInteractions }))
+	r.Post("/chat/mattermost/commands", s.chatEndpoint(func(c *ChatEndpoints) http.HandlerFunc { return c.MattermostCommands }))
+	r.Post("/chat/mattermost/actions", s.chatEndpoint(func(c *ChatEndpoints) http.HandlerFunc { return c.MattermostActions }))
 
 	// Pages: security headers, session, flash.
 	r.Group(func(r chi.Router) {
@@ -83,6 +90,8 @@ func (s *Server) routes() http.Handler {
 			r.Post("/tickets/{number}/rating", s.handle(s.rate))
 			r.Get("/tickets/{number}/attachments/{id}", s.handle(s.attachment))
 			r.Post("/incidents/{number}/affected", s.handle(s.affectedToo)) // incidents.go: known-issue banner
+			r.Get("/chat/link/{token}", s.handle(s.chatLinkForm))           // chat.go: confirm a chat account link
+			r.Post("/chat/link/{token}", s.handle(s.chatLink))
 
 			// Help centre (help.go): articles each viewer may read.
 			r.Get("/help", s.handle(s.help))
@@ -142,6 +151,11 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/mail/review/{id}/raw", s.handle(s.mailReviewRaw))
 			r.Get("/admin/audit", s.handle(s.adminAudit))
 			r.Get("/admin/backups", s.handle(s.adminBackups)) // admin_backups.go: admins only
+			r.Get("/admin/chat", s.handle(s.adminChat))       // admin_chat.go: admins only
+			r.Post("/admin/chat/channels", s.handle(s.adminAddChatChannel))
+			r.Post("/admin/chat/channels/{id}/delete", s.handle(s.adminDeleteChatChannel))
+			r.Post("/admin/chat/{name}", s.handle(s.adminSaveChat))
+			r.Post("/admin/chat/{name}/test", s.handle(s.adminTestChat))
 			r.Get("/admin/audit.csv", s.handle(s.adminAuditCSV))
 			r.Get("/admin/security", s.handle(s.adminSecurity)) // admin_security.go: second factors, SSO
 			r.Post("/admin/security/second-factor", s.handle(s.adminSetFactorRoles))

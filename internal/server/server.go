@@ -14,6 +14,7 @@ import (
 	"switchboard/internal/admin"
 	"switchboard/internal/auth"
 	"switchboard/internal/backup"
+	"switchboard/internal/chat"
 	"switchboard/internal/config"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/incident"
@@ -55,6 +56,10 @@ type Server struct {
 	Incidents *incident.Service
 	// Reports computes the leads' reports (reports.go).
 	Reports *report.Service
+	// Chat is ChatOps (chat.go, admin_chat.go); ChatIn its connectors'
+	// inbound endpoints. Nil: the /chat routes answer 404.
+	Chat   *chat.Service
+	ChatIn *ChatEndpoints
 
 	// Health says whether the database answers; while it does not, pages
 	// and the API answer 503 at once (degraded.go). Nil: always up.

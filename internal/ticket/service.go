@@ -27,6 +27,13 @@ const NotifyChannel = postgres.TicketChannel
 // inside tx.
 func (s *Service) record(ctx context.Context, tx *postgres.Tx, ticketID, number int64, actor *helpdesk.User,
 	kind string, before, after any, reason string, job river.JobArgs) error {
+	if via := Via(ctx); via != "" {
+		if reason == "" {
+			reason = via
+		} else {
+			reason += " (" + via + ")"
+		}
+	}
 	var actorID *int64
 	if actor != nil && actor.ID != 0 {
 		actorID = &actor.ID
@@ -48,4 +55,18 @@ func actorID(u *helpdesk.User) int64 {
 		return 0
 	}
 	return u.ID
+}
+
+type viaKey struct{}
+
+// WithVia marks every change made with ctx as coming through a channel other
+// than the web UI ("via Slack by @ana"): the events' reason says so.
+func WithVia(ctx context.Context, via string) context.Context {
+	return context.WithValue(ctx, viaKey{}, via)
+}
+
+// Via returns what WithVia set, or "".
+func Via(ctx context.Context) string {
+	v, _ := ctx.Value(viaKey{}).(string)
+	return v
 }

@@ -165,6 +165,76 @@ type Category struct {
 	CrossRegion         bool
 }
 
+type ChatChannel struct {
+	ID        int64
+	Connector string
+	Channel   string
+	TeamID    int64
+	Private   bool
+	CreatedAt time.Time
+}
+
+type ChatConnector struct {
+	Name         string
+	ApiUrl       string
+	SealedSecret []byte
+	SealedToken  []byte
+	UpdatedAt    time.Time
+}
+
+type ChatDelivery struct {
+	ID        int64
+	Connector string
+	IdemKey   string
+	TicketID  *int64
+	Action    string
+	Channel   string
+	Thread    string
+	Target    string
+	Bind      string
+	Body      []byte
+	Status    string
+	Attempts  int32
+	LastError string
+	RemoteID  string
+	CreatedAt time.Time
+	SentAt    *time.Time
+}
+
+type ChatLink struct {
+	Connector string
+	Workspace string
+	ChatUser  string
+	ChatName  string
+	UserID    int64
+	CreatedAt time.Time
+}
+
+type ChatLinkToken struct {
+	TokenHash []byte
+	Connector string
+	Workspace string
+	ChatUser  string
+	ChatName  string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+type ChatSeen struct {
+	Key    string
+	SeenAt time.Time
+}
+
+type ChatThread struct {
+	ID        int64
+	TicketID  int64
+	Connector string
+	Channel   string
+	Thread    string
+	Kind      string
+	CreatedAt time.Time
+}
+
 type ClassifierModel struct {
 	ID        int64
 	Model     []byte
