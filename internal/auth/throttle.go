@@ -174,10 +174,25 @@ func (t *Throttle) Check(ctx context.Context, db *postgres.DB, a Attempt) (*help
 	stop := t.record(ctx, rec, user)
 	_ = t.Succeed(ctx, acct)
 	if stop {
-		return nil, false, helpdesk.Errorf(helpdesk.EUNAUTH,
-			"This sign-in looked unusual and was stopped for your safety. We have emailed you; if it was you, please contact IT.")
+		return nil, false, errStopped
 	}
 	return user, rec.DeviceKnown, nil
+}
+
+// errStopped answers a sign-in that threat detection's configured response stopped.
+var errStopped = helpdesk.Errorf(helpdesk.EUNAUTH,
+	"This sign-in looked unusual and was stopped for your safety. We have emailed you; if it was you, please contact IT.")
+
+// Observe records a successful sign-in that did not come through Check
+// (single sign-on, a passkey alone) and tells OnSignIn, so threat
+// detection sees every way in; errStopped when the response stops it.
+func (t *Throttle) Observe(ctx context.Context, s helpdesk.SignIn, u *helpdesk.User) error {
+	s.Email = strings.ToLower(strings.TrimSpace(s.Email))
+	s.UserAgent = truncate(s.UserAgent, 300)
+	if t.record(ctx, s, u) {
+		return errStopped
+	}
+	return nil
 }
 
 // record stores the attempt and tells OnSignIn; a failure to record must

@@ -106,3 +106,15 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID int
 	}
 	return s.Sessions.SignInWith(r.Context(), w, r, userID, auth.SignInInfo{Method: method, DeviceID: device})
 }
+
+// watchSignIn records a sign-in that did not pass the password check (SSO,
+// a passkey alone) and runs threat detection on it like on any other; an
+// error when the configured response stops it.
+func (s *Server) watchSignIn(r *http.Request, u *helpdesk.User, method string) error {
+	if s.Throttle == nil {
+		return nil
+	}
+	_, known := s.Devices.Known(r.Context(), r, u.ID)
+	return s.Throttle.Observe(r.Context(), helpdesk.SignIn{UserID: u.ID, Email: u.Email, IP: auth.ClientIP(r),
+		UserAgent: r.UserAgent(), DeviceKnown: known, Method: method, OK: true}, u)
+}

@@ -139,11 +139,14 @@ func (s *Server) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) erro
 	} else if !set.PasswordAllowed(u.Email) {
 		return passkeyError(w, helpdesk.Errorf(helpdesk.EFORBIDDEN, "This helpdesk signs in with single sign-on only."))
 	}
-	return s.passkeySignIn(w, r, u.ID, next)
+	if err := s.watchSignIn(r, u, "passkey"); err != nil {
+		return passkeyError(w, err)
+	}
+	return s.passkeySignIn(w, r, u.ID, next, "passkey")
 }
 
-func (s *Server) passkeySignIn(w http.ResponseWriter, r *http.Request, userID int64, next string) error {
-	if err := s.Sessions.SignIn(r.Context(), w, r, userID); err != nil {
+func (s *Server) passkeySignIn(w http.ResponseWriter, r *http.Request, userID int64, next, method string) error {
+	if err := s.startSession(w, r, userID, method); err != nil {
 		return err
 	}
 	Logger(r.Context()).Info("signed in with a passkey", "user_id", userID)
@@ -193,7 +196,7 @@ func (s *Server) passkeyVerifyFinish(w http.ResponseWriter, r *http.Request) err
 	}
 	var d flowData
 	_ = json.Unmarshal(step.Data, &d)
-	return s.passkeySignIn(w, r, u.ID, d.Next)
+	return s.passkeySignIn(w, r, u.ID, d.Next, "password+passkey")
 }
 
 // setFlash is seeOther's flash without the redirect (for JSON answers).

@@ -271,3 +271,46 @@ func TestPrivilegeAuditBeforeAfter(t *testing.T) {
 		t.Error("joining a restricted team is not audited as such")
 	}
 }
+
+// An SSO group mapped to the admin role does not bypass four-eyes: the
+// person signs in with their role so far (a new account as an agent) and
+// a request waits for an admin; the SSO sign-in is recorded for threat
+// detection like a password one.
+func TestSSOAdminMappingWaitsForApproval(t *testing.T) {
+	t.Parallel()
+	s := newSSO(t, nil, apptest.ProviderUser{Username: "root", Email: "root@corp.example", First: "Ro", Last: "Ot",
+		Groups: []string{"it-admins"}})
+	e := s.e
+	c := e.Anonymous()
+	if r, ok := callback(t, c, s.roundTrip(t, c, "root")); !ok {
+		t.Fatalf("SSO sign-in: %d -> %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	var id int64
+	var role string
+	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT id, role FROM users WHERE email = 'root@corp.example'`).
+		Scan(&id, &role); err != nil {
+		t.Fatal(err)
+	}
+	if role != "agent" {
+		t.Fatalf("the SSO mapping made the new account %q at once", role)
+	}
+	if n := countRows(t, e, `SELECT count(*) FROM admin_grants WHERE user_id = $1 AND status = 'pending' AND requested_by IS NULL`, id); n != 1 {
+		t.Fatal("no waiting request from the SSO mapping")
+	}
+	wantStatus(t, c.Get("/admin/access"), http.StatusNotFound)
+	if n := countRows(t, e, `SELECT count(*) FROM sign_ins WHERE user_id = $1 AND method = 'sso' AND ok`, id); n != 1 {
+		t.Errorf("the SSO sign-in is not recorded for threat detection (%d)", n)
+	}
+	wantStatus(t, s.ac.PostForm("/admin/access/grants/"+grantOf(t, e, id)+"/approve", nil), http.StatusSeeOther)
+	if got := roleOf(t, e, id); got != "admin" {
+		t.Errorf("approved, role is %q", got)
+	}
+	// The next SSO sign-in keeps the approved role.
+	c = e.Anonymous()
+	if r, ok := callback(t, c, s.roundTrip(t, c, "root")); !ok {
+		t.Fatalf("second SSO sign-in: %d", r.StatusCode)
+	}
+	if got := roleOf(t, e, id); got != "admin" {
+		t.Errorf("after the next sign-in, role is %q", got)
+	}
+}

@@ -53,6 +53,9 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	if err := s.watchSignIn(r, u, "sso"); err != nil {
+		return s.renderLogin(w, r, StatusOf(err), web.LoginForm{Error: helpdesk.ErrorMessage(err)})
+	}
 	return s.finishSignIn(w, r, u.ID, next, "sso")
 }
 

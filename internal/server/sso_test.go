@@ -23,7 +23,7 @@ type ssoSetup struct {
 	ac    *apptest.Client
 }
 
-func newSSO(t *testing.T, extra url.Values) *ssoSetup {
+func newSSO(t *testing.T, extra url.Values, more ...apptest.ProviderUser) *ssoSetup {
 	t.Helper()
 	e := apptest.New(t)
 	s := &ssoSetup{e: e, admin: e.User(helpdesk.RoleAdmin)}
@@ -31,8 +31,9 @@ func newSSO(t *testing.T, extra url.Values) *ssoSetup {
 		t.Fatal(err)
 	}
 	s.p = apptest.NewProvider(t, e.URL+"/sso/callback",
-		apptest.ProviderUser{Username: "ana", Email: "ana@corp.example", First: "Ana", Last: "Lima", Groups: []string{"everyone", "it-staff"}},
-		apptest.ProviderUser{Username: "eve", Email: "eve@elsewhere.example", First: "Eve", Last: "Outside"})
+		append([]apptest.ProviderUser{
+			{Username: "ana", Email: "ana@corp.example", First: "Ana", Last: "Lima", Groups: []string{"everyone", "it-staff"}},
+			{Username: "eve", Email: "eve@elsewhere.example", First: "Eve", Last: "Outside"}}, more...)...)
 	s.ac = e.SignIn(s.admin)
 	form := url.Values{"enabled": {"on"}, "issuer": {s.p.Issuer}, "client_id": {s.p.ClientID}, "client_secret": {s.p.ClientSecret},
 		"domains": {"corp.example"}, "claim": {"groups"}, "role_map": {"it-staff = agent\nit-admins = admin"},
