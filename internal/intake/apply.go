@@ -117,7 +117,7 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *m
 	reason, jobs := out.reason, out.jobs
 	in.AfterInsert = func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket) error {
 		out.status, out.ticketID, out.msgID, out.reason, out.jobs = StatusTicket, &t.ID, nil, reason, jobs
-		if followup == nil {
+		if followup == nil && !out.standalone {
 			if err := claimThread(ctx, tx, t.ID, p, emailID); err != nil {
 				return err
 			}

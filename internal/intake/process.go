@@ -81,6 +81,7 @@ type outcome struct {
 	flagged              bool              // unverified mail: its message is flagged, its sender no participant
 	mayAnswer            bool              // acknowledgements and refusals may be sent
 	done                 bool              // already written, with the ticket it made
+	standalone           bool              // an admin made it a ticket: it claims no conversation
 }
 
 // Process handles one stored mail. It is idempotent: a mail already handled is
@@ -166,6 +167,12 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 	hit, err := pr.thread(ctx, p, row.Rcpt, known)
 	if err != nil {
 		return nil, err
+	}
+	if sess.Override == DecideTicket {
+		// "Make it a ticket" is a ticket of its own: a dropped or discarded
+		// mail never lands in (or speaks on) the ticket it named. Releasing
+		// held mail is the way into that ticket.
+		hit, out.standalone = nil, true
 	}
 	if hit == nil && sess.Override == "" {
 		if wait, err := pr.parentPending(ctx, row, sess, p); err != nil {

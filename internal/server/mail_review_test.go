@@ -160,6 +160,17 @@ func TestMailReviewDecisions(t *testing.T) {
 	if page.Has(fmt.Sprintf(`#held tr[data-review="%d"]`, held2)) || !page.Has(fmt.Sprintf(`#dropped tr[data-review="%d"] button[data-decision="ticket"]`, held2)) {
 		t.Error("discarded mail not moved to the dropped list")
 	}
+	// Made a ticket, the discarded mail is a ticket of its own: it never
+	// speaks on the ticket it named.
+	wantStatus(t, ad.PostForm(fmt.Sprintf("/admin/mail/review/%d", held2), url.Values{"decision": {"ticket"}}), http.StatusSeeOther)
+	if s := waitStatus(t, e, held2); s != "ticket" {
+		t.Fatalf("discarded mail made a ticket is %s", s)
+	}
+	var own int
+	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE email_message_id = 'claim-2@evil.test' AND ticket_id <> $1`,
+		tk.ID).Scan(&own); err != nil || own != 1 {
+		t.Errorf("discarded mail made a ticket did not get its own ticket (%d, %v)", own, err)
+	}
 	drow := page.Doc.Find(fmt.Sprintf(`#dropped tr[data-review="%d"]`, ignored))
 	if drow.Length() != 1 || !strings.Contains(strings.ToLower(drow.Find(`[data-label="Reason"]`).Text()), "auto") {
 		t.Fatalf("ignored auto-reply not listed with its reason:\n%s", page.Doc.Find("#dropped").Text())
