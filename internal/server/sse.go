@@ -97,6 +97,13 @@ func (h *Hub) Subscribe() (<-chan Note, func()) {
 	}
 }
 
+// watched reports whether any stream is subscribed.
+func (h *Hub) watched() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs) > 0
+}
+
 func (h *Hub) publish(n Note) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -165,6 +172,12 @@ func (h *Hub) listen(ctx context.Context, ready func()) error {
 		}
 		num, err := strconv.ParseInt(payload, 10, 64)
 		if err != nil {
+			return
+		}
+		if !h.watched() {
+			// Nobody on this node has a live page open: the note would
+			// reach no one, and looking up its team costs a query per
+			// ticket change (two per new ticket).
 			return
 		}
 		note := Note{Channel: channel, Number: num}
