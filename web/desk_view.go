@@ -196,6 +196,10 @@ type DeskTicketPage struct {
 	OfferChildren bool
 	// Articles are knowledge-base articles matching the subject.
 	Articles []ArticleLink
+	// Phish is the analysis of a phishing report; Campaign the reports and
+	// indicators of a phishing campaign's incident. Nil on other tickets.
+	Phish    *PhishPanel
+	Campaign *PhishCampaignPanel
 }
 
 // ArticleLink is a suggested article in the workspace, with the Markdown

@@ -41,7 +41,7 @@ func (s *Service) Mail(ctx context.Context, actor *helpdesk.User) (*MailConfig, 
 	}
 	for _, a := range addrs {
 		mc.Addresses = append(mc.Addresses, helpdesk.IntakeAddress{ID: a.ID, LocalPart: a.LocalPart, TeamID: a.TeamID,
-			TeamName: deref(a.TeamName), CategoryID: a.CategoryID, CategoryName: deref(a.CategoryName)})
+			TeamName: deref(a.TeamName), CategoryID: a.CategoryID, CategoryName: deref(a.CategoryName), Phishing: a.Phishing})
 	}
 	boxes, err := q.AdminListMailboxes(ctx)
 	if err != nil {
@@ -77,8 +77,12 @@ func deref[T any](p *T) T {
 
 var localPartRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
-// IntakeInput is the "add intake address" form.
-type IntakeInput struct{ LocalPart, TeamID, CategoryID string }
+// IntakeInput is the "add intake address" form. Phishing marks it as the
+// address employees forward suspicious mail to.
+type IntakeInput struct {
+	LocalPart, TeamID, CategoryID string
+	Phishing                      bool
+}
 
 func optionalID(s string) *int64 {
 	if id, err := strconv.ParseInt(s, 10, 64); err == nil && id > 0 {
@@ -122,8 +126,27 @@ func (s *Service) AddIntakeAddress(ctx context.Context, actor *helpdesk.User, in
 			}
 			return err
 		}
+		if in.Phishing {
+			if err := tx.SetIntakePhishing(ctx, id, true); err != nil {
+				return err
+			}
+		}
 		return audit(ctx, tx, actor, "intake_address", id, "create", nil,
-			map[string]any{"local_part": local, "team_id": team, "category_id": cat})
+			map[string]any{"local_part": local, "team_id": team, "category_id": cat, "phishing": in.Phishing})
+	})
+}
+
+// SetIntakePhishing marks an address as "phishing reports" or unmarks it
+// (admins only).
+func (s *Service) SetIntakePhishing(ctx context.Context, actor *helpdesk.User, id int64, on bool) error {
+	if err := requireAdmin(actor); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		if err := tx.SetIntakePhishing(ctx, id, on); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "intake_address", id, "update", nil, map[string]any{"phishing": on})
 	})
 }
 

@@ -202,6 +202,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.wireDesk()
 	a.wireBackups()
 	a.wireAdmin()
+	a.phishingHTTP()
 	if err := a.wireIdentity(); err != nil {
 		return err
 	}

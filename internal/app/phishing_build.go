@@ -24,3 +24,10 @@ func (a *App) wirePhishing() {
 		return a.Phishing.Process(ctx, args.TicketID)
 	}, limit: 2 * time.Minute})
 }
+
+// phishingHTTP hands the service to the web handlers once they exist.
+func (a *App) phishingHTTP() {
+	if a.HTTP != nil {
+		a.HTTP.Phishing = a.Phishing
+	}
+}

@@ -212,6 +212,9 @@ func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log
 	if err := demoIncident(ctx, db, tickets, users); err != nil {
 		return err
 	}
+	if err := demoPhishing(ctx, db, tickets, users); err != nil {
+		return err
+	}
 	_, err = conn.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', to_jsonb(now())) ON CONFLICT DO NOTHING`)
 	return err
 }
@@ -304,10 +307,10 @@ Demo organisation loaded. Sign in at %s/login with password %q as:
 }
 
 // seedDemoMail adds the demo's intake addresses: it@ (routed by triage) and
-// security@ (straight to Security Operations).
+// security@ (straight to Security Operations, marked "phishing reports").
 func seedDemoMail(ctx context.Context, db *postgres.DB) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part, team_id)
-		VALUES ('it', NULL), ('security', (SELECT id FROM teams WHERE slug = 'security'))
+	_, err := db.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part, team_id, phishing)
+		VALUES ('it', NULL, false), ('security', (SELECT id FROM teams WHERE slug = 'security'), true)
 		ON CONFLICT ((lower(local_part))) DO NOTHING`)
 	return err
 }

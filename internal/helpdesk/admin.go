@@ -145,6 +145,7 @@ type IntakeAddress struct {
 	TeamName     string
 	CategoryID   *int64
 	CategoryName string
+	Phishing     bool // mail to it is a phishing report (issue 15)
 }
 
 // Mailbox is an IMAP account as admins see it; the password never leaves

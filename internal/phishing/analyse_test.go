@@ -211,7 +211,7 @@ func TestLookalike(t *testing.T) {
 	t.Parallel()
 	ours := []string{"example.com"}
 	for host, want := range map[string]bool{"examp1e.com": true, "exarnple.com": true, "example-login.com": true, "xn--exmple-cua.com": true,
-		"еxample.com": true, "example.net": true, "sub.example.com": false, "sample.org": false, "wikipedia.org": false, "examples-of-art.com": false} {
+		"еxample.com": true, "example.net": true, "sub.example.com": false, "sample.org": false, "wikipedia.org": false, "examples-of-art.com": false, "examp1e-helpdesk.com": true, "my-example-blog.org": true, "exampie-login.net": true} {
 		if got := lookalike(host, ours) != ""; got != want {
 			t.Errorf("lookalike(%q) = %v, want %v", host, got, want)
 		}

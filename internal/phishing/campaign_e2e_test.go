@@ -92,6 +92,12 @@ func TestCampaigns(t *testing.T) {
 		t.Errorf("report #%d: %+v, want parent %d and a malicious verdict", child, v, incidents[0][0])
 	}
 
+	var first30 []string
+	for _, r := range reps[:30] {
+		first30 = append(first30, r.u.Email)
+	}
+	defer closeCampaign(t, x, incidents[0][0], first30)
+
 	// One thank-you per reporter, threaded on their report, defanged.
 	for _, r := range reps {
 		var raws [][]byte
@@ -124,6 +130,36 @@ func TestCampaigns(t *testing.T) {
 				t.Errorf("thank-you to %s carries a live %q:\n%s", r.u.Email, live, p.Text)
 			}
 		}
+	}
+}
+
+// closeCampaign: the security team closes the 30-report campaign: every
+// reporter gets one notice, the reports and the incident are resolved, and a
+// second click sends nothing more. The indicators come as CSV.
+func closeCampaign(t *testing.T, x *env, incident int64, reporters []string) {
+	t.Helper()
+	lead := x.SignIn(x.lead)
+	csv := lead.Get(deskPath(incident, "/phishing/indicators.csv"))
+	if csv.StatusCode != 200 || !strings.Contains(csv.Body, "host,m365-verify-login.com,m365-verify-login[.]com,30") {
+		t.Errorf("indicators CSV: %d\n%s", csv.StatusCode, csv.Body)
+	}
+	ws := lead.Get(deskPath(incident, ""))
+	if !strings.Contains(ws.Text("#campaign-summary"), "30 reports from 30 people") || !strings.Contains(ws.Text("#campaign-indicators"), "m365-verify-login[.]com") {
+		t.Errorf("campaign panel: %q / %q", ws.Text("#campaign-summary"), ws.Text("#campaign-indicators"))
+	}
+	for range 2 {
+		if res := lead.PostForm(deskPath(incident, "/phishing/close"), nil); res.StatusCode != 303 {
+			t.Fatalf("close campaign: %d %s", res.StatusCode, res.Body)
+		}
+	}
+	x.Settle()
+	for _, r := range reporters {
+		if n := x.count(t, `SELECT count(*) FROM outbox WHERE kind = 'reply' AND to_addr = $1 AND convert_from(raw, 'UTF8') LIKE '%campaign you reported%'`, r); n != 1 {
+			t.Errorf("%s got %d campaign notices, want 1", r, n)
+		}
+	}
+	if n := x.count(t, `SELECT count(*) FROM tickets c JOIN tickets p ON p.id = c.parent_id WHERE p.number = $1 AND c.status = 'resolved'`, incident); n != 30 {
+		t.Errorf("%d of 30 reports resolved", n)
 	}
 }
 

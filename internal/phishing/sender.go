@@ -150,6 +150,12 @@ func lookalikeKind(host string, ours []string) (string, bool) {
 		if len(label) > len(olabel) && containsWord(label, olabel) {
 			return oreg, false
 		}
+		// Our name, disguised, as one word of a longer name: examp1e-helpdesk.com.
+		for _, part := range strings.Split(firstLabel(registrable(uhost)), "-") {
+			if part != olabel && skeleton(part) == skeleton(olabel) {
+				return oreg, false
+			}
+		}
 	}
 	return "", false
 }

@@ -407,3 +407,26 @@ func (db *DB) InPhishTeam(ctx context.Context, userID int64) (bool, error) {
 		WHERE a.phishing AND m.user_id = $1)`, userID).Scan(&ok)
 	return ok, mapError(err)
 }
+
+// PhishAddress is the local part of the first phishing-reports intake
+// address, or "" when none is marked.
+func (db *DB) PhishAddress(ctx context.Context) (string, error) {
+	var local string
+	err := db.Pool.QueryRow(ctx, `SELECT local_part FROM intake_addresses WHERE phishing ORDER BY id LIMIT 1`).Scan(&local)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return local, mapError(err)
+}
+
+// SetIntakePhishing marks an intake address as "phishing reports" or not.
+func (tx *Tx) SetIntakePhishing(ctx context.Context, id int64, on bool) error {
+	tag, err := tx.Exec(ctx, `UPDATE intake_addresses SET phishing = $2 WHERE id = $1`, id, on)
+	if err != nil {
+		return mapError(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return helpdesk.Errorf(helpdesk.ENOTFOUND, "No such address.")
+	}
+	return nil
+}

@@ -58,7 +58,7 @@ func (s *Server) adminMail(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) adminAddAddress(w http.ResponseWriter, r *http.Request) error {
 	_ = r.ParseForm()
 	in := admin.IntakeInput{LocalPart: r.PostForm.Get("local_part"), TeamID: r.PostForm.Get("address_team"),
-		CategoryID: r.PostForm.Get("address_category")}
+		CategoryID: r.PostForm.Get("address_category"), Phishing: r.PostForm.Get("phishing") == "1"}
 	err := s.Admin.AddIntakeAddress(r.Context(), CurrentUser(r.Context()), in)
 	if isInvalid(err) {
 		f := web.NewForm(r.PostForm, err)
@@ -67,6 +67,25 @@ func (s *Server) adminAddAddress(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	seeOther(w, r, "/admin/mail#addresses", "Address added.")
+	return nil
+}
+
+// adminPhishingAddress is POST /admin/mail/addresses/{id}/phishing: mark or
+// unmark an address as "phishing reports".
+func (s *Server) adminPhishingAddress(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	on := r.PostFormValue("phishing") == "1"
+	if err := s.Admin.SetIntakePhishing(r.Context(), CurrentUser(r.Context()), id, on); err != nil {
+		return err
+	}
+	msg := "Mail to this address is no longer a phishing report."
+	if on {
+		msg = "Mail to this address is now a phishing report."
+	}
+	seeOther(w, r, "/admin/mail#addresses", msg)
 	return nil
 }
 

@@ -59,6 +59,9 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 	if err := s.suggestArticles(r, &v); err != nil {
 		return v, err
 	}
+	if err := s.phishPanels(r, &v); err != nil {
+		return v, err
+	}
 	opts, err := s.deskOptions(ctx)
 	if err != nil {
 		return v, err

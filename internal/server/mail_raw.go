@@ -39,6 +39,9 @@ func (s *Server) messageRaw(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.phishRawAllowed(r, n); err != nil {
+		return err
+	}
 	m, err := s.mailStore().RawForMessage(r.Context(), CurrentUser(r.Context()), n, id)
 	if err != nil {
 		return err

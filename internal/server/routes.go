@@ -92,6 +92,8 @@ func (s *Server) routes() http.Handler {
 			r.Post("/incidents/{number}/affected", s.handle(s.affectedToo)) // incidents.go: known-issue banner
 			r.Get("/chat/link/{token}", s.handle(s.chatLinkForm))           // chat.go: confirm a chat account link
 			r.Post("/chat/link/{token}", s.handle(s.chatLink))
+			r.Get("/report-phishing", s.handle(s.reportPhishingForm)) // phishing.go: upload a suspicious .eml
+			r.Post("/report-phishing", s.handle(s.reportPhishing))
 
 			// Help centre (help.go): articles each viewer may read.
 			r.Get("/help", s.handle(s.help))
@@ -140,6 +142,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/mail", s.handle(s.adminMail))
 			r.Post("/admin/mail/addresses", s.handle(s.adminAddAddress))
 			r.Post("/admin/mail/addresses/{id}/delete", s.handle(s.adminDeleteAddress))
+			r.Post("/admin/mail/addresses/{id}/phishing", s.handle(s.adminPhishingAddress))
 			r.Post("/admin/mail/mailboxes", s.handle(s.adminAddMailbox))
 			r.Post("/admin/mail/mailboxes/{id}/delete", s.handle(s.adminDeleteMailbox))
 			r.Post("/admin/mail/mailboxes/{id}/test", s.handle(s.adminTestMailbox))
@@ -204,6 +207,14 @@ func (s *Server) routes() http.Handler {
 			r.Post("/desk/tickets/{number}/merge", s.handle(s.deskMerge))
 			r.Post("/desk/tickets/{number}/link", s.handle(s.deskLink))
 			r.Post("/desk/tickets/{number}/resolve-children", s.handle(s.deskResolveChildren))
+
+			// Phishing reports (phishing.go): the service checks the security team.
+			r.Get("/desk/phishing", s.handle(s.phishFigures))
+			r.Get("/desk/tickets/{number}/phishing/raw", s.handle(s.phishRaw))
+			r.Get("/desk/tickets/{number}/phishing/attachments/{i}", s.handle(s.phishAttachment))
+			r.Post("/desk/tickets/{number}/phishing/verdict", s.handle(s.phishVerdict))
+			r.Post("/desk/tickets/{number}/phishing/close", s.handle(s.phishClose))
+			r.Get("/desk/tickets/{number}/phishing/indicators.csv", s.handle(s.phishIndicatorsCSV))
 
 			// Incidents (incidents.go): suspected bursts, evidence, known issues.
 			r.Get("/desk/incidents", s.handle(s.incidents))

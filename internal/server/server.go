@@ -20,6 +20,7 @@ import (
 	"switchboard/internal/incident"
 	"switchboard/internal/intake"
 	"switchboard/internal/kb"
+	"switchboard/internal/phishing"
 	"switchboard/internal/postgres"
 	"switchboard/internal/report"
 	"switchboard/internal/ticket"
@@ -54,6 +55,8 @@ type Server struct {
 	KB *kb.Service
 	// Incidents is alert intake, suspected incidents and known issues (incidents.go).
 	Incidents *incident.Service
+	// Phishing is phishing reports: panels, downloads, figures (phishing.go).
+	Phishing *phishing.Service
 	// Reports computes the leads' reports (reports.go).
 	Reports *report.Service
 	// Chat is ChatOps (chat.go, admin_chat.go); ChatIn its connectors'

@@ -541,7 +541,7 @@ func (q *Queries) AdminListHours(ctx context.Context, userID int64) ([]AdminList
 }
 
 const adminListIntakeAddresses = `-- name: AdminListIntakeAddresses :many
-SELECT a.id, a.local_part, a.team_id, a.category_id, t.name AS team_name, c.name AS category_name
+SELECT a.id, a.local_part, a.team_id, a.category_id, t.name AS team_name, c.name AS category_name, a.phishing
 FROM intake_addresses a LEFT JOIN teams t ON t.id = a.team_id LEFT JOIN categories c ON c.id = a.category_id
 ORDER BY a.local_part
 `
@@ -553,6 +553,7 @@ type AdminListIntakeAddressesRow struct {
 	CategoryID   *int64
 	TeamName     *string
 	CategoryName *string
+	Phishing     bool
 }
 
 func (q *Queries) AdminListIntakeAddresses(ctx context.Context) ([]AdminListIntakeAddressesRow, error) {
@@ -571,6 +572,7 @@ func (q *Queries) AdminListIntakeAddresses(ctx context.Context) ([]AdminListInta
 			&i.CategoryID,
 			&i.TeamName,
 			&i.CategoryName,
+			&i.Phishing,
 		); err != nil {
 			return nil, err
 		}

@@ -170,7 +170,7 @@ SELECT value FROM settings WHERE key = $1;
 INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
 
 -- name: AdminListIntakeAddresses :many
-SELECT a.id, a.local_part, a.team_id, a.category_id, t.name AS team_name, c.name AS category_name
+SELECT a.id, a.local_part, a.team_id, a.category_id, t.name AS team_name, c.name AS category_name, a.phishing
 FROM intake_addresses a LEFT JOIN teams t ON t.id = a.team_id LEFT JOIN categories c ON c.id = a.category_id
 ORDER BY a.local_part;
 
