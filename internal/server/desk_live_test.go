@@ -8,11 +8,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/pgtest"
+	"switchboard/internal/testwait"
 )
 
 // events reads SSE events ("name data") from a stream until ctx ends.
@@ -120,19 +122,56 @@ func TestDeskStreamEndsWithContext(t *testing.T) {
 		req.AddCookie(ck)
 	}
 	done := make(chan struct{})
-	rec := httptest.NewRecorder()
+	rec := &streamRecorder{ResponseRecorder: httptest.NewRecorder(), wrote: make(chan struct{})}
 	go func() {
 		d.e.App.HTTP.ServeHTTP(rec, req)
 		close(done)
 	}()
-	time.Sleep(200 * time.Millisecond)
+	// Cancel only once the stream runs (it has written its hello), so the
+	// test sees the running handler end, not one that never started.
+	select {
+	case <-rec.wrote:
+	case <-done:
+		t.Fatalf("stream handler returned before its context ended: %q", rec.body())
+	case <-time.After(testwait.Long):
+		t.Fatal("stream wrote nothing")
+	}
 	cancel()
 	select {
 	case <-done:
-	case <-time.After(2 * time.Second):
+	case <-time.After(testwait.Long): // generous for a loaded machine; a handler ignoring its context never returns
 		t.Fatal("stream handler still running after its context ended")
 	}
-	if !strings.Contains(rec.Body.String(), "event: hello") {
-		t.Errorf("stream wrote %q", rec.Body.String())
+	if !strings.Contains(rec.body(), "event: hello") {
+		t.Errorf("stream wrote %q", rec.body())
 	}
+}
+
+// streamRecorder is a ResponseRecorder that may be read while the handler
+// writes, and says when the first bytes arrive.
+type streamRecorder struct {
+	*httptest.ResponseRecorder
+	mu    sync.Mutex
+	once  sync.Once
+	wrote chan struct{}
+}
+
+func (r *streamRecorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	n, err := r.ResponseRecorder.Write(p)
+	r.mu.Unlock()
+	r.once.Do(func() { close(r.wrote) })
+	return n, err
+}
+
+func (r *streamRecorder) Flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ResponseRecorder.Flush()
+}
+
+func (r *streamRecorder) body() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ResponseRecorder.Body.String()
 }
