@@ -62,10 +62,10 @@ func (s *Service) Announce(ctx context.Context, ticketID int64, force bool, why 
 		d := &helpdesk.ChatDelivery{Connector: c.Connector, TicketID: &t.ID, Channel: c.Channel}
 		switch {
 		case card == "" && (force || urgent(t)):
-			d.Action, d.Bind, d.IdemKey = "post", helpdesk.ChatThreadCard, fmt.Sprintf("card:%d", t.ID)
+			d.Action, d.Bind, d.IdemKey = "post", helpdesk.ChatThreadCard, fmt.Sprintf("card:%d:%s", t.ID, c.Channel)
 		case card != "":
 			d.Action, d.Target = "update", card
-			d.IdemKey = fmt.Sprintf("card:%d:%d:%s", t.ID, t.UpdatedAt.UnixNano(), why)
+			d.IdemKey = fmt.Sprintf("card:%d:%s:%d:%s", t.ID, c.Channel, t.UpdatedAt.UnixNano(), why)
 		default:
 			continue
 		}
@@ -79,7 +79,7 @@ func (s *Service) Announce(ctx context.Context, ticketID int64, force bool, why 
 		if card != "" && why != "" {
 			// Say what happened in the card's thread, too.
 			note := &helpdesk.ChatDelivery{Connector: c.Connector, TicketID: &t.ID, Channel: c.Channel, Thread: card,
-				Action: "post", IdemKey: fmt.Sprintf("card-note:%d:%s:%d", t.ID, why, t.UpdatedAt.UnixNano())}
+				Action: "post", IdemKey: fmt.Sprintf("card-note:%d:%s:%d:%s", t.ID, c.Channel, t.UpdatedAt.UnixNano(), why)}
 			if err := s.enqueue(ctx, note, Message{Text: why}); err != nil {
 				return err
 			}

@@ -212,7 +212,7 @@ func (e *env) interact(u who, channel, action, value, responseURL string) int {
 	e.T.Helper()
 	payload, _ := json.Marshal(map[string]any{"type": "block_actions", "team": map[string]string{"id": "T1"},
 		"user": map[string]string{"id": u.id, "name": u.name}, "channel": map[string]string{"id": channel},
-		"response_url": responseURL, "actions": []map[string]string{{"action_id": action, "value": value, "type": "button"}}})
+		"response_url": responseURL, "actions": []map[string]string{{"action_id": action, "block_id": "ticket", "value": value, "type": "button"}}})
 	body := url.Values{"payload": {string(payload)}}.Encode()
 	status, _ := e.send("/chat/slack/interactions", "application/x-www-form-urlencoded", body, sign(signingSecret, body, time.Now()))
 	return status
