@@ -138,3 +138,11 @@ func (s *Service) SetThreatResponse(ctx context.Context, actor *helpdesk.User, i
 		return audit(ctx, tx, actor, "setting", auth.SettingThreatResponse, "update", before, in)
 	})
 }
+
+// SecurityEvents lists the latest threat detections with their evidence (admins only).
+func (s *Service) SecurityEvents(ctx context.Context, actor *helpdesk.User) ([]helpdesk.SecurityEvent, error) {
+	if err := requireAdmin(actor); err != nil {
+		return nil, err
+	}
+	return s.DB.SecurityEvents(ctx, 300)
+}

@@ -71,3 +71,15 @@ type AccessReview struct {
 	FourEyes      bool
 	GrantLifetime time.Duration
 }
+
+// SecurityEvent is one threat detection as admins list it.
+type SecurityEvent struct {
+	ID           int64
+	Account      string // the person's email; empty when not about one account
+	Kind         string // e.g. new_device+odd_hours, spraying, token_new_network, admin_burst
+	Risk         string // low, medium, high
+	IP           string
+	Evidence     string // JSON
+	TicketNumber int64  // 0: no ticket
+	CreatedAt    time.Time
+}

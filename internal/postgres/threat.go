@@ -160,3 +160,18 @@ func (db *DB) UserByID(ctx context.Context, id int64) (*helpdesk.User, error) {
 	}
 	return &u, nil
 }
+
+// SecurityEvents lists the latest threat detections, newest first.
+func (db *DB) SecurityEvents(ctx context.Context, limit int) ([]helpdesk.SecurityEvent, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT e.id, coalesce(u.email, ''), e.kind, e.risk, e.ip, e.evidence::text,
+		coalesce(t.number, 0), e.created_at FROM security_events e LEFT JOIN users u ON u.id = e.user_id
+		LEFT JOIN tickets t ON t.id = e.ticket_id ORDER BY e.id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (helpdesk.SecurityEvent, error) {
+		var ev helpdesk.SecurityEvent
+		return ev, r.Scan(&ev.ID, &ev.Account, &ev.Kind, &ev.Risk, &ev.IP, &ev.Evidence, &ev.TicketNumber, &ev.CreatedAt)
+	})
+	return out, mapError(err)
+}

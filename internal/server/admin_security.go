@@ -145,3 +145,13 @@ func (s *Server) adminSetThreatResponse(w http.ResponseWriter, r *http.Request) 
 	seeOther(w, r, "/admin/security", "Responses saved.")
 	return nil
 }
+
+// adminSecurityEvents: GET /admin/security/events lists threat detections.
+func (s *Server) adminSecurityEvents(w http.ResponseWriter, r *http.Request) error {
+	evs, err := s.Admin.SecurityEvents(r.Context(), CurrentUser(r.Context()))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, web.SecurityEvents(web.SecurityEventsPage{Page: s.adminPage(r, "Threat detections"), Events: evs}))
+	return nil
+}

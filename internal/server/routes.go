@@ -164,6 +164,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/security/second-factor", s.handle(s.adminSetFactorRoles))
 			r.Post("/admin/security/sso", s.handle(s.adminSaveSSO))
 			r.Post("/admin/security/threats", s.handle(s.adminSetThreatResponse))
+			r.Get("/admin/security/events", s.handle(s.adminSecurityEvents))
 			r.Post("/admin/people/{id}/second-factors/reset", s.handle(s.adminResetFactors))
 			r.Get("/admin/access", s.handle(s.adminAccess)) // admin_access.go: access review, four-eyes grants
 			r.Post("/admin/access/review", s.handle(s.adminRecordReview))

@@ -194,7 +194,7 @@ func TestDetectTokenNewNetwork(t *testing.T) {
 	t.Parallel()
 	e := behindProxy(t)
 	securityTeam(t, e)
-	e.User(helpdesk.RoleAdmin)
+	boss := e.User(helpdesk.RoleAdmin)
 	agent := e.User(helpdesk.RoleAgent)
 	secret, _, err := e.App.Tokens.Create(context.Background(), agent, auth.NewToken{Name: "nightly export"})
 	if err != nil {
@@ -223,6 +223,14 @@ func TestDetectTokenNewNetwork(t *testing.T) {
 	if text, _ := lockMail(t, e, agent.Email); !strings.Contains(text, "nightly export") {
 		t.Errorf("mail does not name the token:\n%s", text)
 	}
+	// Admins see the detection with its evidence; leads do not.
+	page := e.SignIn(boss).Get("/admin/security/events")
+	wantStatus(t, page, http.StatusOK)
+	if txt := page.Text(`#security-events tr[data-kind="token_new_network"][data-risk="high"]`); !strings.Contains(txt, "203.0.113.0/24") ||
+		!strings.Contains(txt, agent.Email) || !strings.Contains(txt, "#") {
+		t.Errorf("the detection is not listed with its evidence and ticket: %q", txt)
+	}
+	wantStatus(t, e.SignIn(e.User(helpdesk.RoleLead)).Get("/admin/security/events"), http.StatusNotFound)
 }
 
 // More than 20 audited admin changes within five minutes raise one
