@@ -3,11 +3,14 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
@@ -50,8 +53,9 @@ func auditCount(t *testing.T, e *apptest.Env, actor *helpdesk.User, id int64, ac
 // ticket, a cross-site post is refused, and every decision is audited.
 func TestMailReviewDecisions(t *testing.T) {
 	t.Parallel()
-	// Sender checks ask a closed port: every verdict is "none", at once.
-	e := apptest.New(t, apptest.Options{Vars: map[string]string{"SWITCHBOARD_DNS_SERVER": "127.0.0.1:9"}})
+	// Sender checks ask a DNS server on loopback that knows no name: every
+	// verdict is "none", at once.
+	e := apptest.New(t, apptest.Options{Vars: map[string]string{"SWITCHBOARD_DNS_SERVER": nxdomainServer(t)}})
 	ctx := context.Background()
 	agent, lead, adm := e.User(helpdesk.RoleAgent), e.User(helpdesk.RoleLead), e.User(helpdesk.RoleAdmin)
 	reqr := e.User(helpdesk.RoleRequester)
@@ -191,4 +195,24 @@ func TestMailReviewDecisions(t *testing.T) {
 	if ad.Get("/admin/mail/review").Has(fmt.Sprintf(`tr[data-review="%d"]`, ignored)) {
 		t.Error("mail made a ticket is still listed")
 	}
+}
+
+// nxdomainServer is a DNS server on loopback answering NXDOMAIN to everything.
+func nxdomainServer(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetRcode(req, dns.RcodeNameError)
+		_ = w.WriteMsg(m)
+	})}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe() //nolint:errcheck // ends with Shutdown
+	<-started
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	return pc.LocalAddr().String()
 }
