@@ -159,6 +159,8 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/chat/channels/{id}/delete", s.handle(s.adminDeleteChatChannel))
 			r.Post("/admin/chat/{name}", s.handle(s.adminSaveChat))
 			r.Post("/admin/chat/{name}/test", s.handle(s.adminTestChat))
+			r.Get("/admin/alerts", s.handle(s.adminAlerts)) // admin_alerts.go: admins only
+			r.Post("/admin/alerts", s.handle(s.adminSaveAlerts))
 			r.Get("/admin/audit.csv", s.handle(s.adminAuditCSV))
 			r.Get("/admin/security", s.handle(s.adminSecurity)) // admin_security.go: second factors, SSO
 			r.Post("/admin/security/second-factor", s.handle(s.adminSetFactorRoles))
