@@ -36,7 +36,7 @@ func FormValues(s Settings) url.Values {
 		"generic_key": {g.Key}, "generic_title": {g.Title}, "generic_status": {g.Status}, "generic_severity": {g.Severity},
 		"generic_description": {g.Description}, "generic_team": {g.Team}, "generic_category": {g.Category},
 		"generic_resolved_values": {strings.Join(g.ResolvedValues, ", ")},
-		"services": {strings.Join(s.Services, "\n")}, "offices": {strings.Join(s.Offices, "\n")},
+		"services":                {strings.Join(s.Services, "\n")}, "offices": {strings.Join(s.Offices, "\n")},
 	}
 }
 

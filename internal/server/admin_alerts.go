@@ -52,7 +52,7 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, form web.F
 		return err
 	}
 	v := web.AdminAlertsPage{Page: s.adminPage(r, "Alerts"), Form: form,
-		Teams: append([]web.Option{{Value: "", Label: "None: triage routes it"}}, teams...),
+		Teams:      append([]web.Option{{Value: "", Label: "None: triage routes it"}}, teams...),
 		Categories: []web.Option{{Value: "", Label: "None: triage categorises it"}}}
 	for _, c := range cats {
 		v.Categories = append(v.Categories, web.Option{Value: c.Name, Label: c.Name})
@@ -73,4 +73,3 @@ func (s *Server) teamSlugOptions(r *http.Request) ([]web.Option, error) {
 	}
 	return out, nil
 }
-
