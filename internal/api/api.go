@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/automation"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/incident"
 	"switchboard/internal/kb"
@@ -34,7 +35,9 @@ type Options struct {
 	Incidents *incident.Service
 	// Phishing adds the verdict to phishing reports' JSON; nil leaves it out.
 	Phishing *phishing.Service
-	Log      *slog.Logger
+	// Automation manages rules and runs (/v1/rules, /v1/runs).
+	Automation *automation.Service
+	Log        *slog.Logger
 	// Health is told about database connection errors, so that the next
 	// requests get 503 at once until the database answers again.
 	Health *postgres.Health
@@ -118,6 +121,21 @@ func (h *Handler) routes() chi.Router {
 			r.Get("/kb/articles", h.handle(h.listArticles))
 			r.Post("/kb/articles", h.handle(h.createArticle))
 			r.Get("/kb/articles/{id}", h.handle(h.getArticle))
+			r.Route("/rules", func(r chi.Router) {
+				r.Use(h.needAutomation)
+				r.Get("/", h.handle(h.listRules))
+				r.Post("/", h.handle(h.createRule))
+				r.Get("/{id}", h.handle(h.getRule))
+				r.Patch("/{id}", h.handle(h.updateRule))
+				r.Post("/{id}/dry-run", h.handle(h.dryRun))
+				r.Post("/{id}/run", h.handle(h.runRule))
+				r.Get("/{id}/runs", h.handle(h.listRuns))
+			})
+			r.Route("/runs", func(r chi.Router) {
+				r.Use(h.needAutomation)
+				r.Get("/{id}", h.handle(h.getRun))
+				r.Post("/{id}/rollback", h.handle(h.rollbackRun))
+			})
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(h.authenticate, h.rateLimit, h.mayPostAlerts)

@@ -17,7 +17,8 @@ func (a *App) buildAPI() *api.Handler {
 	a.Tokens = &auth.Tokens{DB: a.DB, Key: a.Env.Config.SecretKey}
 	cfg := a.Env.Config
 	a.API = api.New(api.Options{DB: a.DB, Tickets: a.Tickets, Tokens: a.Tokens, KB: a.KB, Incidents: a.Incidents, Phishing: a.Phishing,
-		Log: a.Env.Log, RatePerSecond: cfg.APIRate, Burst: cfg.APIBurst, Health: a.Health})
+		Automation: a.Automation,
+		Log:        a.Env.Log, RatePerSecond: cfg.APIRate, Burst: cfg.APIBurst, Health: a.Health})
 	return a.API
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
+	"switchboard/internal/automation"
 	"switchboard/internal/backup"
 	"switchboard/internal/chat"
 	"switchboard/internal/devdata"
@@ -73,6 +74,8 @@ type App struct {
 	// Chat is ChatOps (Slack, Mattermost); chatIn its inbound endpoints.
 	Chat   *chat.Service
 	chatIn *server.ChatEndpoints
+	// Automation runs the rules, their dry-runs and rollbacks.
+	Automation *automation.Service
 
 	db         *Database
 	background []Background
@@ -173,6 +176,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.wireReports()
 	a.wirePhishing()
 	a.wireChat(changed)
+	a.wireAutomation(changed)
 	var err error
 	a.Jobs, err = a.DB.NewJobClient(postgres.JobConfig{Workers: a.Workers, Periodic: a.Periodic,
 		MaxWorkers: opts.MaxWorkers, Logger: quietRiver(a.Env.Log)})
@@ -183,6 +187,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Triage.Jobs = a.Jobs
 	a.Phishing.Jobs = a.Jobs
 	a.Chat.Jobs = a.Jobs
+	a.Automation.Jobs = a.Jobs
 	apiHandler := a.buildAPI()
 	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log, Health: a.Health,
 		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),

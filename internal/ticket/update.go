@@ -50,54 +50,8 @@ func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64
 		return nil, err
 	}
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		cur, err := tx.LockTicketFields(ctx, t.ID)
-		if err != nil {
-			return err
-		}
-		next := *cur
-		names, err := s.resolveChanges(ctx, tx, c, &next, &v)
-		if err != nil {
-			return err
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		type change struct {
-			kind, field string
-			before, to  any
-		}
-		var changes []change
-		if next.Priority != cur.Priority {
-			changes = append(changes, change{helpdesk.EventFieldsChanged, "priority", cur.Priority, next.Priority})
-		}
-		if !sameID(next.CategoryID, cur.CategoryID) {
-			changes = append(changes, change{helpdesk.EventFieldsChanged, "category",
-				nameOr(cur.CategoryID, t.CategoryID, t.CategoryName), names.category})
-		}
-		if !sameID(next.TeamID, cur.TeamID) {
-			changes = append(changes, change{helpdesk.EventFieldsChanged, "team",
-				nameOr(cur.TeamID, t.TeamID, t.TeamSlug), names.team})
-		}
-		if !sameID(next.AssigneeID, cur.AssigneeID) {
-			changes = append(changes, change{helpdesk.EventAssigned, "assignee",
-				nameOr(cur.AssigneeID, t.AssigneeID, t.AssigneeEmail), names.assignee})
-		}
-		if len(changes) > 0 {
-			if err := tx.UpdateTicketFields(ctx, t.ID, next); err != nil {
-				return err
-			}
-		}
-		for _, ch := range changes {
-			if err := s.record(ctx, tx, t.ID, t.Number, actor, ch.kind,
-				map[string]any{ch.field: ch.before}, map[string]any{ch.field: ch.to}, c.Reason,
-				jobs.ChangedArgs{TicketID: t.ID, Event: ch.kind, ActorID: actor.ID}); err != nil {
-				return err
-			}
-		}
-		if c.Status != nil && cur.Status != *c.Status {
-			return s.changeStatus(ctx, tx, t, actor, cur.Status, *c.Status, c.Reason)
-		}
-		return nil
+		_, err := s.updateTx(ctx, tx, t, actor, c)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -106,6 +60,74 @@ func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64
 	// restricted team is allowed even if the actor then loses sight of it.
 	t, _, err = s.DB.TicketByNumber(ctx, number)
 	return t, err
+}
+
+// FieldChange is one field a change wrote, with its values before and after
+// as the audit trail shows them (names, slugs and emails, not ids).
+type FieldChange struct {
+	Field         string
+	Before, After any
+}
+
+// updateTx is Update's work inside tx: lock, resolve names, write the fields,
+// one event per changed field, and the status change last. actor nil is
+// Switchboard itself (an automation rule). It returns what changed.
+func (s *Service) updateTx(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket, actor *helpdesk.User,
+	c Changes) ([]FieldChange, error) {
+	var v helpdesk.Validation
+	cur, err := tx.LockTicketFields(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	next := *cur
+	names, err := s.resolveChanges(ctx, tx, c, &next, &v)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	type change struct {
+		kind, field string
+		before, to  any
+	}
+	var changes []change
+	if next.Priority != cur.Priority {
+		changes = append(changes, change{helpdesk.EventFieldsChanged, "priority", cur.Priority, next.Priority})
+	}
+	if !sameID(next.CategoryID, cur.CategoryID) {
+		changes = append(changes, change{helpdesk.EventFieldsChanged, "category",
+			nameOr(cur.CategoryID, t.CategoryID, t.CategoryName), names.category})
+	}
+	if !sameID(next.TeamID, cur.TeamID) {
+		changes = append(changes, change{helpdesk.EventFieldsChanged, "team",
+			nameOr(cur.TeamID, t.TeamID, t.TeamSlug), names.team})
+	}
+	if !sameID(next.AssigneeID, cur.AssigneeID) {
+		changes = append(changes, change{helpdesk.EventAssigned, "assignee",
+			nameOr(cur.AssigneeID, t.AssigneeID, t.AssigneeEmail), names.assignee})
+	}
+	if len(changes) > 0 {
+		if err := tx.UpdateTicketFields(ctx, t.ID, next); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]FieldChange, 0, len(changes)+1)
+	for _, ch := range changes {
+		if err := s.record(ctx, tx, t.ID, t.Number, actor, ch.kind,
+			map[string]any{ch.field: ch.before}, map[string]any{ch.field: ch.to}, c.Reason,
+			jobs.ChangedArgs{TicketID: t.ID, Event: ch.kind, ActorID: actorID(actor)}); err != nil {
+			return nil, err
+		}
+		out = append(out, FieldChange{Field: ch.field, Before: ch.before, After: ch.to})
+	}
+	if c.Status != nil && cur.Status != *c.Status {
+		if err := s.changeStatus(ctx, tx, t, actor, cur.Status, *c.Status, c.Reason); err != nil {
+			return nil, err
+		}
+		out = append(out, FieldChange{Field: "status", Before: cur.Status, After: *c.Status})
+	}
+	return out, nil
 }
 
 // changedNames are the new values as the audit trail shows them; nil when

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/sla"
 )
@@ -270,6 +271,9 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageT
 	if err != nil || !applied {
 		return nil, err
 	}
+	if err := r.wakeRules(ctx, tx, t.ID); err != nil {
+		return nil, err
+	}
 	if d.AlarmLead {
 		if err := r.alarmLead(ctx, tx, t.ID, t.Number, teamID, d); err != nil {
 			return nil, err
@@ -329,4 +333,18 @@ func loadPriorityRules(ctx context.Context, db *postgres.DB, cats []helpdesk.Cat
 func language(locale string) string {
 	l, _, _ := strings.Cut(strings.ReplaceAll(locale, "_", "-"), "-")
 	return strings.ToLower(l)
+}
+
+// wakeRules runs the automation rules waiting for this triage (rules on
+// ticket.created run after triage decided, so their changes win).
+func (r *Runner) wakeRules(ctx context.Context, tx *postgres.Tx, ticketID int64) error {
+	if r.Jobs == nil {
+		return nil
+	}
+	pending, err := tx.AutomationPending(ctx, ticketID)
+	if err != nil || !pending {
+		return err
+	}
+	_, err = r.Jobs.InsertTx(ctx, tx, jobs.AutomationArgs{TicketID: ticketID}, nil)
+	return err
 }

@@ -1,0 +1,111 @@
+package helpdesk
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Rule triggers: which ticket events a rule listens to.
+const (
+	TriggerCreated   = "ticket.created"   // after triage has decided
+	TriggerUpdated   = "ticket.updated"   // status, priority, category, team or assignee changed
+	TriggerMessage   = "message.received" // a public reply or an internal note
+	TriggerSLAAtRisk = "sla.at_risk"
+	TriggerSLABreach = "sla.breached"
+	TriggerSchedule  = "schedule" // every Rule.Every, over open tickets
+)
+
+// Triggers lists every rule trigger.
+var Triggers = []string{TriggerCreated, TriggerUpdated, TriggerMessage, TriggerSLAAtRisk, TriggerSLABreach, TriggerSchedule}
+
+// Rule action types.
+const (
+	ActionSet         = "set"          // Field to Value
+	ActionNote        = "note"         // internal note Body
+	ActionReply       = "reply"        // public reply from the canned reply named Canned
+	ActionNotifyChat  = "notify_chat"  // a message to chat Channel
+	ActionWebhook     = "webhook"      // POST the ticket to URL
+	ActionCreateChild = "create_child" // a linked child ticket with Subject
+)
+
+// EventAutomationStopped is the ticket event written when rules changed a
+// ticket too often in a minute and were stopped for it.
+const EventAutomationStopped = "automation_stopped"
+
+// RuleAction is one thing a rule does.
+type RuleAction struct {
+	Type    string `json:"type"`
+	Field   string `json:"field,omitempty"`
+	Value   string `json:"value,omitempty"`
+	Body    string `json:"body,omitempty"`
+	Canned  string `json:"canned,omitempty"`
+	Channel string `json:"channel,omitempty"`
+	URL     string `json:"url,omitempty"`
+	Subject string `json:"subject,omitempty"`
+}
+
+// Rule is an automation rule: when Trigger fires and Condition holds, do
+// Actions.
+type Rule struct {
+	ID        int64
+	Name      string
+	Trigger   string
+	Every     time.Duration // schedule rules
+	Condition string
+	Actions   []RuleAction
+	Enabled   bool
+	Position  int
+	TeamID    *int64 // a lead's rule: only this team's tickets
+	TeamSlug  string
+	Version   int
+	CreatedBy *int64
+	LastRunAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Run kinds.
+const (
+	RunKindRun      = "run"      // fired by a ticket event or the schedule
+	RunKindManual   = "manual"   // started by a person ("Run now")
+	RunKindRollback = "rollback" // undid another run
+)
+
+// RunChange is one field of one ticket a run changed (or, in a rollback's
+// conflicts, left alone).
+type RunChange struct {
+	Ticket int64           `json:"ticket"` // ticket number
+	Field  string          `json:"field"`
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
+	// Why, in a conflict, says why it was left alone ("changed since by
+	// Ava Agent", "a public reply cannot be unsent").
+	Why string `json:"why,omitempty"`
+}
+
+// RunResult is the external outcome of an action (a webhook's status, a
+// chat message queued, a reply sent).
+type RunResult struct {
+	Ticket int64  `json:"ticket"`
+	Action string `json:"action"`
+	Result string `json:"result"`
+}
+
+// Run is one firing of a rule.
+type Run struct {
+	ID          int64
+	RuleID      int64
+	RuleName    string
+	RuleVersion int
+	Kind        string
+	Trigger     string
+	EventID     *int64
+	RollbackOf  *int64
+	ActorID     *int64
+	ActorName   string
+	Changes     []RunChange
+	Results     []RunResult
+	Conflicts   []RunChange
+	Tickets     int // distinct tickets touched
+	CreatedAt   time.Time
+}
