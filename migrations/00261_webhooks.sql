@@ -33,5 +33,33 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_hook_idx ON webhook_deliveries (webhook_id, id DESC);
 
+-- Events go to the automation inbox while a rule is enabled or a webhook
+-- is active: the inbox's drain also fans them out to the subscriptions.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION automation_inbox_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM automation_rules WHERE enabled AND trigger <> 'schedule')
+       OR EXISTS (SELECT 1 FROM webhooks WHERE active) THEN
+        INSERT INTO automation_inbox (event_id, ticket_id, kind, run_id, rule_id)
+        VALUES (NEW.id, NEW.ticket_id, NEW.kind,
+                nullif(current_setting('switchboard.automation_run', true), '')::bigint,
+                nullif(current_setting('switchboard.automation_rule', true), '')::bigint);
+    END IF;
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+
 -- +goose Down
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION automation_inbox_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM automation_rules WHERE enabled AND trigger <> 'schedule') THEN
+        INSERT INTO automation_inbox (event_id, ticket_id, kind, run_id, rule_id)
+        VALUES (NEW.id, NEW.ticket_id, NEW.kind,
+                nullif(current_setting('switchboard.automation_run', true), '')::bigint,
+                nullif(current_setting('switchboard.automation_rule', true), '')::bigint);
+    END IF;
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
 DROP TABLE webhook_deliveries, webhooks;

@@ -131,6 +131,14 @@ func (h *Handler) routes() chi.Router {
 				r.Post("/{id}/run", h.handle(h.runRule))
 				r.Get("/{id}/runs", h.handle(h.listRuns))
 			})
+			r.Route("/webhooks", func(r chi.Router) {
+				r.Use(h.needAutomation)
+				r.Get("/", h.handle(h.listWebhooks))
+				r.Post("/", h.handle(h.createWebhook))
+				r.Patch("/{id}", h.handle(h.updateWebhook))
+				r.Get("/{id}/deliveries", h.handle(h.listDeliveries))
+				r.Post("/{id}/deliveries/{delivery}/redeliver", h.handle(h.redeliver))
+			})
 			r.Route("/runs", func(r chi.Router) {
 				r.Use(h.needAutomation)
 				r.Get("/{id}", h.handle(h.getRun))

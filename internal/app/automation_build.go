@@ -16,7 +16,7 @@ import (
 // River client exists; build hands it the client afterwards.
 func (a *App) wireAutomation(cw *changedWorker) {
 	log := a.Env.Log.With("part", "automation")
-	a.Automation = &automation.Service{DB: a.DB, Tickets: a.Tickets, Log: log}
+	a.Automation = &automation.Service{DB: a.DB, Tickets: a.Tickets, Log: log, Secret: a.Env.Config.SecretKey}
 	cw.handlers = append(cw.handlers, a.Automation.Kick)
 	river.AddWorker(a.Workers, &funcWorker[jobs.AutomationArgs]{run: func(ctx context.Context, args jobs.AutomationArgs) error {
 		return a.Automation.Drain(ctx, args.TicketID)
@@ -26,5 +26,21 @@ func (a *App) wireAutomation(cw *changedWorker) {
 	}, limit: 5 * time.Minute})
 	// The chat connectors may replace this worker with one that posts.
 	river.AddWorker(a.Workers, &funcWorker[jobs.ChatNotifyArgs]{run: automation.ChatFallback(log.Info)})
+	river.AddWorker(a.Workers, &deliveryWorker{svc: a.Automation})
 	a.Periodic = append(a.Periodic, periodic(automation.TickEvery, jobs.AutomationTickArgs{}, true))
 }
+
+// deliveryWorker sends one webhook delivery; River retries a failed one
+// with its exponential backoff, and the last attempt marks it failed.
+type deliveryWorker struct {
+	river.WorkerDefaults[jobs.WebhookDeliveryArgs]
+	svc *automation.Service
+}
+
+// Work makes one attempt.
+func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[jobs.WebhookDeliveryArgs]) error {
+	return w.svc.Deliver(ctx, job.Args.DeliveryID, job.Attempt >= job.MaxAttempts)
+}
+
+// Timeout leaves room for the attempt's own 10 s limit.
+func (w *deliveryWorker) Timeout(*river.Job[jobs.WebhookDeliveryArgs]) time.Duration { return 30 * time.Second }

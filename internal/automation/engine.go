@@ -93,6 +93,10 @@ func (s *Service) Drain(ctx context.Context, ticketID int64) error {
 		if err != nil || len(evs) == 0 {
 			return err
 		}
+		hooks, err := tx.ActiveWebhooks(ctx)
+		if err != nil {
+			return err
+		}
 		var done []int64
 		ran := false
 		for _, e := range evs {
@@ -107,6 +111,9 @@ func (s *Service) Drain(ctx context.Context, ticketID int64) error {
 				}
 			}
 			done = append(done, e.EventID)
+			if err := s.fanout(ctx, tx, hooks, e, trig); err != nil {
+				return fmt.Errorf("webhooks for event %d: %w", e.EventID, err)
+			}
 			rs, ok := rules[trig]
 			if !ok {
 				if rs, err = s.DB.EnabledRules(ctx, trig); err != nil {

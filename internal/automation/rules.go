@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -37,6 +38,11 @@ type Service struct {
 	Now func() time.Time
 	// LoopLimit overrides DefaultLoopLimit.
 	LoopLimit int
+	// Secret is the install's secret key; rule webhooks are signed with a
+	// key derived from it.
+	Secret []byte
+	// HTTP sends webhooks (default http.DefaultClient).
+	HTTP *http.Client
 }
 
 func (s *Service) now() time.Time {

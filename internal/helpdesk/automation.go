@@ -109,3 +109,34 @@ type Run struct {
 	Tickets     int // distinct tickets touched
 	CreatedAt   time.Time
 }
+
+// Webhook is an outbound subscription to ticket events.
+type Webhook struct {
+	ID             int64
+	Name           string
+	URL            string
+	Events         []string // rule trigger names; empty: all
+	Secret         string   // HMAC-SHA256 key
+	Active         bool
+	FailingSince   *time.Time
+	DisabledReason string
+	CreatedAt      time.Time
+}
+
+// Delivery is one webhook call and what the receiver answered.
+type Delivery struct {
+	ID           int64
+	WebhookID    *int64
+	RunID        *int64
+	URL          string
+	Event        string
+	Payload      json.RawMessage
+	Status       string // pending, delivered, failed
+	Attempts     int
+	ResponseCode *int
+	ResponseBody string
+	Error        string
+	CreatedAt    time.Time
+	LastAttempt  *time.Time
+	DeliveredAt  *time.Time
+}
