@@ -43,4 +43,6 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[jobs.WebhookDe
 }
 
 // Timeout leaves room for the attempt's own 10 s limit.
-func (w *deliveryWorker) Timeout(*river.Job[jobs.WebhookDeliveryArgs]) time.Duration { return 30 * time.Second }
+func (w *deliveryWorker) Timeout(*river.Job[jobs.WebhookDeliveryArgs]) time.Duration {
+	return 30 * time.Second
+}
