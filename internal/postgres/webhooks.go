@@ -123,7 +123,7 @@ func (tx *Tx) ActiveWebhooks(ctx context.Context) ([]helpdesk.Webhook, error) {
 const deliveryColumns = `id, webhook_id, run_id, url, event, payload, status, attempts, response_code, response_body, error,
 	created_at, last_attempt, delivered_at`
 
-func scanDelivery(row pgx.Row) (*helpdesk.Delivery, error) {
+func scanWebhookDelivery(row pgx.Row) (*helpdesk.Delivery, error) {
 	var d helpdesk.Delivery
 	var payload []byte
 	err := row.Scan(&d.ID, &d.WebhookID, &d.RunID, &d.URL, &d.Event, &payload, &d.Status, &d.Attempts, &d.ResponseCode,
@@ -134,7 +134,7 @@ func scanDelivery(row pgx.Row) (*helpdesk.Delivery, error) {
 
 // Delivery loads one delivery.
 func (db *DB) Delivery(ctx context.Context, id int64) (*helpdesk.Delivery, error) {
-	d, err := scanDelivery(db.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
+	d, err := scanWebhookDelivery(db.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("delivery %d: %w", id, mapError(err))
 	}
@@ -149,7 +149,7 @@ func (db *DB) Deliveries(ctx context.Context, webhookID int64, limit int) ([]hel
 		return nil, fmt.Errorf("deliveries of webhook %d: %w", webhookID, mapError(err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (helpdesk.Delivery, error) {
-		d, err := scanDelivery(r)
+		d, err := scanWebhookDelivery(r)
 		return *d, err
 	})
 	if err != nil {
