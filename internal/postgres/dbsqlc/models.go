@@ -140,6 +140,57 @@ type AuthFlow struct {
 	CreatedAt time.Time
 }
 
+type AutomationChange struct {
+	ID        int64
+	RunID     int64
+	TicketID  int64
+	Field     string
+	Before    []byte
+	After     []byte
+	CreatedAt time.Time
+}
+
+type AutomationInbox struct {
+	EventID   int64
+	TicketID  int64
+	Kind      string
+	RunID     *int64
+	RuleID    *int64
+	CreatedAt time.Time
+}
+
+type AutomationRule struct {
+	ID        int64
+	Name      string
+	Trigger   string
+	EverySecs int32
+	Condition string
+	Actions   []byte
+	Enabled   bool
+	Position  int32
+	TeamID    *int64
+	Version   int32
+	CreatedBy *int64
+	UpdatedBy *int64
+	LastRunAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type AutomationRun struct {
+	ID          int64
+	RuleID      int64
+	RuleVersion int32
+	Kind        string
+	Trigger     string
+	EventID     *int64
+	RollbackOf  *int64
+	ActorID     *int64
+	Results     []byte
+	Conflicts   []byte
+	CreatedAt   time.Time
+}
+
 type CannedReply struct {
 	ID        int64
 	TeamID    *int64
@@ -808,4 +859,34 @@ type WebauthnCredential struct {
 	Credential []byte
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+}
+
+type Webhook struct {
+	ID             int64
+	Name           string
+	Url            string
+	Events         []string
+	Secret         string
+	Active         bool
+	FailingSince   *time.Time
+	DisabledReason string
+	CreatedBy      *int64
+	CreatedAt      time.Time
+}
+
+type WebhookDelivery struct {
+	ID           int64
+	WebhookID    *int64
+	RunID        *int64
+	Url          string
+	Event        string
+	Payload      []byte
+	Status       string
+	Attempts     int32
+	ResponseCode *int32
+	ResponseBody string
+	Error        string
+	CreatedAt    time.Time
+	LastAttempt  *time.Time
+	DeliveredAt  *time.Time
 }
