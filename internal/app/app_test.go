@@ -118,6 +118,16 @@ func TestDemoLoadsOnce(t *testing.T) {
 			if articles < 5 || staffOnly == 0 || drafts == 0 {
 				t.Errorf("demo knowledge base: %d articles, %d staff-only, %d drafts", articles, staffOnly, drafts)
 			}
+			// A small phishing campaign: one incident with its reports as children, all analysed.
+			var campaignReports, malicious int
+			if err := a.DB.Pool.QueryRow(context.Background(), `SELECT
+				(SELECT count(*) FROM tickets c JOIN incidents i ON i.ticket_id = c.parent_id WHERE i.kind = 'phishing'),
+				(SELECT count(*) FROM phishing_reports WHERE verdict = 'malicious')`).Scan(&campaignReports, &malicious); err != nil {
+				t.Fatal(err)
+			}
+			if campaignReports < 3 || malicious < 3 {
+				t.Errorf("demo phishing campaign: %d reports under a campaign incident, %d malicious", campaignReports, malicious)
+			}
 			continue
 		}
 		if c != first {

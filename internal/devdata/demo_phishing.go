@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/phishing"
@@ -19,11 +20,13 @@ import (
 // likely safe. Each report is analysed right here, as the worker would.
 func demoPhishing(ctx context.Context, db *postgres.DB, tickets *ticket.Service, users map[string]*helpdesk.User) error {
 	svc := &phishing.Service{DB: db, Tickets: tickets, Log: slog.New(slog.DiscardHandler), OrgDomains: []string{"example.com"}}
+	// Delivered a little before the reports, so the figures have a time to first report.
+	sent := time.Now().UTC().Add(-50 * time.Minute).Format(time.RFC1123Z)
 	campaign := func(to, name string, n int) []byte {
 		return []byte(strings.ReplaceAll(fmt.Sprintf(`From: IT Service Desk <it-support@examp1e-helpdesk.com>
 To: %s <%s>
 Subject: Action required: your mailbox password expires today
-Date: Mon, 07 Dec 2026 07:40:00 +0000
+Date: %s
 Message-ID: <demo-campaign-%d@examp1e-helpdesk.com>
 MIME-Version: 1.0
 Content-Type: text/html; charset=utf-8
@@ -32,12 +35,12 @@ Content-Type: text/html; charset=utf-8
 <p>Your mailbox password expires today. To keep your mailbox, verify your account within 24 hours:</p>
 <p><a href="https://login.examp1e-helpdesk.com/owa/reset?u=%d">https://login.example.com/owa/reset</a></p>
 <p>IT Service Desk</p>
-`, name, to, n, name, 4100+n), "\n", "\r\n"))
+`, name, to, sent, n, name, 4100+n), "\n", "\r\n"))
 	}
 	newsletter := []byte(strings.ReplaceAll(`From: Travel Weekly <news@travel-weekly.example.org>
 To: paul.martin@example.com
 Subject: Ten quiet beaches for the winter
-Date: Mon, 07 Dec 2026 06:00:00 +0000
+Date: `+time.Now().UTC().Add(-3*time.Hour).Format(time.RFC1123Z)+`
 Message-ID: <demo-newsletter@travel-weekly.example.org>
 MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8

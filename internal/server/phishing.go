@@ -74,7 +74,7 @@ func (s *Server) phishPanel(r *http.Request, rep *helpdesk.PhishReport, security
 	p.Auth = [5][2]string{{"Results read from", src}, {"SPF", a.Auth.SPF}, {"DKIM", a.Auth.DKIM}, {"DMARC", a.Auth.DMARC},
 		{"DKIM checked again now", a.Auth.FreshDKIM}}
 	for _, f := range a.Findings {
-		p.Findings = append(p.Findings, web.PhishFinding{Area: f.Area, Weight: f.Weight, Reason: f.Reason, Evidence: f.Evidence})
+		p.Findings = append(p.Findings, web.PhishFinding{Area: f.Area, Weight: f.Weight, Reason: f.Reason, Evidence: phishing.DefangText(f.Evidence)})
 	}
 	for _, l := range a.Links {
 		p.Links = append(p.Links, web.PhishLink{URL: phishing.Defang(l.URL), Anchor: phishing.DefangText(l.Anchor), Flags: l.Flags})
