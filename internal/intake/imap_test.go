@@ -3,6 +3,7 @@ package intake_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"switchboard/internal/intake"
+	"switchboard/internal/testwait"
 )
 
 type literal struct{ *bytes.Reader }
@@ -121,13 +123,38 @@ func testIMAP(t *testing.T, idle bool) {
 		}
 		return pl
 	}
+	// fetchRounds waits until the poller has completed n more fetch rounds
+	// (last_fetch_at moves after each). The round that ends after the
+	// second move started after the first, so after fetchRounds(2) one whole
+	// round ran from start to end since the call.
+	fetchRounds := func(n int) {
+		t.Helper()
+		var at time.Time
+		if err := e.db.Pool.QueryRow(ctx, `SELECT now()`).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		for range n {
+			testwait.Until(t, testwait.Long, "another IMAP fetch round", func() bool {
+				var last *time.Time
+				if err := e.db.Pool.QueryRow(ctx, `SELECT last_fetch_at FROM mailboxes WHERE id = $1`, id).Scan(&last); err != nil {
+					t.Fatal(err)
+				}
+				if last != nil && last.After(at) {
+					at = *last
+					return true
+				}
+				return false
+			})
+		}
+	}
 	waitRows := func(want int) {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for e.count(`SELECT count(*) FROM inbound_mail WHERE via = 'imap'`) < want && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		time.Sleep(300 * time.Millisecond) // room for a wrong extra fetch to show up
+		testwait.Until(t, testwait.Long, fmt.Sprintf("%d inbound IMAP rows", want), func() bool {
+			return e.count(`SELECT count(*) FROM inbound_mail WHERE via = 'imap'`) >= want
+		})
+		// A wrong extra fetch (the same mail stored twice) would show in a
+		// later round: wait for a whole round rather than for some time.
+		fetchRounds(2)
 		if n := e.count(`SELECT count(*) FROM inbound_mail WHERE via = 'imap'`); n != want {
 			t.Fatalf("inbound imap rows = %d, want %d", n, want)
 		}
@@ -187,14 +214,10 @@ func testIMAP(t *testing.T, idle bool) {
 		t.Fatal(err)
 	}
 	pl = start()
-	deadline := time.Now().Add(10 * time.Second)
-	for e.str(`SELECT last_error FROM mailboxes WHERE id = $1`, id) == "" && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.Until(t, testwait.Long, "the login failure recorded on the mailbox", func() bool {
+		return e.str(`SELECT last_error FROM mailboxes WHERE id = $1`, id) != ""
+	})
 	pl.Stop(ctx)
-	if e.str(`SELECT last_error FROM mailboxes WHERE id = $1`, id) == "" {
-		t.Error("login failure not recorded on the mailbox")
-	}
 }
 
 func mustSeal(t *testing.T, pass string) []byte {
