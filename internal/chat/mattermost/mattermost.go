@@ -76,7 +76,7 @@ func (c *Connector) api(ctx context.Context, method, path string, in, out any) e
 	if err != nil {
 		return fmt.Errorf("mattermost %s %s: %w", method, path, err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	switch {
 	case res.StatusCode == http.StatusTooManyRequests:
