@@ -67,6 +67,9 @@ func parentPID(pid int) (int, error) {
 // with its exited children, plus every live child (backends, WAL writer,
 // checkpointer, autovacuum).
 func clusterCPU(postmaster int) (time.Duration, error) {
+	if postmaster == 0 {
+		return 0, nil // not on this machine
+	}
 	total, err := procCPU(postmaster, true)
 	if err != nil {
 		return 0, err
@@ -120,7 +123,7 @@ func buildSwitchboard(ctx context.Context, dir string) (string, error) {
 	if gobin == "" {
 		gobin = "go"
 	}
-	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, "./cmd/switchboard")
+	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, "./cmd/switchboard") //nolint:gosec // the Go tool named by $GO, as make does
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("build switchboard (run make bench from the repository root): %w", err)
@@ -129,23 +132,23 @@ func buildSwitchboard(ctx context.Context, dir string) (string, error) {
 }
 
 // freeAddr picks a free loopback port.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freeAddr(ctx context.Context) (string, error) {
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String(), nil
 }
 
 // startServe runs bin serve with vars on top of a minimal environment and
 // waits until /readyz answers 200.
 func startServe(ctx context.Context, bin string, vars map[string]string) (*serveProc, error) {
-	httpAddr, err := freeAddr()
+	httpAddr, err := freeAddr(ctx)
 	if err != nil {
 		return nil, err
 	}
-	smtpAddr, err := freeAddr()
+	smtpAddr, err := freeAddr(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +157,9 @@ func startServe(ctx context.Context, bin string, vars map[string]string) (*serve
 	for k, v := range vars {
 		env = append(env, k+"="+v)
 	}
-	cmd := exec.Command(bin, "serve")
+	// Not CommandContext: stop shuts it down in order (SIGINT) rather
+	// than killing it when the benchmark's context ends.
+	cmd := exec.Command(bin, "serve") //nolint:noctx // see above
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
@@ -165,9 +170,14 @@ func startServe(ctx context.Context, bin string, vars map[string]string) (*serve
 	go func() { _ = cmd.Wait(); close(p.exited) }()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		res, err := http.Get(p.base + "/readyz")
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/readyz", nil)
+		if err != nil {
+			p.stop()
+			return nil, err
+		}
+		res, err := http.DefaultClient.Do(req)
 		if err == nil {
-			res.Body.Close()
+			_ = res.Body.Close()
 			if res.StatusCode == http.StatusOK {
 				return p, nil
 			}

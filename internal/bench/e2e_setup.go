@@ -97,17 +97,23 @@ func setupE2E(ctx context.Context, env *Env, clients int) (*e2eFixture, error) {
 }
 
 // signIn returns a client holding a requester's session on base.
-func signIn(base, email string) (*http.Client, error) {
+func signIn(ctx context.Context, base, email string) (*http.Client, error) {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: time.Minute,
 		Transport:     &http.Transport{MaxIdleConnsPerHost: 4},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {e2ePassword}})
+	form := url.Values{"email": {email}, "password": {e2ePassword}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	_, _ = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
 		return nil, fmt.Errorf("sign in %s: %d", email, res.StatusCode)
 	}
