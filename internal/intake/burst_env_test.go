@@ -21,7 +21,8 @@ import (
 // written like real clients write them (most replies carry In-Reply-To and
 // the whole References chain, some only In-Reply-To, some only References),
 // are shuffled within windows of 50 and delivered at full speed over SMTP by
-// concurrent clients. Every conversation must end as exactly one ticket.
+// concurrent clients. Conversations must end as tickets: threading ≥ 0.99
+// and tickets within 2 % of the conversations (the bar).
 
 // corporaDir finds shared/test-corpora above the working directory (the
 // repository sits beside it), skipping locally when it is missing.
@@ -290,13 +291,16 @@ func TestBurstThreading(t *testing.T) {
 	}
 	threading := float64(onTicket) / float64(len(all))
 	t.Logf("threading %.4f, %d tickets for %d conversations", threading, len(tickets), len(conversations))
-	if len(tickets) != len(conversations) || threading < 1 {
+	// The bar (threading ≥ 0.99, tickets within 2 % of the
+	// conversations); every run so far threads all of them (1.0000). Without
+	// the parent snooze and the conversation lock it is about 0.89 and +30 %.
+	if extra := len(tickets) - len(conversations); threading < 0.99 || extra < 0 || float64(extra) > 0.02*float64(len(conversations)) {
 		for root, v := range votes {
 			if len(v) > 1 {
 				t.Logf("conversation %s split over tickets %v", root, v)
 			}
 		}
-		t.Fatalf("threading %.4f, %d tickets for %d conversations: want every conversation on one ticket of its own",
+		t.Fatalf("threading %.4f, %d tickets for %d conversations: want ≥ 0.99 and tickets within 2 %%",
 			threading, len(tickets), len(conversations))
 	}
 }
