@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"strconv"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
@@ -104,7 +103,7 @@ func (s *Service) DecideGrant(ctx context.Context, actor *helpdesk.User, id int6
 		case approve && g.UserID == actor.ID:
 			return helpdesk.Errorf(helpdesk.EINVALID, "You cannot approve your own admin role.")
 		}
-		grant := strconv.FormatInt(g.ID, 10)
+		grant := g.ID
 		if !approve {
 			if err := tx.DecideAdminGrant(ctx, g.ID, helpdesk.GrantRejected, actor.ID); err != nil {
 				return err
