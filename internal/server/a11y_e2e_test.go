@@ -292,6 +292,9 @@ func e2eAccessibility(t *testing.T, src string, width int) {
 	do(t, ctx, "add an empty person", chromedp.Click(chromedp.CSS(`form[action="/admin/people"][method=post] button.primary`)))
 	check("admin people (422)", "", `[aria-invalid="true"]`)
 	check("admin person", fmt.Sprintf("/admin/people/%d", agent.ID), "main form")
+	check("access review", "/admin/access", "#access tbody tr")
+	check("sign-in security", "/admin/security", "#threat-response")
+	check("threat detections", "/admin/security/events", "main h1")
 }
 
 // jsQuote quotes s as a JavaScript string literal.
