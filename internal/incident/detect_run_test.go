@@ -123,4 +123,9 @@ func TestDetectConfirmDismissAffected(t *testing.T) {
 	if known[0].Affected != 1 {
 		t.Errorf("affected count %d after one person clicked twice, want 1", known[0].Affected)
 	}
+	// Counted as a deflection, once, where the deflection report reads.
+	var deflected int
+	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM kb_deflections WHERE user_id = $1`, emp.ID).Scan(&deflected); err != nil || deflected != 1 {
+		t.Errorf("deflections recorded for 'I'm affected too': %d (%v), want 1", deflected, err)
+	}
 }

@@ -41,8 +41,8 @@ func (db *DB) SetPublished(ctx context.Context, ticketID int64, publish bool, ti
 }
 
 // AddAffected records that a person is affected by an incident: they
-// follow it as a participant and the deflection count grows, once per
-// person. It reports whether they were new.
+// follow it as a participant, the incident's count grows and a deflection
+// is recorded (the deflection report counts it), once per person. It reports whether they were new.
 func (db *DB) AddAffected(ctx context.Context, ticketID, userID int64) (bool, error) {
 	var added bool
 	err := db.InTx(ctx, func(tx *Tx) error {
@@ -52,7 +52,13 @@ func (db *DB) AddAffected(ctx context.Context, ticketID, userID int64) (bool, er
 			return err
 		}
 		if added = tag.RowsAffected() > 0; added {
-			_, err = tx.Exec(ctx, `UPDATE incidents SET affected = affected + 1 WHERE ticket_id = $1`, ticketID)
+			if _, err = tx.Exec(ctx, `UPDATE incidents SET affected = affected + 1 WHERE ticket_id = $1`, ticketID); err != nil {
+				return err
+			}
+			// A ticket not filed: the deflection report counts it beside
+			// "This solved it" on an article.
+			_, err = tx.Exec(ctx, `INSERT INTO kb_deflections (user_id, subject, category_id)
+				SELECT $2, 'Affected too: ' || subject, category_id FROM tickets WHERE id = $1`, ticketID, userID)
 		}
 		return err
 	})
