@@ -22,6 +22,9 @@ type Rollback struct {
 
 // Run loads a run actor may see (the rule's managers).
 func (s *Service) Run(ctx context.Context, actor *helpdesk.User, id int64) (*helpdesk.Run, error) {
+	if _, err := s.scope(ctx, actor); err != nil {
+		return nil, err
+	}
 	run, err := s.DB.Run(ctx, id)
 	if err != nil {
 		return nil, err

@@ -206,6 +206,9 @@ func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log
 	if err := loadDemoArticles(ctx, &kb.Service{DB: db, Tickets: tickets}, users[demoAdmin]); err != nil {
 		return err
 	}
+	if err := demoAutomation(ctx, db, users); err != nil {
+		return err
+	}
 	if err := demoTickets(ctx, db, tickets, users); err != nil {
 		return err
 	}

@@ -320,3 +320,41 @@ func (tx *Tx) AutomationPending(ctx context.Context, ticketID int64) (bool, erro
 	}
 	return ok, nil
 }
+
+// AutomationChangeAt is one change a rule run (or rollback) made to a
+// ticket, for timelines outside the run log (the incident timeline).
+type AutomationChangeAt struct {
+	RunID    int64
+	RuleID   int64
+	RuleName string
+	Kind     string // run, manual, rollback
+	TicketID int64
+	Number   int64
+	Change   helpdesk.RunChange
+	At       time.Time
+}
+
+// AutomationChangesForTickets lists what automation runs changed on the
+// given tickets between from and to, oldest first, at most limit.
+func (db *DB) AutomationChangesForTickets(ctx context.Context, ticketIDs []int64, from, to time.Time, limit int) ([]AutomationChangeAt, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT r.id, r.rule_id, ru.name, r.kind, c.ticket_id, t.number, c.field,
+		coalesce(c.before, 'null'), coalesce(c.after, 'null'), c.created_at
+		FROM automation_changes c JOIN automation_runs r ON r.id = c.run_id JOIN automation_rules ru ON ru.id = r.rule_id
+		JOIN tickets t ON t.id = c.ticket_id
+		WHERE c.ticket_id = ANY($1) AND c.created_at >= $2 AND c.created_at <= $3 ORDER BY c.created_at, c.id LIMIT $4`,
+		ticketIDs, from, to, limit)
+	if err != nil {
+		return nil, fmt.Errorf("automation changes of tickets: %w", mapError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AutomationChangeAt, error) {
+		var a AutomationChangeAt
+		var b, af []byte
+		err := r.Scan(&a.RunID, &a.RuleID, &a.RuleName, &a.Kind, &a.TicketID, &a.Number, &a.Change.Field, &b, &af, &a.At)
+		a.Change.Ticket, a.Change.Before, a.Change.After = a.Number, b, af
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("automation changes of tickets: %w", mapError(err))
+	}
+	return out, nil
+}
