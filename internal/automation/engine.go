@@ -161,7 +161,7 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 	if err != nil {
 		return 0, err
 	}
-	ran := 0
+	ran, recent := 0, -1
 	for i := range rules {
 		r := &rules[i]
 		if e.RuleID != nil && *e.RuleID == r.ID {
@@ -170,12 +170,13 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 		if r.TeamID != nil && (t.TeamID == nil || *t.TeamID != *r.TeamID) {
 			continue
 		}
-		n, err := tx.RuleChangesWithin(ctx, e.TicketID, time.Minute)
-		if err != nil {
-			return ran, err
+		if recent < 0 { // counted once per event, then kept up to date below
+			if recent, err = tx.RuleChangesWithin(ctx, e.TicketID, time.Minute); err != nil {
+				return ran, err
+			}
 		}
-		if n >= s.loopLimit() {
-			return ran, s.stop(ctx, tx, t, n)
+		if recent >= s.loopLimit() {
+			return ran, s.stop(ctx, tx, t, recent)
 		}
 		prog, err := program(r)
 		if err != nil {
@@ -197,6 +198,7 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 		}
 		if changed > 0 {
 			ran++
+			recent += changed
 			if t, err = tx.RuleTicket(ctx, e.TicketID); err != nil {
 				return ran, err
 			}
