@@ -2,6 +2,7 @@ package auth
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,16 @@ type authCache[E any] struct {
 	live    bool
 	gen     uint64
 	entries map[[32]byte]E
+	// hits counts lookups answered from the cache, so tests can show that
+	// caching is really on (an invalidation test passes vacuously without).
+	hits atomic.Int64
+}
+
+// caching reports whether the cache is on (the node hears AuthChannel).
+func (c *authCache[E]) caching() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.live
 }
 
 // lookup returns the entry for h if the cache is live and fresh accepts
@@ -46,6 +57,7 @@ func (c *authCache[E]) lookup(h [32]byte, fresh func(E) bool) (E, bool) {
 		delete(c.entries, h)
 		return zero, false
 	}
+	c.hits.Add(1)
 	return e, true
 }
 

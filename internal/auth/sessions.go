@@ -159,6 +159,12 @@ func (s *Sessions) lookup(ctx context.Context, h [32]byte) (cachedSession, error
 // AuthChannel.
 func (s *Sessions) Forget() { s.cache.forget() }
 
+// CacheHits is how many session checks this node answered from its cache.
+func (s *Sessions) CacheHits() int64 { return s.cache.hits.Load() }
+
+// Caching reports whether this node caches sessions (it hears AuthChannel).
+func (s *Sessions) Caching() bool { return s.cache.caching() }
+
 // Listening tells the sessions whether this node hears AuthChannel; only
 // then are sessions cached.
 func (s *Sessions) Listening(on bool) { s.cache.listening(on) }

@@ -227,6 +227,12 @@ func (s *Tokens) Authenticate(ctx context.Context, secret string) (*helpdesk.Use
 // made here holds for the very next request.
 func (s *Tokens) Forget() { s.cache.forget() }
 
+// CacheHits is how many token checks this node answered from its cache.
+func (s *Tokens) CacheHits() int64 { return s.cache.hits.Load() }
+
+// Caching reports whether this node caches tokens (it hears AuthChannel).
+func (s *Tokens) Caching() bool { return s.cache.caching() }
+
 // Listening tells the tokens whether this node hears AuthChannel; only then
 // are tokens cached.
 func (s *Tokens) Listening(on bool) { s.cache.listening(on) }
