@@ -67,7 +67,7 @@ func TestCampaigns(t *testing.T) {
 		return x.count(t, `SELECT count(*) FROM phishing_reports r JOIN tickets t ON t.id = r.ticket_id
 			WHERE r.analysed_at IS NOT NULL AND t.parent_id IS NOT NULL AND r.teachback_at IS NOT NULL`) == 35
 	})
-	x.Settle()
+	x.quiet(t, "phishing_analyse", "ticket_changed")
 	rows, err := x.App.DB.Pool.Query(ctx, `SELECT p.number, count(*) FROM tickets c JOIN tickets p ON p.id = c.parent_id
 		GROUP BY p.number ORDER BY count(*) DESC`)
 	if err != nil {
@@ -152,7 +152,7 @@ func closeCampaign(t *testing.T, x *env, incident int64, reporters []string) {
 			t.Fatalf("close campaign: %d %s", res.StatusCode, res.Body)
 		}
 	}
-	x.Settle()
+	x.quiet(t, "ticket_changed", "phishing_analyse")
 	for _, r := range reporters {
 		if n := x.count(t, `SELECT count(*) FROM outbox WHERE kind = 'reply' AND to_addr = $1 AND convert_from(raw, 'UTF8') LIKE '%campaign you reported%'`, r); n != 1 {
 			t.Errorf("%s got %d campaign notices, want 1", r, n)

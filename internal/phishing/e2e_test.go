@@ -139,3 +139,13 @@ func has(list []string, sub string) bool {
 func smtpSend(addr, from, rcpt string, raw []byte) error {
 	return smtp.SendMail(addr, nil, from, []string{rcpt}, raw)
 }
+
+// quiet waits until no job of the given kinds is waiting or running, so a
+// count taken afterwards is final (a condition, never a sleep).
+func (x *env) quiet(t *testing.T, kinds ...string) {
+	t.Helper()
+	testwait.Until(t, 2*testwait.Long, "jobs "+strings.Join(kinds, ", ")+" done", func() bool {
+		return x.count(t, `SELECT count(*) FROM river_job WHERE kind = ANY($1)
+			AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`, kinds) == 0
+	})
+}

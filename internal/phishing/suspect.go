@@ -7,8 +7,11 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/jhillyerd/enmime"
+
+	swmail "switchboard/internal/mail"
 )
 
 // How a suspect was found in a report.
@@ -57,14 +60,33 @@ func FindSuspect(report []byte) (*Suspect, error) {
 	return nil, ErrNoSuspect
 }
 
-// readEnvelope parses with enmime, turning a panic on hostile input into an error.
-func readEnvelope(raw []byte) (env *enmime.Envelope, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			env, err = nil, fmt.Errorf("parser panic: %v", r)
-		}
+// readEnvelope parses with enmime, turning a panic on hostile input into an
+// error and abandoning a parse that takes longer than the mail parser's
+// budget (its goroutine finishes on its own; the result is dropped), so a
+// crafted report cannot hold a worker.
+func readEnvelope(raw []byte) (*enmime.Envelope, error) {
+	type result struct {
+		env *enmime.Envelope
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{nil, fmt.Errorf("parser panic: %v", r)}
+			}
+		}()
+		env, err := enmime.ReadEnvelope(bytes.NewReader(raw))
+		done <- result{env, err}
 	}()
-	return enmime.ReadEnvelope(bytes.NewReader(raw))
+	timer := time.NewTimer(swmail.ParseBudget)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.env, r.err
+	case <-timer.C:
+		return nil, fmt.Errorf("parse took longer than %s, abandoned", swmail.ParseBudget)
+	}
 }
 
 // attachedMessage returns the first attached mail: a message/rfc822 part, or
