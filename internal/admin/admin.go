@@ -35,6 +35,12 @@ type Service struct {
 	DiscoverSSO func(ctx context.Context, issuer string) error
 	// Now is the clock; nil means time.Now. Tests pin it.
 	Now func() time.Time
+	// TrustDefaults are the environment's sender-trust values, shown and
+	// in force until an admin saves the Sender trust form.
+	TrustDefaults helpdesk.MailTrustSettings
+	// MailTrustChanged is called after the sender-trust settings are saved
+	// (intake reloads them at once); nil does nothing.
+	MailTrustChanged func()
 }
 
 func (s *Service) now() time.Time {

@@ -10,7 +10,18 @@ import (
 
 // wireAdmin gives the HTTP server the admin console's service.
 func (a *App) wireAdmin() {
-	a.HTTP.Admin = &admin.Service{DB: a.DB, Jobs: a.Jobs, Secret: a.Env.Config.SecretKey}
+	cfg := a.Env.Config
+	adm := &admin.Service{DB: a.DB, Jobs: a.Jobs, Secret: cfg.SecretKey,
+		TrustDefaults: helpdesk.MailTrustSettings{AuthServIDs: cfg.AuthServIDs, OrgDomains: cfg.OrgDomains}}
+	for _, n := range cfg.TrustedRelays {
+		adm.TrustDefaults.Relays = append(adm.TrustDefaults.Relays, n.String())
+	}
+	if a.Mail != nil {
+		// This node's intake applies a saved change at once; others within
+		// the intake's cache lifetime.
+		adm.MailTrustChanged = a.Mail.Store.Trust.Reload
+	}
+	a.HTTP.Admin = adm
 	a.HTTP.KB = a.KB
 	a.HTTP.Incidents = a.Incidents
 	a.HTTP.Reports = a.Reports

@@ -36,7 +36,7 @@ func (a *App) wireMail(cw *changedWorker) error {
 		n.Sender = relay
 	}
 	trust := &intake.Trust{On: cfg.MailAuth, Resolver: intake.NewResolver(cfg.DNSServer), AuthServIDs: cfg.AuthServIDs,
-		Relays: cfg.TrustedRelays, OrgDomains: cfg.OrgDomains}
+		Relays: cfg.TrustedRelays, OrgDomains: cfg.OrgDomains, DB: a.DB}
 	m := &Mail{Store: &intake.Store{DB: a.DB, Tickets: a.Tickets, Trust: trust}, Notifier: n}
 	m.Processor = &intake.Processor{DB: a.DB, Tickets: a.Tickets, Domain: cfg.MailDomain, Secret: cfg.SecretKey,
 		Log: log.With("part", "intake"), Trust: trust}

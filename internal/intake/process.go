@@ -186,7 +186,7 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 	}
 	if sess.Override == "" {
 		// A release or "make it a ticket" is a lead's or admin's word: not held again.
-		if reason := pr.holdReason(v, verified, known, hit, row.Rcpt, p); reason != "" {
+		if reason := pr.holdReason(ctx, v, verified, known, hit, row.Rcpt, p); reason != "" {
 			pr.Log.Info("mail held for review", "inbound_id", row.ID, "from", p.From.Email, "reason", reason)
 			out.status, out.reason = StatusHeld, reason
 			return out, nil
@@ -244,9 +244,9 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 // one of us without proof, and a staff member's emailed reply that did not
 // come back on their own signed reply address or is not authenticated.
 // Held mail never acts as staff and is never mailed onward.
-func (pr *Processor) holdReason(v mail.AuthVerdict, verified bool, known *helpdesk.User, hit *threadHit,
+func (pr *Processor) holdReason(ctx context.Context, v mail.AuthVerdict, verified bool, known *helpdesk.User, hit *threadHit,
 	rcpt []string, p *mail.Parsed) string {
-	if !verified && pr.claimsOurs(p.From.Email, known) {
+	if !verified && pr.claimsOurs(ctx, p.From.Email, known) {
 		return "claims to be " + p.From.Email + " (staff or our own domain) but is not verified: " + v.Summary()
 	}
 	if known != nil && known.IsStaff() && hit != nil && pr.Trust.isOn() {

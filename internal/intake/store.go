@@ -55,7 +55,7 @@ func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int6
 	if id != "" {
 		mid = &id
 	}
-	s.Trust.prepare(&r, id)
+	s.Trust.prepare(ctx, &r, id)
 	rowID, dup, err := tx.InsertInbound(ctx, postgres.InboundInsert{Raw: r.Raw, Via: r.Via, MailboxID: r.MailboxID,
 		EnvelopeFrom: r.EnvelopeFrom, Rcpt: r.Rcpt, MessageID: mid, ContentHash: r.contentHash, ClientIP: r.ClientIP, HELO: r.HELO})
 	if err != nil || dup {

@@ -26,33 +26,22 @@ type Trust struct {
 	// OrgDomains are the organisation's own mail domains; the mail domain is
 	// always one. Mail claiming them must be verified.
 	OrgDomains []string
-}
-
-// fromRelay reports whether an SMTP client is a trusted upstream server.
-func (t *Trust) fromRelay(ip string) bool {
-	if t == nil {
-		return false
-	}
-	addr := net.ParseIP(ip)
-	for _, n := range t.Relays {
-		if addr != nil && n.Contains(addr) {
-			return true
-		}
-	}
-	return false
-}
-
-// trustsResults reports whether a mail's Authentication-Results of the
-// trusted ids can be believed: it came from a listed relay or a mailbox.
-func (t *Trust) trustsResults(r Received) bool {
-	return r.Via == "imap" || t.fromRelay(r.ClientIP)
+	// AuthServIDs, Relays and OrgDomains above are the environment's
+	// defaults. With DB set, the admin's saved settings (Admin > Mail >
+	// Sender trust) replace them; see policy.
+	DB    *postgres.DB
+	cache trustCache
 }
 
 // prepare strips forged Authentication-Results from a received mail before
 // it is stored, and computes the content hash of a mail without Message-ID.
-func (t *Trust) prepare(r *Received, messageID string) {
-	if t != nil && len(t.AuthServIDs) > 0 {
-		r.Raw, _ = mail.StripAuthResults(r.Raw, t.AuthServIDs, t.trustsResults(*r))
+func (t *Trust) prepare(ctx context.Context, r *Received, messageID string) {
+	if t != nil {
+		if p := t.policy(ctx); len(p.authServIDs) > 0 {
+			// Believed only from a listed relay or a mailbox (which only
+			// that server delivers to).
+			r.Raw, _ = mail.StripAuthResults(r.Raw, p.authServIDs, r.Via == "imap" || p.fromRelay(r.ClientIP))
+		}
 	}
 	if messageID == "" {
 		// An SMTP retry after a lost 250 sends the same bytes in the same
@@ -73,8 +62,9 @@ func (pr *Processor) authenticate(ctx context.Context, raw []byte, via string, s
 	if t == nil || !t.On {
 		return mail.AuthVerdict{Result: mail.AuthNone, FromDomain: dom, Source: "off", Reasons: []string{"sender authentication is off"}}
 	}
+	pol := t.policy(ctx)
 	in := mail.AuthInput{Raw: raw, FromDomain: dom, ClientIP: net.ParseIP(sess.ClientIP), HELO: sess.HELO,
-		MailFrom: envelopeFrom, AuthServIDs: t.AuthServIDs, TrustResults: via == "imap" || t.fromRelay(sess.ClientIP)}
+		MailFrom: envelopeFrom, AuthServIDs: pol.authServIDs, TrustResults: via == "imap" || pol.fromRelay(sess.ClientIP)}
 	if in.TrustResults {
 		in.ClientIP = nil // the relay's address says nothing about the sender
 	}
@@ -89,7 +79,7 @@ func (pr *Processor) verified(v mail.AuthVerdict) bool {
 
 // claimsOurs reports whether a sender claims to be one of us: a staff
 // account, or an address of the organisation's own domains.
-func (pr *Processor) claimsOurs(email string, known *helpdesk.User) bool {
+func (pr *Processor) claimsOurs(ctx context.Context, email string, known *helpdesk.User) bool {
 	if known != nil && known.IsStaff() {
 		return true
 	}
@@ -98,7 +88,7 @@ func (pr *Processor) claimsOurs(email string, known *helpdesk.User) bool {
 		return true
 	}
 	if pr.Trust != nil {
-		for _, d := range pr.Trust.OrgDomains {
+		for _, d := range pr.Trust.policy(ctx).orgDomains {
 			d = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(d)), "@")
 			if d != "" && (dom == d || strings.HasSuffix(dom, "."+d)) {
 				return true

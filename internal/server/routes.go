@@ -148,6 +148,8 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/mail/mailboxes/{id}/test", s.handle(s.adminTestMailbox))
 			r.Post("/admin/mail/outbox/{id}/retry", s.handle(s.adminRetryOutbox))
 			r.Post("/admin/mail/policy", s.handle(s.adminSetPolicy))
+			r.Get("/admin/mail/trust", s.handle(s.adminMailTrust)) // admin_mail_trust.go: admins only
+			r.Post("/admin/mail/trust", s.handle(s.adminSaveMailTrust))
 			r.Get("/admin/mail/{id}/raw", s.handle(s.mailRaw))  // mail_raw.go: admins only, like the Mail page
 			r.Get("/admin/mail/review", s.handle(s.mailReview)) // admin_mail_review.go: held mail (leads too), dropped mail (admins)
 			r.Post("/admin/mail/review/{id}", s.handle(s.mailDecide))
