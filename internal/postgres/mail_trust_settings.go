@@ -40,11 +40,11 @@ func (db *DB) SaveMailTrustSettings(ctx context.Context, actorID int64, s helpde
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		var before []byte
-		err := tx.Tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1 FOR UPDATE`, MailTrustKey).Scan(&before)
+		err := tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1 FOR UPDATE`, MailTrustKey).Scan(&before)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("save mail trust settings: %w", mapError(err))
 		}
-		if _, err := tx.Tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+		if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
 			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, MailTrustKey, raw); err != nil {
 			return fmt.Errorf("save mail trust settings: %w", mapError(err))
 		}
