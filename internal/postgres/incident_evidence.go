@@ -9,14 +9,23 @@ import (
 	"switchboard/internal/helpdesk"
 )
 
-// ChangesBetween lists recorded changes (the admin audit log: settings,
-// people, teams, categories, mail) in a time range, oldest first: the
-// "what changed just before it broke" of an incident's evidence.
+// ChangesBetween lists recorded changes in a time range, newest first: the
+// admin audit log (settings, people, teams, categories, mail) and the
+// automation rules' runs with how many tickets each changed; the "what
+// changed just before it broke" of an incident's evidence.
 func (db *DB) ChangesBetween(ctx context.Context, from, to time.Time, limit int) ([]helpdesk.TimelineItem, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT a.created_at, a.object_type || ' ' || a.object_id || ' ' || a.action,
-			coalesce(u.name, 'system'), coalesce(a.after::text, '')
-		FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-		WHERE a.created_at BETWEEN $1 AND $2 ORDER BY a.created_at DESC LIMIT $3`, from, to, limit)
+	rows, err := db.Pool.Query(ctx, `SELECT at, title, who, detail FROM (
+    SELECT a.created_at AS at, a.object_type || ' ' || a.object_id || ' ' || a.action AS title,
+        coalesce(u.name, 'system') AS who, coalesce(a.after::text, '') AS detail
+    FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+    WHERE a.created_at BETWEEN $1 AND $2
+    UNION ALL
+    SELECT r.created_at, 'automation rule "' || ru.name || '" ' || r.kind || ' #' || r.id,
+        coalesce(u.name, 'automation'),
+        (SELECT count(*) || ' changes to ' || count(DISTINCT c.ticket_id) || ' tickets' FROM automation_changes c WHERE c.run_id = r.id)
+    FROM automation_runs r JOIN automation_rules ru ON ru.id = r.rule_id LEFT JOIN users u ON u.id = r.actor_id
+    WHERE r.created_at BETWEEN $1 AND $2
+) x ORDER BY at DESC LIMIT $3`, from, to, limit)
 	if err != nil {
 		return nil, mapError(err)
 	}
