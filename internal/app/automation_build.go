@@ -12,7 +12,8 @@ import (
 
 // wireAutomation builds the rules engine and registers its jobs: the
 // per-ticket drain (kicked by every ticket change), the periodic tick
-// (schedule rules and leftovers) and the chat fallback. It runs before the
+// (schedule rules and leftovers) and webhook deliveries; a rule's
+// chat message is worked by ChatOps (wireChat). It runs before the
 // River client exists; build hands it the client afterwards.
 func (a *App) wireAutomation(cw *changedWorker) {
 	log := a.Env.Log.With("part", "automation")
@@ -24,8 +25,6 @@ func (a *App) wireAutomation(cw *changedWorker) {
 	river.AddWorker(a.Workers, &funcWorker[jobs.AutomationTickArgs]{run: func(ctx context.Context, _ jobs.AutomationTickArgs) error {
 		return a.Automation.Tick(ctx)
 	}, limit: 5 * time.Minute})
-	// The chat connectors may replace this worker with one that posts.
-	river.AddWorker(a.Workers, &funcWorker[jobs.ChatNotifyArgs]{run: automation.ChatFallback(log.Info)})
 	river.AddWorker(a.Workers, &deliveryWorker{svc: a.Automation})
 	a.Periodic = append(a.Periodic, periodic(automation.TickEvery, jobs.AutomationTickArgs{}, true))
 }

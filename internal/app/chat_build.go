@@ -32,7 +32,7 @@ func (w *chatDeliverWorker) Timeout(*river.Job[jobs.ChatDeliverArgs]) time.Durat
 }
 
 // wireChat builds ChatOps: the service, the Slack and Mattermost
-// connectors, the delivery worker, the team-channel scan, and the
+// connectors, the delivery worker, the automation rules' chat messages, the team-channel scan, and the
 // ticket-changed follower. It must run before the River client is built.
 func (a *App) wireChat(changed *changedWorker) {
 	getenv := a.Env.Getenv
@@ -53,6 +53,8 @@ func (a *App) wireChat(changed *changedWorker) {
 	a.chatIn = &server.ChatEndpoints{SlackCommands: sl.Commands, SlackEvents: sl.Events, SlackInteractions: sl.Interactions,
 		MattermostCommands: mm.Commands, MattermostActions: mm.Actions}
 	river.AddWorker(a.Workers, &chatDeliverWorker{chat: a.Chat})
+	// An automation rule's notify_chat action: stored and sent as a delivery.
+	river.AddWorker(a.Workers, &funcWorker[jobs.ChatNotifyArgs]{run: a.Chat.Notify})
 	river.AddWorker(a.Workers, &funcWorker[jobs.ChatScanArgs]{run: func(ctx context.Context, _ jobs.ChatScanArgs) error {
 		return a.Chat.Scan(ctx)
 	}})

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 )
 
@@ -67,13 +66,4 @@ func (s *Service) runSchedule(ctx context.Context, r *helpdesk.Rule) error {
 		}
 		return nil
 	})
-}
-
-// ChatFallback works chat_notify jobs when no chat connector is set up: it
-// logs the message it could not send, so the job does not retry forever.
-func ChatFallback(log func(msg string, args ...any)) func(ctx context.Context, a jobs.ChatNotifyArgs) error {
-	return func(_ context.Context, a jobs.ChatNotifyArgs) error {
-		log("chat message not sent: no chat connector", "channel", a.Channel, "ticket", a.Number, "run_id", a.RunID)
-		return nil
-	}
 }
