@@ -57,6 +57,14 @@ func (t *Trust) Reload() {
 	t.cache.mu.Unlock()
 }
 
+// Current returns the trusted authserv-ids and the organisation's own
+// domains in force, for other readers of reported mail (phishing analysis)
+// that must agree with intake.
+func (t *Trust) Current(ctx context.Context) (authServIDs, orgDomains []string) {
+	p := t.policy(ctx)
+	return p.authServIDs, p.orgDomains
+}
+
 // policy returns the setup in force. Without a database (tests, tools) it
 // is the environment's; when the settings cannot be read it keeps the last
 // known policy, or the environment's, rather than failing the mail.

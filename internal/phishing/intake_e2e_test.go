@@ -63,3 +63,27 @@ func TestReportsBySMTP(t *testing.T) {
 		t.Errorf("an ordinary ticket to it@ has a phishing block: %+v", v.Phishing)
 	}
 }
+
+// TestSavedTrustSettingsReachAnalysis: the own domains an admin saves in
+// the console (overriding the environment's example.com) are the ones the
+// analysis protects, as they are for intake.
+func TestSavedTrustSettingsReachAnalysis(t *testing.T) {
+	t.Parallel()
+	x := setup(t)
+	ctx := context.Background()
+	admin := x.User(helpdesk.RoleAdmin)
+	if err := x.App.DB.SaveMailTrustSettings(ctx, admin.ID, helpdesk.MailTrustSettings{AuthServIDs: []string{"mx.example.com"},
+		OrgDomains: []string{"corp.test"}, Relays: []string{"127.0.0.1"}}); err != nil {
+		t.Fatal(err)
+	}
+	x.App.Mail.Processor.Trust.Reload()
+	a := x.User(helpdesk.RoleRequester)
+	suspect := phishing.MailOf([]string{"From: IT Service Desk <it@c0rp.test>", "To: " + a.Email, "Subject: Your password expires today",
+		"Date: Mon, 07 Dec 2026 06:00:00 +0000", "Message-ID: <p2@c0rp.test>", "Content-Type: text/plain; charset=utf-8"},
+		"Your password expires today. Reset it at https://login.c0rp.test/reset")
+	x.report(t, a.Email, phishing.ForwardAsAttachment(a.Name+" <"+a.Email+">", suspect))
+	v := x.apiTicket(t, x.reportBy(t, a.Email))
+	if v.Phishing == nil || !has(v.Phishing.Reasons, "imitates our own corp.test") {
+		t.Fatalf("saved own domain not used by the analysis: %+v", v.Phishing)
+	}
+}

@@ -28,6 +28,11 @@ type Service struct {
 	OrgDomains  []string
 	AuthServIDs []string
 	Resolver    swmail.Resolver // fresh DKIM checks; nil: none
+	// Policy, when set, gives the sender-trust settings in force (an
+	// admin's saved ones override the environment): its authserv-ids
+	// replace AuthServIDs and its domains follow the mail domain, which
+	// stays OrgDomains[0].
+	Policy func(ctx context.Context) (authServIDs, orgDomains []string)
 	Now         func() time.Time
 }
 
@@ -64,6 +69,10 @@ func (s *Service) Process(ctx context.Context, ticketID int64) error {
 		sus = found
 	}
 	cfg := Config{OrgDomains: s.OrgDomains, AuthServIDs: s.AuthServIDs, Resolver: s.Resolver}
+	if s.Policy != nil && len(s.OrgDomains) > 0 {
+		ids, doms := s.Policy(ctx)
+		cfg.AuthServIDs, cfg.OrgDomains = ids, append([]string{s.OrgDomains[0]}, doms...)
+	}
 	for _, u := range setup.Staff {
 		cfg.Staff = append(cfg.Staff, Person{Name: u.Name, Email: u.Email})
 	}
