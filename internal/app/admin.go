@@ -24,6 +24,7 @@ func (a *App) wireAdmin() {
 	a.HTTP.Admin = adm
 	a.HTTP.KB = a.KB
 	a.HTTP.Incidents = a.Incidents
+	a.HTTP.Automation = a.Automation
 	a.HTTP.Reports = a.Reports
 	a.HTTP.Backups = a.Backups
 	a.HTTP.PublishedIncidents = a.publishedIncidents

@@ -155,6 +155,14 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/mail/review/{id}", s.handle(s.mailDecide))
 			r.Get("/admin/mail/review/{id}/raw", s.handle(s.mailReviewRaw))
 			r.Get("/admin/audit", s.handle(s.adminAudit))
+			r.Get("/admin/rules", s.handle(s.adminRules)) // admin_rules.go: automation rules (leads: own teams)
+			r.Get("/admin/rules/new", s.handle(s.adminNewRule))
+			r.Post("/admin/rules", s.handle(s.adminSaveRule))
+			r.Get("/admin/rules/{id}", s.handle(s.adminRule))
+			r.Post("/admin/rules/{id}", s.handle(s.adminSaveRule))
+			r.Post("/admin/rules/{id}/dry-run", s.handle(s.adminRuleDryRun))
+			r.Post("/admin/rules/{id}/run", s.handle(s.adminRuleRun))
+			r.Post("/admin/runs/{id}/undo", s.handle(s.adminRunUndo))
 			r.Get("/admin/backups", s.handle(s.adminBackups)) // admin_backups.go: admins only
 			r.Get("/admin/chat", s.handle(s.adminChat))       // admin_chat.go: admins only
 			r.Post("/admin/chat/channels", s.handle(s.adminAddChatChannel))

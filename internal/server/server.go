@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"switchboard/internal/automation"
 	"sync/atomic"
 	"time"
 
@@ -57,6 +58,8 @@ type Server struct {
 	Incidents *incident.Service
 	// Phishing is phishing reports: panels, downloads, figures (phishing.go).
 	Phishing *phishing.Service
+	// Automation is the rules engine behind /admin/rules (admin_rules.go).
+	Automation *automation.Service
 	// Reports computes the leads' reports (reports.go).
 	Reports *report.Service
 	// Chat is ChatOps (chat.go, admin_chat.go); ChatIn its connectors'
