@@ -46,6 +46,27 @@ func (s *Service) Runs(ctx context.Context, actor *helpdesk.User, ruleID int64, 
 	return s.DB.Runs(ctx, ruleID, limit)
 }
 
+// RunsWithChanges is Runs with each run's changes loaded (the rule page
+// shows before and after of every run).
+func (s *Service) RunsWithChanges(ctx context.Context, actor *helpdesk.User, ruleID int64, limit int) ([]helpdesk.Run, error) {
+	runs, err := s.Runs(ctx, actor, ruleID, limit)
+	if err != nil || len(runs) == 0 {
+		return runs, err
+	}
+	ids := make([]int64, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	changes, err := s.DB.RunChangesOf(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("runs of rule %d: %w", ruleID, err)
+	}
+	for i := range runs {
+		runs[i].Changes = changes[runs[i].ID]
+	}
+	return runs, nil
+}
+
 // RollbackRun undoes a run, newest change first. A field goes back to its
 // value before the run only if it still holds the value the run set and no
 // person changed it since; otherwise it is left alone and listed as a

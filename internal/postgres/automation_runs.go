@@ -358,3 +358,29 @@ func (db *DB) AutomationChangesForTickets(ctx context.Context, ticketIDs []int64
 	}
 	return out, nil
 }
+
+// RunChangesOf loads the changes of several runs in one query (the rule
+// page's run list), by run id, each oldest first.
+func (db *DB) RunChangesOf(ctx context.Context, runIDs []int64) (map[int64][]helpdesk.RunChange, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT c.run_id, t.number, c.field, coalesce(c.before, 'null'), coalesce(c.after, 'null')
+		FROM automation_changes c JOIN tickets t ON t.id = c.ticket_id WHERE c.run_id = ANY($1) ORDER BY c.id`, runIDs)
+	if err != nil {
+		return nil, fmt.Errorf("changes of runs: %w", mapError(err))
+	}
+	defer rows.Close()
+	out := map[int64][]helpdesk.RunChange{}
+	for rows.Next() {
+		var id int64
+		var c helpdesk.RunChange
+		var b, a []byte
+		if err := rows.Scan(&id, &c.Ticket, &c.Field, &b, &a); err != nil {
+			return nil, fmt.Errorf("changes of runs: %w", mapError(err))
+		}
+		c.Before, c.After = b, a
+		out[id] = append(out[id], c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("changes of runs: %w", mapError(err))
+	}
+	return out, nil
+}

@@ -74,7 +74,7 @@ func (s *Server) adminSaveRule(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Rule = rule
-		if v.Runs, err = s.Automation.Runs(r.Context(), u, id, 50); err != nil {
+		if v.Runs, err = s.Automation.RunsWithChanges(r.Context(), u, id, 20); err != nil {
 			return err
 		}
 	}
@@ -107,7 +107,7 @@ func (s *Server) adminRule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	runs, err := s.Automation.Runs(r.Context(), u, id, 50)
+	runs, err := s.Automation.RunsWithChanges(r.Context(), u, id, 20)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Server) adminRuleDryRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	runs, err := s.Automation.Runs(r.Context(), u, id, 50)
+	runs, err := s.Automation.RunsWithChanges(r.Context(), u, id, 20)
 	if err != nil {
 		return err
 	}
