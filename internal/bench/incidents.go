@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
+	"switchboard/internal/corpora"
 	"switchboard/internal/incident/detect"
 )
 
@@ -19,9 +19,9 @@ func init() { register(Bench{Name: "incidents", Order: 80, Run: benchIncidents})
 // from each outage's 5th ticket to its proposal. The baseline is the
 // aim the issue sets (recall 0.9, one false proposal a week, 10 minutes).
 func benchIncidents(_ context.Context, env *Env) error {
-	path := detect.FindCorpus()
-	if path == "" {
-		return errors.New("incidents: shared/test-corpora/" + detect.CorpusFile + " not found (set SWITCHBOARD_CORPORA)")
+	path, err := corpora.Find(detect.CorpusFile)
+	if err != nil {
+		return fmt.Errorf("incidents: %w", err)
 	}
 	corpus, err := detect.LoadCorpus(path)
 	if err != nil {

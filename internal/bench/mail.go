@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"switchboard/internal/app"
+	"switchboard/internal/corpora"
 	"switchboard/internal/mail"
 )
 
@@ -213,19 +214,9 @@ var messageIDHeader = regexp.MustCompile(`(?im)^message-id:[^\r\n]*\r?\n`)
 // mail, no bounces or auto-replies) from ../shared/test-corpora, CRLF, with
 // their own Message-ID removed (each send gets a fresh one).
 func mailCorpus() ([][]byte, error) {
-	root := os.Getenv("SWITCHBOARD_CORPORA")
-	if root == "" {
-		dir, _ := os.Getwd()
-		for range 6 {
-			if st, err := os.Stat(filepath.Join(dir, "shared", "test-corpora")); err == nil && st.IsDir() {
-				root = filepath.Join(dir, "shared", "test-corpora")
-				break
-			}
-			dir = filepath.Dir(dir)
-		}
-	}
-	if root == "" {
-		return nil, errors.New("test corpora not found (set SWITCHBOARD_CORPORA)")
+	root, err := corpora.Find("")
+	if err != nil {
+		return nil, fmt.Errorf("mail corpus: %w", err)
 	}
 	var out [][]byte
 	for _, pat := range []string{"mikel-mail-fixtures/spec/fixtures/emails/*/*", "enmime-testdata/testdata/mail/*",

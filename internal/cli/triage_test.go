@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/app"
+	"switchboard/internal/corpora"
 	"switchboard/internal/jobs"
 	"switchboard/internal/pgtest"
 	"switchboard/internal/triage/classify"
@@ -209,23 +210,6 @@ func TestTriageConcurrentNodes(t *testing.T) {
 	}
 }
 
-// corpus finds the shared IT-ticket corpus by walking up from here.
-func corpus(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for ; dir != "/"; dir = filepath.Dir(dir) {
-		p := filepath.Join(dir, "shared", "test-corpora", "it-tickets", "endava-kaggle-47k", "train.csv.gz")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("shared/test-corpora/it-tickets/endava-kaggle-47k/train.csv.gz not found")
-	}
-	t.Skip("shared test corpus not found")
-	return ""
-}
-
 func writeCSV(t *testing.T, path string, ex []classify.Example) {
 	t.Helper()
 	f, err := os.Create(path)
@@ -250,7 +234,7 @@ func TestImportTrainEvalCommands(t *testing.T) {
 		t.Skip("trains on 34k tickets")
 	}
 	// Not parallel, for the same reason as TestTriageConcurrentNodes.
-	f, err := os.Open(corpus(t))
+	f, err := os.Open(corpora.Path(t, "it-tickets/endava-kaggle-47k/train.csv.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}

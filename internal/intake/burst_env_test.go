@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"switchboard/internal/corpora"
 )
 
 // Burst threading: every mail of the shared corpora that has an in-corpus
@@ -23,30 +25,6 @@ import (
 // are shuffled within windows of 50 and delivered at full speed over SMTP by
 // concurrent clients. Conversations must end as tickets: threading ≥ 0.99
 // and tickets within 2 % of the conversations (the bar).
-
-// corporaDir finds shared/test-corpora above the working directory (the
-// repository sits beside it), skipping locally when it is missing.
-func corporaDir(t *testing.T) string {
-	t.Helper()
-	for d, _ := os.Getwd(); ; d = filepath.Dir(d) {
-		if c := filepath.Join(d, "shared", "test-corpora"); dirExists(c) {
-			return c
-		}
-		if d == filepath.Dir(d) {
-			break
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("shared/test-corpora not found above the working directory")
-	}
-	t.Skip("shared/test-corpora not found; skipping")
-	return ""
-}
-
-func dirExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
-}
 
 // burstMail is one mail to replay and the conversation it belongs to.
 type burstMail struct {
@@ -97,7 +75,7 @@ func corpusThreads(t *testing.T) []burstMail {
 		refs []string
 	}
 	byID := map[string]entry{}
-	err := filepath.WalkDir(corporaDir(t), func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(corpora.Path(t, ""), func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/smtp"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -263,27 +261,6 @@ func (ss *sinkSession) Data(r io.Reader) error {
 	ss.s.msgs = append(ss.s.msgs, sunk{From: ss.from, To: ss.to, Raw: b})
 	ss.s.mu.Unlock()
 	return nil
-}
-
-// corpora finds ../shared/test-corpora; missing corpora skip locally and fail in CI.
-func corpora(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("SWITCHBOARD_CORPORA"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for range 6 {
-		c := filepath.Join(dir, "shared", "test-corpora")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		dir = filepath.Dir(dir)
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("test corpora not found (set SWITCHBOARD_CORPORA)")
-	}
-	t.Skip("test corpora not found")
-	return ""
 }
 
 var smtpErr550 = gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such user"}

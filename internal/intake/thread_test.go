@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/corpora"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
 	"switchboard/internal/mail"
@@ -114,7 +115,7 @@ func TestUnknownSenderPolicy(t *testing.T) {
 
 func corpusFiles(t *testing.T, pattern string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(corpora(t), pattern))
+	files, err := filepath.Glob(filepath.Join(corpora.Path(t, ""), pattern))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus files for %s", pattern)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"switchboard/internal/corpora"
 )
 
 func isValidUTF8(s string) bool { return utf8.ValidString(s) }
@@ -34,7 +36,7 @@ func sisimaiExpectation(name string) Kind {
 // TestSisimaiClassification classifies every sisimai message, including in-memory LF,
 // CRLF and CR-only copies of each, and requires the right kind for every one.
 func TestSisimaiClassification(t *testing.T) {
-	root := corporaDir(t)
+	root := corpora.Path(t, "")
 	files := readCorpus(t, root, "sisimai-set-of-emails/maildir", hasExt(".eml"))
 	type tally struct{ want, hit int }
 	byKind := map[Kind]*tally{}
@@ -102,7 +104,7 @@ func TestSisimaiClassification(t *testing.T) {
 // TestOrdinaryMailIsNormal spot-checks ordinary messages from the other corpora: none
 // may be taken for a bounce or an auto-reply, which would silently lose a ticket.
 func TestOrdinaryMailIsNormal(t *testing.T) {
-	root := corporaDir(t)
+	root := corpora.Path(t, "")
 	var files []corpusFile
 	for _, sub := range []string{
 		"mikel-mail-fixtures/spec/fixtures/emails/plain_emails",
@@ -147,7 +149,7 @@ func TestOrdinaryMailIsNormal(t *testing.T) {
 // TestReportMessagesFromOtherCorpora checks the DSNs and read receipts that other
 // projects ship, so detection does not depend on sisimai's particular MTAs.
 func TestReportMessagesFromOtherCorpora(t *testing.T) {
-	root := corporaDir(t)
+	root := corpora.Path(t, "")
 	for _, f := range readCorpus(t, root, "mikel-mail-fixtures/spec/fixtures/emails/multipart_report_emails", func(string) bool { return true }) {
 		p, err := Parse(f.data)
 		if err != nil {

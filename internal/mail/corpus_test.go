@@ -10,36 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// corporaDir finds ../shared/test-corpora by walking up from the working directory
-// (or takes SWITCHBOARD_CORPORA). Missing corpora skip the test locally and fail it
-// in CI, so CI can never pass by silently testing nothing.
-func corporaDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("SWITCHBOARD_CORPORA"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err == nil {
-		for {
-			c := filepath.Join(dir, "shared", "test-corpora")
-			if st, err := os.Stat(c); err == nil && st.IsDir() {
-				return c
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("test corpora not found (set SWITCHBOARD_CORPORA)")
-	}
-	t.Skip("test corpora not found; set SWITCHBOARD_CORPORA to run")
-	return ""
-}
+	"switchboard/internal/corpora"
+)
 
 // corpusFile is one message read from a corpus, named relative to the corpora root.
 type corpusFile struct {
@@ -122,7 +95,7 @@ func parseWithTimeout(raw []byte, d time.Duration) (p *Parsed, err error, panick
 // TestParseEveryCorpusMessage parses every message of every corpus: no panic, no
 // hang, a result (or a recorded reason) for each, and counts logged per corpus.
 func TestParseEveryCorpusMessage(t *testing.T) {
-	root := corporaDir(t)
+	root := corpora.Path(t, "")
 	total := 0
 	for _, c := range mailCorpora {
 		files := readCorpus(t, root, c.sub, c.keep)

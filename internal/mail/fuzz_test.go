@@ -5,12 +5,14 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"switchboard/internal/corpora"
 )
 
 // fuzzSeeds adds a bounded, evenly spread sample of corpus messages, so the normal
 // test run stays fast while the fuzzer starts from real-world structure.
 func fuzzSeeds(f *testing.F, limit int) {
-	root := corporaDir(f)
+	root := corpora.Path(f, "")
 	var all []corpusFile
 	for _, c := range mailCorpora {
 		all = append(all, readCorpus(f, root, c.sub, c.keep)...)
@@ -97,7 +99,7 @@ func FuzzParseReplyAddress(f *testing.F) {
 }
 
 func FuzzFoldQuoted(f *testing.F) {
-	root := corporaDir(f)
+	root := corpora.Path(f, "")
 	files := readCorpus(f, root, "reply-parsing", hasExt(".txt"))
 	for i := 0; i < len(files); i += max(1, len(files)/40) {
 		f.Add(string(files[i].data))

@@ -5,12 +5,14 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"switchboard/internal/corpora"
 )
 
 // TestStalwartGoldenSubjects compares our decoded Subject with stalwart mail-parser's
 // golden parse of the same message (RFC 2047 decoding, folding, odd charsets).
 func TestStalwartGoldenSubjects(t *testing.T) {
-	root := corporaDir(t)
+	root := corpora.Path(t, "")
 	files := readCorpus(t, root, "stalwart-mail-parser/resources/eml", hasExt(".eml"))
 	var compared, matched int
 	for _, f := range files {

@@ -5,12 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"switchboard/internal/corpora"
 )
 
 // TestFoldQuotedCorpus checks folding on real replies. Expectations come from what
 // each fixture is (its upstream test or its own text), not from our output.
 func TestFoldQuotedCorpus(t *testing.T) {
-	root := corporaDir(t)
+	root := corpora.Path(t, "")
 	gh := "reply-parsing/github-email_reply_parser/test/emails/"
 	cr := "reply-parsing/crisp-email-reply-parser/test/fixtures/"
 	tests := []struct {
@@ -78,7 +80,7 @@ func TestFoldQuotedCorpus(t *testing.T) {
 // TestFoldQuotedTalonReplies parses whole client mails and compares with talon's
 // expected reply texts.
 func TestFoldQuotedTalonReplies(t *testing.T) {
-	root := corporaDir(t)
+	root := corpora.Path(t, "")
 	dir := filepath.Join(root, "reply-parsing/mailgun-talon/tests/fixtures/standard_replies")
 	for _, name := range []string{"iphone", "sparrow"} {
 		raw, err1 := os.ReadFile(filepath.Join(dir, name+".eml"))
@@ -121,7 +123,7 @@ func TestFoldQuotedTalonReplies(t *testing.T) {
 // TestFoldQuotedKeepsEveryLine checks, on every reply fixture, that folding never
 // loses text: each non-blank input line is in visible or quoted.
 func TestFoldQuotedKeepsEveryLine(t *testing.T) {
-	root := corporaDir(t)
+	root := corpora.Path(t, "")
 	files := readCorpus(t, root, "reply-parsing", hasExt(".txt"))
 	folded := 0
 	for _, f := range files {

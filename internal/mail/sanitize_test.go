@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"switchboard/internal/corpora"
 )
 
 var (
@@ -32,7 +34,7 @@ func unsafeHTML(s string) string {
 
 // xssPayloads returns every DOMPurify and H5SC vector.
 func xssPayloads(t testing.TB) []string {
-	root := corporaDir(t)
+	root := corpora.Path(t, "")
 	var out []string
 	b, err := os.ReadFile(filepath.Join(root, "xss-vectors/dompurify/expect.json"))
 	if err != nil {

@@ -7,31 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"switchboard/internal/corpora"
 )
-
-// corporaDir finds shared/test-corpora above the working directory: the
-// repository sits beside it (../shared from its root), wherever it is cloned.
-func corporaDir(t *testing.T) string {
-	t.Helper()
-	for d, _ := os.Getwd(); ; d = filepath.Dir(d) {
-		if c := filepath.Join(d, "shared", "test-corpora"); isDir(c) {
-			return c
-		}
-		if d == filepath.Dir(d) {
-			break
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("shared/test-corpora not found above the working directory")
-	}
-	t.Skip("shared/test-corpora not found; skipping")
-	return ""
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
-}
 
 // corpusMails returns every .eml/.msg-less mail file of the shared corpora
 // that parses as mail.
@@ -39,7 +17,7 @@ func corpusMails(t *testing.T, dirs ...string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, d := range dirs {
-		root := filepath.Join(corporaDir(t), d)
+		root := filepath.Join(corpora.Path(t, ""), d)
 		if _, err := os.Stat(root); err != nil {
 			if os.Getenv("CI") == "true" {
 				t.Fatalf("corpus %s missing: %v", root, err)
@@ -91,7 +69,7 @@ func TestCorpusNoFalseMalicious(t *testing.T) {
 // corpus) yields the attached one as the suspect.
 func TestCorpusEmbeddedMessage(t *testing.T) {
 	t.Parallel()
-	p := filepath.Join(corporaDir(t), "mimekit-testdata/UnitTests/TestData/messages/simple-embedded-message.eml")
+	p := filepath.Join(corpora.Path(t, ""), "mimekit-testdata/UnitTests/TestData/messages/simple-embedded-message.eml")
 	raw, err := os.ReadFile(p)
 	if err != nil {
 		if os.Getenv("CI") == "true" {

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/apptest"
+	"switchboard/internal/corpora"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/ticket"
 )
@@ -24,22 +25,7 @@ import (
 // skip the test, or fail it when CI=true.
 func xssVectors(t *testing.T) []string {
 	t.Helper()
-	dir := ""
-	for d, _ := os.Getwd(); ; d = filepath.Dir(d) {
-		if c := filepath.Join(d, "shared", "test-corpora", "xss-vectors"); isDir(c) {
-			dir = c
-			break
-		}
-		if d == filepath.Dir(d) {
-			break
-		}
-	}
-	if dir == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("shared/test-corpora/xss-vectors not found above the working directory")
-		}
-		t.Skip("shared/test-corpora/xss-vectors not found; skipping")
-	}
+	dir := corpora.Path(t, "xss-vectors")
 	var out []string
 	b, err := os.ReadFile(filepath.Join(dir, "dompurify", "expect.json"))
 	if err != nil {
@@ -72,11 +58,6 @@ func xssVectors(t *testing.T) []string {
 		t.Fatalf("corpus too small: %d + %d vectors", len(fixtures), len(marks))
 	}
 	return out
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
 }
 
 // subjectOf fits a vector into a subject (at most 200 characters, which

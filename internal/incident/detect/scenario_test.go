@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"switchboard/internal/corpora"
 )
 
 // corpusRows loads the shared IT ticket corpus (text and category) as the
@@ -13,14 +15,7 @@ import (
 // except under CI=true.
 func corpusRows(t testing.TB) []Row {
 	t.Helper()
-	p := FindCorpus()
-	if p == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("shared/test-corpora/" + CorpusFile + " not found")
-		}
-		t.Skip("shared/test-corpora not found; set SWITCHBOARD_CORPORA")
-	}
-	rows, err := LoadCorpus(p)
+	rows, err := LoadCorpus(corpora.Path(t, CorpusFile))
 	if err != nil {
 		t.Fatal(err)
 	}

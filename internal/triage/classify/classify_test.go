@@ -5,12 +5,13 @@ import (
 	"compress/gzip"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"switchboard/internal/corpora"
 )
 
 // ticketsFile is the reference corpus, relative to shared/test-corpora.
@@ -18,37 +19,6 @@ const ticketsFile = "it-tickets/endava-kaggle-47k/train.csv.gz"
 
 // heldOutPercent is the share of the corpus the accuracy test scores on.
 const heldOutPercent = 12
-
-// corpusPath finds a file of the shared test corpora: under
-// $SWITCHBOARD_CORPORA if set, else in the first shared/test-corpora found
-// walking up from the working directory. It skips the test when the file
-// is missing, except under CI=true, where a missing corpus must fail
-// rather than silently pass.
-func corpusPath(t testing.TB, rel string) string {
-	t.Helper()
-	var tried []string
-	if dir := os.Getenv("SWITCHBOARD_CORPORA"); dir != "" {
-		tried = append(tried, filepath.Join(dir, rel))
-	}
-	if wd, err := os.Getwd(); err == nil {
-		for dir := wd; ; dir = filepath.Dir(dir) {
-			tried = append(tried, filepath.Join(dir, "shared", "test-corpora", rel))
-			if filepath.Dir(dir) == dir {
-				break
-			}
-		}
-	}
-	for _, p := range tried {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("corpus file %s not found (tried %d places, first %q)", rel, len(tried), tried[0])
-	}
-	t.Skipf("corpus file %s not found; set SWITCHBOARD_CORPORA to run", rel)
-	return ""
-}
 
 // trained holds the model trained once on the corpus and shared by every
 // test and benchmark, since training is the slow part of the package.
@@ -62,7 +32,7 @@ var trained struct {
 
 func corpusModel(t testing.TB) (*Model, []Example) {
 	t.Helper()
-	path := corpusPath(t, ticketsFile)
+	path := corpora.Path(t, ticketsFile)
 	trained.once.Do(func() {
 		f, err := os.Open(path)
 		if err != nil {
