@@ -129,7 +129,7 @@ func Parse(raw []byte) (p *Parsed, err error) {
 		p.warnf("mime: closed %d unterminated multipart boundaries", shape.unclosed)
 		raw = closed
 	}
-	env, perr := readEnvelope(raw, ParseBudget)
+	env, perr := ReadEnvelope(parser, raw, ParseBudget)
 	if perr != nil {
 		// enmime gave up, panicked or ran out of time: fall back to a
 		// header/body split so a mail answered 250 is never lost just because
@@ -149,11 +149,13 @@ func Parse(raw []byte) (p *Parsed, err error) {
 // line of defence should another input shape turn out to be slow.
 var ParseBudget = 10 * time.Second
 
-// readEnvelope runs enmime with a recover and a deadline: it is third-party
-// code fed with attacker-controlled bytes, and neither a panic nor a slow path
-// in it may take a worker down. Past the deadline the parse is abandoned: its
-// goroutine finishes on its own and its result is dropped.
-func readEnvelope(raw []byte, budget time.Duration) (*enmime.Envelope, error) {
+// ReadEnvelope runs enmime's parser p over raw with a recover and a deadline:
+// enmime is third-party code fed with attacker-controlled bytes, and neither a
+// panic nor a slow path in it may take down or hold the caller. A parse that
+// outlives budget is abandoned (its goroutine finishes on its own; the result
+// is dropped). Parse passes its own lenient parser; a caller that wants
+// enmime's defaults passes enmime.NewParser().
+func ReadEnvelope(p *enmime.Parser, raw []byte, budget time.Duration) (*enmime.Envelope, error) {
 	type result struct {
 		env *enmime.Envelope
 		err error
@@ -165,7 +167,7 @@ func readEnvelope(raw []byte, budget time.Duration) (*enmime.Envelope, error) {
 				done <- result{nil, fmt.Errorf("parser panic: %v", r)}
 			}
 		}()
-		env, err := parser.ReadEnvelope(bytes.NewReader(raw))
+		env, err := p.ReadEnvelope(bytes.NewReader(raw))
 		done <- result{env, err}
 	}()
 	timer := time.NewTimer(budget)

@@ -7,7 +7,6 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/jhillyerd/enmime"
 
@@ -60,33 +59,18 @@ func FindSuspect(report []byte) (*Suspect, error) {
 	return nil, ErrNoSuspect
 }
 
-// readEnvelope parses with enmime, turning a panic on hostile input into an
-// error and abandoning a parse that takes longer than the mail parser's
-// budget (its goroutine finishes on its own; the result is dropped), so a
-// crafted report cannot hold a worker.
+// reportParser is enmime with its default options, as phishing has always
+// parsed reports and suspects. It is not the mail package's lenient parser:
+// that one keeps corrupt text parts and reads a boundary-less multipart as
+// one part where this one fails the parse, so switching would change which
+// reports can be analysed.
+var reportParser = enmime.NewParser()
+
+// readEnvelope parses a report or suspect with swmail.ReadEnvelope: a panic
+// on hostile input becomes an error and a parse longer than the mail
+// parser's budget is abandoned, so a crafted report cannot hold a worker.
 func readEnvelope(raw []byte) (*enmime.Envelope, error) {
-	type result struct {
-		env *enmime.Envelope
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- result{nil, fmt.Errorf("parser panic: %v", r)}
-			}
-		}()
-		env, err := enmime.ReadEnvelope(bytes.NewReader(raw))
-		done <- result{env, err}
-	}()
-	timer := time.NewTimer(swmail.ParseBudget)
-	defer timer.Stop()
-	select {
-	case r := <-done:
-		return r.env, r.err
-	case <-timer.C:
-		return nil, fmt.Errorf("parse took longer than %s, abandoned", swmail.ParseBudget)
-	}
+	return swmail.ReadEnvelope(reportParser, raw, swmail.ParseBudget)
 }
 
 // attachedMessage returns the first attached mail: a message/rfc822 part, or
