@@ -19,6 +19,7 @@ func (a *App) wirePhishing() {
 		OrgDomains: append([]string{cfg.MailDomain}, cfg.OrgDomains...), AuthServIDs: cfg.AuthServIDs}
 	if a.Mail != nil && a.Mail.Processor.Trust != nil {
 		a.Phishing.Resolver = a.Mail.Processor.Trust.Resolver
+		a.Phishing.Policy = a.Mail.Processor.Trust.Current
 	}
 	river.AddWorker(a.Workers, &funcWorker[jobs.PhishAnalyseArgs]{run: func(ctx context.Context, args jobs.PhishAnalyseArgs) error {
 		return a.Phishing.Process(ctx, args.TicketID)
