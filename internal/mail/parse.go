@@ -97,6 +97,10 @@ func (p *Parsed) Header(name string) string {
 	return ""
 }
 
+// Lenient returns the parser Parse uses, for other readers of hostile mail
+// (phishing reports) that must not fail where intake keeps going.
+func Lenient() *enmime.Parser { return parser }
+
 // parser is configured to keep as much as possible: a multipart without boundary is
 // read as one part, a corrupt base64 text part keeps what decoded, and we never let
 // enmime drop a malformed part silently.

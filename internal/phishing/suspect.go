@@ -59,12 +59,10 @@ func FindSuspect(report []byte) (*Suspect, error) {
 	return nil, ErrNoSuspect
 }
 
-// reportParser is enmime with its default options, as phishing has always
-// parsed reports and suspects. It is not the mail package's lenient parser:
-// that one keeps corrupt text parts and reads a boundary-less multipart as
-// one part where this one fails the parse, so switching would change which
-// reports can be analysed.
-var reportParser = enmime.NewParser()
+// reportParser is the mail package's lenient parser: a suspect with a
+// corrupt text part or a boundary-less multipart must still be analysed,
+// not escape analysis by failing to parse.
+var reportParser = swmail.Lenient()
 
 // readEnvelope parses a report or suspect with swmail.ReadEnvelope: a panic
 // on hostile input becomes an error and a parse longer than the mail
