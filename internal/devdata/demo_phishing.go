@@ -37,16 +37,16 @@ Content-Type: text/html; charset=utf-8
 <p>IT Service Desk</p>
 `, name, to, sent, n, name, 4100+n), "\n", "\r\n"))
 	}
-	newsletter := []byte(strings.ReplaceAll(`From: Travel Weekly <news@travel-weekly.example.org>
+	newsletter := []byte(strings.ReplaceAll(`From: Travel Weekly <news@travelweekly.news>
 To: paul.martin@example.com
 Subject: Ten quiet beaches for the winter
 Date: `+time.Now().UTC().Add(-3*time.Hour).Format(time.RFC1123Z)+`
-Message-ID: <demo-newsletter@travel-weekly.example.org>
+Message-ID: <demo-newsletter@travelweekly.news>
 MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 
 Our winter issue is out: ten quiet beaches, and how to get there by train.
-Read it at https://travel-weekly.example.org/winter and unsubscribe at https://travel-weekly.example.org/unsubscribe.
+Read it at https://travelweekly.news/winter and unsubscribe at https://travelweekly.news/unsubscribe.
 `, "\n", "\r\n"))
 	n := 0
 	for _, r := range demoRequesters[:4] {
