@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -153,8 +154,15 @@ func startShared(ctx context.Context) (string, error) {
 		c.Close(ctx)
 		return conn, nil // another test binary of this run started it
 	}
-	_, err = pglocal.Start(ctx, pglocal.Options{Dir: dir, Ephemeral: true, Detached: true, MaxConnections: 300,
-		Logger: slog.New(slog.DiscardHandler)})
+	// The last binary of an earlier group may have stopped the server and
+	// still be exiting, holding the data directory's lock for a moment.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, err = pglocal.Start(ctx, pglocal.Options{Dir: dir, Ephemeral: true, Detached: true, MaxConnections: 300,
+			Logger: slog.New(slog.DiscardHandler)})
+		if !errors.Is(err, pglocal.ErrRunning) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		return "", err
 	}
