@@ -33,7 +33,7 @@ type Service struct {
 	// replace AuthServIDs and its domains follow the mail domain, which
 	// stays OrgDomains[0].
 	Policy func(ctx context.Context) (authServIDs, orgDomains []string)
-	Now         func() time.Time
+	Now    func() time.Time
 }
 
 func (s *Service) log() *slog.Logger {

@@ -39,7 +39,7 @@ type AgentLoad struct {
 // Overview is the staff overview page's figures. Tickets of the hidden
 // (restricted, not the viewer's) teams are left out of every count.
 type Overview struct {
-	Backlog       []DayBacklog   // the days after since, by priority
+	Backlog       []DayBacklog     // the days after since, by priority
 	FirstResponse []WeekAttainment // the weeks after frSince
 	Load          []AgentLoad
 }
