@@ -9,9 +9,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"switchboard/internal/testwait"
 	"sync"
 	"testing"
-	"time"
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
@@ -119,13 +119,7 @@ func TestMattermostCommand(t *testing.T) {
 	if count() != 1 {
 		t.Fatalf("tickets = %d, want 1", count())
 	}
-	deadline := time.Now().Add(90 * time.Second)
-	for len(f.posted()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the thread was never posted")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testwait.Until(t, testwait.Long, "the thread posted", func() bool { return len(f.posted()) > 0 })
 	p := f.posted()[0]
 	if p["channel_id"] != "chan1" || !strings.Contains(fmt.Sprint(p["message"]), "Printer on floor 2") {
 		t.Errorf("post = %v", p)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"switchboard/internal/testwait"
 	"sync"
 	"testing"
 	"time"
@@ -241,13 +242,7 @@ func (e *env) link(u who, to *helpdesk.User) {
 // waitFor polls cond until it holds, failing after a generous deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testwait.Until(t, testwait.Long, what, cond)
 }
 
 // ticketCount counts every ticket.
