@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"switchboard/internal/corpora"
+	"switchboard/internal/testwait"
 )
 
 // Burst threading: every mail of the shared corpora that has an in-corpus
@@ -287,14 +288,11 @@ func TestBurstThreading(t *testing.T) {
 // deadline for a burst on a loaded machine.
 func (e *mailEnv) drain(limit time.Duration) {
 	e.t.Helper()
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if e.count(`SELECT (SELECT count(*) FROM inbound_mail WHERE status = 'queued') +
+	testwait.Until(e.t, limit, "mail queue drained", func() bool {
+		return e.count(`SELECT (SELECT count(*) FROM inbound_mail WHERE status = 'queued') +
 			(SELECT count(*) FROM river_job WHERE state IN ('available', 'running', 'retryable', 'scheduled', 'pending')
-			 AND kind LIKE 'mail_%')`) == 0 {
-			return
-		}
-	}
-	e.t.Fatalf("mail queue did not drain in %v", limit)
+			 AND kind LIKE 'mail_%')`) == 0
+	})
 }
 
 // TestLateParentJoinsWithEvent: two replies arrive and are processed before

@@ -8,29 +8,26 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/miekg/dns"
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/testwait"
 	"switchboard/internal/ticket"
 )
 
 // waitStatus waits until the stored mail id leaves the queue and returns its status.
 func waitStatus(t *testing.T, e *apptest.Env, id int64) string {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		var status string
+	var status string
+	testwait.Until(t, testwait.Long, fmt.Sprintf("mail %d processed", id), func() bool {
 		if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT status FROM inbound_mail WHERE id = $1`, id).Scan(&status); err != nil {
 			t.Fatal(err)
 		}
-		if status != "queued" {
-			return status
-		}
-	}
-	t.Fatalf("mail %d not processed in 30s", id)
-	return ""
+		return status != "queued"
+	})
+	return status
 }
 
 func auditCount(t *testing.T, e *apptest.Env, actor *helpdesk.User, id int64, action string) int {
