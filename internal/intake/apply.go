@@ -12,7 +12,6 @@ import (
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/ticket"
 )
 
@@ -21,11 +20,11 @@ import (
 // linked follow-up; a ticket the sender may not write to gets nothing).
 func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Classification, hit threadHit,
 	sender *helpdesk.User, emailID string, out *outcome) (bool, error) {
-	t, err := pr.DB.Q().MailTicketRef(ctx, hit.ticketID)
+	t, err := pr.DB.MailTicketRef(ctx, hit.ticketID)
 	if err != nil {
 		return false, err
 	}
-	if t.Status == string(helpdesk.StatusClosed) && !sender.IsStaff() {
+	if t.Status == helpdesk.StatusClosed && !sender.IsStaff() {
 		return false, nil
 	}
 	// An unverified sender is never made a participant. Without access of
@@ -38,7 +37,7 @@ func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Cla
 	} else if !sender.IsStaff() && sender.ID != t.RequesterID {
 		// Only the reply address or references (proof of having our mail) get
 		// here for outsiders; the subject tag already required access.
-		if err := pr.DB.Q().AddParticipant(ctx, dbsqlc.AddParticipantParams{TicketID: t.ID, UserID: sender.ID}); err != nil {
+		if err := pr.DB.InTx(ctx, func(tx *postgres.Tx) error { return tx.AddParticipant(ctx, t.ID, sender.ID) }); err != nil {
 			return false, err
 		}
 	}
@@ -59,11 +58,11 @@ func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Cla
 		}
 	case helpdesk.ECONFLICT:
 		// A retry: the first run posted it before crashing.
-		m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)
-		if lerr != nil {
+		id, _, ok, lerr := pr.DB.MessageByEmailID(ctx, emailID)
+		if lerr != nil || !ok {
 			return false, err
 		}
-		msgID = m.ID
+		msgID = id
 	case helpdesk.ENOTFOUND, helpdesk.EINVALID:
 		// Staff outside a restricted team, a merged ticket …: a new ticket is
 		// the safe place; nothing leaks into a ticket the sender cannot see.
@@ -90,7 +89,7 @@ func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Cla
 // its acknowledgement job commit in one transaction: a crash leaves either
 // all of it or none (and the job's retry starts over), and a burst of mail
 // pays for one commit per ticket instead of several.
-func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *mail.Parsed, c mail.Classification,
+func (pr *Processor) newTicket(ctx context.Context, row *postgres.InboundMail, p *mail.Parsed, c mail.Classification,
 	sender *helpdesk.User, emailID string, followup *threadHit, out *outcome) error {
 	in := ticket.CreateInput{Subject: ticketSubject(p.Subject), Source: helpdesk.SourceEmail,
 		Attachments: pr.uploads(p, out), EmailMessageID: emailID}
@@ -122,14 +121,14 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *m
 				return err
 			}
 		}
-		if m, err := tx.Q.MailMessageByEmailID(ctx, &emailID); err == nil {
-			out.msgID = &m.ID // links the raw mail to its message for download
-		} else if !postgres.IsNotFound(err) {
+		if id, _, ok, err := tx.MessageByEmailID(ctx, emailID); err != nil {
 			return err
+		} else if ok {
+			out.msgID = &id // links the raw mail to its message for download
 		}
 		if followup != nil {
 			out.reason = c.Reason + "; follow-up of a closed ticket"
-			if err := tx.Q.MailSetFollowup(ctx, dbsqlc.MailSetFollowupParams{ID: t.ID, FollowupOfID: followup.ticketID}); err != nil {
+			if err := tx.SetFollowup(ctx, t.ID, followup.ticketID); err != nil {
 				return err
 			}
 			if err := insertEvent(ctx, tx, t.ID, &sender.ID, helpdesk.EventLinked,
@@ -164,12 +163,11 @@ func (pr *Processor) newTicket(ctx context.Context, row dbsqlc.InboundMail, p *m
 	// A mail whose Message-ID is already on a message: the ticket exists (a
 	// run before the transaction above, or the same mail delivered twice
 	// under different envelopes), so only the outcome is left to write.
-	m, lerr := pr.DB.Q().MailMessageByEmailID(ctx, &emailID)
-	if lerr != nil {
+	msgID, ticketID, ok, lerr := pr.DB.MessageByEmailID(ctx, emailID)
+	if lerr != nil || !ok {
 		return err
 	}
-	ticketID := m.TicketID
-	out.msgID = &m.ID
+	out.msgID = &msgID
 	out.status, out.ticketID, out.reason, out.jobs = StatusTicket, &ticketID, reason, jobs
 	withAck(out, c, ticketID, row.ID, sender)
 	return pr.addParticipants(ctx, ticketID, sender.ID, p, sender)
@@ -186,7 +184,7 @@ func withAck(out *outcome, c mail.Classification, ticketID, inboundID int64, sen
 // intakeAddress finds which of our addresses the mail was sent to: the
 // envelope recipients first (SMTP), else the To/Cc/Delivered-To/X-Original-To/
 // Envelope-To headers (IMAP).
-func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *mail.Parsed) (*dbsqlc.IntakeAddress, error) {
+func (pr *Processor) intakeAddress(ctx context.Context, rcpt []string, p *mail.Parsed) (*helpdesk.IntakeAddress, error) {
 	for _, a := range recipients(rcpt, p) {
 		local, ok := localPart(a, pr.Domain)
 		if !ok {
@@ -249,7 +247,7 @@ func (pr *Processor) bounce(ctx context.Context, inboundID int64, rcpt []string,
 			failed = failed || strings.EqualFold(r, sent.To)
 		}
 		if _, ours := localPart(sent.To, pr.Domain); failed && !ours {
-			if err := pr.DB.Q().MailMarkBouncing(ctx, []string{strings.ToLower(sent.To)}); err != nil {
+			if err := pr.DB.MarkBouncing(ctx, []string{strings.ToLower(sent.To)}); err != nil {
 				return err
 			}
 		}

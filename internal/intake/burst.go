@@ -7,7 +7,6 @@ import (
 
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Threading under bursts. When a mail server flushes its queue or an IMAP
@@ -60,9 +59,9 @@ func threadIDs(p *mail.Parsed) []string {
 
 // parentPending reports whether a mail that threads nowhere should wait for
 // a parent that is stored but not yet processed.
-func (pr *Processor) parentPending(ctx context.Context, row dbsqlc.InboundMail, sess postgres.InboundSession, p *mail.Parsed) (bool, error) {
+func (pr *Processor) parentPending(ctx context.Context, row *postgres.InboundMail, p *mail.Parsed) (bool, error) {
 	ids := threadIDs(p)
-	if len(ids) == 0 || time.Since(sess.ReceivedAt) > parentWait {
+	if len(ids) == 0 || time.Since(row.ReceivedAt) > parentWait {
 		return false, nil
 	}
 	return pr.DB.QueuedMailWithIDs(ctx, row.ID, ids)

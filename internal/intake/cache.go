@@ -7,9 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // cacheTTL bounds how long an admin's change to intake addresses or the
@@ -25,12 +25,12 @@ type directory struct {
 }
 
 type addrEntry struct {
-	addr *dbsqlc.IntakeAddress // nil: no such address
+	addr *helpdesk.IntakeAddress // nil: no such address
 	at   time.Time
 }
 
 // address returns the intake address for a local part, or nil.
-func (d *directory) address(ctx context.Context, db *postgres.DB, local string) (*dbsqlc.IntakeAddress, error) {
+func (d *directory) address(ctx context.Context, db *postgres.DB, local string) (*helpdesk.IntakeAddress, error) {
 	local = strings.ToLower(local)
 	d.mu.Lock()
 	if e, ok := d.addrs[local]; ok && time.Since(e.at) < cacheTTL {
@@ -38,11 +38,8 @@ func (d *directory) address(ctx context.Context, db *postgres.DB, local string) 
 		return e.addr, nil
 	}
 	d.mu.Unlock()
-	a, err := db.Q().MailIntakeAddress(ctx, local)
-	var out *dbsqlc.IntakeAddress
-	if err == nil {
-		out = &a
-	} else if !postgres.IsNotFound(err) {
+	out, err := db.IntakeAddress(ctx, local)
+	if err != nil {
 		return nil, err
 	}
 	d.mu.Lock()
@@ -93,11 +90,11 @@ func (d *directory) senderPolicy(ctx context.Context, db *postgres.DB) (SenderPo
 	}
 	d.mu.Unlock()
 	var sp SenderPolicy
-	v, err := db.Q().MailSetting(ctx, "unknown_sender_policy")
-	if err != nil && !postgres.IsNotFound(err) {
+	v, err := db.Setting(ctx, "unknown_sender_policy")
+	if err != nil {
 		return sp, err
 	}
-	if err == nil {
+	if v != nil {
 		_ = json.Unmarshal(v, &sp) // a broken setting means the default: accept
 	}
 	d.mu.Lock()

@@ -17,7 +17,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // MailboxInput is an IMAP account an admin adds.
@@ -42,9 +41,8 @@ func (s *Store) AddMailbox(ctx context.Context, secret []byte, in MailboxInput) 
 	if in.Folder == "" {
 		in.Folder = "INBOX"
 	}
-	id, err := s.DB.Q().MailInsertMailbox(ctx, dbsqlc.MailInsertMailboxParams{Name: in.Name, Host: in.Host,
-		Port: int32(in.Port), Tls: in.TLS, Username: in.Username, PasswordEnc: enc, Folder: in.Folder, AllowPrivate: in.AllowPrivate})
-	return id, postgres.MapError(err)
+	return s.DB.InsertMailbox(ctx, postgres.MailboxInsert{Name: in.Name, Host: in.Host, Port: in.Port, TLS: in.TLS,
+		Username: in.Username, PasswordEnc: enc, Folder: in.Folder, AllowPrivate: in.AllowPrivate})
 }
 
 func secretKey(secret []byte) []byte {
@@ -140,7 +138,7 @@ func (p *Poller) Stop(context.Context) error {
 
 // sync starts sessions for new mailboxes and stops removed or disabled ones.
 func (p *Poller) sync(ctx context.Context) {
-	boxes, err := p.Store.DB.Q().MailListMailboxes(ctx)
+	boxes, err := p.Store.DB.EnabledMailboxes(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.Log.Warn("imap: list mailboxes", "err", err)
@@ -151,17 +149,17 @@ func (p *Poller) sync(ctx context.Context) {
 	defer p.mu.Unlock()
 	want := map[int64]bool{}
 	for _, b := range boxes {
-		want[b.ID] = true
-		if p.running[b.ID] != nil {
+		want[b] = true
+		if p.running[b] != nil {
 			continue
 		}
 		mctx, cancel := context.WithCancel(ctx)
-		p.running[b.ID] = cancel
+		p.running[b] = cancel
 		p.wg.Add(1)
 		go func(id int64) {
 			defer p.wg.Done()
 			p.run(mctx, id)
-		}(b.ID)
+		}(b)
 	}
 	for id, cancel := range p.running {
 		if !want[id] {
@@ -183,7 +181,7 @@ func (p *Poller) run(ctx context.Context, id int64) {
 		if err != nil {
 			p.Log.Warn("imap session", "mailbox_id", id, "err", err)
 			// The admin page shows fixed words, never the remote's replies.
-			_ = p.Store.DB.Q().MailMailboxError(ctx, dbsqlc.MailMailboxErrorParams{ID: id, LastError: MailboxProblem(err)})
+			_ = p.Store.DB.MailboxError(ctx, id, MailboxProblem(err))
 		}
 		if time.Since(start) > 5*time.Minute {
 			backoff = time.Second
@@ -200,7 +198,7 @@ func (p *Poller) run(ctx context.Context, id int64) {
 // session connects, fetches what is new, then waits (IDLE or poll) and
 // repeats until ctx ends or the connection fails.
 func (p *Poller) session(ctx context.Context, id int64) error {
-	mb, err := p.Store.DB.Q().MailGetMailbox(ctx, id)
+	mb, err := p.Store.DB.Mailbox(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -218,7 +216,7 @@ func (p *Poller) session(ctx context.Context, id int64) error {
 				}
 			}
 		}}}
-	c, err := DialMailbox(ctx, MailboxAccount{Host: mb.Host, Port: int(mb.Port), TLS: mb.Tls, AllowPrivate: mb.AllowPrivate}, opts)
+	c, err := DialMailbox(ctx, MailboxAccount{Host: mb.Host, Port: mb.Port, TLS: mb.TLS, AllowPrivate: mb.AllowPrivate}, opts)
 	if err != nil {
 		return err
 	}
@@ -236,7 +234,7 @@ func (p *Poller) session(ctx context.Context, id int64) error {
 		if err := p.fetchNew(ctx, c, id, sel.UIDValidity); err != nil {
 			return err
 		}
-		if err := p.Store.DB.Q().MailMailboxFetched(ctx, id); err != nil {
+		if err := p.Store.DB.MailboxFetched(ctx, id); err != nil {
 			return err
 		}
 		if err := p.wait(ctx, c, wake); err != nil {
@@ -278,21 +276,20 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, wake chan struc
 // fetchNew stores every message above the watermark, one transaction each
 // (message + watermark), then flags it \Seen.
 func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, id int64, uidValidity uint32) error {
-	q := p.Store.DB.Q()
-	mb, err := q.MailGetMailbox(ctx, id)
+	mb, err := p.Store.DB.Mailbox(ctx, id)
 	if err != nil {
 		return err
 	}
-	last := imap.UID(mb.LastUid)
-	if uint32(mb.Uidvalidity) != uidValidity {
+	last := imap.UID(mb.LastUID)
+	if uint32(mb.UIDValidity) != uidValidity {
 		// The server renumbered the folder: start over; Message-IDs keep
 		// already stored mail from being stored again.
-		if mb.Uidvalidity != 0 {
+		if mb.UIDValidity != 0 {
 			p.Log.Warn("imap: UIDVALIDITY changed, refetching folder", "mailbox_id", id,
-				"old", mb.Uidvalidity, "new", uidValidity)
+				"old", mb.UIDValidity, "new", uidValidity)
 		}
 		last = 0
-		if err := q.MailSetWatermark(ctx, dbsqlc.MailSetWatermarkParams{ID: id, Uidvalidity: int64(uidValidity), LastUid: 0}); err != nil {
+		if err := p.Store.DB.SetMailboxWatermark(ctx, id, int64(uidValidity), 0); err != nil {
 			return err
 		}
 	}
@@ -322,7 +319,7 @@ func (p *Poller) fetchOne(ctx context.Context, c *imapclient.Client, id int64, u
 	}
 	err = p.Store.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		// The row lock orders two nodes polling the same mailbox.
-		cur, err := tx.Q.MailLockMailbox(ctx, id)
+		cur, err := tx.LockMailbox(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -339,7 +336,7 @@ func (p *Poller) fetchOne(ctx context.Context, c *imapclient.Client, id int64, u
 				return err
 			}
 		}
-		return tx.Q.MailSetWatermark(ctx, dbsqlc.MailSetWatermarkParams{ID: id, Uidvalidity: int64(uidValidity), LastUid: int64(uid)})
+		return tx.SetMailboxWatermark(ctx, id, int64(uidValidity), int64(uid))
 	})
 	if err != nil {
 		return err

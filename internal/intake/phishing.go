@@ -5,9 +5,9 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // A mail to an intake address marked "phishing reports" becomes a report:
@@ -16,7 +16,7 @@ import (
 // analysis job is enqueued in the transaction that files it.
 
 // phishingAddress reports whether a mail came to a phishing-reports address.
-func phishingAddress(addr *dbsqlc.IntakeAddress) bool { return addr != nil && addr.Phishing }
+func phishingAddress(addr *helpdesk.IntakeAddress) bool { return addr != nil && addr.Phishing }
 
 // markReport records the report and returns its analysis job.
 func markReport(ctx context.Context, tx *postgres.Tx, ticketID, reporterID, inboundID int64) (river.JobArgs, error) {

@@ -13,7 +13,6 @@ import (
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/ticket"
 )
 
@@ -88,9 +87,9 @@ type outcome struct {
 // skipped, and a retry after a crash finds the ticket or message it created by
 // the mail's Message-ID (unique in messages) instead of creating another.
 func (pr *Processor) Process(ctx context.Context, id int64) error {
-	row, err := pr.DB.Q().MailGetInbound(ctx, id)
+	row, err := pr.DB.InboundMail(ctx, id)
 	if err != nil {
-		if postgres.IsNotFound(err) {
+		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 			return nil
 		}
 		return err
@@ -113,15 +112,12 @@ func (pr *Processor) Process(ctx context.Context, id int64) error {
 	return pr.finish(ctx, id, out)
 }
 
-func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outcome, error) {
+func (pr *Processor) handle(ctx context.Context, row *postgres.InboundMail) (*outcome, error) {
 	p, err := mail.Parse(row.Raw)
 	if err != nil {
 		return &outcome{status: StatusFailed, reason: err.Error()}, nil
 	}
-	sess, err := pr.DB.InboundSession(ctx, row.ID)
-	if err != nil {
-		return nil, err
-	}
+	sess := row.InboundSession
 	c := mail.Classify(p, pr.Domain)
 	if sess.Override != "" {
 		// An admin or lead decided: whatever it looked like, it is mail from a person.
@@ -175,7 +171,7 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 		hit, out.standalone = nil, true
 	}
 	if hit == nil && sess.Override == "" {
-		if wait, err := pr.parentPending(ctx, row, sess, p); err != nil {
+		if wait, err := pr.parentPending(ctx, row, p); err != nil {
 			return nil, err
 		} else if wait {
 			return nil, errWaitParent
@@ -219,7 +215,7 @@ func (pr *Processor) handle(ctx context.Context, row dbsqlc.InboundMail) (*outco
 	}
 	if bouncing && verified {
 		// They write to us again, so their address works again.
-		if err := pr.DB.Q().MailClearBouncing(ctx, sender.ID); err != nil {
+		if err := pr.DB.ClearBouncing(ctx, sender.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -262,7 +258,7 @@ func (pr *Processor) holdReason(ctx context.Context, v mail.AuthVerdict, verifie
 
 // errFinished ends a transaction that would write the outcome of a mail some
 // other run has already finished.
-var errFinished = errors.New("inbound mail already finished")
+var errFinished = postgres.ErrInboundFinished
 
 // finish writes the outcome and enqueues follow-up jobs in one transaction;
 // a concurrent or earlier run that already finished wins.
@@ -280,30 +276,14 @@ func (pr *Processor) finish(ctx context.Context, id int64, out *outcome) error {
 // ticket); it returns errFinished, so the caller rolls back, when the mail
 // is no longer queued.
 func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, out *outcome) error {
-	if out.warnings == nil {
-		out.warnings = []string{}
-	}
-	cur, err := tx.Q.MailLockInbound(ctx, id)
-	if err != nil {
-		return err
-	}
-	if cur.Status != StatusQueued {
-		return errFinished
-	}
-	if err := tx.Q.MailFinishInbound(ctx, dbsqlc.MailFinishInboundParams{ID: id, Status: out.status, Kind: out.kind,
-		Reason: mail.Truncate(out.reason, 500), Sender: out.sender, Subject: out.subject, TicketID: out.ticketID,
-		MsgID: out.msgID, ParseWarnings: out.warnings}); err != nil {
-		return err
-	}
+	fin := postgres.InboundOutcome{Status: out.status, Kind: out.kind, Reason: mail.Truncate(out.reason, 500),
+		Sender: out.sender, Subject: out.subject, TicketID: out.ticketID, MsgID: out.msgID, Warnings: out.warnings,
+		Flagged: out.flagged}
 	if out.auth != nil {
-		if err := tx.SetInboundAuth(ctx, id, out.auth); err != nil {
-			return err
-		}
-		if out.msgID != nil {
-			if err := tx.SetMessageSender(ctx, *out.msgID, out.auth.Summary(), out.flagged); err != nil {
-				return err
-			}
-		}
+		fin.Auth, fin.SenderCheck = out.auth, out.auth.Summary()
+	}
+	if err := tx.FinishInbound(ctx, id, fin); err != nil {
+		return err
 	}
 	for _, j := range out.jobs {
 		if _, err := pr.Jobs.InsertTx(ctx, tx.Tx, j, nil); err != nil {
@@ -339,11 +319,11 @@ func (pr *Processor) event(ctx context.Context, ticketID int64, actor *int64, ki
 }
 
 func insertEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, actor *int64, kind string, after any, reason string) error {
-	if err := tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: ticketID, ActorID: actor, Kind: kind,
-		After: jsonOf(after), Reason: mail.Truncate(reason, 500)}); err != nil {
+	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: ticketID, ActorID: actor, Kind: kind,
+		After: after, Reason: mail.Truncate(reason, 500)}); err != nil {
 		return err
 	}
-	return tx.Q.MailNotifyTicket(ctx, dbsqlc.MailNotifyTicketParams{Channel: ticket.NotifyChannel, TicketID: ticketID})
+	return tx.NotifyTicketID(ctx, ticketID)
 }
 
 // isOurAddress reports whether addr is an intake address or a signed reply

@@ -8,7 +8,6 @@ import (
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/ticket"
 )
 
@@ -80,12 +79,12 @@ func (s *Store) Raw(ctx context.Context, viewer *helpdesk.User, id int64) (*RawM
 	if !viewer.IsStaff() || !viewer.Active {
 		return nil, notFound
 	}
-	row, err := s.DB.Q().MailGetInbound(ctx, id)
+	row, err := s.DB.InboundMail(ctx, id)
 	if err != nil {
 		return nil, notFound
 	}
 	if row.TicketID != nil && s.Tickets != nil {
-		ref, err := s.DB.Q().MailTicketRef(ctx, *row.TicketID)
+		ref, err := s.DB.MailTicketRef(ctx, *row.TicketID)
 		if err != nil {
 			return nil, notFound
 		}
@@ -98,7 +97,7 @@ func (s *Store) Raw(ctx context.Context, viewer *helpdesk.User, id int64) (*RawM
 
 // RawForMessage returns the mail a ticket message came from.
 func (s *Store) RawForMessage(ctx context.Context, viewer *helpdesk.User, number, messageID int64) (*RawMail, error) {
-	id, err := s.DB.Q().MailInboundForMessage(ctx, dbsqlc.MailInboundForMessageParams{MsgID: messageID, Number: number})
+	id, err := s.DB.InboundForMessage(ctx, number, messageID)
 	if err != nil {
 		return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found.")
 	}
@@ -128,9 +127,9 @@ func (s *Store) ListInbound(ctx context.Context, viewer *helpdesk.User, status s
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := s.DB.Q().MailListInbound(ctx, dbsqlc.MailListInboundParams{Status: status, MaxRows: int32(limit)})
+	rows, err := s.DB.ListInbound(ctx, status, limit)
 	if err != nil {
-		return nil, postgres.MapError(err)
+		return nil, err
 	}
 	out := make([]InboundSummary, 0, len(rows))
 	for _, r := range rows {

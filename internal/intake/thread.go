@@ -2,14 +2,12 @@ package intake
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/mail"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // threadHit is the ticket a mail belongs to and which rule found it.
@@ -44,33 +42,35 @@ func recipients(rcpt []string, p *mail.Parsed) []string {
 // last only for people who may see that ticket, so a stranger quoting a
 // number never writes into someone else's ticket.
 func (pr *Processor) thread(ctx context.Context, p *mail.Parsed, rcpt []string, sender *helpdesk.User) (*threadHit, error) {
-	q := pr.DB.Q()
 	for _, a := range recipients(rcpt, p) {
 		if _, n, ok := mail.ParseReplyAddress(pr.Secret, a, pr.Domain); ok {
-			id, err := q.MailTicketIDByNumber(ctx, n)
-			if err == nil {
-				return pr.followMerge(ctx, threadHit{id, "reply-address"})
-			} else if !postgres.IsNotFound(err) {
+			id, err := pr.DB.TicketIDForNumber(ctx, n)
+			if err != nil {
 				return nil, err
+			}
+			if id != 0 {
+				return pr.followMerge(ctx, threadHit{id, "reply-address"})
 			}
 		}
 	}
 	if ids := threadIDs(p); len(ids) > 0 {
-		id, err := q.MailTicketForMessageIDs(ctx, ids)
-		if err == nil {
-			return pr.followMerge(ctx, threadHit{id, "references"})
-		} else if !postgres.IsNotFound(err) {
+		id, err := pr.DB.TicketForMessageIDs(ctx, ids)
+		if err != nil {
 			return nil, err
+		}
+		if id != 0 {
+			return pr.followMerge(ctx, threadHit{id, "references"})
 		}
 	}
 	if own := p.MessageID; own != "" && len(own) <= mail.MaxIDLen && !mail.IsAssignedMessageID(own) {
 		// Its own id: a reply that arrived first recorded it (see burst.go),
 		// so this is a late parent of a conversation that has its ticket.
-		id, err := q.MailTicketForMessageIDs(ctx, []string{own})
-		if err == nil {
-			return pr.followMerge(ctx, threadHit{id, viaLateParent})
-		} else if !postgres.IsNotFound(err) {
+		id, err := pr.DB.TicketForMessageIDs(ctx, []string{own})
+		if err != nil {
 			return nil, err
+		}
+		if id != 0 {
+			return pr.followMerge(ctx, threadHit{id, viaLateParent})
 		}
 	}
 	if n, ok := mail.SubjectTicketNumber(p.Subject); ok && sender != nil {
@@ -87,7 +87,7 @@ func (pr *Processor) thread(ctx context.Context, p *mail.Parsed, rcpt []string, 
 // followMerge moves a hit on a merged ticket to the ticket it was merged into.
 func (pr *Processor) followMerge(ctx context.Context, h threadHit) (*threadHit, error) {
 	for range 5 {
-		t, err := pr.DB.Q().MailTicketRef(ctx, h.ticketID)
+		t, err := pr.DB.MailTicketRef(ctx, h.ticketID)
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +156,8 @@ func (pr *Processor) mayCreate(ctx context.Context, email string, threaded bool)
 // ensureUser creates a requester account for a sender (concurrent mails from
 // the same new sender end up with one account).
 func (pr *Processor) ensureUser(ctx context.Context, a mail.Address) (*helpdesk.User, error) {
-	if err := pr.DB.Q().MailEnsureRequester(ctx, requesterParams(a)); err != nil {
+	email, name := requesterName(a)
+	if err := pr.DB.EnsureRequester(ctx, email, name); err != nil {
 		return nil, err
 	}
 	u, err := pr.userByEmail(ctx, a.Email)
@@ -166,13 +167,14 @@ func (pr *Processor) ensureUser(ctx context.Context, a mail.Address) (*helpdesk.
 	return u, err
 }
 
-// requesterParams names a new requester account after its address.
-func requesterParams(a mail.Address) dbsqlc.MailEnsureRequesterParams {
-	name := strings.TrimSpace(a.Name)
+// requesterName is the address and name of a new requester account: named
+// after its address when the mail gave no name.
+func requesterName(a mail.Address) (email, name string) {
+	name = strings.TrimSpace(a.Name)
 	if name == "" {
 		name = a.Email[:strings.LastIndexByte(a.Email, '@')]
 	}
-	return dbsqlc.MailEnsureRequesterParams{Email: strings.ToLower(a.Email), Name: mail.Truncate(name, 100)}
+	return strings.ToLower(a.Email), mail.Truncate(name, 100)
 }
 
 // addParticipants makes the people CC'd (and other non-helpdesk To
@@ -200,14 +202,14 @@ func (pr *Processor) addParticipants(ctx context.Context, ticketID, requesterID 
 		if u.ID == requesterID {
 			continue
 		}
-		ok, err := pr.DB.Q().IsParticipant(ctx, dbsqlc.IsParticipantParams{TicketID: ticketID, UserID: u.ID})
+		ok, err := pr.DB.IsParticipant(ctx, ticketID, u.ID)
 		if err != nil {
 			return err
 		}
 		if ok {
 			continue
 		}
-		if err := pr.DB.Q().AddParticipant(ctx, dbsqlc.AddParticipantParams{TicketID: ticketID, UserID: u.ID}); err != nil {
+		if err := pr.DB.InTx(ctx, func(tx *postgres.Tx) error { return tx.AddParticipant(ctx, ticketID, u.ID) }); err != nil {
 			return err
 		}
 		added = append(added, email)
@@ -242,7 +244,8 @@ func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp Sen
 			return strings.Compare(strings.ToLower(a.Email), strings.ToLower(b.Email))
 		})
 		for _, a := range missing {
-			if err := tx.Q.MailEnsureRequester(ctx, requesterParams(a)); err != nil {
+			email, name := requesterName(a)
+			if err := tx.EnsureRequester(ctx, email, name); err != nil {
 				return err
 			}
 		}
@@ -265,7 +268,7 @@ func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp Sen
 		if u == nil || u.ID == requesterID {
 			continue
 		}
-		if err := tx.Q.AddParticipant(ctx, dbsqlc.AddParticipantParams{TicketID: ticketID, UserID: u.ID}); err != nil {
+		if err := tx.AddParticipant(ctx, ticketID, u.ID); err != nil {
 			return err
 		}
 		added = append(added, strings.ToLower(copied[i].Email))
@@ -302,12 +305,4 @@ func userTx(ctx context.Context, tx *postgres.Tx, email string) (*helpdesk.User,
 		return nil, err
 	}
 	return u, nil
-}
-
-func jsonOf(v any) []byte {
-	if v == nil {
-		return nil
-	}
-	b, _ := json.Marshal(v)
-	return b
 }

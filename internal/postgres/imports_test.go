@@ -31,7 +31,6 @@ var allowed = map[string]string{
 var notYetSealed = map[string]bool{
 	"internal/admin":   true,
 	"internal/devdata": true,
-	"internal/intake":  true,
 }
 
 // TestOnlyPostgresSpeaksSQL fails when a package outside internal/postgres

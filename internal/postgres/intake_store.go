@@ -1,0 +1,286 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres/dbsqlc"
+)
+
+// Mail intake's store: the stored inbound mail, what processing reads to
+// thread it, and what it writes back. Reads run on the pool; every write
+// of one mail's processing runs in the caller's transaction.
+
+// InboundMail is one stored mail as processing reads it, with the SMTP
+// session it came in and an admin's decision.
+type InboundMail struct {
+	ID           int64
+	Raw          []byte
+	Via          string
+	EnvelopeFrom string
+	Rcpt         []string
+	Status       string
+	TicketID     *int64
+	InboundSession
+}
+
+// InboundMail reads a stored mail; ENOTFOUND when there is none.
+func (db *DB) InboundMail(ctx context.Context, id int64) (*InboundMail, error) {
+	m := &InboundMail{ID: id}
+	err := db.Pool.QueryRow(ctx, `SELECT raw, via, envelope_from, rcpt, status, ticket_id, client_ip, helo, override, received_at
+		FROM inbound_mail WHERE id = $1`, id).Scan(&m.Raw, &m.Via, &m.EnvelopeFrom, &m.Rcpt, &m.Status, &m.TicketID,
+		&m.ClientIP, &m.HELO, &m.Override, &m.ReceivedAt)
+	if err != nil {
+		return nil, fmt.Errorf("read inbound mail %d: %w", id, mapError(err))
+	}
+	return m, nil
+}
+
+// InboundForMessage is the stored mail a message of ticket number came
+// from; ENOTFOUND when the message is not on that ticket or not from mail.
+func (db *DB) InboundForMessage(ctx context.Context, number, msgID int64) (int64, error) {
+	id, err := db.Q().MailInboundForMessage(ctx, dbsqlc.MailInboundForMessageParams{MsgID: msgID, Number: number})
+	if err != nil {
+		return 0, fmt.Errorf("mail of message %d: %w", msgID, mapError(err))
+	}
+	return id, nil
+}
+
+// InboundSummary is one row of the admins' mail lists.
+type InboundSummary struct {
+	ID           int64
+	ReceivedAt   time.Time
+	Via          string
+	EnvelopeFrom string
+	Sender       string
+	Subject      string
+	Status       string
+	Kind         string
+	Reason       string
+	TicketID     *int64
+	Size         int64
+}
+
+// ListInbound lists stored mail with a status, newest first.
+func (db *DB) ListInbound(ctx context.Context, status string, limit int) ([]InboundSummary, error) {
+	rows, err := db.Q().MailListInbound(ctx, dbsqlc.MailListInboundParams{Status: status, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list %s mail: %w", status, mapError(err))
+	}
+	out := make([]InboundSummary, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, InboundSummary{ID: r.ID, ReceivedAt: r.ReceivedAt, Via: r.Via, EnvelopeFrom: r.EnvelopeFrom,
+			Sender: r.Sender, Subject: r.Subject, Status: r.Status, Kind: r.Kind, Reason: r.Reason, TicketID: r.TicketID, Size: r.Size})
+	}
+	return out, nil
+}
+
+// MailTicketRef is what intake needs of a ticket a mail threads to.
+type MailTicketRef struct {
+	ID           int64
+	Number       int64
+	Status       helpdesk.Status
+	RequesterID  int64
+	MergedIntoID *int64
+}
+
+// MailTicketRef reads a ticket for intake; ENOTFOUND when there is none.
+func (db *DB) MailTicketRef(ctx context.Context, id int64) (*MailTicketRef, error) {
+	r, err := db.Q().MailTicketRef(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("read ticket %d for mail: %w", id, mapError(err))
+	}
+	return &MailTicketRef{ID: r.ID, Number: r.Number, Status: helpdesk.Status(r.Status), RequesterID: r.RequesterID,
+		MergedIntoID: r.MergedIntoID}, nil
+}
+
+// TicketIDForNumber is the id of ticket number, 0 when there is none.
+func (db *DB) TicketIDForNumber(ctx context.Context, number int64) (int64, error) {
+	id, err := db.Q().MailTicketIDByNumber(ctx, number)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ticket %d: %w", number, mapError(err))
+	}
+	return id, nil
+}
+
+// TicketForMessageIDs is the ticket any of the Message-IDs belongs to,
+// earlier ids preferred; 0 when none does.
+func (db *DB) TicketForMessageIDs(ctx context.Context, ids []string) (int64, error) {
+	id, err := db.Q().MailTicketForMessageIDs(ctx, ids)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ticket for message ids: %w", mapError(err))
+	}
+	return id, nil
+}
+
+// MessageByEmailID is the message holding a mail's Message-ID, with its
+// ticket; ok is false when there is none.
+func (db *DB) MessageByEmailID(ctx context.Context, emailID string) (msgID, ticketID int64, ok bool, err error) {
+	return messageByEmailID(ctx, db.Q(), emailID)
+}
+
+// MessageByEmailID is DB.MessageByEmailID inside the transaction.
+func (tx *Tx) MessageByEmailID(ctx context.Context, emailID string) (msgID, ticketID int64, ok bool, err error) {
+	return messageByEmailID(ctx, tx.Q, emailID)
+}
+
+func messageByEmailID(ctx context.Context, q *dbsqlc.Queries, emailID string) (int64, int64, bool, error) {
+	m, err := q.MailMessageByEmailID(ctx, &emailID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("message of mail %q: %w", emailID, mapError(err))
+	}
+	return m.ID, m.TicketID, true, nil
+}
+
+// EnsureRequester creates a requester account for email unless one exists
+// (concurrent calls for the same address make one account).
+func (db *DB) EnsureRequester(ctx context.Context, email, name string) error {
+	return ensureRequester(ctx, db.Q(), email, name)
+}
+
+// EnsureRequester is DB.EnsureRequester inside the transaction.
+func (tx *Tx) EnsureRequester(ctx context.Context, email, name string) error {
+	return ensureRequester(ctx, tx.Q, email, name)
+}
+
+func ensureRequester(ctx context.Context, q *dbsqlc.Queries, email, name string) error {
+	if err := q.MailEnsureRequester(ctx, dbsqlc.MailEnsureRequesterParams{Email: email, Name: name}); err != nil {
+		return fmt.Errorf("requester account for %s: %w", email, mapError(err))
+	}
+	return nil
+}
+
+// AddParticipant makes a user a follower of a ticket (again: no change).
+func (tx *Tx) AddParticipant(ctx context.Context, ticketID, userID int64) error {
+	if err := tx.Q.AddParticipant(ctx, dbsqlc.AddParticipantParams{TicketID: ticketID, UserID: userID}); err != nil {
+		return fmt.Errorf("add participant %d to ticket %d: %w", userID, ticketID, mapError(err))
+	}
+	return nil
+}
+
+// IsParticipant is DB.IsParticipant inside the transaction.
+func (tx *Tx) IsParticipant(ctx context.Context, ticketID, userID int64) (bool, error) {
+	ok, err := tx.Q.IsParticipant(ctx, dbsqlc.IsParticipantParams{TicketID: ticketID, UserID: userID})
+	if err != nil {
+		return false, fmt.Errorf("check participants of ticket %d: %w", ticketID, mapError(err))
+	}
+	return ok, nil
+}
+
+// SetFollowup links a ticket made from mail to the closed ticket it answered.
+func (tx *Tx) SetFollowup(ctx context.Context, ticketID, followupOf int64) error {
+	if err := tx.Q.MailSetFollowup(ctx, dbsqlc.MailSetFollowupParams{ID: ticketID, FollowupOfID: followupOf}); err != nil {
+		return fmt.Errorf("link ticket %d as follow-up of %d: %w", ticketID, followupOf, mapError(err))
+	}
+	return nil
+}
+
+// MarkBouncing marks addresses whose mail bounces (not already marked).
+func (db *DB) MarkBouncing(ctx context.Context, emails []string) error {
+	if err := db.Q().MailMarkBouncing(ctx, emails); err != nil {
+		return fmt.Errorf("mark %v bouncing: %w", emails, mapError(err))
+	}
+	return nil
+}
+
+// ClearBouncing is Tx.ClearBouncing in a statement of its own.
+func (db *DB) ClearBouncing(ctx context.Context, userID int64) error {
+	return clearBouncing(ctx, db.Q(), userID)
+}
+
+// ClearBouncing says a user's address works again.
+func (tx *Tx) ClearBouncing(ctx context.Context, userID int64) error {
+	return clearBouncing(ctx, tx.Q, userID)
+}
+
+func clearBouncing(ctx context.Context, q *dbsqlc.Queries, userID int64) error {
+	if err := q.MailClearBouncing(ctx, userID); err != nil {
+		return fmt.Errorf("clear bouncing of user %d: %w", userID, mapError(err))
+	}
+	return nil
+}
+
+// NotifyTicketID is NotifyTicket for a ticket known by its id.
+func (tx *Tx) NotifyTicketID(ctx context.Context, ticketID int64) error {
+	if err := tx.Q.MailNotifyTicket(ctx, dbsqlc.MailNotifyTicketParams{Channel: TicketChannel, TicketID: ticketID}); err != nil {
+		return fmt.Errorf("notify ticket %d: %w", ticketID, mapError(err))
+	}
+	return nil
+}
+
+// IntakeAddress is the intake address with local part local (any case),
+// nil when there is none.
+func (db *DB) IntakeAddress(ctx context.Context, local string) (*helpdesk.IntakeAddress, error) {
+	a, err := db.Q().MailIntakeAddress(ctx, local)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("intake address %q: %w", local, mapError(err))
+	}
+	return &helpdesk.IntakeAddress{ID: a.ID, LocalPart: a.LocalPart, TeamID: a.TeamID, CategoryID: a.CategoryID,
+		Phishing: a.Phishing}, nil
+}
+
+// InboundOutcome is what processing made of a stored mail.
+type InboundOutcome struct {
+	Status, Kind, Reason string
+	Sender, Subject      string
+	TicketID, MsgID      *int64
+	Warnings             []string
+	// Auth is the sender-authentication verdict (stored as JSON), nil when
+	// none was taken; SenderCheck and Flagged go onto the message MsgID.
+	Auth        any
+	SenderCheck string
+	Flagged     bool
+}
+
+// ErrInboundFinished is returned by FinishInbound when the mail is no
+// longer queued: another run finished it first.
+var ErrInboundFinished = errors.New("inbound mail already finished")
+
+// FinishInbound writes the outcome of a queued mail, with its verdict and
+// the sender line of its message. It returns ErrInboundFinished, and
+// writes nothing, when the mail is no longer queued.
+func (tx *Tx) FinishInbound(ctx context.Context, id int64, o InboundOutcome) error {
+	cur, err := tx.Q.MailLockInbound(ctx, id)
+	if err != nil {
+		return fmt.Errorf("lock inbound mail %d: %w", id, mapError(err))
+	}
+	if cur.Status != "queued" {
+		return ErrInboundFinished
+	}
+	if o.Warnings == nil {
+		o.Warnings = []string{}
+	}
+	if err := tx.Q.MailFinishInbound(ctx, dbsqlc.MailFinishInboundParams{ID: id, Status: o.Status, Kind: o.Kind,
+		Reason: o.Reason, Sender: o.Sender, Subject: o.Subject, TicketID: o.TicketID,
+		MsgID: o.MsgID, ParseWarnings: o.Warnings}); err != nil {
+		return fmt.Errorf("finish inbound mail %d: %w", id, mapError(err))
+	}
+	if o.Auth != nil {
+		if err := tx.SetInboundAuth(ctx, id, o.Auth); err != nil {
+			return err
+		}
+		if o.MsgID != nil {
+			if err := tx.SetMessageSender(ctx, *o.MsgID, o.SenderCheck, o.Flagged); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
