@@ -130,6 +130,7 @@ func (h *Handler) routes() chi.Router {
 				r.Post("/{id}/dry-run", h.handle(h.dryRun))
 				r.Post("/{id}/run", h.handle(h.runRule))
 				r.Get("/{id}/runs", h.handle(h.listRuns))
+				r.Post("/{id}/rollback", h.handle(h.rollbackRange)) // rules_undo.go
 			})
 			r.Route("/webhooks", func(r chi.Router) {
 				r.Use(h.needAutomation)

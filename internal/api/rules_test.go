@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // The rules API end to end, as a lead or admin scripts it: bad conditions
@@ -101,4 +102,25 @@ func TestRulesAPI(t *testing.T) {
 		t.Errorf("rollback: %d reverted, %d conflicts, ticket %s", len(rb.Reverted), len(rb.Conflicts), got.Status)
 	}
 	b.agent.must(http.StatusForbidden, "GET", "/api/v1/runs/"+strconv.FormatInt(run.ID, 10), nil)
+	b.admin.must(http.StatusConflict, "POST", "/api/v1/runs/"+strconv.FormatInt(run.ID, 10)+"/rollback", nil)
+
+	// Run it again and undo every run of the version in the last hour in
+	// one call: the first run was undone already, so only the second is.
+	var run2 struct {
+		ID int64 `json:"id"`
+	}
+	b.admin.must(http.StatusOK, "POST", base+"/run", nil).decode(t, &run2)
+	since := map[string]any{"from": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}
+	b.agent.must(http.StatusForbidden, "POST", base+"/rollback", since)
+	b.admin.must(http.StatusUnprocessableEntity, "POST", base+"/rollback", map[string]any{"version": 9, "from": since["from"]})
+	var rr struct {
+		Run      *int64            `json:"run"`
+		Runs     []int64           `json:"runs"`
+		Reverted []json.RawMessage `json:"reverted"`
+	}
+	b.admin.must(http.StatusOK, "POST", base+"/rollback", since).decode(t, &rr)
+	b.admin.must(http.StatusOK, "GET", path, nil).decode(t, &got)
+	if rr.Run == nil || len(rr.Runs) != 1 || rr.Runs[0] != run2.ID || len(rr.Reverted) != 1 || got.Status != "pending" {
+		t.Errorf("range rollback = %+v, ticket %s", rr, got.Status)
+	}
 }

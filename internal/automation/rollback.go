@@ -16,6 +16,7 @@ import (
 // alone and why, and the run that did it (itself undoable).
 type Rollback struct {
 	RunID     int64
+	Runs      []int64 // the runs undone, newest first
 	Reverted  []helpdesk.RunChange
 	Conflicts []helpdesk.RunChange
 }
@@ -73,7 +74,8 @@ func (s *Service) RunsWithChanges(ctx context.Context, actor *helpdesk.User, rul
 // conflict. Public replies cannot be unsent and notes stay in the audit
 // trail: both are listed. A child ticket the run created is closed if
 // nobody has worked it. The rollback is a run of the same rule, so it can
-// be undone in turn.
+// be undone in turn. A run is undone once: a second attempt is ECONFLICT
+// naming the rollback that did it.
 func (s *Service) RollbackRun(ctx context.Context, actor *helpdesk.User, id int64) (*Rollback, error) {
 	orig, err := s.Run(ctx, actor, id)
 	if err != nil {
@@ -85,38 +87,62 @@ func (s *Service) RollbackRun(ctx context.Context, actor *helpdesk.User, id int6
 	}
 	out := &Rollback{}
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if err := tx.LockRun(ctx, id); err != nil {
-			return err
-		}
-		changes, err := tx.RunChangesTx(ctx, id)
+		u, err := tx.LockRunForUndo(ctx, id)
 		if err != nil {
 			return err
 		}
-		runID, err := tx.InsertRun(ctx, postgres.NewRun{RuleID: rule.ID, RuleVersion: orig.RuleVersion,
-			Kind: helpdesk.RunKindRollback, Trigger: orig.Trigger, RollbackOf: &id, ActorID: &actor.ID})
-		if err != nil {
-			return err
+		if u.UndoneBy != nil {
+			return helpdesk.Errorf(helpdesk.ECONFLICT, "Run #%d was already undone by run #%d.", id, *u.UndoneBy)
 		}
-		out.RunID = runID
-		if err := tx.MarkAutomation(ctx, runID, rule.ID); err != nil {
-			return err
+		reason := func(runID int64) string {
+			return fmt.Sprintf("rollback of rule '%s' run #%d (run #%d, by %s)", rule.Name, id, runID, actor.Name)
 		}
-		reason := fmt.Sprintf("rollback of rule '%s' run #%d (run #%d, by %s)", rule.Name, id, runID, actor.Name)
-		slices.Reverse(changes)
-		for _, c := range changes {
-			if err := s.revert(ctx, tx, orig, runID, c, reason, out); err != nil {
-				return fmt.Errorf("revert %s of ticket %d: %w", c.Field, c.Ticket, err)
-			}
-		}
-		if err := tx.MarkAutomation(ctx, 0, 0); err != nil {
-			return err
-		}
-		return tx.FinishRun(ctx, runID, nil, out.Conflicts)
+		return s.undo(ctx, tx, actor, rule, orig.RuleVersion, orig.Trigger, &id, []postgres.UndoableRun{*u}, reason, out)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("roll back run %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// undo is one rollback run over runs (newest first): each run's changes
+// are reverted newest first, under the same per-field rules, and the runs
+// are marked as undone by it.
+func (s *Service) undo(ctx context.Context, tx *postgres.Tx, actor *helpdesk.User, rule *helpdesk.Rule, version int,
+	trigger string, rollbackOf *int64, runs []postgres.UndoableRun, reason func(runID int64) string, out *Rollback) error {
+	runID, err := tx.InsertRun(ctx, postgres.NewRun{RuleID: rule.ID, RuleVersion: version,
+		Kind: helpdesk.RunKindRollback, Trigger: trigger, RollbackOf: rollbackOf, ActorID: &actor.ID})
+	if err != nil {
+		return err
+	}
+	out.RunID = runID
+	if err := tx.MarkAutomation(ctx, runID, rule.ID); err != nil {
+		return err
+	}
+	why := reason(runID)
+	ids := make([]int64, 0, len(runs))
+	for _, u := range runs {
+		changes, err := tx.RunChangesTx(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		slices.Reverse(changes)
+		orig := &helpdesk.Run{ID: u.ID, CreatedAt: u.CreatedAt}
+		for _, c := range changes {
+			if err := s.revert(ctx, tx, orig, runID, c, why, out); err != nil {
+				return fmt.Errorf("revert %s of ticket %d (run %d): %w", c.Field, c.Ticket, u.ID, err)
+			}
+		}
+		ids = append(ids, u.ID)
+	}
+	out.Runs = ids
+	if err := tx.MarkUndone(ctx, ids, runID); err != nil {
+		return err
+	}
+	if err := tx.MarkAutomation(ctx, 0, 0); err != nil {
+		return err
+	}
+	return tx.FinishRun(ctx, runID, nil, out.Conflicts)
 }
 
 // revert undoes one change of run orig, recording it in run runID or

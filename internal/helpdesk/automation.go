@@ -101,13 +101,16 @@ type Run struct {
 	Trigger     string
 	EventID     *int64
 	RollbackOf  *int64
-	ActorID     *int64
-	ActorName   string
-	Changes     []RunChange
-	Results     []RunResult
-	Conflicts   []RunChange
-	Tickets     int // distinct tickets touched
-	CreatedAt   time.Time
+	// UndoneBy is the rollback run that undid this run (one run's undo or
+	// a range undo); a range undo skips runs undone already.
+	UndoneBy  *int64
+	ActorID   *int64
+	ActorName string
+	Changes   []RunChange
+	Results   []RunResult
+	Conflicts []RunChange
+	Tickets   int // distinct tickets touched
+	CreatedAt time.Time
 }
 
 // Webhook is an outbound subscription to ticket events.

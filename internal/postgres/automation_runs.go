@@ -161,14 +161,14 @@ func (tx *Tx) AutomationStoppedWithin(ctx context.Context, ticketID int64, windo
 }
 
 const runColumns = `r.id, r.rule_id, coalesce(ru.name, ''), r.rule_version, r.kind, r.trigger, r.event_id, r.rollback_of,
-	r.actor_id, coalesce(u.name, ''), r.results, r.conflicts, r.created_at,
+	r.actor_id, coalesce(u.name, ''), r.results, r.conflicts, r.created_at, r.undone_by,
 	(SELECT count(DISTINCT c.ticket_id) FROM automation_changes c WHERE c.run_id = r.id)`
 
 func scanRun(row pgx.Row) (*helpdesk.Run, error) {
 	var r helpdesk.Run
 	var results, conflicts []byte
 	if err := row.Scan(&r.ID, &r.RuleID, &r.RuleName, &r.RuleVersion, &r.Kind, &r.Trigger, &r.EventID, &r.RollbackOf,
-		&r.ActorID, &r.ActorName, &results, &conflicts, &r.CreatedAt, &r.Tickets); err != nil {
+		&r.ActorID, &r.ActorName, &results, &conflicts, &r.CreatedAt, &r.UndoneBy, &r.Tickets); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(results, &r.Results); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -168,6 +169,9 @@ func (s *Server) renderRule(w http.ResponseWriter, r *http.Request, v web.AdminR
 		title = "Rule: " + v.Rule.Name
 	}
 	v.Page = s.adminPage(r, title)
+	if v.Rule != nil && v.UndoForm.Values == nil {
+		v.UndoForm = undoFormFor(v.Rule, CurrentUser(r.Context()).Location(), time.Now())
+	}
 	teams, err := s.teamSlugOptions(r)
 	if err != nil {
 		return err
@@ -179,6 +183,6 @@ func (s *Server) renderRule(w http.ResponseWriter, r *http.Request, v web.AdminR
 	for _, t := range helpdesk.Triggers {
 		v.Triggers = append(v.Triggers, web.Option{Value: t, Label: t})
 	}
-	s.render(w, r, status422(v.Form), web.AdminRule(v))
+	s.render(w, r, status422(v.Form, v.UndoForm), web.AdminRule(v))
 	return nil
 }

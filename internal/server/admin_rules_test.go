@@ -139,4 +139,29 @@ func TestAdminRulesPages(t *testing.T) {
 	if status(mine) != "pending" {
 		t.Errorf("undo did not restore the ticket: %s", status(mine))
 	}
+
+	// Run it again, then undo every run of the version since yesterday in
+	// one click: a bad time is refused at its field first.
+	wantStatus(t, lead.PostForm(base+"/run", nil), http.StatusSeeOther)
+	r = lead.Get(base)
+	if got := r.Text("#runs"); !strings.Contains(got, "Undone by run #") {
+		t.Errorf("the undone run is not marked: %q", got)
+	}
+	from, _ := r.Doc.Find("#undo_from").Attr("value")
+	if from == "" {
+		t.Fatal("the range undo form has no start")
+	}
+	r = lead.PostForm(base+"/undo", url.Values{"undo_version": {"1"}, "undo_from": {"yesterday"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if r.Text("#undo_from-error") == "" || status(mine) != "closed" {
+		t.Errorf("bad start: message %q, ticket %s", r.Text("#undo_from-error"), status(mine))
+	}
+	r = lead.PostForm(base+"/undo", url.Values{"undo_version": {"1"}, "undo_from": {from}})
+	wantStatus(t, r, http.StatusOK)
+	if got := r.Text("#undo-summary"); !strings.Contains(got, "Undid 1 runs of version 1") {
+		t.Errorf("range undo summary: %q", got)
+	}
+	if status(mine) != "pending" || status(theirs) != "pending" {
+		t.Errorf("after the range undo: mine %s, theirs %s", status(mine), status(theirs))
+	}
 }

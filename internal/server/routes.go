@@ -162,6 +162,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/rules/{id}", s.handle(s.adminSaveRule))
 			r.Post("/admin/rules/{id}/dry-run", s.handle(s.adminRuleDryRun))
 			r.Post("/admin/rules/{id}/run", s.handle(s.adminRuleRun))
+			r.Post("/admin/rules/{id}/undo", s.handle(s.adminRuleUndoRange)) // admin_rules_undo.go
 			r.Post("/admin/runs/{id}/undo", s.handle(s.adminRunUndo))
 			r.Get("/admin/backups", s.handle(s.adminBackups)) // admin_backups.go: admins only
 			r.Get("/admin/chat", s.handle(s.adminChat))       // admin_chat.go: admins only

@@ -189,6 +189,7 @@ type AutomationRun struct {
 	Results     []byte
 	Conflicts   []byte
 	CreatedAt   time.Time
+	UndoneBy    *int64
 }
 
 type CannedReply struct {
