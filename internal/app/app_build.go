@@ -76,6 +76,8 @@ type App struct {
 	chatIn *server.ChatEndpoints
 	// Automation runs the rules, their dry-runs and rollbacks.
 	Automation *automation.Service
+	// Approvals asks for, records and expires approvals of service requests.
+	Approvals *automation.Approvals
 
 	db         *Database
 	background []Background
@@ -177,6 +179,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.wirePhishing()
 	a.wireChat(changed)
 	a.wireAutomation(changed)
+	a.wireApprovals(changed)
 	var err error
 	a.Jobs, err = a.DB.NewJobClient(postgres.JobConfig{Workers: a.Workers, Periodic: a.Periodic,
 		MaxWorkers: opts.MaxWorkers, Logger: quietRiver(a.Env.Log)})

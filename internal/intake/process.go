@@ -43,6 +43,8 @@ type Processor struct {
 	Secret  []byte
 	Log     *slog.Logger
 	Trust   *Trust // sender authentication; nil or off: senders are taken at their word
+	// Approvals decides approvals replied to by mail (approval.go); nil: none.
+	Approvals ApprovalDecider
 
 	dir directory
 }
@@ -159,6 +161,11 @@ func (pr *Processor) handle(ctx context.Context, row *postgres.InboundMail) (*ou
 	known, bouncing, err := pr.senderByEmail(ctx, p.From.Email)
 	if err != nil {
 		return nil, err
+	}
+	if sess.Override == "" {
+		if done, err := pr.approvalReply(ctx, row.Rcpt, p, known, verified && c.Kind != mail.KindAutoReply, v, out); done || err != nil {
+			return out, err
+		}
 	}
 	hit, err := pr.thread(ctx, p, row.Rcpt, known)
 	if err != nil {

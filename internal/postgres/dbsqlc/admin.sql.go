@@ -428,7 +428,7 @@ func (q *Queries) AdminLedTeamIDs(ctx context.Context, userID int64) ([]int64, e
 }
 
 const adminListCategories = `-- name: AdminListCategories :many
-SELECT c.id, c.name, c.team_id, c.required_skill, c.default_impact, c.default_urgency, c.min_priority, c.keywords, c.follow_the_sun, c.confidence_threshold, c.created_at, c.cross_region, t.name AS team_name FROM categories c JOIN teams t ON t.id = c.team_id ORDER BY c.name
+SELECT c.id, c.name, c.team_id, c.required_skill, c.default_impact, c.default_urgency, c.min_priority, c.keywords, c.follow_the_sun, c.confidence_threshold, c.created_at, c.cross_region, c.approval, c.approvers, c.approval_remind_hours, c.approval_expire_hours, t.name AS team_name FROM categories c JOIN teams t ON t.id = c.team_id ORDER BY c.name
 `
 
 type AdminListCategoriesRow struct {
@@ -444,6 +444,10 @@ type AdminListCategoriesRow struct {
 	ConfidenceThreshold float32
 	CreatedAt           time.Time
 	CrossRegion         bool
+	Approval            *string
+	Approvers           []int64
+	ApprovalRemindHours int32
+	ApprovalExpireHours int32
 	TeamName            string
 }
 
@@ -469,6 +473,10 @@ func (q *Queries) AdminListCategories(ctx context.Context) ([]AdminListCategorie
 			&i.ConfidenceThreshold,
 			&i.CreatedAt,
 			&i.CrossRegion,
+			&i.Approval,
+			&i.Approvers,
+			&i.ApprovalRemindHours,
+			&i.ApprovalExpireHours,
 			&i.TeamName,
 		); err != nil {
 			return nil, err
@@ -896,7 +904,7 @@ func (q *Queries) AdminListTimeOff(ctx context.Context, userID int64) ([]AdminLi
 }
 
 const adminLockCategory = `-- name: AdminLockCategory :one
-SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at, cross_region FROM categories WHERE id = $1 FOR UPDATE
+SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at, cross_region, approval, approvers, approval_remind_hours, approval_expire_hours FROM categories WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) AdminLockCategory(ctx context.Context, id int64) (Category, error) {
@@ -915,6 +923,10 @@ func (q *Queries) AdminLockCategory(ctx context.Context, id int64) (Category, er
 		&i.ConfidenceThreshold,
 		&i.CreatedAt,
 		&i.CrossRegion,
+		&i.Approval,
+		&i.Approvers,
+		&i.ApprovalRemindHours,
+		&i.ApprovalExpireHours,
 	)
 	return i, err
 }
@@ -959,7 +971,7 @@ func (q *Queries) AdminLockTeam(ctx context.Context, id int64) (Team, error) {
 }
 
 const adminLockUser = `-- name: AdminLockUser :one
-SELECT id, email, name, role, time_zone, locale, active, vip, password_hash, bouncing_at, created_at, updated_at FROM users WHERE id = $1 FOR UPDATE
+SELECT id, email, name, role, time_zone, locale, active, vip, password_hash, bouncing_at, created_at, updated_at, manager_id FROM users WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) AdminLockUser(ctx context.Context, id int64) (User, error) {
@@ -978,6 +990,7 @@ func (q *Queries) AdminLockUser(ctx context.Context, id int64) (User, error) {
 		&i.BouncingAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ManagerID,
 	)
 	return i, err
 }

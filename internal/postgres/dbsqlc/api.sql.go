@@ -12,7 +12,7 @@ import (
 
 const aPITokenByHash = `-- name: APITokenByHash :one
 SELECT t.id AS token_id, t.name AS token_name, t.scope, t.expires_at, t.last_used_at, t.created_at AS token_created_at,
-       u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.password_hash, u.bouncing_at, u.created_at, u.updated_at
+       u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.password_hash, u.bouncing_at, u.created_at, u.updated_at, u.manager_id
 FROM api_tokens t JOIN users u ON u.id = t.user_id
 WHERE t.hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.active
 `
@@ -51,6 +51,7 @@ func (q *Queries) APITokenByHash(ctx context.Context, hash []byte) (APITokenByHa
 		&i.User.BouncingAt,
 		&i.User.CreatedAt,
 		&i.User.UpdatedAt,
+		&i.User.ManagerID,
 	)
 	return i, err
 }
@@ -68,7 +69,7 @@ func (q *Queries) DeleteExpiredIdempotencyKeys(ctx context.Context) (int64, erro
 }
 
 const getCategoryByName = `-- name: GetCategoryByName :one
-SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at, cross_region FROM categories WHERE lower(name) = lower($1::text)
+SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at, cross_region, approval, approvers, approval_remind_hours, approval_expire_hours FROM categories WHERE lower(name) = lower($1::text)
 `
 
 func (q *Queries) GetCategoryByName(ctx context.Context, name string) (Category, error) {
@@ -87,6 +88,10 @@ func (q *Queries) GetCategoryByName(ctx context.Context, name string) (Category,
 		&i.ConfidenceThreshold,
 		&i.CreatedAt,
 		&i.CrossRegion,
+		&i.Approval,
+		&i.Approvers,
+		&i.ApprovalRemindHours,
+		&i.ApprovalExpireHours,
 	)
 	return i, err
 }

@@ -106,6 +106,24 @@ type ApiToken struct {
 	CreatedAt  time.Time
 }
 
+type Approval struct {
+	ID          int64
+	TicketID    int64
+	CategoryID  *int64
+	Mode        string
+	Approvers   []int64
+	Status      string
+	Why         string
+	RequestedAt time.Time
+	RemindAt    time.Time
+	Reminders   int32
+	ExpiresAt   time.Time
+	DecidedAt   *time.Time
+	DecidedBy   *int64
+	Via         string
+	Comment     string
+}
+
 type Attachment struct {
 	ID          int64
 	TicketID    int64
@@ -215,6 +233,10 @@ type Category struct {
 	ConfidenceThreshold float32
 	CreatedAt           time.Time
 	CrossRegion         bool
+	Approval            *string
+	Approvers           []int64
+	ApprovalRemindHours int32
+	ApprovalExpireHours int32
 }
 
 type ChatChannel struct {
@@ -843,6 +865,7 @@ type User struct {
 	BouncingAt   *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	ManagerID    *int64
 }
 
 type UserTotp struct {

@@ -61,7 +61,7 @@ func (q *Queries) CreateTeam(ctx context.Context, arg CreateTeamParams) (Team, e
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (email, name, role, time_zone, locale, password_hash)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, email, name, role, time_zone, locale, active, vip, password_hash, bouncing_at, created_at, updated_at
+RETURNING id, email, name, role, time_zone, locale, active, vip, password_hash, bouncing_at, created_at, updated_at, manager_id
 `
 
 type CreateUserParams struct {
@@ -96,6 +96,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		&i.BouncingAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ManagerID,
 	)
 	return i, err
 }
@@ -129,7 +130,7 @@ func (q *Queries) GetTeamBySlug(ctx context.Context, slug string) (Team, error) 
 }
 
 const getUser = `-- name: GetUser :one
-SELECT id, email, name, role, time_zone, locale, active, vip, password_hash, bouncing_at, created_at, updated_at FROM users WHERE id = $1
+SELECT id, email, name, role, time_zone, locale, active, vip, password_hash, bouncing_at, created_at, updated_at, manager_id FROM users WHERE id = $1
 `
 
 func (q *Queries) GetUser(ctx context.Context, id int64) (User, error) {
@@ -148,12 +149,13 @@ func (q *Queries) GetUser(ctx context.Context, id int64) (User, error) {
 		&i.BouncingAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ManagerID,
 	)
 	return i, err
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, email, name, role, time_zone, locale, active, vip, password_hash, bouncing_at, created_at, updated_at FROM users WHERE lower(email) = lower($1::text)
+SELECT id, email, name, role, time_zone, locale, active, vip, password_hash, bouncing_at, created_at, updated_at, manager_id FROM users WHERE lower(email) = lower($1::text)
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
@@ -172,12 +174,13 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.BouncingAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ManagerID,
 	)
 	return i, err
 }
 
 const listCategories = `-- name: ListCategories :many
-SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at, cross_region FROM categories ORDER BY name
+SELECT id, name, team_id, required_skill, default_impact, default_urgency, min_priority, keywords, follow_the_sun, confidence_threshold, created_at, cross_region, approval, approvers, approval_remind_hours, approval_expire_hours FROM categories ORDER BY name
 `
 
 func (q *Queries) ListCategories(ctx context.Context) ([]Category, error) {
@@ -202,6 +205,10 @@ func (q *Queries) ListCategories(ctx context.Context) ([]Category, error) {
 			&i.ConfidenceThreshold,
 			&i.CreatedAt,
 			&i.CrossRegion,
+			&i.Approval,
+			&i.Approvers,
+			&i.ApprovalRemindHours,
+			&i.ApprovalExpireHours,
 		); err != nil {
 			return nil, err
 		}
