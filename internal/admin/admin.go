@@ -20,7 +20,6 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Service is the admin console's business logic.
@@ -72,8 +71,8 @@ func requireAdmin(u *helpdesk.User) error {
 // querier is what the rights checks need; the pool and a transaction both
 // provide it.
 type querier interface {
-	AdminLedTeamIDs(ctx context.Context, userID int64) ([]int64, error)
-	AdminUserTeamIDs(ctx context.Context, userID int64) ([]int64, error)
+	LedTeamIDs(ctx context.Context, userID int64) ([]int64, error)
+	UserTeamIDs(ctx context.Context, userID int64) ([]int64, error)
 }
 
 // LedTeams returns the ids of the teams actor leads; nil for admins, who
@@ -85,8 +84,7 @@ func (s *Service) LedTeams(ctx context.Context, actor *helpdesk.User) ([]int64, 
 	if !IsLead(actor) {
 		return nil, notFound()
 	}
-	ids, err := s.DB.Q().AdminLedTeamIDs(ctx, actor.ID)
-	return ids, postgres.MapError(err)
+	return s.DB.LedTeamIDs(ctx, actor.ID)
 }
 
 // canManageTeam reports whether actor may edit team's rota (admins, and
@@ -98,7 +96,7 @@ func canManageTeam(ctx context.Context, q querier, actor *helpdesk.User, teamID 
 	if !IsLead(actor) {
 		return notFound()
 	}
-	led, err := q.AdminLedTeamIDs(ctx, actor.ID)
+	led, err := q.LedTeamIDs(ctx, actor.ID)
 	if err != nil {
 		return err
 	}
@@ -117,11 +115,11 @@ func canManageAgent(ctx context.Context, q querier, actor *helpdesk.User, userID
 	if !IsLead(actor) {
 		return notFound()
 	}
-	led, err := q.AdminLedTeamIDs(ctx, actor.ID)
+	led, err := q.LedTeamIDs(ctx, actor.ID)
 	if err != nil {
 		return err
 	}
-	teams, err := q.AdminUserTeamIDs(ctx, userID)
+	teams, err := q.UserTeamIDs(ctx, userID)
 	if err != nil {
 		return err
 	}
@@ -136,27 +134,11 @@ func canManageAgent(ctx context.Context, q querier, actor *helpdesk.User, userID
 // audit writes one audit_log row in tx; before/after are marshalled to JSON
 // (nil stays NULL).
 func audit(ctx context.Context, tx *postgres.Tx, actor *helpdesk.User, objType string, objID any, action string, before, after any) error {
-	b, err := jsonOrNil(before)
-	if err != nil {
-		return err
-	}
-	a, err := jsonOrNil(after)
-	if err != nil {
-		return err
-	}
 	var actorID *int64
 	if actor != nil {
 		actorID = &actor.ID
 	}
-	return tx.Q.AdminInsertAudit(ctx, dbsqlc.AdminInsertAuditParams{ActorID: actorID, ObjectType: objType,
-		ObjectID: idString(objID), Action: action, Before: b, After: a})
-}
-
-func jsonOrNil(v any) ([]byte, error) {
-	if v == nil {
-		return nil, nil
-	}
-	return json.Marshal(v)
+	return tx.Audit(ctx, actorID, objType, idString(objID), action, before, after)
 }
 
 func idString(v any) string {

@@ -66,7 +66,7 @@ func (s *Service) AccessGrants(ctx context.Context, actor *helpdesk.User) ([]hel
 // PendingGrant returns the person's grant waiting for approval, nil when none.
 func (s *Service) PendingGrant(ctx context.Context, userID int64) (*helpdesk.AdminGrant, error) {
 	g, err := s.DB.PendingGrantFor(ctx, userID)
-	if postgres.IsNotFound(err) {
+	if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func (s *Service) DecideGrant(ctx context.Context, actor *helpdesk.User, id int6
 				map[string]any{"grant": grant, "status": helpdesk.GrantPending},
 				map[string]any{"grant": grant, "status": helpdesk.GrantRejected})
 		}
-		u, err := tx.Q.AdminLockUser(ctx, g.UserID)
+		u, err := tx.LockUser(ctx, g.UserID)
 		if err != nil {
 			return err
 		}

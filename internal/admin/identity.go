@@ -85,7 +85,7 @@ func (s *Service) ResetSecondFactors(ctx context.Context, actor *helpdesk.User, 
 		return helpdesk.Errorf(helpdesk.EINVALID, "You cannot reset your own second factors; ask another admin.")
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if _, err := tx.Q.AdminLockUser(ctx, id); err != nil {
+		if _, err := tx.LockUser(ctx, id); err != nil {
 			return err
 		}
 		totp, passkeys, codes, err := tx.DeleteSecondFactors(ctx, id)

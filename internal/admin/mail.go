@@ -14,7 +14,6 @@ import (
 	"switchboard/internal/intake"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // MailConfig is everything on the Mail admin page.
@@ -33,46 +32,21 @@ func (s *Service) Mail(ctx context.Context, actor *helpdesk.User) (*MailConfig, 
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	q := s.DB.Q()
 	mc := &MailConfig{Policy: intake.SenderPolicy{Mode: "create"}}
-	addrs, err := q.AdminListIntakeAddresses(ctx)
-	if err != nil {
-		return nil, postgres.MapError(err)
+	var err error
+	if mc.Addresses, err = s.DB.IntakeAddresses(ctx); err != nil {
+		return nil, err
 	}
-	for _, a := range addrs {
-		mc.Addresses = append(mc.Addresses, helpdesk.IntakeAddress{ID: a.ID, LocalPart: a.LocalPart, TeamID: a.TeamID,
-			TeamName: deref(a.TeamName), CategoryID: a.CategoryID, CategoryName: deref(a.CategoryName), Phishing: a.Phishing})
+	if mc.Mailboxes, err = s.DB.Mailboxes(ctx); err != nil {
+		return nil, err
 	}
-	boxes, err := q.AdminListMailboxes(ctx)
-	if err != nil {
-		return nil, postgres.MapError(err)
+	if mc.Outbox, err = s.DB.RecentOutbox(ctx); err != nil {
+		return nil, err
 	}
-	for _, b := range boxes {
-		mc.Mailboxes = append(mc.Mailboxes, helpdesk.Mailbox{ID: b.ID, Name: b.Name, Host: b.Host, Port: int(b.Port), TLS: b.Tls,
-			Username: b.Username, Folder: b.Folder, Enabled: b.Enabled, LastFetchAt: b.LastFetchAt, LastError: b.LastError,
-			LastErrorAt: b.LastErrorAt})
-	}
-	out, err := q.AdminListOutbox(ctx)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	for _, o := range out {
-		mc.Outbox = append(mc.Outbox, helpdesk.OutboxMail{ID: o.ID, TicketID: o.TicketID, Kind: o.Kind, To: o.ToAddr,
-			Subject: o.Subject, Status: o.Status, Attempts: int(o.Attempts), LastError: o.LastError,
-			NextAttemptAt: o.NextAttemptAt, CreatedAt: o.CreatedAt, SentAt: o.SentAt})
-	}
-	if v, err := q.AdminGetSetting(ctx, SenderPolicyKey); err == nil {
+	if v, err := s.DB.Setting(ctx, SenderPolicyKey); err == nil && v != nil {
 		_ = json.Unmarshal(v, &mc.Policy)
 	}
 	return mc, nil
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p != nil {
-		return *p
-	}
-	return zero
 }
 
 var localPartRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
@@ -113,12 +87,14 @@ func (s *Service) AddIntakeAddress(ctx context.Context, actor *helpdesk.User, in
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if _, err := tx.Q.MailIntakeAddress(ctx, local); err == nil {
+		if routed, err := tx.IntakeAddressRouted(ctx, local); err != nil {
+			return err
+		} else if routed {
 			return helpdesk.Invalid("local_part", "This address is already routed.")
 		}
-		id, err := tx.Q.AdminInsertIntakeAddress(ctx, dbsqlc.AdminInsertIntakeAddressParams{LocalPart: local, TeamID: team, CategoryID: cat})
+		id, err := tx.InsertIntakeAddress(ctx, local, team, cat)
 		if err != nil {
-			switch helpdesk.ErrorCode(postgres.MapError(err)) {
+			switch helpdesk.ErrorCode(err) {
 			case helpdesk.ECONFLICT:
 				return helpdesk.Invalid("local_part", "This address is already routed.")
 			case helpdesk.EINVALID:
@@ -156,7 +132,7 @@ func (s *Service) DeleteIntakeAddress(ctx context.Context, actor *helpdesk.User,
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		r, err := tx.Q.AdminDeleteIntakeAddress(ctx, id)
+		r, err := tx.DeleteIntakeAddress(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -212,8 +188,8 @@ func (s *Service) AddMailbox(ctx context.Context, actor *helpdesk.User, in Mailb
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		id, err := tx.Q.MailInsertMailbox(ctx, dbsqlc.MailInsertMailboxParams{Name: in.Name, Host: in.Host, Port: int32(port),
-			Tls: in.TLS, Username: in.Username, PasswordEnc: sealed, Folder: in.Folder, AllowPrivate: in.AllowPrivate})
+		id, err := tx.InsertMailbox(ctx, postgres.MailboxAccount{Mailbox: helpdesk.Mailbox{Name: in.Name, Host: in.Host,
+			Port: port, TLS: in.TLS, Username: in.Username, Folder: in.Folder}, PasswordEnc: sealed, AllowPrivate: in.AllowPrivate})
 		if err != nil {
 			return err
 		}
@@ -229,12 +205,12 @@ func (s *Service) DeleteMailbox(ctx context.Context, actor *helpdesk.User, id in
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		r, err := tx.Q.AdminDeleteMailbox(ctx, id)
+		r, err := tx.DeleteMailbox(ctx, id)
 		if err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "mailbox", id, "delete", map[string]any{"name": r.Name, "host": r.Host,
-			"port": r.Port, "tls": r.Tls, "username": r.Username, "folder": r.Folder}, nil)
+			"port": r.Port, "tls": r.TLS, "username": r.Username, "folder": r.Folder}, nil)
 	})
 }
 
@@ -245,9 +221,9 @@ func (s *Service) TestMailbox(ctx context.Context, actor *helpdesk.User, id int6
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	mb, err := s.DB.Q().MailGetMailbox(ctx, id)
+	mb, err := s.DB.MailboxAccount(ctx, id)
 	if err != nil {
-		return postgres.MapError(err)
+		return err
 	}
 	pass, err := intake.OpenSecret(s.Secret, mb.PasswordEnc)
 	if err != nil {
@@ -255,7 +231,7 @@ func (s *Service) TestMailbox(ctx context.Context, actor *helpdesk.User, id int6
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	acct := intake.MailboxAccount{Host: mb.Host, Port: int(mb.Port), TLS: mb.Tls, AllowPrivate: mb.AllowPrivate}
+	acct := intake.MailboxAccount{Host: mb.Host, Port: mb.Port, TLS: mb.TLS, AllowPrivate: mb.AllowPrivate}
 	addr := acct.Addr()
 	// The answers name what failed in our words only: the remote's own
 	// replies are never shown, so the form cannot be used to read what some
@@ -269,7 +245,7 @@ func (s *Service) TestMailbox(ctx context.Context, actor *helpdesk.User, id int6
 	defer stop()
 	if err := c.Login(mb.Username, pass).Wait(); err != nil {
 		return helpdesk.Errorf(helpdesk.EINVALID, "Connected to %s, but signing in as %s failed: check the user name and password, and that the server speaks IMAP%s.",
-			addr, mb.Username, map[bool]string{true: " over TLS", false: ""}[mb.Tls])
+			addr, mb.Username, map[bool]string{true: " over TLS", false: ""}[mb.TLS])
 	}
 	if _, err := c.Select(mb.Folder, nil).Wait(); err != nil {
 		return helpdesk.Errorf(helpdesk.EINVALID, "Signed in, but the folder %s cannot be opened: check its name.", mb.Folder)
@@ -307,9 +283,9 @@ func (s *Service) RetryOutbox(ctx context.Context, actor *helpdesk.User, id int6
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		r, err := tx.Q.AdminRetryOutbox(ctx, id)
+		r, err := tx.RetryOutbox(ctx, id)
 		if err != nil {
-			if postgres.IsNotFound(err) {
+			if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 				return helpdesk.Errorf(helpdesk.EINVALID, "Only failed mail can be retried.")
 			}
 			return err
@@ -320,7 +296,7 @@ func (s *Service) RetryOutbox(ctx context.Context, actor *helpdesk.User, id int6
 			}
 		}
 		return audit(ctx, tx, actor, "outbox", id, "retry", map[string]any{"status": "failed", "attempts": r.Attempts},
-			map[string]any{"status": "queued", "to": r.ToAddr, "subject": r.Subject})
+			map[string]any{"status": "queued", "to": r.To, "subject": r.Subject})
 	})
 }
 
@@ -351,11 +327,11 @@ func (s *Service) SetSenderPolicy(ctx context.Context, actor *helpdesk.User, mod
 	}
 	val, _ := json.Marshal(p)
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		before, err := tx.Q.AdminGetSetting(ctx, SenderPolicyKey)
-		if err != nil && !postgres.IsNotFound(err) {
+		before, err := tx.SettingTx(ctx, SenderPolicyKey)
+		if err != nil {
 			return err
 		}
-		if err := tx.Q.AdminPutSetting(ctx, dbsqlc.AdminPutSettingParams{Key: SenderPolicyKey, Value: val}); err != nil {
+		if err := tx.PutSetting(ctx, SenderPolicyKey, val); err != nil {
 			return err
 		}
 		var b any

@@ -9,7 +9,6 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // OnCallInput is one new entry of a team's on-call rota; the times are
@@ -35,10 +34,10 @@ func localTime(s string, loc *time.Location) (time.Time, bool) {
 // Shifts of one team may not overlap: the rota names one person at a time.
 func (s *Service) AddOnCall(ctx context.Context, actor *helpdesk.User, teamID int64, in OnCallInput) error {
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if err := canManageTeam(ctx, tx.Q, actor, teamID); err != nil {
+		if err := canManageTeam(ctx, tx, actor, teamID); err != nil {
 			return err
 		}
-		team, err := tx.Q.AdminLockTeam(ctx, teamID)
+		team, err := tx.LockTeam(ctx, teamID)
 		if err != nil {
 			return err
 		}
@@ -46,14 +45,14 @@ func (s *Service) AddOnCall(ctx context.Context, actor *helpdesk.User, teamID in
 		if err != nil {
 			loc = time.UTC
 		}
-		members, err := tx.Q.AdminTeamMembers(ctx, teamID)
+		members, err := tx.TeamMembers(ctx, teamID)
 		if err != nil {
 			return err
 		}
 		var v helpdesk.Validation
 		uid, _ := strconv.ParseInt(in.UserID, 10, 64)
-		if !slices.ContainsFunc(members, func(m dbsqlc.AdminTeamMembersRow) bool {
-			return m.ID == uid && m.Active && helpdesk.Role(m.Role).IsStaff()
+		if !slices.ContainsFunc(members, func(m helpdesk.TeamMember) bool {
+			return m.ID == uid && m.Active && m.Role.IsStaff()
 		}) {
 			v.Add("oncall_user", "Choose an active member of this team.")
 		}
@@ -76,14 +75,14 @@ func (s *Service) AddOnCall(ctx context.Context, actor *helpdesk.User, teamID in
 		if err := v.Err(); err != nil {
 			return err
 		}
-		n, err := tx.Q.AdminOnCallOverlaps(ctx, dbsqlc.AdminOnCallOverlapsParams{TeamID: teamID, StartsAt: start, EndsAt: end})
+		n, err := tx.OnCallOverlaps(ctx, teamID, start, end)
 		if err != nil {
 			return err
 		}
 		if n > 0 {
 			return helpdesk.Invalid("oncall_start", "This overlaps another on-call shift of the team.")
 		}
-		id, err := tx.Q.AdminInsertOnCall(ctx, dbsqlc.AdminInsertOnCallParams{TeamID: teamID, UserID: uid, StartsAt: start, EndsAt: end})
+		id, err := tx.InsertOnCall(ctx, teamID, helpdesk.OnCallShift{UserID: uid, Start: start, End: end})
 		if err != nil {
 			return err
 		}
@@ -95,14 +94,14 @@ func (s *Service) AddOnCall(ctx context.Context, actor *helpdesk.User, teamID in
 // DeleteOnCall removes a rota entry (admins and the team's leads).
 func (s *Service) DeleteOnCall(ctx context.Context, actor *helpdesk.User, teamID, shiftID int64) error {
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if err := canManageTeam(ctx, tx.Q, actor, teamID); err != nil {
+		if err := canManageTeam(ctx, tx, actor, teamID); err != nil {
 			return err
 		}
-		r, err := tx.Q.AdminDeleteOnCall(ctx, dbsqlc.AdminDeleteOnCallParams{ID: shiftID, TeamID: teamID})
+		r, err := tx.DeleteOnCall(ctx, teamID, shiftID)
 		if err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "oncall_shift", shiftID, "delete",
-			map[string]any{"team_id": teamID, "user_id": r.UserID, "starts_at": r.StartsAt.UTC(), "ends_at": r.EndsAt.UTC()}, nil)
+			map[string]any{"team_id": teamID, "user_id": r.UserID, "starts_at": r.Start.UTC(), "ends_at": r.End.UTC()}, nil)
 	})
 }

@@ -5,13 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"strings"
 	"time"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Lifetimes of one-time password links: an invitation may sit in someone's
@@ -28,43 +26,15 @@ func (s *Service) People(ctx context.Context, actor *helpdesk.User, q string) ([
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Q().AdminListPeople(ctx, dbsqlc.AdminListPeopleParams{AllUsers: IsAdmin(actor),
-		TeamIds: append([]int64{}, led...), Pattern: postgres.ContainsPattern(strings.TrimSpace(q))})
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	out := make([]helpdesk.Person, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, helpdesk.Person{User: helpdesk.User{ID: r.ID, Email: r.Email, Name: r.Name,
-			Role: helpdesk.Role(r.Role), TimeZone: r.TimeZone, Active: r.Active}, HasPassword: r.HasPassword, Teams: r.Teams})
-	}
-	return out, nil
+	return s.DB.People(ctx, IsAdmin(actor), led, q)
 }
 
 // Person loads one user with their team memberships, if actor may manage them.
 func (s *Service) Person(ctx context.Context, actor *helpdesk.User, id int64) (*helpdesk.Person, error) {
-	q := s.DB.Q()
-	if err := canManageAgent(ctx, q, actor, id); err != nil {
-		return nil, postgres.MapError(err)
+	if err := canManageAgent(ctx, s.DB, actor, id); err != nil {
+		return nil, err
 	}
-	return loadPerson(ctx, q, id)
-}
-
-func loadPerson(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.Person, error) {
-	u, err := q.GetUser(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	ms, err := q.AdminMemberships(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	p := &helpdesk.Person{User: *postgres.UserFromRow(u), HasPassword: u.PasswordHash != nil}
-	for _, m := range ms {
-		p.Memberships = append(p.Memberships, helpdesk.Membership{TeamID: m.TeamID, TeamSlug: m.Slug, TeamName: m.Name, Lead: m.IsLead,
-			Restricted: m.Restricted})
-	}
-	return p, nil
+	return s.DB.Person(ctx, id)
 }
 
 // NewPerson is the "add a person" form.
@@ -130,7 +100,7 @@ func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in New
 	var user *helpdesk.User
 	var token string
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if _, err := tx.Q.GetUserByEmail(ctx, nu.Email); err == nil {
+		if _, err := tx.UserByEmail(ctx, nu.Email); err == nil {
 			return helpdesk.Invalid("email", "A user with that email already exists.")
 		}
 		// A new admin is created as an agent; the admin role waits for a
@@ -139,48 +109,44 @@ func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in New
 		if wantAdmin {
 			nu.Role = helpdesk.RoleAgent
 		}
-		row, err := tx.Q.CreateUser(ctx, dbsqlc.CreateUserParams{Email: nu.Email, Name: nu.Name, Role: string(nu.Role),
+		// CreateUser also creates a staff member's agent profile.
+		u, err := tx.CreateUser(ctx, postgres.NewUser{Email: nu.Email, Name: nu.Name, Role: nu.Role,
 			TimeZone: nu.TimeZone, Locale: nu.Locale, PasswordHash: hash})
 		if err != nil {
 			return err
 		}
-		user = postgres.UserFromRow(row)
-		if nu.Role.IsStaff() {
-			if err := tx.Q.EnsureAgentProfile(ctx, row.ID); err != nil {
-				return err
-			}
-		}
-		if err := setMemberships(ctx, tx, row.ID, in.Memberships); err != nil {
+		user = u
+		if err := setMemberships(ctx, tx, u.ID, in.Memberships); err != nil {
 			return err
 		}
 		note := ""
 		if wantAdmin {
-			role, pending, err := s.gateAdmin(ctx, tx, set, actor, row.ID, helpdesk.RoleAgent)
+			role, pending, err := s.gateAdmin(ctx, tx, set, actor, u.ID, helpdesk.RoleAgent)
 			if err != nil {
 				return err
 			}
 			if !pending {
 				note = soleAdminNote(set)
-				if _, err := tx.SetUserRole(ctx, row.ID, role); err != nil {
+				if _, err := tx.SetUserRole(ctx, u.ID, role); err != nil {
 					return err
 				}
 				user.Role = role
 			}
 		}
-		p, err := loadPerson(ctx, tx.Q, row.ID)
+		p, err := tx.Person(ctx, u.ID)
 		if err != nil {
 			return err
 		}
 		action := "create"
 		if hash == nil {
 			action = "invite"
-			if token, err = s.newPasswordToken(ctx, tx, actor, row.ID, "invite"); err != nil {
+			if token, err = s.newPasswordToken(ctx, tx, actor, u.ID, "invite"); err != nil {
 				return err
 			}
 		}
 		a := auditOf(p)
 		a.AdminWithoutApproval = note
-		return audit(ctx, tx, actor, "user", row.ID, action, nil, a)
+		return audit(ctx, tx, actor, "user", u.ID, action, nil, a)
 	})
 	if err != nil {
 		return nil, "", err
@@ -189,18 +155,11 @@ func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in New
 }
 
 func setMemberships(ctx context.Context, tx *postgres.Tx, userID int64, ms []helpdesk.Membership) error {
-	if err := tx.Q.AdminDeleteMemberships(ctx, userID); err != nil {
-		return err
+	err := tx.SetMemberships(ctx, userID, ms)
+	if helpdesk.ErrorCode(err) == helpdesk.EINVALID {
+		return helpdesk.Invalid("teams", "One of the chosen teams does not exist any more.")
 	}
-	for _, m := range ms {
-		if err := tx.Q.AddTeamMember(ctx, dbsqlc.AddTeamMemberParams{TeamID: m.TeamID, UserID: userID, IsLead: m.Lead}); err != nil {
-			if helpdesk.ErrorCode(postgres.MapError(err)) == helpdesk.EINVALID {
-				return helpdesk.Invalid("teams", "One of the chosen teams does not exist any more.")
-			}
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 // PersonUpdate is the "edit person" form: name, role and teams.
@@ -231,10 +190,10 @@ func (s *Service) UpdatePerson(ctx context.Context, actor *helpdesk.User, id int
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if _, err := tx.Q.AdminLockUser(ctx, id); err != nil {
+		if _, err := tx.LockUser(ctx, id); err != nil {
 			return err
 		}
-		before, err := loadPerson(ctx, tx.Q, id)
+		before, err := tx.Person(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -247,18 +206,18 @@ func (s *Service) UpdatePerson(ctx context.Context, actor *helpdesk.User, id int
 				note = soleAdminNote(set)
 			}
 		}
-		if err := tx.Q.AdminUpdateUser(ctx, dbsqlc.AdminUpdateUserParams{ID: id, Name: in.Name, Role: string(role)}); err != nil {
+		if err := tx.UpdateUser(ctx, id, in.Name, role); err != nil {
 			return err
 		}
 		if role.IsStaff() {
-			if err := tx.Q.EnsureAgentProfile(ctx, id); err != nil {
+			if err := tx.EnsureAgentProfile(ctx, id); err != nil {
 				return err
 			}
 		}
 		if err := setMemberships(ctx, tx, id, in.Memberships); err != nil {
 			return err
 		}
-		after, err := loadPerson(ctx, tx.Q, id)
+		after, err := tx.Person(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -282,26 +241,26 @@ func (s *Service) SetActive(ctx context.Context, actor *helpdesk.User, id int64,
 		return helpdesk.Errorf(helpdesk.EINVALID, "You cannot deactivate yourself; ask another admin.")
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		u, err := tx.Q.AdminLockUser(ctx, id)
+		u, err := tx.LockUser(ctx, id)
 		if err != nil {
 			return err
 		}
 		if u.Active == active {
 			return nil
 		}
-		if err := tx.Q.SetUserActive(ctx, dbsqlc.SetUserActiveParams{ID: id, Active: active}); err != nil {
+		if err := tx.SetUserActive(ctx, id, active); err != nil {
 			return err
 		}
 		action := "reactivate"
 		var after any = map[string]any{"active": true}
 		if !active {
 			action = "deactivate"
-			n, err := tx.Q.AdminDeleteSessions(ctx, id)
+			n, err := tx.EndUserSessions(ctx, id)
 			if err != nil {
 				return err
 			}
 			after = map[string]any{"active": false, "sessions_revoked": n}
-			if err := tx.Q.AdminRevokePasswordTokens(ctx, id); err != nil {
+			if err := tx.RevokePasswordTokens(ctx, id); err != nil {
 				return err
 			}
 			// Their open tickets go back to triage now (triage's rebalancer).
@@ -322,7 +281,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *helpdesk.User, id in
 	}
 	var token string
 	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		u, err := tx.Q.AdminLockUser(ctx, id)
+		u, err := tx.LockUser(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -338,7 +297,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *helpdesk.User, id in
 }
 
 func (s *Service) newPasswordToken(ctx context.Context, tx *postgres.Tx, actor *helpdesk.User, userID int64, purpose string) (string, error) {
-	if err := tx.Q.AdminRevokePasswordTokens(ctx, userID); err != nil {
+	if err := tx.RevokePasswordTokens(ctx, userID); err != nil {
 		return "", err
 	}
 	raw := make([]byte, 32)
@@ -350,8 +309,8 @@ func (s *Service) newPasswordToken(ctx context.Context, tx *postgres.Tx, actor *
 	if purpose == "invite" {
 		life = InviteLifetime
 	}
-	err := tx.Q.AdminInsertPasswordToken(ctx, dbsqlc.AdminInsertPasswordTokenParams{Hash: tokenHash(token), UserID: userID,
-		Purpose: purpose, CreatedBy: &actor.ID, ExpiresAt: s.now().Add(life)})
+	err := tx.InsertPasswordToken(ctx, postgres.PasswordToken{Hash: tokenHash(token), UserID: userID,
+		Purpose: purpose, CreatedBy: actor.ID, ExpiresAt: s.now().Add(life)})
 	return token, err
 }
 

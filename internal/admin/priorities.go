@@ -9,7 +9,6 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Matrix maps impact and urgency to a priority.
@@ -33,22 +32,8 @@ func (s *Service) PriorityMatrix(ctx context.Context, actor *helpdesk.User) (Mat
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	return loadMatrix(ctx, s.DB.Q())
-}
-
-func loadMatrix(ctx context.Context, q *dbsqlc.Queries) (Matrix, error) {
-	rows, err := q.PriorityMatrix(ctx)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	m := Matrix{}
-	for _, r := range rows {
-		if m[helpdesk.Impact(r.Impact)] == nil {
-			m[helpdesk.Impact(r.Impact)] = map[helpdesk.Urgency]helpdesk.Priority{}
-		}
-		m[helpdesk.Impact(r.Impact)][helpdesk.Urgency(r.Urgency)] = helpdesk.Priority(r.Priority)
-	}
-	return m, nil
+	m, err := s.DB.PriorityMatrix(ctx)
+	return Matrix(m), err
 }
 
 func (m Matrix) flat() map[string]string {
@@ -82,21 +67,21 @@ func (s *Service) UpdateMatrix(ctx context.Context, actor *helpdesk.User, cells 
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if err := tx.Q.AdminLockMatrix(ctx); err != nil {
+		if err := tx.LockPriorityMatrix(ctx); err != nil {
 			return err
 		}
-		before, err := loadMatrix(ctx, tx.Q)
+		before, err := tx.PriorityMatrix(ctx)
 		if err != nil {
 			return err
 		}
 		for i, row := range want {
 			for u, p := range row {
-				if err := tx.Q.AdminSetPriority(ctx, dbsqlc.AdminSetPriorityParams{Impact: string(i), Urgency: string(u), Priority: string(p)}); err != nil {
+				if err := tx.SetPriority(ctx, i, u, p); err != nil {
 					return err
 				}
 			}
 		}
-		return audit(ctx, tx, actor, "priority_matrix", "matrix", "update", before.flat(), want.flat())
+		return audit(ctx, tx, actor, "priority_matrix", "matrix", "update", Matrix(before).flat(), want.flat())
 	})
 }
 
@@ -105,24 +90,24 @@ func (s *Service) SLATargets(ctx context.Context, actor *helpdesk.User) ([]helpd
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	return loadTargets(ctx, s.DB.Q())
+	stored, err := s.DB.SLAPolicies(ctx)
+	return everyPriority(stored), err
 }
 
-func loadTargets(ctx context.Context, q *dbsqlc.Queries) ([]helpdesk.SLATarget, error) {
-	rows, err := q.SLAPolicies(ctx)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	byP := map[helpdesk.Priority]dbsqlc.SlaPolicy{}
-	for _, r := range rows {
-		byP[helpdesk.Priority(r.Priority)] = r
+// everyPriority lists the targets of every priority in order, zero where
+// none is stored.
+func everyPriority(stored []helpdesk.SLATarget) []helpdesk.SLATarget {
+	byP := map[helpdesk.Priority]helpdesk.SLATarget{}
+	for _, t := range stored {
+		byP[t.Priority] = t
 	}
 	var out []helpdesk.SLATarget
 	for _, p := range helpdesk.Priorities {
-		r := byP[p]
-		out = append(out, helpdesk.SLATarget{Priority: p, FirstResponseMinutes: int(r.FirstResponseMinutes), ResolutionMinutes: int(r.ResolutionMinutes)})
+		t := byP[p]
+		t.Priority = p
+		out = append(out, t)
 	}
-	return out, nil
+	return out
 }
 
 // FormatMinutes renders business minutes the way ParseMinutes reads them.
@@ -190,16 +175,16 @@ func (s *Service) UpdateSLATargets(ctx context.Context, actor *helpdesk.User, fi
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if err := tx.Q.AdminLockSLAPolicies(ctx); err != nil {
+		if err := tx.LockSLAPolicies(ctx); err != nil {
 			return err
 		}
-		before, err := loadTargets(ctx, tx.Q)
+		stored, err := tx.SLAPolicies(ctx)
 		if err != nil {
 			return err
 		}
+		before := everyPriority(stored)
 		for _, t := range want {
-			if err := tx.Q.AdminUpsertSLAPolicy(ctx, dbsqlc.AdminUpsertSLAPolicyParams{Priority: string(t.Priority),
-				FirstResponseMinutes: int32(t.FirstResponseMinutes), ResolutionMinutes: int32(t.ResolutionMinutes)}); err != nil {
+			if err := tx.PutSLATarget(ctx, t); err != nil {
 				return err
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // PasswordLink describes a valid one-time link, for the set-password page.
@@ -24,9 +23,9 @@ func (s *Service) CheckPasswordLink(ctx context.Context, token string) (*Passwor
 	if token == "" || len(token) > 100 {
 		return nil, notFound()
 	}
-	r, err := s.DB.Q().AdminPeekPasswordToken(ctx, tokenHash(token))
+	r, err := s.DB.PeekPasswordToken(ctx, tokenHash(token))
 	if err != nil {
-		return nil, postgres.MapError(err)
+		return nil, err
 	}
 	return &PasswordLink{UserID: r.UserID, Email: r.Email, Name: r.Name, Invite: r.Purpose == "invite"}, nil
 }
@@ -51,15 +50,15 @@ func (s *Service) UsePasswordLink(ctx context.Context, token, password, confirm 
 	}
 	var userID int64
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		r, err := tx.Q.AdminTakePasswordToken(ctx, tokenHash(token))
+		r, err := tx.TakePasswordToken(ctx, tokenHash(token))
 		if err != nil {
 			return err
 		}
 		userID = r.UserID
-		if err := tx.Q.SetPasswordHash(ctx, dbsqlc.SetPasswordHashParams{ID: r.UserID, PasswordHash: &hash}); err != nil {
+		if err := tx.SetPasswordHash(ctx, r.UserID, hash); err != nil {
 			return err
 		}
-		if _, err := tx.Q.AdminDeleteSessions(ctx, r.UserID); err != nil {
+		if _, err := tx.EndUserSessions(ctx, r.UserID); err != nil {
 			return err
 		}
 		self := &helpdesk.User{ID: r.UserID}

@@ -11,7 +11,6 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/sla"
 	"switchboard/internal/triage"
 )
@@ -92,56 +91,14 @@ func FormatDay(hours []helpdesk.ShiftRange, day int) string {
 // Profile loads an agent's profile with a preview of their next seven days
 // on shift, if actor may manage them.
 func (s *Service) Profile(ctx context.Context, actor *helpdesk.User, id int64) (*helpdesk.AgentProfile, error) {
-	q := s.DB.Q()
-	if err := canManageAgent(ctx, q, actor, id); err != nil {
-		return nil, postgres.MapError(err)
+	if err := canManageAgent(ctx, s.DB, actor, id); err != nil {
+		return nil, err
 	}
-	p, err := loadProfile(ctx, q, id)
+	p, err := s.DB.AgentProfile(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	p.OnShift = NextShifts(p, s.now(), 7*24*time.Hour)
-	return p, nil
-}
-
-func loadProfile(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.AgentProfile, error) {
-	person, err := loadPerson(ctx, q, id)
-	if err != nil {
-		return nil, err
-	}
-	if !person.Role.IsStaff() {
-		return nil, notFound()
-	}
-	if err := q.EnsureAgentProfile(ctx, id); err != nil {
-		return nil, postgres.MapError(err)
-	}
-	pr, err := q.AdminGetProfile(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	p := &helpdesk.AgentProfile{Person: *person, Capacity: int(pr.Capacity), Availability: helpdesk.Availability(pr.Availability),
-		Languages: pr.Languages}
-	hours, err := q.AdminListHours(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	for _, h := range hours {
-		p.Hours = append(p.Hours, helpdesk.ShiftRange{Weekday: int(h.Weekday), Start: int(h.StartMinute), End: int(h.EndMinute)})
-	}
-	skills, err := q.AdminListSkills(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	for _, sk := range skills {
-		p.Skills = append(p.Skills, helpdesk.Skill{Name: sk.Skill, Level: int(sk.Level)})
-	}
-	offs, err := q.AdminListTimeOff(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	for _, o := range offs {
-		p.TimeOff = append(p.TimeOff, helpdesk.TimeOff{ID: o.ID, From: o.StartsOn, To: o.EndsOn, Note: o.Note})
-	}
 	return p, nil
 }
 
@@ -252,41 +209,21 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *helpdesk.User, id in
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if err := canManageAgent(ctx, tx.Q, actor, id); err != nil {
+		if err := canManageAgent(ctx, tx, actor, id); err != nil {
 			return err
 		}
-		if _, err := tx.Q.AdminLockUser(ctx, id); err != nil {
+		if _, err := tx.LockUser(ctx, id); err != nil {
 			return err
 		}
-		before, err := loadProfile(ctx, tx.Q, id)
+		before, err := tx.AgentProfile(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := tx.Q.AdminSetTimeZone(ctx, dbsqlc.AdminSetTimeZoneParams{ID: id, TimeZone: tz}); err != nil {
+		if err := tx.SetAgentSchedule(ctx, id, postgres.AgentSchedule{TimeZone: tz, Capacity: capacity, Languages: langs,
+			Hours: hours, Skills: skills}); err != nil {
 			return err
 		}
-		if err := tx.Q.AdminUpdateProfile(ctx, dbsqlc.AdminUpdateProfileParams{UserID: id, Capacity: int32(capacity),
-			Languages: append([]string{}, langs...)}); err != nil {
-			return err
-		}
-		if err := tx.Q.AdminDeleteHours(ctx, id); err != nil {
-			return err
-		}
-		for _, h := range hours {
-			if err := tx.Q.AdminInsertHour(ctx, dbsqlc.AdminInsertHourParams{UserID: id, Weekday: int32(h.Weekday),
-				StartMinute: int32(h.Start), EndMinute: int32(h.End)}); err != nil {
-				return err
-			}
-		}
-		if err := tx.Q.AdminDeleteSkills(ctx, id); err != nil {
-			return err
-		}
-		for _, sk := range skills {
-			if err := tx.Q.AdminInsertSkill(ctx, dbsqlc.AdminInsertSkillParams{UserID: id, Skill: sk.Name, Level: int32(sk.Level)}); err != nil {
-				return err
-			}
-		}
-		after, err := loadProfile(ctx, tx.Q, id)
+		after, err := tx.AgentProfile(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -343,23 +280,22 @@ func (s *Service) AddTimeOff(ctx context.Context, actor *helpdesk.User, id int64
 	}
 	in.From, in.To = from.Format(sla.DateLayout), to.Format(sla.DateLayout)
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if err := canManageAgent(ctx, tx.Q, actor, id); err != nil {
+		if err := canManageAgent(ctx, tx, actor, id); err != nil {
 			return err
 		}
-		if _, err := tx.Q.AdminLockUser(ctx, id); err != nil {
+		if _, err := tx.LockUser(ctx, id); err != nil {
 			return err
 		}
-		existing, err := tx.Q.AdminListTimeOff(ctx, id)
+		existing, err := tx.TimeOff(ctx, id)
 		if err != nil {
 			return err
 		}
 		for _, e := range existing {
-			if e.StartsOn <= in.To && in.From <= e.EndsOn {
-				return helpdesk.Invalid("off_from", fmt.Sprintf("This overlaps the time off %s to %s.", e.StartsOn, e.EndsOn))
+			if e.From <= in.To && in.From <= e.To {
+				return helpdesk.Invalid("off_from", fmt.Sprintf("This overlaps the time off %s to %s.", e.From, e.To))
 			}
 		}
-		newID, err := tx.Q.AdminInsertTimeOff(ctx, dbsqlc.AdminInsertTimeOffParams{UserID: id, StartsOn: in.From, EndsOn: in.To,
-			Note: strings.TrimSpace(in.Note)})
+		newID, err := tx.InsertTimeOff(ctx, id, helpdesk.TimeOff{From: in.From, To: in.To, Note: strings.TrimSpace(in.Note)})
 		if err != nil {
 			return err
 		}
@@ -374,14 +310,14 @@ func (s *Service) AddTimeOff(ctx context.Context, actor *helpdesk.User, id int64
 // DeleteTimeOff removes one span of time off.
 func (s *Service) DeleteTimeOff(ctx context.Context, actor *helpdesk.User, userID, offID int64) error {
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if err := canManageAgent(ctx, tx.Q, actor, userID); err != nil {
+		if err := canManageAgent(ctx, tx, actor, userID); err != nil {
 			return err
 		}
-		r, err := tx.Q.AdminDeleteTimeOff(ctx, dbsqlc.AdminDeleteTimeOffParams{ID: offID, UserID: userID})
+		r, err := tx.DeleteTimeOff(ctx, userID, offID)
 		if err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "time_off", offID, "delete",
-			map[string]any{"user_id": userID, "from": r.StartsOn, "to": r.EndsOn, "note": r.Note}, nil)
+			map[string]any{"user_id": userID, "from": r.From, "to": r.To, "note": r.Note}, nil)
 	})
 }

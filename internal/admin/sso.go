@@ -86,14 +86,14 @@ func (s *Service) SaveSSO(ctx context.Context, actor *helpdesk.User, in SSOInput
 		v.Add("break_glass", "Name a break-glass admin who can still sign in with a password if the provider is down.")
 	}
 	for slug := range set.TeamMap {
-		if _, err := s.DB.Q().GetTeamBySlug(ctx, set.TeamMap[slug]); err != nil {
+		if _, err := s.DB.TeamBySlug(ctx, set.TeamMap[slug]); err != nil {
 			v.Add("team_map", "No team with slug "+set.TeamMap[slug]+".")
 			break
 		}
 	}
 	if set.BreakGlass != "" {
-		row, err := s.DB.Q().GetUserByEmail(ctx, set.BreakGlass)
-		if err != nil || !row.Active || row.Role != string(helpdesk.RoleAdmin) || row.PasswordHash == nil {
+		u, hash, err := s.DB.UserCredentials(ctx, set.BreakGlass)
+		if err != nil || !u.Active || u.Role != helpdesk.RoleAdmin || hash == "" {
 			v.Add("break_glass", "The break-glass account must be an active admin with a password.")
 		}
 	}

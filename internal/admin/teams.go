@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/postgres/dbsqlc"
 	"switchboard/internal/sla"
 )
 
@@ -20,17 +18,15 @@ func (s *Service) Teams(ctx context.Context, actor *helpdesk.User) ([]helpdesk.T
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Q().AdminListTeams(ctx)
+	all, err := s.DB.TeamSummaries(ctx)
 	if err != nil {
-		return nil, postgres.MapError(err)
+		return nil, err
 	}
 	var out []helpdesk.TeamDetail
-	for _, r := range rows {
-		if !IsAdmin(actor) && !slices.Contains(led, r.ID) {
-			continue
+	for _, t := range all {
+		if IsAdmin(actor) || slices.Contains(led, t.ID) {
+			out = append(out, t)
 		}
-		out = append(out, helpdesk.TeamDetail{Team: helpdesk.Team{ID: r.ID, Slug: r.Slug, Name: r.Name, TimeZone: r.TimeZone,
-			Restricted: r.Restricted}, MemberCount: int(r.Members), CategoryCount: int(r.Categories)})
 	}
 	return out, nil
 }
@@ -38,56 +34,10 @@ func (s *Service) Teams(ctx context.Context, actor *helpdesk.User) ([]helpdesk.T
 // Team loads a team with calendar, members, categories and rota; admins
 // and the team's leads may see it.
 func (s *Service) Team(ctx context.Context, actor *helpdesk.User, id int64) (*helpdesk.TeamDetail, error) {
-	q := s.DB.Q()
-	if err := canManageTeam(ctx, q, actor, id); err != nil {
-		return nil, postgres.MapError(err)
+	if err := canManageTeam(ctx, s.DB, actor, id); err != nil {
+		return nil, err
 	}
-	return loadTeam(ctx, q, id)
-}
-
-func loadTeam(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.TeamDetail, error) {
-	t, err := q.AdminGetTeam(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	d := &helpdesk.TeamDetail{Team: helpdesk.Team{ID: t.ID, Slug: t.Slug, Name: t.Name, TimeZone: t.TimeZone, Restricted: t.Restricted}}
-	var hs []sla.TeamHours
-	_ = json.Unmarshal(t.Hours, &hs)
-	for _, h := range hs {
-		d.Hours = append(d.Hours, helpdesk.ShiftRange{Weekday: h.Day, Start: h.Start, End: h.End})
-	}
-	hols, err := q.AdminListHolidays(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	for _, h := range hols {
-		d.Holidays = append(d.Holidays, helpdesk.Holiday{Day: h.Day, Name: h.Name})
-	}
-	mem, err := q.AdminTeamMembers(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	for _, m := range mem {
-		d.Members = append(d.Members, helpdesk.TeamMember{User: helpdesk.User{ID: m.ID, Name: m.Name, Email: m.Email,
-			Role: helpdesk.Role(m.Role), TimeZone: m.TimeZone, Active: m.Active}, Lead: m.IsLead})
-	}
-	cats, err := q.AdminListCategories(ctx)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	for _, c := range cats {
-		if c.TeamID == id {
-			d.Categories = append(d.Categories, categoryOf(c))
-		}
-	}
-	shifts, err := q.AdminListOnCall(ctx, id)
-	if err != nil {
-		return nil, postgres.MapError(err)
-	}
-	for _, sh := range shifts {
-		d.OnCall = append(d.OnCall, helpdesk.OnCallShift{ID: sh.ID, UserID: sh.UserID, UserName: sh.Name, Start: sh.StartsAt, End: sh.EndsAt})
-	}
-	return d, nil
+	return s.DB.TeamDetail(ctx, id)
 }
 
 // TeamInput is the team form.
@@ -126,7 +76,7 @@ func teamAuditOf(t *helpdesk.TeamDetail) teamAudit {
 	return a
 }
 
-func validateTeam(in *TeamInput) ([]byte, error) {
+func validateTeam(in *TeamInput) ([]helpdesk.ShiftRange, error) {
 	var v helpdesk.Validation
 	in.Name = strings.TrimSpace(in.Name)
 	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
@@ -143,14 +93,7 @@ func validateTeam(in *TeamInput) ([]byte, error) {
 		v.Add("timezone", "Unknown time zone; choose one from the list, such as Asia/Manila.")
 	}
 	hours := ParseWeek("hours_", in.Hours, &v)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	hs := make([]sla.TeamHours, 0, len(hours))
-	for _, h := range hours {
-		hs = append(hs, sla.TeamHours{Day: h.Weekday, Start: h.Start, End: h.End})
-	}
-	return json.Marshal(hs)
+	return hours, v.Err()
 }
 
 func slugTaken(err error) error {
@@ -171,13 +114,12 @@ func (s *Service) CreateTeam(ctx context.Context, actor *helpdesk.User, in TeamI
 	}
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		t, err := tx.Q.CreateTeam(ctx, dbsqlc.CreateTeamParams{Slug: in.Slug, Name: in.Name, TimeZone: in.TimeZone,
-			Hours: hours, Restricted: in.Restricted})
+		id, err = tx.InsertTeam(ctx, helpdesk.Team{Slug: in.Slug, Name: in.Name, TimeZone: in.TimeZone,
+			Restricted: in.Restricted}, hours)
 		if err != nil {
-			return slugTaken(postgres.MapError(err))
+			return slugTaken(err)
 		}
-		id = t.ID
-		d, err := loadTeam(ctx, tx.Q, id)
+		d, err := tx.TeamDetail(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -197,16 +139,16 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *helpdesk.User, id int64
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if _, err := tx.Q.AdminLockTeam(ctx, id); err != nil {
+		if _, err := tx.LockTeam(ctx, id); err != nil {
 			return err
 		}
-		before, err := loadTeam(ctx, tx.Q, id)
+		before, err := tx.TeamDetail(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := tx.Q.AdminUpdateTeam(ctx, dbsqlc.AdminUpdateTeamParams{ID: id, Slug: in.Slug, Name: in.Name,
-			TimeZone: in.TimeZone, Hours: hours, Restricted: in.Restricted}); err != nil {
-			return slugTaken(postgres.MapError(err))
+		if err := tx.UpdateTeam(ctx, helpdesk.Team{ID: id, Slug: in.Slug, Name: in.Name, TimeZone: in.TimeZone,
+			Restricted: in.Restricted}, hours); err != nil {
+			return slugTaken(err)
 		}
 		for _, m := range before.Members {
 			lead := slices.Contains(in.Leads, m.ID)
@@ -214,12 +156,12 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *helpdesk.User, id int64
 				return helpdesk.Invalid("leads", m.Name+" is a requester and cannot lead a team.")
 			}
 			if lead != m.Lead {
-				if err := tx.Q.AdminSetLead(ctx, dbsqlc.AdminSetLeadParams{TeamID: id, UserID: m.ID, IsLead: lead}); err != nil {
+				if err := tx.SetTeamLead(ctx, id, m.ID, lead); err != nil {
 					return err
 				}
 			}
 		}
-		after, err := loadTeam(ctx, tx.Q, id)
+		after, err := tx.TeamDetail(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -266,16 +208,16 @@ func (s *Service) ImportHolidays(ctx context.Context, actor *helpdesk.User, team
 
 func (s *Service) importHolidays(ctx context.Context, actor *helpdesk.User, teamID int64, hols []helpdesk.Holiday, action string) error {
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		if _, err := tx.Q.AdminLockTeam(ctx, teamID); err != nil {
+		if _, err := tx.LockTeam(ctx, teamID); err != nil {
 			return err
 		}
 		var changed []helpdesk.Holiday
 		for _, h := range hols {
-			n, err := tx.Q.AdminUpsertHoliday(ctx, dbsqlc.AdminUpsertHolidayParams{TeamID: teamID, Day: h.Day, Name: h.Name})
+			stored, err := tx.PutHoliday(ctx, teamID, h)
 			if err != nil {
 				return err
 			}
-			if n > 0 {
+			if stored {
 				changed = append(changed, h)
 			}
 		}
@@ -292,11 +234,11 @@ func (s *Service) DeleteHoliday(ctx context.Context, actor *helpdesk.User, teamI
 		return notFound()
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		n, err := tx.Q.AdminDeleteHoliday(ctx, dbsqlc.AdminDeleteHolidayParams{TeamID: teamID, Day: day})
+		deleted, err := tx.DeleteHoliday(ctx, teamID, day)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !deleted {
 			return notFound()
 		}
 		return audit(ctx, tx, actor, "team", teamID, "holiday_delete", map[string]any{"day": day}, nil)

@@ -38,11 +38,6 @@ func userFromRow(u dbsqlc.User) *helpdesk.User {
 		Locale: u.Locale, Active: u.Active, VIP: u.Vip, CreatedAt: u.CreatedAt, BouncingAt: u.BouncingAt}
 }
 
-// UserFromRow converts a generated users row. It is exported only for the
-// packages that still read users through the generated queries (issue #12);
-// it goes when they are sealed.
-func UserFromRow(u dbsqlc.User) *helpdesk.User { return userFromRow(u) }
-
 // UserCredentials reads a user by email (case-insensitive) with the
 // password hash, "" when the user has no password (SSO or passkeys only).
 func (db *DB) UserCredentials(ctx context.Context, email string) (*helpdesk.User, string, error) {
