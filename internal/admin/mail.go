@@ -188,8 +188,8 @@ func (s *Service) AddMailbox(ctx context.Context, actor *helpdesk.User, in Mailb
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		id, err := tx.InsertMailbox(ctx, postgres.MailboxAccount{Mailbox: helpdesk.Mailbox{Name: in.Name, Host: in.Host,
-			Port: port, TLS: in.TLS, Username: in.Username, Folder: in.Folder}, PasswordEnc: sealed, AllowPrivate: in.AllowPrivate})
+		id, err := tx.InsertMailbox(ctx, postgres.MailboxInsert{Name: in.Name, Host: in.Host, Port: port, TLS: in.TLS,
+			Username: in.Username, PasswordEnc: sealed, Folder: in.Folder, AllowPrivate: in.AllowPrivate})
 		if err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func (s *Service) TestMailbox(ctx context.Context, actor *helpdesk.User, id int6
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	mb, err := s.DB.MailboxAccount(ctx, id)
+	mb, err := s.DB.Mailbox(ctx, id)
 	if err != nil {
 		return err
 	}

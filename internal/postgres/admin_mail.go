@@ -73,35 +73,6 @@ func (db *DB) Mailboxes(ctx context.Context) ([]helpdesk.Mailbox, error) {
 	return out, nil
 }
 
-// MailboxAccount is an IMAP account with what connecting to it needs.
-type MailboxAccount struct {
-	helpdesk.Mailbox
-	PasswordEnc  []byte // sealed under the server secret
-	AllowPrivate bool   // may reach loopback and private addresses
-}
-
-// MailboxAccount reads one IMAP account with its sealed password.
-func (db *DB) MailboxAccount(ctx context.Context, id int64) (*MailboxAccount, error) {
-	b, err := db.Q().MailGetMailbox(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("read mailbox %d: %w", id, mapError(err))
-	}
-	return &MailboxAccount{Mailbox: helpdesk.Mailbox{ID: b.ID, Name: b.Name, Host: b.Host, Port: int(b.Port), TLS: b.Tls,
-		Username: b.Username, Folder: b.Folder, Enabled: b.Enabled, LastFetchAt: b.LastFetchAt, LastError: b.LastError,
-		LastErrorAt: b.LastErrorAt}, PasswordEnc: b.PasswordEnc, AllowPrivate: b.AllowPrivate}, nil
-}
-
-// InsertMailbox stores an IMAP account.
-func (tx *Tx) InsertMailbox(ctx context.Context, m MailboxAccount) (int64, error) {
-	id, err := tx.Q.MailInsertMailbox(ctx, dbsqlc.MailInsertMailboxParams{Name: m.Name, Host: m.Host,
-		Port: int32(m.Port), //nolint:gosec // validated: 1 to 65535
-		Tls:  m.TLS, Username: m.Username, PasswordEnc: m.PasswordEnc, Folder: m.Folder, AllowPrivate: m.AllowPrivate})
-	if err != nil {
-		return 0, fmt.Errorf("add mailbox %s: %w", m.Host, mapError(err))
-	}
-	return id, nil
-}
-
 // DeleteMailbox removes an IMAP account and returns what it was;
 // ENOTFOUND when there is none.
 func (tx *Tx) DeleteMailbox(ctx context.Context, id int64) (*helpdesk.Mailbox, error) {

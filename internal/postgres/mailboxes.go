@@ -34,7 +34,16 @@ type MailboxInsert struct {
 
 // InsertMailbox stores an IMAP account and returns its id.
 func (db *DB) InsertMailbox(ctx context.Context, in MailboxInsert) (int64, error) {
-	id, err := db.Q().MailInsertMailbox(ctx, dbsqlc.MailInsertMailboxParams{Name: in.Name, Host: in.Host,
+	return insertMailbox(ctx, db.Q(), in)
+}
+
+// InsertMailbox is DB.InsertMailbox inside the transaction.
+func (tx *Tx) InsertMailbox(ctx context.Context, in MailboxInsert) (int64, error) {
+	return insertMailbox(ctx, tx.Q, in)
+}
+
+func insertMailbox(ctx context.Context, q *dbsqlc.Queries, in MailboxInsert) (int64, error) {
+	id, err := q.MailInsertMailbox(ctx, dbsqlc.MailInsertMailboxParams{Name: in.Name, Host: in.Host,
 		Port: int32(in.Port), Tls: in.TLS, Username: in.Username, PasswordEnc: in.PasswordEnc, Folder: in.Folder,
 		AllowPrivate: in.AllowPrivate})
 	if err != nil {
