@@ -18,8 +18,10 @@ import (
 // addToTicket posts the mail on the ticket it threads to. It reports false
 // when the mail should become a new ticket instead (a closed ticket gets a
 // linked follow-up; a ticket the sender may not write to gets nothing).
-func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Classification, hit threadHit,
-	sender *helpdesk.User, emailID string, out *outcome) (bool, error) {
+// The message, its sender joining the ticket, the people copied, a late
+// parent's event, the mail's outcome and its jobs commit in one transaction.
+func (pr *Processor) addToTicket(ctx context.Context, row *postgres.InboundMail, p *mail.Parsed, c mail.Classification,
+	hit threadHit, sender *helpdesk.User, emailID string, out *outcome) (bool, error) {
 	t, err := pr.DB.MailTicketRef(ctx, hit.ticketID)
 	if err != nil {
 		return false, err
@@ -30,57 +32,77 @@ func (pr *Processor) addToTicket(ctx context.Context, p *mail.Parsed, c mail.Cla
 	// An unverified sender is never made a participant. Without access of
 	// their own, or when their domain says the mail is forged, their mail
 	// is kept as a flagged internal note: staff see it, nobody is mailed it.
+	// Anyone else writing from outside joins the ticket: only the reply
+	// address or references (proof of having our mail) get here for
+	// outsiders; the subject tag already required access.
 	quarantine := false
 	if out.flagged {
 		_, gerr := pr.Tickets.Get(ctx, sender, t.Number)
 		quarantine = gerr != nil || (out.auth != nil && out.auth.Result == mail.AuthFail)
-	} else if !sender.IsStaff() && sender.ID != t.RequesterID {
-		// Only the reply address or references (proof of having our mail) get
-		// here for outsiders; the subject tag already required access.
-		if err := pr.DB.InTx(ctx, func(tx *postgres.Tx) error { return tx.AddParticipant(ctx, t.ID, sender.ID) }); err != nil {
-			return false, err
+	}
+	join := !out.flagged && !sender.IsStaff() && sender.ID != t.RequesterID
+	sp, err := pr.dir.senderPolicy(ctx, pr.DB)
+	if err != nil {
+		return false, err
+	}
+	// The outcome is built afresh in each attempt, so a failed one leaves
+	// nothing behind in it.
+	reason, jobs := out.reason, out.jobs
+	settle := func(ctx context.Context, tx *postgres.Tx, msgID int64) error {
+		out.status, out.ticketID, out.msgID, out.jobs = StatusMessage, &t.ID, &msgID, jobs
+		out.reason = c.Reason + "; threaded by " + hit.via
+		if out.flagged {
+			out.reason += "; sender not verified: flagged, nobody added as participant"
+			if quarantine {
+				out.reason += ", kept as an internal note"
+			}
+		} else if err := pr.participantsTx(ctx, tx, sp, t.ID, t.RequesterID, p, sender); err != nil {
+			return err
 		}
+		return pr.finishTx(ctx, tx, row.ID, out)
 	}
 	text, body := bodies(p)
-	msg, err := pr.Tickets.AddMessage(ctx, sender, t.Number, ticket.MessageInput{Body: text, BodyHTML: body,
-		Source: helpdesk.SourceEmail, Attachments: pr.uploads(p, out), EmailMessageID: emailID, Unverified: quarantine})
-	var msgID int64
-	switch helpdesk.ErrorCode(err) {
-	case "":
-		msgID = msg.ID
-		if hit.via == viaLateParent {
-			// Its replies came first and made the ticket; the mail that
-			// started the conversation joins it, visibly.
-			if err := pr.event(ctx, t.ID, nil, helpdesk.EventLateParent, map[string]any{"message_id": emailID,
-				"from": p.From.Email}, "the mail this conversation started with arrived after its replies"); err != nil {
-				return false, err
+	_, err = pr.Tickets.AddMessage(ctx, sender, t.Number, ticket.MessageInput{Body: text, BodyHTML: body,
+		Source: helpdesk.SourceEmail, Attachments: pr.uploads(p, out), EmailMessageID: emailID, Unverified: quarantine,
+		Join: join, AfterInsert: func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message) error {
+			if hit.via == viaLateParent {
+				// Its replies came first and made the ticket; the mail that
+				// started the conversation joins it, visibly.
+				if err := insertEvent(ctx, tx, t.ID, nil, helpdesk.EventLateParent, map[string]any{"message_id": emailID,
+					"from": p.From.Email}, "the mail this conversation started with arrived after its replies"); err != nil {
+					return err
+				}
 			}
-		}
+			return settle(ctx, tx, m.ID)
+		}})
+	switch {
+	case err == nil, errors.Is(err, errFinished):
+		// Done, or another run finished this mail first and its outcome stands.
+		out.done = true
+		return true, nil
+	}
+	switch helpdesk.ErrorCode(err) {
 	case helpdesk.ECONFLICT:
-		// A retry: the first run posted it before crashing.
-		id, _, ok, lerr := pr.DB.MessageByEmailID(ctx, emailID)
+		// A retry: the first run posted it (or the same mail came twice under
+		// different envelopes); only the rest is left to write.
+		msgID, _, ok, lerr := pr.DB.MessageByEmailID(ctx, emailID)
 		if lerr != nil || !ok {
 			return false, err
 		}
-		msgID = id
+		out.reason = reason
+		err = pr.DB.InTx(ctx, func(tx *postgres.Tx) error { return settle(ctx, tx, msgID) })
+		if err == nil || errors.Is(err, errFinished) {
+			out.done = true
+			return true, nil
+		}
+		return false, err
 	case helpdesk.ENOTFOUND, helpdesk.EINVALID:
 		// Staff outside a restricted team, a merged ticket …: a new ticket is
 		// the safe place; nothing leaks into a ticket the sender cannot see.
-		out.reason += "; could not add to ticket: " + helpdesk.ErrorMessage(err)
+		out.reason, out.jobs = reason+"; could not add to ticket: "+helpdesk.ErrorMessage(err), jobs
 		return false, nil
-	default:
-		return false, err
 	}
-	out.status, out.ticketID, out.msgID = StatusMessage, &t.ID, &msgID
-	out.reason = c.Reason + "; threaded by " + hit.via
-	if out.flagged {
-		out.reason += "; sender not verified: flagged, nobody added as participant"
-		if quarantine {
-			out.reason += ", kept as an internal note"
-		}
-		return true, nil
-	}
-	return true, pr.addParticipants(ctx, t.ID, t.RequesterID, p, sender)
+	return false, err
 }
 
 // newTicket files the mail as a ticket for its sender, routed by the intake
@@ -121,11 +143,7 @@ func (pr *Processor) newTicket(ctx context.Context, row *postgres.InboundMail, p
 				return err
 			}
 		}
-		if id, _, ok, err := tx.MessageByEmailID(ctx, emailID); err != nil {
-			return err
-		} else if ok {
-			out.msgID = &id // links the raw mail to its message for download
-		}
+		out.emailID = emailID // finishTx links the raw mail to its message for download
 		if followup != nil {
 			out.reason = c.Reason + "; follow-up of a closed ticket"
 			if err := tx.SetFollowup(ctx, t.ID, followup.ticketID); err != nil {
@@ -167,10 +185,20 @@ func (pr *Processor) newTicket(ctx context.Context, row *postgres.InboundMail, p
 	if lerr != nil || !ok {
 		return err
 	}
-	out.msgID = &msgID
-	out.status, out.ticketID, out.reason, out.jobs = StatusTicket, &ticketID, reason, jobs
-	withAck(out, c, ticketID, row.ID, sender)
-	return pr.addParticipants(ctx, ticketID, sender.ID, p, sender)
+	err = pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		out.msgID = &msgID
+		out.status, out.ticketID, out.reason, out.jobs = StatusTicket, &ticketID, reason, jobs
+		withAck(out, c, ticketID, row.ID, sender)
+		if err := pr.participantsTx(ctx, tx, sp, ticketID, sender.ID, p, sender); err != nil {
+			return err
+		}
+		return pr.finishTx(ctx, tx, row.ID, out)
+	})
+	if err == nil || errors.Is(err, errFinished) {
+		out.done = true
+		return nil
+	}
+	return err
 }
 
 // withAck adds the acknowledgement job a new ticket from normal mail gets.
@@ -257,9 +285,10 @@ func (pr *Processor) bounce(ctx context.Context, inboundID int64, rcpt []string,
 	}
 	ticketID := *sent.TicketID
 	out.ticketID = &ticketID
-	return pr.event(ctx, ticketID, nil, helpdesk.EventMailFailed, map[string]any{
+	out.event = &mailEvent{ticketID: ticketID, kind: helpdesk.EventMailFailed, after: map[string]any{
 		"recipients": []string{sent.To}, "permanent": b.Permanent, "original_message_id": sent.MessageID,
-		"inbound_id": inboundID}, c.Reason)
+		"inbound_id": inboundID}, reason: c.Reason}
+	return nil
 }
 
 // uploads converts attachments, dropping (with a warning) what the ticket

@@ -220,7 +220,7 @@ func (p *Poller) session(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
 	if err := c.Login(mb.Username, pass).Wait(); err != nil {

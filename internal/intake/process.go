@@ -76,11 +76,13 @@ type outcome struct {
 	status, kind, reason string
 	sender, subject      string
 	ticketID, msgID      *int64
+	emailID              string // the mail's Message-ID on its message, when msgID is not known yet
 	warnings             []string
 	jobs                 []river.JobArgs
 	auth                 *mail.AuthVerdict // sender authentication, stored on the mail and its message
 	flagged              bool              // unverified mail: its message is flagged, its sender no participant
 	mayAnswer            bool              // acknowledgements and refusals may be sent
+	event                *mailEvent        // written with the outcome
 	done                 bool              // already written, with the ticket it made
 	standalone           bool              // an admin made it a ticket: it claims no conversation
 }
@@ -235,7 +237,7 @@ func (pr *Processor) handle(ctx context.Context, row *postgres.InboundMail) (*ou
 	}
 	out.flagged = !verified && !sender.IsStaff()
 	if hit != nil {
-		handled, err := pr.addToTicket(ctx, p, c, *hit, sender, emailID, out)
+		handled, err := pr.addToTicket(ctx, row, p, c, *hit, sender, emailID, out)
 		if err != nil || handled {
 			return out, err
 		}
@@ -285,12 +287,19 @@ func (pr *Processor) finish(ctx context.Context, id int64, out *outcome) error {
 func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, out *outcome) error {
 	fin := postgres.InboundOutcome{Status: out.status, Kind: out.kind, Reason: mail.Truncate(out.reason, 500),
 		Sender: out.sender, Subject: out.subject, TicketID: out.ticketID, MsgID: out.msgID, Warnings: out.warnings,
-		Flagged: out.flagged}
+		Flagged: out.flagged, EmailID: out.emailID}
 	if out.auth != nil {
 		fin.Auth, fin.SenderCheck = out.auth, out.auth.Summary()
 	}
-	if err := tx.FinishInbound(ctx, id, fin); err != nil {
+	msgID, err := tx.FinishInbound(ctx, id, fin)
+	if err != nil {
 		return err
+	}
+	out.msgID = msgID
+	if e := out.event; e != nil {
+		if err := insertEvent(ctx, tx, e.ticketID, e.actor, e.kind, e.after, e.reason); err != nil {
+			return err
+		}
 	}
 	for _, j := range out.jobs {
 		if _, err := pr.Jobs.InsertTx(ctx, tx.Tx, j, nil); err != nil {
@@ -313,18 +322,24 @@ func (pr *Processor) autoReply(ctx context.Context, inboundID int64, p *mail.Par
 	if sender != nil {
 		actor = &sender.ID
 	}
-	return pr.event(ctx, hit.ticketID, actor, helpdesk.EventAutoReply,
-		map[string]any{"from": p.From.Email, "subject": p.Subject, "inbound_id": inboundID}, c.Reason)
+	out.event = &mailEvent{ticketID: hit.ticketID, actor: actor, kind: helpdesk.EventAutoReply,
+		after: map[string]any{"from": p.From.Email, "subject": p.Subject, "inbound_id": inboundID}, reason: c.Reason}
+	return nil
 }
 
-// event writes one ticket event outside the ticket service (for things that
-// are not changes to the ticket itself) and tells live views.
-func (pr *Processor) event(ctx context.Context, ticketID int64, actor *int64, kind string, after any, reason string) error {
-	return pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		return insertEvent(ctx, tx, ticketID, actor, kind, after, reason)
-	})
+// mailEvent is a ticket event a mail causes without changing the ticket
+// (an out-of-office, a bounce of our mail); finishTx writes it with the
+// mail's outcome.
+type mailEvent struct {
+	ticketID int64
+	actor    *int64
+	kind     string
+	after    any
+	reason   string
 }
 
+// insertEvent writes one ticket event outside the ticket service (for things
+// that are not changes to the ticket itself) and tells live views.
 func insertEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, actor *int64, kind string, after any, reason string) error {
 	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: ticketID, ActorID: actor, Kind: kind,
 		After: after, Reason: mail.Truncate(reason, 500)}); err != nil {

@@ -177,53 +177,11 @@ func requesterName(a mail.Address) (email, name string) {
 	return strings.ToLower(a.Email), mail.Truncate(name, 100)
 }
 
-// addParticipants makes the people CC'd (and other non-helpdesk To
-// recipients) followers of the ticket, creating accounts as the policy allows.
-func (pr *Processor) addParticipants(ctx context.Context, ticketID, requesterID int64, p *mail.Parsed, sender *helpdesk.User) error {
-	sp, err := pr.dir.senderPolicy(ctx, pr.DB)
-	if err != nil {
-		return err
-	}
-	var added []string
-	for _, a := range pr.copied(p, sender) {
-		email := strings.ToLower(a.Email)
-		u, err := pr.userByEmail(ctx, email)
-		if err != nil {
-			return err
-		}
-		if u == nil {
-			if !sp.Allows(email) {
-				continue
-			}
-			if u, err = pr.ensureUser(ctx, a); err != nil {
-				return err
-			}
-		}
-		if u.ID == requesterID {
-			continue
-		}
-		ok, err := pr.DB.IsParticipant(ctx, ticketID, u.ID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			continue
-		}
-		if err := pr.DB.InTx(ctx, func(tx *postgres.Tx) error { return tx.AddParticipant(ctx, ticketID, u.ID) }); err != nil {
-			return err
-		}
-		added = append(added, email)
-	}
-	if len(added) == 0 {
-		return nil
-	}
-	return pr.event(ctx, ticketID, &sender.ID, helpdesk.EventParticipantAdd, map[string]any{"emails": added}, "copied on mail")
-}
-
-// participantsTx is addParticipants for a ticket created in tx: it has no
-// followers yet, so every account copied (but the requester) is added.
-// Missing accounts are created in address order, so two mails copying the
-// same new people in another order cannot deadlock.
+// participantsTx makes the people CC'd (and other non-helpdesk To
+// recipients) followers of the ticket in tx, creating accounts as the
+// policy allows, with one event naming those newly added. Missing accounts
+// are created in address order, so two mails copying the same new people in
+// another order cannot deadlock.
 func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp SenderPolicy, ticketID, requesterID int64,
 	p *mail.Parsed, sender *helpdesk.User) error {
 	copied := pr.copied(p, sender)
@@ -268,10 +226,13 @@ func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp Sen
 		if u == nil || u.ID == requesterID {
 			continue
 		}
-		if err := tx.AddParticipant(ctx, ticketID, u.ID); err != nil {
+		ok, err := tx.AddParticipant(ctx, ticketID, u.ID)
+		if err != nil {
 			return err
 		}
-		added = append(added, strings.ToLower(copied[i].Email))
+		if ok {
+			added = append(added, strings.ToLower(copied[i].Email))
+		}
 	}
 	if len(added) == 0 {
 		return nil

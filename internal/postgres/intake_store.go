@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -164,21 +165,15 @@ func ensureRequester(ctx context.Context, q *dbsqlc.Queries, email, name string)
 	return nil
 }
 
-// AddParticipant makes a user a follower of a ticket (again: no change).
-func (tx *Tx) AddParticipant(ctx context.Context, ticketID, userID int64) error {
-	if err := tx.Q.AddParticipant(ctx, dbsqlc.AddParticipantParams{TicketID: ticketID, UserID: userID}); err != nil {
-		return fmt.Errorf("add participant %d to ticket %d: %w", userID, ticketID, mapError(err))
-	}
-	return nil
-}
-
-// IsParticipant is DB.IsParticipant inside the transaction.
-func (tx *Tx) IsParticipant(ctx context.Context, ticketID, userID int64) (bool, error) {
-	ok, err := tx.Q.IsParticipant(ctx, dbsqlc.IsParticipantParams{TicketID: ticketID, UserID: userID})
+// AddParticipant makes a user a follower of a ticket; added is false when
+// they already were one.
+func (tx *Tx) AddParticipant(ctx context.Context, ticketID, userID int64) (added bool, err error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO ticket_participants (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		ticketID, userID)
 	if err != nil {
-		return false, fmt.Errorf("check participants of ticket %d: %w", ticketID, mapError(err))
+		return false, fmt.Errorf("add participant %d to ticket %d: %w", userID, ticketID, mapError(err))
 	}
-	return ok, nil
+	return tag.RowsAffected() == 1, nil
 }
 
 // SetFollowup links a ticket made from mail to the closed ticket it answered.
@@ -247,6 +242,8 @@ type InboundOutcome struct {
 	Auth        any
 	SenderCheck string
 	Flagged     bool
+	// EmailID is the mail's Message-ID as stored on its message.
+	EmailID string
 }
 
 // ErrInboundFinished is returned by FinishInbound when the mail is no
@@ -254,33 +251,39 @@ type InboundOutcome struct {
 var ErrInboundFinished = errors.New("inbound mail already finished")
 
 // FinishInbound writes the outcome of a queued mail, with its verdict and
-// the sender line of its message. It returns ErrInboundFinished, and
-// writes nothing, when the mail is no longer queued.
-func (tx *Tx) FinishInbound(ctx context.Context, id int64, o InboundOutcome) error {
-	cur, err := tx.Q.MailLockInbound(ctx, id)
-	if err != nil {
-		return fmt.Errorf("lock inbound mail %d: %w", id, mapError(err))
-	}
-	if cur.Status != "queued" {
-		return ErrInboundFinished
-	}
+// the sender line of its message, in one statement. EmailID, when set and
+// MsgID is not, names the message the mail became (looked up here, saving
+// the caller a round trip). It returns ErrInboundFinished, and writes
+// nothing, when the mail is no longer queued: the UPDATE's row lock and its
+// re-checked WHERE make a concurrent run that finished first win.
+func (tx *Tx) FinishInbound(ctx context.Context, id int64, o InboundOutcome) (msgID *int64, err error) {
 	if o.Warnings == nil {
 		o.Warnings = []string{}
 	}
-	if err := tx.Q.MailFinishInbound(ctx, dbsqlc.MailFinishInboundParams{ID: id, Status: o.Status, Kind: o.Kind,
-		Reason: o.Reason, Sender: o.Sender, Subject: o.Subject, TicketID: o.TicketID,
-		MsgID: o.MsgID, ParseWarnings: o.Warnings}); err != nil {
-		return fmt.Errorf("finish inbound mail %d: %w", id, mapError(err))
-	}
+	var auth []byte
 	if o.Auth != nil {
-		if err := tx.SetInboundAuth(ctx, id, o.Auth); err != nil {
-			return err
-		}
-		if o.MsgID != nil {
-			if err := tx.SetMessageSender(ctx, *o.MsgID, o.SenderCheck, o.Flagged); err != nil {
-				return err
-			}
+		if auth, err = json.Marshal(o.Auth); err != nil {
+			return nil, fmt.Errorf("encode verdict of mail %d: %w", id, err)
 		}
 	}
-	return nil
+	var done bool
+	err = tx.QueryRow(ctx, `WITH fin AS (
+		UPDATE inbound_mail SET status = $2, kind = $3, reason = $4, sender = $5, subject = $6, ticket_id = $7,
+			msg_id = coalesce($8::bigint, (SELECT m.id FROM messages m WHERE $9::text <> '' AND m.email_message_id = $9::text)),
+			parse_warnings = $10, processed_at = now(), auth = coalesce($11::jsonb, auth)
+		WHERE id = $1 AND status = 'queued'
+		RETURNING msg_id),
+	mark AS (
+		UPDATE messages SET sender_check = $12, sender_flagged = $13
+		WHERE $11::jsonb IS NOT NULL AND id = (SELECT msg_id FROM fin))
+	SELECT EXISTS (SELECT 1 FROM fin), (SELECT msg_id FROM fin)`,
+		id, o.Status, o.Kind, o.Reason, o.Sender, o.Subject, o.TicketID, o.MsgID, o.EmailID, o.Warnings, auth,
+		o.SenderCheck, o.Flagged).Scan(&done, &msgID)
+	if err != nil {
+		return nil, fmt.Errorf("finish inbound mail %d: %w", id, mapError(err))
+	}
+	if !done {
+		return nil, ErrInboundFinished
+	}
+	return msgID, nil
 }

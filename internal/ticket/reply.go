@@ -24,6 +24,10 @@ type MessageInput struct {
 	// (never mailed onward, never shown to requesters) without the access
 	// check that would send it to a new ticket.
 	Unverified bool
+	// Join makes the author a participant in the same transaction, and so
+	// lets them write: mail intake sets it for a reply from someone who
+	// proved having our mail (our reply address or its references).
+	Join bool
 	// AfterInsert, when set, runs inside the transaction after the message
 	// and its status change are written, with the message as stored (id,
 	// time, attachments); an error rolls everything back.
@@ -38,10 +42,13 @@ type MessageInput struct {
 func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number int64, in MessageInput) (*helpdesk.Message, error) {
 	var t *helpdesk.Ticket
 	var err error
-	if in.Unverified {
+	switch {
+	case in.Unverified:
 		in.Internal = true
 		t, _, err = s.DB.TicketByNumber(ctx, number)
-	} else {
+	case in.Join:
+		t, _, err = s.DB.TicketByNumber(ctx, number)
+	default:
 		t, err = s.Get(ctx, author, number)
 	}
 	if err != nil {
@@ -86,6 +93,11 @@ func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number 
 		cur, err := tx.LockTicket(ctx, t.ID)
 		if err != nil {
 			return err
+		}
+		if in.Join && !in.Unverified {
+			if _, err := tx.AddParticipant(ctx, t.ID, author.ID); err != nil {
+				return err
+			}
 		}
 		if err := s.insertMessage(ctx, tx, msg, in.Attachments); err != nil {
 			return err
