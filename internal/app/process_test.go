@@ -38,7 +38,7 @@ func TestServeLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // best effort: it is a temporary directory
 	addr := freeAddr(t)
 	env := append(os.Environ(), "SWITCHBOARD_DATA_DIR="+dir, "SWITCHBOARD_HTTP_ADDR="+addr, "SWITCHBOARD_SMTP_ADDR=off", "DATABASE_URL=")
 
@@ -51,7 +51,7 @@ func TestServeLifecycle(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		pw.Close()
+		_ = pw.Close() // the child holds its own copy; closing ours lets the scanner see EOF when it exits
 		go func() {
 			sc := bufio.NewScanner(pr)
 			for sc.Scan() {
@@ -120,8 +120,11 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 // postgresOn lists postgres processes whose command line names dir.

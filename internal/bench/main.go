@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -70,7 +71,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, only, dir string) error {
+func run(ctx context.Context, only, dir string) (err error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -86,7 +87,8 @@ func run(ctx context.Context, only, dir string) error {
 		if err != nil {
 			return err
 		}
-		defer pg.Stop(context.WithoutCancel(ctx))
+		// A cluster left running would hold the next run's data directory.
+		defer func() { err = errors.Join(err, pg.Stop(context.WithoutCancel(ctx))) }()
 		env.admin = pg.ConnString("postgres")
 	}
 	slices.SortStableFunc(benches, func(a, b Bench) int { return a.Order - b.Order })

@@ -16,7 +16,7 @@ import (
 )
 
 // backupCmd is `switchboard backup --out FILE`.
-func backupCmd(ctx context.Context, env *app.Env, args []string) error {
+func backupCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	out := fs.String("out", "", "the backup file to write")
@@ -30,7 +30,7 @@ func backupCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	m, err := app.WriteBackup(ctx, env, db, *out)
 	if err != nil {
 		return err
@@ -46,7 +46,7 @@ func backupCmd(ctx context.Context, env *app.Env, args []string) error {
 }
 
 // backupVerifyCmd is `switchboard backup verify FILE`.
-func backupVerifyCmd(ctx context.Context, env *app.Env, args []string) error {
+func backupVerifyCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	if len(args) != 1 {
 		return &UsageError{"usage: switchboard backup verify FILE"}
 	}
@@ -59,7 +59,7 @@ func backupVerifyCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	tools, err := app.BackupTools(db)
 	if err != nil {
 		return err
@@ -72,7 +72,7 @@ func backupVerifyCmd(ctx context.Context, env *app.Env, args []string) error {
 }
 
 // restoreCmd is `switchboard restore --in FILE [--force]`.
-func restoreCmd(ctx context.Context, env *app.Env, args []string) error {
+func restoreCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	in := fs.String("in", "", "the backup file to restore")
@@ -96,7 +96,7 @@ func restoreCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	tools, err := app.BackupTools(db)
 	if err != nil {
 		return err

@@ -188,7 +188,7 @@ func rewriteManifest(t *testing.T, from, to string, edit func(map[string]any)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read only
 	var buf bytes.Buffer
 	tr, tw := tar.NewReader(f), tar.NewWriter(&buf)
 	for {

@@ -103,3 +103,11 @@ func describe(err error) error {
 	}
 	return errors.New(b.String())
 }
+
+// closeDatabase closes a command's database when the command returns. On the
+// embedded default that stops the cluster the command started, so a failure is
+// joined to the command's own error instead of being lost: the next command
+// would find the cluster still running.
+func closeDatabase(ctx context.Context, db *app.Database, err *error) {
+	*err = errors.Join(*err, db.Close(context.WithoutCancel(ctx)))
+}

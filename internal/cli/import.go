@@ -27,7 +27,7 @@ const importBatch = 2000
 // commits in one transaction, so a bad row leaves nothing half-imported.
 // Categories are not created: a category needs an owning team the file
 // cannot name, so labels without a category are listed for an admin.
-func importTicketsCmd(ctx context.Context, env *app.Env, args []string) error {
+func importTicketsCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	fs := flag.NewFlagSet("import tickets", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	file := fs.String("csv", "", "CSV file (optionally gzip-compressed) with a header row (required)")
@@ -48,7 +48,7 @@ func importTicketsCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	bar := newProgress(env.Stdout, len(examples))
 	err = db.InTx(ctx, func(tx *postgres.Tx) error {
 		rows := make([]postgres.ImportExample, 0, importBatch)
@@ -79,7 +79,7 @@ func readExamples(path, textCol, catCol string) ([]classify.Example, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read only
 	return classify.ReadCSV(f, textCol, catCol)
 }
 

@@ -12,7 +12,7 @@ import (
 // loadCmd: switchboard load --tickets N --messages M [--corpus FILE]
 // [--seed S]. Fills the configured database with generated tickets for
 // load tests and benchmarks (see Load).
-func loadCmd(ctx context.Context, env *app.Env, args []string) error {
+func loadCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	tickets := fs.Int("tickets", 100_000, "how many tickets to generate")
@@ -32,7 +32,7 @@ func loadCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	res, err := devdata.Load(ctx, db.DB, devdata.LoadOptions{Tickets: *tickets, Messages: *messages, Corpus: *corpus, Seed: *seed, Progress: env.Stderr})
 	if err != nil {
 		return err

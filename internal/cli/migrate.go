@@ -8,7 +8,7 @@ import (
 	"switchboard/internal/postgres"
 )
 
-func migrateCmd(ctx context.Context, env *app.Env, args []string) error {
+func migrateCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	if len(args) > 0 {
 		return &UsageError{"migrate takes no arguments"}
 	}
@@ -16,7 +16,7 @@ func migrateCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	if err := postgres.Migrate(ctx, db.Pool, env.Log); err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // tokenCreateCmd: switchboard token create --email E [--name LABEL]
 // [--scope read|read_write|alerts] [--expires 720h]. It prints the secret, which
 // is shown this once.
-func tokenCreateCmd(ctx context.Context, env *app.Env, args []string) error {
+func tokenCreateCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	email := fs.String("email", "", "the user the token acts as (required)")
@@ -42,7 +42,7 @@ func tokenCreateCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	user, err := db.UserByEmail(ctx, *email)
 	if err != nil {
 		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {

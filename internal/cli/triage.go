@@ -23,7 +23,7 @@ const inUseWait = time.Minute
 // triageTrainCmd retrains the categorisation model now, in this process
 // (so no node's intake waits for it), stores it as the active model and
 // waits until a running node has loaded it.
-func triageTrainCmd(ctx context.Context, env *app.Env, args []string) error {
+func triageTrainCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	if len(args) > 0 {
 		return &UsageError{"triage train takes no arguments"}
 	}
@@ -31,7 +31,7 @@ func triageTrainCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	res, err := triage.Train(ctx, db.DB, classify.Options{})
 	if errors.Is(err, triage.ErrTooFewExamples) {
 		return err
@@ -70,7 +70,7 @@ func triageTrainCmd(ctx context.Context, env *app.Env, args []string) error {
 }
 
 // triageEvalCmd scores the active model on a labelled CSV.
-func triageEvalCmd(ctx context.Context, env *app.Env, args []string) error {
+func triageEvalCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	fs := flag.NewFlagSet("triage eval", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	file := fs.String("csv", "", "labelled CSV file, optionally gzip-compressed (required)")
@@ -90,7 +90,7 @@ func triageEvalCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	row, err := db.ActiveModel(ctx)
 	if err != nil {
 		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {

@@ -239,7 +239,7 @@ func TestImportTrainEvalCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	all, err := classify.ReadCSV(f, "Document", "Topic_group")
-	f.Close()
+	_ = f.Close() // read only
 	if err != nil {
 		t.Fatal(err)
 	}

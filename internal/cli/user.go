@@ -15,7 +15,7 @@ import (
 
 // userAddCmd: switchboard user add --email E --name N --role R [--team SLUG]
 // [--timezone IANA] [--password-stdin]. Invalid input writes nothing.
-func userAddCmd(ctx context.Context, env *app.Env, args []string) error {
+func userAddCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	email := fs.String("email", "", "email address (required)")
@@ -50,7 +50,7 @@ func userAddCmd(ctx context.Context, env *app.Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close(context.WithoutCancel(ctx))
+	defer closeDatabase(ctx, db, &err)
 	u, err := auth.CreateUser(ctx, db.DB, in)
 	if err != nil {
 		return describe(err)

@@ -200,12 +200,19 @@ func (c *Config) EnsureSecret() error {
 	} else if err != nil {
 		return fmt.Errorf("create secret key: %w", err)
 	}
-	defer f.Close()
 	if _, err := f.WriteString(key + "\n"); err != nil {
-		return err
+		_ = f.Close()
+		return fmt.Errorf("write secret key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write secret key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write secret key: %w", err)
 	}
 	c.SecretKey = []byte(key)
-	return f.Sync()
+	return nil
 }
 
 // String prints the configuration with secrets masked, for the start banner.

@@ -76,7 +76,9 @@ func (r *Relay) Send(ctx context.Context, from string, to []string, raw []byte) 
 			}
 		}
 	}
-	defer c.Close()
+	// Quit below is the checked goodbye; this Close only drops the connection
+	// after an earlier failure, whose error is the one worth returning.
+	defer c.Close() //nolint:errcheck // see above
 	if u := r.URL.User; u != nil {
 		pass, _ := u.Password()
 		if err := c.Auth(sasl.NewPlainClient("", u.Username(), pass)); err != nil {

@@ -23,7 +23,7 @@ func lockDir(dir string) (*os.File, error) {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		defer f.Close()
+		defer f.Close() //nolint:errcheck // giving up the file we failed to lock; only read from
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			b := make([]byte, 32)
 			n, _ := f.ReadAt(b, 0)

@@ -30,7 +30,7 @@ func shortTempDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(d) })
+	t.Cleanup(func() { _ = os.RemoveAll(d) }) // best effort: a temporary directory
 	return d
 }
 
@@ -132,12 +132,16 @@ func TestOrphanAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	orphan := s.cmd.Process.Pid
-	s.lock.Close() // the crashed process's lock dies with it
+	_ = s.lock.Close() // the crashed process's lock dies with it
 	s2, err := Start(ctx, Options{Dir: dir, Ephemeral: true})
 	if err != nil {
 		t.Fatalf("start over orphan: %v", err)
 	}
-	defer s2.Stop(ctx)
+	defer func() {
+		if err := s2.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	}()
 	if isPostgres(orphan) {
 		t.Errorf("orphan postgres %d still running", orphan)
 	}

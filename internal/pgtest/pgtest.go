@@ -144,7 +144,7 @@ func startShared(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer start.Close()
+	defer unlock(start)
 	if usersLock, err = flock(filepath.Join(runDir, "users.lock"), syscall.LOCK_SH); err != nil {
 		return "", err
 	}
@@ -223,13 +223,13 @@ func teardown(failed bool) {
 	if err != nil {
 		return
 	}
-	defer start.Close()
-	usersLock.Close()
+	defer unlock(start)
+	unlock(usersLock)
 	last, err := flock(filepath.Join(runDir, "users.lock"), syscall.LOCK_EX|syscall.LOCK_NB)
 	if err != nil {
 		return // another test binary still uses the server
 	}
-	defer last.Close()
+	defer unlock(last)
 	_ = pglocal.StopDir(filepath.Join(runDir, "pg"))
 	if failed || anyFailed {
 		fmt.Fprintf(os.Stderr, "pgtest: kept the test cluster of a failed run in %s (start it with: pg_ctl -D %s start)\n",
@@ -267,11 +267,15 @@ func flock(path string, how int) (*os.File, error) {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		f.Close()
+		unlock(f)
 		return nil, err
 	}
 	return f, nil
 }
+
+// unlock releases a lock taken with flock. The lock file holds no data, so
+// closing it has nothing to report.
+func unlock(f *os.File) { _ = f.Close() }
 
 func randomHex(n int) string {
 	b := make([]byte, n)

@@ -50,7 +50,7 @@ func migrateFS(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, log *slog.Lo
 	}
 
 	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
+	defer db.Close() //nolint:errcheck // hands borrowed connections back to the pool, which stays open
 	sub, err := fs.Sub(fsys, ".")
 	if err != nil {
 		return err
@@ -76,7 +76,7 @@ func migrateFS(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, log *slog.Lo
 // uses it.
 func Migrated(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
+	defer db.Close() //nolint:errcheck // hands borrowed connections back to the pool, which stays open
 	provider, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return false, err

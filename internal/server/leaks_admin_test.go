@@ -54,7 +54,7 @@ func TestLeakIMAPHost(t *testing.T) {
 				return
 			}
 			go func() {
-				defer conn.Close()
+				defer conn.Close() //nolint:errcheck // the fake server's end; the client's side is under test
 				_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
 				fmt.Fprintf(conn, "* OK internal-banner-7731 ready\r\n")
 				sc := bufio.NewScanner(conn)

@@ -39,7 +39,7 @@ func corpusModel(t testing.TB) (*Model, []Example) {
 			trained.err = err
 			return
 		}
-		defer f.Close()
+		defer f.Close() //nolint:errcheck // read only
 		examples, err := ReadCSV(f, "Document", "Topic_group")
 		if err != nil {
 			trained.err = err
@@ -221,8 +221,12 @@ func TestReadCSV(t *testing.T) {
 		"3,,Access\n" // blank text: skipped
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(data))
-	zw.Close()
+	if _, err := zw.Write([]byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	for name, in := range map[string][]byte{"plain": []byte(data), "gzip": gz.Bytes()} {
 		got, err := ReadCSV(bytes.NewReader(in), "Document", "Topic_group")
 		if err != nil {

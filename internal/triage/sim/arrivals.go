@@ -32,7 +32,7 @@ func LoadArrivals(path string) ([]Arrival, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read only
 	return ReadArrivals(f)
 }
 
@@ -69,11 +69,13 @@ func ReadArrivals(r io.Reader) ([]Arrival, error) {
 
 // WriteArrivals writes arrivals in the format LoadArrivals reads.
 func WriteArrivals(w io.Writer, as []Arrival) error {
-	cw := csv.NewWriter(w)
-	cw.Write(arrivalHeader)
+	rows := make([][]string, 0, len(as)+1)
+	rows = append(rows, arrivalHeader)
 	for _, a := range as {
-		cw.Write([]string{a.At.UTC().Format(time.RFC3339), a.Team, a.Category, string(a.Priority), strconv.Itoa(int(a.Handling / time.Minute)), a.Language})
+		rows = append(rows, []string{a.At.UTC().Format(time.RFC3339), a.Team, a.Category, string(a.Priority), strconv.Itoa(int(a.Handling / time.Minute)), a.Language})
 	}
-	cw.Flush()
-	return cw.Error()
+	if err := csv.NewWriter(w).WriteAll(rows); err != nil {
+		return fmt.Errorf("write arrivals: %w", err)
+	}
+	return nil
 }

@@ -101,7 +101,7 @@ func TestExampleArrivalsRegenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read only
 	roster, err := LoadRoster(filepath.Join(exampleDir, "roster.json"))
 	if err != nil {
 		t.Fatal(err)

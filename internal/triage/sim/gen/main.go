@@ -26,7 +26,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer f.Close()
+	defer f.Close() //nolint:errcheck // read only
 	var b bytes.Buffer
 	p, ok := sim.Presets[*preset]
 	if !ok {
