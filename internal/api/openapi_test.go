@@ -83,7 +83,12 @@ func TestDocsServed(t *testing.T) {
 			t.Errorf("/api/docs lacks %q", want)
 		}
 	}
-	if res, err := http.Get(b.e.URL + "/api/docs.css"); err != nil || res.StatusCode != 200 {
-		t.Errorf("docs.css: %v", err)
+	res, err = http.Get(b.e.URL + "/api/docs.css")
+	if err != nil {
+		t.Fatalf("docs.css: %v", err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("docs.css: %s", res.Status)
 	}
 }

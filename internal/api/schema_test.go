@@ -85,10 +85,10 @@ func validateResponse(d *api.Document, method, path string, status int, contentT
 	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
-		return fmt.Errorf("%s %s %d: body is not JSON: %v", method, path, status, err)
+		return fmt.Errorf("%s %s %d: body is not JSON: %w", method, path, status, err)
 	}
 	if err := validate(d, mt.Schema, v, "$"); err != nil {
-		return fmt.Errorf("%s %s %d: %v", method, path, status, err)
+		return fmt.Errorf("%s %s %d: %w", method, path, status, err)
 	}
 	return nil
 }
@@ -105,8 +105,9 @@ func validate(d *api.Document, s *api.Schema, v any, at string) error {
 		}
 		return validate(d, ref, v, at)
 	}
+	// An integer is also a JSON Schema number.
 	if types := s.Types(); len(types) > 0 && !slices.Contains(types, jsonType(v)) &&
-		!(jsonType(v) == "integer" && slices.Contains(types, "number")) {
+		(jsonType(v) != "integer" || !slices.Contains(types, "number")) {
 		return fmt.Errorf("%s: %s is not %s", at, jsonType(v), strings.Join(types, " or "))
 	}
 	if len(s.Enum) > 0 && v != nil && !slices.Contains(s.Enum, v) {

@@ -140,7 +140,7 @@ func Start(ctx context.Context, env *Env, opts Options) (a *App, err error) {
 		return a, err
 	}
 	if !opts.NoHTTP {
-		if a.listener, err = net.Listen("tcp", env.Config.HTTPAddr); err != nil {
+		if a.listener, err = new(net.ListenConfig).Listen(ctx, "tcp", env.Config.HTTPAddr); err != nil {
 			return a, fmt.Errorf("listen on %s: %w", env.Config.HTTPAddr, err)
 		}
 		a.Addr = a.listener.Addr().String()

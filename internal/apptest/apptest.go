@@ -188,13 +188,13 @@ func (c *Client) Do(req *http.Request) *Response {
 
 // Get fetches path.
 func (c *Client) Get(path string) *Response {
-	req, _ := http.NewRequest(http.MethodGet, c.e.URL+path, nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, c.e.URL+path, nil)
 	return c.Do(req)
 }
 
 // PostForm posts an urlencoded form.
 func (c *Client) PostForm(path string, form url.Values) *Response {
-	req, _ := http.NewRequest(http.MethodPost, c.e.URL+path, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, c.e.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return c.Do(req)
 }
@@ -219,7 +219,7 @@ func (c *Client) PostMultipart(path string, form url.Values, files ...File) *Res
 		_, _ = w.Write(f.Data)
 	}
 	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, c.e.URL+path, &buf)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, c.e.URL+path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return c.Do(req)
 }

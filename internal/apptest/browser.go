@@ -129,7 +129,7 @@ func Screenshot(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, png, 0o644)
+	return os.WriteFile(path, png, 0o600)
 }
 
 // trapJS runs in every frame before the page's own scripts: the dialog

@@ -54,7 +54,7 @@ func (d *Devices) Remember(ctx context.Context, w http.ResponseWriter, r *http.R
 			return 0, err
 		}
 		v := base64.RawURLEncoding.EncodeToString(raw)
-		http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: v, Path: "/", MaxAge: int((400 * 24 * time.Hour).Seconds()),
+		http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: v, Path: "/", MaxAge: int((400 * 24 * time.Hour).Seconds()), //nolint:gosec // Secure follows the base URL's scheme: plain http only on loopback or behind TLS-ending proxies
 			HttpOnly: true, Secure: d.Secure, SameSite: http.SameSiteLaxMode})
 		sum := sha256.Sum256([]byte(v))
 		h = sum[:]

@@ -34,7 +34,7 @@ func benchMail(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	dnsAddr, signer, stop, err := benchDNS()
+	dnsAddr, signer, stop, err := benchDNS(ctx)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func mailIntakeRun(ctx context.Context, env *Env, db string, vars map[string]str
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := sendLoop(addr, total, &next, func(i int) []byte { return mails[i] }); err != nil {
+			if err := sendLoop(ctx, addr, total, &next, func(i int) []byte { return mails[i] }); err != nil {
 				errs <- err
 			}
 		}()
@@ -164,7 +164,7 @@ func mailIntakeRun(ctx context.Context, env *Env, db string, vars map[string]str
 
 // sendLoop sends mail on one connection (as an MTA does) until total mails
 // are sent; the first failed send ends it with its error.
-func sendLoop(addr string, total int, next *atomic.Int64, mail func(int) []byte) error {
+func sendLoop(ctx context.Context, addr string, total int, next *atomic.Int64, mail func(int) []byte) error {
 	var c *smtp.Client
 	defer func() {
 		if c != nil {
@@ -177,7 +177,7 @@ func sendLoop(addr string, total int, next *atomic.Int64, mail func(int) []byte)
 			return nil
 		}
 		if c == nil {
-			conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			conn, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, "tcp", addr)
 			if err != nil {
 				return err
 			}
@@ -224,7 +224,7 @@ func mailCorpus() ([][]byte, error) {
 		"reply-parsing/mailgun-talon/tests/fixtures/standard_replies/*.eml", "sisimai-set-of-emails/maildir/not/*.eml"} {
 		files, _ := filepath.Glob(filepath.Join(root, pat))
 		for _, f := range files {
-			raw, err := os.ReadFile(f)
+			raw, err := os.ReadFile(f) //nolint:gosec // the benchmark's own corpus files
 			if err != nil || len(raw) > 512<<10 {
 				continue
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -21,7 +22,7 @@ import (
 // envelope domain bench.example's SPF record (this machine may send for it),
 // its DMARC policy and a DKIM key; every other name is NXDOMAIN, answered at
 // once. sign adds a real DKIM signature of the mail's From domain.
-func benchDNS() (addr string, sign func([]byte) ([]byte, error), stop func(), err error) {
+func benchDNS(ctx context.Context) (addr string, sign func([]byte) ([]byte, error), stop func(), err error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return "", nil, nil, err
@@ -44,7 +45,7 @@ func benchDNS() (addr string, sign func([]byte) ([]byte, error), stop func(), er
 		}
 		return nil, false
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc, err := new(net.ListenConfig).ListenPacket(ctx, "udp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, nil, err
 	}

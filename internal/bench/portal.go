@@ -68,7 +68,12 @@ func benchPortal(ctx context.Context, env *Env) error {
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.PostForm(base+"/login", url.Values{"email": {me.Email}, "password": {password}})
+	login, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login", strings.NewReader(url.Values{"email": {me.Email}, "password": {password}}.Encode()))
+	if err != nil {
+		return err
+	}
+	login.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := client.Do(login)
 	if err != nil {
 		return err
 	}
@@ -77,7 +82,11 @@ func benchPortal(ctx context.Context, env *Env) error {
 		return fmt.Errorf("sign in: %d", res.StatusCode)
 	}
 	get := func(path string) error {
-		res, err := client.Get(base + path)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+		if err != nil {
+			return err
+		}
+		res, err := client.Do(req)
 		if err != nil {
 			return err
 		}

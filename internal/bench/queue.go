@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -94,7 +95,7 @@ func benchQueue(ctx context.Context, env *Env) error {
 			return err
 		}
 		if p.NextCursor == "" {
-			return fmt.Errorf("All open has fewer than 50 pages")
+			return errors.New(`view "All open" has fewer than 50 pages`)
 		}
 		open.Cursor = p.NextCursor
 	}
@@ -196,7 +197,7 @@ func queueAgent(ctx context.Context, a *app.App) (*helpdesk.User, *http.Cookie, 
 		return nil, nil, err
 	}
 	rec := httptest.NewRecorder()
-	if err := a.HTTP.Sessions.SignIn(ctx, rec, httptest.NewRequest(http.MethodPost, "/login", nil), u.ID); err != nil {
+	if err := a.HTTP.Sessions.SignIn(ctx, rec, httptest.NewRequestWithContext(ctx, http.MethodPost, "/login", nil), u.ID); err != nil {
 		return nil, nil, err
 	}
 	for _, c := range rec.Result().Cookies() {

@@ -133,7 +133,7 @@ func checkRestoreKey(env *app.Env, key []byte, force bool) (string, error) {
 		return "", nil
 	}
 	path := filepath.Join(env.Config.DataDir, "secret.key")
-	cur, err := os.ReadFile(path)
+	cur, err := os.ReadFile(path) //nolint:gosec // the data dir's secret key, from the operator's configuration
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return path, nil

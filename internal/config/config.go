@@ -176,11 +176,11 @@ func (c *Config) EnsureSecret() error {
 	if c.SecretKey != nil {
 		return nil
 	}
-	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil { //nolint:gosec // the embedded cluster's server user (postgres, when run as root) must reach pg/ below it; secret.key itself is 0600
 		return err
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
-	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 { //nolint:gosec // a fixed name in the operator's data dir
 		c.SecretKey = []byte(strings.TrimSpace(string(b)))
 		return nil
 	}
@@ -188,10 +188,10 @@ func (c *Config) EnsureSecret() error {
 	_, _ = rand.Read(buf)
 	key := hex.EncodeToString(buf)
 	// O_EXCL: two processes starting together must agree on one key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // a fixed name in the operator's data dir
 	if errors.Is(err, os.ErrExist) {
 		time.Sleep(50 * time.Millisecond)
-		b, err := os.ReadFile(path)
+		b, err := os.ReadFile(path) //nolint:gosec // a fixed name in the operator's data dir
 		if err != nil {
 			return err
 		}

@@ -108,7 +108,7 @@ func headerLower(p *Parsed, name string) string {
 // the languages common in our user base. Anchored at the start (after any Re:) so a
 // person writing "my out of office does not work" is still a ticket.
 var autoReplySubjectRe = regexp.MustCompile(`(?i)^(re:\s*)?(` +
-	`auto(matic|matische|matisch|matique|matico|matica|matyczna)?[ -_]?(reply|response|respons|answer|antwort|antwoord|réponse|reponse|risposta|respuesta|svar|odpowiedź)\b|` +
+	`auto(matic|matische|matisch|matique|matico|matica|matyczna)?[ -_]?(reply|response|respons|answer|antwort|antwoord|réponse|reponse|risposta|respuesta|svar|odpowiedź)\b|` + //nolint:misspell // reponse: French réponse typed without its accent
 	`autoreply|autosvar|automatisch antwoord|` +
 	`out of (the )?office|ooo:|abwesenheitsnotiz|abwesend|réponse automatique|absence|` +
 	`away from (my|the) (mail|office|desk)|away until|on (vacation|holiday|leave)|` +

@@ -69,7 +69,7 @@ var mailCorpora = []struct {
 
 // parseWithTimeout parses in a goroutine so that one message that makes the parser
 // loop fails the test with its name instead of hanging the whole run.
-func parseWithTimeout(raw []byte, d time.Duration) (p *Parsed, err error, panicked any, timedOut bool) {
+func parseWithTimeout(raw []byte, d time.Duration) (p *Parsed, panicked any, timedOut bool, err error) {
 	type result struct {
 		p   *Parsed
 		err error
@@ -86,9 +86,9 @@ func parseWithTimeout(raw []byte, d time.Duration) (p *Parsed, err error, panick
 	}()
 	select {
 	case r := <-ch:
-		return r.p, r.err, r.pan, false
+		return r.p, r.pan, false, r.err
 	case <-time.After(d):
-		return nil, nil, nil, true
+		return nil, nil, true, nil
 	}
 }
 
@@ -105,7 +105,7 @@ func TestParseEveryCorpusMessage(t *testing.T) {
 		}
 		var parsed, withWarnings, rejected int
 		for _, f := range files {
-			p, err, pan, timedOut := parseWithTimeout(f.data, 10*time.Second)
+			p, pan, timedOut, err := parseWithTimeout(f.data, 10*time.Second)
 			switch {
 			case timedOut:
 				t.Errorf("%s: Parse did not return within 10s", f.name)

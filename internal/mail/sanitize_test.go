@@ -53,9 +53,7 @@ func xssPayloads(t testing.TB) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range regexp.MustCompile(`(?s)<div id="\d+">.*?//\["'`+"`"+`-->\]\]>\]</div>`).FindAllString(string(h), -1) {
-		out = append(out, m)
-	}
+	out = append(out, regexp.MustCompile(`(?s)<div id="\d+">.*?//\["'`+"`"+`-->\]\]>\]</div>`).FindAllString(string(h), -1)...)
 	return out
 }
 

@@ -24,12 +24,9 @@ func FindBinaries() (string, error) {
 }
 
 func findBinaries(pathEnv, debianRoot string) (string, error) {
-	var candidates []string
-	for _, dir := range filepath.SplitList(pathEnv) {
-		candidates = append(candidates, dir)
-	}
+	candidates := filepath.SplitList(pathEnv)
 	if pgConfig, err := lookIn(pathEnv, "pg_config"); err == nil {
-		if out, err := exec.Command(pgConfig, "--bindir").Output(); err == nil {
+		if out, err := exec.Command(pgConfig, "--bindir").Output(); err == nil { //nolint:gosec,noctx // pg_config found on PATH, as a shell would run it; a quick query at start, no context to hand
 			candidates = append(candidates, strings.TrimSpace(string(out)))
 		}
 	}
@@ -53,7 +50,7 @@ func findBinaries(pathEnv, debianRoot string) (string, error) {
 
 // majorVersion asks `postgres --version` ("postgres (PostgreSQL) 15.18").
 func majorVersion(dir string) int {
-	out, err := exec.Command(filepath.Join(dir, "postgres"), "--version").Output()
+	out, err := exec.Command(filepath.Join(dir, "postgres"), "--version").Output() //nolint:gosec,noctx // a quick query at start, no context to hand; a candidate PostgreSQL binary directory from PATH or the Debian layout
 	if err != nil {
 		return 0
 	}
@@ -76,6 +73,6 @@ func lookIn(pathEnv, name string) (string, error) {
 }
 
 func isExec(p string) bool {
-	st, err := os.Stat(p)
+	st, err := os.Stat(p) //nolint:gosec // a candidate PostgreSQL binary directory from PATH or the Debian layout
 	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }

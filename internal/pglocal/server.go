@@ -76,7 +76,7 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 		return s, err
 	}
 	if err := waitReady(ctx, ConnString(opts.Dir, "postgres"), nil, 10*time.Second); err != nil {
-		return nil, fmt.Errorf("%w, but its database does not answer: %v", ErrRunning, err)
+		return nil, fmt.Errorf("%w, but its database does not answer: %w", ErrRunning, err)
 	}
 	return &Server{opts: opts, log: logger(opts)}, nil
 }
@@ -119,7 +119,7 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	dir := s.opts.Dir
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil { //nolint:gosec // the server user (postgres, when run as root) must reach the cluster below it
 		return err
 	}
 	if err := own.ensureTraversable(dir); err != nil {
@@ -136,7 +136,7 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	logPath := filepath.Join(filepath.Dir(dir), filepath.Base(dir)+".log")
-	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600) //nolint:gosec // beside the operator's data directory
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Server) start(ctx context.Context) error {
 	for _, kv := range s.opts.Settings {
 		args = append(args, "-c", kv)
 	}
-	s.cmd = exec.Command(filepath.Join(bin, "postgres"), args...)
+	s.cmd = exec.Command(filepath.Join(bin, "postgres"), args...) //nolint:gosec,noctx // the server outlives ctx (Stop ends it); the PostgreSQL binaries FindBinaries chose, on the operator's data directory
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	s.cmd.SysProcAttr = own.credential()
 	if s.opts.Detached {
@@ -202,7 +202,7 @@ func (s *Server) initdb(ctx context.Context, bin string, own *owner) error {
 		return err
 	}
 	s.log.Info("initialising embedded PostgreSQL", "dir", dir, "bin", bin)
-	cmd := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", dir, "-U", User,
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", dir, "-U", User, //nolint:gosec // the PostgreSQL binaries FindBinaries chose, on the operator's data directory
 		"--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions")
 	cmd.SysProcAttr = own.credential()
 	var out bytes.Buffer
@@ -339,7 +339,7 @@ func createDatabase(ctx context.Context, conn, name string) error {
 }
 
 func readPid(path string) (int, bool) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // postmaster.pid in the operator's data directory
 	if err != nil {
 		return 0, false
 	}
@@ -375,7 +375,7 @@ func signalAndWait(pid int, sig syscall.Signal, limit time.Duration) bool {
 }
 
 func tail(path string, n int) string {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the cluster's own log file
 	if err != nil {
 		return ""
 	}

@@ -49,7 +49,7 @@ func (o *owner) chownTree(dir string) error {
 		if err != nil {
 			return err
 		}
-		return os.Lchown(p, int(o.uid), int(o.gid))
+		return os.Lchown(p, int(o.uid), int(o.gid)) //nolint:gosec // Lchown follows no symlink, and the tree is the cluster directory this process just created
 	})
 }
 

@@ -137,7 +137,7 @@ func startShared(ctx context.Context) (string, error) {
 	}
 	sum := sha256.Sum256([]byte(root))
 	runDir = filepath.Join(os.TempDir(), "sbpg-"+hex.EncodeToString(sum[:4]))
-	if err := os.MkdirAll(runDir, 0o755); err != nil {
+	if err := os.MkdirAll(runDir, 0o755); err != nil { //nolint:gosec // the server user (postgres, when tests run as root) must reach the cluster below it
 		return "", err
 	}
 	start, err := flock(filepath.Join(runDir, "start.lock"), syscall.LOCK_EX)
@@ -262,7 +262,7 @@ func execAdmin(ctx context.Context, sql string) error {
 }
 
 func flock(path string, how int) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644) //nolint:gosec // a lock file in the run directory; it holds no data
 	if err != nil {
 		return nil, err
 	}

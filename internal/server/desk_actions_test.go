@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
 )
 
@@ -25,9 +26,9 @@ func TestDeskWorkspaceActions(t *testing.T) {
 	tk := d.file("Wi-Fi drops in room 4", "every ten minutes", d.deskTeam)
 	path := fmt.Sprintf("/desk/tickets/%d", tk.Number)
 	agent := d.e.SignIn(d.agent)
-	post := func(sub string, form url.Values) *http.Response {
+	post := func(sub string, form url.Values) *apptest.Response {
 		t.Helper()
-		return agent.PostForm(path+sub, form).Response
+		return agent.PostForm(path+sub, form)
 	}
 
 	// Take it.

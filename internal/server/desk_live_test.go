@@ -21,11 +21,12 @@ import (
 func events(ctx context.Context, t *testing.T, c *apptest.Client, base string) <-chan string {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/desk/stream", nil)
-	res, err := c.HTTP.Do(req)
+	res, err := c.HTTP.Do(req) //nolint:bodyclose // the reader goroutine below closes it
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		_ = res.Body.Close()
 		t.Fatalf("stream: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	out := make(chan string, 100)
@@ -173,5 +174,5 @@ func (r *streamRecorder) Flush() {
 func (r *streamRecorder) body() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.ResponseRecorder.Body.String()
+	return r.Body.String()
 }

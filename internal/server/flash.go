@@ -21,7 +21,7 @@ func flashText(v string) string {
 func clearFlash(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := r.Cookie("sb_flash"); err == nil && r.Method == http.MethodGet {
-			http.SetCookie(w, &http.Cookie{Name: "sb_flash", Value: "", Path: "/", MaxAge: -1})
+			http.SetCookie(w, &http.Cookie{Name: "sb_flash", Value: "", Path: "/", MaxAge: -1}) //nolint:gosec // deletes the flash cookie; see seeOther
 		}
 		next.ServeHTTP(w, r)
 	})

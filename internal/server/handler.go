@@ -119,7 +119,7 @@ func CurrentUser(ctx context.Context) *helpdesk.User {
 // optional one-off flash message.
 func seeOther(w http.ResponseWriter, r *http.Request, url, flash string) {
 	if flash != "" {
-		http.SetCookie(w, &http.Cookie{Name: "sb_flash", Value: flashCode(flash), Path: "/", MaxAge: 30, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{Name: "sb_flash", Value: flashCode(flash), Path: "/", MaxAge: 30, HttpOnly: true, SameSite: http.SameSiteLaxMode}) //nolint:gosec // a one-off notice, no secret; not Secure so it also works on the plain-http default
 	}
-	http.Redirect(w, r, url, http.StatusSeeOther)
+	http.Redirect(w, r, url, http.StatusSeeOther) //nolint:gosec // callers pass their own paths, or safeNext's or refererPath's local ones
 }

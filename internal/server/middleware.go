@@ -87,7 +87,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
+				if p == http.ErrAbortHandler { //nolint:errorlint // a recovered value, never wrapped; net/http compares it the same way
 					panic(p)
 				}
 				log.Error("panic", "panic", p, "stack", string(debug.Stack()))

@@ -186,7 +186,8 @@ func TestSessionThrottling(t *testing.T) {
 			t.Errorf("attempt %d: status %d and %d, want 429", i+1, k.StatusCode, n.StatusCode)
 		}
 		msg := k.Text(".alert")
-		if !strings.Contains(msg, "Please wait") || !(strings.Contains(msg, "minute") || strings.Contains(msg, "seconds")) {
+		saysHowLong := strings.Contains(msg, "minute") || strings.Contains(msg, "seconds")
+		if !strings.Contains(msg, "Please wait") || !saysHowLong {
 			t.Errorf("attempt %d: message %q does not say how long to wait", i+1, msg)
 		}
 		if msg != n.Text(".alert") {

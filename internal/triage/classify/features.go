@@ -82,7 +82,7 @@ func tokenize(text string, sc *scratch) {
 			if 'A' <= c && c <= 'Z' {
 				r += 'a' - 'A'
 			}
-			if !('a' <= r && r <= 'z' || '0' <= r && r <= '9') {
+			if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
 				r = -1
 			}
 		} else {

@@ -43,7 +43,7 @@ func (w WeekSpec) parse() ([7][]sla.Range, error) {
 			if err != nil {
 				return out, err
 			}
-			out[i] = append(out[i], r)
+			out[i] = append(out[i], r) //nolint:gosec // i is an index of dayKeys, a [7] array like out
 		}
 	}
 	return out, nil
@@ -92,7 +92,7 @@ type Roster struct {
 
 // LoadRoster reads and validates a roster JSON file.
 func LoadRoster(path string) (*Roster, error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // the roster file the operator named
 	if err != nil {
 		return nil, err
 	}

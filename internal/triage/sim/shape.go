@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -50,7 +51,7 @@ func DeriveShape(r io.Reader) (Shape, error) {
 	var count [7]float64
 	for {
 		row, err := cr.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			return Shape{}, err
@@ -137,7 +138,7 @@ type SynthOptions struct {
 // time, deterministically from Seed. Handling times are synthetic (the log
 // has no work-time column): log-normal around 25-60 minutes by priority.
 func Synthesize(s Shape, o SynthOptions) []Arrival {
-	rng := rand.New(rand.NewPCG(o.Seed, 0x5b0a))
+	rng := rand.New(rand.NewPCG(o.Seed, 0x5b0a)) //nolint:gosec // seeded on purpose: a simulation must be reproducible; nothing secret
 	cats := sortedKeys(o.Category)
 	pris := []helpdesk.Priority{helpdesk.P1, helpdesk.P2, helpdesk.P3, helpdesk.P4}
 	medianMin := map[helpdesk.Priority]float64{helpdesk.P1: 60, helpdesk.P2: 45, helpdesk.P3: 30, helpdesk.P4: 25}

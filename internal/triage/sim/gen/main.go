@@ -35,7 +35,7 @@ func main() {
 	if err := sim.GeneratePreset(f, r, p, &b); err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil { //nolint:gosec // example data committed to the repository, readable like any source file
 		log.Fatal(err)
 	}
 }
