@@ -22,6 +22,22 @@ build: ## build bin/switchboard
 test: ## run every test against a real PostgreSQL (and Chromium where installed)
 	$(GO) test -count=1 -timeout 45m ./...
 
+# Dendrite, the Matrix homeserver the Matrix connector's tests start, is
+# built from its own module (not this go.mod) and cached between runs.
+DENDRITE_VERSION := v0.13.8
+DENDRITE_DIR ?= $(or $(SWITCHBOARD_DENDRITE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/switchboard/dendrite-$(DENDRITE_VERSION))
+
+.PHONY: dendrite
+dendrite: ## build (once) the Matrix homeserver the Matrix tests run against
+	@if [ -x "$(DENDRITE_DIR)/dendrite" ] && [ -x "$(DENDRITE_DIR)/generate-config" ] && [ -x "$(DENDRITE_DIR)/generate-keys" ]; then \
+		echo "dendrite $(DENDRITE_VERSION): cached in $(DENDRITE_DIR)"; \
+	else \
+		cd "$$(mktemp -d)" && GOBIN="$(DENDRITE_DIR)" GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=1 $(GO) install \
+			github.com/matrix-org/dendrite/cmd/dendrite@$(DENDRITE_VERSION) \
+			github.com/matrix-org/dendrite/cmd/generate-config@$(DENDRITE_VERSION) \
+			github.com/matrix-org/dendrite/cmd/generate-keys@$(DENDRITE_VERSION); \
+	fi
+
 .PHONY: e2e
 e2e: ## run only the browser end-to-end tests
 	$(GO) test -count=1 -run 'E2E' ./...

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"switchboard/internal/chat"
+	"switchboard/internal/chat/matrix"
 	"switchboard/internal/chat/mattermost"
 	chatslack "switchboard/internal/chat/slack"
 	"switchboard/internal/helpdesk"
@@ -31,7 +32,7 @@ func (w *chatDeliverWorker) Timeout(*river.Job[jobs.ChatDeliverArgs]) time.Durat
 	return 30 * time.Second
 }
 
-// wireChat builds ChatOps: the service, the Slack and Mattermost
+// wireChat builds ChatOps: the service, the Slack, Mattermost and Matrix
 // connectors, the delivery worker, the automation rules' chat messages, the team-channel scan, and the
 // ticket-changed follower. It must run before the River client is built.
 func (a *App) wireChat(changed *changedWorker) {
@@ -44,12 +45,18 @@ func (a *App) wireChat(changed *changedWorker) {
 				Token: getenv("SWITCHBOARD_SLACK_BOT_TOKEN")},
 			"mattermost": {APIURL: getenv("SWITCHBOARD_MATTERMOST_URL"), Secret: getenv("SWITCHBOARD_MATTERMOST_TOKEN"),
 				Token: getenv("SWITCHBOARD_MATTERMOST_BOT_TOKEN")},
+			"matrix": {APIURL: getenv("SWITCHBOARD_MATRIX_HOMESERVER"), BotUser: getenv("SWITCHBOARD_MATRIX_USER"),
+				Token: getenv("SWITCHBOARD_MATRIX_TOKEN"), Rooms: chat.SplitRooms(getenv("SWITCHBOARD_MATRIX_ROOMS"))},
 		}}
 	hc := &http.Client{Timeout: 20 * time.Second}
 	sl := &chatslack.Connector{Chat: a.Chat, HTTP: hc, Log: a.Env.Log.With("part", "slack")}
 	mm := &mattermost.Connector{Chat: a.Chat, HTTP: hc, Log: a.Env.Log.With("part", "mattermost")}
 	a.Chat.Register(sl)
 	a.Chat.Register(mm)
+	// The Matrix bot follows its homeserver's event stream (on one node at a time).
+	mx := &matrix.Connector{Chat: a.Chat, HTTP: hc, Log: a.Env.Log.With("part", "matrix")}
+	a.Chat.Register(mx)
+	a.background = append(a.background, mx)
 	a.chatIn = &server.ChatEndpoints{SlackCommands: sl.Commands, SlackEvents: sl.Events, SlackInteractions: sl.Interactions,
 		MattermostCommands: mm.Commands, MattermostActions: mm.Actions}
 	river.AddWorker(a.Workers, &chatDeliverWorker{chat: a.Chat})

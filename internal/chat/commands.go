@@ -327,6 +327,10 @@ func (s *Service) resolvePerson(ctx context.Context, asker helpdesk.ChatUser, me
 	id := strings.TrimSuffix(strings.TrimPrefix(who, "<@"), ">")
 	id, _, _ = strings.Cut(id, "|")
 	id = strings.TrimPrefix(id, "@")
+	if asker.Connector == "matrix" {
+		// Matrix user ids keep their sigil: @ana:example.org.
+		id = "@" + id
+	}
 	u, err := s.DB.ChatLinkedUser(ctx, helpdesk.ChatUser{Connector: asker.Connector, Workspace: asker.Workspace, ID: id})
 	if postgres.IsNotFound(err) {
 		u, err = s.DB.ChatLinkedUserByName(ctx, asker.Connector, asker.Workspace, id)

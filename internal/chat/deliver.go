@@ -98,6 +98,7 @@ func (s *Service) send(ctx context.Context, d *helpdesk.ChatDelivery) (string, e
 		}
 		m = fresh
 	}
+	ctx = context.WithValue(ctx, deliveryKey{}, d.Connector+":"+d.IdemKey)
 	switch d.Action {
 	case "post":
 		return c.Post(ctx, d.Channel, d.Thread, m)
@@ -125,4 +126,14 @@ func (s *Service) Deliveries(ctx context.Context, actor *helpdesk.User, connecto
 		return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
 	}
 	return s.DB.ChatDeliveries(ctx, connector, 100)
+}
+
+type deliveryKey struct{}
+
+// DeliveryKey returns the idempotency key of the delivery being sent, for
+// connectors whose chat API deduplicates by one (Matrix transaction ids):
+// a post retried after a lost answer then appears once.
+func DeliveryKey(ctx context.Context) string {
+	k, _ := ctx.Value(deliveryKey{}).(string)
+	return k
 }

@@ -74,6 +74,12 @@ func (s *Service) Settings(ctx context.Context, name string) (helpdesk.ChatConne
 	if row.APIURL != "" {
 		out.APIURL = row.APIURL
 	}
+	if row.BotUser != "" {
+		out.BotUser = row.BotUser
+	}
+	if rooms := SplitRooms(row.Rooms); len(rooms) > 0 {
+		out.Rooms = rooms
+	}
 	if len(row.SealedSecret) > 0 {
 		if out.Secret, err = auth.Open(s.Secret, sealPurpose, row.SealedSecret); err != nil {
 			return out, err
@@ -101,7 +107,18 @@ func (s *Service) SaveSettings(ctx context.Context, actor *helpdesk.User, in hel
 		return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Check the URL.",
 			Fields: []helpdesk.FieldError{{Field: "api_url", Message: "Enter an http:// or https:// URL."}}}
 	}
-	row := postgres.ChatConnectorRow{Name: in.Name, APIURL: in.APIURL}
+	in.BotUser = strings.TrimSpace(in.BotUser)
+	if in.BotUser != "" && (!strings.HasPrefix(in.BotUser, "@") || !strings.Contains(in.BotUser, ":")) {
+		return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Check the bot user.",
+			Fields: []helpdesk.FieldError{{Field: "bot_user", Message: "Enter a Matrix user id like @it-bot:example.org."}}}
+	}
+	for _, r := range in.Rooms {
+		if !strings.HasPrefix(r, "!") && !strings.HasPrefix(r, "#") {
+			return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Check the rooms.",
+				Fields: []helpdesk.FieldError{{Field: "rooms", Message: "Enter room ids (!abc:example.org) or aliases (#it:example.org), one a line."}}}
+		}
+	}
+	row := postgres.ChatConnectorRow{Name: in.Name, APIURL: in.APIURL, BotUser: in.BotUser, Rooms: strings.Join(in.Rooms, "\n")}
 	var err error
 	if v := strings.TrimSpace(in.Secret); v != "" {
 		if row.SealedSecret, err = auth.Seal(s.Secret, sealPurpose, v); err != nil {
@@ -114,6 +131,12 @@ func (s *Service) SaveSettings(ctx context.Context, actor *helpdesk.User, in hel
 		}
 	}
 	return s.DB.PutChatConnector(ctx, row)
+}
+
+// SplitRooms reads a list of Matrix rooms written one a line, or separated
+// by commas or spaces (as in SWITCHBOARD_MATRIX_ROOMS).
+func SplitRooms(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ' ' || r == '\t' })
 }
 
 // linkHash is what is stored of a one-time link token.

@@ -72,7 +72,9 @@ type ChatDelivery struct {
 type ChatConnectorSettings struct {
 	Name      string
 	APIURL    string
-	Secret    string // signing secret or command token (sealed at rest)
-	Token     string // bot token (sealed at rest)
+	Secret    string   // signing secret or command token (sealed at rest)
+	Token     string   // bot token (sealed at rest)
+	BotUser   string   // Matrix: the bot's user id (@it-bot:example.org)
+	Rooms     []string // Matrix: room ids or aliases the bot joins
 	UpdatedAt time.Time
 }

@@ -21,6 +21,8 @@ type ChatConnectorRow struct {
 	APIURL       string
 	SealedSecret []byte
 	SealedToken  []byte
+	BotUser      string // Matrix: the bot's user id
+	Rooms        string // Matrix: rooms to join, one a line
 	UpdatedAt    time.Time
 }
 
@@ -28,8 +30,9 @@ type ChatConnectorRow struct {
 // admin never saved any.
 func (db *DB) ChatConnector(ctx context.Context, name string) (*ChatConnectorRow, error) {
 	var r ChatConnectorRow
-	err := db.Pool.QueryRow(ctx, `SELECT name, api_url, sealed_secret, sealed_token, updated_at
-		FROM chat_connectors WHERE name = $1`, name).Scan(&r.Name, &r.APIURL, &r.SealedSecret, &r.SealedToken, &r.UpdatedAt)
+	err := db.Pool.QueryRow(ctx, `SELECT name, api_url, sealed_secret, sealed_token, bot_user, rooms, updated_at
+		FROM chat_connectors WHERE name = $1`, name).Scan(&r.Name, &r.APIURL, &r.SealedSecret, &r.SealedToken,
+		&r.BotUser, &r.Rooms, &r.UpdatedAt)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -39,12 +42,13 @@ func (db *DB) ChatConnector(ctx context.Context, name string) (*ChatConnectorRow
 // PutChatConnector saves a connector's settings. A nil sealed value keeps
 // the stored one (the form leaves secrets blank to keep them).
 func (db *DB) PutChatConnector(ctx context.Context, r ChatConnectorRow) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO chat_connectors (name, api_url, sealed_secret, sealed_token)
-		VALUES ($1, $2, $3, $4)
+	_, err := db.Pool.Exec(ctx, `INSERT INTO chat_connectors (name, api_url, sealed_secret, sealed_token, bot_user, rooms)
+		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (name) DO UPDATE SET api_url = EXCLUDED.api_url,
 			sealed_secret = COALESCE(EXCLUDED.sealed_secret, chat_connectors.sealed_secret),
 			sealed_token = COALESCE(EXCLUDED.sealed_token, chat_connectors.sealed_token),
-			updated_at = now()`, r.Name, r.APIURL, r.SealedSecret, r.SealedToken)
+			bot_user = EXCLUDED.bot_user, rooms = EXCLUDED.rooms,
+			updated_at = now()`, r.Name, r.APIURL, r.SealedSecret, r.SealedToken, r.BotUser, r.Rooms)
 	return mapError(err)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"switchboard/internal/chat"
 	"switchboard/internal/helpdesk"
 	"switchboard/web"
 )
@@ -40,6 +41,10 @@ func (s *Server) renderAdminChat(w http.ResponseWriter, r *http.Request, form we
 		case "mattermost":
 			f.APIURLLabel, f.SecretLabel, f.TokenLabel = "Mattermost URL", "Slash command token", "Bot access token"
 			f.Endpoint = base + "/chat/mattermost/commands"
+		case "matrix":
+			f.APIURLLabel, f.TokenLabel = "Homeserver URL", "Bot access token"
+			f.Endpoint = "the bot's rooms (commands start with !it)"
+			f.Matrix, f.BotUser, f.Rooms = true, st.BotUser, strings.Join(st.Rooms, "\n")
 		}
 		v.Connectors = append(v.Connectors, f)
 		ds, err := s.Chat.Deliveries(ctx, u, c.Name())
@@ -76,7 +81,8 @@ func (s *Server) adminSaveChat(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	err := s.Chat.SaveSettings(r.Context(), CurrentUser(r.Context()), helpdesk.ChatConnectorSettings{Name: chi.URLParam(r, "name"),
-		APIURL: r.PostFormValue("api_url"), Secret: r.PostFormValue("secret"), Token: r.PostFormValue("token")})
+		APIURL: r.PostFormValue("api_url"), Secret: r.PostFormValue("secret"), Token: r.PostFormValue("token"),
+		BotUser: r.PostFormValue("bot_user"), Rooms: chat.SplitRooms(r.PostFormValue("rooms"))})
 	if isInvalid(err) {
 		return s.renderAdminChat(w, r, web.NewForm(url.Values{}, err))
 	} else if err != nil {

@@ -254,6 +254,9 @@ type ChatConnector struct {
 	SealedSecret []byte
 	SealedToken  []byte
 	UpdatedAt    time.Time
+	BotUser      string
+	Rooms        string
+	SyncSince    string
 }
 
 type ChatDelivery struct {
@@ -273,6 +276,13 @@ type ChatDelivery struct {
 	RemoteID  string
 	CreatedAt time.Time
 	SentAt    *time.Time
+}
+
+type ChatDirectRoom struct {
+	Connector string
+	ChatUser  string
+	Room      string
+	CreatedAt time.Time
 }
 
 type ChatLink struct {
