@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"time"
 
 	"switchboard/internal/app"
@@ -25,7 +26,8 @@ const liveRuns = 5
 
 // rolledUp names the cases whose figures come from the daily rollups.
 var rolledUp = map[string]bool{"SLA, 30 days": true, "SLA, 1 year": true, "First-contact resolution, 30 days": true, "First-contact resolution, 1 year": true,
-	"Reopen rate, 30 days": true, "Satisfaction, 30 days": true, "Deflection, 30 days": true}
+	"Reopen rate, 30 days": true, "Satisfaction, 30 days": true, "Deflection, 30 days": true,
+	"Agent load, 30 days": true, "Agent load, 1 year": true}
 
 // benchReports measures the report pages and the knowledge-base search on
 // the queue benchmark's million tickets (bench_queue, loaded once and
@@ -132,7 +134,7 @@ VALUES ('bench-admin@load.example', 'Bench Admin', 'admin', 'Europe/Berlin') ON 
 	// Each run starts without rollups: the bare queries are timed computed
 	// live from the tickets first, then the rollup is backfilled (timed)
 	// and the pages are measured on it.
-	if _, err := db.Pool.Exec(ctx, `UPDATE report_zones SET ready_at = NULL; TRUNCATE report_days`); err != nil {
+	if _, err := db.Pool.Exec(ctx, `UPDATE report_zones SET ready_at = NULL; TRUNCATE report_days, report_load_days`); err != nil {
 		return err
 	}
 	live := map[string]time.Duration{}
@@ -155,10 +157,25 @@ VALUES ('bench-admin@load.example', 'Bench Admin', 'admin', 'Europe/Berlin') ON 
 	if err != nil {
 		return err
 	}
-	var rollupRows int
-	_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM report_days`).Scan(&rollupRows)
-	fmt.Fprintf(env.Out, "rollup backfill (zones UTC and %s, %d marked hours): %s, %d rollup rows\n",
-		loc, st.Hours, time.Since(t0).Round(time.Millisecond), rollupRows)
+	var rollupRows, loadRows int
+	_ = db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM report_days), (SELECT count(*) FROM report_load_days)`).Scan(&rollupRows, &loadRows)
+	fmt.Fprintf(env.Out, "rollup backfill (zones UTC and %s, %d marked hours): %s, %d rollup rows, %d agent load rows\n",
+		loc, st.Hours, time.Since(t0).Round(time.Millisecond), rollupRows, loadRows)
+	// The rolled-up agent load must be the live one, day by day.
+	for _, f := range []helpdesk.ReportFilter{month, year} {
+		rolled, err := db.ReportLoad(ctx, f)
+		if err != nil {
+			return err
+		}
+		liveLoad, err := db.ReportLoadLive(ctx, f)
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(rolled, liveLoad) {
+			return fmt.Errorf("agent load %s..%s: rollup (%d agent-days) differs from live (%d)", f.From, f.To, len(rolled), len(liveLoad))
+		}
+		fmt.Fprintf(env.Out, "agent load from %s: rollup equals live (%d agent-days)\n", f.From.Format(time.DateOnly), len(rolled))
+	}
 	rows := [][]string{{"page", "render p50", "render p95", "bare p50", "bare p95", "p50 ratio", "live p50 (no rollup)", "live/rollup"}}
 	for _, c := range cases {
 		r := render(c.path)

@@ -330,46 +330,6 @@ GROUP BY query ORDER BY count(*) DESC, query LIMIT $3`, from, to, limit)
 	})
 }
 
-// LoadSpan is how many of an agent's tickets were open from the day First
-// (or before) until the day Last (nil: still open); local dates.
-type LoadSpan struct {
-	AgentID     int64
-	Agent       string
-	First, Last time.Time // Last zero: unresolved
-	N           int
-}
-
-// ReportLoad returns the spans of the tickets assigned to agents that were
-// open at some point of the range, grouped by agent, first and last day:
-// the tickets still unresolved and those resolved since the range began,
-// each branch from its own partial index.
-func (db *DB) ReportLoad(ctx context.Context, f helpdesk.ReportFilter) ([]LoadSpan, error) {
-	var a reportArgs
-	tz := a.arg(tzName(f))
-	from, to := a.arg(f.From), a.arg(f.To)
-	dims := strings.Join(append([]string{"true"}, a.dims(f)...), " AND ")
-	sql := fmt.Sprintf(`SELECT p.assignee_id, coalesce(u.name, u.email), p.first, p.last, p.n FROM (
-    SELECT assignee_id, (created_at AT TIME ZONE %[1]s)::date AS first, (resolved_at AT TIME ZONE %[1]s)::date AS last, count(*)::int AS n
-    FROM (
-        SELECT t.assignee_id, t.created_at, t.resolved_at FROM tickets t
-        WHERE t.resolved_at IS NULL AND t.created_at < %[3]s AND t.assignee_id IS NOT NULL AND %[4]s
-        UNION ALL
-        SELECT t.assignee_id, t.created_at, t.resolved_at FROM tickets t
-        WHERE t.resolved_at >= %[2]s AND t.created_at < %[3]s AND t.assignee_id IS NOT NULL AND %[4]s
-    ) o GROUP BY 1, 2, 3
-) p JOIN users u ON u.id = p.assignee_id`, tz, from, to, dims)
-	rows, err := db.reportQuery(ctx, sql, a.args...)
-	return collect(rows, err, func(r pgx.Rows) (LoadSpan, error) {
-		var c LoadSpan
-		var last *time.Time
-		err := r.Scan(&c.AgentID, &c.Agent, &c.First, &last, &c.N)
-		if last != nil {
-			c.Last = *last
-		}
-		return c, err
-	})
-}
-
 // collect scans every row with scan and maps errors.
 func collect[T any](rows pgx.Rows, err error, scan func(pgx.Rows) (T, error)) ([]T, error) {
 	if err != nil {

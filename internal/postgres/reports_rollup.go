@@ -12,7 +12,8 @@ import (
 )
 
 // Daily report rollups (migration 00184). report_days holds the settled
-// counts per zone, local day, team, category and priority; triggers mark
+// counts per zone, local day, team, category and priority (and
+// report_load_days the daily change of each agent's load, 00186); triggers mark
 // the UTC hours whose figures a write changed in report_dirty; RollupReports
 // folds the marks in. A report reads rolled-up days that carry no mark and
 // computes marked days from the tickets in the same statement, so it is
@@ -154,11 +155,16 @@ func (db *DB) RollupReports(ctx context.Context, batch int) (RollupStats, error)
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM report_days WHERE zone = $1`, zone); err != nil {
-			return err
+		for _, table := range []string{"report_days", "report_load_days"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE zone = $1`, zone); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, recomputeSQL(""), zone); err != nil {
 			return fmt.Errorf("backfill %s: %w", zone, err)
+		}
+		if _, err := tx.Exec(ctx, recomputeLoadSQL(""), zone); err != nil {
+			return fmt.Errorf("backfill %s agent load: %w", zone, err)
 		}
 		st.Backfilled = zone
 		_, err = tx.Exec(ctx, `UPDATE report_zones SET ready_at = now() WHERE zone = $1`, zone)
@@ -205,8 +211,14 @@ func (db *DB) RollupReports(ctx context.Context, batch int) (RollupStats, error)
 			if _, err := tx.Exec(ctx, `DELETE FROM report_days WHERE zone = $1 AND day = ANY($2::date[])`, z, days); err != nil {
 				return err
 			}
+			if _, err := tx.Exec(ctx, `DELETE FROM report_load_days WHERE zone = $1 AND day = ANY($2::date[])`, z, days); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, recomputeSQL("$2"), z, days); err != nil {
 				return fmt.Errorf("recompute %s: %w", z, err)
+			}
+			if _, err := tx.Exec(ctx, recomputeLoadSQL("$2"), z, days); err != nil {
+				return fmt.Errorf("recompute %s agent load: %w", z, err)
 			}
 			st.Days += len(days)
 		}

@@ -178,29 +178,29 @@ func (s *Service) searches(ctx context.Context, f helpdesk.ReportFilter, r *help
 const maxAgents = 8
 
 func (s *Service) load(ctx context.Context, f helpdesk.ReportFilter, r *helpdesk.Report) error {
-	spans, err := s.DB.ReportLoad(ctx, f)
+	loads, err := s.DB.ReportLoad(ctx, f)
 	if err != nil {
 		return err
 	}
 	ds := days(f)
+	index := make(map[time.Time]int, len(ds))
+	for i, d := range ds {
+		index[d] = i
+	}
 	type agent struct {
 		name string
 		open []int
 		peak int
 	}
 	agents := map[int64]*agent{}
-	for _, sp := range spans {
-		a := agents[sp.AgentID]
+	for _, l := range loads {
+		a := agents[l.AgentID]
 		if a == nil {
-			a = &agent{name: sp.Agent, open: make([]int, len(ds))}
-			agents[sp.AgentID] = a
+			a = &agent{name: l.Agent, open: make([]int, len(ds))}
+			agents[l.AgentID] = a
 		}
-		// Open at the end of day d: filed on or before d, not resolved by
-		// the end of d.
-		for i, d := range ds {
-			if !sp.First.After(d) && (sp.Last.IsZero() || sp.Last.After(d)) {
-				a.open[i] += sp.N
-			}
+		if i, ok := index[l.Day]; ok {
+			a.open[i] = l.N
 		}
 	}
 	list := make([]*agent, 0, len(agents))

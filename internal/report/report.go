@@ -5,10 +5,13 @@
 // and the CSV export is written, so the two cannot disagree.
 //
 // The figures come from the ticket row's event-maintained timestamps
-// (first response, resolution, resolution count) read through covering
-// indexes over creation time (migration 00181), not from daily rollups:
-// they are exact for any range and time zone, and their cost follows the
-// number of tickets in the range rather than the size of the history.
+// (first response, resolution, resolution count). Settled counts are read
+// from daily rollups per time zone (report_days, and report_load_days for
+// agent load: each agent's daily change of open tickets), with days
+// changed since the last rollup run computed from the tickets in the same
+// statement, so figures are exact; what moves with the clock alone (targets
+// passing, the backlog) is read live through partial indexes. See
+// internal/postgres/reports_rollup.go and reports_load.go.
 package report
 
 import (

@@ -237,10 +237,63 @@ SELECT id, $1, true FROM teams WHERE slug = 'beta'`, betaLead.ID); err != nil {
 		sla := fetchReport(t, lead, "sla", reportRange)
 		wantRow(t, "sla", sla, "team: Beta", "1", "2", "50.0", "1", "2", "50.0")
 		wantRow(t, "first-contact", fetchReport(t, lead, "first-contact", reportRange), "Beta", "1", "1", "100.0")
+		// Ticket 3 is now resolved the day it was filed: it never counts
+		// in Ben's load. Ann and Ben tie at a peak of 1: by name.
+		load := fetchReport(t, lead, "load", reportRange)
+		wantColumns(t, lead, "load", "Day", "Ann Agent", "Ben Agent")
+		wantRow(t, "load", load, "2026-03-01", "0", "1")
+		wantRow(t, "load", load, "2026-03-05", "1", "1")
 		if _, err := e.App.Reports.Rollup(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Agent load follows a change of assignee alone (ticket 2, open 3-5
+	// March, goes from Ann to Ben), and a resolution after the range
+	// (ticket 7, Ben's since February, resolved on 15 March) changes
+	// nothing in it.
+	for _, change := range []string{`UPDATE tickets SET assignee_id = $1 WHERE number = 9002`,
+		`UPDATE tickets SET status = 'resolved', resolved_at = '2026-03-15 12:00+00', resolution_count = 1 WHERE number = 9007 AND $1 > 0`} {
+		if _, err := e.App.DB.Pool.Exec(context.Background(), change, agentUser(t, e, "Ben Agent")); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			load := fetchReport(t, lead, "load", reportRange)
+			wantColumns(t, lead, "load", "Day", "Ben Agent")
+			wantRow(t, "load", load, "2026-03-01", "1")
+			wantRow(t, "load", load, "2026-03-03", "2")
+			wantRow(t, "load", load, "2026-03-05", "2")
+			wantRow(t, "load", load, "2026-03-06", "1")
+			wantRow(t, "load", load, "2026-03-10", "1")
+			if _, err := e.App.Reports.Rollup(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var loadRows int
+	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM report_load_days WHERE zone = 'Europe/Berlin'`).Scan(&loadRows); err != nil || loadRows == 0 {
+		t.Errorf("agent load rollup rows for Berlin: %d (%v)", loadRows, err)
+	}
+}
+
+// wantColumns checks the columns of a report's CSV over reportRange.
+func wantColumns(t *testing.T, c *apptest.Client, name string, want ...string) {
+	t.Helper()
+	res := c.Get("/reports/" + name + "/export.csv" + reportRange)
+	wantStatus(t, res, http.StatusOK)
+	header, err := csv.NewReader(strings.NewReader(res.Body)).Read()
+	if err != nil || strings.Join(header, "|") != strings.Join(want, "|") {
+		t.Errorf("%s columns %q (%v), want %q", name, header, err, want)
+	}
+}
+
+// agentUser is the id of the user named name.
+func agentUser(t *testing.T, e *apptest.Env, name string) int64 {
+	t.Helper()
+	var id int64
+	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT id FROM users WHERE name = $1`, name).Scan(&id); err != nil {
+		t.Fatalf("user %s: %v", name, err)
+	}
+	return id
 }
 
 // wantFigures checks every report against the figures of reportHistory
