@@ -645,6 +645,16 @@ type ReportDirty struct {
 	Hour time.Time
 }
 
+type ReportLoadDay struct {
+	Zone       string
+	Day        pgtype.Date
+	AgentID    int64
+	TeamID     *int64
+	CategoryID *int64
+	Priority   string
+	Delta      int32
+}
+
 type ReportZone struct {
 	Zone        string
 	RequestedAt time.Time
