@@ -25,6 +25,7 @@ func (a *App) wireAdmin() {
 	a.HTTP.KB = a.KB
 	a.HTTP.Incidents = a.Incidents
 	a.HTTP.Automation = a.Automation
+	a.HTTP.Approvals = a.Approvals
 	a.HTTP.Reports = a.Reports
 	a.HTTP.Backups = a.Backups
 	a.HTTP.PublishedIncidents = a.publishedIncidents

@@ -209,6 +209,9 @@ func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log
 	if err := demoAutomation(ctx, db, users); err != nil {
 		return err
 	}
+	if err := demoApprovals(ctx, db, tickets, users); err != nil {
+		return err
+	}
 	if err := demoTickets(ctx, db, tickets, users); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"switchboard/internal/admin"
+	"switchboard/internal/automation"
 	"switchboard/internal/helpdesk"
 	"switchboard/web"
 )
@@ -74,6 +75,16 @@ func (s *Server) renderCategory(w http.ResponseWriter, r *http.Request, id int64
 		return err
 	}
 	vals.Set("cross_region", on(cross))
+	if s.Approvals != nil {
+		af, err := s.Approvals.CategoryApprovalValues(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		vals.Set("approval", af.Mode)
+		vals.Set("approvers", af.Approvers)
+		vals.Set("approval_remind_hours", af.RemindHours)
+		vals.Set("approval_expire_hours", af.ExpireHours)
+	}
 	v := web.AdminCategoryPage{Page: s.adminPage(r, c.Name), Category: *c, Teams: teams, Edit: formOr(form, vals)}
 	s.render(w, r, status422(v.Edit), web.AdminCategory(v))
 	return nil
@@ -93,6 +104,19 @@ func (s *Server) adminUpdateCategory(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	_ = r.ParseForm()
+	// The approval setting is checked first, so a refused form saves nothing.
+	var approval *helpdesk.CategoryApproval
+	if s.Approvals != nil && r.PostForm.Has("approval") {
+		approval, err = s.Approvals.ParseCategoryApproval(r.Context(), id, automation.CategoryApprovalForm{
+			Mode: r.PostForm.Get("approval"), Approvers: r.PostForm.Get("approvers"),
+			RemindHours: r.PostForm.Get("approval_remind_hours"), ExpireHours: r.PostForm.Get("approval_expire_hours")})
+		if isInvalid(err) {
+			f := web.NewForm(r.PostForm, err)
+			return s.renderCategory(w, r, id, &f)
+		} else if err != nil {
+			return err
+		}
+	}
 	err = s.Admin.UpdateCategory(r.Context(), CurrentUser(r.Context()), id, categoryInput(r))
 	if isInvalid(err) {
 		f := web.NewForm(r.PostForm, err)
@@ -104,6 +128,11 @@ func (s *Server) adminUpdateCategory(w http.ResponseWriter, r *http.Request) err
 	// category was saved (and access checked) just above.
 	if err := s.DB.SetCategoryCrossRegion(r.Context(), id, r.PostForm.Get("cross_region") == "on"); err != nil {
 		return err
+	}
+	if approval != nil {
+		if err := s.Approvals.SaveCategoryApproval(r.Context(), CurrentUser(r.Context()), approval); err != nil {
+			return err
+		}
 	}
 	seeOther(w, r, "/admin/categories", "Category saved.")
 	return nil

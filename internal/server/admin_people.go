@@ -102,8 +102,16 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, id int64, 
 	if err != nil {
 		return err
 	}
+	vals := personValues(p)
+	if s.Approvals != nil {
+		m, err := s.Approvals.ManagerEmail(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		vals.Set("manager", m)
+	}
 	v := web.AdminPersonPage{Page: s.adminPage(r, p.Name), Person: *p, IsAdmin: admin.IsAdmin(u), Link: link, LinkKind: kind,
-		Edit: formOr(form, personValues(p))}
+		Edit: formOr(form, vals)}
 	if v.IsAdmin {
 		if v.Teams, err = s.teamOptions(r); err != nil {
 			return err
@@ -133,7 +141,17 @@ func (s *Server) adminUpdatePerson(w http.ResponseWriter, r *http.Request) error
 	}
 	_ = r.ParseForm()
 	in := admin.PersonUpdate{Name: r.PostForm.Get("name"), Role: helpdesk.Role(r.PostForm.Get("role")), Memberships: memberships(r)}
-	err = s.Admin.UpdatePerson(r.Context(), CurrentUser(r.Context()), id, in)
+	if s.Approvals != nil && r.PostForm.Has("manager") {
+		// Checked first, so a refused form saves nothing.
+		_, err = s.Approvals.ResolveManager(r.Context(), id, r.PostForm.Get("manager"))
+	}
+	if err == nil {
+		err = s.Admin.UpdatePerson(r.Context(), CurrentUser(r.Context()), id, in)
+	}
+	if err == nil && s.Approvals != nil && r.PostForm.Has("manager") {
+		// After UpdatePerson: it checked that the actor may edit this person.
+		err = s.Approvals.SetManager(r.Context(), CurrentUser(r.Context()), id, r.PostForm.Get("manager"))
+	}
 	if isInvalid(err) {
 		f := web.NewForm(r.PostForm, err)
 		return s.renderPerson(w, r, id, &f, "", "")

@@ -60,6 +60,8 @@ type Server struct {
 	Phishing *phishing.Service
 	// Automation is the rules engine behind /admin/rules (admin_rules.go).
 	Automation *automation.Service
+	// Approvals is behind /approvals (approvals.go); nil: the pages 404.
+	Approvals *automation.Approvals
 	// Reports computes the leads' reports (reports.go).
 	Reports *report.Service
 	// Chat is ChatOps (chat.go, admin_chat.go); ChatIn its connectors'
