@@ -5,7 +5,6 @@ package devdata
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -113,39 +112,38 @@ var demoSubjects = []struct{ subject, body, category string }{
 // a settings marker make concurrent or repeated starts do nothing. Tickets
 // go through the ticket service, so they are triaged like real ones.
 func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log *slog.Logger) error {
-	conn, err := db.Pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(4242)"); err != nil {
-		return err
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(4242)") //nolint:errcheck // released with the session
-	var done bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'demo_loaded')").Scan(&done); err != nil || done {
-		return err
-	}
-	log.Info("loading demo organisation")
+	_, err := db.Once(ctx, demoLock, "demo_loaded", func(ctx context.Context) error {
+		log.Info("loading demo organisation")
+		return loadDemo(ctx, db, tickets)
+	})
+	return err
+}
+
+// demoLock is the advisory lock key that keeps two nodes from loading the
+// demo at once.
+const demoLock = 4242
+
+func loadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service) error {
 	teamIDs := map[string]int64{}
-	err = db.InTx(ctx, func(tx *postgres.Tx) error {
+	err := db.InTx(ctx, func(tx *postgres.Tx) error {
 		for _, t := range demoTeams {
-			var hours []map[string]int
+			var hours []helpdesk.ShiftRange
 			for d := 1; d <= 5; d++ {
-				hours = append(hours, map[string]int{"day": d, "start": t.from, "end": t.to})
+				hours = append(hours, helpdesk.ShiftRange{Weekday: d, Start: t.from, End: t.to})
 			}
-			h, _ := json.Marshal(hours)
-			var id int64
-			if err := tx.QueryRow(ctx, `INSERT INTO teams (slug, name, time_zone, hours, restricted) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id`, t.slug, t.name, t.tz, h, t.restricted).Scan(&id); err != nil {
+			id, err := tx.SeedTeam(ctx, helpdesk.Team{Slug: t.slug, Name: t.name, TimeZone: t.tz, Restricted: t.restricted}, hours)
+			if err != nil {
 				return err
 			}
 			teamIDs[t.slug] = id
 		}
 		for _, c := range demoCategories {
-			if _, err := tx.Exec(ctx, `INSERT INTO categories (name, team_id, required_skill, follow_the_sun, min_priority)
-				VALUES ($1, $2, $3, $4, CASE WHEN $3 = 'security' THEN 'P2' END) ON CONFLICT (name) DO NOTHING`,
-				c.name, teamIDs[c.team], c.skill, c.followSun); err != nil {
+			cs := helpdesk.CategorySettings{Category: helpdesk.Category{Name: c.name, TeamID: teamIDs[c.team], RequiredSkill: c.skill},
+				FollowTheSun: c.followSun}
+			if c.skill == "security" {
+				cs.MinPriority = helpdesk.P2
+			}
+			if err := tx.SeedCategory(ctx, cs); err != nil {
 				return err
 			}
 		}
@@ -177,23 +175,16 @@ func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log
 		if err := mk(auth.NewUser{Email: ag.email, Name: ag.name, Role: helpdesk.Role(ag.role), TeamSlug: ag.team, TimeZone: ag.tz, Password: demoPassword}); err != nil {
 			return err
 		}
+		var skills []helpdesk.Skill
+		for skill, level := range ag.skills {
+			skills = append(skills, helpdesk.Skill{Name: skill, Level: level})
+		}
+		var hours []helpdesk.ShiftRange
+		for d := 1; d <= 5; d++ {
+			hours = append(hours, helpdesk.ShiftRange{Weekday: d, Start: ag.from, End: ag.to})
+		}
 		if err := db.InTx(ctx, func(tx *postgres.Tx) error {
-			id := users[ag.email].ID
-			if _, err := tx.Exec(ctx, `UPDATE agent_profiles SET capacity = $2 WHERE user_id = $1`, id, ag.capacity); err != nil {
-				return err
-			}
-			for skill, level := range ag.skills {
-				if _, err := tx.Exec(ctx, `INSERT INTO agent_skills VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, skill, level); err != nil {
-					return err
-				}
-			}
-			for d := 1; d <= 5; d++ {
-				if _, err := tx.Exec(ctx, `INSERT INTO agent_hours VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-					id, d, ag.from, ag.to); err != nil {
-					return err
-				}
-			}
-			return nil
+			return tx.SeedAgentProfile(ctx, users[ag.email].ID, ag.capacity, skills, hours)
 		}); err != nil {
 			return err
 		}
@@ -218,11 +209,7 @@ func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log
 	if err := demoIncident(ctx, db, tickets, users); err != nil {
 		return err
 	}
-	if err := demoPhishing(ctx, db, tickets, users); err != nil {
-		return err
-	}
-	_, err = conn.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('demo_loaded', to_jsonb(now())) ON CONFLICT DO NOTHING`)
-	return err
+	return demoPhishing(ctx, db, tickets, users)
 }
 
 // demoTickets files 60 tickets from the requesters over the last two weeks
@@ -230,7 +217,7 @@ func LoadDemo(ctx context.Context, db *postgres.DB, tickets *ticket.Service, log
 func demoTickets(ctx context.Context, db *postgres.DB, tickets *ticket.Service, users map[string]*helpdesk.User) error {
 	rng := rand.New(rand.NewPCG(7, 42))
 	cats := map[string]int64{}
-	rows, err := db.Q().ListCategories(ctx)
+	rows, err := db.Categories(ctx)
 	if err != nil {
 		return err
 	}
@@ -262,9 +249,7 @@ func demoTickets(ctx context.Context, db *postgres.DB, tickets *ticket.Service, 
 		}
 		age := time.Duration(rng.IntN(14*24*60)) * time.Minute
 		created := now.Add(-age)
-		if _, err := db.Pool.Exec(ctx, `UPDATE tickets SET created_at = $2::timestamptz, updated_at = $2::timestamptz,
-			first_response_due = $2::timestamptz + (first_response_due - created_at), resolution_due = $2::timestamptz + (resolution_due - created_at),
-			due_at = $2::timestamptz + (due_at - created_at) WHERE id = $1`, t.ID, created); err != nil {
+		if err := db.BackdateTicket(ctx, t.ID, created); err != nil {
 			return err
 		}
 		status := statuses[i%len(statuses)]
@@ -276,11 +261,7 @@ func demoTickets(ctx context.Context, db *postgres.DB, tickets *ticket.Service, 
 			team = "eu-desk"
 		}
 		agent := agentsByTeam[team][rng.IntN(len(agentsByTeam[team]))]
-		if _, err := db.Pool.Exec(ctx, `UPDATE tickets SET assignee_id = $2 WHERE id = $1`, t.ID, agent.ID); err != nil {
-			return err
-		}
-		if _, err := db.Pool.Exec(ctx, `INSERT INTO ticket_events (ticket_id, actor_id, kind, after, reason, created_at)
-			VALUES ($1, NULL, 'assigned', jsonb_build_object('assignee', $2::text), 'demo data', $3)`, t.ID, agent.Email, created); err != nil {
+		if err := db.SeedAssignment(ctx, t.ID, agent, created); err != nil {
 			return err
 		}
 		if _, err := tickets.AddMessage(ctx, agent, t.Number, ticket.MessageInput{
@@ -315,8 +296,5 @@ Demo organisation loaded. Sign in at %s/login with password %q as:
 // seedDemoMail adds the demo's intake addresses: it@ (routed by triage) and
 // security@ (straight to Security Operations, marked "phishing reports").
 func seedDemoMail(ctx context.Context, db *postgres.DB) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part, team_id, phishing)
-		VALUES ('it', NULL, false), ('security', (SELECT id FROM teams WHERE slug = 'security'), true)
-		ON CONFLICT ((lower(local_part))) DO NOTHING`)
-	return err
+	return db.SeedIntakeAddresses(ctx, "security")
 }

@@ -70,20 +70,8 @@ func loadVocab(ctx context.Context, db *postgres.DB, corpus string, maxWords int
 		words[i] = x.w
 	}
 	// One round trip: the lexeme of every word ('' for stop words).
-	rows, err := db.Pool.Query(ctx, `SELECT w, coalesce((SELECT string_agg(lexeme, ' ') FROM unnest(to_tsvector('english', w))), '')
-FROM unnest($1::text[]) AS w`, words)
+	lex, err := db.Lexemes(ctx, words)
 	if err != nil {
-		return nil, err
-	}
-	lex := map[string]string{}
-	for rows.Next() {
-		var w, l string
-		if err := rows.Scan(&w, &l); err != nil {
-			return nil, err
-		}
-		lex[w] = l
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for _, x := range list {

@@ -25,13 +25,6 @@ var allowed = map[string]string{
 	"internal/bench":   "benchmark harness: times the bare queries beside the app's paths",
 }
 
-// notYetSealed still call the generated queries or pgx directly; each one
-// sealed comes off this list (issue #12). The test fails when one of them
-// no longer needs its entry, so the list can only shrink.
-var notYetSealed = map[string]bool{
-	"internal/devdata": true,
-}
-
 // TestOnlyPostgresSpeaksSQL fails when a package outside internal/postgres
 // imports pgx or the generated queries in its non-test code.
 func TestOnlyPostgresSpeaksSQL(t *testing.T) {
@@ -78,13 +71,8 @@ func TestOnlyPostgresSpeaksSQL(t *testing.T) {
 	}
 	sort.Strings(dirs)
 	for _, d := range dirs {
-		if allowed[d] == "" && !notYetSealed[d] {
+		if allowed[d] == "" {
 			t.Errorf("%s imports SQL packages; only internal/postgres may: %s", d, strings.Join(offenders[d], ", "))
-		}
-	}
-	for d := range notYetSealed {
-		if len(offenders[d]) == 0 {
-			t.Errorf("%s no longer imports SQL packages: remove it from notYetSealed", d)
 		}
 	}
 }
