@@ -44,7 +44,7 @@ func (a *App) wireChat(changed *changedWorker) {
 			"slack": {APIURL: getenv("SWITCHBOARD_SLACK_API_URL"), Secret: getenv("SWITCHBOARD_SLACK_SIGNING_SECRET"),
 				Token: getenv("SWITCHBOARD_SLACK_BOT_TOKEN")},
 			"mattermost": {APIURL: getenv("SWITCHBOARD_MATTERMOST_URL"), Secret: getenv("SWITCHBOARD_MATTERMOST_TOKEN"),
-				Token: getenv("SWITCHBOARD_MATTERMOST_BOT_TOKEN")},
+				Token: getenv("SWITCHBOARD_MATTERMOST_BOT_TOKEN"), HookToken: getenv("SWITCHBOARD_MATTERMOST_WEBHOOK_TOKEN")},
 			"matrix": {APIURL: getenv("SWITCHBOARD_MATRIX_HOMESERVER"), BotUser: getenv("SWITCHBOARD_MATRIX_USER"),
 				Token: getenv("SWITCHBOARD_MATRIX_TOKEN"), Rooms: chat.SplitRooms(getenv("SWITCHBOARD_MATRIX_ROOMS"))},
 		}}
@@ -58,7 +58,7 @@ func (a *App) wireChat(changed *changedWorker) {
 	a.Chat.Register(mx)
 	a.background = append(a.background, mx)
 	a.chatIn = &server.ChatEndpoints{SlackCommands: sl.Commands, SlackEvents: sl.Events, SlackInteractions: sl.Interactions,
-		MattermostCommands: mm.Commands, MattermostActions: mm.Actions}
+		MattermostCommands: mm.Commands, MattermostActions: mm.Actions, MattermostMessages: mm.Messages}
 	river.AddWorker(a.Workers, &chatDeliverWorker{chat: a.Chat})
 	// An automation rule's notify_chat action: stored and sent as a delivery.
 	river.AddWorker(a.Workers, &funcWorker[jobs.ChatNotifyArgs]{run: a.Chat.Notify})

@@ -90,6 +90,11 @@ func (s *Service) Settings(ctx context.Context, name string) (helpdesk.ChatConne
 			return out, err
 		}
 	}
+	if len(row.SealedHook) > 0 {
+		if out.HookToken, err = auth.Open(s.Secret, sealPurpose, row.SealedHook); err != nil {
+			return out, err
+		}
+	}
 	return out, nil
 }
 
@@ -127,6 +132,11 @@ func (s *Service) SaveSettings(ctx context.Context, actor *helpdesk.User, in hel
 	}
 	if v := strings.TrimSpace(in.Token); v != "" {
 		if row.SealedToken, err = auth.Seal(s.Secret, sealPurpose, v); err != nil {
+			return err
+		}
+	}
+	if v := strings.TrimSpace(in.HookToken); v != "" {
+		if row.SealedHook, err = auth.Seal(s.Secret, sealPurpose, v); err != nil {
 			return err
 		}
 	}

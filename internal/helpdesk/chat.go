@@ -74,6 +74,7 @@ type ChatConnectorSettings struct {
 	APIURL    string
 	Secret    string   // signing secret or command token (sealed at rest)
 	Token     string   // bot token (sealed at rest)
+	HookToken string   // Mattermost: the outgoing webhook's token (sealed at rest)
 	BotUser   string   // Matrix: the bot's user id (@it-bot:example.org)
 	Rooms     []string // Matrix: room ids or aliases the bot joins
 	UpdatedAt time.Time

@@ -21,6 +21,7 @@ type ChatConnectorRow struct {
 	APIURL       string
 	SealedSecret []byte
 	SealedToken  []byte
+	SealedHook   []byte // Mattermost outgoing webhook token
 	BotUser      string // Matrix: the bot's user id
 	Rooms        string // Matrix: rooms to join, one a line
 	UpdatedAt    time.Time
@@ -30,8 +31,8 @@ type ChatConnectorRow struct {
 // admin never saved any.
 func (db *DB) ChatConnector(ctx context.Context, name string) (*ChatConnectorRow, error) {
 	var r ChatConnectorRow
-	err := db.Pool.QueryRow(ctx, `SELECT name, api_url, sealed_secret, sealed_token, bot_user, rooms, updated_at
-		FROM chat_connectors WHERE name = $1`, name).Scan(&r.Name, &r.APIURL, &r.SealedSecret, &r.SealedToken,
+	err := db.Pool.QueryRow(ctx, `SELECT name, api_url, sealed_secret, sealed_token, sealed_hook_token, bot_user, rooms, updated_at
+		FROM chat_connectors WHERE name = $1`, name).Scan(&r.Name, &r.APIURL, &r.SealedSecret, &r.SealedToken, &r.SealedHook,
 		&r.BotUser, &r.Rooms, &r.UpdatedAt)
 	if err != nil {
 		return nil, mapError(err)
@@ -42,13 +43,14 @@ func (db *DB) ChatConnector(ctx context.Context, name string) (*ChatConnectorRow
 // PutChatConnector saves a connector's settings. A nil sealed value keeps
 // the stored one (the form leaves secrets blank to keep them).
 func (db *DB) PutChatConnector(ctx context.Context, r ChatConnectorRow) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO chat_connectors (name, api_url, sealed_secret, sealed_token, bot_user, rooms)
-		VALUES ($1, $2, $3, $4, $5, $6)
+	_, err := db.Pool.Exec(ctx, `INSERT INTO chat_connectors (name, api_url, sealed_secret, sealed_token, bot_user, rooms, sealed_hook_token)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (name) DO UPDATE SET api_url = EXCLUDED.api_url,
 			sealed_secret = COALESCE(EXCLUDED.sealed_secret, chat_connectors.sealed_secret),
 			sealed_token = COALESCE(EXCLUDED.sealed_token, chat_connectors.sealed_token),
+			sealed_hook_token = COALESCE(EXCLUDED.sealed_hook_token, chat_connectors.sealed_hook_token),
 			bot_user = EXCLUDED.bot_user, rooms = EXCLUDED.rooms,
-			updated_at = now()`, r.Name, r.APIURL, r.SealedSecret, r.SealedToken, r.BotUser, r.Rooms)
+			updated_at = now()`, r.Name, r.APIURL, r.SealedSecret, r.SealedToken, r.BotUser, r.Rooms, r.SealedHook)
 	return mapError(err)
 }
 

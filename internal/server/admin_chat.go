@@ -40,7 +40,8 @@ func (s *Server) renderAdminChat(w http.ResponseWriter, r *http.Request, form we
 			f.Endpoint = base + "/chat/slack/commands, /chat/slack/events, /chat/slack/interactions"
 		case "mattermost":
 			f.APIURLLabel, f.SecretLabel, f.TokenLabel = "Mattermost URL", "Slash command token", "Bot access token"
-			f.Endpoint = base + "/chat/mattermost/commands"
+			f.Endpoint = base + "/chat/mattermost/commands (slash command), /chat/mattermost/messages (outgoing webhook)"
+			f.HookLabel, f.HasHook = "Outgoing webhook token (thread replies)", st.HookToken != ""
 		case "matrix":
 			f.APIURLLabel, f.TokenLabel = "Homeserver URL", "Bot access token"
 			f.Endpoint = "the bot's rooms (commands start with !it)"
@@ -82,7 +83,7 @@ func (s *Server) adminSaveChat(w http.ResponseWriter, r *http.Request) error {
 	}
 	err := s.Chat.SaveSettings(r.Context(), CurrentUser(r.Context()), helpdesk.ChatConnectorSettings{Name: chi.URLParam(r, "name"),
 		APIURL: r.PostFormValue("api_url"), Secret: r.PostFormValue("secret"), Token: r.PostFormValue("token"),
-		BotUser: r.PostFormValue("bot_user"), Rooms: chat.SplitRooms(r.PostFormValue("rooms"))})
+		HookToken: r.PostFormValue("hook_token"), BotUser: r.PostFormValue("bot_user"), Rooms: chat.SplitRooms(r.PostFormValue("rooms"))})
 	if isInvalid(err) {
 		return s.renderAdminChat(w, r, web.NewForm(url.Values{}, err))
 	} else if err != nil {

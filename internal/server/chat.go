@@ -14,6 +14,8 @@ import (
 type ChatEndpoints struct {
 	SlackCommands, SlackEvents, SlackInteractions http.HandlerFunc
 	MattermostCommands, MattermostActions         http.HandlerFunc
+	// MattermostMessages is its outgoing webhook: thread replies.
+	MattermostMessages http.HandlerFunc
 }
 
 // chatEndpoint serves a connector endpoint, or 404 when the app has none.

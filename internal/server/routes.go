@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	r.Post("/chat/slack/interactions", s.chatEndpoint(func(c *ChatEndpoints) http.HandlerFunc { return c.SlackInteractions }))
 	r.Post("/chat/mattermost/commands", s.chatEndpoint(func(c *ChatEndpoints) http.HandlerFunc { return c.MattermostCommands }))
 	r.Post("/chat/mattermost/actions", s.chatEndpoint(func(c *ChatEndpoints) http.HandlerFunc { return c.MattermostActions }))
+	r.Post("/chat/mattermost/messages", s.chatEndpoint(func(c *ChatEndpoints) http.HandlerFunc { return c.MattermostMessages }))
 
 	// Pages: security headers, session, flash.
 	r.Group(func(r chi.Router) {

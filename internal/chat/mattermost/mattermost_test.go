@@ -26,6 +26,9 @@ type fakeMattermost struct {
 	posts    []map[string]any
 	throttle int
 	calls    int
+	// human holds posts written by people (root_id, user_id), which the
+	// outgoing webhook names and the connector reads back.
+	human map[string]map[string]any
 }
 
 func (f *fakeMattermost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +37,15 @@ func (f *fakeMattermost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.calls++
 	if r.Header.Get("Authorization") != "Bearer mm-bot-token" {
 		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if id, ok := strings.CutPrefix(r.URL.Path, "/api/v4/posts/"); ok && r.Method == http.MethodGet {
+		p, found := f.human[id]
+		if !found {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(p)
 		return
 	}
 	if r.URL.Path != "/api/v4/posts" || r.Method != http.MethodPost {

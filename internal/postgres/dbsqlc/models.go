@@ -249,14 +249,15 @@ type ChatChannel struct {
 }
 
 type ChatConnector struct {
-	Name         string
-	ApiUrl       string
-	SealedSecret []byte
-	SealedToken  []byte
-	UpdatedAt    time.Time
-	BotUser      string
-	Rooms        string
-	SyncSince    string
+	Name            string
+	ApiUrl          string
+	SealedSecret    []byte
+	SealedToken     []byte
+	UpdatedAt       time.Time
+	BotUser         string
+	Rooms           string
+	SyncSince       string
+	SealedHookToken []byte
 }
 
 type ChatDelivery struct {
