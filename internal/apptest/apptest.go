@@ -27,6 +27,7 @@ import (
 	"switchboard/internal/config"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/pgtest"
+	"switchboard/internal/testwait"
 )
 
 // Password is every test user's password.
@@ -228,19 +229,15 @@ func (c *Client) PostMultipart(path string, form url.Values, files ...File) *Res
 // so a test sees the state a user would see once things are quiet.
 func (e *Env) Settle() {
 	e.T.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	testwait.UntilNil(e.T, testwait.Long, "background jobs to finish", func() error {
 		var n int
 		if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job
 			WHERE state IN ('available', 'running', 'retryable') OR (state = 'scheduled' AND scheduled_at < now() + interval '1 second')`).Scan(&n); err != nil {
 			e.T.Fatal(err)
 		}
-		if n == 0 {
-			return
+		if n > 0 {
+			return fmt.Errorf("%d jobs still to run", n)
 		}
-		if time.Now().After(deadline) {
-			e.T.Fatalf("background jobs still running after 15 s (%d)", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }
