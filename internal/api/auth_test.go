@@ -15,6 +15,7 @@ import (
 	"switchboard/internal/api"
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/testwait"
 )
 
 // TestTokens: every kind of bad token gets the same 401; read tokens only
@@ -42,7 +43,8 @@ func TestTokens(t *testing.T) {
 	soon := func(name string, c *client) {
 		t.Helper()
 		var r reply
-		eventually(t, 2*time.Second, name, func() bool {
+		// 5 s: under the 10 s age of the token cache, so only the invalidation can do it.
+		testwait.Until(t, 5*time.Second, name, func() bool {
 			r = c.do("GET", "/api/v1/tickets", nil)
 			return r.status == http.StatusUnauthorized
 		})

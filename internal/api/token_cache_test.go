@@ -14,16 +14,6 @@ import (
 	"switchboard/internal/testwait"
 )
 
-// eventually polls cond every 10 ms until it holds or within passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-	}
-}
-
 // listening waits until the nodes cache tokens (nodes cache nothing until
 // they hear auth.AuthChannel, which would make the assertions below hold
 // vacuously).
@@ -46,7 +36,7 @@ func listening(t *testing.T, nodes ...*apptest.Env) {
 // until one is a hit; with caching off none ever is.
 func fromCache(t *testing.T, e *apptest.Env, before int64, c *client) {
 	t.Helper()
-	eventually(t, 10*time.Second, "a repeated request answered from the token cache", func() bool {
+	testwait.Until(t, 10*time.Second, "a repeated request answered from the token cache", func() bool {
 		if e.App.Tokens.CacheHits() > before {
 			return true
 		}
@@ -89,7 +79,7 @@ func TestTokenCacheAcrossNodes(t *testing.T) {
 	if !stopped(onB) {
 		t.Error("revoked token still works on the node that revoked it")
 	}
-	eventually(t, 5*time.Second, "token revoked on B stops on A", func() bool { return stopped(onA) })
+	testwait.Until(t, 5*time.Second, "token revoked on B stops on A", func() bool { return stopped(onA) })
 
 	// An admin deactivates an agent in the console of node B.
 	agent := a.User(helpdesk.RoleAgent)
@@ -110,7 +100,7 @@ func TestTokenCacheAcrossNodes(t *testing.T) {
 	if !stopped(onB) {
 		t.Error("a deactivated user's token still works on the node that deactivated them")
 	}
-	eventually(t, 5*time.Second, "deactivation on B stops the token on A", func() bool { return stopped(onA) })
+	testwait.Until(t, 5*time.Second, "deactivation on B stops the token on A", func() bool { return stopped(onA) })
 
 	// A token that was never touched keeps working on both.
 	other := a.User(helpdesk.RoleRequester)

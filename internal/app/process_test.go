@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"switchboard/internal/pglocal"
+	"switchboard/internal/testwait"
 )
 
 // TestServeLifecycle checks the README's promise as a new user meets it: the
@@ -101,18 +103,24 @@ func TestServeLifecycle(t *testing.T) {
 
 func waitReady(t *testing.T, url string, out fmt.Stringer) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := http.Get(url)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
+	ready := false
+	defer func() {
+		if !ready { // testwait failed the test: show what the server said
+			t.Logf("output so far:\n%s", out)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("not ready: %s\n%s", url, out)
+	}()
+	testwait.UntilNil(t, testwait.Long, url, func() error {
+		res, err := http.Get(url)
+		if err != nil {
+			return err
+		}
+		_ = res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return errors.New(res.Status)
+		}
+		return nil
+	})
+	ready = true
 }
 
 func freeAddr(t *testing.T) string {

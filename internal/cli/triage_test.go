@@ -22,6 +22,7 @@ import (
 	"switchboard/internal/corpora"
 	"switchboard/internal/jobs"
 	"switchboard/internal/pgtest"
+	"switchboard/internal/testwait"
 	"switchboard/internal/triage/classify"
 )
 
@@ -116,22 +117,23 @@ func TestTriageConcurrentNodes(t *testing.T) {
 		t.Helper()
 		// Fail only when triage stops making progress: a fixed deadline
 		// failed on a loaded 2-core machine while every job was still running.
+		// The overall bound is the test binary's -timeout.
 		const stall = time.Minute
-		deadline := time.Now().Add(stall)
+		stalled := time.Now().Add(stall)
 		var done, last int
-		for {
+		testwait.UntilNil(t, 24*time.Hour, "every ticket triaged", func() error {
 			scan(&done, `SELECT count(*) FROM tickets WHERE triaged_at IS NOT NULL`)
-			if done == total || time.Now().After(deadline) {
-				break
+			if done == total {
+				return nil
 			}
 			if done > last {
-				last, deadline = done, time.Now().Add(stall)
+				last, stalled = done, time.Now().Add(stall)
 			}
-			time.Sleep(250 * time.Millisecond)
-		}
-		if done != total {
-			t.Fatalf("%d of %d tickets triaged\n%s", done, total, logs.String())
-		}
+			if time.Now().After(stalled) {
+				t.Fatalf("no progress for %s: %d of %d tickets triaged\n%s", stall, done, total, logs.String())
+			}
+			return fmt.Errorf("%d of %d tickets triaged", done, total)
+		})
 	}
 	start := time.Now()
 	enqueue(tickets)

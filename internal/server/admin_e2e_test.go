@@ -12,6 +12,7 @@ import (
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/testwait"
 )
 
 // TestE2EAdminSetsUpATeam is the issue's end-to-end check in Chromium: an
@@ -82,18 +83,14 @@ func TestE2EAdminSetsUpATeam(t *testing.T) {
 
 	// 5. Triage places it with Maria (it runs as a River job).
 	var team, assignee string
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testwait.Until(t, testwait.Long, fmt.Sprintf("triage to assign #%d", number), func() bool {
 		err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(t.team_id::text, ''), coalesce(u.email, '')
 			FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id WHERE t.number = $1`, number).Scan(&team, &assignee)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if assignee != "" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return assignee != ""
+	})
 	if team != teamID {
 		t.Fatalf("ticket #%d is in team %q, want the category's team %s", number, team, teamID)
 	}

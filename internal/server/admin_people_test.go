@@ -6,9 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"switchboard/internal/apptest"
+	"switchboard/internal/testwait"
 )
 
 func TestAdminCreatePerson(t *testing.T) {
@@ -145,13 +145,9 @@ func TestAdminDeactivate(t *testing.T) {
 	if a.count(t, "SELECT count(*) FROM river_job WHERE kind = 'rebalance' AND (args->>'agent_id')::bigint = $1", a.agentA.ID) != 1 {
 		t.Error("no rebalance job enqueued for the deactivated agent")
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for a.count(t, "SELECT count(*) FROM tickets WHERE id = $1 AND assignee_id = $2", ticketID, a.agentA.ID) != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the deactivated agent's open ticket was not handed back to triage")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testwait.Until(t, testwait.Long, "the deactivated agent's open ticket handed back to triage", func() bool {
+		return a.count(t, "SELECT count(*) FROM tickets WHERE id = $1 AND assignee_id = $2", ticketID, a.agentA.ID) == 0
+	})
 	page := c.Get("/admin/people/" + admID(a.agentA.ID))
 	if !strings.Contains(page.Body, "Deactivated") || !page.Has(`form[action$="/reactivate"]`) {
 		t.Error("person page does not show the deactivated state")

@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/intake"
+	"switchboard/internal/testwait"
 	"switchboard/internal/ticket"
 )
 
@@ -24,17 +24,14 @@ func deliver(t *testing.T, e *apptest.Env, rcpt, raw string) int64 {
 	if err != nil || dup {
 		t.Fatalf("accept: %v (dup %v)", err, dup)
 	}
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	testwait.Until(t, testwait.Long, "mail processed", func() bool {
 		var status string
 		if err := e.App.DB.Pool.QueryRow(ctx, `SELECT status FROM inbound_mail WHERE id = $1`, id).Scan(&status); err != nil {
 			t.Fatal(err)
 		}
-		if status != "queued" {
-			return id
-		}
-	}
-	t.Fatal("mail not processed in 20s")
-	return 0
+		return status != "queued"
+	})
+	return id
 }
 
 // TestIgnoredMailListedForAdmins: an out-of-office that threads to nothing

@@ -2,36 +2,37 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/testwait"
 )
 
 // waitJS polls a JavaScript expression until it is true; it survives page
 // loads, which an in-page poll does not.
 func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second) // generous: a loaded 2-core CI machine
-	for {
+	testwait.UntilNil(t, testwait.Long, what+" ("+expr+")", func() error {
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("Boolean("+expr+")"))
 		if err == nil && ok {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			body, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.body ? document.body.innerText : ''"))
-			t.Fatalf("waiting for %s (%s): %v\nat %s:\n%s", what, expr, err, loc, body)
+		if err == nil {
+			err = errors.New("false")
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		// Where the browser is and what it shows, in case this is the last try.
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.body ? document.body.innerText : ''"))
+		return fmt.Errorf("%w\nat %s:\n%s", err, loc, body)
+	})
 }
 
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {

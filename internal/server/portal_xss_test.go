@@ -17,6 +17,7 @@ import (
 	"switchboard/internal/apptest"
 	"switchboard/internal/corpora"
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/testwait"
 	"switchboard/internal/ticket"
 )
 
@@ -140,20 +141,17 @@ func TestE2EPortalXSS(t *testing.T) {
 	// Let triage and the other follow-up jobs finish first: they touch
 	// updated_at, and a ticket moving while the list is paged through could
 	// slip between two pages.
-	for deadline := time.Now().Add(60 * time.Second); ; {
+	testwait.UntilNil(t, testwait.Long, "every job to finish", func() error {
 		var busy int
 		if err := e.App.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM river_job
 			WHERE state NOT IN ('completed', 'discarded', 'cancelled')`).Scan(&busy); err != nil {
 			t.Fatal(err)
 		}
-		if busy == 0 {
-			break
+		if busy > 0 {
+			return fmt.Errorf("%d jobs still pending", busy)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d jobs still pending", busy)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
 	apptest.BrowserSignIn(ctx, e, u)
 	start = time.Now()
 	check := func(what string) {

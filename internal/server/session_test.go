@@ -49,16 +49,6 @@ func signedOut(c *apptest.Client) bool {
 	return r.StatusCode == http.StatusSeeOther && strings.HasPrefix(r.Header.Get("Location"), "/login")
 }
 
-// eventually polls cond every 10 ms until it holds or within passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-	}
-}
-
 func wantSignedIn(t *testing.T, c *apptest.Client, why string) {
 	t.Helper()
 	if r := c.Get("/tickets"); r.StatusCode != http.StatusOK {
@@ -150,7 +140,8 @@ func TestSessionDeactivatedUserIsOut(t *testing.T) {
 	if _, err := e.App.DB.Pool.Exec(t.Context(), "UPDATE users SET active = false WHERE id = $1", u.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 2*time.Second, "deactivated user signed out", func() bool { return signedOut(c) })
+	// 5 s: under the 10 s age of the session cache, so only the invalidation can do it.
+	testwait.Until(t, 5*time.Second, "deactivated user signed out", func() bool { return signedOut(c) })
 	wantSignedOut(t, c, "deactivated")
 	r := e.Anonymous().PostForm("/login", url.Values{"email": {u.Email}, "password": {apptest.Password}})
 	if r.StatusCode == http.StatusSeeOther {
@@ -227,9 +218,9 @@ func TestSessionCacheAcrossNodes(t *testing.T) {
 	if _, err := b.App.DB.Pool.Exec(t.Context(), "UPDATE users SET role = 'agent' WHERE id = $1", u.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "role change seen on A", func() bool { return onA.Get("/desk").StatusCode == http.StatusOK })
+	testwait.Until(t, 5*time.Second, "role change seen on A", func() bool { return onA.Get("/desk").StatusCode == http.StatusOK })
 	// The same browser signs out of all devices through B.
 	onB := withCookie(b, sessionCookie(t, a, onA))
 	wantStatus(t, onB.PostForm("/logout-all", nil), http.StatusSeeOther)
-	eventually(t, 5*time.Second, "sign-out on B ends the session on A", func() bool { return signedOut(onA) })
+	testwait.Until(t, 5*time.Second, "sign-out on B ends the session on A", func() bool { return signedOut(onA) })
 }
