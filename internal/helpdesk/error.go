@@ -108,3 +108,16 @@ func Invalid(field, message string) error {
 	v.Add(field, message)
 	return v.Err()
 }
+
+// WrapOp prefixes a non-nil *err with the operation that failed, so that an
+// internal error logged far from its cause (a handler's 500) says where it
+// happened. The code, message and fields of a helpdesk *Error survive: the
+// functions above find it with errors.As. Service entry points defer it:
+//
+//	func (s *Service) Merge(ctx context.Context, …, number, into int64) (_ *Ticket, err error) {
+//		defer helpdesk.WrapOp(&err, "merge ticket %d into %d", number, into)
+func WrapOp(err *error, format string, args ...any) {
+	if *err != nil {
+		*err = fmt.Errorf(format+": %w", append(args, *err)...)
+	}
+}

@@ -8,7 +8,8 @@ import (
 
 // Get returns the ticket if viewer may see it. Anything else, missing or
 // forbidden, is ENOTFOUND: a requester must not learn that a number exists.
-func (s *Service) Get(ctx context.Context, viewer *helpdesk.User, number int64) (*helpdesk.Ticket, error) {
+func (s *Service) Get(ctx context.Context, viewer *helpdesk.User, number int64) (_ *helpdesk.Ticket, err error) {
+	defer helpdesk.WrapOp(&err, "read ticket %d", number)
 	t, restricted, err := s.DB.TicketByNumber(ctx, number)
 	if err != nil {
 		return nil, err
@@ -62,7 +63,8 @@ type AttachmentFile struct {
 
 // Attachment returns an attachment's bytes if viewer may see its ticket and,
 // for requesters, it is not on an internal note.
-func (s *Service) Attachment(ctx context.Context, viewer *helpdesk.User, number, id int64) (*AttachmentFile, error) {
+func (s *Service) Attachment(ctx context.Context, viewer *helpdesk.User, number, id int64) (_ *AttachmentFile, err error) {
+	defer helpdesk.WrapOp(&err, "read attachment %d of ticket %d", id, number)
 	t, err := s.Get(ctx, viewer, number)
 	if err != nil {
 		return nil, err

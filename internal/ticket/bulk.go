@@ -20,7 +20,8 @@ type BulkResult struct {
 // transaction and one event per ticket and field, so the audit trail reads
 // as if each had been changed by hand. A ticket that fails (gone, not
 // visible, invalid) is reported and the others still change.
-func (s *Service) Bulk(ctx context.Context, actor *helpdesk.User, numbers []int64, c Changes) (BulkResult, error) {
+func (s *Service) Bulk(ctx context.Context, actor *helpdesk.User, numbers []int64, c Changes) (_ BulkResult, err error) {
+	defer helpdesk.WrapOp(&err, "bulk change of %d tickets", len(numbers))
 	res := BulkResult{Failed: map[int64]string{}}
 	if !actor.IsStaff() {
 		return res, notFound()

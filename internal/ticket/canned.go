@@ -84,7 +84,8 @@ func validateCanned(in *CannedInput) error {
 }
 
 // SaveCanned creates (id 0) or updates a canned reply; leads and admins only.
-func (s *Service) SaveCanned(ctx context.Context, actor *helpdesk.User, id int64, in CannedInput) (int64, error) {
+func (s *Service) SaveCanned(ctx context.Context, actor *helpdesk.User, id int64, in CannedInput) (_ int64, err error) {
+	defer helpdesk.WrapOp(&err, "save canned reply %d", id)
 	if !actor.IsStaff() {
 		return 0, notFound()
 	}
@@ -108,7 +109,8 @@ func (s *Service) SaveCanned(ctx context.Context, actor *helpdesk.User, id int64
 }
 
 // DeleteCanned removes a canned reply; leads and admins only.
-func (s *Service) DeleteCanned(ctx context.Context, actor *helpdesk.User, id int64) error {
+func (s *Service) DeleteCanned(ctx context.Context, actor *helpdesk.User, id int64) (err error) {
+	defer helpdesk.WrapOp(&err, "delete canned reply %d", id)
 	old, err := s.CannedReply(ctx, actor, id)
 	if err != nil {
 		return err

@@ -73,7 +73,8 @@ func (s *Service) validateCreate(in *CreateInput) error {
 // attachments, "created" event and triage job commit together. The ticket
 // returned (and passed to AfterInsert) is complete, names included, as
 // reading it back right after would show it.
-func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInput) (*helpdesk.Ticket, error) {
+func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInput) (_ *helpdesk.Ticket, err error) {
+	defer helpdesk.WrapOp(&err, "create ticket")
 	if actor == nil {
 		return nil, helpdesk.Errorf(helpdesk.EUNAUTH, "Sign in first.")
 	}
@@ -90,7 +91,7 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		html = RenderMarkdown(in.Description)
 	}
 	var t *helpdesk.Ticket
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		var messageID int64
 		var err error
 		t, messageID, err = tx.InsertTicket(ctx, postgres.NewTicket{

@@ -13,7 +13,8 @@ type Child = helpdesk.ChildTicket
 // Link makes ticket number a child of incident parent; parent 0 removes the
 // link. One level only: an incident cannot itself be a child, and a child
 // cannot have children. Both tickets get a "linked" event.
-func (s *Service) Link(ctx context.Context, actor *helpdesk.User, number, parent int64) error {
+func (s *Service) Link(ctx context.Context, actor *helpdesk.User, number, parent int64) (err error) {
+	defer helpdesk.WrapOp(&err, "link ticket %d to %d", number, parent)
 	if !actor.IsStaff() {
 		return notFound()
 	}
@@ -85,7 +86,8 @@ func (s *Service) Children(ctx context.Context, viewer *helpdesk.User, t *helpde
 // told. It returns how many children it resolved. Each child commits on its
 // own: one that fails does not undo the others, and a retry skips those
 // already resolved.
-func (s *Service) ResolveChildren(ctx context.Context, actor *helpdesk.User, number int64, message string) (int, error) {
+func (s *Service) ResolveChildren(ctx context.Context, actor *helpdesk.User, number int64, message string) (_ int, err error) {
+	defer helpdesk.WrapOp(&err, "resolve children of ticket %d", number)
 	t, err := s.Get(ctx, actor, number)
 	if err != nil {
 		return 0, err

@@ -33,7 +33,8 @@ func Handles(body string) []string {
 // @mentions, all in one transaction: the mentioned agents find the ticket
 // under their Mentions view. Handles that name nobody (or several people)
 // are ignored rather than refused, as in chat tools.
-func (s *Service) Write(ctx context.Context, author *helpdesk.User, number int64, body string, internal bool) (*helpdesk.Message, error) {
+func (s *Service) Write(ctx context.Context, author *helpdesk.User, number int64, body string, internal bool) (_ *helpdesk.Message, err error) {
+	defer helpdesk.WrapOp(&err, "write on ticket %d", number)
 	if !author.IsStaff() {
 		return nil, notFound()
 	}

@@ -11,7 +11,8 @@ import (
 // search text move, its requester and followers become followers of the
 // surviving ticket, and it closes with a pointer to it. Both tickets get a
 // "merged" event. Staff only; both tickets must be visible to the actor.
-func (s *Service) Merge(ctx context.Context, actor *helpdesk.User, number, into int64) (*helpdesk.Ticket, error) {
+func (s *Service) Merge(ctx context.Context, actor *helpdesk.User, number, into int64) (_ *helpdesk.Ticket, err error) {
+	defer helpdesk.WrapOp(&err, "merge ticket %d into %d", number, into)
 	if !actor.IsStaff() {
 		return nil, notFound()
 	}

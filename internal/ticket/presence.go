@@ -18,7 +18,8 @@ type Presence = helpdesk.Presence
 // SetPresence records that viewer is viewing (or replying to) a ticket for
 // the next 45 seconds, or leaves it when activity is "". Every node hears
 // about it through PresenceChannel.
-func (s *Service) SetPresence(ctx context.Context, viewer *helpdesk.User, number int64, activity string) error {
+func (s *Service) SetPresence(ctx context.Context, viewer *helpdesk.User, number int64, activity string) (err error) {
+	defer helpdesk.WrapOp(&err, "set presence on ticket %d", number)
 	if !viewer.IsStaff() {
 		return notFound()
 	}
@@ -52,7 +53,8 @@ func (s *Service) Others(ctx context.Context, viewer *helpdesk.User, t *helpdesk
 // switch, writes it to the audit log and, in the same transaction, enqueues
 // rebalance (the triage job that moves an absent agent's tickets), so
 // nothing waits on an agent who just went offline.
-func (s *Service) SetAvailability(ctx context.Context, actor *helpdesk.User, a helpdesk.Availability, rebalance river.JobArgs) error {
+func (s *Service) SetAvailability(ctx context.Context, actor *helpdesk.User, a helpdesk.Availability, rebalance river.JobArgs) (err error) {
+	defer helpdesk.WrapOp(&err, "set availability of user %d", actor.ID)
 	if !actor.IsStaff() {
 		return notFound()
 	}

@@ -20,7 +20,8 @@ type Rating = helpdesk.Rating
 // current resolution, with the `rated` event, in one transaction. Only the
 // requester rates, only a resolved or closed ticket, and only once per
 // resolution: a reopened and again resolved ticket can be rated again.
-func (s *Service) Rate(ctx context.Context, actor *helpdesk.User, number int64, score int, comment string) error {
+func (s *Service) Rate(ctx context.Context, actor *helpdesk.User, number int64, score int, comment string) (err error) {
+	defer helpdesk.WrapOp(&err, "rate ticket %d", number)
 	t, err := s.Get(ctx, actor, number)
 	if err != nil {
 		return err

@@ -39,9 +39,9 @@ type MessageInput struct {
 // requester's reply to a ticket waiting on them, or already resolved, puts it
 // back to open. The message returned is the one stored, with its id, time
 // and attachments.
-func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number int64, in MessageInput) (*helpdesk.Message, error) {
+func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number int64, in MessageInput) (_ *helpdesk.Message, err error) {
+	defer helpdesk.WrapOp(&err, "add message to ticket %d", number)
 	var t *helpdesk.Ticket
-	var err error
 	switch {
 	case in.Unverified:
 		in.Internal = true

@@ -11,7 +11,8 @@ import (
 // SetStatus moves a ticket to a new status. Requesters may only resolve their
 // ticket ("This is solved") or reopen a resolved one; staff may set any
 // status. Entering Pending pauses the SLA clock; leaving it resumes it.
-func (s *Service) SetStatus(ctx context.Context, actor *helpdesk.User, number int64, to helpdesk.Status, reason string) (*helpdesk.Ticket, error) {
+func (s *Service) SetStatus(ctx context.Context, actor *helpdesk.User, number int64, to helpdesk.Status, reason string) (_ *helpdesk.Ticket, err error) {
+	defer helpdesk.WrapOp(&err, "set status of ticket %d to %s", number, to)
 	t, err := s.Get(ctx, actor, number)
 	if err != nil {
 		return nil, err

@@ -25,7 +25,8 @@ type Changes struct {
 // Requesters may only change the status, under SetStatus's rules; anything
 // else from them is EFORBIDDEN. Changes to a field's current value are
 // ignored, and nothing is written when nothing changes.
-func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64, c Changes) (*helpdesk.Ticket, error) {
+func (s *Service) Update(ctx context.Context, actor *helpdesk.User, number int64, c Changes) (_ *helpdesk.Ticket, err error) {
+	defer helpdesk.WrapOp(&err, "update ticket %d", number)
 	t, err := s.Get(ctx, actor, number)
 	if err != nil {
 		return nil, err
