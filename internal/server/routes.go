@@ -94,7 +94,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/chat/link/{token}", s.handle(s.chatLinkForm))           // chat.go: confirm a chat account link
 			r.Post("/chat/link/{token}", s.handle(s.chatLink))
 			r.Get("/report-phishing", s.handle(s.reportPhishingForm)) // phishing.go: upload a suspicious .eml
-			r.Get("/approvals", s.handle(s.approvals)) // approvals.go: what the viewer is asked to approve
+			r.Get("/approvals", s.handle(s.approvals))                // approvals.go: what the viewer is asked to approve
 			r.Get("/approvals/{id}", s.handle(s.approval))
 			r.Post("/approvals/{id}", s.handle(s.decideApproval))
 			r.Post("/report-phishing", s.handle(s.reportPhishing))
