@@ -65,6 +65,11 @@ func (d *directory) ours(ctx context.Context, db *postgres.DB, secret []byte, do
 	if _, ok := mail.ParseBounceAddress(secret, addr, domain); ok {
 		return true, nil // the return path of mail we sent: its delivery reports
 	}
+	if mail.IsApprovalAddress(addr, domain) {
+		// An approval's reply address: its signature names the approver,
+		// so it is checked against the sender when the mail is processed.
+		return true, nil
+	}
 	a, err := d.address(ctx, db, local)
 	return a != nil, err
 }
