@@ -35,15 +35,30 @@ func (t Tools) path(name string) (string, error) {
 
 // run runs a PostgreSQL tool and returns its error with what it printed.
 func (t Tools) run(ctx context.Context, name string, args ...string) (string, error) {
+	return t.runAt(ctx, name, "", args...)
+}
+
+// runAt runs a PostgreSQL tool against conn (a connection string: "" for
+// none), which it gets as its first argument, --dbname, with the password
+// in the environment rather than on the command line.
+func (t Tools) runAt(ctx context.Context, name, conn string, args ...string) (string, error) {
 	p, err := t.path(name)
 	if err != nil {
 		return "", err
 	}
+	// An unreachable server should fail the command, not hang it.
+	env := append(os.Environ(), "PGCONNECT_TIMEOUT=15")
+	if conn != "" {
+		libpq, password := postgres.LibpqConn(conn)
+		args = append([]string{"--dbname=" + libpq}, args...)
+		if password != "" {
+			env = append(env, "PGPASSWORD="+password)
+		}
+	}
 	cmd := exec.CommandContext(ctx, p, args...) //nolint:gosec // pg_dump/pg_restore with our own arguments
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	// An unreachable server should fail the command, not hang it.
-	cmd.Env = append(os.Environ(), "PGCONNECT_TIMEOUT=15")
+	cmd.Env = env
 	if err := cmd.Run(); err != nil {
 		return out.String(), fmt.Errorf("%s failed: %w\n%s", name, err, strings.TrimSpace(out.String()))
 	}
@@ -84,8 +99,7 @@ func Create(ctx context.Context, tools Tools, src Source, out string, key []byte
 	}
 	defer os.RemoveAll(tmp) //nolint:errcheck // best effort: a leftover temp dir is harmless
 	dump := filepath.Join(tmp, dumpName)
-	if _, err := tools.run(ctx, "pg_dump", "--format=custom", "--snapshot="+snap.ID,
-		"--file="+dump, "--dbname="+postgres.LibpqConn(src.Conn)); err != nil {
+	if _, err := tools.runAt(ctx, "pg_dump", src.Conn, "--format=custom", "--snapshot="+snap.ID, "--file="+dump); err != nil {
 		return nil, err
 	}
 	snap.Close(ctx)
@@ -126,8 +140,8 @@ func Restore(ctx context.Context, tools Tools, a *Archive, dst Source, force boo
 			return err
 		}
 	}
-	if _, err := tools.run(ctx, "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-		"--single-transaction", "--dbname="+postgres.LibpqConn(dst.Conn), a.dumpPath); err != nil {
+	if _, err := tools.runAt(ctx, "pg_restore", dst.Conn, "--no-owner", "--no-privileges", "--exit-on-error",
+		"--single-transaction", a.dumpPath); err != nil {
 		return err
 	}
 	return checkRows(ctx, dst.DB, a.Manifest.Tables)

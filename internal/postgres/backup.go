@@ -173,9 +173,12 @@ func (db *DB) DropScratch(ctx context.Context, name string) error {
 }
 
 // LibpqConn turns a connection string pgx accepts into one libpq tools
-// (pg_dump, pg_restore) accept: pgx's own pool_* settings are removed, since
-// libpq refuses parameters it does not know.
-func LibpqConn(conn string) string {
+// (pg_dump, pg_restore) accept, and takes its password out: pgx's own
+// pool_* settings are removed, since libpq refuses parameters it does not
+// know, and the password is returned apart, for the tool's environment
+// (PGPASSWORD): any user of the machine can read a command line (ps), not
+// another user's environment. password is "" when conn has none.
+func LibpqConn(conn string) (libpq, password string) {
 	if u, err := url.Parse(conn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
 		q := u.Query()
 		for k := range q {
@@ -183,16 +186,30 @@ func LibpqConn(conn string) string {
 				q.Del(k)
 			}
 		}
+		if p := q.Get("password"); p != "" {
+			password = p
+		}
+		q.Del("password")
 		u.RawQuery = q.Encode()
-		return u.String()
+		if u.User != nil {
+			if p, ok := u.User.Password(); ok {
+				password = p
+				u.User = url.User(u.User.Username())
+			}
+		}
+		return u.String(), password
 	}
 	var kept []string
 	for _, f := range strings.Fields(conn) {
-		if !strings.HasPrefix(f, "pool_") {
+		switch {
+		case strings.HasPrefix(f, "pool_"):
+		case strings.HasPrefix(f, "password="):
+			password = strings.Trim(strings.TrimPrefix(f, "password="), "'")
+		default:
 			kept = append(kept, f)
 		}
 	}
-	return strings.Join(kept, " ")
+	return strings.Join(kept, " "), password
 }
 
 // LatestMigration is the version of the newest embedded migration; a backup
