@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"switchboard/internal/helpdesk"
@@ -107,6 +109,17 @@ func plan(r *helpdesk.Rule, t *postgres.RuleTicket) Plan {
 		case helpdesk.ActionCreateChild:
 			p.Changes = append(p.Changes, helpdesk.RunChange{Ticket: t.Number, Field: "child",
 				Before: rawJSON(nil), After: rawJSON(map[string]any{"subject": a.Subject})})
+		case helpdesk.ActionAddTag:
+			if !slices.Contains(t.Tags, a.Tag) && !planned(p.Changes, "tag", a.Tag) {
+				p.Changes = append(p.Changes, helpdesk.RunChange{Ticket: t.Number, Field: "tag",
+					Before: rawJSON(nil), After: jsonValue(a.Tag)})
+			}
+		case helpdesk.ActionAddParticip:
+			if !slices.Contains(t.Participants, a.Email) && !strings.EqualFold(a.Email, t.RequesterEmail) &&
+				!planned(p.Changes, "participant", a.Email) {
+				p.Changes = append(p.Changes, helpdesk.RunChange{Ticket: t.Number, Field: "participant",
+					Before: rawJSON(nil), After: jsonValue(a.Email)})
+			}
 		case helpdesk.ActionWebhook:
 			p.Actions = append(p.Actions, helpdesk.RunResult{Ticket: t.Number, Action: a.Type, Result: "would POST to " + a.URL})
 		case helpdesk.ActionNotifyChat:
@@ -160,7 +173,16 @@ func (s *Service) apply(ctx context.Context, tx *postgres.Tx, r *helpdesk.Rule, 
 		}
 		changed += n
 		if res != "" {
-			results = append(results, helpdesk.RunResult{Ticket: t.Number, Action: a.Type, Result: res})
+			rr := helpdesk.RunResult{Ticket: t.Number, Action: a.Type, Result: res}
+			switch a.Type {
+			case helpdesk.ActionNotifyChat:
+				rr.Channel, rr.Status = a.Channel, "pending"
+			case helpdesk.ActionWebhook:
+				rr.Status = "pending"
+				// applyOther names the delivery it queued first in its text.
+				_, _ = fmt.Sscanf(res, "delivery #%d", &rr.DeliveryID)
+			}
+			results = append(results, rr)
 		}
 	}
 	return changed, results, nil
@@ -195,6 +217,10 @@ func (s *Service) applyOther(ctx context.Context, tx *postgres.Tx, r *helpdesk.R
 			return "", 0, err
 		}
 		return "queued to chat " + a.Channel, 0, nil
+	case helpdesk.ActionAddTag:
+		return s.addTag(ctx, tx, t, a.Tag, runID, reason)
+	case helpdesk.ActionAddParticip:
+		return s.addParticipant(ctx, tx, t, a.Email, runID, reason)
 	case helpdesk.ActionWebhook:
 		id, err := s.queueDelivery(ctx, tx, nil, &runID, a.URL, "rule.webhook", map[string]any{
 			"rule": map[string]any{"id": r.ID, "name": r.Name, "version": r.Version}, "run": runID,

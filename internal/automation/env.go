@@ -54,6 +54,10 @@ type TicketEnv struct {
 	// ResolvedHours is the time since it was resolved (0 when it is not).
 	ResolvedHours float64 `expr:"resolved_hours"`
 	IsChild       bool    `expr:"is_child"`
+	// Tags are the ticket's tags (`"vip" in ticket.tags`) and Participants
+	// the emails of the people following it besides the requester.
+	Tags         []string `expr:"tags"`
+	Participants []string `expr:"participants"`
 }
 
 // MessageEnv is the message of a message.received trigger.
@@ -129,7 +133,8 @@ func ticketEnv(t *postgres.RuleTicket, now time.Time) TicketEnv {
 		Impact: string(t.Impact), Urgency: string(t.Urgency), Category: t.CategoryName, Team: t.TeamSlug,
 		Assignee: t.AssigneeEmail, Requester: t.RequesterEmail, RequesterName: t.RequesterName,
 		RequesterVIP: t.RequesterVIP, Source: string(t.Source), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
-		AgeHours: now.Sub(t.CreatedAt).Hours(), IdleHours: now.Sub(t.UpdatedAt).Hours(), IsChild: t.ParentID != nil}
+		AgeHours: now.Sub(t.CreatedAt).Hours(), IdleHours: now.Sub(t.UpdatedAt).Hours(), IsChild: t.ParentID != nil,
+		Tags: t.Tags, Participants: t.Participants}
 	if t.ResolvedAt != nil && (t.Status == helpdesk.StatusResolved || t.Status == helpdesk.StatusClosed) {
 		e.ResolvedHours = now.Sub(*t.ResolvedAt).Hours()
 	}

@@ -173,6 +173,8 @@ func (s *Service) revert(ctx context.Context, tx *postgres.Tx, orig *helpdesk.Ru
 		return nil
 	case "child":
 		return s.revertChild(ctx, tx, runID, c, reason, out, conflict)
+	case "tag", "participant":
+		return s.revertMembership(ctx, tx, t, runID, c, reason, out, conflict)
 	}
 	if !slices.Contains(settable, c.Field) {
 		conflict("this change cannot be undone", c.After)

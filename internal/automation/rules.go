@@ -181,8 +181,28 @@ func (s *Service) validateAction(ctx context.Context, v *helpdesk.Validation, fi
 		if strings.TrimSpace(a.Subject) == "" {
 			v.Add(field+".subject", "Give the child ticket a subject.")
 		}
+	case helpdesk.ActionAddTag:
+		a.Tag = strings.ToLower(strings.TrimSpace(a.Tag))
+		if !tagPattern.MatchString(a.Tag) {
+			v.Add(field+".tag", "A tag is 1 to 40 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit.")
+		}
+	case helpdesk.ActionAddParticip:
+		a.Email = strings.TrimSpace(a.Email)
+		if a.Email == "" {
+			v.Add(field+".email", "Give the email of the person to add.")
+			break
+		}
+		email, err := s.participantEmail(ctx, a.Email)
+		switch {
+		case helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND:
+			v.Add(field+".email", "No active user "+strconvQuote(a.Email)+".")
+		case err != nil:
+			return err
+		default:
+			a.Email = email
+		}
 	default:
-		v.Add(field+".type", "Choose an action: set, note, reply, notify_chat, webhook, create_child.")
+		v.Add(field+".type", "Choose an action: set, note, reply, notify_chat, webhook, create_child, add_tag, add_participant.")
 	}
 	return nil
 }

@@ -191,7 +191,18 @@ func TestRuleWebhookAction(t *testing.T) {
 	if err := b.db.Pool.QueryRow(ctx, `SELECT id FROM webhook_deliveries WHERE run_id = $1`, run.ID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
+	if run.Results[0].Status != "pending" || run.Results[0].DeliveryID != id {
+		t.Errorf("result before delivery = %+v", run.Results[0])
+	}
 	if err := b.auto.Deliver(ctx, id, false); err != nil || rc.received() != 1 || rc.badSigs != 0 {
 		t.Errorf("deliver: %v, received %d, bad signatures %d", err, rc.received(), rc.badSigs)
+	}
+	// The run shows the receiver's answer.
+	after, err := b.auto.Run(ctx, b.admin, run.ID)
+	if err != nil || len(after.Results) != 1 {
+		t.Fatalf("run after delivery = %+v, %v", after, err)
+	}
+	if r := after.Results[0]; r.Status != "delivered" || r.ResponseCode/100 != 2 {
+		t.Errorf("result after delivery = %+v", r)
 	}
 }

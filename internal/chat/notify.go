@@ -8,6 +8,7 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
+	"switchboard/internal/postgres"
 )
 
 // connectorOrder is which connector a rule's message goes through when its
@@ -31,6 +32,9 @@ func (s *Service) Notify(ctx context.Context, a jobs.ChatNotifyArgs) error {
 	if connector == "" {
 		s.Log.Warn("chat message not sent: no chat connector configured", "channel", a.Channel,
 			"ticket", a.Number, "run_id", a.RunID)
+		if err := s.recordNotSent(ctx, a, "no chat connector configured"); err != nil {
+			return fmt.Errorf("chat notify run %d: %w", a.RunID, err)
+		}
 		return river.JobCancel(fmt.Errorf("rule run %d: message to %s not sent: no chat connector configured", a.RunID, a.Channel))
 	}
 	m := Message{Text: a.Text}
@@ -114,4 +118,30 @@ func (s *Service) configured(ctx context.Context, name string) bool {
 		return false
 	}
 	return set.Token != ""
+}
+
+// noConnector is the connector name of a rule's message that had no
+// connector to go through; the admin's per-connector delivery logs never
+// list it, the rule's run does.
+const noConnector = "none"
+
+// recordNotSent stores a rule's message that cannot be sent as a failed
+// delivery under its idempotency key, so the rule's run shows "not sent"
+// and why, not "queued" for ever.
+func (s *Service) recordNotSent(ctx context.Context, a jobs.ChatNotifyArgs, why string) error {
+	d := &helpdesk.ChatDelivery{Connector: noConnector, Channel: a.Channel, Action: "post",
+		IdemKey: fmt.Sprintf("rule:%d:%d:%s", a.RunID, a.TicketID, a.Channel), Body: []byte(`{}`)}
+	if a.TicketID != 0 {
+		d.TicketID = &a.TicketID
+	}
+	var inserted bool
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		var err error
+		inserted, err = tx.InsertChatDelivery(ctx, d)
+		return err
+	})
+	if err != nil || !inserted {
+		return err
+	}
+	return s.DB.ChatDeliveryAttempt(ctx, d.ID, why, true)
 }

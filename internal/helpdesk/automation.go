@@ -20,12 +20,21 @@ var Triggers = []string{TriggerCreated, TriggerUpdated, TriggerMessage, TriggerS
 
 // Rule action types.
 const (
-	ActionSet         = "set"          // Field to Value
-	ActionNote        = "note"         // internal note Body
-	ActionReply       = "reply"        // public reply from the canned reply named Canned
-	ActionNotifyChat  = "notify_chat"  // a message to chat Channel
-	ActionWebhook     = "webhook"      // POST the ticket to URL
-	ActionCreateChild = "create_child" // a linked child ticket with Subject
+	ActionSet         = "set"             // Field to Value
+	ActionNote        = "note"            // internal note Body
+	ActionReply       = "reply"           // public reply from the canned reply named Canned
+	ActionNotifyChat  = "notify_chat"     // a message to chat Channel
+	ActionWebhook     = "webhook"         // POST the ticket to URL
+	ActionCreateChild = "create_child"    // a linked child ticket with Subject
+	ActionAddTag      = "add_tag"         // tag the ticket with Tag
+	ActionAddParticip = "add_participant" // make the user with Email follow the ticket
+)
+
+// Ticket events of the tag and participant actions (and their undo).
+const (
+	EventTagged             = "tagged"
+	EventUntagged           = "untagged"
+	EventParticipantRemoved = "participant_removed"
 )
 
 // EventAutomationStopped is the ticket event written when rules changed a
@@ -42,6 +51,8 @@ type RuleAction struct {
 	Channel string `json:"channel,omitempty"`
 	URL     string `json:"url,omitempty"`
 	Subject string `json:"subject,omitempty"`
+	Tag     string `json:"tag,omitempty"`
+	Email   string `json:"email,omitempty"`
 }
 
 // Rule is an automation rule: when Trigger fires and Condition holds, do
@@ -89,6 +100,16 @@ type RunResult struct {
 	Ticket int64  `json:"ticket"`
 	Action string `json:"action"`
 	Result string `json:"result"`
+	// Channel is a notify_chat action's channel (to find its delivery).
+	Channel string `json:"channel,omitempty"`
+	// DeliveryID is a webhook action's delivery.
+	DeliveryID int64 `json:"delivery_id,omitempty"`
+	// Status, MessageID and ResponseCode are the outcome as it stands when
+	// the run is read (filled from the chat and webhook delivery logs, not
+	// stored): pending, sent / delivered, failed.
+	Status       string `json:"status,omitempty"`
+	MessageID    string `json:"message_id,omitempty"`
+	ResponseCode int    `json:"response_code,omitempty"`
 }
 
 // Run is one firing of a rule.

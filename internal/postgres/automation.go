@@ -128,13 +128,18 @@ type RuleTicket struct {
 	Description  string
 	RequesterVIP bool
 	Triaged      bool
+	Tags         []string // sorted
+	Participants []string // emails, sorted
 }
 
 const ruleTicketSelect = `SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency,
 	t.category_id, coalesce(c.name, ''), t.team_id, coalesce(tm.slug, ''), coalesce(tm.name, ''),
 	t.assignee_id, coalesce(a.email, ''), coalesce(a.name, ''), t.requester_id, r.email, r.name, r.vip,
 	t.source, t.created_at, t.updated_at, t.resolved_at, t.parent_id, t.merged_into_id, t.triaged_at IS NOT NULL,
-	coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), '')
+	coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), ''),
+	coalesce((SELECT array_agg(g.tag ORDER BY g.tag) FROM ticket_tags g WHERE g.ticket_id = t.id), '{}'),
+	coalesce((SELECT array_agg(pu.email ORDER BY pu.email) FROM ticket_participants p JOIN users pu ON pu.id = p.user_id
+		WHERE p.ticket_id = t.id), '{}')
 	FROM tickets t JOIN users r ON r.id = t.requester_id
 	LEFT JOIN categories c ON c.id = t.category_id LEFT JOIN teams tm ON tm.id = t.team_id
 	LEFT JOIN users a ON a.id = t.assignee_id `
@@ -145,7 +150,7 @@ func scanRuleTicket(row pgx.Row) (*RuleTicket, error) {
 	if err := row.Scan(&t.ID, &t.Number, &t.Subject, &status, &prio, &impact, &urgency, &t.CategoryID, &t.CategoryName,
 		&t.TeamID, &t.TeamSlug, &t.TeamName, &t.AssigneeID, &t.AssigneeEmail, &t.AssigneeName, &t.RequesterID,
 		&t.RequesterEmail, &t.RequesterName, &t.RequesterVIP, &source, &t.CreatedAt, &t.UpdatedAt, &t.ResolvedAt,
-		&t.ParentID, &t.MergedIntoID, &t.Triaged, &t.Description); err != nil {
+		&t.ParentID, &t.MergedIntoID, &t.Triaged, &t.Description, &t.Tags, &t.Participants); err != nil {
 		return nil, err
 	}
 	t.Status, t.Priority, t.Impact, t.Urgency = helpdesk.Status(status), helpdesk.Priority(prio), helpdesk.Impact(impact), helpdesk.Urgency(urgency)

@@ -188,16 +188,24 @@ func (db *DB) Runs(ctx context.Context, ruleID int64, limit int) ([]helpdesk.Run
 	if err != nil {
 		return nil, fmt.Errorf("runs of rule %d: %w", ruleID, mapError(err))
 	}
-	defer rows.Close()
 	var out []helpdesk.Run
 	for rows.Next() {
 		r, err := scanRun(rows)
 		if err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("runs of rule %d: %w", ruleID, mapError(err))
 		}
 		out = append(out, *r)
 	}
-	return out, mapError(rows.Err())
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("runs of rule %d: %w", ruleID, mapError(err))
+	}
+	ptrs := make([]*helpdesk.Run, len(out))
+	for i := range out {
+		ptrs[i] = &out[i]
+	}
+	return out, fillOutcomes(ctx, db.Pool, ptrs)
 }
 
 // Run loads one run with its changes (ticket numbers, oldest first).
@@ -206,8 +214,10 @@ func (db *DB) Run(ctx context.Context, id int64) (*helpdesk.Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %d: %w", id, mapError(err))
 	}
-	r.Changes, err = runChanges(ctx, db.Pool, id)
-	return r, err
+	if r.Changes, err = runChanges(ctx, db.Pool, id); err != nil {
+		return nil, err
+	}
+	return r, fillOutcomes(ctx, db.Pool, []*helpdesk.Run{r})
 }
 
 type rowsQuerier interface {

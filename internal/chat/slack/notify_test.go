@@ -1,6 +1,7 @@
 package slack_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,9 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"switchboard/internal/apptest"
 	"switchboard/internal/automation"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
+	"switchboard/internal/testwait"
 	"switchboard/internal/ticket"
 )
 
@@ -21,9 +24,10 @@ import (
 func TestSlackRuleNotifyChatPostsOnce(t *testing.T) {
 	e := setup(t)
 	admin := e.User(helpdesk.RoleAdmin)
-	if _, err := e.App.Automation.Create(e.ctx, admin, automation.RuleInput{Name: "Printers to chat",
+	rule, err := e.App.Automation.Create(e.ctx, admin, automation.RuleInput{Name: "Printers to chat",
 		Trigger: helpdesk.TriggerCreated, Enabled: true, Condition: `ticket.subject contains "printer"`,
-		Actions: []helpdesk.RuleAction{{Type: helpdesk.ActionNotifyChat, Channel: "#it-alerts"}}}); err != nil {
+		Actions: []helpdesk.RuleAction{{Type: helpdesk.ActionNotifyChat, Channel: "#it-alerts"}}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	tk, err := e.App.Tickets.Create(e.ctx, admin, ticket.CreateInput{Subject: "The printer is on fire", Description: "smoke"})
@@ -65,6 +69,19 @@ func TestSlackRuleNotifyChatPostsOnce(t *testing.T) {
 	if n != 1 {
 		t.Errorf("the rule's message was posted %d times, want exactly once", n)
 	}
+	// The rule's run records the outcome: sent, with Slack's message id.
+	var res helpdesk.RunResult
+	waitFor(t, "the run's chat result to read sent", func() bool {
+		runs, err := e.App.Automation.Runs(e.ctx, admin, rule.ID, 10)
+		if err != nil || len(runs) != 1 || len(runs[0].Results) != 1 {
+			return false
+		}
+		res = runs[0].Results[0]
+		return res.Status == "sent"
+	})
+	if res.MessageID == "" || !strings.Contains(res.Result, "sent to #it-alerts") || res.Ticket != tk.Number {
+		t.Errorf("run result = %+v", res)
+	}
 
 	// A restricted team's ticket: text only in its private channel.
 	var secID int64
@@ -105,5 +122,35 @@ func TestSlackRuleNotifyChatPostsOnce(t *testing.T) {
 		return f.Get("channel") != "G_SEC" && strings.Contains(f.Get("text"), "Odd pop-up")
 	}); leaked {
 		t.Errorf("the restricted ticket's text was posted outside its private channel")
+	}
+}
+
+// Without a chat connector set up, a rule's notify_chat cannot be sent:
+// the rule's run says so (not sent, and why) instead of "queued" for ever.
+func TestRuleNotifyChatWithoutConnector(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	ctx := context.Background()
+	admin := e.User(helpdesk.RoleAdmin)
+	rule, err := e.App.Automation.Create(ctx, admin, automation.RuleInput{Name: "Printers to chat",
+		Trigger: helpdesk.TriggerCreated, Enabled: true, Condition: `ticket.subject contains "printer"`,
+		Actions: []helpdesk.RuleAction{{Type: helpdesk.ActionNotifyChat, Channel: "#it-alerts"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.App.Tickets.Create(ctx, admin, ticket.CreateInput{Subject: "The printer jams", Description: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	var res helpdesk.RunResult
+	testwait.Until(t, testwait.Long, "the run's chat result to read failed", func() bool {
+		runs, err := e.App.Automation.Runs(ctx, admin, rule.ID, 10)
+		if err != nil || len(runs) != 1 || len(runs[0].Results) != 1 {
+			return false
+		}
+		res = runs[0].Results[0]
+		return res.Status == "failed"
+	})
+	if !strings.Contains(res.Result, "no chat connector configured") || res.MessageID != "" {
+		t.Errorf("run result = %+v", res)
 	}
 }

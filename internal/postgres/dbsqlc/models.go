@@ -866,6 +866,12 @@ type TicketPresence struct {
 	ExpiresAt time.Time
 }
 
+type TicketTag struct {
+	TicketID  int64
+	Tag       string
+	CreatedAt time.Time
+}
+
 type TokenNetwork struct {
 	TokenID   int64
 	Network   string
