@@ -69,10 +69,7 @@ func (s *Service) addParticipant(ctx context.Context, tx *postgres.Tx, t *postgr
 	if u.ID == t.RequesterID {
 		return "", 0, nil
 	}
-	if ok, err := tx.IsParticipant(ctx, t.ID, u.ID); err != nil || ok {
-		return "", 0, err
-	}
-	if err := tx.AddParticipant(ctx, t.ID, u.ID); err != nil {
+	if added, err := tx.AddParticipant(ctx, t.ID, u.ID); err != nil || !added {
 		return "", 0, err
 	}
 	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Number: t.Number, Kind: helpdesk.EventParticipantAdd,
@@ -118,10 +115,8 @@ func (s *Service) revertMembership(ctx context.Context, tx *postgres.Tx, t *post
 		if remove {
 			changed, err = tx.RemoveParticipant(ctx, t.ID, u.ID)
 			kind = helpdesk.EventParticipantRemoved
-		} else if ok, perr := tx.IsParticipant(ctx, t.ID, u.ID); perr != nil {
-			return perr
-		} else if !ok {
-			changed, err = true, tx.AddParticipant(ctx, t.ID, u.ID)
+		} else {
+			changed, err = tx.AddParticipant(ctx, t.ID, u.ID)
 			kind = helpdesk.EventParticipantAdd
 		}
 		ev = map[string]any{"emails": []string{value}}
