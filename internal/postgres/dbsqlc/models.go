@@ -535,6 +535,7 @@ type Message struct {
 	CreatedAt      time.Time
 	SenderCheck    string
 	SenderFlagged  bool
+	Search         interface{}
 }
 
 type OncallShift struct {

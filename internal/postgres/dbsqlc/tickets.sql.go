@@ -523,7 +523,8 @@ func (q *Queries) ListEvents(ctx context.Context, ticketID int64) ([]ListEventsR
 }
 
 const listMessages = `-- name: ListMessages :many
-SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html, m.email_message_id, m.source, m.created_at, m.sender_check, m.sender_flagged, u.name AS author_name, u.email AS author_email, u.role AS author_role
+SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html, m.email_message_id, m.source,
+       m.created_at, m.sender_check, m.sender_flagged, u.name AS author_name, u.email AS author_email, u.role AS author_role
 FROM messages m LEFT JOIN users u ON u.id = m.author_id
 WHERE m.ticket_id = $1 AND ($2::boolean OR NOT m.internal)
 ORDER BY m.created_at, m.id
@@ -551,6 +552,7 @@ type ListMessagesRow struct {
 	AuthorRole     *string
 }
 
+// Columns named, not m.*: the stored search vector stays in the database.
 func (q *Queries) ListMessages(ctx context.Context, arg ListMessagesParams) ([]ListMessagesRow, error) {
 	rows, err := q.db.Query(ctx, listMessages, arg.TicketID, arg.IncludeInternal)
 	if err != nil {

@@ -106,7 +106,9 @@ FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
 WHERE e.ticket_id = $1 ORDER BY e.id;
 
 -- name: ListMessages :many
-SELECT m.*, u.name AS author_name, u.email AS author_email, u.role AS author_role
+-- Columns named, not m.*: the stored search vector stays in the database.
+SELECT m.id, m.ticket_id, m.author_id, m.internal, m.body_text, m.body_html, m.email_message_id, m.source,
+       m.created_at, m.sender_check, m.sender_flagged, u.name AS author_name, u.email AS author_email, u.role AS author_role
 FROM messages m LEFT JOIN users u ON u.id = m.author_id
 WHERE m.ticket_id = $1 AND (@include_internal::boolean OR NOT m.internal)
 ORDER BY m.created_at, m.id;
