@@ -18,6 +18,7 @@ type Mail struct {
 	SMTP      *intake.SMTPServer // nil when SWITCHBOARD_SMTP_ADDR=off
 	IMAP      *intake.Poller
 	Sweeper   *intake.Sweeper
+	Dispatch  *intake.Dispatcher
 }
 
 // wireMail builds intake and notify, registers their workers and the
@@ -59,6 +60,11 @@ func (a *App) wireMail(cw *changedWorker) error {
 	a.background = append(a.background, m.IMAP)
 	m.Sweeper = &intake.Sweeper{DB: a.DB, Log: log.With("part", "intake")}
 	a.background = append(a.background, m.Sweeper)
+	// Accepted mail is processed on this node without a job round trip;
+	// stopped after the listeners, it hands what waits to River.
+	m.Dispatch = &intake.Dispatcher{P: m.Processor, Log: log.With("part", "intake")}
+	m.Store.Dispatch = m.Dispatch
+	a.background = append(a.background, m.Dispatch)
 	if cfg.SMTPAddr != "off" {
 		m.SMTP = &intake.SMTPServer{Addr: cfg.SMTPAddr, Domain: cfg.MailDomain, Secret: cfg.SecretKey,
 			MaxBytes: cfg.MaxMessage, Store: m.Store, Log: log.With("part", "smtp"), Health: a.Health}
@@ -83,6 +89,7 @@ func (a *App) mailJobs() {
 	a.Mail.Processor.Jobs = a.Jobs
 	a.Mail.Notifier.Jobs = a.Jobs
 	a.Mail.Sweeper.Jobs = a.Jobs
+	a.Mail.Dispatch.Jobs = a.Jobs
 	if a.HTTP != nil {
 		a.HTTP.Mail = a.Mail.Store
 	}

@@ -79,11 +79,22 @@ func benchMail(ctx context.Context, env *Env) error {
 		{"SMTP accepted, authentication on", fmt.Sprintf("%.0f /s", on.accepted)},
 		{fmt.Sprintf("SMTP to committed ticket, authentication on: DKIM+SPF+DMARC, local DNS (%d tickets, %d threaded, %d verified)",
 			on.tickets, on.messages, on.verified), fmt.Sprintf("%.0f /s", on.e2e)},
+		{"CPU per mail, authentication off: this process (node + senders) + PostgreSQL", cpuPair(off)},
+		{"CPU per mail, authentication on: this process (node + senders) + PostgreSQL", cpuPair(on)},
 		{"ratio (raw inserts per mail to ticket), authentication off", fmt.Sprintf("%.2f", raw/off.e2e)},
 		{"ratio (raw inserts per mail to ticket), authentication on", fmt.Sprintf("%.2f", raw/on.e2e)},
 		{"ratio authentication on / off (mail to ticket)", fmt.Sprintf("%.2f", on.e2e/off.e2e)},
 	})
+	if len(on.statements) > 0 {
+		_, _ = fmt.Fprintln(env.Out, "\npg_stat_statements, authentication on (per mail, top by time):")
+		table(env.Out, append([][]string{{"calls", "ms", "statement"}}, on.statements...))
+	}
 	return nil
+}
+
+func cpuPair(r *intakeRun) string {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	return fmt.Sprintf("%.2f + %.2f = %.2f ms", ms(r.appCPU), ms(r.pgCPU), ms(r.appCPU+r.pgCPU))
 }
 
 // intakeRun is one measured pass of the mail benchmark.
@@ -91,6 +102,10 @@ type intakeRun struct {
 	app                         *app.App // left running for the baseline
 	accepted, e2e               float64  // per second
 	tickets, messages, verified int
+	// CPU per mail from the first send until every mail is processed: this
+	// process (the node and the SMTP senders) and the PostgreSQL cluster.
+	appCPU, pgCPU time.Duration
+	statements    [][]string // pg_stat_statements per mail, top by time
 }
 
 // mailIntakeRun starts a node on a fresh database with vars, sends mails
@@ -120,6 +135,24 @@ func mailIntakeRun(ctx context.Context, env *Env, db string, vars map[string]str
 	}
 	addr := a.Mail.SMTP.ListenAddr()
 	total := len(mails)
+	var backend int
+	if err := a.DB.Pool.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+		return nil, err
+	}
+	postmaster, err := parentPID(backend)
+	if err != nil {
+		postmaster = 0 // PostgreSQL on another machine: its CPU is not measured
+	}
+	_, _ = a.DB.Pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
+	resetStatements(ctx, a.DB)
+	app0, err := procCPU(os.Getpid(), false)
+	if err != nil {
+		return nil, err
+	}
+	pg0, err := clusterCPU(postmaster)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -153,6 +186,16 @@ func mailIntakeRun(ctx context.Context, env *Env, db string, vars map[string]str
 		time.Sleep(10 * time.Millisecond)
 	}
 	done := time.Since(start)
+	app1, err := procCPU(os.Getpid(), false)
+	if err != nil {
+		return nil, err
+	}
+	pg1, err := clusterCPU(postmaster)
+	if err != nil {
+		return nil, err
+	}
+	r.appCPU, r.pgCPU = (app1-app0)/time.Duration(total), (pg1-pg0)/time.Duration(total)
+	r.statements = statements(ctx, a.DB, total, 15)
 	if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'ticket'), count(*) FILTER (WHERE status = 'message'),
 		count(*) FILTER (WHERE auth->>'result' = 'pass') FROM inbound_mail`).Scan(&r.tickets, &r.messages, &r.verified); err != nil {
 		return nil, err

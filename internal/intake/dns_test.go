@@ -22,6 +22,7 @@ type dnsServer struct {
 	mu   sync.Mutex
 	txt  map[string][]string // fully qualified lower-case name -> records
 	hits map[string]int
+	hold chan struct{} // when set, answers wait until it is closed
 }
 
 func newDNSServer(t *testing.T) *dnsServer {
@@ -59,9 +60,17 @@ func (s *dnsServer) serve(w dns.ResponseWriter, req *dns.Msg) {
 	m.SetReply(req)
 	m.Authoritative = true
 	s.mu.Lock()
+	hold := s.hold
+	for _, q := range req.Question {
+		s.hits[strings.ToLower(q.Name)]++
+	}
+	s.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+	s.mu.Lock()
 	for _, q := range req.Question {
 		name := strings.ToLower(q.Name)
-		s.hits[name]++
 		recs, ok := s.txt[name]
 		if !ok {
 			m.Rcode = dns.RcodeNameError

@@ -317,7 +317,9 @@ func (p *Poller) fetchOne(ctx context.Context, c *imapclient.Client, id int64, u
 	if len(msgs) == 1 && len(msgs[0].BodySection) == 1 {
 		raw = msgs[0].BodySection[0].Bytes
 	}
+	var stored int64
 	err = p.Store.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		stored = 0
 		// The row lock orders two nodes polling the same mailbox.
 		cur, err := tx.LockMailbox(ctx, id)
 		if err != nil {
@@ -332,14 +334,19 @@ func (p *Poller) fetchOne(ctx context.Context, c *imapclient.Client, id int64, u
 		case p.MaxBytes > 0 && int64(len(raw)) > p.MaxBytes:
 			p.Log.Warn("imap: message over the size limit left in the mailbox", "mailbox_id", id, "uid", uid, "bytes", len(raw))
 		default:
-			if _, _, err := p.Store.AcceptTx(ctx, tx, Received{Raw: raw, Via: "imap", MailboxID: &id}); err != nil {
+			rowID, _, err := p.Store.AcceptTx(ctx, tx, Received{Raw: raw, Via: "imap", MailboxID: &id})
+			if err != nil {
 				return err
 			}
+			stored = rowID
 		}
 		return tx.SetMailboxWatermark(ctx, id, int64(uidValidity), int64(uid))
 	})
 	if err != nil {
 		return err
+	}
+	if stored != 0 {
+		p.Store.Committed(ctx, stored)
 	}
 	return c.Store(imap.UIDSetNum(uid), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true,
 		Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()

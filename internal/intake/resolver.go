@@ -18,8 +18,17 @@ type Resolver struct {
 	ttl     time.Duration // how long an answer is kept
 	negTTL  time.Duration // how long "no such name" is kept
 
-	mu    sync.Mutex
-	cache map[string]cached
+	mu       sync.Mutex
+	cache    map[string]cached
+	inflight map[string]*asking
+}
+
+// asking is a lookup under way: concurrent mails from one domain wait for
+// its answer instead of asking DNS again.
+type asking struct {
+	done chan struct{}
+	v    any
+	err  error
 }
 
 type cached struct {
@@ -42,7 +51,8 @@ func NewResolver(server string) *Resolver {
 			return d.DialContext(ctx, network, server)
 		}
 	}
-	return &Resolver{r: r, timeout: 5 * time.Second, ttl: 5 * time.Minute, negTTL: time.Minute, cache: map[string]cached{}}
+	return &Resolver{r: r, timeout: 5 * time.Second, ttl: 5 * time.Minute, negTTL: time.Minute, cache: map[string]cached{},
+		inflight: map[string]*asking{}}
 }
 
 // lookup answers from the cache or asks DNS under the deadline. Temporary
@@ -54,10 +64,24 @@ func lookup[T any](ctx context.Context, c *Resolver, key string, ask func(contex
 		v, _ := e.v.(T)
 		return v, e.err
 	}
+	if a, ok := c.inflight[key]; ok {
+		c.mu.Unlock()
+		select {
+		case <-a.done:
+			v, _ := a.v.(T)
+			return v, a.err
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+	}
+	a := &asking{done: make(chan struct{})}
+	c.inflight[key] = a
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	v, err := ask(ctx)
+	a.v, a.err = v, err
 	var exp time.Time
 	var de *net.DNSError
 	switch {
@@ -65,15 +89,17 @@ func lookup[T any](ctx context.Context, c *Resolver, key string, ask func(contex
 		exp = time.Now().Add(c.ttl)
 	case errors.As(err, &de) && de.IsNotFound:
 		exp = time.Now().Add(c.negTTL)
-	default:
-		return v, err
 	}
 	c.mu.Lock()
-	if len(c.cache) >= maxCached {
-		c.cache = map[string]cached{}
+	delete(c.inflight, key)
+	if !exp.IsZero() {
+		if len(c.cache) >= maxCached {
+			c.cache = map[string]cached{}
+		}
+		c.cache[key] = cached{v: v, err: err, exp: exp}
 	}
-	c.cache[key] = cached{v: v, err: err, exp: exp}
 	c.mu.Unlock()
+	close(a.done)
 	return v, err
 }
 

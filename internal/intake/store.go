@@ -31,23 +31,41 @@ type Store struct {
 	Jobs    *postgres.JobClient
 	Tickets *ticket.Service // access rules for raw-mail downloads
 	Trust   *Trust          // strips forged Authentication-Results; may be nil
+	// Dispatch, when set, processes accepted mail on this node (see
+	// Dispatcher); without it each mail gets a River job in the accepting
+	// transaction.
+	Dispatch *Dispatcher
 
 	dir directory
 }
 
-// Accept stores the raw mail and enqueues its processing job in one
-// transaction. dup reports a Message-ID seen before: nothing new was stored,
-// which is still a success for the sender.
+// Accept stores the raw mail (and, without a Dispatcher, its processing
+// job) in one transaction and, once committed, hands it to processing. dup
+// reports a Message-ID seen before: nothing new was stored, which is still
+// a success for the sender.
 func (s *Store) Accept(ctx context.Context, r Received) (id int64, dup bool, err error) {
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		id, dup, err = s.AcceptTx(ctx, tx, r)
 		return err
 	})
+	if err == nil && !dup {
+		s.Committed(ctx, id)
+	}
 	return id, dup, err
 }
 
+// Committed hands a mail stored by AcceptTx to this node's processing once
+// its transaction has committed; without a Dispatcher its job already ran
+// in that transaction and there is nothing to do.
+func (s *Store) Committed(ctx context.Context, id int64) {
+	if s.Dispatch != nil {
+		s.Dispatch.Submit(ctx, id)
+	}
+}
+
 // AcceptTx is Accept inside the caller's transaction (the IMAP poller moves
-// its UID watermark in the same one).
+// its UID watermark in the same one); the caller calls Committed after the
+// commit.
 func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int64, bool, error) {
 	var mid *string
 	id := mail.RawMessageID(r.Raw)
@@ -60,8 +78,10 @@ func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int6
 	if err != nil || dup {
 		return 0, dup, err
 	}
-	if _, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.ProcessArgs{InboundID: rowID}, nil); err != nil {
-		return 0, false, err
+	if s.Dispatch == nil {
+		if _, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.ProcessArgs{InboundID: rowID}, nil); err != nil {
+			return 0, false, err
+		}
 	}
 	return rowID, false, nil
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strings"
+	"sync"
 
 	"blitiri.com.ar/go/spf"
 	"github.com/emersion/go-msgauth/authres"
@@ -98,9 +100,28 @@ func Authenticate(ctx context.Context, r Resolver, in AuthInput) AuthVerdict {
 			return v
 		}
 	}
+	// The three checks ask DNS for different names: run them at once, so a
+	// slow answer costs one timeout, not three in a row. Each writes its own
+	// verdict; the reasons are joined in a fixed order.
+	spfV, dmarcV := AuthVerdict{SPF: AuthNone}, AuthVerdict{}
+	var spfDomain string
+	var rec *dmarc.Record
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		spfDomain = checkSPF(ctx, r, in, &spfV)
+	}()
+	go func() {
+		defer wg.Done()
+		rec = lookupDMARC(ctx, r, v.FromDomain, &dmarcV)
+	}()
 	dkimDomains := checkDKIM(ctx, r, in.Raw, &v)
-	spfDomain := checkSPF(ctx, r, in, &v)
-	rec := lookupDMARC(ctx, r, v.FromDomain, &v)
+	wg.Wait()
+	v.SPF = spfV.SPF
+	for _, reason := range slices.Concat(spfV.Reasons, dmarcV.Reasons) {
+		v.because(reason)
+	}
 	var dkimMode, spfMode dmarc.AlignmentMode = dmarc.AlignmentRelaxed, dmarc.AlignmentRelaxed
 	if rec != nil {
 		dkimMode, spfMode = rec.DKIMAlignment, rec.SPFAlignment

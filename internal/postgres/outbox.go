@@ -109,13 +109,22 @@ func (tx *Tx) ResolutionCount(ctx context.Context, ticketID int64) (int64, error
 // AckBudgetLeft reports whether sender got fewer than limit automatic
 // answers in the last hour. It holds a per-sender lock until tx ends, so
 // concurrent jobs cannot both pass the count; the caller records the answer
-// it sends with RecordAck in the same transaction.
+// it sends with RecordAck in the same transaction. A budget already spent
+// is answered without the lock: a burst of mail from one robot must not line
+// up its jobs (each holding a connection) behind one another only to learn
+// that nothing more is sent to it this hour.
 func (tx *Tx) AckBudgetLeft(ctx context.Context, sender string, limit int64) (bool, error) {
+	sent, err := tx.Q.MailCountAcks(ctx, sender)
+	if err != nil {
+		return false, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
+	}
+	if sent >= limit {
+		return false, nil
+	}
 	if err := tx.Q.MailLockSender(ctx, sender); err != nil {
 		return false, fmt.Errorf("lock answers to %s: %w", sender, mapError(err))
 	}
-	sent, err := tx.Q.MailCountAcks(ctx, sender)
-	if err != nil {
+	if sent, err = tx.Q.MailCountAcks(ctx, sender); err != nil {
 		return false, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
 	}
 	return sent < limit, nil
