@@ -105,6 +105,47 @@ func fromBot(bot id.UserID, text string) func(*event.Event, *event.MessageEventC
 	}
 }
 
+// node starts Switchboard with a bot account configured for room and waits
+// until the bot is in it and following its events.
+func node(t *testing.T, hs *homeserver, bot, owner *person, room id.RoomID) *apptest.Env {
+	t.Helper()
+	ctx := context.Background()
+	e := apptest.New(t, apptest.Options{Vars: map[string]string{
+		"SWITCHBOARD_MATRIX_HOMESERVER": hs.URL,
+		"SWITCHBOARD_MATRIX_USER":       string(bot.cli.UserID),
+		"SWITCHBOARD_MATRIX_TOKEN":      bot.cli.AccessToken,
+		"SWITCHBOARD_MATRIX_ROOMS":      string(room),
+	}})
+	testwait.UntilNil(t, testwait.Long, "the bot in the room, syncing", func() error {
+		members, err := owner.cli.JoinedMembers(ctx, room)
+		if err != nil {
+			return err
+		}
+		if _, ok := members.Joined[bot.cli.UserID]; !ok {
+			return errors.New("not joined yet")
+		}
+		since, err := e.App.DB.ChatSyncSince(ctx, "matrix")
+		if err != nil || since == "" {
+			return fmt.Errorf("no sync yet (%w)", err)
+		}
+		return nil
+	})
+	return e
+}
+
+// link links p's Matrix account to user: "!it link" in room, the link
+// from the bot's direct message, confirmed while signed in.
+func link(e *apptest.Env, p *person, bot id.UserID, room id.RoomID, user *helpdesk.User) {
+	p.t.Helper()
+	p.say(room, "", "!it link")
+	offer := p.wait("the link", fromBot(bot, e.URL+"/chat/link/"))
+	body := offer.Content.AsMessage().Body
+	path := strings.TrimPrefix(strings.Fields(body[strings.Index(body, e.URL+"/chat/link/"):])[0], e.URL)
+	if res := e.SignIn(user).PostForm(path, nil); res.StatusCode != http.StatusSeeOther {
+		p.t.Fatalf("confirm link: %d\n%s", res.StatusCode, res.Body)
+	}
+}
+
 // A bot account joins the configured room. An employee there is unlinked
 // and gets the how-to (in a direct room, not the shared one); they link
 // their account, file a ticket with "!it new", an agent's reply in the web
@@ -119,30 +160,9 @@ func TestMatrixEmployeeFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := apptest.New(t, apptest.Options{Vars: map[string]string{
-		"SWITCHBOARD_MATRIX_HOMESERVER": hs.URL,
-		"SWITCHBOARD_MATRIX_USER":       string(bot.cli.UserID),
-		"SWITCHBOARD_MATRIX_TOKEN":      bot.cli.AccessToken,
-		"SWITCHBOARD_MATRIX_ROOMS":      string(room.RoomID),
-	}})
+	e := node(t, hs, bot, ana, room.RoomID)
 	employee := e.User(helpdesk.RoleRequester)
 	agent := e.User(helpdesk.RoleAgent)
-
-	// The bot joins the room and starts following it.
-	testwait.UntilNil(t, testwait.Long, "the bot in the room, syncing", func() error {
-		members, err := ana.cli.JoinedMembers(ctx, room.RoomID)
-		if err != nil {
-			return err
-		}
-		if _, ok := members.Joined[bot.cli.UserID]; !ok {
-			return errors.New("not joined yet")
-		}
-		since, err := e.App.DB.ChatSyncSince(ctx, "matrix")
-		if err != nil || since == "" {
-			return fmt.Errorf("no sync yet (%w)", err)
-		}
-		return nil
-	})
 
 	// Unlinked: the how-to, in a direct room, and nothing filed.
 	ana.say(room.RoomID, "", "!it mine")
