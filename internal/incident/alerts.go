@@ -93,7 +93,8 @@ func actorFor(u *helpdesk.User) *helpdesk.User {
 // shortly after it resolved reopens its incident (flapping stays one
 // incident), and when every alert resolved the incident is resolved or
 // only marked, as the settings say.
-func (svc *Service) Ingest(ctx context.Context, user *helpdesk.User, b AlertBatch) (*Outcome, error) {
+func (svc *Service) Ingest(ctx context.Context, user *helpdesk.User, b AlertBatch) (_ *Outcome, err error) {
+	defer helpdesk.WrapOp(&err, "ingest alerts")
 	if err := validateBatch(&b); err != nil {
 		return nil, err
 	}

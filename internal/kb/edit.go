@@ -89,7 +89,8 @@ func (s *Service) validate(ctx context.Context, actor *helpdesk.User, in Input) 
 }
 
 // Create writes a new article (staff only) and returns it.
-func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in Input) (*helpdesk.Article, error) {
+func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in Input) (_ *helpdesk.Article, err error) {
+	defer helpdesk.WrapOp(&err, "create article")
 	if err := mayWrite(actor); err != nil {
 		return nil, err
 	}
@@ -115,7 +116,8 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in Input) (*
 }
 
 // Update saves a new version of an article (staff only).
-func (s *Service) Update(ctx context.Context, actor *helpdesk.User, id int64, in Input) (*helpdesk.Article, error) {
+func (s *Service) Update(ctx context.Context, actor *helpdesk.User, id int64, in Input) (_ *helpdesk.Article, err error) {
+	defer helpdesk.WrapOp(&err, "update article %d", id)
 	if err := mayWrite(actor); err != nil {
 		return nil, err
 	}
@@ -187,7 +189,8 @@ func (s *Service) version(ctx context.Context, actor *helpdesk.User, id int64, v
 // PublishDraft makes an article's pending draft its live version (a new
 // published version; the draft's stays in the history). base is the draft
 // version the person saw: a newer draft is a conflict.
-func (s *Service) PublishDraft(ctx context.Context, actor *helpdesk.User, id int64, base int) (*helpdesk.Article, error) {
+func (s *Service) PublishDraft(ctx context.Context, actor *helpdesk.User, id int64, base int) (_ *helpdesk.Article, err error) {
+	defer helpdesk.WrapOp(&err, "publish draft of article %d", id)
 	a, in, err := s.Editing(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -202,7 +205,8 @@ func (s *Service) PublishDraft(ctx context.Context, actor *helpdesk.User, id int
 
 // DiscardDraft drops an article's pending draft; the live version stays
 // and the draft remains in the version history.
-func (s *Service) DiscardDraft(ctx context.Context, actor *helpdesk.User, id int64, base int) error {
+func (s *Service) DiscardDraft(ctx context.Context, actor *helpdesk.User, id int64, base int) (err error) {
+	defer helpdesk.WrapOp(&err, "discard draft of article %d", id)
 	if err := mayWrite(actor); err != nil {
 		return err
 	}
@@ -254,7 +258,8 @@ func (s *Service) Compare(ctx context.Context, viewer *helpdesk.User, id int64, 
 // Draft is an article pre-filled from a ticket: its subject as the title,
 // the description as the problem and the newest public staff reply as the
 // resolution, for staff to edit before saving.
-func (s *Service) Draft(ctx context.Context, actor *helpdesk.User, number int64) (Input, error) {
+func (s *Service) Draft(ctx context.Context, actor *helpdesk.User, number int64) (_ Input, err error) {
+	defer helpdesk.WrapOp(&err, "draft article from ticket %d", number)
 	if err := mustBeStaff(actor); err != nil {
 		return Input{}, err
 	}

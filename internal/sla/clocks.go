@@ -165,6 +165,7 @@ func sameTime(a, b *time.Time) bool {
 // ticket. It runs every minute on one node (a River periodic job), but would
 // be just as correct on several at once.
 func (s *Service) Scan(ctx context.Context) (fired int, err error) {
+	defer helpdesk.WrapOp(&err, "scan SLA alarms")
 	now := s.now()
 	ids, err := s.DB.SLACandidates(ctx, now, 5000)
 	if err != nil || len(ids) == 0 {

@@ -30,7 +30,8 @@ type RebalanceResult struct {
 // sweeps everyone; a non-zero id checks just that agent (availability
 // switched). Every step is a conditional update, so overlapping sweeps on
 // several nodes do each thing once.
-func (r *Runner) Rebalance(ctx context.Context, agentID int64) (RebalanceResult, error) {
+func (r *Runner) Rebalance(ctx context.Context, agentID int64) (_ RebalanceResult, err error) {
+	defer helpdesk.WrapOp(&err, "rebalance agent %d", agentID)
 	var res RebalanceResult
 	now := r.now()
 	ids := []int64{agentID}
@@ -84,7 +85,8 @@ func (r *Runner) Rebalance(ctx context.Context, agentID int64) (RebalanceResult,
 // region, on-call) back to triage once a home agent with the skill can
 // take them, unless work has started: a first response was given (such
 // tickets are not listed) or the stand-in is writing a reply now.
-func (r *Runner) HandOver(ctx context.Context) (int, error) {
+func (r *Runner) HandOver(ctx context.Context) (_ int, err error) {
+	defer helpdesk.WrapOp(&err, "hand over at shift end")
 	now := r.now()
 	ins, err := r.DB.StandIns(ctx)
 	if err != nil || len(ins) == 0 {
@@ -229,9 +231,10 @@ func (r *Runner) rebalanceAgent(ctx context.Context, a *Agent, why Absence) (ret
 
 // RetryQueued sends queued tickets whose next eligible shift has begun back
 // through triage. The claim and the job insert commit together.
-func (r *Runner) RetryQueued(ctx context.Context) (int, error) {
+func (r *Runner) RetryQueued(ctx context.Context) (_ int, err error) {
+	defer helpdesk.WrapOp(&err, "retry queued triage")
 	n := 0
-	err := r.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = r.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		ids, err := tx.ClaimDueRetries(ctx, r.now())
 		n = len(ids)
 		if err != nil || n == 0 || r.Jobs == nil {
@@ -254,7 +257,8 @@ const untriagedGrace = 2 * time.Minute
 // SweepUntriaged enqueues a triage job for every open ticket that was never
 // triaged and has no triage job left (its job was discarded, or a crash lost
 // it), so no ticket waits for triage forever.
-func (r *Runner) SweepUntriaged(ctx context.Context) (int, error) {
+func (r *Runner) SweepUntriaged(ctx context.Context) (_ int, err error) {
+	defer helpdesk.WrapOp(&err, "sweep untriaged tickets")
 	ids, err := r.DB.UntriagedOrphans(ctx, r.now().Add(-untriagedGrace))
 	if err != nil || len(ids) == 0 {
 		return 0, err
