@@ -24,6 +24,10 @@ func (a *App) wireApprovals(cw *changedWorker) {
 	if a.Mail != nil && a.Mail.Processor != nil {
 		a.Mail.Processor.Approvals = a.Approvals
 	}
+	if a.Chat != nil {
+		a.Approvals.Chat = a.Chat.ApprovalTx
+		a.Chat.DecideApproval = a.Approvals.DecideInChat
+	}
 	cw.handlers = append(cw.handlers, a.Approvals.OnChanged)
 	river.AddWorker(a.Workers, &funcWorker[jobs.ApprovalScanArgs]{run: func(ctx context.Context, _ jobs.ApprovalScanArgs) error {
 		return a.Approvals.Scan(ctx)

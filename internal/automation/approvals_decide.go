@@ -249,3 +249,22 @@ func (s *Approvals) DecideByMail(ctx context.Context, id int64, sender *helpdesk
 	}
 	return fmt.Sprintf("approval %d %s by mail", id, a.Status), nil
 }
+
+// DecideInChat records an Approve or Decline button press by a linked chat
+// account (wired as chat.Service.DecideApproval); a decline from a button
+// carries no reason, and the requester is told so. The answer is for the
+// presser only.
+func (s *Approvals) DecideInChat(ctx context.Context, user *helpdesk.User, id int64, approve bool, via string) (string, error) {
+	d := Decision{Approve: approve, Via: ViaChat}
+	if !approve {
+		d.Comment = "no reason given (declined " + via + ")"
+	}
+	a, err := s.Decide(ctx, user, id, d)
+	switch helpdesk.ErrorCode(err) {
+	case "":
+		return fmt.Sprintf("You %s request #%d: %s.", a.Status, a.Number, a.Subject), nil
+	case helpdesk.ECONFLICT, helpdesk.ENOTFOUND:
+		return helpdesk.ErrorMessage(err), nil
+	}
+	return "", err
+}

@@ -118,6 +118,10 @@ func (s *Service) Action(ctx context.Context, req Request, action, value string)
 	} else if err != nil {
 		return s.failed(err)
 	}
+	if action == ActionApprove || action == ActionDecline {
+		// Approvers are often not IT staff (managers): approvals.go.
+		return s.approvalAction(ctx, req, user, action, value)
+	}
 	if !user.IsStaff() {
 		return Reply{Text: "Only IT staff can do that."}
 	}

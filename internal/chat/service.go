@@ -31,6 +31,10 @@ type Service struct {
 	Env map[string]helpdesk.ChatConnectorSettings
 	Log *slog.Logger
 	Now func() time.Time
+	// DecideApproval records an approver's Approve or Decline button press
+	// (automation.Approvals.DecideInChat); nil: approval buttons answer
+	// that they are out of date.
+	DecideApproval func(ctx context.Context, user *helpdesk.User, id int64, approve bool, via string) (string, error)
 
 	connectors map[string]Connector
 }

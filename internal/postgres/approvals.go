@@ -364,3 +364,20 @@ func (tx *Tx) ResumeAfterApproval(ctx context.Context, ticketID int64) error {
 	}
 	return nil
 }
+
+// ChatAccountsOf lists the chat accounts linked to a user, newest first.
+func (tx *Tx) ChatAccountsOf(ctx context.Context, userID int64) ([]helpdesk.ChatUser, error) {
+	rows, err := tx.Query(ctx, `SELECT connector, workspace, chat_user, chat_name FROM chat_links
+		WHERE user_id = $1 ORDER BY created_at DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("chat accounts of user %d: %w", userID, mapError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (helpdesk.ChatUser, error) {
+		var cu helpdesk.ChatUser
+		return cu, r.Scan(&cu.Connector, &cu.Workspace, &cu.ID, &cu.Name)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("chat accounts of user %d: %w", userID, mapError(err))
+	}
+	return out, nil
+}

@@ -191,7 +191,8 @@ func (c *Connector) Interactions(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		a := cb.ActionCallback.BlockActions[0]
-		if a.ActionID != chat.ActionTake && a.ActionID != chat.ActionAck {
+		if a.ActionID != chat.ActionTake && a.ActionID != chat.ActionAck && a.ActionID != chat.ActionApprove &&
+			a.ActionID != chat.ActionDecline {
 			break // "Open" is a link; Slack tells us anyway
 		}
 		reply := c.Chat.Action(ctx, chat.Request{User: user, Channel: cb.Channel.ID}, a.ActionID, a.Value)
