@@ -109,13 +109,20 @@ func fromBot(bot id.UserID, text string) func(*event.Event, *event.MessageEventC
 // until the bot is in it and following its events.
 func node(t *testing.T, hs *homeserver, bot, owner *person, room id.RoomID) *apptest.Env {
 	t.Helper()
-	ctx := context.Background()
 	e := apptest.New(t, apptest.Options{Vars: map[string]string{
 		"SWITCHBOARD_MATRIX_HOMESERVER": hs.URL,
 		"SWITCHBOARD_MATRIX_USER":       string(bot.cli.UserID),
 		"SWITCHBOARD_MATRIX_TOKEN":      bot.cli.AccessToken,
 		"SWITCHBOARD_MATRIX_ROOMS":      string(room),
 	}})
+	waitSyncing(t, e, bot, owner, room)
+	return e
+}
+
+// waitSyncing waits until the bot is in room and follows its events.
+func waitSyncing(t *testing.T, e *apptest.Env, bot, owner *person, room id.RoomID) {
+	t.Helper()
+	ctx := context.Background()
 	testwait.UntilNil(t, testwait.Long, "the bot in the room, syncing", func() error {
 		members, err := owner.cli.JoinedMembers(ctx, room)
 		if err != nil {
@@ -130,7 +137,6 @@ func node(t *testing.T, hs *homeserver, bot, owner *person, room id.RoomID) *app
 		}
 		return nil
 	})
-	return e
 }
 
 // link links p's Matrix account to user: "!it link" in room, the link
