@@ -406,7 +406,10 @@ ORDER BY %s`, ticketListColumns, inner, ticketListJoins, order), q.args, nil
 	// and may give the snippet.
 	tsq := "websearch_to_tsquery('english', " + q.arg(f.Query) + ")"
 	match := "(t.search @@ " + tsq + " OR t.note_search @@ " + tsq + ")"
-	rank := "(ts_rank_cd(t.search, " + tsq + ") + ts_rank_cd(t.note_search, " + tsq + "))"
+	// ts_rank rather than ts_rank_cd: both weigh the subject (A) above the
+	// description (B) and replies (C), but cover density walks every
+	// position of every match's vector, 0.8 ms of a 6 ms search at 1M.
+	rank := "(ts_rank(t.search, " + tsq + ") + ts_rank(t.note_search, " + tsq + "))"
 	inner := append(append([]string{}, q.where...), match)
 	var page listQuery
 	page.args = q.args
