@@ -280,7 +280,7 @@ func filters(q *listQuery, f TicketFilter) {
 		q.and(fmt.Sprintf("(t.category_id = ANY(%s) OR lower(c.name) = ANY(%s))", q.arg(nonNil(f.CategoryIDs)), q.arg(lower(f.CategoryNames))))
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		ts := "websearch_to_tsquery('english', " + q.arg(s) + ")"
+		ts := tsQuery(q.arg(s))
 		if f.Viewer.IsStaff() && !f.PublicSearch {
 			// Two ORed matches rather than one on the concatenation, so both
 			// GIN indexes can serve.
