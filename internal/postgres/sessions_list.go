@@ -41,7 +41,7 @@ func (db *DB) EndSession(ctx context.Context, actorID, userID, sessionID int64) 
 			return err
 		}
 		before, _ := json.Marshal(map[string]any{"user_id": userID, "browser": ua, "address": ip, "method": method})
-		_, err = tx.Tx.Exec(ctx, `INSERT INTO audit_log (actor_id, object_type, object_id, action, before, after)
+		_, err = tx.Exec(ctx, `INSERT INTO audit_log (actor_id, object_type, object_id, action, before, after)
 			VALUES ($1, 'session', $2, 'end', $3, NULL)`, actorID, strconv.FormatInt(sessionID, 10), before)
 		return err
 	})
