@@ -108,7 +108,8 @@ func (p *Passkeys) BeginRegistration(ctx context.Context, u *helpdesk.User, name
 
 // FinishRegistration checks the authenticator's answer and stores the
 // credential.
-func (p *Passkeys) FinishRegistration(ctx context.Context, u *helpdesk.User, flowData []byte, r *http.Request) error {
+func (p *Passkeys) FinishRegistration(ctx context.Context, u *helpdesk.User, flowData []byte, r *http.Request) (err error) {
+	defer helpdesk.WrapOp(&err, "register passkey of user %d", u.ID)
 	var c ceremony
 	if err := json.Unmarshal(flowData, &c); err != nil {
 		return err
@@ -160,7 +161,8 @@ func (p *Passkeys) BeginDiscoverable(next string) (any, []byte, error) {
 // FinishLogin checks an assertion. With u set (second factor) it must be
 // one of u's passkeys; without, the credential names its owner, who must
 // be active. It returns the person and the flow's next page.
-func (p *Passkeys) FinishLogin(ctx context.Context, u *helpdesk.User, flowData []byte, r *http.Request) (*helpdesk.User, string, error) {
+func (p *Passkeys) FinishLogin(ctx context.Context, u *helpdesk.User, flowData []byte, r *http.Request) (_ *helpdesk.User, _ string, err error) {
+	defer helpdesk.WrapOp(&err, "passkey sign-in")
 	var c ceremony
 	if err := json.Unmarshal(flowData, &c); err != nil {
 		return nil, "", err
@@ -169,7 +171,6 @@ func (p *Passkeys) FinishLogin(ctx context.Context, u *helpdesk.User, flowData [
 		return helpdesk.Errorf(helpdesk.EUNAUTH, "That passkey did not work here: %s", protocolMessage(err))
 	}
 	var cred *webauthn.Credential
-	var err error
 	if u != nil {
 		w, werr := p.user(ctx, u)
 		if werr != nil {

@@ -70,7 +70,8 @@ type SignInInfo struct {
 }
 
 // SignInWith is SignIn recording how the person signed in.
-func (s *Sessions) SignInWith(ctx context.Context, w http.ResponseWriter, r *http.Request, userID int64, info SignInInfo) error {
+func (s *Sessions) SignInWith(ctx context.Context, w http.ResponseWriter, r *http.Request, userID int64, info SignInInfo) (err error) {
+	defer helpdesk.WrapOp(&err, "sign in user %d", userID)
 	if old, ok := s.idHash(r); ok {
 		_ = s.DB.DeleteSession(ctx, old[:]) // the new session replaces it either way
 		s.Forget()
@@ -108,7 +109,8 @@ func (s *Sessions) Load(ctx context.Context, r *http.Request) (*Current, error) 
 // Check is Load without sliding the idle window: a long-lived request (the
 // live-update stream) asks whether its session still holds, and an open tab
 // alone must not keep a session alive past its idle limit.
-func (s *Sessions) Check(ctx context.Context, r *http.Request) (*Current, error) {
+func (s *Sessions) Check(ctx context.Context, r *http.Request) (_ *Current, err error) {
+	defer helpdesk.WrapOp(&err, "check session")
 	return s.load(ctx, r, false)
 }
 
@@ -170,7 +172,8 @@ func (s *Sessions) Caching() bool { return s.cache.caching() }
 func (s *Sessions) Listening(on bool) { s.cache.listening(on) }
 
 // SignOut ends the request's session and clears the cookie.
-func (s *Sessions) SignOut(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+func (s *Sessions) SignOut(ctx context.Context, w http.ResponseWriter, r *http.Request) (err error) {
+	defer helpdesk.WrapOp(&err, "sign out")
 	if h, ok := s.idHash(r); ok {
 		if err := s.DB.DeleteSession(ctx, h[:]); err != nil {
 			return err
@@ -183,8 +186,9 @@ func (s *Sessions) SignOut(ctx context.Context, w http.ResponseWriter, r *http.R
 }
 
 // SignOutEverywhere ends every session of the user ("sign out of all devices").
-func (s *Sessions) SignOutEverywhere(ctx context.Context, userID int64) error {
-	err := s.DB.DeleteUserSessions(ctx, userID)
+func (s *Sessions) SignOutEverywhere(ctx context.Context, userID int64) (err error) {
+	defer helpdesk.WrapOp(&err, "sign user %d out everywhere", userID)
+	err = s.DB.DeleteUserSessions(ctx, userID)
 	s.Forget()
 	return err
 }

@@ -91,7 +91,8 @@ func (s *Tokens) hash(secret string) [32]byte {
 
 // Create makes a token for an active user and returns its secret, which is
 // shown this once and never again.
-func (s *Tokens) Create(ctx context.Context, user *helpdesk.User, in NewToken) (string, *Token, error) {
+func (s *Tokens) Create(ctx context.Context, user *helpdesk.User, in NewToken) (_ string, _ *Token, err error) {
+	defer helpdesk.WrapOp(&err, "create API token for user %d", user.ID)
 	var v helpdesk.Validation
 	in.Name = strings.TrimSpace(in.Name)
 	switch {
@@ -153,7 +154,8 @@ func (s *Tokens) Revoke(ctx context.Context, userID, tokenID int64) error {
 
 // RevokeBy is Revoke by actorID (the owner, or an admin), audited with the
 // scope the token had.
-func (s *Tokens) RevokeBy(ctx context.Context, actorID, userID, tokenID int64) error {
+func (s *Tokens) RevokeBy(ctx context.Context, actorID, userID, tokenID int64) (err error) {
+	defer helpdesk.WrapOp(&err, "revoke API token %d of user %d", tokenID, userID)
 	owner, name, scope, err := s.DB.APITokenInfo(ctx, tokenID)
 	if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND || (err == nil && owner != userID) {
 		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Token not found.")
@@ -171,11 +173,12 @@ func (s *Tokens) RevokeBy(ctx context.Context, actorID, userID, tokenID int64) e
 
 // SetScope changes the scope of one of the user's active tokens, audited
 // with before and after; ENOTFOUND for someone else's or a revoked token.
-func (s *Tokens) SetScope(ctx context.Context, actorID, userID, tokenID int64, scope Scope) error {
+func (s *Tokens) SetScope(ctx context.Context, actorID, userID, tokenID int64, scope Scope) (err error) {
+	defer helpdesk.WrapOp(&err, "set scope of API token %d of user %d", tokenID, userID)
 	if !scope.Valid() {
 		return helpdesk.Invalid("scope", "Scope must be read, read_write or alerts.")
 	}
-	_, err := s.DB.SetAPITokenScope(ctx, actorID, userID, tokenID, string(scope))
+	_, err = s.DB.SetAPITokenScope(ctx, actorID, userID, tokenID, string(scope))
 	s.Forget()
 	return err
 }
@@ -192,7 +195,8 @@ var errBadToken = helpdesk.Errorf(helpdesk.EUNAUTH, "A valid API token is requir
 // drops, so revocation, expiry and deactivation hold within milliseconds on
 // every node; the caller gets its own copies either way. last_used_at is
 // written at most once a minute per token.
-func (s *Tokens) Authenticate(ctx context.Context, secret string) (*helpdesk.User, *Token, error) {
+func (s *Tokens) Authenticate(ctx context.Context, secret string) (_ *helpdesk.User, _ *Token, err error) {
+	defer helpdesk.WrapOp(&err, "authenticate API token")
 	if len(secret) != tokenLen || !strings.HasPrefix(secret, TokenPrefix) {
 		return nil, nil, errBadToken
 	}

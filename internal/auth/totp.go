@@ -107,7 +107,8 @@ func (f *Factors) setup(u *helpdesk.User, secret string) (TOTPSetup, error) {
 
 // ConfirmTOTP checks the first code from the app; on success the app is the
 // user's factor and the answer is a fresh set of recovery codes, shown once.
-func (f *Factors) ConfirmTOTP(ctx context.Context, u *helpdesk.User, code string) ([]string, error) {
+func (f *Factors) ConfirmTOTP(ctx context.Context, u *helpdesk.User, code string) (_ []string, err error) {
+	defer helpdesk.WrapOp(&err, "confirm authenticator app of user %d", u.ID)
 	row, err := f.DB.TOTP(ctx, u.ID)
 	if err != nil || row.Confirmed {
 		return nil, helpdesk.Errorf(helpdesk.ECONFLICT, "Start the set-up again.")
@@ -155,7 +156,8 @@ func (f *Factors) matchStep(secret, code string) (int64, bool) {
 
 // VerifyCode checks a second-factor code: a current authenticator code
 // (each used once) or an unused recovery code (spent by this).
-func (f *Factors) VerifyCode(ctx context.Context, userID int64, code string) error {
+func (f *Factors) VerifyCode(ctx context.Context, userID int64, code string) (err error) {
+	defer helpdesk.WrapOp(&err, "verify second-factor code of user %d", userID)
 	code = strings.TrimSpace(code)
 	if code == "" {
 		return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Enter a code.",
@@ -188,7 +190,8 @@ func (f *Factors) VerifyCode(ctx context.Context, userID int64, code string) err
 }
 
 // DisableTOTP removes the authenticator app.
-func (f *Factors) DisableTOTP(ctx context.Context, u *helpdesk.User) error {
+func (f *Factors) DisableTOTP(ctx context.Context, u *helpdesk.User) (err error) {
+	defer helpdesk.WrapOp(&err, "disable authenticator app of user %d", u.ID)
 	return f.DB.DeleteTOTP(ctx, u.ID)
 }
 
