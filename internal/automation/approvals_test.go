@@ -197,3 +197,33 @@ func TestApprovalWithoutManagerGoesToLeads(t *testing.T) {
 		t.Fatalf("manager loop: %v; want invalid", err)
 	}
 }
+
+// TestRulesFireOnApproved: a rule on ticket.updated with
+// ticket.approval == "approved" acts once the manager approves, and not
+// while the request waits.
+func TestRulesFireOnApproved(t *testing.T) {
+	b := setupApprovals(t)
+	ctx := context.Background()
+	if _, err := b.auto.Create(ctx, b.admin, automation.RuleInput{Name: "Approved software goes to the desk lead",
+		Trigger: helpdesk.TriggerUpdated, Enabled: true,
+		Condition: `ticket.approval == "approved" && change.status.to == "open"`,
+		Actions: []helpdesk.RuleAction{{Type: helpdesk.ActionSet, Field: "assignee", Value: b.lead.Email},
+			{Type: helpdesk.ActionNote, Body: "Approved: install it."}}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, a := b.request(t, "Sketch")
+	b.drainAll(t)
+	if got := b.get(t, tk.Number); got.AssigneeID != nil && *got.AssigneeID == b.lead.ID {
+		t.Fatal("the rule fired before the approval")
+	}
+	if _, err := b.ap.Decide(ctx, b.manager, a.ID, automation.Decision{Approve: true, Via: automation.ViaWeb}); err != nil {
+		t.Fatal(err)
+	}
+	b.drainAll(t)
+	if got := b.get(t, tk.Number); got.AssigneeID == nil || *got.AssigneeID != b.lead.ID {
+		t.Fatalf("after the approval the ticket is assigned to %v; want the lead %d", got.AssigneeID, b.lead.ID)
+	}
+	if n := b.count(t, `SELECT count(*) FROM messages WHERE ticket_id = $1 AND internal AND body_text = 'Approved: install it.'`, tk.ID); n != 1 {
+		t.Fatal("the rule's note is missing")
+	}
+}

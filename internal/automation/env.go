@@ -58,6 +58,11 @@ type TicketEnv struct {
 	// the emails of the people following it besides the requester.
 	Tags         []string `expr:"tags"`
 	Participants []string `expr:"participants"`
+	// Approval is the state of the ticket's newest approval: "" (none
+	// asked), pending, approved, declined, expired or cancelled. A rule on
+	// ticket.updated sees the approval's status change:
+	// ticket.approval == "approved" && change.status.to == "open".
+	Approval string `expr:"approval"`
 }
 
 // MessageEnv is the message of a message.received trigger.
@@ -134,7 +139,7 @@ func ticketEnv(t *postgres.RuleTicket, now time.Time) TicketEnv {
 		Assignee: t.AssigneeEmail, Requester: t.RequesterEmail, RequesterName: t.RequesterName,
 		RequesterVIP: t.RequesterVIP, Source: string(t.Source), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 		AgeHours: now.Sub(t.CreatedAt).Hours(), IdleHours: now.Sub(t.UpdatedAt).Hours(), IsChild: t.ParentID != nil,
-		Tags: t.Tags, Participants: t.Participants}
+		Tags: t.Tags, Participants: t.Participants, Approval: t.Approval}
 	if t.ResolvedAt != nil && (t.Status == helpdesk.StatusResolved || t.Status == helpdesk.StatusClosed) {
 		e.ResolvedHours = now.Sub(*t.ResolvedAt).Hours()
 	}

@@ -130,6 +130,7 @@ type RuleTicket struct {
 	Triaged      bool
 	Tags         []string // sorted
 	Participants []string // emails, sorted
+	Approval     string   // state of its newest approval; "" when none was asked
 }
 
 const ruleTicketSelect = `SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency,
@@ -139,7 +140,8 @@ const ruleTicketSelect = `SELECT t.id, t.number, t.subject, t.status, t.priority
 	coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), ''),
 	coalesce((SELECT array_agg(g.tag ORDER BY g.tag) FROM ticket_tags g WHERE g.ticket_id = t.id), '{}'),
 	coalesce((SELECT array_agg(pu.email ORDER BY pu.email) FROM ticket_participants p JOIN users pu ON pu.id = p.user_id
-		WHERE p.ticket_id = t.id), '{}')
+		WHERE p.ticket_id = t.id), '{}'),
+	coalesce((SELECT ap.status FROM approvals ap WHERE ap.ticket_id = t.id ORDER BY ap.requested_at DESC, ap.id DESC LIMIT 1), '')
 	FROM tickets t JOIN users r ON r.id = t.requester_id
 	LEFT JOIN categories c ON c.id = t.category_id LEFT JOIN teams tm ON tm.id = t.team_id
 	LEFT JOIN users a ON a.id = t.assignee_id `
@@ -150,7 +152,8 @@ func scanRuleTicket(row pgx.Row) (*RuleTicket, error) {
 	if err := row.Scan(&t.ID, &t.Number, &t.Subject, &status, &prio, &impact, &urgency, &t.CategoryID, &t.CategoryName,
 		&t.TeamID, &t.TeamSlug, &t.TeamName, &t.AssigneeID, &t.AssigneeEmail, &t.AssigneeName, &t.RequesterID,
 		&t.RequesterEmail, &t.RequesterName, &t.RequesterVIP, &source, &t.CreatedAt, &t.UpdatedAt, &t.ResolvedAt,
-		&t.ParentID, &t.MergedIntoID, &t.Triaged, &t.Description, &t.Tags, &t.Participants); err != nil {
+		&t.ParentID, &t.MergedIntoID, &t.Triaged, &t.Description, &t.Tags, &t.Participants,
+		&t.Approval); err != nil {
 		return nil, err
 	}
 	t.Status, t.Priority, t.Impact, t.Urgency = helpdesk.Status(status), helpdesk.Priority(prio), helpdesk.Impact(impact), helpdesk.Urgency(urgency)
