@@ -120,6 +120,10 @@ func Create(ctx context.Context, tools Tools, src Source, out string, key []byte
 // tables and force is off.
 var ErrNotEmpty = errors.New("the database is not empty")
 
+// ErrNodeRunning is returned by Restore when a Switchboard node is running
+// on the target database.
+var ErrNodeRunning = errors.New("a Switchboard node is running on this database (its job queue has a leader): stop every `switchboard serve` that uses it, then restore; a node that died holds the lead for about 15 seconds more")
+
 // Restore loads a's dump into dst, which must be empty unless force is set
 // (then everything in its public schema is dropped first). pg_restore runs
 // as one transaction, so a failed restore leaves nothing half-loaded. The
@@ -135,6 +139,17 @@ func Restore(ctx context.Context, tools Tools, a *Archive, dst Source, force boo
 	if len(tables) > 0 {
 		if !force {
 			return fmt.Errorf("%w: it has %d tables (%s); restore writes only into an empty database, or pass --force to replace everything in it", ErrNotEmpty, len(tables), sample(tables))
+		}
+		// Not even --force replaces the data under a running node: it
+		// would go on working on tables dropped and restored beneath it.
+		if slices.Contains(tables, "river_leader") {
+			running, err := dst.DB.NodeRunning(ctx)
+			if err != nil {
+				return err
+			}
+			if running {
+				return ErrNodeRunning
+			}
 		}
 		if err := dst.DB.ClearSchema(ctx); err != nil {
 			return err

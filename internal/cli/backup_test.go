@@ -125,10 +125,32 @@ func TestBackupRestoreDatabaseURL(t *testing.T) {
 	if err == nil || ExitCode(err) == 0 || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("restore over a full database: err %v, out %s", err, out)
 	}
-	// --force replaces it: a user added since is gone again.
+	// --force replaces it: a user added since is gone again. But not under
+	// a running node: one holds the job queue's lead, as a node's River
+	// client does while it runs.
 	if out, err := runCmd(t, vars2, "", "user", "add", "--email", "later@example.com", "--name", "Later", "--role", "agent"); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
+	lead := func(sql string) {
+		t.Helper()
+		db, err := postgres.Open(context.Background(), dst, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Pool.Exec(context.Background(), sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lead(`INSERT INTO river_leader (elected_at, expires_at, leader_id) VALUES (now(), now() + interval '1 hour', 'another-node')`)
+	out, err = runCmd(t, vars2, "", "restore", "--in", file, "--force")
+	if err == nil || ExitCode(err) == 0 || !strings.Contains(err.Error(), "node is running") {
+		t.Fatalf("restore --force under a running node: err %v, out %s", err, out)
+	}
+	if got := rowCounts(t, dst); got["users"] != want["users"]+1 {
+		t.Errorf("the refused restore changed the database: %d users, want %d", got["users"], want["users"]+1)
+	}
+	lead(`DELETE FROM river_leader`)
 	if out, err := runCmd(t, vars2, "", "restore", "--in", file, "--force"); err != nil {
 		t.Fatalf("restore --force: %v: %s", err, out)
 	}
