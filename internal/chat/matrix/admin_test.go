@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -65,6 +66,45 @@ func TestMatrixAdminSettings(t *testing.T) {
 	// The bot joins the saved room within a sync or two of the settings.
 	testwait.UntilNil(t, testwait.Long, "the bot in the saved room", func() error {
 		members, err := bo.cli.JoinedMembers(ctx, room.RoomID)
+		if err != nil {
+			return err
+		}
+		if _, ok := members.Joined[bot.cli.UserID]; !ok {
+			return errors.New("not joined yet")
+		}
+		return nil
+	})
+}
+
+// A configured room the bot cannot enter yet (invite-only) is joined as
+// soon as someone invites the bot.
+func TestMatrixJoinsConfiguredRoomWhenInvited(t *testing.T) {
+	hs := needServer(t)
+	ctx := context.Background()
+	bot := newPerson(t, hs, "invitedbot")
+	di := newPerson(t, hs, "di")
+	room, err := di.cli.CreateRoom(ctx, &mautrix.ReqCreateRoom{Preset: "private_chat", Name: "Service desk (private)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := apptest.New(t, apptest.Options{Vars: map[string]string{
+		"SWITCHBOARD_MATRIX_HOMESERVER": hs.URL,
+		"SWITCHBOARD_MATRIX_USER":       string(bot.cli.UserID),
+		"SWITCHBOARD_MATRIX_TOKEN":      bot.cli.AccessToken,
+		"SWITCHBOARD_MATRIX_ROOMS":      string(room.RoomID),
+	}})
+	testwait.UntilNil(t, testwait.Long, "the bot syncing", func() error {
+		since, err := e.App.DB.ChatSyncSince(ctx, "matrix")
+		if err != nil || since == "" {
+			return fmt.Errorf("no sync yet (%w)", err)
+		}
+		return nil
+	})
+	if _, err := di.cli.InviteUser(ctx, room.RoomID, &mautrix.ReqInviteUser{UserID: bot.cli.UserID}); err != nil {
+		t.Fatal(err)
+	}
+	testwait.UntilNil(t, testwait.Long, "the bot in the invite-only room", func() error {
+		members, err := di.cli.JoinedMembers(ctx, room.RoomID)
 		if err != nil {
 			return err
 		}

@@ -95,7 +95,7 @@ func (c *Connector) runOnce(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("matrix sync: %w", err)
 		}
-		c.handle(ctx, cli, resp, since == "")
+		c.handle(ctx, cli, resp, since == "", st.Rooms)
 		if err := c.Chat.DB.SetChatSyncSince(ctx, "matrix", resp.NextBatch); err != nil {
 			return err
 		}
@@ -114,9 +114,9 @@ func (c *Connector) runOnce(ctx context.Context) error {
 // handle works one sync answer: invitations to direct rooms are accepted,
 // and messages in joined rooms are read. The very first sync only marks
 // where the stream starts: old history is not replayed as commands.
-func (c *Connector) handle(ctx context.Context, cli *mautrix.Client, resp *mautrix.RespSync, first bool) {
+func (c *Connector) handle(ctx context.Context, cli *mautrix.Client, resp *mautrix.RespSync, first bool, rooms []string) {
 	for room, inv := range resp.Rooms.Invite {
-		c.invited(ctx, cli, room, inv)
+		c.invited(ctx, cli, room, inv, slices.Contains(rooms, string(room)))
 	}
 	if first {
 		return
@@ -130,8 +130,15 @@ func (c *Connector) handle(ctx context.Context, cli *mautrix.Client, resp *mautr
 }
 
 // invited joins a direct room someone opened with the bot and remembers it
-// as theirs; other invitations wait for an admin to add the room.
-func (c *Connector) invited(ctx context.Context, cli *mautrix.Client, room id.RoomID, inv *mautrix.SyncInvitedRoom) {
+// as theirs, and joins a configured room it could not enter before the
+// invitation; other invitations wait for an admin to add the room.
+func (c *Connector) invited(ctx context.Context, cli *mautrix.Client, room id.RoomID, inv *mautrix.SyncInvitedRoom, configured bool) {
+	if configured {
+		if _, err := cli.JoinRoomByID(ctx, room); err != nil {
+			c.Log.Warn("matrix bot cannot join room", "room", room, "err", err)
+		}
+		return
+	}
 	for _, evt := range inv.State.Events {
 		if evt.Type != event.StateMember || evt.GetStateKey() != string(cli.UserID) {
 			continue
