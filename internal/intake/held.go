@@ -29,8 +29,17 @@ func isLeadOrAdmin(u *helpdesk.User) bool {
 	return u != nil && u.Active && (u.Role == helpdesk.RoleAdmin || u.Role == helpdesk.RoleLead)
 }
 
-// ReviewList is the "held for review" list (admins and leads) and, for
-// admins, the dropped mail (ignored, refused, failed, bounces, loops,
+// teamsOf limits a lead to held mail for the teams they are a member of;
+// admins (nil) see and decide all of it.
+func teamsOf(u *helpdesk.User) *int64 {
+	if isAdmin(u) {
+		return nil
+	}
+	return &u.ID
+}
+
+// ReviewList is the "held for review" list (admins all of it, leads the
+// mail for their teams) and, for admins, the dropped mail (ignored, refused, failed, bounces, loops,
 // rejected), newest first, each with its reason and verdict.
 type ReviewList struct {
 	Held    []helpdesk.ReviewMail
@@ -48,11 +57,11 @@ func (s *Store) Review(ctx context.Context, viewer *helpdesk.User, limit int) (*
 	}
 	var l ReviewList
 	var err error
-	if l.Held, err = s.DB.ReviewMail(ctx, []string{StatusHeld}, limit); err != nil {
+	if l.Held, err = s.DB.ReviewMail(ctx, []string{StatusHeld}, limit, teamsOf(viewer)); err != nil {
 		return nil, err
 	}
 	if isAdmin(viewer) {
-		if l.Dropped, err = s.DB.ReviewMail(ctx, droppedStatuses, limit); err != nil {
+		if l.Dropped, err = s.DB.ReviewMail(ctx, droppedStatuses, limit, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -60,13 +69,13 @@ func (s *Store) Review(ctx context.Context, viewer *helpdesk.User, limit int) (*
 }
 
 // ReviewRaw is the raw mail behind a row of the review page: admins get any
-// stored mail, leads only mail held for review.
+// stored mail, leads only mail held for review for their teams.
 func (s *Store) ReviewRaw(ctx context.Context, viewer *helpdesk.User, id int64) (*RawMail, error) {
 	if !isLeadOrAdmin(viewer) {
 		return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found.")
 	}
 	if !isAdmin(viewer) {
-		if st, err := s.DB.InboundStatus(ctx, id); err != nil || st != StatusHeld {
+		if ok, err := s.DB.HeldForTeamsOf(ctx, id, viewer.ID); err != nil || !ok {
 			return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found.")
 		}
 	}
@@ -76,7 +85,8 @@ func (s *Store) ReviewRaw(ctx context.Context, viewer *helpdesk.User, id int64) 
 // Decide applies an admin's or lead's decision on stored mail that did not
 // become a ticket or message (see DecideRelease, DecideTicket, DecideReject):
 // leads release or reject held mail, admins also make any dropped mail a
-// ticket. Released mail is processed again at once; every decision is in
+// ticket; a lead only mail held for their teams. Released mail is processed
+// again at once; every decision is in
 // the audit log with what the mail was.
 func (s *Store) Decide(ctx context.Context, viewer *helpdesk.User, id int64, decision string) error {
 	if !isLeadOrAdmin(viewer) {
@@ -87,7 +97,7 @@ func (s *Store) Decide(ctx context.Context, viewer *helpdesk.User, id int64, dec
 		return helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found.")
 	}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		d, err := tx.DecideInbound(ctx, id, viewer.ID, decision)
+		d, err := tx.DecideInbound(ctx, id, viewer.ID, decision, teamsOf(viewer))
 		if err != nil {
 			return err
 		}

@@ -77,6 +77,7 @@ type outcome struct {
 	sender, subject      string
 	ticketID, msgID      *int64
 	emailID              string // the mail's Message-ID on its message, when msgID is not known yet
+	teamID               *int64 // held mail: the team whose leads review it
 	warnings             []string
 	jobs                 []river.JobArgs
 	auth                 *mail.AuthVerdict // sender authentication, stored on the mail and its message
@@ -194,7 +195,8 @@ func (pr *Processor) handle(ctx context.Context, row *postgres.InboundMail) (*ou
 		if reason := pr.holdReason(ctx, v, verified, known, hit, row.Rcpt, p); reason != "" {
 			pr.Log.Info("mail held for review", "inbound_id", row.ID, "from", p.From.Email, "reason", reason)
 			out.status, out.reason = StatusHeld, reason
-			return out, nil
+			out.teamID, err = pr.reviewTeam(ctx, hit, row.Rcpt, p)
+			return out, err
 		}
 	}
 	// Only people we know, or whose domain vouches for them, are ever
@@ -265,6 +267,26 @@ func (pr *Processor) holdReason(ctx context.Context, v mail.AuthVerdict, verifie
 	return ""
 }
 
+// reviewTeam is the team whose leads review a held mail: the team of the
+// ticket it named, else of the intake address it was sent to; nil (admins
+// only) when neither has one.
+func (pr *Processor) reviewTeam(ctx context.Context, hit *threadHit, rcpt []string, p *mail.Parsed) (*int64, error) {
+	if hit != nil {
+		t, err := pr.DB.MailTicketRef(ctx, hit.ticketID)
+		if err != nil {
+			return nil, err
+		}
+		if t.TeamID != nil {
+			return t.TeamID, nil
+		}
+	}
+	addr, err := pr.intakeAddress(ctx, rcpt, p)
+	if err != nil || addr == nil {
+		return nil, err
+	}
+	return addr.TeamID, nil
+}
+
 // errFinished ends a transaction that would write the outcome of a mail some
 // other run has already finished.
 var errFinished = postgres.ErrInboundFinished
@@ -287,7 +309,7 @@ func (pr *Processor) finish(ctx context.Context, id int64, out *outcome) error {
 func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, out *outcome) error {
 	fin := postgres.InboundOutcome{Status: out.status, Kind: out.kind, Reason: mail.Truncate(out.reason, 500),
 		Sender: out.sender, Subject: out.subject, TicketID: out.ticketID, MsgID: out.msgID, Warnings: out.warnings,
-		Flagged: out.flagged, EmailID: out.emailID}
+		Flagged: out.flagged, EmailID: out.emailID, TeamID: out.teamID}
 	if out.auth != nil {
 		fin.Auth, fin.SenderCheck = out.auth, out.auth.Summary()
 	}

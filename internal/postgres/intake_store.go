@@ -88,6 +88,7 @@ type MailTicketRef struct {
 	Status       helpdesk.Status
 	RequesterID  int64
 	MergedIntoID *int64
+	TeamID       *int64
 }
 
 // MailTicketRef reads a ticket for intake; ENOTFOUND when there is none.
@@ -97,7 +98,7 @@ func (db *DB) MailTicketRef(ctx context.Context, id int64) (*MailTicketRef, erro
 		return nil, fmt.Errorf("read ticket %d for mail: %w", id, mapError(err))
 	}
 	return &MailTicketRef{ID: r.ID, Number: r.Number, Status: helpdesk.Status(r.Status), RequesterID: r.RequesterID,
-		MergedIntoID: r.MergedIntoID}, nil
+		MergedIntoID: r.MergedIntoID, TeamID: r.TeamID}, nil
 }
 
 // TicketIDForNumber is the id of ticket number, 0 when there is none.
@@ -244,6 +245,8 @@ type InboundOutcome struct {
 	Flagged     bool
 	// EmailID is the mail's Message-ID as stored on its message.
 	EmailID string
+	// TeamID is the team whose leads review held mail; nil: admins only.
+	TeamID *int64
 }
 
 // ErrInboundFinished is returned by FinishInbound when the mail is no
@@ -270,7 +273,7 @@ func (tx *Tx) FinishInbound(ctx context.Context, id int64, o InboundOutcome) (ms
 	err = tx.QueryRow(ctx, `WITH fin AS (
 		UPDATE inbound_mail SET status = $2, kind = $3, reason = $4, sender = $5, subject = $6, ticket_id = $7,
 			msg_id = coalesce($8::bigint, (SELECT m.id FROM messages m WHERE $9::text <> '' AND m.email_message_id = $9::text)),
-			parse_warnings = $10, processed_at = now(), auth = coalesce($11::jsonb, auth)
+			parse_warnings = $10, processed_at = now(), auth = coalesce($11::jsonb, auth), team_id = $14
 		WHERE id = $1 AND status = 'queued'
 		RETURNING msg_id),
 	mark AS (
@@ -278,7 +281,7 @@ func (tx *Tx) FinishInbound(ctx context.Context, id int64, o InboundOutcome) (ms
 		WHERE $11::jsonb IS NOT NULL AND id = (SELECT msg_id FROM fin))
 	SELECT EXISTS (SELECT 1 FROM fin), (SELECT msg_id FROM fin)`,
 		id, o.Status, o.Kind, o.Reason, o.Sender, o.Subject, o.TicketID, o.MsgID, o.EmailID, o.Warnings, auth,
-		o.SenderCheck, o.Flagged).Scan(&done, &msgID)
+		o.SenderCheck, o.Flagged, o.TeamID).Scan(&done, &msgID)
 	if err != nil {
 		return nil, fmt.Errorf("finish inbound mail %d: %w", id, mapError(err))
 	}

@@ -13,11 +13,14 @@ import (
 )
 
 // ReviewMail lists stored mail with one of the statuses (held, ignored,
-// bounce …), newest first, with its sender-authentication verdict.
-func (db *DB) ReviewMail(ctx context.Context, statuses []string, limit int) ([]helpdesk.ReviewMail, error) {
+// bounce …), newest first, with its sender-authentication verdict. With
+// teamsOf set, only mail for a team that user is a member of (a lead's
+// review list).
+func (db *DB) ReviewMail(ctx context.Context, statuses []string, limit int, teamsOf *int64) ([]helpdesk.ReviewMail, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT id, received_at, via, coalesce(nullif(sender, ''), envelope_from), subject,
 		status, kind, reason, auth FROM inbound_mail WHERE status = ANY($1::text[])
-		ORDER BY received_at DESC, id DESC LIMIT $2`, statuses, limit)
+		  AND ($3::bigint IS NULL OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $3))
+		ORDER BY received_at DESC, id DESC LIMIT $2`, statuses, limit, teamsOf)
 	if err != nil {
 		return nil, fmt.Errorf("list mail for review: %w", mapError(err))
 	}
@@ -43,13 +46,16 @@ func (db *DB) ReviewMail(ctx context.Context, statuses []string, limit int) ([]h
 	return out, nil
 }
 
-// InboundStatus is the status of one stored mail.
-func (db *DB) InboundStatus(ctx context.Context, id int64) (string, error) {
-	var s string
-	if err := db.Pool.QueryRow(ctx, `SELECT status FROM inbound_mail WHERE id = $1`, id).Scan(&s); err != nil {
-		return "", fmt.Errorf("status of mail %d: %w", id, mapError(err))
+// HeldForTeamsOf reports whether a mail is held for review for a team the
+// user is a member of (what a lead may see and decide).
+func (db *DB) HeldForTeamsOf(ctx context.Context, id, userID int64) (bool, error) {
+	var ok bool
+	if err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbound_mail i
+		JOIN team_members tm ON tm.team_id = i.team_id AND tm.user_id = $2
+		WHERE i.id = $1 AND i.status = 'held')`, id, userID).Scan(&ok); err != nil {
+		return false, fmt.Errorf("review rights on mail %d: %w", id, mapError(err))
 	}
-	return s, nil
+	return ok, nil
 }
 
 // decisionStatuses are the statuses each decision applies to: release and
@@ -64,8 +70,10 @@ var decisionStatuses = map[string][]string{
 // become a ticket: "ticket" or "release" queue it again to be processed as
 // decided (the job is the caller's, in tx), "reject" closes it. It returns
 // what the mail was, for the audit log, or ENOTFOUND when the mail is not in
-// a state that decision applies to (say, another admin decided first).
-func (tx *Tx) DecideInbound(ctx context.Context, id, actorID int64, decision string) (helpdesk.MailDecision, error) {
+// a state that decision applies to (say, another admin decided first). With
+// teamsOf set, only mail for a team that user is a member of qualifies (a
+// lead's decision).
+func (tx *Tx) DecideInbound(ctx context.Context, id, actorID int64, decision string, teamsOf *int64) (helpdesk.MailDecision, error) {
 	d := helpdesk.MailDecision{ID: id, Decision: decision}
 	from, ok := decisionStatuses[decision]
 	if !ok {
@@ -79,8 +87,9 @@ func (tx *Tx) DecideInbound(ctx context.Context, id, actorID int64, decision str
 		UPDATE inbound_mail m SET status = $3, override = $4, decided_by = $2,
 			processed_at = CASE WHEN $3 = 'queued' THEN NULL ELSE m.processed_at END
 		FROM old WHERE m.id = old.id AND old.status = ANY($5::text[])
+		  AND ($6::bigint IS NULL OR m.team_id IN (SELECT team_id FROM team_members WHERE user_id = $6))
 		RETURNING old.status, coalesce(nullif(m.sender, ''), m.envelope_from), m.subject, m.reason`,
-		id, actorID, status, override, from).Scan(&d.Before, &d.Sender, &d.Subject, &d.Reason)
+		id, actorID, status, override, from, teamsOf).Scan(&d.Before, &d.Sender, &d.Subject, &d.Reason)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, helpdesk.Errorf(helpdesk.ENOTFOUND, "Mail not found or already decided.")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"switchboard/internal/apptest"
+	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/testwait"
 	"switchboard/internal/ticket"
@@ -54,9 +55,18 @@ func TestMailReviewDecisions(t *testing.T) {
 	// verdict is "none", at once.
 	e := apptest.New(t, apptest.Options{Vars: map[string]string{"SWITCHBOARD_DNS_SERVER": nxdomainServer(t)}})
 	ctx := context.Background()
-	agent, lead, adm := e.User(helpdesk.RoleAgent), e.User(helpdesk.RoleLead), e.User(helpdesk.RoleAdmin)
+	var desk int64
+	if err := e.App.DB.Pool.QueryRow(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Service desk'), ('lab', 'Lab')
+		RETURNING id`).Scan(&desk); err != nil {
+		t.Fatal(err)
+	}
+	inTeam := func(slug string) func(*auth.NewUser) { return func(u *auth.NewUser) { u.TeamSlug = slug } }
+	agent, adm := e.User(helpdesk.RoleAgent), e.User(helpdesk.RoleAdmin)
+	// Held mail is reviewed by the leads of the team it was for (the team of
+	// the ticket it named), not by every lead.
+	lead, otherLead := e.User(helpdesk.RoleLead, inTeam("desk")), e.User(helpdesk.RoleLead, inTeam("lab"))
 	reqr := e.User(helpdesk.RoleRequester)
-	tk, err := e.App.Tickets.Create(ctx, reqr, ticket.CreateInput{Subject: "Printer on floor 2", Description: "It jams."})
+	tk, err := e.App.Tickets.Create(ctx, reqr, ticket.CreateInput{Subject: "Printer on floor 2", Description: "It jams.", TeamID: &desk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +93,21 @@ func TestMailReviewDecisions(t *testing.T) {
 	}
 	if r := ag.PostForm(fmt.Sprintf("/admin/mail/review/%d", held), url.Values{"decision": {"release"}}); r.StatusCode != http.StatusNotFound {
 		t.Errorf("agent: release status %d, want 404", r.StatusCode)
+	}
+
+	// A lead of another team neither sees, downloads nor decides it.
+	ol := e.SignIn(otherLead)
+	other := ol.Get("/admin/mail/review")
+	wantStatus(t, other, http.StatusOK)
+	if other.Has(fmt.Sprintf(`#held tr[data-review="%d"]`, held)) {
+		t.Error("held mail for the desk team listed for the lab's lead")
+	}
+	if r := ol.Get(fmt.Sprintf("/admin/mail/review/%d/raw", held)); r.StatusCode != http.StatusNotFound {
+		t.Errorf("other team's lead: raw of held mail status %d, want 404", r.StatusCode)
+	}
+	ol.PostForm(fmt.Sprintf("/admin/mail/review/%d", held), url.Values{"decision": {"release"}})
+	if s := waitStatus(t, e, held); s != "held" {
+		t.Fatalf("another team's lead released the mail: it is %s", s)
 	}
 
 	ld := e.SignIn(lead)

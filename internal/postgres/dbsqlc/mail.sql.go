@@ -137,7 +137,7 @@ func (q *Queries) MailFollowers(ctx context.Context, id int64) ([]MailFollowersR
 }
 
 const mailGetInbound = `-- name: MailGetInbound :one
-SELECT id, raw, received_at, via, mailbox_id, envelope_from, rcpt, message_id, status, kind, reason, sender, subject, ticket_id, msg_id, parse_warnings, processed_at, client_ip, helo, auth, content_hash, override, decided_by FROM inbound_mail WHERE id = $1
+SELECT id, raw, received_at, via, mailbox_id, envelope_from, rcpt, message_id, status, kind, reason, sender, subject, ticket_id, msg_id, parse_warnings, processed_at, client_ip, helo, auth, content_hash, override, decided_by, team_id FROM inbound_mail WHERE id = $1
 `
 
 func (q *Queries) MailGetInbound(ctx context.Context, id int64) (InboundMail, error) {
@@ -167,6 +167,7 @@ func (q *Queries) MailGetInbound(ctx context.Context, id int64) (InboundMail, er
 		&i.ContentHash,
 		&i.Override,
 		&i.DecidedBy,
+		&i.TeamID,
 	)
 	return i, err
 }

@@ -368,6 +368,7 @@ type InboundMail struct {
 	ContentHash   []byte
 	Override      string
 	DecidedBy     *int64
+	TeamID        *int64
 }
 
 type Incident struct {
