@@ -56,6 +56,11 @@ type Status struct {
 
 const prefix, suffix = "switchboard-", ".sbk"
 
+// failureFile, in Dir, keeps the last failure (its time, a newline, the
+// error) until a backup succeeds, so that a restart does not hide from the
+// admin console that the last scheduled backup failed.
+const failureFile = "last-failure.txt"
+
 // firstDelay keeps the first backup off the busy moment of a start.
 const firstDelay = time.Minute
 
@@ -73,6 +78,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.next = next
+	s.lastErr, s.errAt = s.readFailure()
 	s.mu.Unlock()
 	ctx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
 	s.done = make(chan struct{})
@@ -119,12 +125,19 @@ func (s *Scheduler) RunNow(ctx context.Context) error {
 	m, err := s.Backup(ctx, out)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	failure := filepath.Join(s.Dir, failureFile)
 	if err != nil {
 		s.lastErr, s.errAt = err.Error(), now
 		s.Log.Error("scheduled backup failed", "file", out, "err", err)
+		if werr := os.WriteFile(failure, []byte(now.Format(time.RFC3339)+"\n"+err.Error()), 0o600); werr != nil {
+			s.Log.Warn("keep the backup failure", "file", failure, "err", werr)
+		}
 		return err
 	}
 	s.lastOK, s.lastErr = now, ""
+	if err := os.Remove(failure); err != nil && !os.IsNotExist(err) {
+		s.Log.Warn("remove the old backup failure", "file", failure, "err", err)
+	}
 	s.Log.Info("scheduled backup written", "file", out, "rows", m.Rows(), "bytes", m.Dump.Size)
 	files := s.files()
 	for _, f := range files[min(len(files), max(s.Keep, 1)):] {
@@ -133,6 +146,17 @@ func (s *Scheduler) RunNow(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// readFailure reads the failure a run before a restart left in Dir.
+func (s *Scheduler) readFailure() (string, time.Time) {
+	b, err := os.ReadFile(filepath.Join(s.Dir, failureFile))
+	if err != nil {
+		return "", time.Time{}
+	}
+	at, msg, _ := strings.Cut(string(b), "\n")
+	t, _ := time.Parse(time.RFC3339, at)
+	return msg, t
 }
 
 // Status reports the schedule, the last outcome and the files on disk.

@@ -47,4 +47,25 @@ func TestSchedulerKeepsNewest(t *testing.T) {
 	if !strings.Contains(st.LastError, "disk full") || len(st.Files) != 2 {
 		t.Errorf("status after failure: %+v", st)
 	}
+	// A restart still shows the failure, until a backup succeeds.
+	restarted := &Scheduler{Dir: dir, Every: time.Hour, Keep: 2, Log: s.Log, Now: s.Now, Backup: s.Backup}
+	if err := restarted.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer restarted.Stop(context.Background()) //nolint:errcheck // always nil
+	if st := restarted.Status(); !strings.Contains(st.LastError, "disk full") || !st.LastErrorAt.Equal(clock) {
+		t.Errorf("status after a restart: %+v, want the failure at %s", st, clock)
+	}
+	fail = false
+	if err := restarted.RunNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	again := &Scheduler{Dir: dir, Every: time.Hour, Keep: 2, Log: s.Log, Now: s.Now, Backup: s.Backup}
+	if err := again.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer again.Stop(context.Background()) //nolint:errcheck // always nil
+	if st := again.Status(); st.LastError != "" {
+		t.Errorf("a success did not clear the failure: %+v", st)
+	}
 }
