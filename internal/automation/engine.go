@@ -202,7 +202,11 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 			if t, err = tx.RuleTicket(ctx, e.TicketID); err != nil {
 				return ran, err
 			}
-			env.Ticket = ticketEnv(t, now)
+			cal, err := s.calendarOf(ctx, t.TeamID)
+			if err != nil {
+				return ran, err
+			}
+			env.Ticket = ticketEnv(t, now, cal)
 			s.log().Info("rule ran", "rule_id", r.ID, "run_id", runID, "ticket", t.Number)
 		}
 	}
@@ -213,11 +217,14 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 // fired (nil for schedule rules).
 func (s *Service) envFor(ctx context.Context, tx *postgres.Tx, t *postgres.RuleTicket, trig string,
 	e *postgres.InboxEvent, now time.Time) (Env, error) {
-	env := Env{Ticket: ticketEnv(t, now), Event: trig, Now: now}
+	cal, err := s.calendarOf(ctx, t.TeamID)
+	if err != nil {
+		return Env{}, err
+	}
+	env := Env{Ticket: ticketEnv(t, now, cal), Event: trig, Now: now}
 	if e == nil {
 		return env, nil
 	}
-	var err error
 	switch trig {
 	case helpdesk.TriggerUpdated:
 		env.Change = changeEnv(e.Before, e.After)

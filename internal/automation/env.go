@@ -12,6 +12,7 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
+	"switchboard/internal/sla"
 )
 
 // Env is what a rule's condition sees. The names follow the API's ticket
@@ -53,6 +54,17 @@ type TicketEnv struct {
 	IdleHours float64 `expr:"idle_hours"`
 	// ResolvedHours is the time since it was resolved (0 when it is not).
 	ResolvedHours float64 `expr:"resolved_hours"`
+	// The same on the team's business calendar (hours and holidays; a
+	// ticket without a team counts around the clock): "pending for 3
+	// business days" is ticket.status == "pending" &&
+	// ticket.idle_business_days >= 3. A business day is the calendar's
+	// open time per working day (8 hours for 09:00-17:00).
+	IdleBusinessHours float64 `expr:"idle_business_hours"`
+	IdleBusinessDays  float64 `expr:"idle_business_days"`
+	AgeBusinessHours  float64 `expr:"age_business_hours"`
+	AgeBusinessDays   float64 `expr:"age_business_days"`
+	// ResolvedBusinessDays is 0 when the ticket is not resolved.
+	ResolvedBusinessDays float64 `expr:"resolved_business_days"`
 	IsChild       bool    `expr:"is_child"`
 	// Tags are the ticket's tags (`"vip" in ticket.tags`) and Participants
 	// the emails of the people following it besides the requester.
@@ -131,8 +143,9 @@ func Match(prog *vm.Program, env *Env) (bool, error) {
 	return b, nil
 }
 
-// ticketEnv builds the ticket part of the environment.
-func ticketEnv(t *postgres.RuleTicket, now time.Time) TicketEnv {
+// ticketEnv builds the ticket part of the environment; cal is the ticket's
+// team calendar.
+func ticketEnv(t *postgres.RuleTicket, now time.Time, cal sla.Calendar) TicketEnv {
 	e := TicketEnv{Number: t.Number, Subject: t.Subject, Description: t.Description,
 		Text: t.Subject + "\n" + t.Description, Status: string(t.Status), Priority: string(t.Priority),
 		Impact: string(t.Impact), Urgency: string(t.Urgency), Category: t.CategoryName, Team: t.TeamSlug,
@@ -140,8 +153,11 @@ func ticketEnv(t *postgres.RuleTicket, now time.Time) TicketEnv {
 		RequesterVIP: t.RequesterVIP, Source: string(t.Source), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 		AgeHours: now.Sub(t.CreatedAt).Hours(), IdleHours: now.Sub(t.UpdatedAt).Hours(), IsChild: t.ParentID != nil,
 		Tags: t.Tags, Participants: t.Participants, Approval: t.Approval}
+	e.IdleBusinessHours, e.IdleBusinessDays = businessSince(cal, t.UpdatedAt, now)
+	e.AgeBusinessHours, e.AgeBusinessDays = businessSince(cal, t.CreatedAt, now)
 	if t.ResolvedAt != nil && (t.Status == helpdesk.StatusResolved || t.Status == helpdesk.StatusClosed) {
 		e.ResolvedHours = now.Sub(*t.ResolvedAt).Hours()
+		_, e.ResolvedBusinessDays = businessSince(cal, *t.ResolvedAt, now)
 	}
 	return e
 }

@@ -17,10 +17,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
+	"switchboard/internal/sla"
 	"switchboard/internal/ticket"
 )
 
@@ -43,6 +45,10 @@ type Service struct {
 	Secret []byte
 	// HTTP sends webhooks (default http.DefaultClient).
 	HTTP *http.Client
+
+	calMu  sync.Mutex
+	cals   map[int64]sla.Calendar // team calendars (business.go)
+	calsAt time.Time
 }
 
 func (s *Service) now() time.Time {

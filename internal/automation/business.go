@@ -1,0 +1,94 @@
+package automation
+
+import (
+	"context"
+	"time"
+
+	"switchboard/internal/sla"
+)
+
+// calendarTTL is how long the rules reuse the teams' business calendars,
+// as the SLA clocks do: a schedule rule looks at thousands of tickets a
+// tick, and calendars change rarely.
+const calendarTTL = 5 * time.Second
+
+// calendars returns every team's business calendar by team id, cached
+// for calendarTTL.
+func (s *Service) calendars(ctx context.Context) (map[int64]sla.Calendar, error) {
+	s.calMu.Lock()
+	defer s.calMu.Unlock()
+	if s.cals != nil && time.Since(s.calsAt) < calendarTTL {
+		return s.cals, nil
+	}
+	cals, err := sla.Calendars(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	s.cals, s.calsAt = cals, time.Now()
+	return cals, nil
+}
+
+// calendarOf is the calendar a ticket's time-based conditions count on:
+// its team's, or around the clock for a ticket without a team (or a team
+// without hours).
+func (s *Service) calendarOf(ctx context.Context, team *int64) (sla.Calendar, error) {
+	if team == nil {
+		return sla.Calendar{}, nil
+	}
+	cals, err := s.calendars(ctx)
+	if err != nil {
+		return sla.Calendar{}, err
+	}
+	return cals[*team], nil
+}
+
+// businessDay is the length of one business day of c: its open time in a
+// week over the days it is open at all (8 hours for 09:00-17:00 Monday to
+// Friday; 24 hours for a calendar open around the clock). "Pending for 3
+// business days" is then three such days of open time, wherever the
+// weekend and holidays fall.
+func businessDay(c sla.Calendar) time.Duration {
+	var total time.Duration
+	days := 0
+	for _, d := range c.Week {
+		if len(d) == 0 {
+			continue
+		}
+		days++
+		for _, r := range d {
+			n := r.To - r.From
+			if n <= 0 {
+				n += sla.MinutesPerDay
+			}
+			total += time.Duration(n) * time.Minute
+		}
+	}
+	if days == 0 {
+		return 24 * time.Hour
+	}
+	return total / time.Duration(days)
+}
+
+// businessSince is the business time of c from t to now, in hours and in
+// business days.
+func businessSince(c sla.Calendar, t, now time.Time) (hours, days float64) {
+	if !t.Before(now) {
+		return 0, 0
+	}
+	var d time.Duration
+	if c.AlwaysOpen() {
+		d = now.Sub(t)
+	} else {
+		d = c.BusinessBetween(t, now)
+	}
+	return d.Hours(), d.Hours() / businessDay(c).Hours()
+}
+
+// ForgetCalendars drops the cached calendars, so the next evaluation reads
+// the teams' hours and holidays afresh (tests; an edit applies within
+// calendarTTL anyway).
+func (s *Service) ForgetCalendars() {
+	s.calMu.Lock()
+	s.cals = nil
+	s.calMu.Unlock()
+}
