@@ -146,6 +146,8 @@ func (h *Handler) routes() chi.Router {
 				r.Post("/{id}/rollback", h.handle(h.rollbackRun))
 			})
 		})
+		// Inbound webhooks carry their own token, not a user's (inbound.go).
+		r.With(h.needAutomation).Post("/inbound/{id}", h.handle(h.inbound))
 		r.Group(func(r chi.Router) {
 			r.Use(h.authenticate, h.rateLimit, h.mayPostAlerts)
 			r.Post("/alerts/alertmanager", h.handle(h.alertmanager))

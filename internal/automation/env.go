@@ -65,7 +65,7 @@ type TicketEnv struct {
 	AgeBusinessDays   float64 `expr:"age_business_days"`
 	// ResolvedBusinessDays is 0 when the ticket is not resolved.
 	ResolvedBusinessDays float64 `expr:"resolved_business_days"`
-	IsChild       bool    `expr:"is_child"`
+	IsChild              bool    `expr:"is_child"`
 	// Tags are the ticket's tags (`"vip" in ticket.tags`) and Participants
 	// the emails of the people following it besides the requester.
 	Tags         []string `expr:"tags"`

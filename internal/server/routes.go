@@ -168,6 +168,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/rules/{id}/run", s.handle(s.adminRuleRun))
 			r.Post("/admin/rules/{id}/undo", s.handle(s.adminRuleUndoRange)) // admin_rules_undo.go
 			r.Post("/admin/runs/{id}/undo", s.handle(s.adminRunUndo))
+			r.Get("/admin/inbound", s.handle(s.adminInbound)) // admin_inbound.go: admins only
+			r.Post("/admin/inbound", s.handle(s.adminCreateInbound))
+			r.Post("/admin/inbound/{id}/rotate", s.handle(s.adminRotateInbound))
+			r.Post("/admin/inbound/{id}/active", s.handle(s.adminInboundActive))
 			r.Get("/admin/backups", s.handle(s.adminBackups)) // admin_backups.go: admins only
 			r.Get("/admin/chat", s.handle(s.adminChat))       // admin_chat.go: admins only
 			r.Post("/admin/chat/channels", s.handle(s.adminAddChatChannel))

@@ -344,6 +344,19 @@ type ImportedTicket struct {
 	ImportedAt time.Time
 }
 
+type InboundHook struct {
+	ID         int64
+	Name       string
+	TokenHash  string
+	Mapping    []byte
+	TeamID     *int64
+	Active     bool
+	CreatedBy  int64
+	CreatedAt  time.Time
+	RotatedAt  *time.Time
+	LastUsedAt *time.Time
+}
+
 type InboundMail struct {
 	ID            int64
 	Raw           []byte
@@ -369,6 +382,20 @@ type InboundMail struct {
 	Override      string
 	DecidedBy     *int64
 	TeamID        *int64
+}
+
+type InboundReceipt struct {
+	HookID       int64
+	IdemKey      string
+	TicketNumber int64
+	Created      bool
+	ReceivedAt   time.Time
+}
+
+type InboundTicket struct {
+	HookID     int64
+	ExternalID string
+	TicketID   int64
 }
 
 type Incident struct {
