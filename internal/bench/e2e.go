@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/smtp"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -88,23 +89,47 @@ func benchE2E(ctx context.Context, env *Env) error {
 		return err
 	}
 	var runs []*e2eRun
-	portal, err := e2ePortal(ctx, db, srv, postmaster, f, d)
-	if err != nil {
-		return err
+	paths := e2ePaths()
+	if paths["portal"] {
+		portal, err := e2ePortal(ctx, db, srv, postmaster, f, d)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, portal)
 	}
-	runs = append(runs, portal)
-	api, err := e2eAPI(ctx, db, srv, postmaster, f, d)
-	if err != nil {
-		return err
+	if paths["api"] {
+		api, err := e2eAPI(ctx, db, srv, postmaster, f, d)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, api)
 	}
-	runs = append(runs, api)
-	mailRun, err := e2eSMTP(ctx, db, srv, postmaster, d)
-	if err != nil {
-		return err
+	if paths["smtp"] {
+		mailRun, err := e2eSMTP(ctx, db, srv, postmaster, d)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, mailRun)
 	}
-	runs = append(runs, mailRun)
+	if len(runs) == 0 {
+		return fmt.Errorf("BENCH_E2E_PATHS=%q names none of portal, api, smtp", os.Getenv("BENCH_E2E_PATHS"))
+	}
 	printE2E(env.Out, runs, rawRate, rawPG)
 	return nil
+}
+
+// e2ePaths are the paths to measure: BENCH_E2E_PATHS (comma-separated
+// portal, api, smtp), all of them when unset.
+func e2ePaths() map[string]bool {
+	v := os.Getenv("BENCH_E2E_PATHS")
+	if v == "" {
+		v = "portal,api,smtp"
+	}
+	out := map[string]bool{}
+	for _, p := range strings.Split(v, ",") {
+		out[strings.TrimSpace(p)] = true
+	}
+	return out
 }
 
 // rawInsertBaseline inserts ticket-shaped rows (subject, requester, both
