@@ -122,7 +122,10 @@ func (s *Service) renderCard(ctx context.Context, ticketID int64, connector, cha
 	if !allowed {
 		return Message{Text: fmt.Sprintf("*#%d* moved to a team this channel does not follow.", t.Number)}, true, nil
 	}
-	text := fmt.Sprintf("*[%s] #%d* %s\n%s", t.Priority, t.Number, t.Subject, cardState(t))
+	text, err := s.withSLA(ctx, t, fmt.Sprintf("*[%s] #%d* %s\n%s", t.Priority, t.Number, t.Subject, cardState(t)))
+	if err != nil {
+		return Message{}, false, err
+	}
 	num := strconv.FormatInt(t.Number, 10)
 	m := Message{Text: text}
 	if t.Status.IsOpen() {
@@ -135,8 +138,8 @@ func (s *Service) renderCard(ctx context.Context, ticketID int64, connector, cha
 	return m, true, nil
 }
 
-// cardState is the card's second line: status, owner, team, and whether
-// the SLA is breached.
+// cardState is the card's second line: status, owner and team (the SLA
+// line follows it, see slaLine).
 func cardState(t *helpdesk.Ticket) string {
 	who := "unassigned"
 	if t.AssigneeName != "" {

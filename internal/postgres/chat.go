@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -242,4 +243,34 @@ func (db *DB) LastEventID(ctx context.Context) (int64, error) {
 	var id int64
 	err := db.Pool.QueryRow(ctx, `SELECT COALESCE(max(id), 0) FROM ticket_events`).Scan(&id)
 	return id, mapError(err)
+}
+
+// ChatSLAMark is the newest SLA alarm of one target on a ticket, as the SLA
+// scanner recorded it: its kind (sla_warning or sla_breached) and the
+// deadline it was measured against.
+type ChatSLAMark struct {
+	Kind   string
+	Target string // first_response or resolution
+	Due    time.Time
+}
+
+// ChatSLAMarks lists the newest SLA alarm per target of a ticket, for the
+// state line of its team-channel cards.
+func (db *DB) ChatSLAMarks(ctx context.Context, ticketID int64) ([]ChatSLAMark, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT DISTINCT ON (after->>'target') kind, after->>'target', (after->>'due')::timestamptz
+		FROM ticket_events
+		WHERE ticket_id = $1 AND kind IN ('sla_warning', 'sla_breached') AND after->>'target' IS NOT NULL AND after->>'due' IS NOT NULL
+		ORDER BY after->>'target', id DESC`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("chat SLA marks of ticket %d: %w", ticketID, mapError(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChatSLAMark, error) {
+		var m ChatSLAMark
+		err := r.Scan(&m.Kind, &m.Target, &m.Due)
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("chat SLA marks of ticket %d: %w", ticketID, mapError(err))
+	}
+	return out, nil
 }
