@@ -212,6 +212,13 @@ func (s *Approvals) asked(ctx context.Context, tx *postgres.Tx, t *postgres.Appr
 			"expires_at": s.now().Add(ca.ExpireAfter).UTC().Format(time.RFC3339)}, Reason: reason}); err != nil {
 		return err
 	}
+	// The requester sees on their ticket why it waits (not mailed: the
+	// decision is).
+	body := fmt.Sprintf("This request needs approval by %s (%s). IT starts on it once it is approved; you will hear "+
+		"either way.", strings.Join(names, " or "), why)
+	if _, err := s.Tickets.MessageTx(ctx, tx, &helpdesk.Ticket{ID: t.ID, Number: t.Number}, nil, body, false, reason); err != nil {
+		return err
+	}
 	return s.tellApprovers(ctx, tx, id, "request", people)
 }
 

@@ -82,6 +82,9 @@ func TestApprovalByManagerOnTheWeb(t *testing.T) {
 	if b.openPauses(t, tk.ID) != 1 {
 		t.Fatal("the SLA clock is not paused while the ticket waits for approval")
 	}
+	if n := b.count(t, `SELECT count(*) FROM messages WHERE ticket_id = $1 AND NOT internal AND body_text LIKE '%needs approval by Bea Boss%'`, tk.ID); n != 1 {
+		t.Fatal("the requester's ticket does not say whose approval it waits for")
+	}
 	if len(b.mails) != 1 || b.mails[0].Kind != "request" || b.mails[0].To.ID != b.manager.ID || !strings.Contains(b.mails[0].URL, "/approvals/") {
 		t.Fatalf("mails = %+v; want one request to the manager with the page link", b.mails)
 	}
