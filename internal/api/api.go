@@ -37,7 +37,9 @@ type Options struct {
 	Phishing *phishing.Service
 	// Automation manages rules and runs (/v1/rules, /v1/runs).
 	Automation *automation.Service
-	Log        *slog.Logger
+	// Approvals lets approvers list and decide their requests (/v1/approvals).
+	Approvals *automation.Approvals
+	Log       *slog.Logger
 	// Health is told about database connection errors, so that the next
 	// requests get 503 at once until the database answers again.
 	Health *postgres.Health
@@ -139,6 +141,11 @@ func (h *Handler) routes() chi.Router {
 				r.Patch("/{id}", h.handle(h.updateWebhook))
 				r.Get("/{id}/deliveries", h.handle(h.listDeliveries))
 				r.Post("/{id}/deliveries/{delivery}/redeliver", h.handle(h.redeliver))
+			})
+			r.Route("/approvals", func(r chi.Router) { // approvals.go
+				r.Use(h.needApprovals)
+				r.Get("/", h.handle(h.listApprovals))
+				r.Post("/{id}", h.handle(h.decideApproval))
 			})
 			r.Route("/runs", func(r chi.Router) {
 				r.Use(h.needAutomation)

@@ -18,6 +18,7 @@ func (a *App) buildAPI() *api.Handler {
 	cfg := a.Env.Config
 	a.API = api.New(api.Options{DB: a.DB, Tickets: a.Tickets, Tokens: a.Tokens, KB: a.KB, Incidents: a.Incidents, Phishing: a.Phishing,
 		Automation: a.Automation,
+		Approvals:  a.Approvals,
 		Log:        a.Env.Log, RatePerSecond: cfg.APIRate, Burst: cfg.APIBurst, Health: a.Health})
 	return a.API
 }
