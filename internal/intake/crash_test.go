@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/pgtest"
+	"switchboard/internal/testwait"
 )
 
 // TestCrashDuringBurst runs `switchboard serve` as a separate process, sends
@@ -54,7 +55,7 @@ func TestCrashDuringBurst(t *testing.T) {
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
 			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-				c.Close()
+				_ = c.Close() // only probing that it listens
 				return cmd, nil
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -128,21 +129,25 @@ func TestCrashDuringBurst(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 	// Drain: every stored mail processed.
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	drained := false
+	defer func() {
+		if !drained { // testwait failed the test: show what the server said
+			logMu.Lock()
+			t.Logf("server output:\n%s", logs.String())
+			logMu.Unlock()
+		}
+	}()
+	testwait.UntilNil(t, testwait.Long, "every stored mail processed after the restart", func() error {
 		var queued int
 		if err := db.QueryRow(ctx, `SELECT count(*) FROM inbound_mail WHERE status = 'queued'`).Scan(&queued); err != nil {
 			t.Fatal(err)
 		}
-		if queued == 0 {
-			break
+		if queued > 0 {
+			return fmt.Errorf("%d mails still queued", queued)
 		}
-		if time.Now().After(deadline) {
-			logMu.Lock()
-			t.Fatalf("%d mails still queued after restart\n%s", queued, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
+	drained = true
 	rows, err := db.Query(ctx, `SELECT i.message_id, count(DISTINCT i.id), count(DISTINCT m.id), count(DISTINCT t.id)
 		FROM inbound_mail i LEFT JOIN messages m ON m.email_message_id = i.message_id
 		LEFT JOIN tickets t ON t.id = m.ticket_id GROUP BY i.message_id`)
@@ -191,10 +196,10 @@ func sendOnce(addr, raw string) error {
 	host, _, _ := net.SplitHostPort(addr)
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
-		conn.Close()
+		_ = conn.Close() // the NewClient error is the one to report
 		return err
 	}
-	defer c.Close()
+	defer c.Close() //nolint:errcheck // after Quit below, or after an error that is the one to report
 	if err := c.Mail("sender@example.com"); err != nil {
 		return err
 	}
@@ -220,8 +225,11 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 type lockedWriter struct {

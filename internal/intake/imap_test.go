@@ -72,7 +72,7 @@ func seen(t *testing.T, addr string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer c.Close() //nolint:errcheck // the test's own client; the poller's side is under test
 	if err := c.Login("desk", "s3cret-pass").Wait(); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func testIMAP(t *testing.T, idle bool) {
 	appendMail(t, u, 5)
 	pl = start()
 	waitRows(5)
-	pl.Stop(ctx)
+	_ = pl.Stop(ctx) // returns once its sessions have ended; it reports no error
 
 	// UIDVALIDITY changes: the folder was recreated with the same mail plus one.
 	oldValidity := e.count(`SELECT uidvalidity FROM mailboxes WHERE id = $1`, id)
@@ -199,7 +199,7 @@ func testIMAP(t *testing.T, idle bool) {
 	}
 	pl = start()
 	waitRows(6)
-	pl.Stop(ctx)
+	_ = pl.Stop(ctx) // returns once its sessions have ended; it reports no error
 	if v := e.count(`SELECT uidvalidity FROM mailboxes WHERE id = $1`, id); v == oldValidity {
 		t.Errorf("uidvalidity not updated (%d)", v)
 	}
@@ -217,7 +217,7 @@ func testIMAP(t *testing.T, idle bool) {
 	testwait.Until(t, testwait.Long, "the login failure recorded on the mailbox", func() bool {
 		return e.str(`SELECT last_error FROM mailboxes WHERE id = $1`, id) != ""
 	})
-	pl.Stop(ctx)
+	_ = pl.Stop(ctx) // returns once its sessions have ended; it reports no error
 }
 
 func mustSeal(t *testing.T, pass string) []byte {

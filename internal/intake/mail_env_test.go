@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
 
@@ -19,6 +18,7 @@ import (
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/pgtest"
 	"switchboard/internal/postgres"
+	"switchboard/internal/testwait"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -104,8 +104,22 @@ func (e *mailEnv) mustSend(from string, to []string, raw string) {
 // idle waits until every mail is processed and no job is left to run.
 func (e *mailEnv) idle() {
 	e.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	drained := false
+	defer func() {
+		if drained {
+			return
+		}
+		// testwait failed the test: show what was left.
+		rows, _ := e.db.Pool.Query(context.Background(), `SELECT kind, state, attempt, coalesce(errors::text,'') FROM river_job WHERE state <> 'completed' LIMIT 5`)
+		for rows.Next() {
+			var k, s, er string
+			var a int
+			_ = rows.Scan(&k, &s, &a, &er)
+			e.t.Logf("job %s %s %d %.300s", k, s, a, er)
+		}
+		rows.Close()
+	}()
+	testwait.UntilNil(e.t, testwait.Long, "the mail queue to drain", func() error {
 		var pending int
 		if err := e.db.Pool.QueryRow(context.Background(), `SELECT
 			(SELECT count(*) FROM inbound_mail WHERE status = 'queued') +
@@ -113,20 +127,12 @@ func (e *mailEnv) idle() {
 			 AND (kind LIKE 'mail_%' OR kind = 'ticket_changed'))`).Scan(&pending); err != nil {
 			e.t.Fatal(err)
 		}
-		if pending == 0 {
-			return
+		if pending > 0 {
+			return fmt.Errorf("%d mails or jobs pending", pending)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	rows, _ := e.db.Pool.Query(context.Background(), `SELECT kind, state, attempt, coalesce(errors::text,'') FROM river_job WHERE state <> 'completed' LIMIT 5`)
-	for rows.Next() {
-		var k, s, er string
-		var a int
-		_ = rows.Scan(&k, &s, &a, &er)
-		e.t.Logf("job %s %s %d %.300s", k, s, a, er)
-	}
-	rows.Close()
-	e.t.Fatal("mail queue did not drain in 30s")
+		return nil
+	})
+	drained = true
 }
 
 func (e *mailEnv) count(sql string, args ...any) int {
@@ -176,7 +182,9 @@ func smtpCode(err error) int {
 	var te interface{ Error() string }
 	if errors.As(err, &te) {
 		var code int
-		fmt.Sscanf(err.Error(), "%d", &code)
+		if _, err := fmt.Sscanf(err.Error(), "%d", &code); err != nil {
+			return 0 // no reply code: not an SMTP answer
+		}
 		return code
 	}
 	return 0

@@ -53,7 +53,7 @@ var (
 
 // Start listens and serves in the background.
 func (s *SMTPServer) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.Addr)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", s.Addr)
 	if err != nil {
 		return err
 	}
