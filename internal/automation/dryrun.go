@@ -14,8 +14,11 @@ import (
 // window through the index on event time (or, for schedule rules, at most
 // MaxCandidates open tickets through the status index), loads their tickets
 // in batches of batchSize, evaluates the compiled condition in memory, and
-// every statement is cut off after snapshotTimeout. It lists at most
-// MaxListed tickets and says when it stopped early.
+// every statement is cut off after snapshotTimeout, and the whole preview
+// stops reading after PreviewBudget (what it read so far is answered, with
+// Truncated set). It lists at most MaxListed tickets and says when it
+// stopped early. At 1M tickets and 1M events a 30-day preview answers in
+// seconds (`go run ./internal/bench -only automation_dryrun`).
 const (
 	MaxEvents       = 50000
 	MaxCandidates   = 50000
@@ -24,6 +27,9 @@ const (
 	MaxDays         = 90
 	batchSize       = 1000
 	snapshotTimeout = 20 * time.Second
+	// PreviewBudget bounds a whole dry-run's time: batches after it are
+	// not read.
+	PreviewBudget = 10 * time.Second
 )
 
 // DryRun is what a rule would have done over the last Days of events.
@@ -90,6 +96,16 @@ func (s *Service) match(ctx context.Context, tx *postgres.Tx, r *helpdesk.Rule, 
 		return nil, nil, err
 	}
 	var targets []target
+	// Previews (listMax > 0) stop after PreviewBudget; a real run reads
+	// the whole selection.
+	start := time.Now()
+	overBudget := func() bool {
+		if listMax > 0 && time.Since(start) > PreviewBudget {
+			out.Truncated = true
+			return true
+		}
+		return false
+	}
 	consider := func(t *postgres.RuleTicket, e *postgres.InboxEvent) error {
 		if r.TeamID != nil && (t.TeamID == nil || *t.TeamID != *r.TeamID) {
 			return nil
@@ -118,8 +134,8 @@ func (s *Service) match(ctx context.Context, tx *postgres.Tx, r *helpdesk.Rule, 
 		}
 		out.Scanned = len(ids)
 		out.Truncated = len(ids) == MaxCandidates
-		for start := 0; start < len(ids); start += batchSize {
-			batch := ids[start:min(start+batchSize, len(ids))]
+		for from := 0; from < len(ids) && !overBudget(); from += batchSize {
+			batch := ids[from:min(from+batchSize, len(ids))]
 			ts, err := tx.RuleTickets(ctx, batch)
 			if err != nil {
 				return nil, nil, err
@@ -141,8 +157,8 @@ func (s *Service) match(ctx context.Context, tx *postgres.Tx, r *helpdesk.Rule, 
 	out.Scanned = len(evs)
 	out.Truncated = len(evs) == MaxEvents
 	seen := map[int64]bool{} // tickets already matched by a newer event
-	for start := 0; start < len(evs); start += batchSize {
-		batch := evs[start:min(start+batchSize, len(evs))]
+	for from := 0; from < len(evs) && !overBudget(); from += batchSize {
+		batch := evs[from:min(from+batchSize, len(evs))]
 		ids := make([]int64, 0, len(batch))
 		for _, e := range batch {
 			ids = append(ids, e.TicketID)

@@ -79,6 +79,10 @@ func (s *Server) adminSaveRule(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if r.PostForm.Get("action") == "build" {
+		v.Form = web.NewForm(r.PostForm, buildRule(r.PostForm))
+		return s.renderRule(w, r, v)
+	}
 	in, err := ruleForm(r.PostForm)
 	if err == nil && r.PostForm.Get("action") == "preview" {
 		v.Preview, err = s.Automation.Preview(r.Context(), u, in, 30)
@@ -184,5 +188,36 @@ func (s *Server) renderRule(w http.ResponseWriter, r *http.Request, v web.AdminR
 		v.Triggers = append(v.Triggers, web.Option{Value: t, Label: t})
 	}
 	s.render(w, r, status422(v.Form, v.UndoForm), web.AdminRule(v))
+	return nil
+}
+
+// buildRule writes the row builder's rows into the form's condition and
+// actions (replacing them when the rows give any); nothing is saved.
+func buildRule(v url.Values) error {
+	var conds []automation.CondRow
+	var acts []automation.ActionRow
+	for i := range 10 {
+		n := strconv.Itoa(i)
+		if !v.Has("cond_field_"+n) && !v.Has("act_type_"+n) {
+			break
+		}
+		conds = append(conds, automation.CondRow{Field: v.Get("cond_field_" + n), Op: v.Get("cond_op_" + n), Value: v.Get("cond_value_" + n)})
+		acts = append(acts, automation.ActionRow{Type: v.Get("act_type_" + n), Value: v.Get("act_value_" + n)})
+	}
+	cond, err := automation.BuildCondition(conds)
+	if err != nil {
+		return err
+	}
+	actions, err := automation.BuildActions(acts)
+	if err != nil {
+		return err
+	}
+	if cond != "" {
+		v.Set("condition", cond)
+	}
+	if len(actions) > 0 {
+		b, _ := json.MarshalIndent(actions, "", "  ")
+		v.Set("actions", string(b))
+	}
 	return nil
 }
