@@ -17,7 +17,7 @@ import (
 
 // SMTPServer is the inbound listener. It accepts mail only for our intake
 // addresses and signed reply addresses, and answers 250 only after the raw
-// mail and its processing job are committed.
+// mail is committed (processing follows; see Dispatcher).
 type SMTPServer struct {
 	Addr     string // host:port; port 0 picks a free one (see ListenAddr)
 	Domain   string // our mail domain

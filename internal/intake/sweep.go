@@ -12,9 +12,9 @@ import (
 	"switchboard/internal/postgres"
 )
 
-// Sweeper re-enqueues stored mail whose processing job was lost with a
-// killed node: River leaves a job "running" for an hour when its process
-// dies. Processing is idempotent (see Processor.Process), so a second job for
+// Sweeper enqueues processing jobs for stored mail that is still queued
+// with no job waiting: mail a killed node accepted but had not processed
+// (see Dispatcher), or whose job died with it. Processing is idempotent (see Processor.Process), so a second job for
 // a mail another node is still working on does no harm.
 type Sweeper struct {
 	DB    *postgres.DB
