@@ -18,7 +18,7 @@ const HelpText = "*/it* commands:\n" +
 	"• `/it new <what is wrong>` file a ticket (replies in its thread reach IT)\n" +
 	"• `/it status [#N]` · `/it mine` your open tickets\n" +
 	"• `/it link` link your chat account to Switchboard · `/it unlink`\n" +
-	"IT staff: `/it take #N` · `/it assign #N @person` · `/it priority #N P1` · `/it note #N text` · " +
+	"IT staff: `/it take #N` · `/it ack #N` · `/it assign #N @person` · `/it priority #N P1` · `/it note #N text` · " +
 	"`/it resolve #N` · `/it link #N #parent` · `/it oncall`"
 
 // HowTo is what an unlinked person gets instead of data.
@@ -28,7 +28,7 @@ func HowTo(connector string) string {
 }
 
 // staffOnly lists the commands only IT staff may use.
-var staffOnly = map[string]bool{"take": true, "assign": true, "priority": true, "note": true, "oncall": true}
+var staffOnly = map[string]bool{"take": true, "ack": true, "assign": true, "priority": true, "note": true, "oncall": true}
 
 // Command runs one "/it …" command for the person who typed it.
 func (s *Service) Command(ctx context.Context, req Request) Reply {
@@ -78,6 +78,12 @@ func (s *Service) Command(ctx context.Context, req Request) Reply {
 		return c.mine(ctx)
 	case "take":
 		return c.change(ctx, "take", ticket.Changes{Assignee: &user.Email})
+	case "ack":
+		n, ok := c.number(ctx)
+		if !ok {
+			return Reply{Text: "Which ticket? `/it ack #N`."}
+		}
+		return s.ack(ctx, req, user, n)
 	case "assign":
 		return c.assign(ctx)
 	case "priority":

@@ -138,17 +138,26 @@ func (s *Service) Action(ctx context.Context, req Request, action, value string)
 		}
 		return Reply{Text: "You took " + describe(t)}
 	case ActionAck:
-		t, err := s.Tickets.Get(ctx, user, n)
-		if err != nil {
-			return s.failed(err)
-		}
-		if err := s.Tickets.Record(ctx, user, t, EventAcknowledged, map[string]any{"by": user.Name}, ""); err != nil {
-			return s.failed(err)
-		}
-		if err := s.Announce(ctx, t.ID, false, user.Name+" acknowledged it "+via(req.User)+"."); err != nil {
-			return s.failed(err)
-		}
-		return Reply{Text: fmt.Sprintf("You acknowledged *#%d*.", n)}
+		return s.ack(ctx, req, user, n)
 	}
 	return Reply{Text: "That button is out of date."}
+}
+
+// ack acknowledges ticket n for a staff member (the Acknowledge button,
+// and "/it ack #N" where there are no buttons, as in Matrix): an
+// acknowledged event, and a note in the ticket's team-channel cards. The
+// caller has checked that user is staff; the ticket service checks that
+// they may see the ticket.
+func (s *Service) ack(ctx context.Context, req Request, user *helpdesk.User, n int64) Reply {
+	t, err := s.Tickets.Get(ctx, user, n)
+	if err != nil {
+		return s.failed(err)
+	}
+	if err := s.Tickets.Record(ctx, user, t, EventAcknowledged, map[string]any{"by": user.Name}, ""); err != nil {
+		return s.failed(err)
+	}
+	if err := s.Announce(ctx, t.ID, false, user.Name+" acknowledged it "+via(req.User)+"."); err != nil {
+		return s.failed(err)
+	}
+	return Reply{Text: fmt.Sprintf("You acknowledged *#%d*.", n)}
 }

@@ -18,7 +18,9 @@ import (
 // A Matrix room that is a team's channel gets one card per urgent ticket,
 // which says how to take it (Matrix has no buttons); when an agent takes
 // the ticket with "!it take" the card is edited in place (an m.replace
-// edit of the same event) to show the assignee.
+// edit of the same event) to show the assignee. "!it ack #N" is the
+// Acknowledge button: an acknowledged event "via Matrix by …" and a note in
+// the card's thread.
 func TestMatrixTeamChannelCard(t *testing.T) {
 	hs := needServer(t)
 	ctx := context.Background()
@@ -57,9 +59,11 @@ func TestMatrixTeamChannelCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	take := fmt.Sprintf("!it take #%d", tk.Number)
+	ack := fmt.Sprintf("!it ack #%d", tk.Number)
 	card := bo.wait("the P1 card in the team room", func(evt *event.Event, m *event.MessageEventContent) bool {
 		return evt.Sender == bot.cli.UserID && evt.RoomID == room.RoomID && m.RelatesTo == nil &&
-			strings.Contains(m.Body, "Core switch down in Berlin") && strings.Contains(m.Body, take)
+			strings.Contains(m.Body, "Core switch down in Berlin") && strings.Contains(m.Body, take) &&
+			strings.Contains(m.Body, ack)
 	})
 
 	bo.say(room.RoomID, "", take)
@@ -70,5 +74,26 @@ func TestMatrixTeamChannelCard(t *testing.T) {
 	got, err := e.App.Tickets.Get(ctx, agent, tk.Number)
 	if err != nil || got.AssigneeID == nil || *got.AssigneeID != agent.ID {
 		t.Fatalf("ticket after !it take = %+v, %v", got, err)
+	}
+
+	// Acknowledge, as the card says.
+	bo.say(room.RoomID, "", ack)
+	bo.wait("the answer to !it ack", fromBot(bot.cli.UserID, fmt.Sprintf("You acknowledged *#%d*", tk.Number)))
+	bo.wait("the acknowledgement in the card's thread", func(evt *event.Event, m *event.MessageEventContent) bool {
+		return evt.Sender == bot.cli.UserID && m.RelatesTo != nil && m.RelatesTo.GetThreadParent() == card.ID &&
+			strings.Contains(m.Body, agent.Name+" acknowledged it via Matrix")
+	})
+	evs, err := e.App.DB.Events(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acked := 0
+	for _, ev := range evs {
+		if ev.Kind == "acknowledged" && ev.ActorID != nil && *ev.ActorID == agent.ID && strings.Contains(ev.Reason, "via Matrix by") {
+			acked++
+		}
+	}
+	if acked != 1 {
+		t.Errorf("%d acknowledged events via Matrix by the agent, want 1: %+v", acked, evs)
 	}
 }

@@ -244,4 +244,15 @@ func TestMatrixEmployeeFlow(t *testing.T) {
 	// A requester cannot use staff commands.
 	ana.say(room.RoomID, "", fmt.Sprintf("!it take #%d", number))
 	ana.wait("the refusal of take", fromBot(bot.cli.UserID, "Only IT staff"))
+	ana.say(room.RoomID, "", fmt.Sprintf("!it ack #%d", number))
+	ana.wait("the refusal of ack", fromBot(bot.cli.UserID, "Only IT staff can use `!it ack`"))
+	evs, err = e.App.DB.Events(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Kind == "acknowledged" {
+			t.Errorf("a requester's !it ack wrote %+v", ev)
+		}
+	}
 }

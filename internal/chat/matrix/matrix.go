@@ -198,6 +198,8 @@ func render(m chat.Message) string {
 			extra = append(extra, b.Label+": "+b.URL)
 		case b.Action == chat.ActionTake:
 			extra = append(extra, b.Label+": `!it take #"+b.Value+"`")
+		case b.Action == chat.ActionAck:
+			extra = append(extra, b.Label+": `!it ack #"+b.Value+"`")
 		}
 	}
 	if len(extra) > 0 {
