@@ -53,7 +53,7 @@ generate: ## regenerate templ and sqlc code
 
 .PHONY: check-generated
 check-generated: generate ## fail when committed generated code is stale
-	git diff --exit-code -- '*_templ.go' internal/postgres/dbsqlc
+	git diff --exit-code -- '*_templ.go' internal/postgres/internal/dbsqlc
 
 .PHONY: lint
 lint: ## gofmt, go vet and golangci-lint

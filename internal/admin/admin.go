@@ -159,6 +159,6 @@ func (s *Service) rebalance(ctx context.Context, tx *postgres.Tx, userID int64) 
 	if s.Jobs == nil {
 		return nil
 	}
-	_, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.RebalanceArgs{AgentID: userID}, nil)
+	_, err := s.Jobs.InsertTx(ctx, tx, jobs.RebalanceArgs{AgentID: userID}, nil)
 	return err
 }

@@ -291,7 +291,7 @@ func (s *Service) RetryOutbox(ctx context.Context, actor *helpdesk.User, id int6
 			return err
 		}
 		if s.Jobs != nil {
-			if _, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.SendArgs{OutboxID: id}, nil); err != nil {
+			if _, err := s.Jobs.InsertTx(ctx, tx, jobs.SendArgs{OutboxID: id}, nil); err != nil {
 				return err
 			}
 		}

@@ -20,7 +20,7 @@ func TestPeopleSearchIsLiteral(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
 	var adminID int64
-	if err := db.Pool.QueryRow(ctx, `
+	if err := db.RawPool().QueryRow(ctx, `
 		WITH x AS (INSERT INTO users (email, name, role) VALUES
 			('boss@example.com', 'Boss', 'admin'),
 			('ann_lee@example.com', 'Ann Lee', 'agent'),

@@ -14,7 +14,7 @@ func TestApprovalsAPI(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	db := b.e.App.DB.Pool
+	db := b.e.App.DB.RawPool()
 	if _, err := db.Exec(ctx, `UPDATE categories SET approval = 'manager' WHERE name = 'VPN'`); err != nil {
 		t.Fatal(err)
 	}

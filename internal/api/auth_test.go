@@ -92,14 +92,14 @@ func TestTokens(t *testing.T) {
 	// Expired.
 	ex := b.client(b.req.user, auth.ScopeReadWrite)
 	ex.must(http.StatusOK, "GET", "/api/v1/tickets", nil)
-	if _, err := db.Pool.Exec(ctx, "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1", b.req.user.ID); err != nil {
+	if _, err := db.RawPool().Exec(ctx, "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1", b.req.user.ID); err != nil {
 		t.Fatal(err)
 	}
 	soon("expired", ex)
 
 	// Deactivated user: the agent's token stops.
 	b.agent.must(http.StatusOK, "GET", "/api/v1/tickets", nil)
-	if _, err := db.Pool.Exec(ctx, "UPDATE users SET active = false WHERE id = $1", b.agent.user.ID); err != nil {
+	if _, err := db.RawPool().Exec(ctx, "UPDATE users SET active = false WHERE id = $1", b.agent.user.ID); err != nil {
 		t.Fatal(err)
 	}
 	soon("deactivated", b.agent)

@@ -44,7 +44,7 @@ func TestInboundWebhook(t *testing.T) {
 	tool := &client{t: t, base: b.e.URL, token: token}
 	count := func() int {
 		var n int
-		if err := b.e.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
+		if err := b.e.App.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

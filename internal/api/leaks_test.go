@@ -15,7 +15,7 @@ import (
 func TestLeakRequesterEmailProbe(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	if _, err := b.e.App.DB.Pool.Exec(context.Background(), `UPDATE users SET active = false WHERE id = $1`, b.agent.user.ID); err != nil {
+	if _, err := b.e.App.DB.RawPool().Exec(context.Background(), `UPDATE users SET active = false WHERE id = $1`, b.agent.user.ID); err != nil {
 		t.Fatal(err)
 	}
 	var answers []string

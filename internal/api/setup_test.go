@@ -38,11 +38,11 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	b := &bundle{e: e}
-	err := e.App.DB.Pool.QueryRow(ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('security', 'Security', true) RETURNING id`).Scan(&b.secTeamID)
+	err := e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('security', 'Security', true) RETURNING id`).Scan(&b.secTeamID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.DB.Pool.Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Service Desk');
+	if _, err := e.App.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Service Desk');
 		INSERT INTO categories (name, team_id) SELECT 'VPN', id FROM teams WHERE slug = 'desk'`); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func (c *client) create(subject string) ticketBody {
 func (b *bundle) count(t *testing.T, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := b.e.App.DB.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := b.e.App.DB.RawPool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

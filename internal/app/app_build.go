@@ -117,7 +117,7 @@ func Start(ctx context.Context, env *Env, opts Options) (a *App, err error) {
 			a.Shutdown(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := postgres.Migrate(ctx, db.Pool, env.Log); err != nil {
+	if err := db.Migrate(ctx, env.Log); err != nil {
 		return a, err
 	}
 	if err := a.build(ctx, opts); err != nil {
@@ -159,7 +159,7 @@ func Start(ctx context.Context, env *Env, opts Options) (a *App, err error) {
 // build creates the services, workers and HTTP handler.
 func (a *App) build(ctx context.Context, opts Options) error {
 	cfg := a.Env.Config
-	a.Health = postgres.NewHealth(a.DB.Pool, a.Env.Log)
+	a.Health = a.DB.NewHealth(a.Env.Log)
 	a.background = append(a.background, a.Health)
 	a.Workers = river.NewWorkers()
 	a.Tickets = &ticket.Service{DB: a.DB, MaxAttachment: cfg.MaxAttachment}

@@ -27,13 +27,13 @@ func TestConcurrentStartMigratesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(adm.Close)
-	_, _ = adm.Pool.Exec(ctx, `DROP DATABASE IF EXISTS "`+strings.ToLower(name)+`" WITH (FORCE)`)
-	if _, err := adm.Pool.Exec(ctx, `CREATE DATABASE "`+strings.ToLower(name)+`"`); err != nil {
+	_, _ = adm.RawPool().Exec(ctx, `DROP DATABASE IF EXISTS "`+strings.ToLower(name)+`" WITH (FORCE)`)
+	if _, err := adm.RawPool().Exec(ctx, `CREATE DATABASE "`+strings.ToLower(name)+`"`); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if !t.Failed() { // a failed test keeps its database, like pgtest's
-			_, _ = adm.Pool.Exec(context.Background(), `DROP DATABASE IF EXISTS "`+strings.ToLower(name)+`" WITH (FORCE)`)
+			_, _ = adm.RawPool().Exec(context.Background(), `DROP DATABASE IF EXISTS "`+strings.ToLower(name)+`" WITH (FORCE)`)
 		}
 	})
 	conn := postgres.WithDatabase(admin, strings.ToLower(name))
@@ -64,7 +64,7 @@ func TestConcurrentStartMigratesOnce(t *testing.T) {
 		res.Body.Close()
 	}
 	var rows, distinct int
-	if err := apps[0].DB.Pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0").Scan(&rows, &distinct); err != nil {
+	if err := apps[0].DB.RawPool().QueryRow(ctx, "SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0").Scan(&rows, &distinct); err != nil {
 		t.Fatal(err)
 	}
 	if rows != distinct || rows == 0 {
@@ -79,7 +79,7 @@ func TestDemoLoadsOnce(t *testing.T) {
 	conn := pgtest.NewDatabase(t)
 	counts := func(a *App) [3]int {
 		var c [3]int
-		err := a.DB.Pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM teams WHERE slug <> 'needs-triage'),
+		err := a.DB.RawPool().QueryRow(context.Background(), `SELECT (SELECT count(*) FROM teams WHERE slug <> 'needs-triage'),
 			(SELECT count(*) FROM users WHERE role <> 'requester'), (SELECT count(*) FROM tickets)`).Scan(&c[0], &c[1], &c[2])
 		if err != nil {
 			t.Fatal(err)
@@ -103,7 +103,7 @@ func TestDemoLoadsOnce(t *testing.T) {
 				t.Fatalf("demo too small: teams %d, staff %d, tickets %d", c[0], c[1], c[2])
 			}
 			var statuses, priorities, zones int
-			if err := a.DB.Pool.QueryRow(context.Background(), `SELECT (SELECT count(DISTINCT status) FROM tickets),
+			if err := a.DB.RawPool().QueryRow(context.Background(), `SELECT (SELECT count(DISTINCT status) FROM tickets),
 				(SELECT count(DISTINCT priority) FROM tickets), (SELECT count(DISTINCT time_zone) FROM teams)`).Scan(&statuses, &priorities, &zones); err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +111,7 @@ func TestDemoLoadsOnce(t *testing.T) {
 				t.Errorf("demo covers %d statuses, %d priorities, %d team time zones", statuses, priorities, zones)
 			}
 			var articles, staffOnly, drafts int
-			if err := a.DB.Pool.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE visibility = 'staff'),
+			if err := a.DB.RawPool().QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE visibility = 'staff'),
 				count(*) FILTER (WHERE NOT published) FROM kb_articles`).Scan(&articles, &staffOnly, &drafts); err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestDemoLoadsOnce(t *testing.T) {
 			}
 			// A small phishing campaign: one incident with its reports as children, all analysed.
 			var campaignReports, malicious int
-			if err := a.DB.Pool.QueryRow(context.Background(), `SELECT
+			if err := a.DB.RawPool().QueryRow(context.Background(), `SELECT
 				(SELECT count(*) FROM tickets c JOIN incidents i ON i.ticket_id = c.parent_id WHERE i.kind = 'phishing'),
 				(SELECT count(*) FROM phishing_reports WHERE verdict = 'malicious')`).Scan(&campaignReports, &malicious); err != nil {
 				t.Fatal(err)

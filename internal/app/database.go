@@ -54,7 +54,7 @@ func OpenMigrated(ctx context.Context, env *Env) (*Database, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := postgres.Migrate(ctx, db.Pool, slog.New(slog.DiscardHandler)); err != nil {
+	if err := db.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
 		_ = db.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}

@@ -69,7 +69,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.DB.Pool.Exec(ctx, "INSERT INTO intake_addresses (local_part) VALUES ('it')"); err != nil {
+	if _, err := a.DB.RawPool().Exec(ctx, "INSERT INTO intake_addresses (local_part) VALUES ('it')"); err != nil {
 		t.Fatal(err)
 	}
 	client := &http.Client{Timeout: 60 * time.Second}
@@ -191,14 +191,14 @@ func TestDatabaseOutage(t *testing.T) {
 	// River works again: the new ticket gets triaged (a priority event).
 	testwait.Until(t, testwait.Long, "the ticket created after the outage to be triaged", func() bool {
 		var n int
-		err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+		err := a.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
 			WHERE t.number = $1 AND e.kind <> 'created'`, after.number).Scan(&n)
 		return err == nil && n > 0
 	})
 
 	// Nothing half-written; every 201 committed.
 	var half int
-	if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM tickets t
+	if err := a.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM tickets t
 		WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t.id)
 		   OR NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'created')`).Scan(&half); err != nil {
 		t.Fatal(err)
@@ -211,7 +211,7 @@ func TestDatabaseOutage(t *testing.T) {
 			continue
 		}
 		var subject string
-		if err := a.DB.Pool.QueryRow(ctx, "SELECT subject FROM tickets WHERE number = $1", r.number).Scan(&subject); err != nil || subject != r.subject {
+		if err := a.DB.RawPool().QueryRow(ctx, "SELECT subject FROM tickets WHERE number = $1", r.number).Scan(&subject); err != nil || subject != r.subject {
 			t.Errorf("answered 201 for %q as #%d, but the database has %q (%v)", r.subject, r.number, subject, err)
 		}
 	}

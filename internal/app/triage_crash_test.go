@@ -48,7 +48,7 @@ func TestTriageAfterCrash(t *testing.T) {
 	}
 	exec := func(sql string, args ...any) {
 		t.Helper()
-		if _, err := db.Pool.Exec(ctx, sql, args...); err != nil {
+		if _, err := db.RawPool().Exec(ctx, sql, args...); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
@@ -75,7 +75,7 @@ func TestTriageAfterCrash(t *testing.T) {
 	// forever, far past this.
 	testwait.UntilNil(t, 5*time.Minute, fmt.Sprintf("triage of the stuck job's ticket %d and the lost job's ticket %d", stuck, lost), func() error {
 		var untriaged []int64
-		rows, err := db.Pool.Query(ctx, `SELECT id FROM tickets WHERE id = ANY($1) AND triaged_at IS NULL ORDER BY id`,
+		rows, err := db.RawPool().Query(ctx, `SELECT id FROM tickets WHERE id = ANY($1) AND triaged_at IS NULL ORDER BY id`,
 			[]int64{stuck, lost})
 		if err != nil {
 			t.Fatal(err)

@@ -231,7 +231,7 @@ func (e *Env) Settle() {
 	e.T.Helper()
 	testwait.UntilNil(e.T, testwait.Long, "background jobs to finish", func() error {
 		var n int
-		if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job
+		if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT count(*) FROM river_job
 			WHERE state IN ('available', 'running', 'retryable') OR (state = 'scheduled' AND scheduled_at < now() + interval '1 second')`).Scan(&n); err != nil {
 			e.T.Fatal(err)
 		}

@@ -34,10 +34,10 @@ func setupApprovals(t *testing.T) *approvalBundle {
 		t.Fatal(err)
 	}
 	b.manager = m
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE users SET manager_id = $1 WHERE id = $2`, m.ID, b.requester.ID); err != nil {
+	if _, err := b.db.RawPool().Exec(ctx, `UPDATE users SET manager_id = $1 WHERE id = $2`, m.ID, b.requester.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.db.Pool.QueryRow(ctx, `INSERT INTO categories (name, team_id, approval, approval_remind_hours, approval_expire_hours)
+	if err := b.db.RawPool().QueryRow(ctx, `INSERT INTO categories (name, team_id, approval, approval_remind_hours, approval_expire_hours)
 		VALUES ('Software request', (SELECT id FROM teams WHERE slug = 'desk'), 'manager', 24, 72) RETURNING id`).Scan(&b.catID); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestApprovalRemindsThenExpires(t *testing.T) {
 func TestApprovalWithoutManagerGoesToLeads(t *testing.T) {
 	b := setupApprovals(t)
 	ctx := context.Background()
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE users SET manager_id = NULL WHERE id = $1`, b.requester.ID); err != nil {
+	if _, err := b.db.RawPool().Exec(ctx, `UPDATE users SET manager_id = NULL WHERE id = $1`, b.requester.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, a := b.request(t, "Jira licence")

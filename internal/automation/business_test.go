@@ -22,13 +22,13 @@ func TestBusinessDaysCondition(t *testing.T) {
 	ctx := context.Background()
 	hours := `[{"day":1,"start":540,"end":1020},{"day":2,"start":540,"end":1020},{"day":3,"start":540,"end":1020},
 		{"day":4,"start":540,"end":1020},{"day":5,"start":540,"end":1020}]`
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE teams SET hours = $1, time_zone = 'UTC' WHERE slug = 'desk'`, hours); err != nil {
+	if _, err := b.db.RawPool().Exec(ctx, `UPDATE teams SET hours = $1, time_zone = 'UTC' WHERE slug = 'desk'`, hours); err != nil {
 		t.Fatal(err)
 	}
 	tk := b.ticket(t, "waiting on the requester")
 	b.set(t, tk.Number, ticket.Changes{Status: status(helpdesk.StatusPending)})
 	friday := time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC) // a Friday
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE tickets SET updated_at = $2 WHERE id = $1`, tk.ID, friday); err != nil {
+	if _, err := b.db.RawPool().Exec(ctx, `UPDATE tickets SET updated_at = $2 WHERE id = $1`, tk.ID, friday); err != nil {
 		t.Fatal(err)
 	}
 	rule, err := b.auto.Create(ctx, b.admin, automation.RuleInput{Name: "Nudge after 3 business days",
@@ -54,7 +54,7 @@ func TestBusinessDaysCondition(t *testing.T) {
 	if n := matches(wednesday); n != 1 {
 		t.Errorf("Wednesday 15:00 (3 business days): matched %d", n)
 	}
-	if _, err := b.db.Pool.Exec(ctx, `INSERT INTO team_holidays (team_id, day, name)
+	if _, err := b.db.RawPool().Exec(ctx, `INSERT INTO team_holidays (team_id, day, name)
 		SELECT id, '2026-03-09', 'Spring holiday' FROM teams WHERE slug = 'desk'`); err != nil {
 		t.Fatal(err)
 	}

@@ -199,7 +199,7 @@ func TestCreatedRulesRunAfterTriage(t *testing.T) {
 		t.Fatal("the rule ran before triage decided")
 	}
 	// Triage decides (as the triage runner would).
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE tickets SET triaged_at = now(), priority = 'P4' WHERE id = ANY($1)`,
+	if _, err := b.db.RawPool().Exec(ctx, `UPDATE tickets SET triaged_at = now(), priority = 'P4' WHERE id = ANY($1)`,
 		[]int64{tk.ID, other.ID}); err != nil {
 		t.Fatal(err)
 	}

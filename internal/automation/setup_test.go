@@ -35,7 +35,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Service Desk'), ('net', 'Network')`); err != nil {
+	if _, err := db.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Service Desk'), ('net', 'Network')`); err != nil {
 		t.Fatal(err)
 	}
 	jc, err := db.NewJobClient(postgres.JobConfig{InsertOnly: true})
@@ -53,7 +53,7 @@ func setup(t *testing.T) *bundle {
 		admin: mk("admin@example.com", helpdesk.RoleAdmin, ""), lead: mk("lead@example.com", helpdesk.RoleLead, "desk"),
 		agent: mk("agent@example.com", helpdesk.RoleAgent, "desk"), requester: mk("req@example.com", helpdesk.RoleRequester, ""),
 		now: time.Now().Add(96 * time.Hour)}
-	if _, err := db.Pool.Exec(ctx, `UPDATE team_members SET is_lead = true WHERE user_id = $1`, b.lead.ID); err != nil {
+	if _, err := db.RawPool().Exec(ctx, `UPDATE team_members SET is_lead = true WHERE user_id = $1`, b.lead.ID); err != nil {
 		t.Fatal(err)
 	}
 	b.auto = &automation.Service{DB: db, Jobs: jc, Tickets: b.tickets, Now: func() time.Time { return b.now }}
@@ -69,7 +69,7 @@ func (b *bundle) ticket(t *testing.T, subject string) *helpdesk.Ticket {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE tickets SET team_id = (SELECT id FROM teams WHERE slug = 'desk'),
+	if _, err := b.db.RawPool().Exec(ctx, `UPDATE tickets SET team_id = (SELECT id FROM teams WHERE slug = 'desk'),
 		triaged_at = now() WHERE id = $1`, tk.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func (b *bundle) drainAll(t *testing.T) {
 	ctx := context.Background()
 	for range 200 {
 		var ids []int64
-		rows, err := b.db.Pool.Query(ctx, `SELECT DISTINCT ticket_id FROM automation_inbox`)
+		rows, err := b.db.RawPool().Query(ctx, `SELECT DISTINCT ticket_id FROM automation_inbox`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func (b *bundle) drainAll(t *testing.T) {
 func (b *bundle) count(t *testing.T, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := b.db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := b.db.RawPool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

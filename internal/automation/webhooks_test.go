@@ -188,7 +188,7 @@ func TestRuleWebhookAction(t *testing.T) {
 		t.Fatalf("run = %+v, %v", run, err)
 	}
 	var id int64
-	if err := b.db.Pool.QueryRow(ctx, `SELECT id FROM webhook_deliveries WHERE run_id = $1`, run.ID).Scan(&id); err != nil {
+	if err := b.db.RawPool().QueryRow(ctx, `SELECT id FROM webhook_deliveries WHERE run_id = $1`, run.ID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	if run.Results[0].Status != "pending" || run.Results[0].DeliveryID != id {

@@ -38,7 +38,7 @@ func benchAdmin(ctx context.Context, env *Env) error {
 	}
 	d := 6 * time.Second
 	raw, err := rate(ctx, workers, d, func(ctx context.Context, w, i int) error {
-		_, err := a.DB.Pool.Exec(ctx, "UPDATE users SET time_zone = $2, updated_at = now() WHERE id = $1",
+		_, err := a.DB.RawPool().Exec(ctx, "UPDATE users SET time_zone = $2, updated_at = now() WHERE id = $1",
 			agents[w].ID, []string{"Asia/Manila", "Europe/Berlin"}[i%2])
 		return err
 	})
@@ -58,9 +58,9 @@ func benchAdmin(ctx context.Context, env *Env) error {
 	}
 	// CSV export of everything just audited.
 	var n int
-	_ = a.DB.Pool.QueryRow(ctx, "SELECT count(*) FROM audit_log").Scan(&n)
+	_ = a.DB.RawPool().QueryRow(ctx, "SELECT count(*) FROM audit_log").Scan(&n)
 	rawSel, err := latencies(5, func(int) error {
-		rows, err := a.DB.Pool.Query(ctx, "SELECT id, actor_id, object_type, object_id, action, before::text, after::text, created_at FROM audit_log ORDER BY created_at DESC, id DESC")
+		rows, err := a.DB.RawPool().Query(ctx, "SELECT id, actor_id, object_type, object_id, action, before::text, after::text, created_at FROM audit_log ORDER BY created_at DESC, id DESC")
 		if err != nil {
 			return err
 		}

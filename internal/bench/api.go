@@ -108,7 +108,7 @@ func benchAPICreate(ctx context.Context, env *Env) error {
 	const clients = 16
 	d := 8 * time.Second
 	raw, err := rate(ctx, clients, d, func(ctx context.Context, w, i int) error {
-		_, err := n.a.DB.Pool.Exec(ctx, "INSERT INTO tickets (subject, requester_id) VALUES ($1, $2)",
+		_, err := n.a.DB.RawPool().Exec(ctx, "INSERT INTO tickets (subject, requester_id) VALUES ($1, $2)",
 			fmt.Sprintf("raw %d-%d", w, i), n.user.ID)
 		return err
 	})
@@ -146,7 +146,7 @@ func benchAPIList(ctx context.Context, env *Env) error {
 	}
 	defer n.a.Shutdown(context.WithoutCancel(ctx))
 	var have int
-	if err := n.a.DB.Pool.QueryRow(ctx, "SELECT count(*) FROM tickets").Scan(&have); err != nil {
+	if err := n.a.DB.RawPool().QueryRow(ctx, "SELECT count(*) FROM tickets").Scan(&have); err != nil {
 		return err
 	}
 	if have < apiSeed {
@@ -166,7 +166,7 @@ func benchAPIList(ctx context.Context, env *Env) error {
 	// The baseline: the same page (same joins, order and limit, no
 	// visibility rule, no HTTP or JSON) with one SELECT on the pool.
 	rawLat, err := latencies(reps, func(int) error {
-		rows, err := n.a.DB.Pool.Query(ctx, `SELECT t.id, t.number, t.subject, t.status, t.priority, t.updated_at,
+		rows, err := n.a.DB.RawPool().Query(ctx, `SELECT t.id, t.number, t.subject, t.status, t.priority, t.updated_at,
 			c.name, tm.slug, a.email, r.email
 			FROM tickets t JOIN users r ON r.id = t.requester_id LEFT JOIN categories c ON c.id = t.category_id
 			LEFT JOIN teams tm ON tm.id = t.team_id LEFT JOIN users a ON a.id = t.assignee_id
@@ -195,14 +195,14 @@ func benchAPIList(ctx context.Context, env *Env) error {
 // seedTickets inserts count tickets spread over two years, with search
 // vectors, from 50 requesters, in batches of 50,000.
 func seedTickets(ctx context.Context, n *apiNode, count int) error {
-	if _, err := n.a.DB.Pool.Exec(ctx, `INSERT INTO users (email, name, role)
+	if _, err := n.a.DB.RawPool().Exec(ctx, `INSERT INTO users (email, name, role)
 		SELECT 'seed' || g || '@example.com', 'Seed ' || g, 'requester' FROM generate_series(1, 50) g
 		ON CONFLICT DO NOTHING`); err != nil {
 		return err
 	}
 	for done := 0; done < count; done += 50_000 {
 		batch := min(50_000, count-done)
-		if _, err := n.a.DB.Pool.Exec(ctx, `INSERT INTO tickets (subject, status, priority, requester_id, created_at, updated_at, due_at, search)
+		if _, err := n.a.DB.RawPool().Exec(ctx, `INSERT INTO tickets (subject, status, priority, requester_id, created_at, updated_at, due_at, search)
 			SELECT s.subject, (ARRAY['new','open','pending','on_hold','resolved','closed'])[1 + g % 6],
 			       (ARRAY['P1','P2','P3','P4'])[1 + g % 4],
 			       (SELECT id FROM users WHERE email = 'seed' || (1 + g % 50) || '@example.com'),
@@ -213,6 +213,6 @@ func seedTickets(ctx context.Context, n *apiNode, count int) error {
 			return err
 		}
 	}
-	_, err := n.a.DB.Pool.Exec(ctx, "ANALYZE tickets")
+	_, err := n.a.DB.RawPool().Exec(ctx, "ANALYZE tickets")
 	return err
 }

@@ -26,7 +26,7 @@ func benchAutomation(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer a.Shutdown(context.WithoutCancel(ctx))
-	if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk')`); err != nil {
+	if _, err := a.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk')`); err != nil {
 		return err
 	}
 	admin, err := auth.CreateUser(ctx, a.DB, auth.NewUser{Email: "admin@example.com", Name: "Admin", Role: helpdesk.RoleAdmin, TeamSlug: "desk"})
@@ -67,7 +67,7 @@ func benchAutomation(ctx context.Context, env *Env) error {
 		}
 	}
 	ids := map[int64]int64{}
-	rows, err := a.DB.Pool.Query(ctx, `SELECT number, id FROM tickets`)
+	rows, err := a.DB.RawPool().Query(ctx, `SELECT number, id FROM tickets`)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func benchAutomation(ctx context.Context, env *Env) error {
 		return err
 	}
 	runs := 0
-	if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM automation_runs`).Scan(&runs); err != nil {
+	if err := a.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM automation_runs`).Scan(&runs); err != nil {
 		return err
 	}
 	table(env.Out, [][]string{{"ticket change", "p50", "p95"},

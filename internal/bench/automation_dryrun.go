@@ -35,14 +35,14 @@ func benchDryRun(ctx context.Context, env *Env) error {
 		return err
 	}
 	var n int
-	if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
+	if err := a.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
 		return err
 	}
 	admin, err := a.DB.UserByEmail(ctx, "admin@dryrun.example")
 	if n < dryRunTickets || err != nil {
 		start := time.Now()
 		fmt.Fprintf(os.Stderr, "generating %d tickets and events…\n", dryRunTickets)
-		if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO teams (slug, name, hours) VALUES ('desk', 'Desk',
+		if _, err := a.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name, hours) VALUES ('desk', 'Desk',
 			'[{"day":1,"start":540,"end":1020},{"day":2,"start":540,"end":1020},{"day":3,"start":540,"end":1020},{"day":4,"start":540,"end":1020},{"day":5,"start":540,"end":1020}]')`); err != nil {
 			return err
 		}
@@ -53,7 +53,7 @@ func benchDryRun(ctx context.Context, env *Env) error {
 		if err != nil {
 			return err
 		}
-		if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO tickets (subject, status, priority, requester_id, team_id, created_at, updated_at)
+		if _, err := a.DB.RawPool().Exec(ctx, `INSERT INTO tickets (subject, status, priority, requester_id, team_id, created_at, updated_at)
 			SELECT 'Generated ticket ' || g, (ARRAY['new','open','pending','on_hold','resolved','closed'])[1 + g % 6],
 				(ARRAY['P1','P2','P3','P4'])[1 + g % 4], $1, (SELECT id FROM teams WHERE slug = 'desk'),
 				now() - (g % 90) * interval '1 day' - (g % 1440) * interval '1 minute',
@@ -61,11 +61,11 @@ func benchDryRun(ctx context.Context, env *Env) error {
 			FROM generate_series(1, $2::int) g`, req.ID, dryRunTickets); err != nil {
 			return err
 		}
-		if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO ticket_events (ticket_id, kind, before, after, reason, created_at)
+		if _, err := a.DB.RawPool().Exec(ctx, `INSERT INTO ticket_events (ticket_id, kind, before, after, reason, created_at)
 			SELECT id, 'status_changed', '{"status": "open"}', jsonb_build_object('status', status), '', updated_at FROM tickets`); err != nil {
 			return err
 		}
-		if _, err := a.DB.Pool.Exec(ctx, `ANALYZE tickets; ANALYZE ticket_events`); err != nil {
+		if _, err := a.DB.RawPool().Exec(ctx, `ANALYZE tickets; ANALYZE ticket_events`); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Out, "generated %d tickets and events in %s\n", dryRunTickets, time.Since(start).Round(time.Second))

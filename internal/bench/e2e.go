@@ -60,7 +60,7 @@ func benchE2E(ctx context.Context, env *Env) error {
 	}
 	defer db.Close()
 	var backend int
-	if err := db.Pool.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+	if err := db.RawPool().QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
 		return err
 	}
 	// PostgreSQL's CPU is read from /proc: with BENCH_DATABASE_URL on
@@ -70,7 +70,7 @@ func benchE2E(ctx context.Context, env *Env) error {
 		postmaster = 0
 		fmt.Fprintln(env.Out, "PostgreSQL is not on this machine: its CPU is not measured")
 	}
-	_, _ = db.Pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
+	_, _ = db.RawPool().Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
 	srv, err := startServe(ctx, bin, map[string]string{
 		"DATABASE_URL": f.conn, "SWITCHBOARD_DATA_DIR": filepath.Join(env.DataDir, "e2e-node"),
 		"SWITCHBOARD_SECRET_KEY": e2eSecret, "SWITCHBOARD_LOG_LEVEL": "warn",
@@ -144,7 +144,7 @@ func rawInsertBaseline(ctx context.Context, db *postgres.DB, postmaster int, req
 	var n int
 	var mu sync.Mutex
 	r, err := rate(ctx, e2eClients, d, func(ctx context.Context, w, i int) error {
-		_, err := db.Pool.Exec(ctx, `INSERT INTO bench_raw_tickets (subject, requester_id, search)
+		_, err := db.RawPool().Exec(ctx, `INSERT INTO bench_raw_tickets (subject, requester_id, search)
 			VALUES ($1, $2, setweight(to_tsvector('english', $1), 'A') || setweight(to_tsvector('english', $3), 'B'))`,
 			fmt.Sprintf("VPN drops every few minutes on laptop %d-%d", w, i), requester, body)
 		if err == nil {
@@ -244,7 +244,7 @@ func measure(ctx context.Context, name string, db *postgres.DB, srv *serveProc, 
 	}
 	run.app, run.pg = app1-app0, pg1-pg0
 	run.requests = len(run.lat)
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM tickets WHERE id > $1`, from).Scan(&run.tickets); err != nil {
+	if err := db.RawPool().QueryRow(ctx, `SELECT count(*) FROM tickets WHERE id > $1`, from).Scan(&run.tickets); err != nil {
 		return nil, err
 	}
 	run.statements = statements(ctx, db, run.tickets, 12)

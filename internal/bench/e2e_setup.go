@@ -68,7 +68,7 @@ func setupE2E(ctx context.Context, env *Env, clients int) (*e2eFixture, error) {
 		return nil, err
 	}
 	for _, q := range e2eRoster {
-		if _, err := a.DB.Pool.Exec(ctx, q); err != nil {
+		if _, err := a.DB.RawPool().Exec(ctx, q); err != nil {
 			return nil, fmt.Errorf("roster: %w", err)
 		}
 	}
@@ -133,10 +133,10 @@ func caughtUp(ctx context.Context, db *postgres.DB, fromID int64, limit time.Dur
 	deadline := time.Now().Add(limit)
 	for {
 		var untriaged, pending int
-		err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM tickets WHERE id > $1 AND triaged_at IS NULL
+		err := db.RawPool().QueryRow(ctx, `SELECT count(*) FROM tickets WHERE id > $1 AND triaged_at IS NULL
 			AND status NOT IN ('resolved', 'closed')`, fromID).Scan(&untriaged)
 		if err == nil && untriaged == 0 {
-			err = db.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'running')
+			err = db.RawPool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'running')
 				AND kind = ANY($1)`, followUpKinds).Scan(&pending)
 		}
 		if err != nil {
@@ -155,7 +155,7 @@ func caughtUp(ctx context.Context, db *postgres.DB, fromID int64, limit time.Dur
 // lastTicketID is the highest ticket id so far.
 func lastTicketID(ctx context.Context, db *postgres.DB) (int64, error) {
 	var id int64
-	err := db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM tickets`).Scan(&id)
+	err := db.RawPool().QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM tickets`).Scan(&id)
 	return id, err
 }
 
@@ -163,7 +163,7 @@ func lastTicketID(ctx context.Context, db *postgres.DB) (int64, error) {
 // (by total time), as rows for the table; empty when the extension is not
 // loaded.
 func statements(ctx context.Context, db *postgres.DB, per int, top int) [][]string {
-	rows, err := db.Pool.Query(ctx, `SELECT calls, total_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g')
+	rows, err := db.RawPool().Query(ctx, `SELECT calls, total_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g')
 		FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 		ORDER BY total_exec_time DESC LIMIT $1`, top)
 	if err != nil {
@@ -189,5 +189,5 @@ func statements(ctx context.Context, db *postgres.DB, per int, top int) [][]stri
 
 // resetStatements clears pg_stat_statements (no-op without it).
 func resetStatements(ctx context.Context, db *postgres.DB) {
-	_, _ = db.Pool.Exec(ctx, `SELECT pg_stat_statements_reset()`)
+	_, _ = db.RawPool().Exec(ctx, `SELECT pg_stat_statements_reset()`)
 }

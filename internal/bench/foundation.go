@@ -28,7 +28,7 @@ func benchCreate(ctx context.Context, env *Env) error {
 	const workers = 8
 	d := 8 * time.Second
 	raw, err := rate(ctx, workers, d, func(ctx context.Context, w, i int) error {
-		_, err := a.DB.Pool.Exec(ctx, "INSERT INTO tickets (subject, requester_id) VALUES ($1, $2)",
+		_, err := a.DB.RawPool().Exec(ctx, "INSERT INTO tickets (subject, requester_id) VALUES ($1, $2)",
 			fmt.Sprintf("raw %d-%d", w, i), req.ID)
 		return err
 	})

@@ -63,7 +63,7 @@ func benchMail(ctx context.Context, env *Env) error {
 	var seq atomic.Int64
 	raw, err := rate(ctx, senders, 5*time.Second, func(ctx context.Context, _, _ int) error {
 		i := int(seq.Add(1))
-		_, err := on.app.DB.Pool.Exec(ctx, `INSERT INTO inbound_mail (raw, via, message_id, status) VALUES ($1, 'smtp', $2, 'ignored')`,
+		_, err := on.app.DB.RawPool().Exec(ctx, `INSERT INTO inbound_mail (raw, via, message_id, status) VALUES ($1, 'smtp', $2, 'ignored')`,
 			mails[i%len(mails)], fmt.Sprintf("base-%d-%d@bench.example", run, i))
 		return err
 	})
@@ -130,20 +130,20 @@ func mailIntakeRun(ctx context.Context, env *Env, db string, vars map[string]str
 			a.Shutdown(context.WithoutCancel(ctx))
 		}
 	}()
-	if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO intake_addresses (local_part) VALUES ('it')`); err != nil {
+	if _, err := a.DB.RawPool().Exec(ctx, `INSERT INTO intake_addresses (local_part) VALUES ('it')`); err != nil {
 		return nil, err
 	}
 	addr := a.Mail.SMTP.ListenAddr()
 	total := len(mails)
 	var backend int
-	if err := a.DB.Pool.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+	if err := a.DB.RawPool().QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
 		return nil, err
 	}
 	postmaster, err := parentPID(backend)
 	if err != nil {
 		postmaster = 0 // PostgreSQL on another machine: its CPU is not measured
 	}
-	_, _ = a.DB.Pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
+	_, _ = a.DB.RawPool().Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
 	resetStatements(ctx, a.DB)
 	app0, err := procCPU(os.Getpid(), false)
 	if err != nil {
@@ -174,7 +174,7 @@ func mailIntakeRun(ctx context.Context, env *Env, db string, vars map[string]str
 	}
 	for {
 		var queued int
-		if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM inbound_mail WHERE status = 'queued'`).Scan(&queued); err != nil {
+		if err := a.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM inbound_mail WHERE status = 'queued'`).Scan(&queued); err != nil {
 			return nil, err
 		}
 		if queued == 0 {
@@ -196,7 +196,7 @@ func mailIntakeRun(ctx context.Context, env *Env, db string, vars map[string]str
 	}
 	r.appCPU, r.pgCPU = (app1-app0)/time.Duration(total), (pg1-pg0)/time.Duration(total)
 	r.statements = statements(ctx, a.DB, total, 15)
-	if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'ticket'), count(*) FILTER (WHERE status = 'message'),
+	if err := a.DB.RawPool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'ticket'), count(*) FILTER (WHERE status = 'message'),
 		count(*) FILTER (WHERE auth->>'result' = 'pass') FROM inbound_mail`).Scan(&r.tickets, &r.messages, &r.verified); err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func (e *Env) Database(ctx context.Context, name string, fresh bool) (string, er
 		return "", err
 	}
 	defer db.Close()
-	return conn, postgres.Migrate(ctx, db.Pool, slog.New(slog.DiscardHandler))
+	return conn, db.Migrate(ctx, slog.New(slog.DiscardHandler))
 }
 
 // StartApp runs a full node on conn (no HTTP listener unless addr is set).

@@ -43,7 +43,7 @@ func benchPortal(ctx context.Context, env *Env) error {
 		return err
 	}
 	// 50,000 tickets of someone else, 300 of mine; searchable text.
-	if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO tickets (subject, requester_id, status, updated_at, search)
+	if _, err := a.DB.RawPool().Exec(ctx, `INSERT INTO tickets (subject, requester_id, status, updated_at, search)
 		SELECT 'Ticket ' || g || CASE WHEN g % 7 = 0 THEN ' printer' ELSE ' laptop' END,
 		       CASE WHEN g % 167 = 0 THEN $1::bigint ELSE $2::bigint END,
 		       CASE WHEN g % 5 = 0 THEN 'resolved' ELSE 'open' END,
@@ -52,7 +52,7 @@ func benchPortal(ctx context.Context, env *Env) error {
 		FROM generate_series(1, 50000) g`, me.ID, other.ID); err != nil {
 		return err
 	}
-	if _, err := a.DB.Pool.Exec(ctx, "ANALYZE"); err != nil {
+	if _, err := a.DB.RawPool().Exec(ctx, "ANALYZE"); err != nil {
 		return err
 	}
 	mine, err := a.Tickets.Create(ctx, me, ticket.CreateInput{Subject: "Printer error 42", Description: "The printer shows **error 42**."})
@@ -107,7 +107,7 @@ func benchPortal(ctx context.Context, env *Env) error {
 				where += " AND t.search @@ websearch_to_tsquery('english', $2)"
 				args = append(args, query)
 			}
-			rows, err := a.DB.Pool.Query(ctx, `SELECT t.number, t.subject, t.status, t.priority, a.name, t.updated_at
+			rows, err := a.DB.RawPool().Query(ctx, `SELECT t.number, t.subject, t.status, t.priority, a.name, t.updated_at
 				FROM tickets t LEFT JOIN users a ON a.id = t.assignee_id WHERE `+where+`
 				ORDER BY t.updated_at DESC, t.id DESC LIMIT 26`, args...)
 			if err != nil {
@@ -119,10 +119,10 @@ func benchPortal(ctx context.Context, env *Env) error {
 	}
 	sqlTicket := func(int) error {
 		var id int64
-		if err := a.DB.Pool.QueryRow(ctx, "SELECT id FROM tickets WHERE number = $1", mine.Number).Scan(&id); err != nil {
+		if err := a.DB.RawPool().QueryRow(ctx, "SELECT id FROM tickets WHERE number = $1", mine.Number).Scan(&id); err != nil {
 			return err
 		}
-		rows, err := a.DB.Pool.Query(ctx, "SELECT body_html, created_at FROM messages WHERE ticket_id = $1 AND NOT internal ORDER BY created_at, id", id)
+		rows, err := a.DB.RawPool().Query(ctx, "SELECT body_html, created_at FROM messages WHERE ticket_id = $1 AND NOT internal ORDER BY created_at, id", id)
 		if err != nil {
 			return err
 		}

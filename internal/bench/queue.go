@@ -76,7 +76,7 @@ func benchQueue(ctx context.Context, env *Env) error {
 			return nil, err
 		}
 		return func(int) error {
-			rows, err := a.DB.Pool.Query(ctx, sql, args...)
+			rows, err := a.DB.RawPool().Query(ctx, sql, args...)
 			if err != nil {
 				return err
 			}
@@ -171,7 +171,7 @@ func ensureQueueData(ctx context.Context, env *Env, conn string) error {
 	}
 	defer db.Close()
 	var n int
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
+	if err := db.RawPool().QueryRow(ctx, `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
 		return err
 	}
 	if n >= queueTickets {
@@ -211,7 +211,7 @@ func queueAgent(ctx context.Context, a *app.App) (*helpdesk.User, *http.Cookie, 
 // someHostname picks a hostname that occurs in an open ticket's text.
 func someHostname(ctx context.Context, a *app.App) (string, error) {
 	var h string
-	err := a.DB.Pool.QueryRow(ctx, `SELECT substring(m.body_text from 'lt-[a-z]+-[0-9]{4}')
+	err := a.DB.RawPool().QueryRow(ctx, `SELECT substring(m.body_text from 'lt-[a-z]+-[0-9]{4}')
 FROM tickets t JOIN messages m ON m.ticket_id = t.id
 WHERE t.status = 'open' AND m.body_text ~ 'lt-[a-z]+-[0-9]{4}' LIMIT 1`).Scan(&h)
 	return h, err

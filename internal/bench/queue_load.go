@@ -46,7 +46,7 @@ func benchQueueLoad(ctx context.Context, env *Env) error {
 		return err
 	}
 	var backend int
-	if err := a.DB.Pool.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+	if err := a.DB.RawPool().QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
 		return err
 	}
 	postmaster, err := parentPID(backend)
@@ -92,7 +92,7 @@ func benchQueueLoad(ctx context.Context, env *Env) error {
 			return err
 		}
 		bare := func(ctx context.Context) error {
-			rows, err := a.DB.Pool.Query(ctx, sql, args...)
+			rows, err := a.DB.RawPool().Query(ctx, sql, args...)
 			if err != nil {
 				return err
 			}

@@ -54,7 +54,7 @@ func benchReports(ctx context.Context, env *Env) error {
 	}
 	// An admin in Berlin: the whole organisation's figures (a lead's cover
 	// only their teams), in a zone that is not UTC.
-	if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO users (email, name, role, time_zone)
+	if _, err := a.DB.RawPool().Exec(ctx, `INSERT INTO users (email, name, role, time_zone)
 VALUES ('bench-admin@load.example', 'Bench Admin', 'admin', 'Europe/Berlin') ON CONFLICT (lower(email)) DO NOTHING`); err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ VALUES ('bench-admin@load.example', 'Bench Admin', 'admin', 'Europe/Berlin') ON 
 	// Each run starts without rollups: the bare queries are timed computed
 	// live from the tickets first, then the rollup is backfilled (timed)
 	// and the pages are measured on it.
-	if _, err := db.Pool.Exec(ctx, `UPDATE report_zones SET ready_at = NULL; TRUNCATE report_days, report_load_days`); err != nil {
+	if _, err := db.RawPool().Exec(ctx, `UPDATE report_zones SET ready_at = NULL; TRUNCATE report_days, report_load_days`); err != nil {
 		return err
 	}
 	live := map[string]time.Duration{}
@@ -158,7 +158,7 @@ VALUES ('bench-admin@load.example', 'Bench Admin', 'admin', 'Europe/Berlin') ON 
 		return err
 	}
 	var rollupRows, loadRows int
-	_ = db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM report_days), (SELECT count(*) FROM report_load_days)`).Scan(&rollupRows, &loadRows)
+	_ = db.RawPool().QueryRow(ctx, `SELECT (SELECT count(*) FROM report_days), (SELECT count(*) FROM report_load_days)`).Scan(&rollupRows, &loadRows)
 	fmt.Fprintf(env.Out, "rollup backfill (zones UTC and %s, %d marked hours): %s, %d rollup rows, %d agent load rows\n",
 		loc, st.Hours, time.Since(t0).Round(time.Millisecond), rollupRows, loadRows)
 	// The rolled-up agent load must be the live one, day by day.
@@ -199,7 +199,7 @@ VALUES ('bench-admin@load.example', 'Bench Admin', 'admin', 'Europe/Berlin') ON 
 			fmt.Sprintf("%.2fx", float64(pct(rd, 50))/float64(max(pct(bd, 50), time.Microsecond))), lv, ratio})
 	}
 	var tickets, articles int
-	_ = a.DB.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM kb_articles)`).Scan(&tickets, &articles)
+	_ = a.DB.RawPool().QueryRow(ctx, `SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM kb_articles)`).Scan(&tickets, &articles)
 	fmt.Fprintf(env.Out, "%d tickets, %d articles; %d runs each, page and bare alternately; page = whole handler in-process (session, filter, queries, table, SVG, template)\n",
 		tickets, articles, reportRuns)
 	table(env.Out, rows)
@@ -211,7 +211,7 @@ VALUES ('bench-admin@load.example', 'Bench Admin', 'admin', 'Europe/Berlin') ON 
 // deflections and satisfaction ratings.
 func ensureReportData(ctx context.Context, env *Env, a *app.App) error {
 	var n int
-	if err := a.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM kb_articles`).Scan(&n); err != nil || n > 0 {
+	if err := a.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM kb_articles`).Scan(&n); err != nil || n > 0 {
 		return err
 	}
 	start := time.Now()
@@ -234,7 +234,7 @@ FROM tickets WHERE resolved_at IS NOT NULL AND id % 20 = 0`,
 		`VACUUM (ANALYZE) kb_articles`, `VACUUM (ANALYZE) kb_searches`, `VACUUM (ANALYZE) kb_deflections`,
 		`VACUUM (ANALYZE) satisfaction_ratings`, `VACUUM (ANALYZE) tickets`,
 	} {
-		if _, err := a.DB.Pool.Exec(ctx, sql); err != nil {
+		if _, err := a.DB.RawPool().Exec(ctx, sql); err != nil {
 			return fmt.Errorf("report data: %w", err)
 		}
 	}

@@ -34,11 +34,11 @@ func benchTriage(ctx context.Context, env *Env) error {
 			SELECT 'Ticket ' || g, c.id, c.team_id, u.id FROM generate_series(1, 100000) g, categories c, users u
 			WHERE u.role = 'requester'`,
 	} {
-		if _, err := a.DB.Pool.Exec(ctx, q); err != nil {
+		if _, err := a.DB.RawPool().Exec(ctx, q); err != nil {
 			return err
 		}
 	}
-	rows, err := a.DB.Pool.Query(ctx, `SELECT id FROM tickets ORDER BY id`)
+	rows, err := a.DB.RawPool().Query(ctx, `SELECT id FROM tickets ORDER BY id`)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func benchTriage(ctx context.Context, env *Env) error {
 		return err
 	}
 	var agentIDs []int64
-	rows, err = a.DB.Pool.Query(ctx, `SELECT id FROM users WHERE role = 'agent' ORDER BY id`)
+	rows, err = a.DB.RawPool().Query(ctx, `SELECT id FROM users WHERE role = 'agent' ORDER BY id`)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func benchTriage(ctx context.Context, env *Env) error {
 		if err != nil {
 			return err
 		}
-		_, err = a.DB.Pool.Exec(ctx, `UPDATE tickets SET assignee_id = $2 WHERE id = $1 AND assignee_id IS NULL`,
+		_, err = a.DB.RawPool().Exec(ctx, `UPDATE tickets SET assignee_id = $2 WHERE id = $1 AND assignee_id IS NULL`,
 			id, agentIDs[i%len(agentIDs)])
 		return err
 	})

@@ -12,7 +12,6 @@ import (
 
 	"switchboard/internal/app"
 	"switchboard/internal/backup"
-	"switchboard/internal/postgres"
 )
 
 // backupCmd is `switchboard backup --out FILE`.
@@ -104,7 +103,7 @@ func restoreCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 	if err := backup.Restore(ctx, tools, a, backup.Source{DB: db.DB, Conn: db.ConnString(env)}, *force); err != nil {
 		return fmt.Errorf("restore %s: %w", *in, err)
 	}
-	if err := postgres.Migrate(ctx, db.Pool, env.Log); err != nil {
+	if err := db.Migrate(ctx, env.Log); err != nil {
 		return fmt.Errorf("restore %s: data restored, but migrations failed: %w", *in, err)
 	}
 	fmt.Fprintf(env.Stdout, "restored %s: %s\n", *in, summary(&a.Manifest))

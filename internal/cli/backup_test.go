@@ -138,7 +138,7 @@ func TestBackupRestoreDatabaseURL(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if _, err := db.Pool.Exec(context.Background(), sql); err != nil {
+		if _, err := db.RawPool().Exec(context.Background(), sql); err != nil {
 			t.Fatal(err)
 		}
 	}

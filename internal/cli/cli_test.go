@@ -30,7 +30,7 @@ func TestUserAdd(t *testing.T) {
 		}
 		defer db.Close()
 		var n int
-		if err := db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM users").Scan(&n); err != nil {
+		if err := db.RawPool().QueryRow(context.Background(), "SELECT count(*) FROM users").Scan(&n); err != nil {
 			return 0 // not migrated yet
 		}
 		return n

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"switchboard/internal/app"
-	"switchboard/internal/postgres"
 )
 
 func migrateCmd(ctx context.Context, env *app.Env, args []string) (err error) {
@@ -17,7 +16,7 @@ func migrateCmd(ctx context.Context, env *app.Env, args []string) (err error) {
 		return err
 	}
 	defer closeDatabase(ctx, db, &err)
-	if err := postgres.Migrate(ctx, db.Pool, env.Log); err != nil {
+	if err := db.Migrate(ctx, env.Log); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "migrations applied")

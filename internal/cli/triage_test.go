@@ -58,14 +58,14 @@ func TestTriageConcurrentNodes(t *testing.T) {
 	db := nodes[0].DB
 	exec := func(sql string, args ...any) {
 		t.Helper()
-		if _, err := db.Pool.Exec(ctx, sql, args...); err != nil {
+		if _, err := db.RawPool().Exec(ctx, sql, args...); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
 	var team, cat, req int64
 	scan := func(dst any, sql string, args ...any) {
 		t.Helper()
-		if err := db.Pool.QueryRow(ctx, sql, args...).Scan(dst); err != nil {
+		if err := db.RawPool().QueryRow(ctx, sql, args...).Scan(dst); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
@@ -92,12 +92,12 @@ func TestTriageConcurrentNodes(t *testing.T) {
 		for i := range rows {
 			rows[i] = []any{fmt.Sprintf("Ticket %d", i), "new", "P3", "person", "medium", cat, team, req, "api"}
 		}
-		if _, err := db.Pool.CopyFrom(ctx, pgx.Identifier{"tickets"},
+		if _, err := db.RawPool().CopyFrom(ctx, pgx.Identifier{"tickets"},
 			[]string{"subject", "status", "priority", "impact", "urgency", "category_id", "team_id", "requester_id", "source"},
 			pgx.CopyFromRows(rows)); err != nil {
 			t.Fatal(err)
 		}
-		r, err := db.Pool.Query(ctx, `SELECT id FROM tickets WHERE triaged_at IS NULL ORDER BY id`)
+		r, err := db.RawPool().Query(ctx, `SELECT id FROM tickets WHERE triaged_at IS NULL ORDER BY id`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +152,7 @@ func TestTriageConcurrentNodes(t *testing.T) {
 		email string
 		n     int
 	}
-	lr, err := db.Pool.Query(ctx, `SELECT u.email, count(t.id)::int FROM users u
+	lr, err := db.RawPool().Query(ctx, `SELECT u.email, count(t.id)::int FROM users u
 		LEFT JOIN tickets t ON t.assignee_id = u.id WHERE u.role = 'agent' GROUP BY u.email`)
 	if err != nil {
 		t.Fatal(err)

@@ -37,9 +37,8 @@ func demoApprovals(ctx context.Context, db *postgres.DB, tickets *ticket.Service
 				return err
 			}
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO categories (name, team_id, required_skill)
-			VALUES ($1, (SELECT id FROM teams WHERE slug = 'eu-desk'), 'software')
-			ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`, demoApprovalCateg).Scan(&catID); err != nil {
+		var err error
+		if catID, err = tx.SeedCategoryOf(ctx, demoApprovalCateg, "eu-desk", "software"); err != nil {
 			return err
 		}
 		return tx.SetCategoryApproval(ctx, helpdesk.CategoryApproval{CategoryID: catID, Mode: helpdesk.ApprovalManager,

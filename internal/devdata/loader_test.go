@@ -22,7 +22,7 @@ func TestLoadBuildsRealSearchVectors(t *testing.T) {
 		t.Fatalf("loaded %+v", res)
 	}
 	var bad, open, hosts int
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE strip(t.search) <> strip(
+	if err := db.RawPool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE strip(t.search) <> strip(
     to_tsvector('english', t.subject) || to_tsvector('english', coalesce((SELECT string_agg(m.body_text, ' ') FROM messages m WHERE m.ticket_id = t.id AND NOT m.internal), '')))
     OR strip(t.note_search) <> strip(to_tsvector('english', coalesce((SELECT string_agg(m.body_text, ' ') FROM messages m WHERE m.ticket_id = t.id AND m.internal), '')))),
   count(*) FILTER (WHERE status NOT IN ('resolved', 'closed')),

@@ -125,7 +125,7 @@ func TestDetectConfirmDismissAffected(t *testing.T) {
 	}
 	// Counted as a deflection, once, where the deflection report reads.
 	var deflected int
-	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM kb_deflections WHERE user_id = $1`, emp.ID).Scan(&deflected); err != nil || deflected != 1 {
+	if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM kb_deflections WHERE user_id = $1`, emp.ID).Scan(&deflected); err != nil || deflected != 1 {
 		t.Errorf("deflections recorded for 'I'm affected too': %d (%v), want 1", deflected, err)
 	}
 }

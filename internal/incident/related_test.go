@@ -19,11 +19,11 @@ func TestRelatedAlertByTeam(t *testing.T) {
 	ctx := context.Background()
 	agent := e.User(helpdesk.RoleAgent)
 	var team int64
-	if err := e.App.DB.Pool.QueryRow(ctx, `INSERT INTO teams (slug, name) VALUES ('facilities', 'Facilities') RETURNING id`).Scan(&team); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO teams (slug, name) VALUES ('facilities', 'Facilities') RETURNING id`).Scan(&team); err != nil {
 		t.Fatal(err)
 	}
 	// An unrelated team's alert first, so "any open alert" would not pass.
-	if _, err := e.App.DB.Pool.Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('storage', 'Storage')`); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('storage', 'Storage')`); err != nil {
 		t.Fatal(err)
 	}
 	fire := func(key, title, team string) int64 {
@@ -44,7 +44,7 @@ func TestRelatedAlertByTeam(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.App.DB.Pool.Exec(ctx, `UPDATE tickets SET team_id = $1 WHERE id = $2`, team, tk.ID); err != nil {
+		if _, err := e.App.DB.RawPool().Exec(ctx, `UPDATE tickets SET team_id = $1 WHERE id = $2`, team, tk.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,7 +18,7 @@ func TestTimelineShowsAutomationRuns(t *testing.T) {
 	e := apptest.New(t)
 	ctx := context.Background()
 	agent := e.User(helpdesk.RoleAgent)
-	if _, err := e.App.DB.Pool.Exec(ctx, `WITH tk AS (INSERT INTO tickets (number, subject, requester_id) VALUES (777, 'x', $1) RETURNING id),
+	if _, err := e.App.DB.RawPool().Exec(ctx, `WITH tk AS (INSERT INTO tickets (number, subject, requester_id) VALUES (777, 'x', $1) RETURNING id),
 rule AS (INSERT INTO automation_rules (name, trigger) VALUES ('Route VPN tickets to Network', 'ticket.created') RETURNING id),
 run AS (INSERT INTO automation_runs (rule_id, rule_version, trigger) SELECT id, 1, 'ticket.created' FROM rule RETURNING id)
 INSERT INTO automation_changes (run_id, ticket_id, field, before, after)

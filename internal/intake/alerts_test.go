@@ -140,12 +140,12 @@ func TestSLABreachMailsTheLead(t *testing.T) {
 	var team, req, id, number int64
 	row := func(dst *int64, sql string, args ...any) {
 		t.Helper()
-		if err := e.db.Pool.QueryRow(ctx, sql, args...).Scan(dst); err != nil {
+		if err := e.db.RawPool().QueryRow(ctx, sql, args...).Scan(dst); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
 	row(&team, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id`)
-	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO team_members (team_id, user_id, is_lead) VALUES ($1, $2, true)`, team, lead.ID); err != nil {
+	if _, err := e.db.RawPool().Exec(ctx, `INSERT INTO team_members (team_id, user_id, is_lead) VALUES ($1, $2, true)`, team, lead.ID); err != nil {
 		t.Fatal(err)
 	}
 	row(&req, `INSERT INTO users (email, name, role) VALUES ('sam@example.com', 'Sam', 'requester') RETURNING id`)

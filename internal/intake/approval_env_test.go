@@ -33,11 +33,11 @@ func TestApprovalByMailReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	var catID int64
-	if err := e.db.Pool.QueryRow(ctx, `WITH t AS (INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id)
+	if err := e.db.RawPool().QueryRow(ctx, `WITH t AS (INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id)
 		INSERT INTO categories (name, team_id, approval) SELECT 'Software request', id, 'manager' FROM t RETURNING id`).Scan(&catID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.db.Pool.Exec(ctx, `UPDATE users SET manager_id = $1 WHERE id = $2`, boss.ID, req.ID); err != nil {
+	if _, err := e.db.RawPool().Exec(ctx, `UPDATE users SET manager_id = $1 WHERE id = $2`, boss.ID, req.ID); err != nil {
 		t.Fatal(err)
 	}
 	tk, err := e.app.Tickets.Create(ctx, req, ticket.CreateInput{Subject: "Acrobat Pro", Description: "For contracts.", CategoryID: &catID})

@@ -229,7 +229,7 @@ func TestBurstThreading(t *testing.T) {
 	t.Logf("stored %d, tickets %d, messages %d", e.count(`SELECT count(*) FROM inbound_mail`), e.count(`SELECT count(*) FROM tickets`), e.count(`SELECT count(*) FROM messages`))
 	// Where each mail ended: its message's ticket, following merges.
 	ticketOf := map[string]int64{}
-	rows, err := e.db.Pool.Query(context.Background(), `WITH RECURSIVE final(id, dest) AS (
+	rows, err := e.db.RawPool().Query(context.Background(), `WITH RECURSIVE final(id, dest) AS (
 			SELECT id, id FROM tickets WHERE merged_into_id IS NULL
 			UNION ALL SELECT t.id, f.dest FROM tickets t JOIN final f ON t.merged_into_id = f.id)
 		SELECT m.email_message_id, f.dest FROM messages m JOIN final f ON f.id = m.ticket_id WHERE m.email_message_id IS NOT NULL`)

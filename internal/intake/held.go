@@ -113,7 +113,7 @@ func (s *Store) Decide(ctx context.Context, viewer *helpdesk.User, id int64, dec
 		if decision == DecideReject {
 			return nil
 		}
-		_, err = s.Jobs.InsertTx(ctx, tx.Tx, jobs.ProcessArgs{InboundID: id}, nil)
+		_, err = s.Jobs.InsertTx(ctx, tx, jobs.ProcessArgs{InboundID: id}, nil)
 		return err
 	})
 }

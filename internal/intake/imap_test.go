@@ -130,13 +130,13 @@ func testIMAP(t *testing.T, idle bool) {
 	fetchRounds := func(n int) {
 		t.Helper()
 		var at time.Time
-		if err := e.db.Pool.QueryRow(ctx, `SELECT now()`).Scan(&at); err != nil {
+		if err := e.db.RawPool().QueryRow(ctx, `SELECT now()`).Scan(&at); err != nil {
 			t.Fatal(err)
 		}
 		for range n {
 			testwait.Until(t, testwait.Long, "another IMAP fetch round", func() bool {
 				var last *time.Time
-				if err := e.db.Pool.QueryRow(ctx, `SELECT last_fetch_at FROM mailboxes WHERE id = $1`, id).Scan(&last); err != nil {
+				if err := e.db.RawPool().QueryRow(ctx, `SELECT last_fetch_at FROM mailboxes WHERE id = $1`, id).Scan(&last); err != nil {
 					t.Fatal(err)
 				}
 				if last != nil && last.After(at) {
@@ -178,7 +178,7 @@ func testIMAP(t *testing.T, idle bool) {
 
 	// A restart that lost its watermark (crash between commit and flag, or a
 	// restored backup) refetches everything and stores nothing twice.
-	if _, err := e.db.Pool.Exec(ctx, `UPDATE mailboxes SET last_uid = 0 WHERE id = $1`, id); err != nil {
+	if _, err := e.db.RawPool().Exec(ctx, `UPDATE mailboxes SET last_uid = 0 WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	appendMail(t, u, 5)
@@ -209,7 +209,7 @@ func testIMAP(t *testing.T, idle bool) {
 	}
 
 	// A wrong password shows on the mailbox for admins.
-	if _, err := e.db.Pool.Exec(ctx, `UPDATE mailboxes SET password_enc = $2 WHERE id = $1`, id,
+	if _, err := e.db.RawPool().Exec(ctx, `UPDATE mailboxes SET password_enc = $2 WHERE id = $1`, id,
 		mustSeal(t, "wrong")); err != nil {
 		t.Fatal(err)
 	}

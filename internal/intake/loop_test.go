@@ -83,7 +83,7 @@ func TestMentionsAndRawDownload(t *testing.T) {
 	e.mustSend("zoe@example.com", []string{"it@" + domain}, msg("zoe@example.com", "it@"+domain, "Monitor flickers", "zoe-1@example.com", "<script>x</script> flicker"))
 	e.idle()
 	var ticketID, msgID, inboundID, number int64
-	if err := e.db.Pool.QueryRow(ctx, `SELECT t.id, m.id, i.id, t.number FROM inbound_mail i JOIN messages m ON m.id = i.msg_id
+	if err := e.db.RawPool().QueryRow(ctx, `SELECT t.id, m.id, i.id, t.number FROM inbound_mail i JOIN messages m ON m.id = i.msg_id
 		JOIN tickets t ON t.id = m.ticket_id`).Scan(&ticketID, &msgID, &inboundID, &number); err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func setup(t *testing.T, vars map[string]string) *mailEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Shutdown(context.Background()) })
-	if _, err := a.DB.Pool.Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('security', 'Security');
+	if _, err := a.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('security', 'Security');
 		INSERT INTO intake_addresses (local_part, team_id) VALUES ('it', NULL), ('security', (SELECT id FROM teams WHERE slug = 'security'))`); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func (e *mailEnv) idle() {
 			return
 		}
 		// testwait failed the test: show what was left.
-		rows, _ := e.db.Pool.Query(context.Background(), `SELECT kind, state, attempt, coalesce(errors::text,'') FROM river_job WHERE state <> 'completed' LIMIT 5`)
+		rows, _ := e.db.RawPool().Query(context.Background(), `SELECT kind, state, attempt, coalesce(errors::text,'') FROM river_job WHERE state <> 'completed' LIMIT 5`)
 		for rows.Next() {
 			var k, s, er string
 			var a int
@@ -121,7 +121,7 @@ func (e *mailEnv) idle() {
 	}()
 	testwait.UntilNil(e.t, testwait.Long, "the mail queue to drain", func() error {
 		var pending int
-		if err := e.db.Pool.QueryRow(context.Background(), `SELECT
+		if err := e.db.RawPool().QueryRow(context.Background(), `SELECT
 			(SELECT count(*) FROM inbound_mail WHERE status = 'queued') +
 			(SELECT count(*) FROM river_job WHERE state IN ('available', 'running', 'retryable', 'scheduled', 'pending')
 			 AND (kind LIKE 'mail_%' OR kind = 'ticket_changed'))`).Scan(&pending); err != nil {
@@ -138,7 +138,7 @@ func (e *mailEnv) idle() {
 func (e *mailEnv) count(sql string, args ...any) int {
 	e.t.Helper()
 	var n int
-	if err := e.db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := e.db.RawPool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		e.t.Fatalf("%s: %v", sql, err)
 	}
 	return n
@@ -147,7 +147,7 @@ func (e *mailEnv) count(sql string, args ...any) int {
 func (e *mailEnv) str(sql string, args ...any) string {
 	e.t.Helper()
 	var s string
-	if err := e.db.Pool.QueryRow(context.Background(), sql, args...).Scan(&s); err != nil {
+	if err := e.db.RawPool().QueryRow(context.Background(), sql, args...).Scan(&s); err != nil {
 		e.t.Fatalf("%s: %v", sql, err)
 	}
 	return s
@@ -156,7 +156,7 @@ func (e *mailEnv) str(sql string, args ...any) string {
 func (e *mailEnv) user(email string) *helpdesk.User {
 	e.t.Helper()
 	var u helpdesk.User
-	if err := e.db.Pool.QueryRow(context.Background(), `SELECT id, email, name, role, active FROM users WHERE lower(email) = lower($1)`,
+	if err := e.db.RawPool().QueryRow(context.Background(), `SELECT id, email, name, role, active FROM users WHERE lower(email) = lower($1)`,
 		email).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Active); err != nil {
 		e.t.Fatalf("user %s: %v", email, err)
 	}

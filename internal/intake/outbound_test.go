@@ -260,13 +260,13 @@ func TestMailFailureUpdatesLiveViews(t *testing.T) {
 	// Written directly, resolved and without due times: nothing else
 	// announces this ticket while the test listens.
 	var id, number int64
-	if err := e.db.Pool.QueryRow(ctx, `WITH u AS (
+	if err := e.db.RawPool().QueryRow(ctx, `WITH u AS (
 			INSERT INTO users (email, name, role) VALUES ('gone@example.com', 'Gone', 'requester') RETURNING id)
 		INSERT INTO tickets (subject, status, requester_id) SELECT 'Old laptop', 'resolved', id FROM u
 		RETURNING id, number`).Scan(&id, &number); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, e.db.Pool.Config().ConnString())
+	conn, err := pgx.Connect(ctx, e.db.RawPool().Config().ConnString())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestMailFailureUpdatesLiveViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	var outbox int64
-	if err := e.db.Pool.QueryRow(ctx, `INSERT INTO outbox (ticket_id, kind, to_addr, subject, raw, message_id)
+	if err := e.db.RawPool().QueryRow(ctx, `INSERT INTO outbox (ticket_id, kind, to_addr, subject, raw, message_id)
 		VALUES ($1, 'resolved', 'gone@example.com', 'Resolved: Old laptop', $2, 'live-1@`+domain+`') RETURNING id`,
 		id, []byte("From: it@"+domain+"\r\nTo: gone@example.com\r\nSubject: Resolved\r\n\r\nDone.\r\n")).Scan(&outbox); err != nil {
 		t.Fatal(err)

@@ -324,7 +324,7 @@ func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, ou
 		}
 	}
 	for _, j := range out.jobs {
-		if _, err := pr.Jobs.InsertTx(ctx, tx.Tx, j, nil); err != nil {
+		if _, err := pr.Jobs.InsertTx(ctx, tx, j, nil); err != nil {
 			return err
 		}
 	}

@@ -79,7 +79,7 @@ func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int6
 		return 0, dup, err
 	}
 	if s.Dispatch == nil {
-		if _, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.ProcessArgs{InboundID: rowID}, nil); err != nil {
+		if _, err := s.Jobs.InsertTx(ctx, tx, jobs.ProcessArgs{InboundID: rowID}, nil); err != nil {
 			return 0, false, err
 		}
 	}

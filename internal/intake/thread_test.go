@@ -75,7 +75,7 @@ func TestThreading(t *testing.T) {
 		"after-close@example.com", "It crashes again."))
 	e.idle()
 	var followup, of int
-	if err := e.db.Pool.QueryRow(ctx, `SELECT t.id, coalesce(t.followup_of_id, 0) FROM messages m JOIN tickets t ON t.id = m.ticket_id
+	if err := e.db.RawPool().QueryRow(ctx, `SELECT t.id, coalesce(t.followup_of_id, 0) FROM messages m JOIN tickets t ON t.id = m.ticket_id
 		WHERE m.email_message_id = 'after-close@example.com'`).Scan(&followup, &of); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestThreading(t *testing.T) {
 func TestUnknownSenderPolicy(t *testing.T) {
 	t.Parallel()
 	e := setup(t, nil)
-	if _, err := e.db.Pool.Exec(context.Background(), `UPDATE settings SET value = '{"mode":"domains","domains":["example.com"]}'
+	if _, err := e.db.RawPool().Exec(context.Background(), `UPDATE settings SET value = '{"mode":"domains","domains":["example.com"]}'
 		WHERE key = 'unknown_sender_policy'`); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func testBounces(t *testing.T, files []string) {
 	}
 	e.idle()
 	if n := e.count(`SELECT count(*) FROM tickets`); n != 0 {
-		rows, _ := e.db.Pool.Query(ctx, `SELECT i.id, i.kind, i.reason, i.subject FROM inbound_mail i WHERE status IN ('ticket','message') LIMIT 20`)
+		rows, _ := e.db.RawPool().Query(ctx, `SELECT i.id, i.kind, i.reason, i.subject FROM inbound_mail i WHERE status IN ('ticket','message') LIMIT 20`)
 		for rows.Next() {
 			var id int64
 			var kind, reason, subject string

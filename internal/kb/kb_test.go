@@ -98,7 +98,7 @@ func TestSearchRanking(t *testing.T) {
 	}
 	// Every search with log set is remembered with its result count.
 	var n, empty int
-	if err := b.svc.DB.Pool.QueryRow(b.ctx, `SELECT count(*), count(*) FILTER (WHERE results = 0) FROM kb_searches`).Scan(&n, &empty); err != nil {
+	if err := b.svc.DB.RawPool().QueryRow(b.ctx, `SELECT count(*), count(*) FILTER (WHERE results = 0) FROM kb_searches`).Scan(&n, &empty); err != nil {
 		t.Fatal(err)
 	}
 	if n != 6 || empty != 1 {

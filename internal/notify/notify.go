@@ -59,7 +59,7 @@ func (n *Notifier) queue(ctx context.Context, tx *postgres.Tx, o outgoing) error
 	if err != nil || !inserted || n.Sender == nil {
 		return err
 	}
-	if _, err := n.Jobs.InsertTx(ctx, tx.Tx, jobs.SendArgs{OutboxID: id}, nil); err != nil {
+	if _, err := n.Jobs.InsertTx(ctx, tx, jobs.SendArgs{OutboxID: id}, nil); err != nil {
 		return fmt.Errorf("enqueue sending of outbox mail %d: %w", id, err)
 	}
 	return nil

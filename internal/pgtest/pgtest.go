@@ -206,7 +206,7 @@ func ensureTemplate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = postgres.Migrate(ctx, db.Pool, slog.New(slog.DiscardHandler))
+	err = db.Migrate(ctx, slog.New(slog.DiscardHandler))
 	db.Close()
 	if err != nil {
 		return fmt.Errorf("migrate template: %w", err)

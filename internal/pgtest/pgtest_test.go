@@ -13,18 +13,18 @@ func TestIsolatedMigratedDatabases(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a, b := New(t), New(t)
-	if _, err := a.Pool.Exec(ctx, "INSERT INTO teams (slug, name) VALUES ('only-a', 'A')"); err != nil {
+	if _, err := a.RawPool().Exec(ctx, "INSERT INTO teams (slug, name) VALUES ('only-a', 'A')"); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	if err := b.Pool.QueryRow(ctx, "SELECT count(*) FROM teams WHERE slug = 'only-a'").Scan(&n); err != nil {
+	if err := b.RawPool().QueryRow(ctx, "SELECT count(*) FROM teams WHERE slug = 'only-a'").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
 		t.Fatalf("database b sees a's row")
 	}
 	// River's tables came with the template.
-	if err := a.Pool.QueryRow(ctx, "SELECT count(*) FROM river_job").Scan(&n); err != nil {
+	if err := a.RawPool().QueryRow(ctx, "SELECT count(*) FROM river_job").Scan(&n); err != nil {
 		t.Fatalf("river tables missing: %v", err)
 	}
 }

@@ -68,7 +68,7 @@ func TestCampaigns(t *testing.T) {
 			WHERE r.analysed_at IS NOT NULL AND t.parent_id IS NOT NULL AND r.teachback_at IS NOT NULL`) == 35
 	})
 	x.quiet(t, "phishing_analyse", "ticket_changed")
-	rows, err := x.App.DB.Pool.Query(ctx, `SELECT p.number, count(*) FROM tickets c JOIN tickets p ON p.id = c.parent_id
+	rows, err := x.App.DB.RawPool().Query(ctx, `SELECT p.number, count(*) FROM tickets c JOIN tickets p ON p.id = c.parent_id
 		GROUP BY p.number ORDER BY count(*) DESC`)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestCampaigns(t *testing.T) {
 	// One thank-you per reporter, threaded on their report, defanged.
 	for _, r := range reps {
 		var raws [][]byte
-		rows, err := x.App.DB.Pool.Query(ctx, `SELECT raw FROM outbox WHERE kind = 'reply' AND to_addr = $1`, r.u.Email)
+		rows, err := x.App.DB.RawPool().Query(ctx, `SELECT raw FROM outbox WHERE kind = 'reply' AND to_addr = $1`, r.u.Email)
 		if err != nil {
 			t.Fatal(err)
 		}

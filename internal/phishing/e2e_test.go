@@ -50,7 +50,7 @@ func setup(t *testing.T) *env {
 		`INSERT INTO team_members (team_id, user_id) SELECT id, ` + fmt.Sprint(x.lead.ID) + ` FROM teams WHERE slug = 'security'`,
 		`INSERT INTO intake_addresses (local_part, team_id, phishing) VALUES ('it', NULL, false),
 			('security', (SELECT id FROM teams WHERE slug = 'security'), true)`} {
-		if _, err := e.App.DB.Pool.Exec(ctx, q); err != nil {
+		if _, err := e.App.DB.RawPool().Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,7 +116,7 @@ func (x *env) reportBy(t *testing.T, email string) int64 {
 	t.Helper()
 	var n int64
 	testwait.UntilNil(t, testwait.Long, "report of "+email+" analysed", func() error {
-		return x.App.DB.Pool.QueryRow(context.Background(), `SELECT t.number FROM phishing_reports r
+		return x.App.DB.RawPool().QueryRow(context.Background(), `SELECT t.number FROM phishing_reports r
 			JOIN tickets t ON t.id = r.ticket_id JOIN users u ON u.id = r.reporter_id
 			WHERE u.email = $1 AND r.analysed_at IS NOT NULL ORDER BY t.number DESC LIMIT 1`, email).Scan(&n)
 	})
@@ -126,7 +126,7 @@ func (x *env) reportBy(t *testing.T, email string) int64 {
 func (x *env) count(t *testing.T, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := x.App.DB.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := x.App.DB.RawPool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return n

@@ -57,7 +57,7 @@ func TestReportsBySMTP(t *testing.T) {
 	x.send(t, a.Email, "it@"+mailDomain, []byte("From: "+a.Email+"\r\nTo: it@"+mailDomain+"\r\nSubject: printer\r\nMessage-ID: <printer@example.com>\r\n\r\nThe printer is jammed.\r\n"))
 	var n int64
 	testwait.UntilNil(t, testwait.Long, "the printer ticket", func() error {
-		return x.App.DB.Pool.QueryRow(context.Background(), `SELECT number FROM tickets WHERE subject = 'printer'`).Scan(&n)
+		return x.App.DB.RawPool().QueryRow(context.Background(), `SELECT number FROM tickets WHERE subject = 'printer'`).Scan(&n)
 	})
 	if v := x.apiTicket(t, n); v.Phishing != nil {
 		t.Errorf("an ordinary ticket to it@ has a phishing block: %+v", v.Phishing)

@@ -246,6 +246,6 @@ func (s *Service) enqueue(ctx context.Context, tx *postgres.Tx, ticketID int64) 
 	if s.Jobs == nil {
 		return nil
 	}
-	_, err := s.Jobs.InsertTx(ctx, tx.Tx, jobs.PhishAnalyseArgs{TicketID: ticketID}, nil)
+	_, err := s.Jobs.InsertTx(ctx, tx, jobs.PhishAnalyseArgs{TicketID: ticketID}, nil)
 	return err
 }

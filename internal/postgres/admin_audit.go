@@ -44,7 +44,7 @@ func (db *DB) AuditLog(ctx context.Context, f helpdesk.AuditFilter) ([]helpdesk.
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
 	sql += " ORDER BY a.created_at DESC, a.id DESC LIMIT " + strconv.Itoa(limit)
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -78,7 +78,7 @@ func ContainsPattern(s string) string {
 // AuditObjectTypes lists the object types present in the audit log, for
 // the filter's choices.
 func (db *DB) AuditObjectTypes(ctx context.Context) ([]string, error) {
-	rows, err := db.Pool.Query(ctx, "SELECT DISTINCT object_type FROM audit_log ORDER BY 1")
+	rows, err := db.pool.Query(ctx, "SELECT DISTINCT object_type FROM audit_log ORDER BY 1")
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -16,7 +16,7 @@ func TestAuditActorFilterIsLiteral(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	ctx := context.Background()
-	if _, err := db.Pool.Exec(ctx, `
+	if _, err := db.RawPool().Exec(ctx, `
 		INSERT INTO users (email, name, role) VALUES
 			('ann_lee@example.com', 'Ann Lee', 'admin'),
 			('annxlee@example.com', 'Ann X', 'admin'),

@@ -6,7 +6,7 @@ import (
 	"math"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // Categories, the priority matrix and SLA targets as the admin console
@@ -15,7 +15,7 @@ import (
 // CategorySettings lists every category by name with its owning team's
 // name; thresholds are rounded to three decimals for display.
 func (db *DB) CategorySettings(ctx context.Context) ([]helpdesk.CategorySettings, error) {
-	return categoryList(ctx, db.Q())
+	return categoryList(ctx, db.q())
 }
 
 func categoryList(ctx context.Context, q *dbsqlc.Queries) ([]helpdesk.CategorySettings, error) {
@@ -37,7 +37,7 @@ func categoryList(ctx context.Context, q *dbsqlc.Queries) ([]helpdesk.CategorySe
 // LockCategory reads a category (threshold as stored) and locks its row
 // until the transaction ends.
 func (tx *Tx) LockCategory(ctx context.Context, id int64) (*helpdesk.CategorySettings, error) {
-	c, err := tx.Q.AdminLockCategory(ctx, id)
+	c, err := tx.q.AdminLockCategory(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("lock category %d: %w", id, mapError(err))
 	}
@@ -65,7 +65,7 @@ func categoryParams(c helpdesk.CategorySettings) dbsqlc.AdminUpdateCategoryParam
 // team EINVALID.
 func (tx *Tx) InsertCategory(ctx context.Context, c helpdesk.CategorySettings) (int64, error) {
 	p := categoryParams(c)
-	id, err := tx.Q.AdminInsertCategory(ctx, dbsqlc.AdminInsertCategoryParams{Name: p.Name, TeamID: p.TeamID,
+	id, err := tx.q.AdminInsertCategory(ctx, dbsqlc.AdminInsertCategoryParams{Name: p.Name, TeamID: p.TeamID,
 		RequiredSkill: p.RequiredSkill, DefaultImpact: p.DefaultImpact, DefaultUrgency: p.DefaultUrgency,
 		MinPriority: p.MinPriority, Keywords: p.Keywords, FollowTheSun: p.FollowTheSun, ConfidenceThreshold: p.ConfidenceThreshold})
 	if err != nil {
@@ -77,7 +77,7 @@ func (tx *Tx) InsertCategory(ctx context.Context, c helpdesk.CategorySettings) (
 // UpdateCategory stores every field of category c.ID; errors as for
 // InsertCategory.
 func (tx *Tx) UpdateCategory(ctx context.Context, c helpdesk.CategorySettings) error {
-	if err := tx.Q.AdminUpdateCategory(ctx, categoryParams(c)); err != nil {
+	if err := tx.q.AdminUpdateCategory(ctx, categoryParams(c)); err != nil {
 		return fmt.Errorf("update category %d: %w", c.ID, mapError(err))
 	}
 	return nil
@@ -86,7 +86,7 @@ func (tx *Tx) UpdateCategory(ctx context.Context, c helpdesk.CategorySettings) e
 // PriorityMatrix is DB.PriorityMatrix inside the transaction, after
 // LockPriorityMatrix.
 func (tx *Tx) PriorityMatrix(ctx context.Context) (map[helpdesk.Impact]map[helpdesk.Urgency]helpdesk.Priority, error) {
-	cells, err := tx.Q.PriorityMatrix(ctx)
+	cells, err := tx.q.PriorityMatrix(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read priority matrix: %w", mapError(err))
 	}
@@ -105,7 +105,7 @@ func (tx *Tx) PriorityMatrix(ctx context.Context) (map[helpdesk.Impact]map[helpd
 // saving at once apply one after the other, so each audit entry's "before"
 // is what it really replaced.
 func (tx *Tx) LockPriorityMatrix(ctx context.Context) error {
-	if err := tx.Q.AdminLockMatrix(ctx); err != nil {
+	if err := tx.q.AdminLockMatrix(ctx); err != nil {
 		return fmt.Errorf("lock priority matrix: %w", mapError(err))
 	}
 	return nil
@@ -113,7 +113,7 @@ func (tx *Tx) LockPriorityMatrix(ctx context.Context) error {
 
 // SetPriority stores one cell of the matrix.
 func (tx *Tx) SetPriority(ctx context.Context, i helpdesk.Impact, u helpdesk.Urgency, p helpdesk.Priority) error {
-	if err := tx.Q.AdminSetPriority(ctx, dbsqlc.AdminSetPriorityParams{Impact: string(i), Urgency: string(u),
+	if err := tx.q.AdminSetPriority(ctx, dbsqlc.AdminSetPriorityParams{Impact: string(i), Urgency: string(u),
 		Priority: string(p)}); err != nil {
 		return fmt.Errorf("set priority of %s/%s: %w", i, u, mapError(err))
 	}
@@ -123,7 +123,7 @@ func (tx *Tx) SetPriority(ctx context.Context, i helpdesk.Impact, u helpdesk.Urg
 // SLAPolicies is DB.SLAPolicies inside the transaction, after
 // LockSLAPolicies.
 func (tx *Tx) SLAPolicies(ctx context.Context) ([]helpdesk.SLATarget, error) {
-	rows, err := tx.Q.SLAPolicies(ctx)
+	rows, err := tx.q.SLAPolicies(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read SLA policies: %w", mapError(err))
 	}
@@ -138,7 +138,7 @@ func (tx *Tx) SLAPolicies(ctx context.Context) ([]helpdesk.SLATarget, error) {
 // LockSLAPolicies locks every SLA policy until the transaction ends, as
 // LockPriorityMatrix does for the matrix.
 func (tx *Tx) LockSLAPolicies(ctx context.Context) error {
-	if err := tx.Q.AdminLockSLAPolicies(ctx); err != nil {
+	if err := tx.q.AdminLockSLAPolicies(ctx); err != nil {
 		return fmt.Errorf("lock SLA policies: %w", mapError(err))
 	}
 	return nil
@@ -146,7 +146,7 @@ func (tx *Tx) LockSLAPolicies(ctx context.Context) error {
 
 // PutSLATarget stores one priority's targets.
 func (tx *Tx) PutSLATarget(ctx context.Context, t helpdesk.SLATarget) error {
-	if err := tx.Q.AdminUpsertSLAPolicy(ctx, dbsqlc.AdminUpsertSLAPolicyParams{Priority: string(t.Priority),
+	if err := tx.q.AdminUpsertSLAPolicy(ctx, dbsqlc.AdminUpsertSLAPolicyParams{Priority: string(t.Priority),
 		FirstResponseMinutes: int32(t.FirstResponseMinutes),             //nolint:gosec // validated: under a year of minutes
 		ResolutionMinutes:    int32(t.ResolutionMinutes)}); err != nil { //nolint:gosec // as above
 		return fmt.Errorf("set SLA targets of %s: %w", t.Priority, mapError(err))

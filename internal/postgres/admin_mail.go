@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // Mail routing as the admin console edits it: intake addresses, IMAP
@@ -13,7 +13,7 @@ import (
 
 // IntakeAddresses lists every routed address by local part.
 func (db *DB) IntakeAddresses(ctx context.Context) ([]helpdesk.IntakeAddress, error) {
-	rows, err := db.Q().AdminListIntakeAddresses(ctx)
+	rows, err := db.q().AdminListIntakeAddresses(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list intake addresses: %w", mapError(err))
 	}
@@ -27,7 +27,7 @@ func (db *DB) IntakeAddresses(ctx context.Context) ([]helpdesk.IntakeAddress, er
 
 // IntakeAddressRouted reports whether local@our-domain is routed already.
 func (tx *Tx) IntakeAddressRouted(ctx context.Context, local string) (bool, error) {
-	_, err := tx.Q.MailIntakeAddress(ctx, local)
+	_, err := tx.q.MailIntakeAddress(ctx, local)
 	switch {
 	case err == nil:
 		return true, nil
@@ -40,7 +40,7 @@ func (tx *Tx) IntakeAddressRouted(ctx context.Context, local string) (bool, erro
 // InsertIntakeAddress routes local@our-domain to a team and/or category; a
 // routed address is ECONFLICT, an unknown team or category EINVALID.
 func (tx *Tx) InsertIntakeAddress(ctx context.Context, local string, teamID, categoryID *int64) (int64, error) {
-	id, err := tx.Q.AdminInsertIntakeAddress(ctx, dbsqlc.AdminInsertIntakeAddressParams{LocalPart: local, TeamID: teamID,
+	id, err := tx.q.AdminInsertIntakeAddress(ctx, dbsqlc.AdminInsertIntakeAddressParams{LocalPart: local, TeamID: teamID,
 		CategoryID: categoryID})
 	if err != nil {
 		return 0, fmt.Errorf("route intake address %s: %w", local, mapError(err))
@@ -51,7 +51,7 @@ func (tx *Tx) InsertIntakeAddress(ctx context.Context, local string, teamID, cat
 // DeleteIntakeAddress stops routing an address and returns what it was
 // (names are not read); ENOTFOUND when there is none.
 func (tx *Tx) DeleteIntakeAddress(ctx context.Context, id int64) (*helpdesk.IntakeAddress, error) {
-	r, err := tx.Q.AdminDeleteIntakeAddress(ctx, id)
+	r, err := tx.q.AdminDeleteIntakeAddress(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("delete intake address %d: %w", id, mapError(err))
 	}
@@ -60,7 +60,7 @@ func (tx *Tx) DeleteIntakeAddress(ctx context.Context, id int64) (*helpdesk.Inta
 
 // Mailboxes lists the IMAP accounts by id, without their passwords.
 func (db *DB) Mailboxes(ctx context.Context) ([]helpdesk.Mailbox, error) {
-	rows, err := db.Q().AdminListMailboxes(ctx)
+	rows, err := db.q().AdminListMailboxes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list mailboxes: %w", mapError(err))
 	}
@@ -76,7 +76,7 @@ func (db *DB) Mailboxes(ctx context.Context) ([]helpdesk.Mailbox, error) {
 // DeleteMailbox removes an IMAP account and returns what it was;
 // ENOTFOUND when there is none.
 func (tx *Tx) DeleteMailbox(ctx context.Context, id int64) (*helpdesk.Mailbox, error) {
-	r, err := tx.Q.AdminDeleteMailbox(ctx, id)
+	r, err := tx.q.AdminDeleteMailbox(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("delete mailbox %d: %w", id, mapError(err))
 	}
@@ -86,7 +86,7 @@ func (tx *Tx) DeleteMailbox(ctx context.Context, id int64) (*helpdesk.Mailbox, e
 
 // RecentOutbox lists the latest 200 outgoing mails, newest first.
 func (db *DB) RecentOutbox(ctx context.Context) ([]helpdesk.OutboxMail, error) {
-	rows, err := db.Q().AdminListOutbox(ctx)
+	rows, err := db.q().AdminListOutbox(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", mapError(err))
 	}
@@ -102,7 +102,7 @@ func (db *DB) RecentOutbox(ctx context.Context) ([]helpdesk.OutboxMail, error) {
 // RetryOutbox puts a failed mail back in the queue and returns it as it
 // was (ID, To, Subject, Attempts); ENOTFOUND when it is not a failed mail.
 func (tx *Tx) RetryOutbox(ctx context.Context, id int64) (*helpdesk.OutboxMail, error) {
-	r, err := tx.Q.AdminRetryOutbox(ctx, id)
+	r, err := tx.q.AdminRetryOutbox(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("retry mail %d: %w", id, mapError(err))
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // People and their team memberships as the admin console manages them;
@@ -16,7 +16,7 @@ import (
 
 // LedTeamIDs is DB.LedTeamIDs inside the transaction.
 func (tx *Tx) LedTeamIDs(ctx context.Context, userID int64) ([]int64, error) {
-	ids, err := tx.Q.AdminLedTeamIDs(ctx, userID)
+	ids, err := tx.q.AdminLedTeamIDs(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("read teams led by %d: %w", userID, mapError(err))
 	}
@@ -25,12 +25,12 @@ func (tx *Tx) LedTeamIDs(ctx context.Context, userID int64) ([]int64, error) {
 
 // UserTeamIDs lists the ids of the teams a user belongs to.
 func (db *DB) UserTeamIDs(ctx context.Context, userID int64) ([]int64, error) {
-	return userTeamIDs(ctx, db.Q(), userID)
+	return userTeamIDs(ctx, db.q(), userID)
 }
 
 // UserTeamIDs is DB.UserTeamIDs inside the transaction.
 func (tx *Tx) UserTeamIDs(ctx context.Context, userID int64) ([]int64, error) {
-	return userTeamIDs(ctx, tx.Q, userID)
+	return userTeamIDs(ctx, tx.q, userID)
 }
 
 func userTeamIDs(ctx context.Context, q *dbsqlc.Queries, userID int64) ([]int64, error) {
@@ -45,7 +45,7 @@ func userTeamIDs(ctx context.Context, q *dbsqlc.Queries, userID int64) ([]int64,
 // is set, otherwise the members of teams. search filters by a substring of
 // the name or email.
 func (db *DB) People(ctx context.Context, all bool, teams []int64, search string) ([]helpdesk.Person, error) {
-	rows, err := db.Q().AdminListPeople(ctx, dbsqlc.AdminListPeopleParams{AllUsers: all,
+	rows, err := db.q().AdminListPeople(ctx, dbsqlc.AdminListPeopleParams{AllUsers: all,
 		TeamIds: append([]int64{}, teams...), Pattern: ContainsPattern(strings.TrimSpace(search))})
 	if err != nil {
 		return nil, fmt.Errorf("list people: %w", mapError(err))
@@ -60,12 +60,12 @@ func (db *DB) People(ctx context.Context, all bool, teams []int64, search string
 
 // Person reads a user with their team memberships.
 func (db *DB) Person(ctx context.Context, id int64) (*helpdesk.Person, error) {
-	return person(ctx, db.Q(), id)
+	return person(ctx, db.q(), id)
 }
 
 // Person is DB.Person inside the transaction.
 func (tx *Tx) Person(ctx context.Context, id int64) (*helpdesk.Person, error) {
-	return person(ctx, tx.Q, id)
+	return person(ctx, tx.q, id)
 }
 
 func person(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.Person, error) {
@@ -88,7 +88,7 @@ func person(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.Person,
 // LockUser reads a user and locks the row until the transaction ends, so
 // two admins editing one person apply one after the other.
 func (tx *Tx) LockUser(ctx context.Context, id int64) (*helpdesk.User, error) {
-	u, err := tx.Q.AdminLockUser(ctx, id)
+	u, err := tx.q.AdminLockUser(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("lock user %d: %w", id, mapError(err))
 	}
@@ -97,7 +97,7 @@ func (tx *Tx) LockUser(ctx context.Context, id int64) (*helpdesk.User, error) {
 
 // UpdateUser sets a user's name and role.
 func (tx *Tx) UpdateUser(ctx context.Context, id int64, name string, role helpdesk.Role) error {
-	if err := tx.Q.AdminUpdateUser(ctx, dbsqlc.AdminUpdateUserParams{ID: id, Name: name, Role: string(role)}); err != nil {
+	if err := tx.q.AdminUpdateUser(ctx, dbsqlc.AdminUpdateUserParams{ID: id, Name: name, Role: string(role)}); err != nil {
 		return fmt.Errorf("update user %d: %w", id, mapError(err))
 	}
 	return nil
@@ -105,7 +105,7 @@ func (tx *Tx) UpdateUser(ctx context.Context, id int64, name string, role helpde
 
 // EnsureAgentProfile creates a staff member's agent profile when missing.
 func (tx *Tx) EnsureAgentProfile(ctx context.Context, userID int64) error {
-	if err := tx.Q.EnsureAgentProfile(ctx, userID); err != nil {
+	if err := tx.q.EnsureAgentProfile(ctx, userID); err != nil {
 		return fmt.Errorf("create agent profile of %d: %w", userID, mapError(err))
 	}
 	return nil
@@ -114,11 +114,11 @@ func (tx *Tx) EnsureAgentProfile(ctx context.Context, userID int64) error {
 // SetMemberships replaces a user's team memberships; a team that does not
 // exist is EINVALID.
 func (tx *Tx) SetMemberships(ctx context.Context, userID int64, ms []helpdesk.Membership) error {
-	if err := tx.Q.AdminDeleteMemberships(ctx, userID); err != nil {
+	if err := tx.q.AdminDeleteMemberships(ctx, userID); err != nil {
 		return fmt.Errorf("clear memberships of %d: %w", userID, mapError(err))
 	}
 	for _, m := range ms {
-		if err := tx.Q.AddTeamMember(ctx, dbsqlc.AddTeamMemberParams{TeamID: m.TeamID, UserID: userID, IsLead: m.Lead}); err != nil {
+		if err := tx.q.AddTeamMember(ctx, dbsqlc.AddTeamMemberParams{TeamID: m.TeamID, UserID: userID, IsLead: m.Lead}); err != nil {
 			return fmt.Errorf("add %d to team %d: %w", userID, m.TeamID, mapError(err))
 		}
 	}
@@ -127,7 +127,7 @@ func (tx *Tx) SetMemberships(ctx context.Context, userID int64, ms []helpdesk.Me
 
 // SetUserActive activates or deactivates a user.
 func (tx *Tx) SetUserActive(ctx context.Context, id int64, active bool) error {
-	if err := tx.Q.SetUserActive(ctx, dbsqlc.SetUserActiveParams{ID: id, Active: active}); err != nil {
+	if err := tx.q.SetUserActive(ctx, dbsqlc.SetUserActiveParams{ID: id, Active: active}); err != nil {
 		return fmt.Errorf("set user %d active=%t: %w", id, active, mapError(err))
 	}
 	return nil
@@ -136,7 +136,7 @@ func (tx *Tx) SetUserActive(ctx context.Context, id int64, active bool) error {
 // EndUserSessions deletes every session of a user in the transaction and
 // says how many there were.
 func (tx *Tx) EndUserSessions(ctx context.Context, userID int64) (int64, error) {
-	n, err := tx.Q.AdminDeleteSessions(ctx, userID)
+	n, err := tx.q.AdminDeleteSessions(ctx, userID)
 	if err != nil {
 		return 0, fmt.Errorf("end sessions of %d: %w", userID, mapError(err))
 	}
@@ -145,7 +145,7 @@ func (tx *Tx) EndUserSessions(ctx context.Context, userID int64) (int64, error) 
 
 // SetPasswordHash stores a user's new password hash.
 func (tx *Tx) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	if err := tx.Q.SetPasswordHash(ctx, dbsqlc.SetPasswordHashParams{ID: userID, PasswordHash: &hash}); err != nil {
+	if err := tx.q.SetPasswordHash(ctx, dbsqlc.SetPasswordHashParams{ID: userID, PasswordHash: &hash}); err != nil {
 		return fmt.Errorf("set password of %d: %w", userID, mapError(err))
 	}
 	return nil
@@ -163,7 +163,7 @@ type PasswordToken struct {
 
 // RevokePasswordTokens spends every unused link of a user.
 func (tx *Tx) RevokePasswordTokens(ctx context.Context, userID int64) error {
-	if err := tx.Q.AdminRevokePasswordTokens(ctx, userID); err != nil {
+	if err := tx.q.AdminRevokePasswordTokens(ctx, userID); err != nil {
 		return fmt.Errorf("revoke password links of %d: %w", userID, mapError(err))
 	}
 	return nil
@@ -171,7 +171,7 @@ func (tx *Tx) RevokePasswordTokens(ctx context.Context, userID int64) error {
 
 // InsertPasswordToken stores a new link.
 func (tx *Tx) InsertPasswordToken(ctx context.Context, t PasswordToken) error {
-	if err := tx.Q.AdminInsertPasswordToken(ctx, dbsqlc.AdminInsertPasswordTokenParams{Hash: t.Hash, UserID: t.UserID,
+	if err := tx.q.AdminInsertPasswordToken(ctx, dbsqlc.AdminInsertPasswordTokenParams{Hash: t.Hash, UserID: t.UserID,
 		Purpose: t.Purpose, CreatedBy: &t.CreatedBy, ExpiresAt: t.ExpiresAt}); err != nil {
 		return fmt.Errorf("store password link of %d: %w", t.UserID, mapError(err))
 	}
@@ -189,7 +189,7 @@ type PasswordLink struct {
 // PeekPasswordToken reads a link without spending it; ENOTFOUND when it is
 // unknown, used, expired or its user deactivated.
 func (db *DB) PeekPasswordToken(ctx context.Context, hash []byte) (*PasswordLink, error) {
-	r, err := db.Q().AdminPeekPasswordToken(ctx, hash)
+	r, err := db.q().AdminPeekPasswordToken(ctx, hash)
 	if err != nil {
 		return nil, fmt.Errorf("read password link: %w", mapError(err))
 	}
@@ -199,7 +199,7 @@ func (db *DB) PeekPasswordToken(ctx context.Context, hash []byte) (*PasswordLink
 // TakePasswordToken spends a valid link and says whose it was (Email and
 // Name are not read); ENOTFOUND as for PeekPasswordToken.
 func (tx *Tx) TakePasswordToken(ctx context.Context, hash []byte) (*PasswordLink, error) {
-	r, err := tx.Q.AdminTakePasswordToken(ctx, hash)
+	r, err := tx.q.AdminTakePasswordToken(ctx, hash)
 	if err != nil {
 		return nil, fmt.Errorf("use password link: %w", mapError(err))
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // An agent's schedule as the admin console edits it: zone, weekly hours,
@@ -14,12 +14,12 @@ import (
 // AgentProfile reads a staff member's profile, creating an empty one when
 // missing; ENOTFOUND for requesters, who have none.
 func (db *DB) AgentProfile(ctx context.Context, id int64) (*helpdesk.AgentProfile, error) {
-	return agentProfile(ctx, db.Q(), id)
+	return agentProfile(ctx, db.q(), id)
 }
 
 // AgentProfile is DB.AgentProfile inside the transaction.
 func (tx *Tx) AgentProfile(ctx context.Context, id int64) (*helpdesk.AgentProfile, error) {
-	return agentProfile(ctx, tx.Q, id)
+	return agentProfile(ctx, tx.q, id)
 }
 
 func agentProfile(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.AgentProfile, error) {
@@ -72,28 +72,28 @@ type AgentSchedule struct {
 // hours and skills.
 func (tx *Tx) SetAgentSchedule(ctx context.Context, userID int64, s AgentSchedule) error {
 	fail := func(err error) error { return fmt.Errorf("store schedule of %d: %w", userID, mapError(err)) }
-	if err := tx.Q.AdminSetTimeZone(ctx, dbsqlc.AdminSetTimeZoneParams{ID: userID, TimeZone: s.TimeZone}); err != nil {
+	if err := tx.q.AdminSetTimeZone(ctx, dbsqlc.AdminSetTimeZoneParams{ID: userID, TimeZone: s.TimeZone}); err != nil {
 		return fail(err)
 	}
-	if err := tx.Q.AdminUpdateProfile(ctx, dbsqlc.AdminUpdateProfileParams{UserID: userID,
+	if err := tx.q.AdminUpdateProfile(ctx, dbsqlc.AdminUpdateProfileParams{UserID: userID,
 		Capacity:  int32(s.Capacity), //nolint:gosec // validated: 0 to 1000
 		Languages: append([]string{}, s.Languages...)}); err != nil {
 		return fail(err)
 	}
-	if err := tx.Q.AdminDeleteHours(ctx, userID); err != nil {
+	if err := tx.q.AdminDeleteHours(ctx, userID); err != nil {
 		return fail(err)
 	}
 	for _, h := range s.Hours {
-		if err := tx.Q.AdminInsertHour(ctx, dbsqlc.AdminInsertHourParams{UserID: userID,
+		if err := tx.q.AdminInsertHour(ctx, dbsqlc.AdminInsertHourParams{UserID: userID,
 			Weekday: int32(h.Weekday), StartMinute: int32(h.Start), EndMinute: int32(h.End)}); err != nil { //nolint:gosec // minutes of a day
 			return fail(err)
 		}
 	}
-	if err := tx.Q.AdminDeleteSkills(ctx, userID); err != nil {
+	if err := tx.q.AdminDeleteSkills(ctx, userID); err != nil {
 		return fail(err)
 	}
 	for _, sk := range s.Skills {
-		if err := tx.Q.AdminInsertSkill(ctx, dbsqlc.AdminInsertSkillParams{UserID: userID, Skill: sk.Name,
+		if err := tx.q.AdminInsertSkill(ctx, dbsqlc.AdminInsertSkillParams{UserID: userID, Skill: sk.Name,
 			Level: int32(sk.Level)}); err != nil { //nolint:gosec // 1 to 3
 			return fail(err)
 		}
@@ -103,7 +103,7 @@ func (tx *Tx) SetAgentSchedule(ctx context.Context, userID int64, s AgentSchedul
 
 // TimeOff lists an agent's time off by first day.
 func (tx *Tx) TimeOff(ctx context.Context, userID int64) ([]helpdesk.TimeOff, error) {
-	return timeOff(ctx, tx.Q, userID)
+	return timeOff(ctx, tx.q, userID)
 }
 
 func timeOff(ctx context.Context, q *dbsqlc.Queries, userID int64) ([]helpdesk.TimeOff, error) {
@@ -120,7 +120,7 @@ func timeOff(ctx context.Context, q *dbsqlc.Queries, userID int64) ([]helpdesk.T
 
 // InsertTimeOff records a span of days off (From and To as 2006-01-02).
 func (tx *Tx) InsertTimeOff(ctx context.Context, userID int64, t helpdesk.TimeOff) (int64, error) {
-	id, err := tx.Q.AdminInsertTimeOff(ctx, dbsqlc.AdminInsertTimeOffParams{UserID: userID, StartsOn: t.From, EndsOn: t.To,
+	id, err := tx.q.AdminInsertTimeOff(ctx, dbsqlc.AdminInsertTimeOffParams{UserID: userID, StartsOn: t.From, EndsOn: t.To,
 		Note: t.Note})
 	if err != nil {
 		return 0, fmt.Errorf("add time off of %d: %w", userID, mapError(err))
@@ -131,7 +131,7 @@ func (tx *Tx) InsertTimeOff(ctx context.Context, userID int64, t helpdesk.TimeOf
 // DeleteTimeOff removes one span of an agent's time off and returns it;
 // ENOTFOUND when the agent has no such span.
 func (tx *Tx) DeleteTimeOff(ctx context.Context, userID, id int64) (*helpdesk.TimeOff, error) {
-	r, err := tx.Q.AdminDeleteTimeOff(ctx, dbsqlc.AdminDeleteTimeOffParams{ID: id, UserID: userID})
+	r, err := tx.q.AdminDeleteTimeOff(ctx, dbsqlc.AdminDeleteTimeOffParams{ID: id, UserID: userID})
 	if err != nil {
 		return nil, fmt.Errorf("delete time off %d: %w", id, mapError(err))
 	}

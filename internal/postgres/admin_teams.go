@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // Teams as the admin console manages them: calendar, members, holidays and
@@ -47,7 +47,7 @@ func teamOf(t dbsqlc.Team) *helpdesk.Team {
 // TeamSummaries lists every team by name with its member and category
 // counts.
 func (db *DB) TeamSummaries(ctx context.Context) ([]helpdesk.TeamDetail, error) {
-	rows, err := db.Q().AdminListTeams(ctx)
+	rows, err := db.q().AdminListTeams(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list teams: %w", mapError(err))
 	}
@@ -61,7 +61,7 @@ func (db *DB) TeamSummaries(ctx context.Context) ([]helpdesk.TeamDetail, error) 
 
 // Team reads one team.
 func (tx *Tx) Team(ctx context.Context, id int64) (*helpdesk.Team, error) {
-	t, err := tx.Q.AdminGetTeam(ctx, id)
+	t, err := tx.q.AdminGetTeam(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("read team %d: %w", id, mapError(err))
 	}
@@ -70,7 +70,7 @@ func (tx *Tx) Team(ctx context.Context, id int64) (*helpdesk.Team, error) {
 
 // LockTeam reads a team and locks its row until the transaction ends.
 func (tx *Tx) LockTeam(ctx context.Context, id int64) (*helpdesk.Team, error) {
-	t, err := tx.Q.AdminLockTeam(ctx, id)
+	t, err := tx.q.AdminLockTeam(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("lock team %d: %w", id, mapError(err))
 	}
@@ -80,12 +80,12 @@ func (tx *Tx) LockTeam(ctx context.Context, id int64) (*helpdesk.Team, error) {
 // TeamDetail reads a team with its hours, holidays, members, categories and
 // current and coming on-call shifts.
 func (db *DB) TeamDetail(ctx context.Context, id int64) (*helpdesk.TeamDetail, error) {
-	return teamDetail(ctx, db.Q(), id)
+	return teamDetail(ctx, db.q(), id)
 }
 
 // TeamDetail is DB.TeamDetail inside the transaction.
 func (tx *Tx) TeamDetail(ctx context.Context, id int64) (*helpdesk.TeamDetail, error) {
-	return teamDetail(ctx, tx.Q, id)
+	return teamDetail(ctx, tx.q, id)
 }
 
 func teamDetail(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.TeamDetail, error) {
@@ -125,7 +125,7 @@ func teamDetail(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.Tea
 
 // TeamMembers lists a team's members by name.
 func (tx *Tx) TeamMembers(ctx context.Context, teamID int64) ([]helpdesk.TeamMember, error) {
-	return teamMembers(ctx, tx.Q, teamID)
+	return teamMembers(ctx, tx.q, teamID)
 }
 
 func teamMembers(ctx context.Context, q *dbsqlc.Queries, teamID int64) ([]helpdesk.TeamMember, error) {
@@ -147,7 +147,7 @@ func (tx *Tx) InsertTeam(ctx context.Context, t helpdesk.Team, hours []helpdesk.
 	if err != nil {
 		return 0, fmt.Errorf("create team %s: %w", t.Slug, err)
 	}
-	row, err := tx.Q.CreateTeam(ctx, dbsqlc.CreateTeamParams{Slug: t.Slug, Name: t.Name, TimeZone: t.TimeZone,
+	row, err := tx.q.CreateTeam(ctx, dbsqlc.CreateTeamParams{Slug: t.Slug, Name: t.Name, TimeZone: t.TimeZone,
 		Hours: h, Restricted: t.Restricted})
 	if err != nil {
 		return 0, fmt.Errorf("create team %s: %w", t.Slug, mapError(err))
@@ -162,7 +162,7 @@ func (tx *Tx) UpdateTeam(ctx context.Context, t helpdesk.Team, hours []helpdesk.
 	if err != nil {
 		return fmt.Errorf("update team %d: %w", t.ID, err)
 	}
-	if err := tx.Q.AdminUpdateTeam(ctx, dbsqlc.AdminUpdateTeamParams{ID: t.ID, Slug: t.Slug, Name: t.Name,
+	if err := tx.q.AdminUpdateTeam(ctx, dbsqlc.AdminUpdateTeamParams{ID: t.ID, Slug: t.Slug, Name: t.Name,
 		TimeZone: t.TimeZone, Hours: h, Restricted: t.Restricted}); err != nil {
 		return fmt.Errorf("update team %d: %w", t.ID, mapError(err))
 	}
@@ -171,7 +171,7 @@ func (tx *Tx) UpdateTeam(ctx context.Context, t helpdesk.Team, hours []helpdesk.
 
 // SetTeamLead makes a member a lead of the team, or not.
 func (tx *Tx) SetTeamLead(ctx context.Context, teamID, userID int64, lead bool) error {
-	if err := tx.Q.AdminSetLead(ctx, dbsqlc.AdminSetLeadParams{TeamID: teamID, UserID: userID, IsLead: lead}); err != nil {
+	if err := tx.q.AdminSetLead(ctx, dbsqlc.AdminSetLeadParams{TeamID: teamID, UserID: userID, IsLead: lead}); err != nil {
 		return fmt.Errorf("set lead of team %d: %w", teamID, mapError(err))
 	}
 	return nil
@@ -180,7 +180,7 @@ func (tx *Tx) SetTeamLead(ctx context.Context, teamID, userID int64, lead bool) 
 // PutHoliday adds a holiday or renames the one on that day; false when it
 // was already there under that name.
 func (tx *Tx) PutHoliday(ctx context.Context, teamID int64, h helpdesk.Holiday) (bool, error) {
-	n, err := tx.Q.AdminUpsertHoliday(ctx, dbsqlc.AdminUpsertHolidayParams{TeamID: teamID, Day: h.Day, Name: h.Name})
+	n, err := tx.q.AdminUpsertHoliday(ctx, dbsqlc.AdminUpsertHolidayParams{TeamID: teamID, Day: h.Day, Name: h.Name})
 	if err != nil {
 		return false, fmt.Errorf("store holiday %s of team %d: %w", h.Day, teamID, mapError(err))
 	}
@@ -190,7 +190,7 @@ func (tx *Tx) PutHoliday(ctx context.Context, teamID int64, h helpdesk.Holiday) 
 // DeleteHoliday removes a team's holiday on day (2006-01-02); false when
 // there was none.
 func (tx *Tx) DeleteHoliday(ctx context.Context, teamID int64, day string) (bool, error) {
-	n, err := tx.Q.AdminDeleteHoliday(ctx, dbsqlc.AdminDeleteHolidayParams{TeamID: teamID, Day: day})
+	n, err := tx.q.AdminDeleteHoliday(ctx, dbsqlc.AdminDeleteHolidayParams{TeamID: teamID, Day: day})
 	if err != nil {
 		return false, fmt.Errorf("delete holiday %s of team %d: %w", day, teamID, mapError(err))
 	}
@@ -199,7 +199,7 @@ func (tx *Tx) DeleteHoliday(ctx context.Context, teamID int64, day string) (bool
 
 // OnCallOverlaps counts the team's shifts that overlap [start, end).
 func (tx *Tx) OnCallOverlaps(ctx context.Context, teamID int64, start, end time.Time) (int, error) {
-	n, err := tx.Q.AdminOnCallOverlaps(ctx, dbsqlc.AdminOnCallOverlapsParams{TeamID: teamID, StartsAt: start, EndsAt: end})
+	n, err := tx.q.AdminOnCallOverlaps(ctx, dbsqlc.AdminOnCallOverlapsParams{TeamID: teamID, StartsAt: start, EndsAt: end})
 	if err != nil {
 		return 0, fmt.Errorf("check on-call overlaps of team %d: %w", teamID, mapError(err))
 	}
@@ -211,7 +211,7 @@ func (tx *Tx) OnCallOverlaps(ctx context.Context, teamID int64, start, end time.
 
 // InsertOnCall adds a shift to a team's rota.
 func (tx *Tx) InsertOnCall(ctx context.Context, teamID int64, sh helpdesk.OnCallShift) (int64, error) {
-	id, err := tx.Q.AdminInsertOnCall(ctx, dbsqlc.AdminInsertOnCallParams{TeamID: teamID, UserID: sh.UserID,
+	id, err := tx.q.AdminInsertOnCall(ctx, dbsqlc.AdminInsertOnCallParams{TeamID: teamID, UserID: sh.UserID,
 		StartsAt: sh.Start, EndsAt: sh.End})
 	if err != nil {
 		return 0, fmt.Errorf("add on-call shift to team %d: %w", teamID, mapError(err))
@@ -222,7 +222,7 @@ func (tx *Tx) InsertOnCall(ctx context.Context, teamID int64, sh helpdesk.OnCall
 // DeleteOnCall removes a shift of a team's rota and returns it (UserName
 // is not read); ENOTFOUND when the team has no such shift.
 func (tx *Tx) DeleteOnCall(ctx context.Context, teamID, shiftID int64) (*helpdesk.OnCallShift, error) {
-	r, err := tx.Q.AdminDeleteOnCall(ctx, dbsqlc.AdminDeleteOnCallParams{ID: shiftID, TeamID: teamID})
+	r, err := tx.q.AdminDeleteOnCall(ctx, dbsqlc.AdminDeleteOnCallParams{ID: shiftID, TeamID: teamID})
 	if err != nil {
 		return nil, fmt.Errorf("delete on-call shift %d: %w", shiftID, mapError(err))
 	}
@@ -231,7 +231,7 @@ func (tx *Tx) DeleteOnCall(ctx context.Context, teamID, shiftID int64) (*helpdes
 
 // TeamBySlug finds a team by slug.
 func (db *DB) TeamBySlug(ctx context.Context, slug string) (*helpdesk.Team, error) {
-	t, err := db.Q().GetTeamBySlug(ctx, slug)
+	t, err := db.q().GetTeamBySlug(ctx, slug)
 	if err != nil {
 		return nil, fmt.Errorf("find team %q: %w", slug, mapError(err))
 	}

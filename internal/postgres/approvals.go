@@ -53,7 +53,7 @@ func collectApprovals(rows pgx.Rows, err error) ([]helpdesk.Approval, error) {
 
 // Approval reads one approval with its ticket's summary.
 func (db *DB) Approval(ctx context.Context, id int64) (*helpdesk.Approval, error) {
-	a, err := scanApproval(db.Pool.QueryRow(ctx, `SELECT `+approvalColumns+approvalFrom+`WHERE a.id = $1`, id))
+	a, err := scanApproval(db.pool.QueryRow(ctx, `SELECT `+approvalColumns+approvalFrom+`WHERE a.id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("approval %d: %w", id, mapError(err))
 	}
@@ -62,7 +62,7 @@ func (db *DB) Approval(ctx context.Context, id int64) (*helpdesk.Approval, error
 
 // LockApproval reads one approval and locks its row for the transaction.
 func (tx *Tx) LockApproval(ctx context.Context, id int64) (*helpdesk.Approval, error) {
-	a, err := scanApproval(tx.QueryRow(ctx, `SELECT `+approvalColumns+approvalFrom+`WHERE a.id = $1 FOR UPDATE OF a`, id))
+	a, err := scanApproval(tx.tx.QueryRow(ctx, `SELECT `+approvalColumns+approvalFrom+`WHERE a.id = $1 FOR UPDATE OF a`, id))
 	if err != nil {
 		return nil, fmt.Errorf("lock approval %d: %w", id, mapError(err))
 	}
@@ -72,12 +72,12 @@ func (tx *Tx) LockApproval(ctx context.Context, id int64) (*helpdesk.Approval, e
 // ApprovalsFor lists the approvals userID may decide: pending ones first
 // (oldest first), then up to 20 they decided most recently.
 func (db *DB) ApprovalsFor(ctx context.Context, userID int64) (pending, decided []helpdesk.Approval, err error) {
-	pending, err = collectApprovals(db.Pool.Query(ctx, `SELECT `+approvalColumns+approvalFrom+
+	pending, err = collectApprovals(db.pool.Query(ctx, `SELECT `+approvalColumns+approvalFrom+
 		`WHERE a.status = 'pending' AND a.approvers @> ARRAY[$1::bigint] ORDER BY a.requested_at, a.id LIMIT 200`, userID))
 	if err != nil {
 		return nil, nil, fmt.Errorf("approvals of user %d: %w", userID, err)
 	}
-	decided, err = collectApprovals(db.Pool.Query(ctx, `SELECT `+approvalColumns+approvalFrom+
+	decided, err = collectApprovals(db.pool.Query(ctx, `SELECT `+approvalColumns+approvalFrom+
 		`WHERE a.decided_by = $1 ORDER BY a.decided_at DESC, a.id DESC LIMIT 20`, userID))
 	if err != nil {
 		return nil, nil, fmt.Errorf("decisions of user %d: %w", userID, err)
@@ -87,7 +87,7 @@ func (db *DB) ApprovalsFor(ctx context.Context, userID int64) (pending, decided 
 
 // TicketApprovals lists a ticket's approvals, newest first.
 func (db *DB) TicketApprovals(ctx context.Context, ticketID int64) ([]helpdesk.Approval, error) {
-	out, err := collectApprovals(db.Pool.Query(ctx, `SELECT `+approvalColumns+approvalFrom+
+	out, err := collectApprovals(db.pool.Query(ctx, `SELECT `+approvalColumns+approvalFrom+
 		`WHERE a.ticket_id = $1 ORDER BY a.requested_at DESC, a.id DESC`, ticketID))
 	if err != nil {
 		return nil, fmt.Errorf("approvals of ticket %d: %w", ticketID, err)
@@ -108,7 +108,7 @@ type NewApproval struct {
 // already has one for this category (or one pending), so two nodes
 // scanning at once ask only once.
 func (tx *Tx) InsertApproval(ctx context.Context, a NewApproval) (id int64, ok bool, err error) {
-	err = tx.QueryRow(ctx, `INSERT INTO approvals (ticket_id, category_id, mode, approvers, why, remind_at, expires_at)
+	err = tx.tx.QueryRow(ctx, `INSERT INTO approvals (ticket_id, category_id, mode, approvers, why, remind_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
 		a.TicketID, a.CategoryID, a.Mode, a.Approvers, a.Why, a.RemindAt, a.ExpiresAt).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -122,7 +122,7 @@ func (tx *Tx) InsertApproval(ctx context.Context, a NewApproval) (id int64, ok b
 
 // DecideApproval writes a decision (or expiry) on a pending approval.
 func (tx *Tx) DecideApproval(ctx context.Context, id int64, status string, by *int64, via, comment string) error {
-	tag, err := tx.Exec(ctx, `UPDATE approvals SET status = $2, decided_by = $3, decided_at = now(), via = $4, comment = $5
+	tag, err := tx.tx.Exec(ctx, `UPDATE approvals SET status = $2, decided_by = $3, decided_at = now(), via = $4, comment = $5
 		WHERE id = $1 AND status = 'pending'`, id, status, by, via, comment)
 	if err != nil {
 		return fmt.Errorf("decide approval %d: %w", id, mapError(err))
@@ -135,7 +135,7 @@ func (tx *Tx) DecideApproval(ctx context.Context, id int64, status string, by *i
 
 // RemindApproval counts a reminder and sets when the next one is due.
 func (tx *Tx) RemindApproval(ctx context.Context, id int64, next time.Time) error {
-	if _, err := tx.Exec(ctx, `UPDATE approvals SET reminders = reminders + 1, remind_at = $2 WHERE id = $1`, id, next); err != nil {
+	if _, err := tx.tx.Exec(ctx, `UPDATE approvals SET reminders = reminders + 1, remind_at = $2 WHERE id = $1`, id, next); err != nil {
 		return fmt.Errorf("remind approval %d: %w", id, mapError(err))
 	}
 	return nil
@@ -143,7 +143,7 @@ func (tx *Tx) RemindApproval(ctx context.Context, id int64, next time.Time) erro
 
 // DueApprovals lists pending approvals whose reminder or expiry is due.
 func (db *DB) DueApprovals(ctx context.Context, now time.Time, limit int) ([]int64, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id FROM approvals WHERE status = 'pending'
+	rows, err := db.pool.Query(ctx, `SELECT id FROM approvals WHERE status = 'pending'
 		AND (remind_at <= $1 OR expires_at <= $1) ORDER BY remind_at LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due approvals: %w", mapError(err))
@@ -159,7 +159,7 @@ func (db *DB) DueApprovals(ctx context.Context, now time.Time, limit int) ([]int
 // that requires approval and that never had one asked for it. Driven by the
 // few approval categories, so it stays cheap on a large ticket table.
 func (db *DB) ApprovalCandidates(ctx context.Context, limit int) ([]int64, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT t.id FROM categories c
+	rows, err := db.pool.Query(ctx, `SELECT t.id FROM categories c
 		JOIN tickets t ON t.category_id = c.id AND t.status IN ('new', 'open')
 		     AND t.created_at > now() - interval '30 days'
 		WHERE c.approval IS NOT NULL
@@ -189,7 +189,7 @@ type ApprovalTicket struct {
 func (tx *Tx) ApprovalTicketOf(ctx context.Context, ticketID int64) (*ApprovalTicket, error) {
 	var t ApprovalTicket
 	var st string
-	err := tx.QueryRow(ctx, `SELECT t.id, t.number, t.requester_id, t.status, t.category_id, u.manager_id, t.created_at
+	err := tx.tx.QueryRow(ctx, `SELECT t.id, t.number, t.requester_id, t.status, t.category_id, u.manager_id, t.created_at
 		FROM tickets t JOIN users u ON u.id = t.requester_id WHERE t.id = $1`, ticketID).
 		Scan(&t.ID, &t.Number, &t.RequesterID, &st, &t.CategoryID, &t.ManagerID, &t.CreatedAt)
 	if err != nil {
@@ -202,7 +202,7 @@ func (tx *Tx) ApprovalTicketOf(ctx context.Context, ticketID int64) (*ApprovalTi
 // HasApproval reports whether the ticket ever had an approval for the category.
 func (tx *Tx) HasApproval(ctx context.Context, ticketID, categoryID int64) (bool, error) {
 	var ok bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM approvals WHERE ticket_id = $1 AND category_id = $2)`,
+	err := tx.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM approvals WHERE ticket_id = $1 AND category_id = $2)`,
 		ticketID, categoryID).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("approval of ticket %d: %w", ticketID, mapError(err))
@@ -225,7 +225,7 @@ func scanCategoryApproval(row pgx.Row) (*helpdesk.CategoryApproval, error) {
 
 // CategoryApproval reads a category's approval requirement.
 func (db *DB) CategoryApproval(ctx context.Context, categoryID int64) (*helpdesk.CategoryApproval, error) {
-	ca, err := scanCategoryApproval(db.Pool.QueryRow(ctx, `SELECT `+categoryApprovalColumns+` FROM categories c WHERE c.id = $1`, categoryID))
+	ca, err := scanCategoryApproval(db.pool.QueryRow(ctx, `SELECT `+categoryApprovalColumns+` FROM categories c WHERE c.id = $1`, categoryID))
 	if err != nil {
 		return nil, fmt.Errorf("approval of category %d: %w", categoryID, mapError(err))
 	}
@@ -234,7 +234,7 @@ func (db *DB) CategoryApproval(ctx context.Context, categoryID int64) (*helpdesk
 
 // CategoryApproval reads a category's approval requirement in tx.
 func (tx *Tx) CategoryApproval(ctx context.Context, categoryID int64) (*helpdesk.CategoryApproval, error) {
-	ca, err := scanCategoryApproval(tx.QueryRow(ctx, `SELECT `+categoryApprovalColumns+` FROM categories c WHERE c.id = $1`, categoryID))
+	ca, err := scanCategoryApproval(tx.tx.QueryRow(ctx, `SELECT `+categoryApprovalColumns+` FROM categories c WHERE c.id = $1`, categoryID))
 	if err != nil {
 		return nil, fmt.Errorf("approval of category %d: %w", categoryID, mapError(err))
 	}
@@ -251,7 +251,7 @@ func (tx *Tx) SetCategoryApproval(ctx context.Context, ca helpdesk.CategoryAppro
 	if ca.Approvers == nil {
 		ca.Approvers = []int64{}
 	}
-	tag, err := tx.Exec(ctx, `UPDATE categories SET approval = $2, approvers = $3, approval_remind_hours = $4,
+	tag, err := tx.tx.Exec(ctx, `UPDATE categories SET approval = $2, approvers = $3, approval_remind_hours = $4,
 		approval_expire_hours = $5 WHERE id = $1`, ca.CategoryID, mode, ca.Approvers,
 		int(ca.RemindAfter/time.Hour), int(ca.ExpireAfter/time.Hour))
 	if err != nil {
@@ -281,7 +281,7 @@ func (tx *Tx) ActiveAdmins(ctx context.Context) ([]int64, error) {
 }
 
 func (tx *Tx) ids(ctx context.Context, sql string, args ...any) ([]int64, error) {
-	rows, err := tx.Query(ctx, sql, args...)
+	rows, err := tx.tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -308,7 +308,7 @@ func (tx *Tx) UsersByID(ctx context.Context, ids []int64) ([]helpdesk.User, erro
 // Manager reads a user's manager; nil when none is set.
 func (db *DB) Manager(ctx context.Context, userID int64) (*helpdesk.User, error) {
 	var id *int64
-	if err := db.Pool.QueryRow(ctx, `SELECT manager_id FROM users WHERE id = $1`, userID).Scan(&id); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT manager_id FROM users WHERE id = $1`, userID).Scan(&id); err != nil {
 		return nil, fmt.Errorf("manager of user %d: %w", userID, mapError(err))
 	}
 	if id == nil {
@@ -320,12 +320,12 @@ func (db *DB) Manager(ctx context.Context, userID int64) (*helpdesk.User, error)
 // SetManager sets (nil clears) a user's manager and returns the previous
 // one's id; a manager chain that would lead back to the user is EINVALID.
 func (tx *Tx) SetManager(ctx context.Context, userID int64, managerID *int64) (before *int64, err error) {
-	if err := tx.QueryRow(ctx, `SELECT manager_id FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&before); err != nil {
+	if err := tx.tx.QueryRow(ctx, `SELECT manager_id FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&before); err != nil {
 		return nil, fmt.Errorf("manager of user %d: %w", userID, mapError(err))
 	}
 	if managerID != nil {
 		var loop bool
-		err := tx.QueryRow(ctx, `WITH RECURSIVE chain(id, depth) AS (
+		err := tx.tx.QueryRow(ctx, `WITH RECURSIVE chain(id, depth) AS (
 			SELECT $2::bigint, 0 UNION ALL
 			SELECT u.manager_id, c.depth + 1 FROM chain c JOIN users u ON u.id = c.id
 			WHERE u.manager_id IS NOT NULL AND c.depth < 50)
@@ -337,7 +337,7 @@ func (tx *Tx) SetManager(ctx context.Context, userID int64, managerID *int64) (b
 			return nil, helpdesk.Invalid("manager", "That person reports to this one: a manager cannot be their own report.")
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE users SET manager_id = $2, updated_at = now() WHERE id = $1`, userID, managerID); err != nil {
+	if _, err := tx.tx.Exec(ctx, `UPDATE users SET manager_id = $2, updated_at = now() WHERE id = $1`, userID, managerID); err != nil {
 		return nil, fmt.Errorf("set manager of user %d: %w", userID, mapError(err))
 	}
 	return before, nil
@@ -346,7 +346,7 @@ func (tx *Tx) SetManager(ctx context.Context, userID int64, managerID *int64) (b
 // PauseForApproval opens an SLA pause unless one is open already (a
 // pending ticket's), so the clock stands still while approvers decide.
 func (tx *Tx) PauseForApproval(ctx context.Context, ticketID int64) error {
-	_, err := tx.Exec(ctx, `INSERT INTO sla_pauses (ticket_id, paused_at) SELECT $1, now()
+	_, err := tx.tx.Exec(ctx, `INSERT INTO sla_pauses (ticket_id, paused_at) SELECT $1, now()
 		WHERE NOT EXISTS (SELECT 1 FROM sla_pauses WHERE ticket_id = $1 AND resumed_at IS NULL)`, ticketID)
 	if err != nil {
 		return fmt.Errorf("SLA pause of ticket %d: %w", ticketID, mapError(err))
@@ -357,7 +357,7 @@ func (tx *Tx) PauseForApproval(ctx context.Context, ticketID int64) error {
 // ResumeAfterApproval closes the open SLA pause unless the ticket is
 // pending (then it waits on the requester, and that pause goes on).
 func (tx *Tx) ResumeAfterApproval(ctx context.Context, ticketID int64) error {
-	_, err := tx.Exec(ctx, `UPDATE sla_pauses SET resumed_at = now() WHERE ticket_id = $1 AND resumed_at IS NULL
+	_, err := tx.tx.Exec(ctx, `UPDATE sla_pauses SET resumed_at = now() WHERE ticket_id = $1 AND resumed_at IS NULL
 		AND NOT EXISTS (SELECT 1 FROM tickets WHERE id = $1 AND status = 'pending')`, ticketID)
 	if err != nil {
 		return fmt.Errorf("SLA resume of ticket %d: %w", ticketID, mapError(err))
@@ -367,7 +367,7 @@ func (tx *Tx) ResumeAfterApproval(ctx context.Context, ticketID int64) error {
 
 // ChatAccountsOf lists the chat accounts linked to a user, newest first.
 func (tx *Tx) ChatAccountsOf(ctx context.Context, userID int64) ([]helpdesk.ChatUser, error) {
-	rows, err := tx.Query(ctx, `SELECT connector, workspace, chat_user, chat_name FROM chat_links
+	rows, err := tx.tx.Query(ctx, `SELECT connector, workspace, chat_user, chat_name FROM chat_links
 		WHERE user_id = $1 ORDER BY created_at DESC`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("chat accounts of user %d: %w", userID, mapError(err))

@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // Automation rules: hand-written queries (the rule's actions are JSON the
@@ -41,7 +40,7 @@ func (tx *Tx) InsertRule(ctx context.Context, r *helpdesk.Rule, actorID int64) (
 		return 0, fmt.Errorf("insert rule: %w", err)
 	}
 	var id int64
-	err = tx.QueryRow(ctx, `INSERT INTO automation_rules (name, trigger, every_secs, condition, actions, enabled,
+	err = tx.tx.QueryRow(ctx, `INSERT INTO automation_rules (name, trigger, every_secs, condition, actions, enabled,
 		position, team_id, created_by, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
 		r.Name, r.Trigger, int(r.Every/time.Second), r.Condition, actions, r.Enabled, r.Position, r.TeamID,
 		nullID(actorID)).Scan(&id)
@@ -57,7 +56,7 @@ func (tx *Tx) UpdateRule(ctx context.Context, r *helpdesk.Rule, actorID int64) e
 	if err != nil {
 		return fmt.Errorf("update rule %d: %w", r.ID, err)
 	}
-	tag, err := tx.Exec(ctx, `UPDATE automation_rules SET name = $2, trigger = $3, every_secs = $4, condition = $5,
+	tag, err := tx.tx.Exec(ctx, `UPDATE automation_rules SET name = $2, trigger = $3, every_secs = $4, condition = $5,
 		actions = $6, enabled = $7, position = $8, team_id = $9, updated_by = $10, version = version + 1, updated_at = now()
 		WHERE id = $1`, r.ID, r.Name, r.Trigger, int(r.Every/time.Second), r.Condition, actions, r.Enabled, r.Position,
 		r.TeamID, nullID(actorID))
@@ -72,7 +71,7 @@ func (tx *Tx) UpdateRule(ctx context.Context, r *helpdesk.Rule, actorID int64) e
 
 // Rule loads one rule.
 func (db *DB) Rule(ctx context.Context, id int64) (*helpdesk.Rule, error) {
-	r, err := scanRule(db.Pool.QueryRow(ctx, `SELECT `+ruleColumns+` FROM automation_rules r
+	r, err := scanRule(db.pool.QueryRow(ctx, `SELECT `+ruleColumns+` FROM automation_rules r
 		LEFT JOIN teams t ON t.id = r.team_id WHERE r.id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("rule %d: %w", id, mapError(err))
@@ -92,7 +91,7 @@ func (db *DB) EnabledRules(ctx context.Context, trigger string) ([]helpdesk.Rule
 }
 
 func (db *DB) rules(ctx context.Context, where string, arg any) ([]helpdesk.Rule, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+ruleColumns+` FROM automation_rules r
+	rows, err := db.pool.Query(ctx, `SELECT `+ruleColumns+` FROM automation_rules r
 		LEFT JOIN teams t ON t.id = r.team_id `+where+` ORDER BY r.position, r.id`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("list rules: %w", mapError(err))
@@ -113,7 +112,7 @@ func (db *DB) rules(ctx context.Context, where string, arg any) ([]helpdesk.Rule
 // (never run, or run at least its interval ago), and reports whether this
 // caller won it: two nodes' ticks never run one rule twice.
 func (db *DB) ClaimRuleSchedule(ctx context.Context, id int64, now time.Time) (bool, error) {
-	tag, err := db.Pool.Exec(ctx, `UPDATE automation_rules SET last_run_at = $2
+	tag, err := db.pool.Exec(ctx, `UPDATE automation_rules SET last_run_at = $2
 		WHERE id = $1 AND enabled AND (last_run_at IS NULL OR last_run_at + make_interval(secs => every_secs) <= $2)`, id, now)
 	if err != nil {
 		return false, fmt.Errorf("claim schedule of rule %d: %w", id, mapError(err))
@@ -164,7 +163,7 @@ func scanRuleTicket(row pgx.Row) (*RuleTicket, error) {
 // RuleTicket reads one ticket for the rules inside tx (after the caller
 // locked it, so it sees the run's own earlier changes).
 func (tx *Tx) RuleTicket(ctx context.Context, ticketID int64) (*RuleTicket, error) {
-	t, err := scanRuleTicket(tx.QueryRow(ctx, ruleTicketSelect+`WHERE t.id = $1`, ticketID))
+	t, err := scanRuleTicket(tx.tx.QueryRow(ctx, ruleTicketSelect+`WHERE t.id = $1`, ticketID))
 	if err != nil {
 		return nil, fmt.Errorf("ticket %d for rules: %w", ticketID, mapError(err))
 	}
@@ -173,7 +172,7 @@ func (tx *Tx) RuleTicket(ctx context.Context, ticketID int64) (*RuleTicket, erro
 
 // RuleTickets reads many tickets for the rules (a dry-run's batch).
 func (tx *Tx) RuleTickets(ctx context.Context, ids []int64) (map[int64]*RuleTicket, error) {
-	rows, err := tx.Query(ctx, ruleTicketSelect+`WHERE t.id = ANY($1)`, ids)
+	rows, err := tx.tx.Query(ctx, ruleTicketSelect+`WHERE t.id = ANY($1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("tickets for rules: %w", mapError(err))
 	}
@@ -194,7 +193,7 @@ func (tx *Tx) RuleTickets(ctx context.Context, ids []int64) (map[int64]*RuleTick
 // close it"), oldest update first, at most limit. The status index makes it
 // a range scan of those statuses, not of the whole history.
 func (tx *Tx) ScheduleCandidates(ctx context.Context, limit int) ([]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM tickets
+	rows, err := tx.tx.Query(ctx, `SELECT id FROM tickets
 		WHERE status IN ('new', 'open', 'pending', 'on_hold', 'resolved') AND merged_into_id IS NULL
 		ORDER BY updated_at, id LIMIT $1`, limit)
 	if err != nil {
@@ -216,7 +215,7 @@ func (tx *Tx) MarkAutomation(ctx context.Context, runID, ruleID int64) error {
 	if runID != 0 {
 		run, rule = strconv.FormatInt(runID, 10), strconv.FormatInt(ruleID, 10)
 	}
-	_, err := tx.Exec(ctx, `SELECT set_config('switchboard.automation_run', $1, true),
+	_, err := tx.tx.Exec(ctx, `SELECT set_config('switchboard.automation_run', $1, true),
 		set_config('switchboard.automation_rule', $2, true)`, run, rule)
 	if err != nil {
 		return fmt.Errorf("mark automation run %d: %w", runID, mapError(err))
@@ -238,7 +237,7 @@ type RuleMessage struct {
 // RuleMessage reads one message of a ticket for the rules.
 func (tx *Tx) RuleMessage(ctx context.Context, id int64) (*RuleMessage, error) {
 	var m RuleMessage
-	err := tx.QueryRow(ctx, `SELECT m.id, m.body_text, m.internal, coalesce(m.source, ''), coalesce(u.email, ''),
+	err := tx.tx.QueryRow(ctx, `SELECT m.id, m.body_text, m.internal, coalesce(m.source, ''), coalesce(u.email, ''),
 		coalesce(u.role IN ('agent', 'lead', 'admin'), false), coalesce(m.author_id = t.requester_id, false)
 		FROM messages m JOIN tickets t ON t.id = m.ticket_id LEFT JOIN users u ON u.id = m.author_id WHERE m.id = $1`, id).
 		Scan(&m.ID, &m.Body, &m.Internal, &m.Source, &m.AuthorEmail, &m.AuthorIsStaff, &m.FromRequester)
@@ -251,11 +250,11 @@ func (tx *Tx) RuleMessage(ctx context.Context, id int64) (*RuleMessage, error) {
 // Savepoint runs fn in a nested transaction: an error rolls back only what
 // fn wrote (one rule's failed run), and the outer transaction goes on.
 func (tx *Tx) Savepoint(ctx context.Context, fn func(tx *Tx) error) error {
-	sp, err := tx.Begin(ctx)
+	sp, err := tx.tx.Begin(ctx)
 	if err != nil {
 		return mapError(err)
 	}
-	if err := fn(&Tx{Tx: sp, Q: dbsqlc.New(sp)}); err != nil {
+	if err := fn(newTx(sp)); err != nil {
 		_ = sp.Rollback(context.WithoutCancel(ctx))
 		return mapError(err)
 	}

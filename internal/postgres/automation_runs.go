@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
 )
 
 // InboxEvent is a ticket event waiting for the rules, with what the event
@@ -31,7 +30,7 @@ type InboxEvent struct {
 // order there). The caller deletes what it handled with DoneInbox in the
 // same transaction.
 func (tx *Tx) ClaimInbox(ctx context.Context, ticketID int64) ([]InboxEvent, error) {
-	rows, err := tx.Query(ctx, `SELECT i.event_id, i.ticket_id, i.kind, e.before, e.after, e.actor_id, i.run_id, i.rule_id,
+	rows, err := tx.tx.Query(ctx, `SELECT i.event_id, i.ticket_id, i.kind, e.before, e.after, e.actor_id, i.run_id, i.rule_id,
 		e.created_at FROM automation_inbox i JOIN ticket_events e ON e.id = i.event_id
 		WHERE i.ticket_id = $1 ORDER BY i.event_id FOR UPDATE OF i SKIP LOCKED`, ticketID)
 	if err != nil {
@@ -50,7 +49,7 @@ func (tx *Tx) ClaimInbox(ctx context.Context, ticketID int64) ([]InboxEvent, err
 
 // DoneInbox removes handled events from the inbox.
 func (tx *Tx) DoneInbox(ctx context.Context, eventIDs []int64) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM automation_inbox WHERE event_id = ANY($1)`, eventIDs); err != nil {
+	if _, err := tx.tx.Exec(ctx, `DELETE FROM automation_inbox WHERE event_id = ANY($1)`, eventIDs); err != nil {
 		return fmt.Errorf("inbox done: %w", mapError(err))
 	}
 	return nil
@@ -59,7 +58,7 @@ func (tx *Tx) DoneInbox(ctx context.Context, eventIDs []int64) error {
 // InboxTickets lists tickets with events waiting longer than olderThan (the
 // periodic sweep's work: nobody enqueued a job for them), at most limit.
 func (db *DB) InboxTickets(ctx context.Context, olderThan time.Duration, limit int) ([]int64, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT ticket_id FROM automation_inbox WHERE created_at < now() - $1::interval
+	rows, err := db.pool.Query(ctx, `SELECT ticket_id FROM automation_inbox WHERE created_at < now() - $1::interval
 		GROUP BY ticket_id ORDER BY min(event_id) LIMIT $2`, olderThan.String(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("inbox tickets: %w", mapError(err))
@@ -85,7 +84,7 @@ type NewRun struct {
 // InsertRun stores a run and returns its id.
 func (tx *Tx) InsertRun(ctx context.Context, r NewRun) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO automation_runs (rule_id, rule_version, kind, trigger, event_id, rollback_of, actor_id)
+	err := tx.tx.QueryRow(ctx, `INSERT INTO automation_runs (rule_id, rule_version, kind, trigger, event_id, rollback_of, actor_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, r.RuleID, r.RuleVersion, r.Kind, r.Trigger, r.EventID,
 		r.RollbackOf, r.ActorID).Scan(&id)
 	if err != nil {
@@ -104,7 +103,7 @@ func (tx *Tx) InsertRunChange(ctx context.Context, runID, ticketID int64, field 
 	if err != nil {
 		return fmt.Errorf("run %d change: %w", runID, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO automation_changes (run_id, ticket_id, field, before, after) VALUES ($1, $2, $3, $4, $5)`,
+	if _, err := tx.tx.Exec(ctx, `INSERT INTO automation_changes (run_id, ticket_id, field, before, after) VALUES ($1, $2, $3, $4, $5)`,
 		runID, ticketID, field, b, a); err != nil {
 		return fmt.Errorf("run %d change: %w", runID, mapError(err))
 	}
@@ -121,7 +120,7 @@ func (tx *Tx) FinishRun(ctx context.Context, runID int64, results []helpdesk.Run
 	}
 	r, _ := json.Marshal(results)
 	c, _ := json.Marshal(conflicts)
-	if _, err := tx.Exec(ctx, `UPDATE automation_runs SET results = $2, conflicts = $3 WHERE id = $1`, runID, r, c); err != nil {
+	if _, err := tx.tx.Exec(ctx, `UPDATE automation_runs SET results = $2, conflicts = $3 WHERE id = $1`, runID, r, c); err != nil {
 		return fmt.Errorf("finish run %d: %w", runID, mapError(err))
 	}
 	return nil
@@ -130,7 +129,7 @@ func (tx *Tx) FinishRun(ctx context.Context, runID int64, results []helpdesk.Run
 // DeleteRun removes a run that ended up doing nothing (every field already
 // held the value), so the log lists only runs that did something.
 func (tx *Tx) DeleteRun(ctx context.Context, runID int64) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM automation_runs WHERE id = $1`, runID); err != nil {
+	if _, err := tx.tx.Exec(ctx, `DELETE FROM automation_runs WHERE id = $1`, runID); err != nil {
 		return fmt.Errorf("delete run %d: %w", runID, mapError(err))
 	}
 	return nil
@@ -140,7 +139,7 @@ func (tx *Tx) DeleteRun(ctx context.Context, runID int64) error {
 // window by the database's clock, which stamped them (loop protection).
 func (tx *Tx) RuleChangesWithin(ctx context.Context, ticketID int64, window time.Duration) (int, error) {
 	var n int
-	err := tx.QueryRow(ctx, `SELECT count(*) FROM automation_changes c JOIN automation_runs r ON r.id = c.run_id
+	err := tx.tx.QueryRow(ctx, `SELECT count(*) FROM automation_changes c JOIN automation_runs r ON r.id = c.run_id
 		WHERE c.ticket_id = $1 AND c.created_at >= now() - $2::interval AND r.kind = 'run'`, ticketID, window.String()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("rule changes of ticket %d: %w", ticketID, mapError(err))
@@ -152,7 +151,7 @@ func (tx *Tx) RuleChangesWithin(ctx context.Context, ticketID int64, window time
 // the last window (database clock).
 func (tx *Tx) AutomationStoppedWithin(ctx context.Context, ticketID int64, window time.Duration) (bool, error) {
 	var ok bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = $1 AND kind = $2
+	err := tx.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = $1 AND kind = $2
 		AND created_at >= now() - $3::interval)`, ticketID, helpdesk.EventAutomationStopped, window.String()).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("automation stopped on ticket %d: %w", ticketID, mapError(err))
@@ -184,7 +183,7 @@ const runFrom = ` FROM automation_runs r JOIN automation_rules ru ON ru.id = r.r
 
 // Runs lists a rule's runs, newest first, at most limit, without changes.
 func (db *DB) Runs(ctx context.Context, ruleID int64, limit int) ([]helpdesk.Run, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+runColumns+runFrom+`WHERE r.rule_id = $1 ORDER BY r.id DESC LIMIT $2`, ruleID, limit)
+	rows, err := db.pool.Query(ctx, `SELECT `+runColumns+runFrom+`WHERE r.rule_id = $1 ORDER BY r.id DESC LIMIT $2`, ruleID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("runs of rule %d: %w", ruleID, mapError(err))
 	}
@@ -205,19 +204,19 @@ func (db *DB) Runs(ctx context.Context, ruleID int64, limit int) ([]helpdesk.Run
 	for i := range out {
 		ptrs[i] = &out[i]
 	}
-	return out, fillOutcomes(ctx, db.Pool, ptrs)
+	return out, fillOutcomes(ctx, db.pool, ptrs)
 }
 
 // Run loads one run with its changes (ticket numbers, oldest first).
 func (db *DB) Run(ctx context.Context, id int64) (*helpdesk.Run, error) {
-	r, err := scanRun(db.Pool.QueryRow(ctx, `SELECT `+runColumns+runFrom+`WHERE r.id = $1`, id))
+	r, err := scanRun(db.pool.QueryRow(ctx, `SELECT `+runColumns+runFrom+`WHERE r.id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("run %d: %w", id, mapError(err))
 	}
-	if r.Changes, err = runChanges(ctx, db.Pool, id); err != nil {
+	if r.Changes, err = runChanges(ctx, db.pool, id); err != nil {
 		return nil, err
 	}
-	return r, fillOutcomes(ctx, db.Pool, []*helpdesk.Run{r})
+	return r, fillOutcomes(ctx, db.pool, []*helpdesk.Run{r})
 }
 
 type rowsQuerier interface {
@@ -246,13 +245,13 @@ func runChanges(ctx context.Context, q rowsQuerier, runID int64) ([]helpdesk.Run
 // RunChangesTx loads a run's changes inside tx (a rollback reads them under
 // the lock of the run).
 func (tx *Tx) RunChangesTx(ctx context.Context, runID int64) ([]helpdesk.RunChange, error) {
-	return runChanges(ctx, tx, runID)
+	return runChanges(ctx, tx.tx, runID)
 }
 
 // LockRun locks a run row so two rollbacks of one run queue up.
 func (tx *Tx) LockRun(ctx context.Context, id int64) error {
 	var got int64
-	if err := tx.QueryRow(ctx, `SELECT id FROM automation_runs WHERE id = $1 FOR UPDATE`, id).Scan(&got); err != nil {
+	if err := tx.tx.QueryRow(ctx, `SELECT id FROM automation_runs WHERE id = $1 FOR UPDATE`, id).Scan(&got); err != nil {
 		return fmt.Errorf("lock run %d: %w", id, mapError(err))
 	}
 	return nil
@@ -263,7 +262,7 @@ func (tx *Tx) LockRun(ctx context.Context, id int64) error {
 // Switchboard's own don't count). field is the key in the event's after.
 func (tx *Tx) FieldChangedSinceBy(ctx context.Context, ticketID int64, field string, since time.Time) (string, error) {
 	var name string
-	err := tx.QueryRow(ctx, `SELECT coalesce(u.name, u.email) FROM ticket_events e JOIN users u ON u.id = e.actor_id
+	err := tx.tx.QueryRow(ctx, `SELECT coalesce(u.name, u.email) FROM ticket_events e JOIN users u ON u.id = e.actor_id
 		WHERE e.ticket_id = $1 AND e.created_at > $2 AND e.after ? $3
 		ORDER BY e.id DESC LIMIT 1`, ticketID, since, field).Scan(&name)
 	if IsNotFound(err) {
@@ -278,7 +277,7 @@ func (tx *Tx) FieldChangedSinceBy(ctx context.Context, ticketID int64, field str
 // TicketIDByNumber maps a ticket number to its id inside tx.
 func (tx *Tx) TicketIDByNumber(ctx context.Context, number int64) (int64, error) {
 	var id int64
-	if err := tx.QueryRow(ctx, `SELECT id FROM tickets WHERE number = $1`, number).Scan(&id); err != nil {
+	if err := tx.tx.QueryRow(ctx, `SELECT id FROM tickets WHERE number = $1`, number).Scan(&id); err != nil {
 		return 0, fmt.Errorf("ticket %d: %w", number, mapError(err))
 	}
 	return id, nil
@@ -288,7 +287,7 @@ func (tx *Tx) TicketIDByNumber(ctx context.Context, number int64) (int64, error)
 // sees one moment, and nothing fn calls can write (PostgreSQL refuses). Each
 // statement is cut off after timeout so a preview cannot tie up the server.
 func (db *DB) Snapshot(ctx context.Context, timeout time.Duration, fn func(tx *Tx) error) (err error) {
-	ptx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return mapError(err)
 	}
@@ -297,14 +296,14 @@ func (db *DB) Snapshot(ctx context.Context, timeout time.Duration, fn func(tx *T
 		fmt.Sprint(timeout.Milliseconds())); err != nil {
 		return mapError(err)
 	}
-	return mapError(fn(&Tx{Tx: ptx, Q: dbsqlc.New(ptx)}))
+	return mapError(fn(newTx(ptx)))
 }
 
 // TriggerEvents lists the ticket events of the given kinds since a time,
 // newest first, at most limit (the dry-run's history), through the index on
 // the events' creation time.
 func (tx *Tx) TriggerEvents(ctx context.Context, kinds []string, since time.Time, limit int) ([]InboxEvent, error) {
-	rows, err := tx.Query(ctx, `SELECT e.id, e.ticket_id, e.kind, e.before, e.after, e.actor_id, e.created_at
+	rows, err := tx.tx.Query(ctx, `SELECT e.id, e.ticket_id, e.kind, e.before, e.after, e.actor_id, e.created_at
 		FROM ticket_events e WHERE e.created_at >= $1 AND e.kind = ANY($2) ORDER BY e.created_at DESC, e.id DESC LIMIT $3`,
 		since, kinds, limit)
 	if err != nil {
@@ -325,7 +324,7 @@ func (tx *Tx) TriggerEvents(ctx context.Context, kinds []string, since time.Time
 // rules (triage asks, to wake the rules on a created ticket it just decided).
 func (tx *Tx) AutomationPending(ctx context.Context, ticketID int64) (bool, error) {
 	var ok bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM automation_inbox WHERE ticket_id = $1)`, ticketID).Scan(&ok); err != nil {
+	if err := tx.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM automation_inbox WHERE ticket_id = $1)`, ticketID).Scan(&ok); err != nil {
 		return false, fmt.Errorf("automation pending on ticket %d: %w", ticketID, mapError(err))
 	}
 	return ok, nil
@@ -347,7 +346,7 @@ type AutomationChangeAt struct {
 // AutomationChangesForTickets lists what automation runs changed on the
 // given tickets between from and to, oldest first, at most limit.
 func (db *DB) AutomationChangesForTickets(ctx context.Context, ticketIDs []int64, from, to time.Time, limit int) ([]AutomationChangeAt, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT r.id, r.rule_id, ru.name, r.kind, c.ticket_id, t.number, c.field,
+	rows, err := db.pool.Query(ctx, `SELECT r.id, r.rule_id, ru.name, r.kind, c.ticket_id, t.number, c.field,
 		coalesce(c.before, 'null'), coalesce(c.after, 'null'), c.created_at
 		FROM automation_changes c JOIN automation_runs r ON r.id = c.run_id JOIN automation_rules ru ON ru.id = r.rule_id
 		JOIN tickets t ON t.id = c.ticket_id
@@ -372,7 +371,7 @@ func (db *DB) AutomationChangesForTickets(ctx context.Context, ticketIDs []int64
 // RunChangesOf loads the changes of several runs in one query (the rule
 // page's run list), by run id, each oldest first.
 func (db *DB) RunChangesOf(ctx context.Context, runIDs []int64) (map[int64][]helpdesk.RunChange, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT c.run_id, t.number, c.field, coalesce(c.before, 'null'), coalesce(c.after, 'null')
+	rows, err := db.pool.Query(ctx, `SELECT c.run_id, t.number, c.field, coalesce(c.before, 'null'), coalesce(c.after, 'null')
 		FROM automation_changes c JOIN tickets t ON t.id = c.ticket_id WHERE c.run_id = ANY($1) ORDER BY c.id`, runIDs)
 	if err != nil {
 		return nil, fmt.Errorf("changes of runs: %w", mapError(err))

@@ -19,7 +19,7 @@ type UndoableRun struct {
 // whether (and by which run) it was undone already.
 func (tx *Tx) LockRunForUndo(ctx context.Context, id int64) (*UndoableRun, error) {
 	var r UndoableRun
-	err := tx.QueryRow(ctx, `SELECT id, rule_version, created_at, undone_by FROM automation_runs WHERE id = $1 FOR UPDATE`, id).
+	err := tx.tx.QueryRow(ctx, `SELECT id, rule_version, created_at, undone_by FROM automation_runs WHERE id = $1 FOR UPDATE`, id).
 		Scan(&r.ID, &r.RuleVersion, &r.CreatedAt, &r.UndoneBy)
 	if err != nil {
 		return nil, fmt.Errorf("lock run %d: %w", id, mapError(err))
@@ -33,7 +33,7 @@ func (tx *Tx) LockRunForUndo(ctx context.Context, id int64) (*UndoableRun, error
 // range holds more than it may undo at once. The index on (rule, version,
 // time) keeps it a range scan however long the run log is.
 func (tx *Tx) LockRunsInRange(ctx context.Context, ruleID int64, version int, from, to time.Time, limit int) ([]UndoableRun, error) {
-	rows, err := tx.Query(ctx, `SELECT id, rule_version, created_at, undone_by FROM automation_runs
+	rows, err := tx.tx.Query(ctx, `SELECT id, rule_version, created_at, undone_by FROM automation_runs
 		WHERE rule_id = $1 AND rule_version = $2 AND created_at >= $3 AND created_at < $4
 		AND kind IN ('run', 'manual') AND undone_by IS NULL
 		ORDER BY id DESC LIMIT $5 FOR UPDATE`, ruleID, version, from, to, limit+1)
@@ -57,7 +57,7 @@ func (tx *Tx) LockRunsInRange(ctx context.Context, ruleID int64, version int, fr
 
 // MarkUndone records that rollback run by undid the runs ids.
 func (tx *Tx) MarkUndone(ctx context.Context, ids []int64, by int64) error {
-	if _, err := tx.Exec(ctx, `UPDATE automation_runs SET undone_by = $2 WHERE id = ANY($1)`, ids, by); err != nil {
+	if _, err := tx.tx.Exec(ctx, `UPDATE automation_runs SET undone_by = $2 WHERE id = ANY($1)`, ids, by); err != nil {
 		return fmt.Errorf("mark runs undone by %d: %w", by, mapError(err))
 	}
 	return nil

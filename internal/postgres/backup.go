@@ -36,7 +36,7 @@ type Snapshot struct {
 // ExportSnapshot opens the snapshot a backup is taken from and counts the
 // rows it sees.
 func (db *DB) ExportSnapshot(ctx context.Context) (*Snapshot, error) {
-	conn, err := db.Pool.Acquire(ctx)
+	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("backup snapshot: %w", err)
 	}
@@ -123,28 +123,28 @@ func countRows(ctx context.Context, q querier) (map[string]int64, error) {
 // RowCounts counts the rows of every public table (backup verify compares
 // them with the manifest).
 func (db *DB) RowCounts(ctx context.Context) (map[string]int64, error) {
-	return countRows(ctx, db.Pool)
+	return countRows(ctx, db.pool)
 }
 
 // SchemaVersion is the last applied migration, 0 on an empty database.
 func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
-	return schemaVersion(ctx, db.Pool)
+	return schemaVersion(ctx, db.pool)
 }
 
 // Tables lists the tables of the public schema; restore refuses to write
 // over a database that has any.
 func (db *DB) Tables(ctx context.Context) ([]string, error) {
-	return publicTables(ctx, db.Pool)
+	return publicTables(ctx, db.pool)
 }
 
 // ClearSchema drops everything in the public schema (restore --force): the
 // tables, River's tables and the extensions installed there.
 func (db *DB) ClearSchema(ctx context.Context) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, "DROP SCHEMA public CASCADE"); err != nil {
+		if _, err := tx.tx.Exec(ctx, "DROP SCHEMA public CASCADE"); err != nil {
 			return fmt.Errorf("drop schema public: %w", err)
 		}
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA public"); err != nil {
+		if _, err := tx.tx.Exec(ctx, "CREATE SCHEMA public"); err != nil {
 			return fmt.Errorf("create schema public: %w", err)
 		}
 		return nil
@@ -154,7 +154,7 @@ func (db *DB) ClearSchema(ctx context.Context) error {
 // CreateScratch creates an empty database named name on the same server
 // (backup verify restores into it). It needs the CREATEDB privilege.
 func (db *DB) CreateScratch(ctx context.Context, name string) error {
-	if _, err := db.Pool.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	if _, err := db.pool.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "42501" {
 			return helpdesk.Errorf(helpdesk.EFORBIDDEN, "the database user may not create the scratch database %s (grant CREATEDB, or verify on another server)", name)
@@ -166,7 +166,7 @@ func (db *DB) CreateScratch(ctx context.Context, name string) error {
 
 // DropScratch drops a scratch database made by CreateScratch.
 func (db *DB) DropScratch(ctx context.Context, name string) error {
-	if _, err := db.Pool.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+	if _, err := db.pool.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 		return fmt.Errorf("drop scratch database %s: %w", name, err)
 	}
 	return nil

@@ -61,7 +61,7 @@ type BulkLoader struct {
 // NextTicketIDs returns the first free ticket id and number, so generated
 // rows can carry their own (COPY bypasses the sequences; Finish moves them).
 func (db *DB) NextTicketIDs(ctx context.Context) (id, number int64, err error) {
-	err = db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) + 1, greatest(coalesce(max(number), 999) + 1, 1000) FROM tickets`).
+	err = db.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) + 1, greatest(coalesce(max(number), 999) + 1, 1000) FROM tickets`).
 		Scan(&id, &number)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read next ticket id: %w", mapError(err))
@@ -76,7 +76,7 @@ func (db *DB) NextTicketIDs(ctx context.Context) (id, number int64, err error) {
 // superuser): the generator keeps references right itself, and that halves
 // the time of the message COPY.
 func (db *DB) NewBulkLoader(ctx context.Context, dropIndexes bool) (*BulkLoader, error) {
-	conn, err := db.Pool.Acquire(ctx)
+	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("bulk load: %w", mapError(err))
 	}
@@ -195,7 +195,7 @@ WHERE i.schemaname = current_schema() AND i.tablename IN ('tickets', 'messages')
 // Lexemes returns the english lexemes of each word ("" for stop words,
 // space-separated when PostgreSQL splits a word), in one round trip.
 func (db *DB) Lexemes(ctx context.Context, words []string) (map[string]string, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT w, coalesce((SELECT string_agg(lexeme, ' ') FROM unnest(to_tsvector('english', w))), '')
+	rows, err := db.pool.Query(ctx, `SELECT w, coalesce((SELECT string_agg(lexeme, ' ') FROM unnest(to_tsvector('english', w))), '')
 FROM unnest($1::text[]) AS w`, words)
 	if err != nil {
 		return nil, fmt.Errorf("read lexemes: %w", mapError(err))

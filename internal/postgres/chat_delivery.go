@@ -13,7 +13,7 @@ import (
 // when it stands for none.
 func (db *DB) ChatThreadByRef(ctx context.Context, connector, channel, thread string) (*helpdesk.ChatThread, error) {
 	var t helpdesk.ChatThread
-	err := db.Pool.QueryRow(ctx, `SELECT ticket_id, connector, channel, thread, kind FROM chat_threads
+	err := db.pool.QueryRow(ctx, `SELECT ticket_id, connector, channel, thread, kind FROM chat_threads
 		WHERE connector = $1 AND channel = $2 AND thread = $3`, connector, channel, thread).
 		Scan(&t.TicketID, &t.Connector, &t.Channel, &t.Thread, &t.Kind)
 	if err != nil {
@@ -24,7 +24,7 @@ func (db *DB) ChatThreadByRef(ctx context.Context, connector, channel, thread st
 
 // ChatThreadsOfTicket lists the chat messages that stand for a ticket.
 func (db *DB) ChatThreadsOfTicket(ctx context.Context, ticketID int64) ([]helpdesk.ChatThread, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT ticket_id, connector, channel, thread, kind FROM chat_threads
+	rows, err := db.pool.Query(ctx, `SELECT ticket_id, connector, channel, thread, kind FROM chat_threads
 		WHERE ticket_id = $1 ORDER BY id`, ticketID)
 	if err != nil {
 		return nil, mapError(err)
@@ -41,7 +41,7 @@ func (db *DB) ChatThreadsOfTicket(ctx context.Context, ticketID int64) ([]helpde
 // connector and idempotency key exists; inserted is false then, and the
 // caller enqueues nothing.
 func (tx *Tx) InsertChatDelivery(ctx context.Context, d *helpdesk.ChatDelivery) (inserted bool, err error) {
-	err = tx.QueryRow(ctx, `INSERT INTO chat_deliveries (connector, idem_key, ticket_id, action, channel, thread, target, bind, body)
+	err = tx.tx.QueryRow(ctx, `INSERT INTO chat_deliveries (connector, idem_key, ticket_id, action, channel, thread, target, bind, body)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (connector, idem_key) DO NOTHING RETURNING id, created_at`,
 		d.Connector, d.IdemKey, d.TicketID, d.Action, d.Channel, d.Thread, d.Target, d.Bind, []byte(d.Body)).
@@ -72,13 +72,13 @@ func scanDelivery(r pgx.Row) (*helpdesk.ChatDelivery, error) {
 
 // ChatDelivery reads one outbound message.
 func (db *DB) ChatDelivery(ctx context.Context, id int64) (*helpdesk.ChatDelivery, error) {
-	return scanDelivery(db.Pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM chat_deliveries WHERE id = $1`, id))
+	return scanDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryCols+` FROM chat_deliveries WHERE id = $1`, id))
 }
 
 // ChatDeliveries lists a connector's most recent outbound messages, newest
 // first (the admin's delivery log).
 func (db *DB) ChatDeliveries(ctx context.Context, connector string, limit int) ([]helpdesk.ChatDelivery, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+deliveryCols+` FROM chat_deliveries
+	rows, err := db.pool.Query(ctx, `SELECT `+deliveryCols+` FROM chat_deliveries
 		WHERE connector = $1 ORDER BY id DESC LIMIT $2`, connector, limit)
 	if err != nil {
 		return nil, mapError(err)
@@ -102,7 +102,7 @@ func (db *DB) ChatDeliveryAttempt(ctx context.Context, id int64, errText string,
 	if final {
 		status = "failed"
 	}
-	_, err := db.Pool.Exec(ctx, `UPDATE chat_deliveries SET attempts = attempts + 1, last_error = $2, status = $3
+	_, err := db.pool.Exec(ctx, `UPDATE chat_deliveries SET attempts = attempts + 1, last_error = $2, status = $3
 		WHERE id = $1 AND status <> 'sent'`, id, errText, status)
 	return mapError(err)
 }
@@ -112,14 +112,14 @@ func (db *DB) ChatDeliveryAttempt(ctx context.Context, id int64, errText string,
 // ticket's thread, in one transaction.
 func (db *DB) ChatDeliverySent(ctx context.Context, d *helpdesk.ChatDelivery, remoteID string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE chat_deliveries SET status = 'sent', attempts = attempts + 1, remote_id = $2,
+		if _, err := tx.tx.Exec(ctx, `UPDATE chat_deliveries SET status = 'sent', attempts = attempts + 1, remote_id = $2,
 			last_error = '', sent_at = now() WHERE id = $1`, d.ID, remoteID); err != nil {
 			return mapError(err)
 		}
 		if d.Bind == "" || d.TicketID == nil || remoteID == "" {
 			return nil
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO chat_threads (ticket_id, connector, channel, thread, kind)
+		_, err := tx.tx.Exec(ctx, `INSERT INTO chat_threads (ticket_id, connector, channel, thread, kind)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, *d.TicketID, d.Connector, d.Channel, remoteID, d.Bind)
 		return mapError(err)
 	})
@@ -129,7 +129,7 @@ func (db *DB) ChatDeliverySent(ctx context.Context, d *helpdesk.ChatDelivery, re
 // the remote id, or "" when it is not posted (yet).
 func (db *DB) ChatCard(ctx context.Context, connector, channel string, ticketID int64) (string, error) {
 	var thread string
-	err := db.Pool.QueryRow(ctx, `SELECT thread FROM chat_threads WHERE connector = $1 AND channel = $2
+	err := db.pool.QueryRow(ctx, `SELECT thread FROM chat_threads WHERE connector = $1 AND channel = $2
 		AND ticket_id = $3 AND kind = 'card' ORDER BY id LIMIT 1`, connector, channel, ticketID).Scan(&thread)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
@@ -141,7 +141,7 @@ func (db *DB) ChatCard(ctx context.Context, connector, channel string, ticketID 
 // queued (so a second one is not queued while the first waits).
 func (db *DB) ChatCardQueued(ctx context.Context, connector, channel string, ticketID int64) (bool, error) {
 	var n int
-	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM chat_deliveries WHERE connector = $1 AND channel = $2
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM chat_deliveries WHERE connector = $1 AND channel = $2
 		AND ticket_id = $3 AND bind = 'card'`, connector, channel, ticketID).Scan(&n)
 	return n > 0, mapError(err)
 }

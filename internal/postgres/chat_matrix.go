@@ -15,7 +15,7 @@ import (
 // it never synced).
 func (db *DB) ChatSyncSince(ctx context.Context, connector string) (string, error) {
 	var since string
-	err := db.Pool.QueryRow(ctx, `SELECT sync_since FROM chat_connectors WHERE name = $1`, connector).Scan(&since)
+	err := db.pool.QueryRow(ctx, `SELECT sync_since FROM chat_connectors WHERE name = $1`, connector).Scan(&since)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
@@ -26,7 +26,7 @@ func (db *DB) ChatSyncSince(ctx context.Context, connector string) (string, erro
 // creates the settings row when only the environment configures the
 // connector.
 func (db *DB) SetChatSyncSince(ctx context.Context, connector, since string) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO chat_connectors (name, sync_since) VALUES ($1, $2)
+	_, err := db.pool.Exec(ctx, `INSERT INTO chat_connectors (name, sync_since) VALUES ($1, $2)
 		ON CONFLICT (name) DO UPDATE SET sync_since = EXCLUDED.sync_since`, connector, since)
 	return mapError(err)
 }
@@ -35,7 +35,7 @@ func (db *DB) SetChatSyncSince(ctx context.Context, connector, since string) err
 // ENOTFOUND when there is none yet.
 func (db *DB) ChatDirectRoom(ctx context.Context, connector, chatUser string) (string, error) {
 	var room string
-	err := db.Pool.QueryRow(ctx, `SELECT room FROM chat_direct_rooms WHERE connector = $1 AND chat_user = $2`,
+	err := db.pool.QueryRow(ctx, `SELECT room FROM chat_direct_rooms WHERE connector = $1 AND chat_user = $2`,
 		connector, chatUser).Scan(&room)
 	return room, mapError(err)
 }
@@ -43,7 +43,7 @@ func (db *DB) ChatDirectRoom(ctx context.Context, connector, chatUser string) (s
 // IsChatDirectRoom reports whether room is a direct room with someone.
 func (db *DB) IsChatDirectRoom(ctx context.Context, connector, room string) (bool, error) {
 	var ok bool
-	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM chat_direct_rooms WHERE connector = $1 AND room = $2)`,
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM chat_direct_rooms WHERE connector = $1 AND room = $2)`,
 		connector, room).Scan(&ok)
 	return ok, mapError(err)
 }
@@ -51,7 +51,7 @@ func (db *DB) IsChatDirectRoom(ctx context.Context, connector, room string) (boo
 // PutChatDirectRoom records the direct room shared with a chat user (a
 // newer one replaces the old).
 func (db *DB) PutChatDirectRoom(ctx context.Context, connector, chatUser, room string) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO chat_direct_rooms (connector, chat_user, room) VALUES ($1, $2, $3)
+	_, err := db.pool.Exec(ctx, `INSERT INTO chat_direct_rooms (connector, chat_user, room) VALUES ($1, $2, $3)
 		ON CONFLICT (connector, chat_user) DO UPDATE SET room = EXCLUDED.room, created_at = now()`, connector, chatUser, room)
 	return mapError(err)
 }
@@ -60,7 +60,7 @@ func (db *DB) PutChatDirectRoom(ctx context.Context, connector, chatUser, room s
 // that one node among many does a piece of work (the Matrix bot's sync).
 // ok is false when another session holds it; release gives it back.
 func (db *DB) TryHoldLock(ctx context.Context, key int64) (release func(), ok bool, err error) {
-	conn, err := db.Pool.Acquire(ctx)
+	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("acquire connection for lock %d: %w", key, err)
 	}

@@ -1,11 +1,13 @@
 // Package postgres is the only package that speaks SQL. Fixed queries are
-// sqlc-generated (dbsqlc); the few dynamic ones (queue filters, River's job
-// table) are written by hand with whitelisted columns. Its store methods on
-// DB and Tx, grouped by aggregate (tickets, events, sla, roster, triage,
-// users, ...), take and return helpdesk types and map PostgreSQL errors to
-// helpdesk codes once, here. Some packages still call the generated
-// queries through DB.Q and Tx.Q; TestOnlyPostgresSpeaksSQL names them and
-// lets the list only shrink.
+// sqlc-generated into internal/dbsqlc, where the compiler lets no other
+// package reach them; the few dynamic ones (queue filters, reports, River's
+// job table, the bulk loader) are written by hand with whitelisted columns.
+// Its store methods on DB and Tx, grouped by aggregate (tickets, events,
+// sla, roster, triage, users, admin's people/teams/schedule/categories/mail
+// routing, ...), take and return helpdesk types and map PostgreSQL errors
+// to helpdesk codes once, here. DB and Tx expose no way to run SQL; the
+// RawPool/RawTx accessors exist for infrastructure and tests, and
+// TestOnlyPostgresSpeaksSQL fails when other code calls them or imports pgx.
 package postgres
 
 import (
@@ -19,13 +21,27 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
-// DB wraps the connection pool.
+// DB wraps the connection pool. Other packages only call its store
+// methods: it offers no way to run SQL of their own.
 type DB struct {
-	Pool *pgxpool.Pool
+	pool *pgxpool.Pool
 }
+
+// NewDB wraps a pool that is already open (tests that trace or fail
+// queries build their own).
+func NewDB(pool *pgxpool.Pool) *DB { return &DB{pool: pool} }
+
+// RawPool is the pool under db, for the infrastructure that sets databases
+// up and measures them (pglocal, pgtest, apptest, bench) and for tests that
+// check rows directly. TestOnlyPostgresSpeaksSQL fails when any other
+// non-test code calls it: everything else goes through store methods.
+func (db *DB) RawPool() *pgxpool.Pool { return db.pool }
+
+// RawTx is the transaction under tx, for tests only (see RawPool).
+func (tx *Tx) RawTx() pgx.Tx { return tx.tx }
 
 // Open connects a pool to conn and checks that the server answers.
 func Open(ctx context.Context, conn string, maxConns int32) (*DB, error) {
@@ -44,25 +60,28 @@ func Open(ctx context.Context, conn string, maxConns int32) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &DB{Pool: pool}, nil
+	return &DB{pool: pool}, nil
 }
 
 // Close releases every connection.
-func (db *DB) Close() { db.Pool.Close() }
+func (db *DB) Close() { db.pool.Close() }
 
 // Q returns the generated queries on the pool.
-func (db *DB) Q() *dbsqlc.Queries { return dbsqlc.New(db.Pool) }
+func (db *DB) q() *dbsqlc.Queries { return dbsqlc.New(db.pool) }
 
-// Tx is a transaction with the generated queries bound to it.
+// Tx is a transaction. Other packages only pass it to store methods (and
+// to JobClient.InsertTx): it offers no way to run SQL of their own.
 type Tx struct {
-	pgx.Tx
-	Q *dbsqlc.Queries
+	tx pgx.Tx
+	q  *dbsqlc.Queries
 }
+
+func newTx(t pgx.Tx) *Tx { return &Tx{tx: t, q: dbsqlc.New(t)} }
 
 // InTx runs fn in a transaction: committed when fn returns nil, rolled back
 // on an error or a panic, so nothing is ever half-written.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	ptx, err := db.Pool.Begin(ctx)
+	ptx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return mapError(err)
 	}
@@ -75,7 +94,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			_ = ptx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err = fn(&Tx{Tx: ptx, Q: dbsqlc.New(ptx)}); err != nil {
+	if err = fn(newTx(ptx)); err != nil {
 		return mapError(err)
 	}
 	return mapError(ptx.Commit(ctx))

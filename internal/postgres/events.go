@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // TicketChannel is the LISTEN/NOTIFY channel that carries the numbers of
@@ -40,10 +40,10 @@ func (tx *Tx) RecordEvent(ctx context.Context, e NewEvent) error {
 		return fmt.Errorf("record %s event on ticket %d: %w", e.Kind, e.TicketID, err)
 	}
 	if e.Number == 0 {
-		err = tx.Q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: e.TicketID, ActorID: e.ActorID, Kind: e.Kind,
+		err = tx.q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: e.TicketID, ActorID: e.ActorID, Kind: e.Kind,
 			Before: before, After: after, Reason: e.Reason})
 	} else {
-		err = tx.Q.RecordEvent(ctx, dbsqlc.RecordEventParams{TicketID: e.TicketID, ActorID: e.ActorID, Kind: e.Kind,
+		err = tx.q.RecordEvent(ctx, dbsqlc.RecordEventParams{TicketID: e.TicketID, ActorID: e.ActorID, Kind: e.Kind,
 			Before: before, After: after, Reason: e.Reason, Channel: TicketChannel, Number: strconv.FormatInt(e.Number, 10)})
 	}
 	if err != nil {
@@ -54,7 +54,7 @@ func (tx *Tx) RecordEvent(ctx context.Context, e NewEvent) error {
 
 // NotifyTicket tells every node's live view that a ticket changed, at commit.
 func (tx *Tx) NotifyTicket(ctx context.Context, number int64) error {
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", TicketChannel, strconv.FormatInt(number, 10)); err != nil {
+	if _, err := tx.tx.Exec(ctx, "SELECT pg_notify($1, $2)", TicketChannel, strconv.FormatInt(number, 10)); err != nil {
 		return fmt.Errorf("notify ticket %d: %w", number, mapError(err))
 	}
 	return nil

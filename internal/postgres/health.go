@@ -150,3 +150,6 @@ func (h *Health) check(ctx context.Context) {
 		}
 	}
 }
+
+// NewHealth is NewHealth on db's pool.
+func (db *DB) NewHealth(log *slog.Logger) *Health { return NewHealth(db.pool, log) }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // IdempotentAnswer is the stored answer to an API request made with an
@@ -22,7 +22,7 @@ type IdempotentAnswer struct {
 // IdempotentAnswer reads the answer stored for the user's key; ENOTFOUND
 // when the key is new (or expired).
 func (db *DB) IdempotentAnswer(ctx context.Context, userID int64, key string) (*IdempotentAnswer, error) {
-	r, err := db.Q().GetIdempotencyKey(ctx, dbsqlc.GetIdempotencyKeyParams{UserID: userID, Key: key})
+	r, err := db.q().GetIdempotencyKey(ctx, dbsqlc.GetIdempotencyKeyParams{UserID: userID, Key: key})
 	if err != nil {
 		return nil, fmt.Errorf("read idempotency key: %w", mapError(err))
 	}
@@ -35,7 +35,7 @@ func (db *DB) IdempotentAnswer(ctx context.Context, userID int64, key string) (*
 // another request committed the same key first: the caller rolls back and
 // replays that answer.
 func (tx *Tx) StoreIdempotentAnswer(ctx context.Context, a IdempotentAnswer) (bool, error) {
-	n, err := tx.Q.InsertIdempotencyKey(ctx, dbsqlc.InsertIdempotencyKeyParams{UserID: a.UserID, Key: a.Key,
+	n, err := tx.q.InsertIdempotencyKey(ctx, dbsqlc.InsertIdempotencyKeyParams{UserID: a.UserID, Key: a.Key,
 		RequestHash: a.RequestHash, Status: int32(a.Status), Location: a.Location, Body: a.Body})
 	if err != nil {
 		return false, fmt.Errorf("store idempotency key: %w", mapError(err))
@@ -46,7 +46,7 @@ func (tx *Tx) StoreIdempotentAnswer(ctx context.Context, a IdempotentAnswer) (bo
 // DeleteExpiredIdempotencyKeys removes keys older than 24 hours and returns
 // how many went.
 func (db *DB) DeleteExpiredIdempotencyKeys(ctx context.Context) (int64, error) {
-	n, err := db.Q().DeleteExpiredIdempotencyKeys(ctx)
+	n, err := db.q().DeleteExpiredIdempotencyKeys(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("delete expired idempotency keys: %w", mapError(err))
 	}

@@ -23,7 +23,7 @@ type TOTPRow struct {
 // TOTP returns the user's TOTP row; ENOTFOUND when none.
 func (db *DB) TOTP(ctx context.Context, userID int64) (TOTPRow, error) {
 	var t TOTPRow
-	err := db.Pool.QueryRow(ctx, `SELECT secret_enc, confirmed_at IS NOT NULL, last_step FROM user_totp WHERE user_id = $1`,
+	err := db.pool.QueryRow(ctx, `SELECT secret_enc, confirmed_at IS NOT NULL, last_step FROM user_totp WHERE user_id = $1`,
 		userID).Scan(&t.SecretEnc, &t.Confirmed, &t.LastStep)
 	return t, mapError(err)
 }
@@ -31,7 +31,7 @@ func (db *DB) TOTP(ctx context.Context, userID int64) (TOTPRow, error) {
 // StartTOTP stores a new, unconfirmed secret, replacing an earlier
 // unconfirmed one; a confirmed authenticator is left alone (ECONFLICT).
 func (db *DB) StartTOTP(ctx context.Context, userID int64, secretEnc []byte) error {
-	tag, err := db.Pool.Exec(ctx, `INSERT INTO user_totp (user_id, secret_enc) VALUES ($1, $2)
+	tag, err := db.pool.Exec(ctx, `INSERT INTO user_totp (user_id, secret_enc) VALUES ($1, $2)
 		ON CONFLICT (user_id) DO UPDATE SET secret_enc = EXCLUDED.secret_enc, created_at = now(), last_step = 0
 		WHERE user_totp.confirmed_at IS NULL`, userID, secretEnc)
 	if err != nil {
@@ -47,7 +47,7 @@ func (db *DB) StartTOTP(ctx context.Context, userID int64, secretEnc []byte) err
 // recovery codes, in one transaction.
 func (db *DB) ConfirmTOTP(ctx context.Context, userID, step int64, codeHashes [][]byte) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE user_totp SET confirmed_at = now(), last_step = $2
+		tag, err := tx.tx.Exec(ctx, `UPDATE user_totp SET confirmed_at = now(), last_step = $2
 			WHERE user_id = $1 AND confirmed_at IS NULL`, userID, step)
 		if err != nil {
 			return err
@@ -62,7 +62,7 @@ func (db *DB) ConfirmTOTP(ctx context.Context, userID, step int64, codeHashes []
 // UseTOTPStep spends a time step: true when step is newer than any accepted
 // before (a code seen once cannot be used again).
 func (db *DB) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
-	tag, err := db.Pool.Exec(ctx, `UPDATE user_totp SET last_step = $2
+	tag, err := db.pool.Exec(ctx, `UPDATE user_totp SET last_step = $2
 		WHERE user_id = $1 AND confirmed_at IS NOT NULL AND last_step < $2`, userID, step)
 	return tag.RowsAffected() == 1, mapError(err)
 }
@@ -71,10 +71,10 @@ func (db *DB) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error)
 // recovery codes that backed it up.
 func (db *DB) DeleteTOTP(ctx context.Context, userID int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = $1`, userID); err != nil {
+		if _, err := tx.tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = $1`, userID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1
+		_, err := tx.tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1
 			AND NOT EXISTS (SELECT 1 FROM webauthn_credentials WHERE user_id = $1)`, userID)
 		return err
 	})
@@ -87,16 +87,16 @@ func (db *DB) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][
 
 // ReplaceRecoveryCodes stores a fresh set of recovery code hashes in tx.
 func (tx *Tx) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
+	if _, err := tx.tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
 		return mapError(err)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO recovery_codes (user_id, hash) SELECT $1, unnest($2::bytea[])`, userID, hashes)
+	_, err := tx.tx.Exec(ctx, `INSERT INTO recovery_codes (user_id, hash) SELECT $1, unnest($2::bytea[])`, userID, hashes)
 	return mapError(err)
 }
 
 // UseRecoveryCode spends one unused code; false when it is unknown or used.
 func (db *DB) UseRecoveryCode(ctx context.Context, userID int64, hash []byte) (bool, error) {
-	tag, err := db.Pool.Exec(ctx, `UPDATE recovery_codes SET used_at = now()
+	tag, err := db.pool.Exec(ctx, `UPDATE recovery_codes SET used_at = now()
 		WHERE user_id = $1 AND hash = $2 AND used_at IS NULL`, userID, hash)
 	return tag.RowsAffected() == 1, mapError(err)
 }
@@ -104,7 +104,7 @@ func (db *DB) UseRecoveryCode(ctx context.Context, userID int64, hash []byte) (b
 // SecondFactors lists what the user has set up.
 func (db *DB) SecondFactors(ctx context.Context, userID int64) (helpdesk.SecondFactors, error) {
 	var f helpdesk.SecondFactors
-	err := db.Pool.QueryRow(ctx, `SELECT
+	err := db.pool.QueryRow(ctx, `SELECT
 			EXISTS (SELECT 1 FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL),
 			(SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL)`, userID).
 		Scan(&f.TOTP, &f.RecoveryLeft)
@@ -118,30 +118,30 @@ func (db *DB) SecondFactors(ctx context.Context, userID int64) (helpdesk.SecondF
 // DeleteSecondFactors removes every second factor of the user in tx (an
 // admin's reset) and reports what was there, for the audit entry.
 func (tx *Tx) DeleteSecondFactors(ctx context.Context, userID int64) (totp bool, passkeys, codes int64, err error) {
-	tag, err := tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL`, userID)
+	tag, err := tx.tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL`, userID)
 	if err != nil {
 		return false, 0, 0, mapError(err)
 	}
 	totp = tag.RowsAffected() > 0
-	if _, err = tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = $1`, userID); err != nil {
+	if _, err = tx.tx.Exec(ctx, `DELETE FROM user_totp WHERE user_id = $1`, userID); err != nil {
 		return false, 0, 0, mapError(err)
 	}
-	if tag, err = tx.Exec(ctx, `DELETE FROM webauthn_credentials WHERE user_id = $1`, userID); err != nil {
+	if tag, err = tx.tx.Exec(ctx, `DELETE FROM webauthn_credentials WHERE user_id = $1`, userID); err != nil {
 		return false, 0, 0, mapError(err)
 	}
 	passkeys = tag.RowsAffected()
-	if tag, err = tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+	if tag, err = tx.tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
 		return false, 0, 0, mapError(err)
 	}
 	codes = tag.RowsAffected()
-	_, err = tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID)
+	_, err = tx.tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID)
 	return totp, passkeys, codes, mapError(err)
 }
 
 // CreateAuthFlow stores a sign-in step for ttl; expired flows are swept
 // on the way, so the table stays small without a job.
 func (db *DB) CreateAuthFlow(ctx context.Context, idHash []byte, f helpdesk.AuthFlow, ttl time.Duration) error {
-	if _, err := db.Pool.Exec(ctx, `DELETE FROM auth_flows WHERE expires_at < now()`); err != nil {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM auth_flows WHERE expires_at < now()`); err != nil {
 		return mapError(err)
 	}
 	var user *int64
@@ -152,7 +152,7 @@ func (db *DB) CreateAuthFlow(ctx context.Context, idHash []byte, f helpdesk.Auth
 	if data == nil {
 		data = []byte("{}")
 	}
-	_, err := db.Pool.Exec(ctx, `INSERT INTO auth_flows (id_hash, kind, user_id, data, expires_at)
+	_, err := db.pool.Exec(ctx, `INSERT INTO auth_flows (id_hash, kind, user_id, data, expires_at)
 		VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`, idHash, f.Kind, user, data, ttl.Seconds())
 	return mapError(err)
 }
@@ -166,7 +166,7 @@ func (db *DB) AuthFlow(ctx context.Context, idHash []byte, kind string, attempt 
 	if attempt {
 		inc = 1
 	}
-	err := db.Pool.QueryRow(ctx, `UPDATE auth_flows SET attempts = attempts + $3
+	err := db.pool.QueryRow(ctx, `UPDATE auth_flows SET attempts = attempts + $3
 		WHERE id_hash = $1 AND kind = $2 AND expires_at > now() RETURNING user_id, data, attempts`, idHash, kind, inc).
 		Scan(&user, &f.Data, &f.Attempts)
 	if user != nil {
@@ -181,7 +181,7 @@ func (db *DB) TakeAuthFlow(ctx context.Context, idHash []byte, kind string) (hel
 	f := helpdesk.AuthFlow{Kind: kind}
 	var user *int64
 	var live bool
-	err := db.Pool.QueryRow(ctx, `DELETE FROM auth_flows WHERE id_hash = $1 AND kind = $2
+	err := db.pool.QueryRow(ctx, `DELETE FROM auth_flows WHERE id_hash = $1 AND kind = $2
 		RETURNING user_id, data, attempts, expires_at > now()`, idHash, kind).Scan(&user, &f.Data, &f.Attempts, &live)
 	if errors.Is(err, pgx.ErrNoRows) || err == nil && !live {
 		return f, helpdesk.Errorf(helpdesk.ENOTFOUND, "Not found.")
@@ -194,14 +194,14 @@ func (db *DB) TakeAuthFlow(ctx context.Context, idHash []byte, kind string) (hel
 
 // DeleteAuthFlow forgets a flow.
 func (db *DB) DeleteAuthFlow(ctx context.Context, idHash []byte) error {
-	_, err := db.Pool.Exec(ctx, `DELETE FROM auth_flows WHERE id_hash = $1`, idHash)
+	_, err := db.pool.Exec(ctx, `DELETE FROM auth_flows WHERE id_hash = $1`, idHash)
 	return mapError(err)
 }
 
 // Setting reads a settings value (JSON); nil when unset.
 func (db *DB) Setting(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
-	err := db.Pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	err := db.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -210,7 +210,7 @@ func (db *DB) Setting(ctx context.Context, key string) ([]byte, error) {
 
 // PutSetting writes a settings value in tx.
 func (tx *Tx) PutSetting(ctx context.Context, key string, value []byte) error {
-	_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+	_, err := tx.tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, key, value)
 	return mapError(err)
 }
@@ -219,7 +219,7 @@ func (tx *Tx) PutSetting(ctx context.Context, key string, value []byte) error {
 // admins saving at once do not lose one change; nil when unset.
 func (tx *Tx) SettingTx(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
-	err := tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1 FOR UPDATE`, key).Scan(&v)
+	err := tx.tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1 FOR UPDATE`, key).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -230,7 +230,7 @@ func (tx *Tx) SettingTx(ctx context.Context, key string) ([]byte, error) {
 // account is deactivated (a sign-in step must not finish for them).
 func (db *DB) ActiveUser(ctx context.Context, id int64) (*helpdesk.User, error) {
 	var u helpdesk.User
-	err := db.Pool.QueryRow(ctx, `SELECT id, email, name, role, time_zone, locale, active, vip, created_at
+	err := db.pool.QueryRow(ctx, `SELECT id, email, name, role, time_zone, locale, active, vip, created_at
 		FROM users WHERE id = $1 AND active`, id).
 		Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Locale, &u.Active, &u.VIP, &u.CreatedAt)
 	return &u, mapError(err)

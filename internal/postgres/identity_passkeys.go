@@ -8,7 +8,7 @@ import (
 
 // Passkeys lists the user's passkeys, oldest first.
 func (db *DB) Passkeys(ctx context.Context, userID int64) ([]helpdesk.Passkey, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, name, created_at, last_used_at FROM webauthn_credentials
+	rows, err := db.pool.Query(ctx, `SELECT id, name, created_at, last_used_at FROM webauthn_credentials
 		WHERE user_id = $1 ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, mapError(err)
@@ -27,7 +27,7 @@ func (db *DB) Passkeys(ctx context.Context, userID int64) ([]helpdesk.Passkey, e
 
 // PasskeyCredentials returns the stored credential JSON of each passkey.
 func (db *DB) PasskeyCredentials(ctx context.Context, userID int64) ([][]byte, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT credential FROM webauthn_credentials WHERE user_id = $1 ORDER BY created_at, id`, userID)
+	rows, err := db.pool.Query(ctx, `SELECT credential FROM webauthn_credentials WHERE user_id = $1 ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -45,7 +45,7 @@ func (db *DB) PasskeyCredentials(ctx context.Context, userID int64) ([][]byte, e
 
 // AddPasskey stores a new credential.
 func (db *DB) AddPasskey(ctx context.Context, userID int64, id []byte, name string, credential []byte) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO webauthn_credentials (id, user_id, name, credential) VALUES ($1, $2, $3, $4)`,
+	_, err := db.pool.Exec(ctx, `INSERT INTO webauthn_credentials (id, user_id, name, credential) VALUES ($1, $2, $3, $4)`,
 		id, userID, name, credential)
 	return mapError(err)
 }
@@ -54,14 +54,14 @@ func (db *DB) AddPasskey(ctx context.Context, userID int64, id []byte, name stri
 // none (a passwordless sign-in learns the user from the credential).
 func (db *DB) PasskeyOwner(ctx context.Context, id []byte) (int64, error) {
 	var user int64
-	err := db.Pool.QueryRow(ctx, `SELECT user_id FROM webauthn_credentials WHERE id = $1`, id).Scan(&user)
+	err := db.pool.QueryRow(ctx, `SELECT user_id FROM webauthn_credentials WHERE id = $1`, id).Scan(&user)
 	return user, mapError(err)
 }
 
 // UsePasskey records a successful use and the credential's new state (sign
 // count, flags) so a cloned authenticator shows up.
 func (db *DB) UsePasskey(ctx context.Context, id, credential []byte) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE webauthn_credentials SET credential = $2, last_used_at = now() WHERE id = $1`,
+	_, err := db.pool.Exec(ctx, `UPDATE webauthn_credentials SET credential = $2, last_used_at = now() WHERE id = $1`,
 		id, credential)
 	return mapError(err)
 }
@@ -69,7 +69,7 @@ func (db *DB) UsePasskey(ctx context.Context, id, credential []byte) error {
 // DeletePasskey removes one of the user's passkeys; ENOTFOUND when it is
 // not theirs.
 func (db *DB) DeletePasskey(ctx context.Context, userID int64, id []byte) error {
-	tag, err := db.Pool.Exec(ctx, `DELETE FROM webauthn_credentials WHERE user_id = $1 AND id = $2`, userID, id)
+	tag, err := db.pool.Exec(ctx, `DELETE FROM webauthn_credentials WHERE user_id = $1 AND id = $2`, userID, id)
 	if err != nil {
 		return mapError(err)
 	}

@@ -6,20 +6,20 @@ import (
 	"strconv"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // SSOIdentityUser returns the user linked to a provider's subject;
 // ENOTFOUND when none.
 func (db *DB) SSOIdentityUser(ctx context.Context, issuer, subject string) (int64, error) {
 	var id int64
-	err := db.Pool.QueryRow(ctx, `SELECT user_id FROM sso_identities WHERE issuer = $1 AND subject = $2`, issuer, subject).Scan(&id)
+	err := db.pool.QueryRow(ctx, `SELECT user_id FROM sso_identities WHERE issuer = $1 AND subject = $2`, issuer, subject).Scan(&id)
 	return id, mapError(err)
 }
 
 // LinkSSOIdentity links a provider's subject to a user (first sign-in).
 func (db *DB) LinkSSOIdentity(ctx context.Context, issuer, subject string, userID int64) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO sso_identities (issuer, subject, user_id) VALUES ($1, $2, $3)
+	_, err := db.pool.Exec(ctx, `INSERT INTO sso_identities (issuer, subject, user_id) VALUES ($1, $2, $3)
 		ON CONFLICT (issuer, subject) DO NOTHING`, issuer, subject, userID)
 	return mapError(err)
 }
@@ -30,16 +30,16 @@ func (db *DB) LinkSSOIdentity(ctx context.Context, issuer, subject string, userI
 func (db *DB) SSOApply(ctx context.Context, userID int64, role helpdesk.Role, teamSlugs []string) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		var cur string
-		if err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&cur); err != nil {
+		if err := tx.tx.QueryRow(ctx, `SELECT role FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&cur); err != nil {
 			return err
 		}
 		id := strconv.FormatInt(userID, 10)
 		if role != "" && string(role) != cur {
-			if _, err := tx.Exec(ctx, `UPDATE users SET role = $2, updated_at = now() WHERE id = $1`, userID, string(role)); err != nil {
+			if _, err := tx.tx.Exec(ctx, `UPDATE users SET role = $2, updated_at = now() WHERE id = $1`, userID, string(role)); err != nil {
 				return err
 			}
 			if role.IsStaff() {
-				if err := tx.Q.EnsureAgentProfile(ctx, userID); err != nil {
+				if err := tx.q.EnsureAgentProfile(ctx, userID); err != nil {
 					return err
 				}
 			}
@@ -50,7 +50,7 @@ func (db *DB) SSOApply(ctx context.Context, userID int64, role helpdesk.Role, te
 		if len(teamSlugs) == 0 {
 			return nil
 		}
-		rows, err := tx.Query(ctx, `INSERT INTO team_members (team_id, user_id) SELECT id, $1 FROM teams WHERE slug = ANY($2)
+		rows, err := tx.tx.Query(ctx, `INSERT INTO team_members (team_id, user_id) SELECT id, $1 FROM teams WHERE slug = ANY($2)
 			ON CONFLICT DO NOTHING RETURNING (SELECT slug FROM teams t WHERE t.id = team_id)`, userID, teamSlugs)
 		if err != nil {
 			return err
@@ -86,6 +86,6 @@ func ssoAudit(ctx context.Context, tx *Tx, userID, action string, before, after 
 	if a, err = json.Marshal(after); err != nil {
 		return err
 	}
-	return tx.Q.AdminInsertAudit(ctx, dbsqlc.AdminInsertAuditParams{ObjectType: "user", ObjectID: userID, Action: action,
+	return tx.q.AdminInsertAudit(ctx, dbsqlc.AdminInsertAuditParams{ObjectType: "user", ObjectID: userID, Action: action,
 		Before: b, After: a})
 }

@@ -19,7 +19,7 @@ func (db *DB) AlertGroupByKey(ctx context.Context, key string) (*helpdesk.AlertG
 	var g helpdesk.AlertGroup
 	var labels []byte
 	var status string
-	err := db.Pool.QueryRow(ctx, `SELECT g.id, g.group_key, g.ticket_id, t.number, t.status, g.receiver, g.labels,
+	err := db.pool.QueryRow(ctx, `SELECT g.id, g.group_key, g.ticket_id, t.number, t.status, g.receiver, g.labels,
 			g.status, g.created_at, g.updated_at
 		FROM alert_groups g JOIN tickets t ON t.id = g.ticket_id WHERE g.group_key = $1`, key).
 		Scan(&g.ID, &g.GroupKey, &g.TicketID, &g.TicketNumber, &status, &g.Receiver, &labels, &g.Status, &g.CreatedAt, &g.UpdatedAt)
@@ -35,7 +35,7 @@ func (db *DB) AlertGroupByKey(ctx context.Context, key string) (*helpdesk.AlertG
 // incident row; ECONFLICT when another node created the group first.
 func (tx *Tx) InsertAlertGroup(ctx context.Context, g *helpdesk.AlertGroup) error {
 	labels, _ := json.Marshal(g.Labels)
-	if err := tx.QueryRow(ctx, `INSERT INTO alert_groups (group_key, ticket_id, receiver, labels, status)
+	if err := tx.tx.QueryRow(ctx, `INSERT INTO alert_groups (group_key, ticket_id, receiver, labels, status)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`, g.GroupKey, g.TicketID, g.Receiver, labels, g.Status).
 		Scan(&g.ID, &g.CreatedAt); err != nil {
 		return mapError(err)
@@ -46,21 +46,21 @@ func (tx *Tx) InsertAlertGroup(ctx context.Context, g *helpdesk.AlertGroup) erro
 // InsertIncident marks a ticket as an incident of the given kind (alert,
 // detected, manual); a ticket already marked keeps its kind.
 func (tx *Tx) InsertIncident(ctx context.Context, ticketID int64, kind string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO incidents (ticket_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING`, ticketID, kind)
+	_, err := tx.tx.Exec(ctx, `INSERT INTO incidents (ticket_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING`, ticketID, kind)
 	return mapError(err)
 }
 
 // MoveAlertGroup points a group at a new incident ticket (it fired again
 // long after its last incident closed) and marks it firing.
 func (tx *Tx) MoveAlertGroup(ctx context.Context, id, ticketID int64) error {
-	_, err := tx.Exec(ctx, `UPDATE alert_groups SET ticket_id = $2, status = 'firing', updated_at = now() WHERE id = $1`, id, ticketID)
+	_, err := tx.tx.Exec(ctx, `UPDATE alert_groups SET ticket_id = $2, status = 'firing', updated_at = now() WHERE id = $1`, id, ticketID)
 	return mapError(err)
 }
 
 // SetAlertGroup updates a group's status and, when it moved to a new
 // incident ticket, its ticket.
 func (db *DB) SetAlertGroup(ctx context.Context, id, ticketID int64, status string) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE alert_groups SET status = $2, ticket_id = $3, updated_at = now() WHERE id = $1`,
+	_, err := db.pool.Exec(ctx, `UPDATE alert_groups SET status = $2, ticket_id = $3, updated_at = now() WHERE id = $1`,
 		id, status, ticketID)
 	return mapError(err)
 }
@@ -90,12 +90,12 @@ func (tx *Tx) UpsertAlerts(ctx context.Context, groupID int64, alerts []helpdesk
 		labels, _ := json.Marshal(a.Labels)
 		ann, _ := json.Marshal(a.Annotations)
 		var before *string
-		err := tx.QueryRow(ctx, `SELECT status FROM alerts WHERE group_id = $1 AND fingerprint = $2 FOR UPDATE`,
+		err := tx.tx.QueryRow(ctx, `SELECT status FROM alerts WHERE group_id = $1 AND fingerprint = $2 FOR UPDATE`,
 			groupID, a.Fingerprint).Scan(&before)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return nil, 0, mapError(err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO alerts (group_id, fingerprint, status, name, labels, annotations, starts_at,
+		if _, err := tx.tx.Exec(ctx, `INSERT INTO alerts (group_id, fingerprint, status, name, labels, annotations, starts_at,
 				ends_at, generator_url)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (group_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels,
@@ -114,7 +114,7 @@ func (tx *Tx) UpsertAlerts(ctx context.Context, groupID int64, alerts []helpdesk
 		}
 	}
 	var firing int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM alerts WHERE group_id = $1 AND status = 'firing'`, groupID).
+	if err := tx.tx.QueryRow(ctx, `SELECT count(*) FROM alerts WHERE group_id = $1 AND status = 'firing'`, groupID).
 		Scan(&firing); err != nil {
 		return nil, 0, mapError(err)
 	}
@@ -123,7 +123,7 @@ func (tx *Tx) UpsertAlerts(ctx context.Context, groupID int64, alerts []helpdesk
 
 // Alerts lists the alerts of the groups of a ticket, firing first.
 func (db *DB) Alerts(ctx context.Context, ticketID int64) ([]helpdesk.Alert, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT a.fingerprint, a.status, a.name, a.labels, a.annotations, a.starts_at, a.ends_at,
+	rows, err := db.pool.Query(ctx, `SELECT a.fingerprint, a.status, a.name, a.labels, a.annotations, a.starts_at, a.ends_at,
 			a.generator_url, a.fired, a.updated_at
 		FROM alerts a JOIN alert_groups g ON g.id = a.group_id WHERE g.ticket_id = $1
 		ORDER BY a.status = 'resolved', a.starts_at, a.fingerprint`, ticketID)
@@ -148,7 +148,7 @@ func (db *DB) IncidentLinks(ctx context.Context, ids []int64) (map[int64]helpdes
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT t.id, p.number,
+	rows, err := db.pool.Query(ctx, `SELECT t.id, p.number,
 			(SELECT count(*) FROM tickets c WHERE c.parent_id = t.id)
 		FROM tickets t LEFT JOIN tickets p ON p.id = t.parent_id WHERE t.id = ANY($1)`, ids)
 	if err != nil {

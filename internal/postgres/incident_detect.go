@@ -25,7 +25,7 @@ type DetectorTicket struct {
 // DetectorTickets lists tickets with id > afterID created since since, in
 // id order, at most limit.
 func (db *DB) DetectorTickets(ctx context.Context, afterID int64, since time.Time, limit int) ([]DetectorTicket, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT t.id, t.number, t.created_at,
+	rows, err := db.pool.Query(ctx, `SELECT t.id, t.number, t.created_at,
 			t.subject || E'\n' || coalesce(left((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), 2000), ''),
 			coalesce(c.name, ''), t.source, t.parent_id,
 			EXISTS (SELECT 1 FROM incidents i WHERE i.ticket_id = t.id) OR EXISTS (SELECT 1 FROM tickets k WHERE k.parent_id = t.id)
@@ -53,7 +53,7 @@ func (db *DB) SetTicketEntities(ctx context.Context, ticketID int64, ents []help
 	}
 	// One statement (the detector indexes every new ticket): entities no
 	// longer found go, new ones come, the rest stay as they are.
-	_, err := db.Pool.Exec(ctx, `WITH gone AS (
+	_, err := db.pool.Exec(ctx, `WITH gone AS (
 		DELETE FROM ticket_entities WHERE ticket_id = $1
 		AND (kind, value) NOT IN (SELECT * FROM unnest($2::text[], $3::text[])))
 	INSERT INTO ticket_entities (ticket_id, kind, value)
@@ -66,7 +66,7 @@ func (db *DB) SetTicketEntities(ctx context.Context, ticketID int64, ents []help
 
 // TicketEntities returns the entities of tickets, by ticket id.
 func (db *DB) TicketEntities(ctx context.Context, ids []int64) (map[int64][]helpdesk.Entity, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT ticket_id, kind, value FROM ticket_entities WHERE ticket_id = ANY($1)
+	rows, err := db.pool.Query(ctx, `SELECT ticket_id, kind, value FROM ticket_entities WHERE ticket_id = ANY($1)
 		ORDER BY ticket_id, kind, value`, ids)
 	if err != nil {
 		return nil, mapError(err)
@@ -98,12 +98,12 @@ type DetectorState struct {
 // LoadDetectorState reads the detector's decisions state.
 func (db *DB) LoadDetectorState(ctx context.Context, since time.Time) (*DetectorState, error) {
 	st := &DetectorState{Suspects: map[int64][]int64{}, Incidents: map[int64][]int64{}, Closed: map[int64]bool{}}
-	if err := db.Pool.QueryRow(ctx, `SELECT coalesce(max(decided_at)::text, '') || '/' || count(*) || '/' ||
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(max(decided_at)::text, '') || '/' || count(*) || '/' ||
 			(SELECT count(*) FROM incident_dismissed_pairs) FROM suspected_incidents WHERE status <> 'open'`).
 		Scan(&st.Version); err != nil {
 		return nil, mapError(err)
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT s.id, st.ticket_id FROM suspected_incidents s
+	rows, err := db.pool.Query(ctx, `SELECT s.id, st.ticket_id FROM suspected_incidents s
 		JOIN suspected_incident_tickets st ON st.suspect_id = s.id WHERE s.status = 'open' AND s.target_id IS NULL`)
 	if err != nil {
 		return nil, mapError(err)
@@ -117,7 +117,7 @@ func (db *DB) LoadDetectorState(ctx context.Context, since time.Time) (*Detector
 		st.Suspects[s] = append(st.Suspects[s], t)
 	}
 	rows.Close()
-	rows, err = db.Pool.Query(ctx, `SELECT p.id, p.status, c.id FROM tickets p JOIN incidents i ON i.ticket_id = p.id
+	rows, err = db.pool.Query(ctx, `SELECT p.id, p.status, c.id FROM tickets p JOIN incidents i ON i.ticket_id = p.id
 		LEFT JOIN tickets c ON c.parent_id = p.id WHERE p.created_at >= $1
 		UNION ALL SELECT s.target_id, t.status, st.ticket_id FROM suspected_incidents s
 		JOIN tickets t ON t.id = s.target_id JOIN suspected_incident_tickets st ON st.suspect_id = s.id
@@ -144,7 +144,7 @@ func (db *DB) LoadDetectorState(ctx context.Context, since time.Time) (*Detector
 		}
 	}
 	rows.Close()
-	rows, err = db.Pool.Query(ctx, `SELECT a, b FROM incident_dismissed_pairs`)
+	rows, err = db.pool.Query(ctx, `SELECT a, b FROM incident_dismissed_pairs`)
 	if err != nil {
 		return nil, mapError(err)
 	}

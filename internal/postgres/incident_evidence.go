@@ -14,7 +14,7 @@ import (
 // automation rules' runs with how many tickets each changed; the "what
 // changed just before it broke" of an incident's evidence.
 func (db *DB) ChangesBetween(ctx context.Context, from, to time.Time, limit int) ([]helpdesk.TimelineItem, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT at, title, who, detail FROM (
+	rows, err := db.pool.Query(ctx, `SELECT at, title, who, detail FROM (
     SELECT a.created_at AS at, a.object_type || ' ' || a.object_id || ' ' || a.action AS title,
         coalesce(u.name, 'system') AS who, coalesce(a.after::text, '') AS detail
     FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
@@ -46,7 +46,7 @@ func (db *DB) ChangesBetween(ctx context.Context, from, to time.Time, limit int)
 // entities (kind:value) with these, most shared first, with their last
 // public reply as the resolution.
 func (db *DB) PastIncidents(ctx context.Context, exclude int64, entities []string, limit int) ([]helpdesk.PastIncident, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT t.number, t.subject, t.status, t.created_at, t.resolved_at,
+	rows, err := db.pool.Query(ctx, `SELECT t.number, t.subject, t.status, t.created_at, t.resolved_at,
 			array_agg(DISTINCT e.kind || ':' || e.value),
 			coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id AND NOT m.internal ORDER BY m.id DESC LIMIT 1), '')
 		FROM incidents i JOIN tickets t ON t.id = i.ticket_id
@@ -75,7 +75,7 @@ func (db *DB) PastIncidents(ctx context.Context, exclude int64, entities []strin
 func (db *DB) IncidentPublication(ctx context.Context, ticketID int64) (*helpdesk.KnownIssue, error) {
 	var k helpdesk.KnownIssue
 	var at *time.Time
-	err := db.Pool.QueryRow(ctx, `SELECT public_title, public_message, published_at, affected FROM incidents WHERE ticket_id = $1`,
+	err := db.pool.QueryRow(ctx, `SELECT public_title, public_message, published_at, affected FROM incidents WHERE ticket_id = $1`,
 		ticketID).Scan(&k.Title, &k.Message, &at, &k.Affected)
 	if IsNotFound(err) {
 		return nil, nil

@@ -12,7 +12,7 @@ import (
 // the setting was never saved.
 func (db *DB) SettingJSON(ctx context.Context, key string, v any) error {
 	var raw []byte
-	err := db.Pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&raw)
+	err := db.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	} else if err != nil {
@@ -27,7 +27,7 @@ func (db *DB) PutSettingJSON(ctx context.Context, key string, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.Pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+	_, err = db.pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, key, raw)
 	return mapError(err)
 }
@@ -35,7 +35,7 @@ func (db *DB) PutSettingJSON(ctx context.Context, key string, v any) error {
 // TeamIDBySlug finds a team; ENOTFOUND when there is none.
 func (db *DB) TeamIDBySlug(ctx context.Context, slug string) (int64, error) {
 	var id int64
-	err := db.Pool.QueryRow(ctx, `SELECT id FROM teams WHERE lower(slug) = lower($1)`, slug).Scan(&id)
+	err := db.pool.QueryRow(ctx, `SELECT id FROM teams WHERE lower(slug) = lower($1)`, slug).Scan(&id)
 	return id, mapError(err)
 }
 
@@ -43,6 +43,6 @@ func (db *DB) TeamIDBySlug(ctx context.Context, slug string) (int64, error) {
 // there is none.
 func (db *DB) CategoryIDByName(ctx context.Context, name string) (int64, error) {
 	var id int64
-	err := db.Pool.QueryRow(ctx, `SELECT id FROM categories WHERE lower(name) = lower($1) ORDER BY id LIMIT 1`, name).Scan(&id)
+	err := db.pool.QueryRow(ctx, `SELECT id FROM categories WHERE lower(name) = lower($1) ORDER BY id LIMIT 1`, name).Scan(&id)
 	return id, mapError(err)
 }

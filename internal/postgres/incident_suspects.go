@@ -12,7 +12,7 @@ import (
 // target is the incident ticket a child proposal is for (0 for a new one).
 func (db *DB) InsertSuspect(ctx context.Context, s *helpdesk.Suspect, target, alert int64, ticketIDs []int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO suspected_incidents (target_id, alert_id, started_at, confidence, entities, words)
+		if err := tx.tx.QueryRow(ctx, `INSERT INTO suspected_incidents (target_id, alert_id, started_at, confidence, entities, words)
 			VALUES (nullif($1, 0), nullif($2, 0), $3, $4, $5, $6) RETURNING id, proposed_at`,
 			target, alert, s.StartedAt, s.Confidence, s.Entities, s.Words).Scan(&s.ID, &s.ProposedAt); err != nil {
 			return err
@@ -27,7 +27,7 @@ func (db *DB) AddSuspectTickets(ctx context.Context, id int64, ticketIDs []int64
 }
 
 func (tx *Tx) addSuspectTickets(ctx context.Context, id int64, ticketIDs []int64) error {
-	_, err := tx.Exec(ctx, `INSERT INTO suspected_incident_tickets (suspect_id, ticket_id)
+	_, err := tx.tx.Exec(ctx, `INSERT INTO suspected_incident_tickets (suspect_id, ticket_id)
 		SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, id, ticketIDs)
 	return err
 }
@@ -36,7 +36,7 @@ func (tx *Tx) addSuspectTickets(ctx context.Context, id int64, ticketIDs []int64
 // target, 0 when there is none.
 func (db *DB) OpenChildProposal(ctx context.Context, target int64) (int64, error) {
 	var id int64
-	err := db.Pool.QueryRow(ctx, `SELECT id FROM suspected_incidents WHERE target_id = $1 AND status = 'open'
+	err := db.pool.QueryRow(ctx, `SELECT id FROM suspected_incidents WHERE target_id = $1 AND status = 'open'
 		ORDER BY id DESC LIMIT 1`, target).Scan(&id)
 	if IsNotFound(err) {
 		return 0, nil
@@ -50,7 +50,7 @@ func (db *DB) OpenChildProposal(ctx context.Context, target int64) (int64, error
 // entity is the stronger evidence, so it wins over a shared team.
 func (db *DB) OpenAlertRelated(ctx context.Context, entities []string, ticketIDs []int64) (int64, error) {
 	var id int64
-	err := db.Pool.QueryRow(ctx, `SELECT t.id FROM tickets t JOIN incidents i ON i.ticket_id = t.id AND i.kind = 'alert'
+	err := db.pool.QueryRow(ctx, `SELECT t.id FROM tickets t JOIN incidents i ON i.ticket_id = t.id AND i.kind = 'alert'
 		WHERE t.status NOT IN ('resolved', 'closed') AND t.id <> ALL($2) AND (
 			EXISTS (SELECT 1 FROM ticket_entities e WHERE e.ticket_id = t.id AND e.kind || ':' || e.value = ANY($1))
 			OR t.team_id IN (SELECT team_id FROM tickets WHERE id = ANY($2) AND team_id IS NOT NULL))
@@ -89,7 +89,7 @@ const suspectFrom = ` FROM suspected_incidents s LEFT JOIN tickets tg ON tg.id =
 // Suspects lists proposals (open ones, or all when status is ""), newest
 // first, with their tickets.
 func (db *DB) Suspects(ctx context.Context, status string, limit int) ([]helpdesk.Suspect, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+suspectColumns+suspectFrom+`
+	rows, err := db.pool.Query(ctx, `SELECT `+suspectColumns+suspectFrom+`
 		WHERE $1 = '' OR s.status = $1 ORDER BY s.proposed_at DESC LIMIT $2`, status, limit)
 	if err != nil {
 		return nil, mapError(err)
@@ -114,7 +114,7 @@ func (db *DB) Suspects(ctx context.Context, status string, limit int) ([]helpdes
 
 // Suspect loads one proposal with its tickets.
 func (db *DB) Suspect(ctx context.Context, id int64) (*helpdesk.Suspect, error) {
-	s, err := scanSuspect(db.Pool.QueryRow(ctx, `SELECT `+suspectColumns+suspectFrom+` WHERE s.id = $1`, id))
+	s, err := scanSuspect(db.pool.QueryRow(ctx, `SELECT `+suspectColumns+suspectFrom+` WHERE s.id = $1`, id))
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -123,7 +123,7 @@ func (db *DB) Suspect(ctx context.Context, id int64) (*helpdesk.Suspect, error) 
 }
 
 func (db *DB) suspectTickets(ctx context.Context, id int64) ([]helpdesk.TicketRef, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT t.id, t.number, t.subject, t.status, t.created_at, u.email
+	rows, err := db.pool.Query(ctx, `SELECT t.id, t.number, t.subject, t.status, t.created_at, u.email
 		FROM suspected_incident_tickets st JOIN tickets t ON t.id = st.ticket_id JOIN users u ON u.id = t.requester_id
 		WHERE st.suspect_id = $1 ORDER BY t.created_at, t.id`, id)
 	if err != nil {
@@ -145,7 +145,7 @@ func (db *DB) suspectTickets(ctx context.Context, id int64) ([]helpdesk.TicketRe
 // proposes them together again.
 func (db *DB) DecideSuspect(ctx context.Context, id int64, status string, by, incidentID int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE suspected_incidents SET status = $2, decided_by = $3, decided_at = now(),
+		tag, err := tx.tx.Exec(ctx, `UPDATE suspected_incidents SET status = $2, decided_by = $3, decided_at = now(),
 			incident_id = nullif($4, 0) WHERE id = $1 AND status = 'open'`, id, status, by, incidentID)
 		if err != nil {
 			return err
@@ -156,7 +156,7 @@ func (db *DB) DecideSuspect(ctx context.Context, id int64, status string, by, in
 		if status != "dismissed" {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO incident_dismissed_pairs (a, b)
+		_, err = tx.tx.Exec(ctx, `INSERT INTO incident_dismissed_pairs (a, b)
 			SELECT x.ticket_id, y.ticket_id FROM suspected_incident_tickets x JOIN suspected_incident_tickets y
 				ON y.suspect_id = x.suspect_id AND x.ticket_id < y.ticket_id
 			WHERE x.suspect_id = $1 ON CONFLICT DO NOTHING`, id)

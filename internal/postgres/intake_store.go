@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // Mail intake's store: the stored inbound mail, what processing reads to
@@ -33,7 +33,7 @@ type InboundMail struct {
 // InboundMail reads a stored mail; ENOTFOUND when there is none.
 func (db *DB) InboundMail(ctx context.Context, id int64) (*InboundMail, error) {
 	m := &InboundMail{ID: id}
-	err := db.Pool.QueryRow(ctx, `SELECT raw, via, envelope_from, rcpt, status, ticket_id, client_ip, helo, override, received_at
+	err := db.pool.QueryRow(ctx, `SELECT raw, via, envelope_from, rcpt, status, ticket_id, client_ip, helo, override, received_at
 		FROM inbound_mail WHERE id = $1`, id).Scan(&m.Raw, &m.Via, &m.EnvelopeFrom, &m.Rcpt, &m.Status, &m.TicketID,
 		&m.ClientIP, &m.HELO, &m.Override, &m.ReceivedAt)
 	if err != nil {
@@ -45,7 +45,7 @@ func (db *DB) InboundMail(ctx context.Context, id int64) (*InboundMail, error) {
 // InboundForMessage is the stored mail a message of ticket number came
 // from; ENOTFOUND when the message is not on that ticket or not from mail.
 func (db *DB) InboundForMessage(ctx context.Context, number, msgID int64) (int64, error) {
-	id, err := db.Q().MailInboundForMessage(ctx, dbsqlc.MailInboundForMessageParams{MsgID: msgID, Number: number})
+	id, err := db.q().MailInboundForMessage(ctx, dbsqlc.MailInboundForMessageParams{MsgID: msgID, Number: number})
 	if err != nil {
 		return 0, fmt.Errorf("mail of message %d: %w", msgID, mapError(err))
 	}
@@ -69,7 +69,7 @@ type InboundSummary struct {
 
 // ListInbound lists stored mail with a status, newest first.
 func (db *DB) ListInbound(ctx context.Context, status string, limit int) ([]InboundSummary, error) {
-	rows, err := db.Q().MailListInbound(ctx, dbsqlc.MailListInboundParams{Status: status, MaxRows: int32(limit)})
+	rows, err := db.q().MailListInbound(ctx, dbsqlc.MailListInboundParams{Status: status, MaxRows: int32(limit)})
 	if err != nil {
 		return nil, fmt.Errorf("list %s mail: %w", status, mapError(err))
 	}
@@ -93,7 +93,7 @@ type MailTicketRef struct {
 
 // MailTicketRef reads a ticket for intake; ENOTFOUND when there is none.
 func (db *DB) MailTicketRef(ctx context.Context, id int64) (*MailTicketRef, error) {
-	r, err := db.Q().MailTicketRef(ctx, id)
+	r, err := db.q().MailTicketRef(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("read ticket %d for mail: %w", id, mapError(err))
 	}
@@ -103,7 +103,7 @@ func (db *DB) MailTicketRef(ctx context.Context, id int64) (*MailTicketRef, erro
 
 // TicketIDForNumber is the id of ticket number, 0 when there is none.
 func (db *DB) TicketIDForNumber(ctx context.Context, number int64) (int64, error) {
-	id, err := db.Q().MailTicketIDByNumber(ctx, number)
+	id, err := db.q().MailTicketIDByNumber(ctx, number)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}
@@ -116,7 +116,7 @@ func (db *DB) TicketIDForNumber(ctx context.Context, number int64) (int64, error
 // TicketForMessageIDs is the ticket any of the Message-IDs belongs to,
 // earlier ids preferred; 0 when none does.
 func (db *DB) TicketForMessageIDs(ctx context.Context, ids []string) (int64, error) {
-	id, err := db.Q().MailTicketForMessageIDs(ctx, ids)
+	id, err := db.q().MailTicketForMessageIDs(ctx, ids)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}
@@ -129,12 +129,12 @@ func (db *DB) TicketForMessageIDs(ctx context.Context, ids []string) (int64, err
 // MessageByEmailID is the message holding a mail's Message-ID, with its
 // ticket; ok is false when there is none.
 func (db *DB) MessageByEmailID(ctx context.Context, emailID string) (msgID, ticketID int64, ok bool, err error) {
-	return messageByEmailID(ctx, db.Q(), emailID)
+	return messageByEmailID(ctx, db.q(), emailID)
 }
 
 // MessageByEmailID is DB.MessageByEmailID inside the transaction.
 func (tx *Tx) MessageByEmailID(ctx context.Context, emailID string) (msgID, ticketID int64, ok bool, err error) {
-	return messageByEmailID(ctx, tx.Q, emailID)
+	return messageByEmailID(ctx, tx.q, emailID)
 }
 
 func messageByEmailID(ctx context.Context, q *dbsqlc.Queries, emailID string) (int64, int64, bool, error) {
@@ -151,12 +151,12 @@ func messageByEmailID(ctx context.Context, q *dbsqlc.Queries, emailID string) (i
 // EnsureRequester creates a requester account for email unless one exists
 // (concurrent calls for the same address make one account).
 func (db *DB) EnsureRequester(ctx context.Context, email, name string) error {
-	return ensureRequester(ctx, db.Q(), email, name)
+	return ensureRequester(ctx, db.q(), email, name)
 }
 
 // EnsureRequester is DB.EnsureRequester inside the transaction.
 func (tx *Tx) EnsureRequester(ctx context.Context, email, name string) error {
-	return ensureRequester(ctx, tx.Q, email, name)
+	return ensureRequester(ctx, tx.q, email, name)
 }
 
 func ensureRequester(ctx context.Context, q *dbsqlc.Queries, email, name string) error {
@@ -169,7 +169,7 @@ func ensureRequester(ctx context.Context, q *dbsqlc.Queries, email, name string)
 // AddParticipant makes a user a follower of a ticket; added is false when
 // they already were one.
 func (tx *Tx) AddParticipant(ctx context.Context, ticketID, userID int64) (added bool, err error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO ticket_participants (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+	tag, err := tx.tx.Exec(ctx, `INSERT INTO ticket_participants (ticket_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 		ticketID, userID)
 	if err != nil {
 		return false, fmt.Errorf("add participant %d to ticket %d: %w", userID, ticketID, mapError(err))
@@ -179,7 +179,7 @@ func (tx *Tx) AddParticipant(ctx context.Context, ticketID, userID int64) (added
 
 // SetFollowup links a ticket made from mail to the closed ticket it answered.
 func (tx *Tx) SetFollowup(ctx context.Context, ticketID, followupOf int64) error {
-	if err := tx.Q.MailSetFollowup(ctx, dbsqlc.MailSetFollowupParams{ID: ticketID, FollowupOfID: followupOf}); err != nil {
+	if err := tx.q.MailSetFollowup(ctx, dbsqlc.MailSetFollowupParams{ID: ticketID, FollowupOfID: followupOf}); err != nil {
 		return fmt.Errorf("link ticket %d as follow-up of %d: %w", ticketID, followupOf, mapError(err))
 	}
 	return nil
@@ -187,7 +187,7 @@ func (tx *Tx) SetFollowup(ctx context.Context, ticketID, followupOf int64) error
 
 // MarkBouncing marks addresses whose mail bounces (not already marked).
 func (db *DB) MarkBouncing(ctx context.Context, emails []string) error {
-	if err := db.Q().MailMarkBouncing(ctx, emails); err != nil {
+	if err := db.q().MailMarkBouncing(ctx, emails); err != nil {
 		return fmt.Errorf("mark %v bouncing: %w", emails, mapError(err))
 	}
 	return nil
@@ -195,12 +195,12 @@ func (db *DB) MarkBouncing(ctx context.Context, emails []string) error {
 
 // ClearBouncing is Tx.ClearBouncing in a statement of its own.
 func (db *DB) ClearBouncing(ctx context.Context, userID int64) error {
-	return clearBouncing(ctx, db.Q(), userID)
+	return clearBouncing(ctx, db.q(), userID)
 }
 
 // ClearBouncing says a user's address works again.
 func (tx *Tx) ClearBouncing(ctx context.Context, userID int64) error {
-	return clearBouncing(ctx, tx.Q, userID)
+	return clearBouncing(ctx, tx.q, userID)
 }
 
 func clearBouncing(ctx context.Context, q *dbsqlc.Queries, userID int64) error {
@@ -212,7 +212,7 @@ func clearBouncing(ctx context.Context, q *dbsqlc.Queries, userID int64) error {
 
 // NotifyTicketID is NotifyTicket for a ticket known by its id.
 func (tx *Tx) NotifyTicketID(ctx context.Context, ticketID int64) error {
-	if err := tx.Q.MailNotifyTicket(ctx, dbsqlc.MailNotifyTicketParams{Channel: TicketChannel, TicketID: ticketID}); err != nil {
+	if err := tx.q.MailNotifyTicket(ctx, dbsqlc.MailNotifyTicketParams{Channel: TicketChannel, TicketID: ticketID}); err != nil {
 		return fmt.Errorf("notify ticket %d: %w", ticketID, mapError(err))
 	}
 	return nil
@@ -221,7 +221,7 @@ func (tx *Tx) NotifyTicketID(ctx context.Context, ticketID int64) error {
 // IntakeAddress is the intake address with local part local (any case),
 // nil when there is none.
 func (db *DB) IntakeAddress(ctx context.Context, local string) (*helpdesk.IntakeAddress, error) {
-	a, err := db.Q().MailIntakeAddress(ctx, local)
+	a, err := db.q().MailIntakeAddress(ctx, local)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -270,7 +270,7 @@ func (tx *Tx) FinishInbound(ctx context.Context, id int64, o InboundOutcome) (ms
 		}
 	}
 	var done bool
-	err = tx.QueryRow(ctx, `WITH fin AS (
+	err = tx.tx.QueryRow(ctx, `WITH fin AS (
 		UPDATE inbound_mail SET status = $2, kind = $3, reason = $4, sender = $5, subject = $6, ticket_id = $7,
 			msg_id = coalesce($8::bigint, (SELECT m.id FROM messages m WHERE $9::text <> '' AND m.email_message_id = $9::text)),
 			parse_warnings = $10, processed_at = now(), auth = coalesce($11::jsonb, auth), team_id = $14

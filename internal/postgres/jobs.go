@@ -1,12 +1,14 @@
 package postgres
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"switchboard/internal/jobs"
 )
@@ -14,7 +16,14 @@ import (
 // JobClient is River on this database's pool. Services insert jobs with it
 // inside their own transactions (InsertTx with a Tx), so a change and its
 // follow-up job commit together.
-type JobClient = river.Client[pgx.Tx]
+type JobClient struct {
+	*river.Client[pgx.Tx]
+}
+
+// InsertTx enqueues a job in tx: it runs only if tx commits.
+func (c *JobClient) InsertTx(ctx context.Context, tx *Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return c.Client.InsertTx(ctx, tx.tx, args, opts)
+}
 
 // RescueAfter is when River hands a job held by a dead node to another.
 const RescueAfter = 10 * time.Minute
@@ -54,5 +63,15 @@ func (db *DB) NewJobClient(cfg JobConfig) (*JobClient, error) {
 		rc.Workers = cfg.Workers
 		rc.PeriodicJobs = cfg.Periodic
 	}
-	return river.NewClient(riverpgxv5.New(db.Pool), rc)
+	c, err := river.NewClient(riverpgxv5.New(db.pool), rc)
+	if err != nil {
+		return nil, err
+	}
+	return &JobClient{Client: c}, nil
+}
+
+// InsertManyFastTx enqueues many jobs in tx with COPY: they run only if tx
+// commits.
+func (c *JobClient) InsertManyFastTx(ctx context.Context, tx *Tx, params []river.InsertManyParams) (int, error) {
+	return c.Client.InsertManyFastTx(ctx, tx.tx, params)
 }

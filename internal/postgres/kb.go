@@ -58,7 +58,7 @@ func collectArticles(rows pgx.Rows, err error, extra func(a *helpdesk.Article) [
 
 // KBArticle reads one article, whatever its visibility.
 func (db *DB) KBArticle(ctx context.Context, id int64) (*helpdesk.Article, error) {
-	a, err := scanArticle(db.Pool.QueryRow(ctx, `SELECT `+kbArticleColumns+` FROM kb_articles a `+kbArticleJoins+` WHERE a.id = $1`, id))
+	a, err := scanArticle(db.pool.QueryRow(ctx, `SELECT `+kbArticleColumns+` FROM kb_articles a `+kbArticleJoins+` WHERE a.id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("read article %d: %w", id, err)
 	}
@@ -79,7 +79,7 @@ func (db *DB) KBArticles(ctx context.Context, f KBListFilter) ([]helpdesk.Articl
 	if limit <= 0 || limit > 2000 {
 		limit = 500
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT `+kbArticleColumns+` FROM kb_articles a `+kbArticleJoins+`
+	rows, err := db.pool.Query(ctx, `SELECT `+kbArticleColumns+` FROM kb_articles a `+kbArticleJoins+`
 WHERE ($1 OR a.visibility = 'employees') AND ($2 OR a.published)
   AND ($3::bigint IS NULL OR a.category_id = $3)
 ORDER BY c.position NULLS LAST, c.name NULLS LAST, lower(a.title), a.id
@@ -90,7 +90,7 @@ LIMIT $4`, f.Staff, f.Drafts, f.CategoryID, limit)
 // KBDueForReview lists the owner's articles whose review date is on or
 // before today.
 func (db *DB) KBDueForReview(ctx context.Context, ownerID int64, today time.Time) ([]helpdesk.Article, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+kbArticleColumns+` FROM kb_articles a `+kbArticleJoins+`
+	rows, err := db.pool.Query(ctx, `SELECT `+kbArticleColumns+` FROM kb_articles a `+kbArticleJoins+`
 WHERE a.owner_id = $1 AND a.review_on <= $2::date ORDER BY a.review_on, a.id`, ownerID, today.Format(time.DateOnly))
 	return collectArticles(rows, err, nil)
 }
@@ -121,7 +121,7 @@ func (db *DB) KBSearch(ctx context.Context, query string, mode KBSearchMode, sta
 		limit = 20
 	}
 	hl := "'StartSel=" + HighlightStart + ", StopSel=" + HighlightStop + ", MaxFragments=1, MaxWords=30, MinWords=12'"
-	rows, err := db.Pool.Query(ctx, `WITH q AS (SELECT `+tsq+` AS q),
+	rows, err := db.pool.Query(ctx, `WITH q AS (SELECT `+tsq+` AS q),
 m AS (
     SELECT a.id, ts_rank_cd(a.search, q.q) + ts_rank_cd('{0,0,0,1}', a.search, q.q) AS rank
     FROM kb_articles a, q
@@ -159,7 +159,7 @@ type KBSaveInput struct {
 func (db *DB) KBCreateArticle(ctx context.Context, in KBSaveInput) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO kb_articles (title, body, body_html, category_id, visibility, published,
+		if err := tx.tx.QueryRow(ctx, `INSERT INTO kb_articles (title, body, body_html, category_id, visibility, published,
     owner_id, review_on, source_ticket_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9) RETURNING id`, in.Title, in.Body, in.BodyHTML, in.CategoryID,
 			string(in.Visibility), in.Published, in.OwnerID, dateArg(in.ReviewOn), in.SourceTicketID).Scan(&id); err != nil {
@@ -182,7 +182,7 @@ func (db *DB) KBUpdateArticle(ctx context.Context, id int64, in KBSaveInput) err
 		var live, newest int
 		var published bool
 		var draft *int
-		if err := tx.QueryRow(ctx, `SELECT version, published, draft_version,
+		if err := tx.tx.QueryRow(ctx, `SELECT version, published, draft_version,
     (SELECT coalesce(max(version), 0) FROM kb_article_versions WHERE article_id = a.id)
 FROM kb_articles a WHERE id = $1 FOR UPDATE`, id).Scan(&live, &published, &draft, &newest); err != nil {
 			return err
@@ -196,12 +196,12 @@ FROM kb_articles a WHERE id = $1 FOR UPDATE`, id).Scan(&live, &published, &draft
 		}
 		next := max(newest, live) + 1
 		if published && !in.Published && !in.Unpublish {
-			if _, err := tx.Exec(ctx, `UPDATE kb_articles SET draft_version = $2 WHERE id = $1`, id, next); err != nil {
+			if _, err := tx.tx.Exec(ctx, `UPDATE kb_articles SET draft_version = $2 WHERE id = $1`, id, next); err != nil {
 				return err
 			}
 			return insertVersion(ctx, tx, id, next, in)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE kb_articles SET title = $2, body = $3, body_html = $4, category_id = $5,
+		if _, err := tx.tx.Exec(ctx, `UPDATE kb_articles SET title = $2, body = $3, body_html = $4, category_id = $5,
     visibility = $6, published = $7, owner_id = $8, review_on = $9::date, version = $10, draft_version = NULL, updated_at = now()
 WHERE id = $1`, id, in.Title, in.Body, in.BodyHTML, in.CategoryID, string(in.Visibility), in.Published, in.OwnerID,
 			dateArg(in.ReviewOn), next); err != nil {
@@ -218,7 +218,7 @@ WHERE id = $1`, id, in.Title, in.Body, in.BodyHTML, in.CategoryID, string(in.Vis
 // KBDiscardDraft drops an article's pending draft (its version stays in
 // the history); base is the draft version the editor showed.
 func (db *DB) KBDiscardDraft(ctx context.Context, id int64, base int) error {
-	tag, err := db.Pool.Exec(ctx, `UPDATE kb_articles SET draft_version = NULL WHERE id = $1 AND draft_version = $2`, id, base)
+	tag, err := db.pool.Exec(ctx, `UPDATE kb_articles SET draft_version = NULL WHERE id = $1 AND draft_version = $2`, id, base)
 	if err != nil {
 		return fmt.Errorf("discard draft of article %d: %w", id, mapError(err))
 	}
@@ -229,7 +229,7 @@ func (db *DB) KBDiscardDraft(ctx context.Context, id int64, base int) error {
 }
 
 func insertVersion(ctx context.Context, tx *Tx, id int64, v int, in KBSaveInput) error {
-	_, err := tx.Exec(ctx, `INSERT INTO kb_article_versions (article_id, version, title, body, category_id, visibility,
+	_, err := tx.tx.Exec(ctx, `INSERT INTO kb_article_versions (article_id, version, title, body, category_id, visibility,
     published, author_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, v, in.Title, in.Body, in.CategoryID,
 		string(in.Visibility), in.Published, in.AuthorID, in.Note)
 	return err
@@ -244,7 +244,7 @@ func dateArg(t *time.Time) any {
 
 // KBVersions lists an article's versions, newest first (bodies included).
 func (db *DB) KBVersions(ctx context.Context, id int64) ([]helpdesk.ArticleVersion, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT v.article_id, v.version, v.title, v.body, v.category_id, v.visibility,
+	rows, err := db.pool.Query(ctx, `SELECT v.article_id, v.version, v.title, v.body, v.category_id, v.visibility,
     v.published, coalesce(u.name, ''), v.note, v.created_at
 FROM kb_article_versions v LEFT JOIN users u ON u.id = v.author_id
 WHERE v.article_id = $1 ORDER BY v.version DESC`, id)

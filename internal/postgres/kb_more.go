@@ -37,7 +37,7 @@ func anyWordQuery(s string) string {
 // KBCategories lists the categories with the number of published articles
 // the viewer may read in each.
 func (db *DB) KBCategories(ctx context.Context, staff bool) ([]helpdesk.KBCategory, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT c.id, c.name, c.position,
+	rows, err := db.pool.Query(ctx, `SELECT c.id, c.name, c.position,
     (SELECT count(*) FROM kb_articles a WHERE a.category_id = c.id AND a.published AND ($1 OR a.visibility = 'employees'))
 FROM kb_categories c ORDER BY c.position, c.name`, staff)
 	if err != nil {
@@ -58,7 +58,7 @@ FROM kb_categories c ORDER BY c.position, c.name`, staff)
 // KBCreateCategory adds a category (or returns the one of that name).
 func (db *DB) KBCreateCategory(ctx context.Context, name string, position int) (int64, error) {
 	var id int64
-	err := db.Pool.QueryRow(ctx, `INSERT INTO kb_categories (name, position) VALUES ($1, $2)
+	err := db.pool.QueryRow(ctx, `INSERT INTO kb_categories (name, position) VALUES ($1, $2)
 ON CONFLICT (lower(name)) DO UPDATE SET name = kb_categories.name RETURNING id`, name, position).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("create kb category: %w", mapError(err))
@@ -69,14 +69,14 @@ ON CONFLICT (lower(name)) DO UPDATE SET name = kb_categories.name RETURNING id`,
 // KBCategoryByName finds a category by name, case-insensitively.
 func (db *DB) KBCategoryByName(ctx context.Context, name string) (int64, error) {
 	var id int64
-	err := db.Pool.QueryRow(ctx, `SELECT id FROM kb_categories WHERE lower(name) = lower($1)`, name).Scan(&id)
+	err := db.pool.QueryRow(ctx, `SELECT id FROM kb_categories WHERE lower(name) = lower($1)`, name).Scan(&id)
 	return id, mapError(err)
 }
 
 // KBAddFile stores a file of an article.
 func (db *DB) KBAddFile(ctx context.Context, f helpdesk.KBFile) (int64, error) {
 	var id int64
-	err := db.Pool.QueryRow(ctx, `INSERT INTO kb_files (article_id, filename, content_type, size, data)
+	err := db.pool.QueryRow(ctx, `INSERT INTO kb_files (article_id, filename, content_type, size, data)
 VALUES ($1, $2, $3, $4, $5) RETURNING id`, f.ArticleID, f.Filename, f.ContentType, len(f.Data), f.Data).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store file of article %d: %w", f.ArticleID, mapError(err))
@@ -86,7 +86,7 @@ VALUES ($1, $2, $3, $4, $5) RETURNING id`, f.ArticleID, f.Filename, f.ContentTyp
 
 // KBFiles lists an article's files, without their data.
 func (db *DB) KBFiles(ctx context.Context, articleID int64) ([]helpdesk.KBFile, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, article_id, filename, content_type, size, created_at
+	rows, err := db.pool.Query(ctx, `SELECT id, article_id, filename, content_type, size, created_at
 FROM kb_files WHERE article_id = $1 ORDER BY id`, articleID)
 	if err != nil {
 		return nil, mapError(err)
@@ -106,7 +106,7 @@ FROM kb_files WHERE article_id = $1 ORDER BY id`, articleID)
 // KBFile reads one file of an article, with its data.
 func (db *DB) KBFile(ctx context.Context, articleID, id int64) (*helpdesk.KBFile, error) {
 	var f helpdesk.KBFile
-	err := db.Pool.QueryRow(ctx, `SELECT id, article_id, filename, content_type, size, data, created_at
+	err := db.pool.QueryRow(ctx, `SELECT id, article_id, filename, content_type, size, data, created_at
 FROM kb_files WHERE article_id = $1 AND id = $2`, articleID, id).Scan(&f.ID, &f.ArticleID, &f.Filename,
 		&f.ContentType, &f.Size, &f.Data, &f.CreatedAt)
 	if err != nil {
@@ -119,11 +119,11 @@ FROM kb_files WHERE article_id = $1 AND id = $2`, articleID, id).Scan(&f.ID, &f.
 // article, in one transaction.
 func (db *DB) KBAddFeedback(ctx context.Context, articleID, userID int64, helpful bool, comment string) error {
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO kb_feedback (article_id, user_id, helpful, comment) VALUES ($1, $2, $3, $4)`,
+		if _, err := tx.tx.Exec(ctx, `INSERT INTO kb_feedback (article_id, user_id, helpful, comment) VALUES ($1, $2, $3, $4)`,
 			articleID, userID, helpful, comment); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE kb_articles SET helpful_yes = helpful_yes + $2::int, helpful_no = helpful_no + $3::int
+		_, err := tx.tx.Exec(ctx, `UPDATE kb_articles SET helpful_yes = helpful_yes + $2::int, helpful_no = helpful_no + $3::int
 WHERE id = $1`, articleID, b2i(helpful), b2i(!helpful))
 		return err
 	})
@@ -142,7 +142,7 @@ func b2i(b bool) int {
 
 // KBFeedback lists an article's newest answers.
 func (db *DB) KBFeedback(ctx context.Context, articleID int64, limit int) ([]helpdesk.ArticleFeedback, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT f.helpful, f.comment, coalesce(u.name, ''), f.created_at
+	rows, err := db.pool.Query(ctx, `SELECT f.helpful, f.comment, coalesce(u.name, ''), f.created_at
 FROM kb_feedback f LEFT JOIN users u ON u.id = f.user_id
 WHERE f.article_id = $1 ORDER BY f.created_at DESC, f.id DESC LIMIT $2`, articleID, limit)
 	if err != nil {
@@ -162,7 +162,7 @@ WHERE f.article_id = $1 ORDER BY f.created_at DESC, f.id DESC LIMIT $2`, article
 
 // KBLogSearch records a help-centre search and how many articles it found.
 func (db *DB) KBLogSearch(ctx context.Context, query string, results int, userID int64) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO kb_searches (query, results, user_id) VALUES ($1, $2, $3)`,
+	_, err := db.pool.Exec(ctx, `INSERT INTO kb_searches (query, results, user_id) VALUES ($1, $2, $3)`,
 		query, results, userID)
 	return mapError(err)
 }
@@ -170,7 +170,7 @@ func (db *DB) KBLogSearch(ctx context.Context, query string, results int, userID
 // KBDeflect records a ticket that was not filed because an article solved
 // it.
 func (db *DB) KBDeflect(ctx context.Context, articleID, userID int64, subject string, categoryID *int64) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO kb_deflections (article_id, user_id, subject, category_id) VALUES ($1, $2, $3, $4)`,
+	_, err := db.pool.Exec(ctx, `INSERT INTO kb_deflections (article_id, user_id, subject, category_id) VALUES ($1, $2, $3, $4)`,
 		articleID, userID, subject, categoryID)
 	if err != nil {
 		return fmt.Errorf("record deflection by article %d: %w", articleID, mapError(err))
@@ -182,6 +182,6 @@ func (db *DB) KBDeflect(ctx context.Context, articleID, userID int64, subject st
 // article's staff view).
 func (db *DB) KBDeflections(ctx context.Context, articleID int64) (int, error) {
 	var n int
-	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM kb_deflections WHERE article_id = $1`, articleID).Scan(&n)
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM kb_deflections WHERE article_id = $1`, articleID).Scan(&n)
 	return n, mapError(err)
 }

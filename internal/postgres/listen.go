@@ -13,7 +13,7 @@ import (
 // connection fails; it then returns why. Notifications sent while no one
 // listens are lost: the caller reconnects and resyncs.
 func (db *DB) Listen(ctx context.Context, channels []string, ready func(), on func(channel, payload string)) error {
-	pc, err := db.Pool.Acquire(ctx)
+	pc, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
@@ -36,7 +36,7 @@ func (db *DB) Listen(ctx context.Context, channels []string, ready func(), on fu
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.Pool.Ping(ctx); err != nil {
+	if err := db.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	return nil

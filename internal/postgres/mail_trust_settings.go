@@ -19,7 +19,7 @@ const MailTrustKey = "mail_trust"
 func (db *DB) MailTrustSettings(ctx context.Context) (helpdesk.MailTrustSettings, bool, error) {
 	var s helpdesk.MailTrustSettings
 	var raw []byte
-	err := db.Pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, MailTrustKey).Scan(&raw)
+	err := db.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, MailTrustKey).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, false, nil
 	} else if err != nil {
@@ -40,11 +40,11 @@ func (db *DB) SaveMailTrustSettings(ctx context.Context, actorID int64, s helpde
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
 		var before []byte
-		err := tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1 FOR UPDATE`, MailTrustKey).Scan(&before)
+		err := tx.tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1 FOR UPDATE`, MailTrustKey).Scan(&before)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("save mail trust settings: %w", mapError(err))
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+		if _, err := tx.tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
 			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, MailTrustKey, raw); err != nil {
 			return fmt.Errorf("save mail trust settings: %w", mapError(err))
 		}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // IMAP accounts polled by mail intake: the account with its sealed
@@ -34,12 +34,12 @@ type MailboxInsert struct {
 
 // InsertMailbox stores an IMAP account and returns its id.
 func (db *DB) InsertMailbox(ctx context.Context, in MailboxInsert) (int64, error) {
-	return insertMailbox(ctx, db.Q(), in)
+	return insertMailbox(ctx, db.q(), in)
 }
 
 // InsertMailbox is DB.InsertMailbox inside the transaction.
 func (tx *Tx) InsertMailbox(ctx context.Context, in MailboxInsert) (int64, error) {
-	return insertMailbox(ctx, tx.Q, in)
+	return insertMailbox(ctx, tx.q, in)
 }
 
 func insertMailbox(ctx context.Context, q *dbsqlc.Queries, in MailboxInsert) (int64, error) {
@@ -54,7 +54,7 @@ func insertMailbox(ctx context.Context, q *dbsqlc.Queries, in MailboxInsert) (in
 
 // EnabledMailboxes lists the ids of the accounts to poll.
 func (db *DB) EnabledMailboxes(ctx context.Context) ([]int64, error) {
-	boxes, err := db.Q().MailListMailboxes(ctx)
+	boxes, err := db.q().MailListMailboxes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list mailboxes: %w", mapError(err))
 	}
@@ -67,7 +67,7 @@ func (db *DB) EnabledMailboxes(ctx context.Context) ([]int64, error) {
 
 // Mailbox reads an account to poll; ENOTFOUND when it is gone.
 func (db *DB) Mailbox(ctx context.Context, id int64) (*MailboxAccount, error) {
-	b, err := db.Q().MailGetMailbox(ctx, id)
+	b, err := db.q().MailGetMailbox(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("read mailbox %d: %w", id, mapError(err))
 	}
@@ -78,7 +78,7 @@ func (db *DB) Mailbox(ctx context.Context, id int64) (*MailboxAccount, error) {
 
 // MailboxError records why the last session of an account failed.
 func (db *DB) MailboxError(ctx context.Context, id int64, problem string) error {
-	if err := db.Q().MailMailboxError(ctx, dbsqlc.MailMailboxErrorParams{ID: id, LastError: problem}); err != nil {
+	if err := db.q().MailMailboxError(ctx, dbsqlc.MailMailboxErrorParams{ID: id, LastError: problem}); err != nil {
 		return fmt.Errorf("record error of mailbox %d: %w", id, mapError(err))
 	}
 	return nil
@@ -86,7 +86,7 @@ func (db *DB) MailboxError(ctx context.Context, id int64, problem string) error 
 
 // MailboxFetched records a completed fetch round (and clears the error).
 func (db *DB) MailboxFetched(ctx context.Context, id int64) error {
-	if err := db.Q().MailMailboxFetched(ctx, id); err != nil {
+	if err := db.q().MailMailboxFetched(ctx, id); err != nil {
 		return fmt.Errorf("record fetch of mailbox %d: %w", id, mapError(err))
 	}
 	return nil
@@ -94,12 +94,12 @@ func (db *DB) MailboxFetched(ctx context.Context, id int64) error {
 
 // SetMailboxWatermark is Tx.SetMailboxWatermark in a statement of its own.
 func (db *DB) SetMailboxWatermark(ctx context.Context, id int64, uidValidity, lastUID int64) error {
-	return setMailboxWatermark(ctx, db.Q(), id, uidValidity, lastUID)
+	return setMailboxWatermark(ctx, db.q(), id, uidValidity, lastUID)
 }
 
 // SetMailboxWatermark records the last UID stored under a UIDVALIDITY.
 func (tx *Tx) SetMailboxWatermark(ctx context.Context, id int64, uidValidity, lastUID int64) error {
-	return setMailboxWatermark(ctx, tx.Q, id, uidValidity, lastUID)
+	return setMailboxWatermark(ctx, tx.q, id, uidValidity, lastUID)
 }
 
 func setMailboxWatermark(ctx context.Context, q *dbsqlc.Queries, id, uidValidity, lastUID int64) error {
@@ -112,7 +112,7 @@ func setMailboxWatermark(ctx context.Context, q *dbsqlc.Queries, id, uidValidity
 // LockMailbox locks an account until commit (two nodes polling it take
 // turns) and returns its last stored UID.
 func (tx *Tx) LockMailbox(ctx context.Context, id int64) (int64, error) {
-	last, err := tx.Q.MailLockMailbox(ctx, id)
+	last, err := tx.q.MailLockMailbox(ctx, id)
 	if err != nil {
 		return 0, fmt.Errorf("lock mailbox %d: %w", id, mapError(err))
 	}

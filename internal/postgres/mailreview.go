@@ -17,7 +17,7 @@ import (
 // teamsOf set, only mail for a team that user is a member of (a lead's
 // review list).
 func (db *DB) ReviewMail(ctx context.Context, statuses []string, limit int, teamsOf *int64) ([]helpdesk.ReviewMail, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, received_at, via, coalesce(nullif(sender, ''), envelope_from), subject,
+	rows, err := db.pool.Query(ctx, `SELECT id, received_at, via, coalesce(nullif(sender, ''), envelope_from), subject,
 		status, kind, reason, auth FROM inbound_mail WHERE status = ANY($1::text[])
 		  AND ($3::bigint IS NULL OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $3))
 		ORDER BY received_at DESC, id DESC LIMIT $2`, statuses, limit, teamsOf)
@@ -50,7 +50,7 @@ func (db *DB) ReviewMail(ctx context.Context, statuses []string, limit int, team
 // user is a member of (what a lead may see and decide).
 func (db *DB) HeldForTeamsOf(ctx context.Context, id, userID int64) (bool, error) {
 	var ok bool
-	if err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbound_mail i
+	if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbound_mail i
 		JOIN team_members tm ON tm.team_id = i.team_id AND tm.user_id = $2
 		WHERE i.id = $1 AND i.status = 'held')`, id, userID).Scan(&ok); err != nil {
 		return false, fmt.Errorf("review rights on mail %d: %w", id, mapError(err))
@@ -83,7 +83,7 @@ func (tx *Tx) DecideInbound(ctx context.Context, id, actorID int64, decision str
 	if decision == "reject" {
 		status, override = "rejected", ""
 	}
-	err := tx.QueryRow(ctx, `WITH old AS (SELECT id, status FROM inbound_mail WHERE id = $1 FOR UPDATE)
+	err := tx.tx.QueryRow(ctx, `WITH old AS (SELECT id, status FROM inbound_mail WHERE id = $1 FOR UPDATE)
 		UPDATE inbound_mail m SET status = $3, override = $4, decided_by = $2,
 			processed_at = CASE WHEN $3 = 'queued' THEN NULL ELSE m.processed_at END
 		FROM old WHERE m.id = old.id AND old.status = ANY($5::text[])

@@ -30,7 +30,7 @@ func (tx *Tx) InsertInbound(ctx context.Context, in InboundInsert) (id int64, du
 	if rcpt == nil {
 		rcpt = []string{}
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO inbound_mail (raw, via, mailbox_id, envelope_from, rcpt, message_id, content_hash, client_ip, helo)
+	err = tx.tx.QueryRow(ctx, `INSERT INTO inbound_mail (raw, via, mailbox_id, envelope_from, rcpt, message_id, content_hash, client_ip, helo)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
 		in.Raw, in.Via, in.MailboxID, in.EnvelopeFrom, rcpt, in.MessageID, in.ContentHash, in.ClientIP, in.HELO).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -54,7 +54,7 @@ type InboundSession struct {
 // InboundSession reads the session of a stored mail.
 func (db *DB) InboundSession(ctx context.Context, id int64) (InboundSession, error) {
 	var s InboundSession
-	err := db.Pool.QueryRow(ctx, `SELECT client_ip, helo, override, received_at FROM inbound_mail WHERE id = $1`, id).
+	err := db.pool.QueryRow(ctx, `SELECT client_ip, helo, override, received_at FROM inbound_mail WHERE id = $1`, id).
 		Scan(&s.ClientIP, &s.HELO, &s.Override, &s.ReceivedAt)
 	if err != nil {
 		return s, fmt.Errorf("inbound session %d: %w", id, mapError(err))
@@ -68,7 +68,7 @@ func (tx *Tx) SetInboundAuth(ctx context.Context, id int64, verdict any) error {
 	if err != nil {
 		return fmt.Errorf("encode verdict: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE inbound_mail SET auth = $2 WHERE id = $1`, id, b); err != nil {
+	if _, err := tx.tx.Exec(ctx, `UPDATE inbound_mail SET auth = $2 WHERE id = $1`, id, b); err != nil {
 		return fmt.Errorf("store verdict of mail %d: %w", id, mapError(err))
 	}
 	return nil
@@ -78,7 +78,7 @@ func (tx *Tx) SetInboundAuth(ctx context.Context, id int64, verdict any) error {
 // yet processed, has one of the Message-IDs: a reply to it should wait.
 func (db *DB) QueuedMailWithIDs(ctx context.Context, self int64, ids []string) (bool, error) {
 	var ok bool
-	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbound_mail
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbound_mail
 		WHERE status = 'queued' AND message_id = ANY($2::text[]) AND id <> $1)`, self, ids).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("look for queued parents: %w", mapError(err))
@@ -90,7 +90,7 @@ func (db *DB) QueuedMailWithIDs(ctx context.Context, self int64, ids []string) (
 // the mail it came from; flagged marks an unverified mail added to an
 // existing ticket.
 func (tx *Tx) SetMessageSender(ctx context.Context, msgID int64, check string, flagged bool) error {
-	if _, err := tx.Exec(ctx, `UPDATE messages SET sender_check = $2, sender_flagged = $3 WHERE id = $1`,
+	if _, err := tx.tx.Exec(ctx, `UPDATE messages SET sender_check = $2, sender_flagged = $3 WHERE id = $1`,
 		msgID, check, flagged); err != nil {
 		return fmt.Errorf("mark message %d: %w", msgID, mapError(err))
 	}
@@ -105,7 +105,7 @@ func (db *DB) SetMessageSender(ctx context.Context, msgID int64, check string, f
 // senderChecks returns the sender line of each message of a ticket that came
 // from mail.
 func (db *DB) senderChecks(ctx context.Context, ticketID int64) (map[int64]senderCheck, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, sender_check, sender_flagged FROM messages
+	rows, err := db.pool.Query(ctx, `SELECT id, sender_check, sender_flagged FROM messages
 		WHERE ticket_id = $1 AND sender_check <> ''`, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("sender checks of ticket %d: %w", ticketID, mapError(err))
@@ -132,7 +132,7 @@ type senderCheck struct {
 // conversation that arrive together then create their ticket one after the
 // other, and the second finds the first's.
 func (tx *Tx) LockThreadIDs(ctx context.Context, ids []string) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(id, 13))
+	if _, err := tx.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(id, 13))
 		FROM (SELECT DISTINCT unnest($1::text[]) AS id ORDER BY 1) x`, ids); err != nil {
 		return fmt.Errorf("lock thread ids: %w", mapError(err))
 	}
@@ -143,7 +143,7 @@ func (tx *Tx) LockThreadIDs(ctx context.Context, ids []string) error {
 // than exclude, or 0.
 func (tx *Tx) TicketForThreadIDs(ctx context.Context, ids []string, exclude int64) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, `SELECT ticket_id FROM ticket_message_ids
+	err := tx.tx.QueryRow(ctx, `SELECT ticket_id FROM ticket_message_ids
 		WHERE message_id = ANY($1::text[]) AND ticket_id <> $2 LIMIT 1`, ids, exclude).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
@@ -157,7 +157,7 @@ func (tx *Tx) TicketForThreadIDs(ctx context.Context, ids []string, exclude int6
 // AddThreadIDs records Message-IDs a ticket's mail referred to, so that the
 // mail they name, arriving late, and its other replies thread to it.
 func (tx *Tx) AddThreadIDs(ctx context.Context, ticketID int64, ids []string) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO ticket_message_ids (message_id, ticket_id)
+	if _, err := tx.tx.Exec(ctx, `INSERT INTO ticket_message_ids (message_id, ticket_id)
 		SELECT DISTINCT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING`, ids, ticketID); err != nil {
 		return fmt.Errorf("add thread ids of ticket %d: %w", ticketID, mapError(err))
 	}
@@ -176,7 +176,7 @@ type OutboxBounce struct {
 // or nil when no mail of ours has that Message-ID.
 func (db *DB) OutboxBounced(ctx context.Context, messageID, reason string) (*OutboxBounce, error) {
 	var b OutboxBounce
-	err := db.Pool.QueryRow(ctx, `UPDATE outbox SET status = 'failed', last_error = $2 WHERE message_id = $1
+	err := db.pool.QueryRow(ctx, `UPDATE outbox SET status = 'failed', last_error = $2 WHERE message_id = $1
 		RETURNING id, ticket_id, to_addr, message_id`, messageID, reason).Scan(&b.ID, &b.TicketID, &b.To, &b.MessageID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -191,7 +191,7 @@ func (db *DB) OutboxBounced(ctx context.Context, messageID, reason string) (*Out
 // there is no such mail (a return path of mail since deleted).
 func (db *DB) OutboxBouncedByID(ctx context.Context, id int64, reason string) (*OutboxBounce, error) {
 	var b OutboxBounce
-	err := db.Pool.QueryRow(ctx, `UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1
+	err := db.pool.QueryRow(ctx, `UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1
 		RETURNING id, ticket_id, to_addr, message_id`, id, reason).Scan(&b.ID, &b.TicketID, &b.To, &b.MessageID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil

@@ -91,3 +91,9 @@ func quiet(log *slog.Logger) *slog.Logger {
 	}
 	return log
 }
+
+// Migrate is Migrate on db's pool.
+func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error { return Migrate(ctx, db.pool, log) }
+
+// Migrated is Migrated on db's pool.
+func (db *DB) Migrated(ctx context.Context) (bool, error) { return Migrated(ctx, db.pool) }

@@ -26,14 +26,14 @@ func TestMigrateAppliesLateLowerNumbers(t *testing.T) {
 	}
 	defer adb.Close()
 	name := fmt.Sprintf("t_ooo_%d", time.Now().UnixNano())
-	if _, err := adb.Pool.Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %q`, name)); err != nil {
+	if _, err := adb.RawPool().Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %q`, name)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := adb.Pool.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %q`, name)); err != nil {
+	if _, err := adb.RawPool().Exec(ctx, fmt.Sprintf(`CREATE DATABASE %q`, name)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_, _ = adb.Pool.Exec(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name))
+		_, _ = adb.RawPool().Exec(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name))
 	})
 	db, err := postgres.Open(ctx, postgres.WithDatabase(admin, name), 2)
 	if err != nil {
@@ -59,7 +59,7 @@ func TestMigrateAppliesLateLowerNumbers(t *testing.T) {
 		early[f] = &fstest.MapFile{Data: b}
 		used[f[:5]] = true
 	}
-	if err := postgres.MigrateFS(ctx, db.Pool, early, slog.New(slog.DiscardHandler)); err != nil {
+	if err := postgres.MigrateFS(ctx, db.RawPool(), early, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatalf("migrate the real set: %v", err)
 	}
 	var late string
@@ -73,13 +73,13 @@ func TestMigrateAppliesLateLowerNumbers(t *testing.T) {
 	for f, m := range early {
 		full[f] = m
 	}
-	if err := postgres.MigrateFS(ctx, db.Pool, full, slog.New(slog.DiscardHandler)); err != nil {
+	if err := postgres.MigrateFS(ctx, db.RawPool(), full, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatalf("migrate with the late %s: %v", late, err)
 	}
-	if _, err := db.Pool.Exec(ctx, "SELECT id FROM late_probe"); err != nil {
+	if _, err := db.RawPool().Exec(ctx, "SELECT id FROM late_probe"); err != nil {
 		t.Fatalf("late %s not applied: %v", late, err)
 	}
-	if ok, err := postgres.Migrated(ctx, db.Pool); err != nil || !ok {
+	if ok, err := postgres.Migrated(ctx, db.RawPool()); err != nil || !ok {
 		t.Fatalf("migrated = %v, %v", ok, err)
 	}
 }

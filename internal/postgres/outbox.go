@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // Outgoing mail: what notifications read about a ticket, the outbox rows
@@ -32,17 +32,17 @@ type MailTicket struct {
 
 // MailTicket reads what a mail about the ticket needs.
 func (tx *Tx) MailTicket(ctx context.Context, ticketID int64) (*MailTicket, error) {
-	ref, err := tx.Q.MailTicketRef(ctx, ticketID)
+	ref, err := tx.q.MailTicketRef(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("read ticket %d for mail: %w", ticketID, mapError(err))
 	}
-	local, err := tx.Q.MailIntakeLocalForTeam(ctx, ref.TeamID)
+	local, err := tx.q.MailIntakeLocalForTeam(ctx, ref.TeamID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		local = "helpdesk"
 	} else if err != nil {
 		return nil, fmt.Errorf("read intake address of ticket %d: %w", ticketID, mapError(err))
 	}
-	ids, err := tx.Q.MailThreadIDs(ctx, ticketID)
+	ids, err := tx.q.MailThreadIDs(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("read thread of ticket %d: %w", ticketID, mapError(err))
 	}
@@ -65,12 +65,12 @@ type MailMessage struct {
 
 // MailMessage reads a message to be mailed.
 func (db *DB) MailMessage(ctx context.Context, id int64) (*MailMessage, error) {
-	return mailMessage(ctx, db.Q(), id)
+	return mailMessage(ctx, db.q(), id)
 }
 
 // MailMessage reads a message to be mailed inside the transaction.
 func (tx *Tx) MailMessage(ctx context.Context, id int64) (*MailMessage, error) {
-	return mailMessage(ctx, tx.Q, id)
+	return mailMessage(ctx, tx.q, id)
 }
 
 func mailMessage(ctx context.Context, q *dbsqlc.Queries, id int64) (*MailMessage, error) {
@@ -85,7 +85,7 @@ func mailMessage(ctx context.Context, q *dbsqlc.Queries, id int64) (*MailMessage
 // Followers are the requester (first) and the participants of a ticket, with
 // Active and BouncingAt set: what decides whether they get mail.
 func (db *DB) Followers(ctx context.Context, ticketID int64) ([]helpdesk.User, error) {
-	rows, err := db.Q().MailFollowers(ctx, ticketID)
+	rows, err := db.q().MailFollowers(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("read followers of ticket %d: %w", ticketID, mapError(err))
 	}
@@ -99,7 +99,7 @@ func (db *DB) Followers(ctx context.Context, ticketID int64) ([]helpdesk.User, e
 // ResolutionCount is how often the ticket was resolved: each resolution is
 // announced once.
 func (tx *Tx) ResolutionCount(ctx context.Context, ticketID int64) (int64, error) {
-	n, err := tx.Q.MailResolutionCount(ctx, ticketID)
+	n, err := tx.q.MailResolutionCount(ctx, ticketID)
 	if err != nil {
 		return 0, fmt.Errorf("read resolution count of ticket %d: %w", ticketID, mapError(err))
 	}
@@ -114,17 +114,17 @@ func (tx *Tx) ResolutionCount(ctx context.Context, ticketID int64) (int64, error
 // up its jobs (each holding a connection) behind one another only to learn
 // that nothing more is sent to it this hour.
 func (tx *Tx) AckBudgetLeft(ctx context.Context, sender string, limit int64) (bool, error) {
-	sent, err := tx.Q.MailCountAcks(ctx, sender)
+	sent, err := tx.q.MailCountAcks(ctx, sender)
 	if err != nil {
 		return false, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
 	}
 	if sent >= limit {
 		return false, nil
 	}
-	if err := tx.Q.MailLockSender(ctx, sender); err != nil {
+	if err := tx.q.MailLockSender(ctx, sender); err != nil {
 		return false, fmt.Errorf("lock answers to %s: %w", sender, mapError(err))
 	}
-	if sent, err = tx.Q.MailCountAcks(ctx, sender); err != nil {
+	if sent, err = tx.q.MailCountAcks(ctx, sender); err != nil {
 		return false, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
 	}
 	return sent < limit, nil
@@ -132,7 +132,7 @@ func (tx *Tx) AckBudgetLeft(ctx context.Context, sender string, limit int64) (bo
 
 // RecordAck counts one automatic answer to sender against its hourly budget.
 func (tx *Tx) RecordAck(ctx context.Context, sender string) error {
-	if err := tx.Q.MailInsertAck(ctx, sender); err != nil {
+	if err := tx.q.MailInsertAck(ctx, sender); err != nil {
 		return fmt.Errorf("record answer to %s: %w", sender, mapError(err))
 	}
 	return nil
@@ -155,7 +155,7 @@ type OutboxMail struct {
 // Message-ID so replies thread into the ticket. A mail whose Message-ID is
 // already stored (a retried job) is not stored again: inserted is false.
 func (tx *Tx) InsertOutbox(ctx context.Context, m OutboxMail) (id int64, inserted bool, err error) {
-	id, err = tx.Q.MailInsertOutbox(ctx, dbsqlc.MailInsertOutboxParams{TicketID: m.TicketID, Kind: m.Kind,
+	id, err = tx.q.MailInsertOutbox(ctx, dbsqlc.MailInsertOutboxParams{TicketID: m.TicketID, Kind: m.Kind,
 		ToAddr: m.To, Subject: m.Subject, Raw: m.Raw, MessageID: m.MessageID})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, nil
@@ -163,7 +163,7 @@ func (tx *Tx) InsertOutbox(ctx context.Context, m OutboxMail) (id int64, inserte
 		return 0, false, fmt.Errorf("store %s mail to %s: %w", m.Kind, m.To, mapError(err))
 	}
 	if m.TicketID != nil {
-		if err := tx.Q.MailAddThreadID(ctx, dbsqlc.MailAddThreadIDParams{MessageID: m.MessageID, TicketID: *m.TicketID}); err != nil {
+		if err := tx.q.MailAddThreadID(ctx, dbsqlc.MailAddThreadIDParams{MessageID: m.MessageID, TicketID: *m.TicketID}); err != nil {
 			return 0, false, fmt.Errorf("thread mail %d into ticket %d: %w", id, *m.TicketID, mapError(err))
 		}
 	}
@@ -185,7 +185,7 @@ type LockedOutbox struct {
 // LockOutbox locks a row for sending. A row locked by another job counts as
 // gone (ENOTFOUND): that job is handing it to the relay.
 func (tx *Tx) LockOutbox(ctx context.Context, id int64) (*LockedOutbox, error) {
-	r, err := tx.Q.MailLockOutbox(ctx, id)
+	r, err := tx.q.MailLockOutbox(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("lock outbox mail %d: %w", id, mapError(err))
 	}
@@ -194,7 +194,7 @@ func (tx *Tx) LockOutbox(ctx context.Context, id int64) (*LockedOutbox, error) {
 
 // OutboxSent marks the mail sent.
 func (tx *Tx) OutboxSent(ctx context.Context, id int64) error {
-	if err := tx.Q.MailOutboxSent(ctx, id); err != nil {
+	if err := tx.q.MailOutboxSent(ctx, id); err != nil {
 		return fmt.Errorf("mark outbox mail %d sent: %w", id, mapError(err))
 	}
 	return nil
@@ -202,7 +202,7 @@ func (tx *Tx) OutboxSent(ctx context.Context, id int64) error {
 
 // OutboxWaiting notes why a queued mail is not being sent.
 func (tx *Tx) OutboxWaiting(ctx context.Context, id int64, note string) error {
-	if err := tx.Q.MailOutboxWaiting(ctx, dbsqlc.MailOutboxWaitingParams{ID: id, LastError: note}); err != nil {
+	if err := tx.q.MailOutboxWaiting(ctx, dbsqlc.MailOutboxWaitingParams{ID: id, LastError: note}); err != nil {
 		return fmt.Errorf("note why outbox mail %d waits: %w", id, mapError(err))
 	}
 	return nil
@@ -210,7 +210,7 @@ func (tx *Tx) OutboxWaiting(ctx context.Context, id int64, note string) error {
 
 // OutboxAttempt records a failed attempt that will be retried at next.
 func (tx *Tx) OutboxAttempt(ctx context.Context, id int64, lastError string, next time.Time) error {
-	if err := tx.Q.MailOutboxAttempt(ctx, dbsqlc.MailOutboxAttemptParams{ID: id, LastError: lastError, NextAttemptAt: next}); err != nil {
+	if err := tx.q.MailOutboxAttempt(ctx, dbsqlc.MailOutboxAttemptParams{ID: id, LastError: lastError, NextAttemptAt: next}); err != nil {
 		return fmt.Errorf("record attempt of outbox mail %d: %w", id, mapError(err))
 	}
 	return nil
@@ -227,7 +227,7 @@ type FailedOutbox struct {
 // OutboxFailed marks the mail failed for good; ENOTFOUND when it is gone or
 // was already marked.
 func (tx *Tx) OutboxFailed(ctx context.Context, id int64, lastError string) (*FailedOutbox, error) {
-	r, err := tx.Q.MailOutboxFailed(ctx, dbsqlc.MailOutboxFailedParams{ID: id, LastError: lastError})
+	r, err := tx.q.MailOutboxFailed(ctx, dbsqlc.MailOutboxFailedParams{ID: id, LastError: lastError})
 	if err != nil {
 		return nil, fmt.Errorf("mark outbox mail %d failed: %w", id, mapError(err))
 	}

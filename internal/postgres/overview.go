@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // The staff overview page's figures, and the option lists of the desk's
@@ -46,7 +46,7 @@ type Overview struct {
 
 // Overview reads the figures of the overview page.
 func (db *DB) Overview(ctx context.Context, since, frSince time.Time, hidden []int64) (*Overview, error) {
-	q := db.Q()
+	q := db.q()
 	var o Overview
 	backlog, err := q.OverviewBacklog(ctx, dbsqlc.OverviewBacklogParams{Since: since, Hidden: hidden})
 	if err != nil {
@@ -74,7 +74,7 @@ func (db *DB) Overview(ctx context.Context, since, frSince time.Time, hidden []i
 
 // Teams lists every team by name.
 func (db *DB) Teams(ctx context.Context) ([]helpdesk.Team, error) {
-	rows, err := db.Q().ListTeams(ctx)
+	rows, err := db.q().ListTeams(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list teams: %w", mapError(err))
 	}
@@ -87,7 +87,7 @@ func (db *DB) Teams(ctx context.Context) ([]helpdesk.Team, error) {
 
 // Staff lists the active agents, leads and admins (id, email, name).
 func (db *DB) Staff(ctx context.Context) ([]helpdesk.User, error) {
-	rows, err := db.Q().ListStaff(ctx)
+	rows, err := db.q().ListStaff(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list staff: %w", mapError(err))
 	}
@@ -100,7 +100,7 @@ func (db *DB) Staff(ctx context.Context) ([]helpdesk.User, error) {
 
 // TicketNumber is the number of the ticket with this id.
 func (db *DB) TicketNumber(ctx context.Context, id int64) (int64, error) {
-	n, err := db.Q().TicketNumberByID(ctx, id)
+	n, err := db.q().TicketNumberByID(ctx, id)
 	if err != nil {
 		return 0, fmt.Errorf("read number of ticket %d: %w", id, mapError(err))
 	}

@@ -23,7 +23,7 @@ const campaignLock = 0x7068697368 // "phish"
 // transaction that files it. suspect may be nil (found later, from the
 // inbound mail).
 func (tx *Tx) InsertPhishReport(ctx context.Context, ticketID, reporterID int64, inboundID *int64, how string, suspect []byte) error {
-	_, err := tx.Exec(ctx, `INSERT INTO phishing_reports (ticket_id, reporter_id, inbound_id, how, suspect)
+	_, err := tx.tx.Exec(ctx, `INSERT INTO phishing_reports (ticket_id, reporter_id, inbound_id, how, suspect)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, ticketID, reporterID, inboundID, how, suspect)
 	return mapError(err)
 }
@@ -44,7 +44,7 @@ type PhishWork struct {
 // PhishWork loads a report for analysis; ENOTFOUND when it is none.
 func (db *DB) PhishWork(ctx context.Context, ticketID int64) (*PhishWork, error) {
 	var w PhishWork
-	err := db.Pool.QueryRow(ctx, `SELECT r.ticket_id, t.number, r.reporter_id, m.raw, r.suspect, r.how,
+	err := db.pool.QueryRow(ctx, `SELECT r.ticket_id, t.number, r.reporter_id, m.raw, r.suspect, r.how,
 			r.overruled_by IS NOT NULL, r.reported_at, r.campaign_id
 		FROM phishing_reports r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN inbound_mail m ON m.id = r.inbound_id
 		WHERE r.ticket_id = $1`, ticketID).
@@ -59,7 +59,7 @@ func (db *DB) PhishWork(ctx context.Context, ticketID int64) (*PhishWork, error)
 // before t (reports' own mails aside).
 func (db *DB) PhishSenderSeen(ctx context.Context, domain string, before time.Time) (bool, error) {
 	var seen bool
-	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbound_mail WHERE sender LIKE '%@' || $1 AND received_at < $2)
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbound_mail WHERE sender LIKE '%@' || $1 AND received_at < $2)
 		OR EXISTS (SELECT 1 FROM phishing_reports WHERE sender LIKE '%@' || $1 AND reported_at < $2)`, domain, before).Scan(&seen)
 	return seen, mapError(err)
 }
@@ -85,7 +85,7 @@ func (tx *Tx) SavePhishResult(ctx context.Context, r PhishResult) error {
 	if r.Reasons == nil {
 		r.Reasons = []string{}
 	}
-	_, err := tx.Exec(ctx, `UPDATE phishing_reports SET how = $2, suspect = coalesce($3, suspect), auto_verdict = $4,
+	_, err := tx.tx.Exec(ctx, `UPDATE phishing_reports SET how = $2, suspect = coalesce($3, suspect), auto_verdict = $4,
 			verdict = CASE WHEN overruled_by IS NULL THEN $4 ELSE verdict END, score = $5, reasons = $6, analysis = $7,
 			sender = $8, simhash = $9, delivered_at = $10, analysed_at = now()
 		WHERE ticket_id = $1`, r.TicketID, r.How, r.Suspect, r.Verdict, r.Score, r.Reasons, r.Analysis, r.Sender,
@@ -93,14 +93,14 @@ func (tx *Tx) SavePhishResult(ctx context.Context, r PhishResult) error {
 	if err != nil {
 		return mapError(err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM phishing_indicators WHERE ticket_id = $1`, r.TicketID); err != nil {
+	if _, err := tx.tx.Exec(ctx, `DELETE FROM phishing_indicators WHERE ticket_id = $1`, r.TicketID); err != nil {
 		return mapError(err)
 	}
 	for kind, vals := range r.Indicators {
 		if len(vals) == 0 {
 			continue
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO phishing_indicators (ticket_id, kind, value)
+		if _, err := tx.tx.Exec(ctx, `INSERT INTO phishing_indicators (ticket_id, kind, value)
 			SELECT $1, $2, v FROM unnest($3::text[]) v ON CONFLICT DO NOTHING`, r.TicketID, kind, vals); err != nil {
 			return mapError(err)
 		}
@@ -122,18 +122,18 @@ type PhishCandidate struct {
 // together. It returns the campaign and how many reports it now has.
 func (db *DB) GroupPhishReport(ctx context.Context, ticketID int64, pick func(PhishCandidate) bool) (campaignID int64, reports int, err error) {
 	err = db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, campaignLock); err != nil {
+		if _, err := tx.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, campaignLock); err != nil {
 			return err
 		}
 		var cur *int64
 		var sim int64
-		if err := tx.QueryRow(ctx, `SELECT campaign_id, simhash FROM phishing_reports WHERE ticket_id = $1 FOR UPDATE`, ticketID).Scan(&cur, &sim); err != nil {
+		if err := tx.tx.QueryRow(ctx, `SELECT campaign_id, simhash FROM phishing_reports WHERE ticket_id = $1 FOR UPDATE`, ticketID).Scan(&cur, &sim); err != nil {
 			return err
 		}
 		if cur != nil {
 			campaignID = *cur
 		} else {
-			rows, err := tx.Query(ctx, `SELECT r.ticket_id, r.campaign_id, r.simhash,
+			rows, err := tx.tx.Query(ctx, `SELECT r.ticket_id, r.campaign_id, r.simhash,
 					coalesce((SELECT jsonb_object_agg(kind, vals) FROM (SELECT kind, array_agg(value) vals FROM phishing_indicators
 						WHERE ticket_id = r.ticket_id GROUP BY kind) k), '{}')
 				FROM phishing_reports r
@@ -169,22 +169,22 @@ func (db *DB) GroupPhishReport(ctx context.Context, ticketID int64, pick func(Ph
 				}
 			}
 			if campaignID == 0 {
-				if err := tx.QueryRow(ctx, `INSERT INTO phishing_campaigns DEFAULT VALUES RETURNING id`).Scan(&campaignID); err != nil {
+				if err := tx.tx.QueryRow(ctx, `INSERT INTO phishing_campaigns DEFAULT VALUES RETURNING id`).Scan(&campaignID); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.Exec(ctx, `UPDATE phishing_reports SET campaign_id = $2 WHERE ticket_id = $1`, ticketID, campaignID); err != nil {
+			if _, err := tx.tx.Exec(ctx, `UPDATE phishing_reports SET campaign_id = $2 WHERE ticket_id = $1`, ticketID, campaignID); err != nil {
 				return err
 			}
 		}
-		return tx.QueryRow(ctx, `SELECT count(*) FROM phishing_reports WHERE campaign_id = $1`, campaignID).Scan(&reports)
+		return tx.tx.QueryRow(ctx, `SELECT count(*) FROM phishing_reports WHERE campaign_id = $1`, campaignID).Scan(&reports)
 	})
 	return campaignID, reports, mapError(err)
 }
 
 // PhishIndicatorsOf returns a report's indicators by kind.
 func (db *DB) PhishIndicatorsOf(ctx context.Context, ticketID int64) (map[string][]string, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT kind, value FROM phishing_indicators WHERE ticket_id = $1 ORDER BY kind, value`, ticketID)
+	rows, err := db.pool.Query(ctx, `SELECT kind, value FROM phishing_indicators WHERE ticket_id = $1 ORDER BY kind, value`, ticketID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -211,11 +211,11 @@ type CampaignMember struct {
 // while it has none) and its reports, oldest first.
 func (db *DB) CampaignTicket(ctx context.Context, campaignID int64) (*int64, []CampaignMember, error) {
 	var tid *int64
-	if err := db.Pool.QueryRow(ctx, `SELECT t.number FROM phishing_campaigns c LEFT JOIN tickets t ON t.id = c.ticket_id
+	if err := db.pool.QueryRow(ctx, `SELECT t.number FROM phishing_campaigns c LEFT JOIN tickets t ON t.id = c.ticket_id
 		WHERE c.id = $1`, campaignID).Scan(&tid); err != nil {
 		return nil, nil, mapError(err)
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT t.id, t.number, t.parent_id FROM phishing_reports r JOIN tickets t ON t.id = r.ticket_id
+	rows, err := db.pool.Query(ctx, `SELECT t.id, t.number, t.parent_id FROM phishing_reports r JOIN tickets t ON t.id = r.ticket_id
 		WHERE r.campaign_id = $1 ORDER BY r.reported_at, t.id`, campaignID)
 	if err != nil {
 		return nil, nil, mapError(err)
@@ -235,7 +235,7 @@ func (db *DB) CampaignTicket(ctx context.Context, campaignID int64) (*int64, []C
 // ClaimCampaignTicket makes ticketID the campaign's incident, in the
 // transaction that files it; ECONFLICT when another node filed one first.
 func (tx *Tx) ClaimCampaignTicket(ctx context.Context, campaignID, ticketID int64) error {
-	tag, err := tx.Exec(ctx, `UPDATE phishing_campaigns SET ticket_id = $2 WHERE id = $1 AND ticket_id IS NULL`, campaignID, ticketID)
+	tag, err := tx.tx.Exec(ctx, `UPDATE phishing_campaigns SET ticket_id = $2 WHERE id = $1 AND ticket_id IS NULL`, campaignID, ticketID)
 	if err != nil {
 		return mapError(err)
 	}
@@ -249,7 +249,7 @@ func (tx *Tx) ClaimCampaignTicket(ctx context.Context, campaignID, ticketID int6
 // the transaction that posts the thank-you; false when this report, or
 // another of the same reporter in the same campaign, was thanked already.
 func (tx *Tx) MarkTeachBack(ctx context.Context, ticketID int64) (bool, error) {
-	tag, err := tx.Exec(ctx, `UPDATE phishing_reports r SET teachback_at = now()
+	tag, err := tx.tx.Exec(ctx, `UPDATE phishing_reports r SET teachback_at = now()
 		WHERE r.ticket_id = $1 AND r.teachback_at IS NULL AND NOT EXISTS (
 			SELECT 1 FROM phishing_reports o WHERE o.ticket_id <> r.ticket_id AND o.reporter_id = r.reporter_id
 			  AND o.campaign_id = r.campaign_id AND o.teachback_at IS NOT NULL)`, ticketID)
@@ -261,7 +261,7 @@ func (tx *Tx) MarkTeachBack(ctx context.Context, ticketID int64) (bool, error) {
 
 // SetPhishVerdict records the security team's verdict on a report.
 func (db *DB) SetPhishVerdict(ctx context.Context, ticketID, by int64, verdict, note string) error {
-	tag, err := db.Pool.Exec(ctx, `UPDATE phishing_reports SET verdict = $2, overruled_by = $3, overrule_note = $4
+	tag, err := db.pool.Exec(ctx, `UPDATE phishing_reports SET verdict = $2, overruled_by = $3, overrule_note = $4
 		WHERE ticket_id = $1`, ticketID, verdict, by, note)
 	if err != nil {
 		return mapError(err)
@@ -276,7 +276,7 @@ func (db *DB) SetPhishVerdict(ctx context.Context, ticketID, by int64, verdict, 
 func (db *DB) PhishReport(ctx context.Context, ticketID int64) (*helpdesk.PhishReport, error) {
 	var r helpdesk.PhishReport
 	var analysis []byte
-	err := db.Pool.QueryRow(ctx, `SELECT r.ticket_id, t.number, r.reporter_id, r.how, r.verdict, r.auto_verdict, r.score,
+	err := db.pool.QueryRow(ctx, `SELECT r.ticket_id, t.number, r.reporter_id, r.how, r.verdict, r.auto_verdict, r.score,
 			r.reasons, r.analysis, u.name, r.overrule_note, r.campaign_id, r.sender, r.delivered_at, r.reported_at,
 			r.analysed_at, r.teachback_at, r.suspect IS NOT NULL
 		FROM phishing_reports r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN users u ON u.id = r.overruled_by
@@ -293,7 +293,7 @@ func (db *DB) PhishReport(ctx context.Context, ticketID int64) (*helpdesk.PhishR
 // PhishSuspect returns the reported mail of a report.
 func (db *DB) PhishSuspect(ctx context.Context, ticketID int64) ([]byte, error) {
 	var raw []byte
-	err := db.Pool.QueryRow(ctx, `SELECT suspect FROM phishing_reports WHERE ticket_id = $1 AND suspect IS NOT NULL`, ticketID).Scan(&raw)
+	err := db.pool.QueryRow(ctx, `SELECT suspect FROM phishing_reports WHERE ticket_id = $1 AND suspect IS NOT NULL`, ticketID).Scan(&raw)
 	return raw, mapError(err)
 }
 
@@ -301,7 +301,7 @@ func (db *DB) PhishSuspect(ctx context.Context, ticketID int64) ([]byte, error) 
 // ENOTFOUND when the ticket is not a campaign's incident.
 func (db *DB) PhishCampaignByTicket(ctx context.Context, ticketID int64) (*helpdesk.PhishCampaign, error) {
 	c := helpdesk.PhishCampaign{Verdicts: map[string]int{}}
-	err := db.Pool.QueryRow(ctx, `SELECT c.id, c.ticket_id, c.closed_notice_at, count(r.ticket_id), count(DISTINCT r.reporter_id),
+	err := db.pool.QueryRow(ctx, `SELECT c.id, c.ticket_id, c.closed_notice_at, count(r.ticket_id), count(DISTINCT r.reporter_id),
 			coalesce(min(r.reported_at), c.created_at), coalesce(max(r.reported_at), c.created_at), min(r.delivered_at)
 		FROM phishing_campaigns c LEFT JOIN phishing_reports r ON r.campaign_id = c.id
 		WHERE c.ticket_id = $1 GROUP BY c.id`, ticketID).Scan(&c.ID, &c.TicketID, &c.ClosedNoticeAt, &c.Reports, &c.Reporters,
@@ -309,7 +309,7 @@ func (db *DB) PhishCampaignByTicket(ctx context.Context, ticketID int64) (*helpd
 	if err != nil {
 		return nil, mapError(err)
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT t.number, coalesce(u.email, ''), r.reported_at, r.verdict
+	rows, err := db.pool.Query(ctx, `SELECT t.number, coalesce(u.email, ''), r.reported_at, r.verdict
 		FROM phishing_reports r JOIN tickets t ON t.id = r.ticket_id LEFT JOIN users u ON u.id = r.reporter_id
 		WHERE r.campaign_id = $1 ORDER BY r.reported_at, t.number`, c.ID)
 	if err != nil {
@@ -334,7 +334,7 @@ func (db *DB) PhishCampaignByTicket(ctx context.Context, ticketID int64) (*helpd
 
 // phishIndicators counts indicators over the reports a where clause picks.
 func (db *DB) phishIndicators(ctx context.Context, where string, arg any, limit int) ([]helpdesk.PhishIndicator, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT i.kind, i.value, count(*) FROM phishing_indicators i
+	rows, err := db.pool.Query(ctx, `SELECT i.kind, i.value, count(*) FROM phishing_indicators i
 		JOIN phishing_reports r ON r.ticket_id = i.ticket_id `+where+`
 		GROUP BY i.kind, i.value ORDER BY count(*) DESC, i.kind, i.value LIMIT `+strconv.Itoa(limit), arg)
 	if err != nil {
@@ -355,7 +355,7 @@ func (db *DB) phishIndicators(ctx context.Context, where string, arg any, limit 
 // MarkCampaignNotice records that the "handled" notice went out; false
 // when it had already.
 func (db *DB) MarkCampaignNotice(ctx context.Context, campaignID int64) (bool, error) {
-	tag, err := db.Pool.Exec(ctx, `UPDATE phishing_campaigns SET closed_notice_at = now() WHERE id = $1 AND closed_notice_at IS NULL`, campaignID)
+	tag, err := db.pool.Exec(ctx, `UPDATE phishing_campaigns SET closed_notice_at = now() WHERE id = $1 AND closed_notice_at IS NULL`, campaignID)
 	if err != nil {
 		return false, mapError(err)
 	}
@@ -374,17 +374,17 @@ type PhishSetup struct {
 // address), the person who acts for it, and every active staff member.
 func (db *DB) PhishSetup(ctx context.Context) (*PhishSetup, error) {
 	var s PhishSetup
-	err := db.Pool.QueryRow(ctx, `SELECT team_id FROM intake_addresses WHERE phishing ORDER BY team_id IS NULL, id LIMIT 1`).Scan(&s.TeamID)
+	err := db.pool.QueryRow(ctx, `SELECT team_id FROM intake_addresses WHERE phishing ORDER BY team_id IS NULL, id LIMIT 1`).Scan(&s.TeamID)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, mapError(err)
 	}
-	err = db.Pool.QueryRow(ctx, `SELECT u.id FROM users u LEFT JOIN team_members m ON m.user_id = u.id AND m.team_id = $1
+	err = db.pool.QueryRow(ctx, `SELECT u.id FROM users u LEFT JOIN team_members m ON m.user_id = u.id AND m.team_id = $1
 		WHERE u.active AND u.role IN ('agent', 'lead', 'admin')
 		ORDER BY (m.team_id IS NOT NULL AND u.role = 'lead') DESC, (m.team_id IS NOT NULL) DESC, (u.role = 'admin') DESC, u.id LIMIT 1`, s.TeamID).Scan(&s.OwnerID)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, mapError(err)
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT id, email, name FROM users WHERE active AND role IN ('agent', 'lead', 'admin') ORDER BY id LIMIT 5000`)
+	rows, err := db.pool.Query(ctx, `SELECT id, email, name FROM users WHERE active AND role IN ('agent', 'lead', 'admin') ORDER BY id LIMIT 5000`)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -403,7 +403,7 @@ func (db *DB) PhishSetup(ctx context.Context) (*PhishSetup, error) {
 // a team that a phishing intake address routes to).
 func (db *DB) InPhishTeam(ctx context.Context, userID int64) (bool, error) {
 	var ok bool
-	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM team_members m JOIN intake_addresses a ON a.team_id = m.team_id
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM team_members m JOIN intake_addresses a ON a.team_id = m.team_id
 		WHERE a.phishing AND m.user_id = $1)`, userID).Scan(&ok)
 	return ok, mapError(err)
 }
@@ -412,7 +412,7 @@ func (db *DB) InPhishTeam(ctx context.Context, userID int64) (bool, error) {
 // address, or "" when none is marked.
 func (db *DB) PhishAddress(ctx context.Context) (string, error) {
 	var local string
-	err := db.Pool.QueryRow(ctx, `SELECT local_part FROM intake_addresses WHERE phishing ORDER BY id LIMIT 1`).Scan(&local)
+	err := db.pool.QueryRow(ctx, `SELECT local_part FROM intake_addresses WHERE phishing ORDER BY id LIMIT 1`).Scan(&local)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
@@ -421,7 +421,7 @@ func (db *DB) PhishAddress(ctx context.Context) (string, error) {
 
 // SetIntakePhishing marks an intake address as "phishing reports" or not.
 func (tx *Tx) SetIntakePhishing(ctx context.Context, id int64, on bool) error {
-	tag, err := tx.Exec(ctx, `UPDATE intake_addresses SET phishing = $2 WHERE id = $1`, id, on)
+	tag, err := tx.tx.Exec(ctx, `UPDATE intake_addresses SET phishing = $2 WHERE id = $1`, id, on)
 	if err != nil {
 		return mapError(err)
 	}

@@ -13,7 +13,7 @@ import (
 // (the reporter's first team), repeat reporters and the top indicators.
 func (db *DB) PhishFigures(ctx context.Context, since time.Time) (*helpdesk.PhishFigures, error) {
 	f := &helpdesk.PhishFigures{Since: since}
-	rows, err := db.Pool.Query(ctx, `SELECT verdict, count(*) FROM phishing_reports WHERE reported_at >= $1 GROUP BY verdict`, since)
+	rows, err := db.pool.Query(ctx, `SELECT verdict, count(*) FROM phishing_reports WHERE reported_at >= $1 GROUP BY verdict`, since)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -52,7 +52,7 @@ func (db *DB) PhishFigures(ctx context.Context, since time.Time) (*helpdesk.Phis
 		f.Weeks = append(f.Weeks, helpdesk.WeekCount{Start: w, Count: weeks[w]})
 	}
 	var median *float64
-	if err := db.Pool.QueryRow(ctx, `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_rep - first_del))
+	if err := db.pool.QueryRow(ctx, `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_rep - first_del))
 		FROM (SELECT min(reported_at) first_rep, min(delivered_at) first_del FROM phishing_reports
 		      WHERE reported_at >= $1 AND delivered_at IS NOT NULL GROUP BY coalesce(campaign_id, -ticket_id)) c
 		WHERE first_rep >= first_del`, since).Scan(&median); err != nil {
@@ -76,7 +76,7 @@ func (db *DB) PhishFigures(ctx context.Context, since time.Time) (*helpdesk.Phis
 }
 
 func (db *DB) scanPairs(ctx context.Context, sql string, arg any, fn func(time.Time, int)) error {
-	rows, err := db.Pool.Query(ctx, sql, arg)
+	rows, err := db.pool.Query(ctx, sql, arg)
 	if err != nil {
 		return mapError(err)
 	}
@@ -93,7 +93,7 @@ func (db *DB) scanPairs(ctx context.Context, sql string, arg any, fn func(time.T
 }
 
 func (db *DB) scanNames(ctx context.Context, sql string, arg any, out *[]helpdesk.NameCount) error {
-	rows, err := db.Pool.Query(ctx, sql, arg)
+	rows, err := db.pool.Query(ctx, sql, arg)
 	if err != nil {
 		return mapError(err)
 	}

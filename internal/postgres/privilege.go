@@ -32,7 +32,7 @@ func scanGrant(row pgx.CollectableRow) (helpdesk.AdminGrant, error) {
 // whether anyone is left to approve a grant.
 func (tx *Tx) OtherActiveAdmins(ctx context.Context, except ...int64) (int, error) {
 	var n int
-	err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active AND id <> ALL($1)`, except).Scan(&n)
+	err := tx.tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active AND id <> ALL($1)`, except).Scan(&n)
 	return n, mapError(err)
 }
 
@@ -40,7 +40,7 @@ func (tx *Tx) OtherActiveAdmins(ctx context.Context, except ...int64) (int, erro
 // person already has one waiting (that one stands).
 func (tx *Tx) InsertAdminGrant(ctx context.Context, g helpdesk.AdminGrant) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO admin_grants (user_id, requested_by, from_role, reason, expires_at)
+	err := tx.tx.QueryRow(ctx, `INSERT INTO admin_grants (user_id, requested_by, from_role, reason, expires_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) WHERE status = 'pending' DO NOTHING RETURNING id`,
 		g.UserID, nullID(g.RequestedBy), string(g.FromRole), g.Reason, g.ExpiresAt).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -51,7 +51,7 @@ func (tx *Tx) InsertAdminGrant(ctx context.Context, g helpdesk.AdminGrant) (int6
 
 // PendingGrantFor returns the person's pending grant; ENOTFOUND when none.
 func (db *DB) PendingGrantFor(ctx context.Context, userID int64) (helpdesk.AdminGrant, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+grantColumns+` WHERE g.user_id = $1 AND g.status = 'pending'`, userID)
+	rows, err := db.pool.Query(ctx, `SELECT `+grantColumns+` WHERE g.user_id = $1 AND g.status = 'pending'`, userID)
 	if err != nil {
 		return helpdesk.AdminGrant{}, mapError(err)
 	}
@@ -62,7 +62,7 @@ func (db *DB) PendingGrantFor(ctx context.Context, userID int64) (helpdesk.Admin
 // LockAdminGrant reads a grant and locks it until the transaction ends, so
 // two admins deciding at once cannot both act on it.
 func (tx *Tx) LockAdminGrant(ctx context.Context, id int64) (helpdesk.AdminGrant, error) {
-	rows, err := tx.Query(ctx, `SELECT `+grantColumns+` WHERE g.id = $1 FOR UPDATE OF g`, id)
+	rows, err := tx.tx.Query(ctx, `SELECT `+grantColumns+` WHERE g.id = $1 FOR UPDATE OF g`, id)
 	if err != nil {
 		return helpdesk.AdminGrant{}, mapError(err)
 	}
@@ -73,7 +73,7 @@ func (tx *Tx) LockAdminGrant(ctx context.Context, id int64) (helpdesk.AdminGrant
 // DecideAdminGrant closes a pending grant with status, by decidedBy (0:
 // nobody, it expired).
 func (tx *Tx) DecideAdminGrant(ctx context.Context, id int64, status string, decidedBy int64) error {
-	_, err := tx.Exec(ctx, `UPDATE admin_grants SET status = $2, decided_by = $3, decided_at = now()
+	_, err := tx.tx.Exec(ctx, `UPDATE admin_grants SET status = $2, decided_by = $3, decided_at = now()
 		WHERE id = $1 AND status = 'pending'`, id, status, nullID(decidedBy))
 	return mapError(err)
 }
@@ -83,7 +83,7 @@ func (tx *Tx) DecideAdminGrant(ctx context.Context, id int64, status string, dec
 func (db *DB) ExpireAdminGrants(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := db.InTx(ctx, func(tx *Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE admin_grants SET status = 'expired', decided_at = $1
+		rows, err := tx.tx.Query(ctx, `UPDATE admin_grants SET status = 'expired', decided_at = $1
 			WHERE status = 'pending' AND expires_at <= $1 RETURNING id, user_id, from_role`, now)
 		if err != nil {
 			return err
@@ -114,7 +114,7 @@ func (db *DB) ExpireAdminGrants(ctx context.Context, now time.Time) (int, error)
 
 // AdminGrants lists the pending grants and the last decided ones, newest first.
 func (db *DB) AdminGrants(ctx context.Context, decided int) ([]helpdesk.AdminGrant, error) {
-	rows, err := db.Pool.Query(ctx, `(SELECT `+grantColumns+` WHERE g.status = 'pending' ORDER BY g.id DESC)
+	rows, err := db.pool.Query(ctx, `(SELECT `+grantColumns+` WHERE g.status = 'pending' ORDER BY g.id DESC)
 		UNION ALL (SELECT `+grantColumns+` WHERE g.status <> 'pending' ORDER BY g.id DESC LIMIT $1)`, decided)
 	if err != nil {
 		return nil, mapError(err)
@@ -127,14 +127,14 @@ func (db *DB) AdminGrants(ctx context.Context, decided int) ([]helpdesk.AdminGra
 // it returns the role before.
 func (tx *Tx) SetUserRole(ctx context.Context, userID int64, role helpdesk.Role) (helpdesk.Role, error) {
 	var before string
-	if err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&before); err != nil {
+	if err := tx.tx.QueryRow(ctx, `SELECT role FROM users WHERE id = $1 FOR UPDATE`, userID).Scan(&before); err != nil {
 		return "", mapError(err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE users SET role = $2, updated_at = now() WHERE id = $1`, userID, string(role)); err != nil {
+	if _, err := tx.tx.Exec(ctx, `UPDATE users SET role = $2, updated_at = now() WHERE id = $1`, userID, string(role)); err != nil {
 		return "", mapError(err)
 	}
 	if role.IsStaff() {
-		if err := tx.Q.EnsureAgentProfile(ctx, userID); err != nil {
+		if err := tx.q.EnsureAgentProfile(ctx, userID); err != nil {
 			return "", mapError(err)
 		}
 	}
@@ -144,7 +144,7 @@ func (tx *Tx) SetUserRole(ctx context.Context, userID int64, role helpdesk.Role)
 // AccessRows lists every active account with its teams, second factor,
 // last use and API tokens (active ones), for the access review.
 func (db *DB) AccessRows(ctx context.Context) ([]helpdesk.AccessRow, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.active, u.created_at,
+	rows, err := db.pool.Query(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.active, u.created_at,
 		greatest((SELECT max(at) FROM sign_ins s WHERE s.user_id = u.id AND s.ok),
 		         (SELECT max(last_seen_at) FROM sessions x WHERE x.user_id = u.id)),
 		EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = u.id) OR
@@ -168,7 +168,7 @@ func (db *DB) AccessRows(ctx context.Context) ([]helpdesk.AccessRow, error) {
 	for i, a := range list {
 		index[a.ID] = i
 	}
-	trows, err := db.Pool.Query(ctx, `SELECT m.user_id, t.slug, m.is_lead, t.restricted FROM team_members m
+	trows, err := db.pool.Query(ctx, `SELECT m.user_id, t.slug, m.is_lead, t.restricted FROM team_members m
 		JOIN teams t ON t.id = m.team_id ORDER BY t.slug`)
 	if err != nil {
 		return nil, mapError(err)
@@ -183,7 +183,7 @@ func (db *DB) AccessRows(ctx context.Context) ([]helpdesk.AccessRow, error) {
 	}); err != nil {
 		return nil, mapError(err)
 	}
-	krows, err := db.Pool.Query(ctx, `SELECT user_id, id, name, scope, created_at, last_used_at, expires_at FROM api_tokens
+	krows, err := db.pool.Query(ctx, `SELECT user_id, id, name, scope, created_at, last_used_at, expires_at FROM api_tokens
 		WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) ORDER BY id`)
 	if err != nil {
 		return nil, mapError(err)
@@ -205,7 +205,7 @@ func (db *DB) AccessRows(ctx context.Context) ([]helpdesk.AccessRow, error) {
 func (db *DB) LastAccessReview(ctx context.Context) (*time.Time, string, error) {
 	var at time.Time
 	var by string
-	err := db.Pool.QueryRow(ctx, `SELECT a.created_at, coalesce(u.name, '') FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+	err := db.pool.QueryRow(ctx, `SELECT a.created_at, coalesce(u.name, '') FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
 		WHERE a.object_type = 'access_review' ORDER BY a.id DESC LIMIT 1`).Scan(&at, &by)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, "", nil
@@ -222,7 +222,7 @@ func (db *DB) SetAPITokenScope(ctx context.Context, actorID, userID, tokenID int
 	var before string
 	err := db.InTx(ctx, func(tx *Tx) error {
 		var name string
-		err := tx.QueryRow(ctx, `SELECT scope, name FROM api_tokens WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+		err := tx.tx.QueryRow(ctx, `SELECT scope, name FROM api_tokens WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
 			FOR UPDATE`, tokenID, userID).Scan(&before, &name)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return helpdesk.Errorf(helpdesk.ENOTFOUND, "Token not found.")
@@ -232,7 +232,7 @@ func (db *DB) SetAPITokenScope(ctx context.Context, actorID, userID, tokenID int
 		if before == scope {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE api_tokens SET scope = $2 WHERE id = $1`, tokenID, scope); err != nil {
+		if _, err := tx.tx.Exec(ctx, `UPDATE api_tokens SET scope = $2 WHERE id = $1`, tokenID, scope); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, &actorID, "api_token", itoa64(tokenID), "scope",
@@ -244,7 +244,7 @@ func (db *DB) SetAPITokenScope(ctx context.Context, actorID, userID, tokenID int
 
 // APITokenInfo is one token's owner, name and scope (for audit entries).
 func (db *DB) APITokenInfo(ctx context.Context, tokenID int64) (userID int64, name, scope string, err error) {
-	err = db.Pool.QueryRow(ctx, `SELECT user_id, name, scope FROM api_tokens WHERE id = $1`, tokenID).Scan(&userID, &name, &scope)
+	err = db.pool.QueryRow(ctx, `SELECT user_id, name, scope FROM api_tokens WHERE id = $1`, tokenID).Scan(&userID, &name, &scope)
 	return userID, name, scope, mapError(err)
 }
 

@@ -128,7 +128,7 @@ func (db *DB) scope(ctx context.Context, v *helpdesk.User) (viewerScope, error) 
 		}
 		return s, nil
 	}
-	err := db.Pool.QueryRow(ctx, `SELECT
+	err := db.pool.QueryRow(ctx, `SELECT
     coalesce(array_agg(id) FILTER (WHERE member), '{}'),
     coalesce(array_agg(id) FILTER (WHERE restricted AND NOT member), '{}')
 FROM (SELECT tm.id, tm.restricted,
@@ -454,7 +454,7 @@ func (db *DB) Queue(ctx context.Context, f QueueQuery) (*QueuePage, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -519,7 +519,7 @@ func (db *DB) QueueCounts(ctx context.Context, v *helpdesk.User, now time.Time) 
 	for i := range vals {
 		dest[i] = &vals[i]
 	}
-	if err := db.Pool.QueryRow(ctx, "SELECT "+strings.Join(parts, ",\n"), q.args...).Scan(dest...); err != nil {
+	if err := db.pool.QueryRow(ctx, "SELECT "+strings.Join(parts, ",\n"), q.args...).Scan(dest...); err != nil {
 		return nil, mapError(err)
 	}
 	out := make(map[QueueView]QueueCount, len(vals))

@@ -27,13 +27,13 @@ func seed(t *testing.T) *seeded {
 	s := &seeded{db: pgtest.New(t), ctx: context.Background()}
 	mustExec := func(sql string, args ...any) {
 		t.Helper()
-		if _, err := s.db.Pool.Exec(s.ctx, sql, args...); err != nil {
+		if _, err := s.db.RawPool().Exec(s.ctx, sql, args...); err != nil {
 			t.Fatal(err)
 		}
 	}
 	user := func(email string, role helpdesk.Role) *helpdesk.User {
 		u := &helpdesk.User{Email: email, Name: email, Role: role, Active: true}
-		if err := s.db.Pool.QueryRow(s.ctx, `INSERT INTO users (email, name, role) VALUES ($1, $1, $2) RETURNING id`, email, role).Scan(&u.ID); err != nil {
+		if err := s.db.RawPool().QueryRow(s.ctx, `INSERT INTO users (email, name, role) VALUES ($1, $1, $2) RETURNING id`, email, role).Scan(&u.ID); err != nil {
 			t.Fatal(err)
 		}
 		return u
@@ -41,10 +41,10 @@ func seed(t *testing.T) *seeded {
 	s.admin = user("admin@example.com", helpdesk.RoleAdmin)
 	s.agent = user("agent@example.com", helpdesk.RoleAgent)
 	req := user("req@example.com", helpdesk.RoleRequester)
-	if err := s.db.Pool.QueryRow(s.ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id`).Scan(&s.teamID); err != nil {
+	if err := s.db.RawPool().QueryRow(s.ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id`).Scan(&s.teamID); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Pool.QueryRow(s.ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('sec', 'Sec', true) RETURNING id`).Scan(&s.secretID); err != nil {
+	if err := s.db.RawPool().QueryRow(s.ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('sec', 'Sec', true) RETURNING id`).Scan(&s.secretID); err != nil {
 		t.Fatal(err)
 	}
 	mustExec(`INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)`, s.teamID, s.agent.ID)
@@ -58,7 +58,7 @@ SELECT 'Ticket ' || g, 'open', 'P' || (1 + g % 4), $1, $2,
 FROM generate_series(1, 40) g`, s.teamID, req.ID)
 	add := func(subject, body, note string, team int64, status string) {
 		var id int64
-		if err := s.db.Pool.QueryRow(s.ctx, `INSERT INTO tickets (subject, status, team_id, requester_id, due_at, search, note_search)
+		if err := s.db.RawPool().QueryRow(s.ctx, `INSERT INTO tickets (subject, status, team_id, requester_id, due_at, search, note_search)
 VALUES ($1, $5, $2, $3, now() + interval '1 day',
         setweight(to_tsvector('english', $1), 'A') || setweight(to_tsvector('english', $4), 'B'),
         to_tsvector('english', $6)) RETURNING id`, subject, team, req.ID, body, status, note).Scan(&id); err != nil {
@@ -202,7 +202,7 @@ func TestQueueSearch(t *testing.T) {
 func TestQueueCountsAreCapped(t *testing.T) {
 	t.Parallel()
 	s := seed(t)
-	if _, err := s.db.Pool.Exec(s.ctx, `INSERT INTO tickets (subject, status, requester_id, due_at)
+	if _, err := s.db.RawPool().Exec(s.ctx, `INSERT INTO tickets (subject, status, requester_id, due_at)
 SELECT 'bulk ' || g, 'new', (SELECT id FROM users WHERE role = 'requester'), now() + interval '1 hour' FROM generate_series(1, 1000) g`); err != nil {
 		t.Fatal(err)
 	}

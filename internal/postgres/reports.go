@@ -355,7 +355,7 @@ type ReportChoice struct {
 
 // LedTeamIDs lists the teams user leads.
 func (db *DB) LedTeamIDs(ctx context.Context, userID int64) ([]int64, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT team_id FROM team_members WHERE user_id = $1 AND is_lead ORDER BY team_id`, userID)
+	rows, err := db.pool.Query(ctx, `SELECT team_id FROM team_members WHERE user_id = $1 AND is_lead ORDER BY team_id`, userID)
 	ids, err := collect(rows, err, func(r pgx.Rows) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
@@ -372,11 +372,11 @@ func (db *DB) ReportChoices(ctx context.Context) (teams, categories []ReportChoi
 		var c ReportChoice
 		return c, r.Scan(&c.ID, &c.Key, &c.Label)
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT id, slug, name FROM teams ORDER BY name`)
+	rows, err := db.pool.Query(ctx, `SELECT id, slug, name FROM teams ORDER BY name`)
 	if teams, err = collect(rows, err, scan); err != nil {
 		return nil, nil, err
 	}
-	rows, err = db.Pool.Query(ctx, `SELECT id, name, name FROM categories ORDER BY name`)
+	rows, err = db.pool.Query(ctx, `SELECT id, name, name FROM categories ORDER BY name`)
 	categories, err = collect(rows, err, scan)
 	return teams, categories, err
 }
@@ -387,7 +387,7 @@ func (db *DB) ReportChoices(ctx context.Context) (teams, categories []ReportChoi
 // them by orders of magnitude, and at a million tickets would JIT-compile
 // statements that then run in a millisecond: 50-150 ms lost per report.
 func (db *DB) reportQuery(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, err
 	}

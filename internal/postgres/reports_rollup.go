@@ -122,11 +122,11 @@ func (a *reportArgs) settled(f helpdesk.ReportFilter) string {
 func (db *DB) ReportZoneReady(ctx context.Context, f helpdesk.ReportFilter) (bool, error) {
 	zone := tzName(f)
 	var ready bool
-	err := db.Pool.QueryRow(ctx, `SELECT ready_at IS NOT NULL FROM report_zones WHERE zone = $1`, zone).Scan(&ready)
+	err := db.pool.QueryRow(ctx, `SELECT ready_at IS NOT NULL FROM report_zones WHERE zone = $1`, zone).Scan(&ready)
 	if err == nil || !IsNotFound(mapError(err)) {
 		return ready, mapError(err)
 	}
-	_, err = db.Pool.Exec(ctx, `INSERT INTO report_zones (zone) SELECT $1 WHERE (SELECT count(*) FROM report_zones) < $2
+	_, err = db.pool.Exec(ctx, `INSERT INTO report_zones (zone) SELECT $1 WHERE (SELECT count(*) FROM report_zones) < $2
 ON CONFLICT DO NOTHING`, zone, maxReportZones)
 	return false, mapError(err)
 }
@@ -145,42 +145,42 @@ type RollupStats struct {
 func (db *DB) RollupReports(ctx context.Context, batch int) (RollupStats, error) {
 	var st RollupStats
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, rollupLock); err != nil {
+		if _, err := tx.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, rollupLock); err != nil {
 			return err
 		}
 		var zone string
-		err := tx.QueryRow(ctx, `SELECT zone FROM report_zones WHERE ready_at IS NULL ORDER BY requested_at, zone LIMIT 1`).Scan(&zone)
+		err := tx.tx.QueryRow(ctx, `SELECT zone FROM report_zones WHERE ready_at IS NULL ORDER BY requested_at, zone LIMIT 1`).Scan(&zone)
 		if IsNotFound(mapError(err)) {
 			return nil
 		} else if err != nil {
 			return err
 		}
 		for _, table := range []string{"report_days", "report_load_days"} {
-			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE zone = $1`, zone); err != nil {
+			if _, err := tx.tx.Exec(ctx, `DELETE FROM `+table+` WHERE zone = $1`, zone); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, recomputeSQL(""), zone); err != nil {
+		if _, err := tx.tx.Exec(ctx, recomputeSQL(""), zone); err != nil {
 			return fmt.Errorf("backfill %s: %w", zone, err)
 		}
-		if _, err := tx.Exec(ctx, recomputeLoadSQL(""), zone); err != nil {
+		if _, err := tx.tx.Exec(ctx, recomputeLoadSQL(""), zone); err != nil {
 			return fmt.Errorf("backfill %s agent load: %w", zone, err)
 		}
 		st.Backfilled = zone
-		_, err = tx.Exec(ctx, `UPDATE report_zones SET ready_at = now() WHERE zone = $1`, zone)
+		_, err = tx.tx.Exec(ctx, `UPDATE report_zones SET ready_at = now() WHERE zone = $1`, zone)
 		return err
 	})
 	if err != nil {
 		return st, fmt.Errorf("report rollup backfill: %w", err)
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, rollupLock); err != nil {
+		if _, err := tx.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, rollupLock); err != nil {
 			return err
 		}
 		// Only the marks this statement sees are taken: a mark committed
 		// later stays for the next run, and the recomputation below (a
 		// later statement) sees every change whose mark was taken.
-		rows, err := tx.Query(ctx, `WITH taken AS (DELETE FROM report_dirty WHERE id IN (SELECT id FROM report_dirty ORDER BY id LIMIT $1)
+		rows, err := tx.tx.Query(ctx, `WITH taken AS (DELETE FROM report_dirty WHERE id IN (SELECT id FROM report_dirty ORDER BY id LIMIT $1)
     RETURNING hour) SELECT DISTINCT hour FROM taken`, batch)
 		hours, err := collect(rows, err, func(r pgx.Rows) (time.Time, error) {
 			var h time.Time
@@ -190,7 +190,7 @@ func (db *DB) RollupReports(ctx context.Context, batch int) (RollupStats, error)
 			return err
 		}
 		st.Hours, st.Pending = len(hours), len(hours) >= batch
-		zrows, err := tx.Query(ctx, `SELECT zone FROM report_zones WHERE ready_at IS NOT NULL`)
+		zrows, err := tx.tx.Query(ctx, `SELECT zone FROM report_zones WHERE ready_at IS NOT NULL`)
 		zones, err := collect(zrows, err, func(r pgx.Rows) (string, error) {
 			var z string
 			return z, r.Scan(&z)
@@ -200,7 +200,7 @@ func (db *DB) RollupReports(ctx context.Context, batch int) (RollupStats, error)
 		}
 		for _, z := range zones {
 			var days []string
-			drows, err := tx.Query(ctx, `SELECT DISTINCT x.day::text FROM unnest($1::timestamptz[]) h(hour),
+			drows, err := tx.tx.Query(ctx, `SELECT DISTINCT x.day::text FROM unnest($1::timestamptz[]) h(hour),
     LATERAL (VALUES ((h.hour AT TIME ZONE $2)::date), (((h.hour + interval '59 minutes 59.999999 seconds') AT TIME ZONE $2)::date)) x(day)`, hours, z)
 			if days, err = collect(drows, err, func(r pgx.Rows) (string, error) {
 				var d string
@@ -208,16 +208,16 @@ func (db *DB) RollupReports(ctx context.Context, batch int) (RollupStats, error)
 			}); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM report_days WHERE zone = $1 AND day = ANY($2::date[])`, z, days); err != nil {
+			if _, err := tx.tx.Exec(ctx, `DELETE FROM report_days WHERE zone = $1 AND day = ANY($2::date[])`, z, days); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM report_load_days WHERE zone = $1 AND day = ANY($2::date[])`, z, days); err != nil {
+			if _, err := tx.tx.Exec(ctx, `DELETE FROM report_load_days WHERE zone = $1 AND day = ANY($2::date[])`, z, days); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, recomputeSQL("$2"), z, days); err != nil {
+			if _, err := tx.tx.Exec(ctx, recomputeSQL("$2"), z, days); err != nil {
 				return fmt.Errorf("recompute %s: %w", z, err)
 			}
-			if _, err := tx.Exec(ctx, recomputeLoadSQL("$2"), z, days); err != nil {
+			if _, err := tx.tx.Exec(ctx, recomputeLoadSQL("$2"), z, days); err != nil {
 				return fmt.Errorf("recompute %s agent load: %w", z, err)
 			}
 			st.Days += len(days)
@@ -229,7 +229,7 @@ func (db *DB) RollupReports(ctx context.Context, batch int) (RollupStats, error)
 	}
 	if st.Backfilled != "" {
 		var more bool
-		if err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM report_zones WHERE ready_at IS NULL)`).Scan(&more); err != nil {
+		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM report_zones WHERE ready_at IS NULL)`).Scan(&more); err != nil {
 			return st, mapError(err)
 		}
 		st.Pending = st.Pending || more

@@ -6,13 +6,13 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // RosterSeats lists staff who can hold tickets with their team; an agent in
 // two teams is listed twice.
 func (db *DB) RosterSeats(ctx context.Context) ([]helpdesk.TeamSeat, error) {
-	rows, err := db.Q().RosterMembers(ctx)
+	rows, err := db.q().RosterMembers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read team members: %w", mapError(err))
 	}
@@ -25,7 +25,7 @@ func (db *DB) RosterSeats(ctx context.Context) ([]helpdesk.TeamSeat, error) {
 
 // OnCallAt lists who is on call for which team at `at`.
 func (db *DB) OnCallAt(ctx context.Context, at time.Time) ([]helpdesk.TeamSeat, error) {
-	rows, err := db.Q().OnCallNow(ctx, at)
+	rows, err := db.q().OnCallNow(ctx, at)
 	if err != nil {
 		return nil, fmt.Errorf("read on-call rota: %w", mapError(err))
 	}
@@ -38,7 +38,7 @@ func (db *DB) OnCallAt(ctx context.Context, at time.Time) ([]helpdesk.TeamSeat, 
 
 // AssignedAgents lists everyone holding an open ticket.
 func (db *DB) AssignedAgents(ctx context.Context) ([]int64, error) {
-	ids, err := db.Q().AssignedAgents(ctx)
+	ids, err := db.q().AssignedAgents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read assigned agents: %w", mapError(err))
 	}
@@ -52,7 +52,7 @@ func (db *DB) RosterAgents(ctx context.Context, ids []int64) (map[int64]*helpdes
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q := db.Q()
+	q := db.q()
 	rows, err := q.AgentsByID(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read agents: %w", mapError(err))
@@ -96,7 +96,7 @@ func (db *DB) RosterAgents(ctx context.Context, ids []int64) (map[int64]*helpdes
 // transactions never deadlock) and reads what may have changed: capacity,
 // availability, the last assignment and the open load.
 func (tx *Tx) LockAgentLoads(ctx context.Context, ids []int64) ([]helpdesk.AgentLoad, error) {
-	rows, err := tx.Q.LockAgentProfiles(ctx, ids)
+	rows, err := tx.q.LockAgentProfiles(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("lock agent profiles: %w", mapError(err))
 	}
@@ -111,7 +111,7 @@ func (tx *Tx) LockAgentLoads(ctx context.Context, ids []int64) ([]helpdesk.Agent
 
 // CountAgentLoad recounts an agent's weighted open load from the tickets.
 func (tx *Tx) CountAgentLoad(ctx context.Context, agentID int64) (int, error) {
-	n, err := tx.Q.CountAgentLoad(ctx, &agentID)
+	n, err := tx.q.CountAgentLoad(ctx, &agentID)
 	if err != nil {
 		return 0, fmt.Errorf("count load of agent %d: %w", agentID, mapError(err))
 	}
@@ -120,7 +120,7 @@ func (tx *Tx) CountAgentLoad(ctx context.Context, agentID int64) (int, error) {
 
 // SetAgentLoad corrects an agent's open-load counter.
 func (tx *Tx) SetAgentLoad(ctx context.Context, agentID int64, load int) error {
-	if err := tx.Q.SetAgentLoad(ctx, dbsqlc.SetAgentLoadParams{UserID: agentID, OpenLoad: int32(load)}); err != nil {
+	if err := tx.q.SetAgentLoad(ctx, dbsqlc.SetAgentLoadParams{UserID: agentID, OpenLoad: int32(load)}); err != nil {
 		return fmt.Errorf("set load of agent %d: %w", agentID, mapError(err))
 	}
 	return nil
@@ -128,7 +128,7 @@ func (tx *Tx) SetAgentLoad(ctx context.Context, agentID int64, load int) error {
 
 // TouchLastAssigned records that an agent was just given a ticket.
 func (tx *Tx) TouchLastAssigned(ctx context.Context, agentID int64) error {
-	if err := tx.Q.TouchLastAssigned(ctx, agentID); err != nil {
+	if err := tx.q.TouchLastAssigned(ctx, agentID); err != nil {
 		return fmt.Errorf("touch agent %d: %w", agentID, mapError(err))
 	}
 	return nil

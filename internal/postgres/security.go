@@ -28,7 +28,7 @@ func (db *DB) RecordSecurityEvent(ctx context.Context, ev SecurityEvent) (int64,
 		return 0, err
 	}
 	var id int64
-	err = db.Pool.QueryRow(ctx, `INSERT INTO security_events (user_id, kind, risk, ip, evidence, ticket_id)
+	err = db.pool.QueryRow(ctx, `INSERT INTO security_events (user_id, kind, risk, ip, evidence, ticket_id)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, nullID(ev.UserID), ev.Kind, ev.Risk, ev.IP, b, nullID(ev.TicketID)).Scan(&id)
 	return id, mapError(err)
 }
@@ -45,12 +45,12 @@ type SignInHistory struct {
 // signInID.
 func (db *DB) PriorSignIns(ctx context.Context, userID, signInID int64, ip string) (SignInHistory, error) {
 	var h SignInHistory
-	err := db.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE ip = $3) FROM sign_ins
+	err := db.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE ip = $3) FROM sign_ins
 		WHERE user_id = $1 AND ok AND id < $2`, userID, signInID, ip).Scan(&h.Total, &h.FromIP)
 	if err != nil {
 		return h, mapError(err)
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT at FROM sign_ins WHERE user_id = $1 AND ok AND id < $2
+	rows, err := db.pool.Query(ctx, `SELECT at FROM sign_ins WHERE user_id = $1 AND ok AND id < $2
 		AND at > now() - interval '60 days' ORDER BY id DESC LIMIT 200`, userID, signInID)
 	if err != nil {
 		return h, mapError(err)
@@ -63,7 +63,7 @@ func (db *DB) PriorSignIns(ctx context.Context, userID, signInID int64, ip strin
 // from ip since.
 func (db *DB) FailedAccountsFrom(ctx context.Context, ip string, since time.Time) (int, error) {
 	var n int
-	err := db.Pool.QueryRow(ctx, `SELECT count(DISTINCT email) FROM sign_ins WHERE ip = $1 AND NOT ok AND at > $2`, ip, since).Scan(&n)
+	err := db.pool.QueryRow(ctx, `SELECT count(DISTINCT email) FROM sign_ins WHERE ip = $1 AND NOT ok AND at > $2`, ip, since).Scan(&n)
 	return n, mapError(err)
 }
 
@@ -73,7 +73,7 @@ func (db *DB) FailedAccountsFrom(ctx context.Context, ip string, since time.Time
 // the claimer is still opening it).
 func (db *DB) ClaimSecurityAlert(ctx context.Context, key string) (bool, int64, error) {
 	var claimed bool
-	err := db.Pool.QueryRow(ctx, `INSERT INTO security_alerts AS a (key) VALUES ($1)
+	err := db.pool.QueryRow(ctx, `INSERT INTO security_alerts AS a (key) VALUES ($1)
 		ON CONFLICT (key) DO UPDATE SET ticket_id = NULL, updated_at = now()
 		WHERE a.ticket_id IS NOT NULL AND NOT EXISTS
 			(SELECT 1 FROM tickets t WHERE t.id = a.ticket_id AND t.status NOT IN ('resolved', 'closed'))
@@ -84,7 +84,7 @@ func (db *DB) ClaimSecurityAlert(ctx context.Context, key string) (bool, int64, 
 		return false, 0, mapError(err)
 	}
 	var tid *int64
-	if err := db.Pool.QueryRow(ctx, `SELECT ticket_id FROM security_alerts WHERE key = $1`, key).Scan(&tid); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT ticket_id FROM security_alerts WHERE key = $1`, key).Scan(&tid); err != nil {
 		return false, 0, mapError(err)
 	}
 	if tid == nil {
@@ -95,7 +95,7 @@ func (db *DB) ClaimSecurityAlert(ctx context.Context, key string) (bool, int64, 
 
 // SetSecurityAlertTicket records the ticket opened for a claimed key.
 func (db *DB) SetSecurityAlertTicket(ctx context.Context, key string, ticketID int64) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE security_alerts SET ticket_id = $2, updated_at = now() WHERE key = $1`, key, ticketID)
+	_, err := db.pool.Exec(ctx, `UPDATE security_alerts SET ticket_id = $2, updated_at = now() WHERE key = $1`, key, ticketID)
 	return mapError(err)
 }
 
@@ -103,12 +103,12 @@ func (db *DB) SetSecurityAlertTicket(ctx context.Context, key string, ticketID i
 // longest-standing active admin, who files detection tickets.
 func (db *DB) SecurityDesk(ctx context.Context) (int64, *helpdesk.User, error) {
 	var team int64
-	err := db.Pool.QueryRow(ctx, `SELECT coalesce((SELECT id FROM teams WHERE slug = 'security'), 0)`).Scan(&team)
+	err := db.pool.QueryRow(ctx, `SELECT coalesce((SELECT id FROM teams WHERE slug = 'security'), 0)`).Scan(&team)
 	if err != nil {
 		return 0, nil, mapError(err)
 	}
 	var u helpdesk.User
-	err = db.Pool.QueryRow(ctx, `SELECT id, email, name, role, time_zone, active FROM users
+	err = db.pool.QueryRow(ctx, `SELECT id, email, name, role, time_zone, active FROM users
 		WHERE role = 'admin' AND active ORDER BY id LIMIT 1`).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Active)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return team, nil, nil
@@ -119,6 +119,6 @@ func (db *DB) SecurityDesk(ctx context.Context) (int64, *helpdesk.User, error) {
 // TicketNumberOf returns a ticket's number.
 func (db *DB) TicketNumberOf(ctx context.Context, id int64) (int64, error) {
 	var n int64
-	err := db.Pool.QueryRow(ctx, `SELECT number FROM tickets WHERE id = $1`, id).Scan(&n)
+	err := db.pool.QueryRow(ctx, `SELECT number FROM tickets WHERE id = $1`, id).Scan(&n)
 	return n, mapError(err)
 }

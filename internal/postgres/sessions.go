@@ -27,7 +27,7 @@ type NewSession struct {
 
 // InsertSession stores a new session.
 func (db *DB) InsertSession(ctx context.Context, s NewSession) error {
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at, user_agent, ip, method, device_id)
+	if _, err := db.pool.Exec(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at, user_agent, ip, method, device_id)
 		VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5, $6, $7)`,
 		s.IDHash, s.UserID, s.MaxAge.Seconds(), s.UserAgent, s.IP, s.Method, s.DeviceID); err != nil {
 		return fmt.Errorf("store session of user %d: %w", s.UserID, mapError(err))
@@ -37,7 +37,7 @@ func (db *DB) InsertSession(ctx context.Context, s NewSession) error {
 
 // DeleteSession ends one session; an unknown one is not an error.
 func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
-	if _, err := db.Pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", idHash); err != nil {
+	if _, err := db.pool.Exec(ctx, "DELETE FROM sessions WHERE id_hash = $1", idHash); err != nil {
 		return fmt.Errorf("end session: %w", mapError(err))
 	}
 	return nil
@@ -45,7 +45,7 @@ func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
 
 // DeleteUserSessions ends every session of the user.
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
-	if _, err := db.Pool.Exec(ctx, "DELETE FROM sessions WHERE user_id = $1", userID); err != nil {
+	if _, err := db.pool.Exec(ctx, "DELETE FROM sessions WHERE user_id = $1", userID); err != nil {
 		return fmt.Errorf("end sessions of user %d: %w", userID, mapError(err))
 	}
 	return nil
@@ -53,7 +53,7 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
 
 // TouchSession slides the session's idle window to now.
 func (db *DB) TouchSession(ctx context.Context, idHash []byte) error {
-	if _, err := db.Pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", idHash); err != nil {
+	if _, err := db.pool.Exec(ctx, "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", idHash); err != nil {
 		return fmt.Errorf("touch session: %w", mapError(err))
 	}
 	return nil
@@ -76,7 +76,7 @@ func (db *DB) SessionUser(ctx context.Context, idHash []byte, idle time.Duration
 	var avail string
 	var scope helpdesk.TeamScope
 	u := &s.User
-	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.created_at,
+	err := db.pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, u.time_zone, u.locale, u.active, u.vip, u.created_at,
 			s.last_seen_at, s.expires_at, coalesce(ap.availability, 'available'),
 			coalesce((SELECT array_agg(m.team_id) FROM team_members m WHERE m.user_id = u.id), '{}'),
 			coalesce((SELECT array_agg(t.id) FROM teams t WHERE t.restricted AND NOT EXISTS

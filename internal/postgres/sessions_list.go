@@ -14,7 +14,7 @@ import (
 // Sessions lists userID's live sessions, most recently used first;
 // current is the id_hash of the asking request's session (may be nil).
 func (db *DB) Sessions(ctx context.Context, userID int64, current []byte) ([]helpdesk.Session, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, user_agent, ip, method, created_at, last_seen_at, id_hash = $2
+	rows, err := db.pool.Query(ctx, `SELECT id, user_agent, ip, method, created_at, last_seen_at, id_hash = $2
 		FROM sessions WHERE user_id = $1 AND expires_at > now() ORDER BY last_seen_at DESC LIMIT 200`, userID, current)
 	if err != nil {
 		return nil, mapError(err)
@@ -33,7 +33,7 @@ func (db *DB) Sessions(ctx context.Context, userID int64, current []byte) ([]hel
 func (db *DB) EndSession(ctx context.Context, actorID, userID, sessionID int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		var ua, ip, method string
-		err := tx.Tx.QueryRow(ctx, `DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING user_agent, ip, method`,
+		err := tx.tx.QueryRow(ctx, `DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING user_agent, ip, method`,
 			sessionID, userID).Scan(&ua, &ip, &method)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return helpdesk.Errorf(helpdesk.ENOTFOUND, "No such session.")
@@ -41,7 +41,7 @@ func (db *DB) EndSession(ctx context.Context, actorID, userID, sessionID int64) 
 			return err
 		}
 		before, _ := json.Marshal(map[string]any{"user_id": userID, "browser": ua, "address": ip, "method": method})
-		_, err = tx.Exec(ctx, `INSERT INTO audit_log (actor_id, object_type, object_id, action, before, after)
+		_, err = tx.tx.Exec(ctx, `INSERT INTO audit_log (actor_id, object_type, object_id, action, before, after)
 			VALUES ($1, 'session', $2, 'end', $3, NULL)`, actorID, strconv.FormatInt(sessionID, 10), before)
 		return err
 	})
@@ -57,7 +57,7 @@ func (db *DB) Audit(ctx context.Context, actorID int64, objectType string, objec
 	if after != nil {
 		a, _ = json.Marshal(after)
 	}
-	_, err := db.Pool.Exec(ctx, `INSERT INTO audit_log (actor_id, object_type, object_id, action, before, after)
+	_, err := db.pool.Exec(ctx, `INSERT INTO audit_log (actor_id, object_type, object_id, action, before, after)
 		VALUES ($1, $2, $3, $4, $5, $6)`, actorID, objectType, strconv.FormatInt(objectID, 10), action, b, a)
 	return mapError(err)
 }

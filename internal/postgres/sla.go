@@ -6,18 +6,18 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // TeamSchedules reads every team's zone, hours and recent and coming
 // holidays, by team id order; sla builds calendars from them.
 func (db *DB) TeamSchedules(ctx context.Context) ([]helpdesk.TeamSchedule, error) {
-	return teamSchedules(ctx, db.Q())
+	return teamSchedules(ctx, db.q())
 }
 
 // TeamSchedules is DB.TeamSchedules inside the transaction.
 func (tx *Tx) TeamSchedules(ctx context.Context) ([]helpdesk.TeamSchedule, error) {
-	return teamSchedules(ctx, tx.Q)
+	return teamSchedules(ctx, tx.q)
 }
 
 func teamSchedules(ctx context.Context, q *dbsqlc.Queries) ([]helpdesk.TeamSchedule, error) {
@@ -45,7 +45,7 @@ func teamSchedules(ctx context.Context, q *dbsqlc.Queries) ([]helpdesk.TeamSched
 
 // SLAPolicies reads the business minutes allowed per priority.
 func (db *DB) SLAPolicies(ctx context.Context) ([]helpdesk.SLATarget, error) {
-	rows, err := db.Q().SLAPolicies(ctx)
+	rows, err := db.q().SLAPolicies(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read SLA policies: %w", mapError(err))
 	}
@@ -59,7 +59,7 @@ func (db *DB) SLAPolicies(ctx context.Context) ([]helpdesk.SLATarget, error) {
 
 // SLATicket reads what the SLA clocks need of a ticket.
 func (tx *Tx) SLATicket(ctx context.Context, ticketID int64) (*helpdesk.SLATicket, error) {
-	r, err := tx.Q.SLATicket(ctx, ticketID)
+	r, err := tx.q.SLATicket(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("read ticket %d for its SLA: %w", ticketID, mapError(err))
 	}
@@ -72,7 +72,7 @@ func (tx *Tx) SLATicket(ctx context.Context, ticketID int64) (*helpdesk.SLATicke
 // SLAPauses reads a ticket's pause ledger, oldest first; a running pause has
 // a zero End.
 func (tx *Tx) SLAPauses(ctx context.Context, ticketID int64) ([]helpdesk.Span, error) {
-	rows, err := tx.Q.TicketPauses(ctx, ticketID)
+	rows, err := tx.q.TicketPauses(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("read pauses of ticket %d: %w", ticketID, mapError(err))
 	}
@@ -89,7 +89,7 @@ func (tx *Tx) SLAPauses(ctx context.Context, ticketID int64) ([]helpdesk.Span, e
 
 // SetDeadlines stores a ticket's SLA due and warning times.
 func (tx *Tx) SetDeadlines(ctx context.Context, ticketID int64, d helpdesk.Deadlines) error {
-	err := tx.Q.SetDues(ctx, dbsqlc.SetDuesParams{ID: ticketID, FirstResponseDue: &d.FirstResponse,
+	err := tx.q.SetDues(ctx, dbsqlc.SetDuesParams{ID: ticketID, FirstResponseDue: &d.FirstResponse,
 		ResolutionDue: &d.Resolution, DueAt: d.DueAt, FirstResponseWarnAt: &d.FirstResponseWarn,
 		ResolutionWarnAt: &d.ResolutionWarn})
 	if err != nil {
@@ -101,7 +101,7 @@ func (tx *Tx) SetDeadlines(ctx context.Context, ticketID int64, d helpdesk.Deadl
 // SLACandidates lists open, running tickets past a warning mark at `at`
 // whose alarms have not all fired, at most max.
 func (db *DB) SLACandidates(ctx context.Context, at time.Time, limit int) ([]int64, error) {
-	ids, err := db.Q().SLAScan(ctx, dbsqlc.SLAScanParams{At: at, MaxRows: int32(min(limit, 1<<30))})
+	ids, err := db.q().SLAScan(ctx, dbsqlc.SLAScanParams{At: at, MaxRows: int32(min(limit, 1<<30))})
 	if err != nil {
 		return nil, fmt.Errorf("scan SLA alarms: %w", mapError(err))
 	}
@@ -111,7 +111,7 @@ func (db *DB) SLACandidates(ctx context.Context, at time.Time, limit int) ([]int
 // ClaimAlarm records that a ticket's alarm (target, level) fired; false when
 // it already had, here or on another node.
 func (tx *Tx) ClaimAlarm(ctx context.Context, ticketID int64, target, level string, due time.Time) (bool, error) {
-	n, err := tx.Q.InsertAlarm(ctx, dbsqlc.InsertAlarmParams{TicketID: ticketID, Target: target, Level: level, DueAt: due})
+	n, err := tx.q.InsertAlarm(ctx, dbsqlc.InsertAlarmParams{TicketID: ticketID, Target: target, Level: level, DueAt: due})
 	if err != nil {
 		return false, fmt.Errorf("claim %s %s alarm of ticket %d: %w", target, level, ticketID, mapError(err))
 	}
@@ -125,7 +125,7 @@ func (tx *Tx) TeamLeadEmails(ctx context.Context, teamID *int64) ([]string, erro
 	if teamID == nil {
 		return []string{}, nil
 	}
-	rows, err := tx.Q.TeamLeads(ctx, *teamID)
+	rows, err := tx.q.TeamLeads(ctx, *teamID)
 	if err != nil {
 		return nil, fmt.Errorf("read leads of team %d: %w", *teamID, mapError(err))
 	}

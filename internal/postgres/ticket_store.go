@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // PresenceChannel is the LISTEN/NOTIFY channel that carries the numbers of
@@ -28,7 +28,7 @@ type LockedTicket struct {
 // (NO KEY UPDATE: writers of the ticket queue, inserts that only reference
 // it do not) and reads its state; ENOTFOUND when there is no such ticket.
 func (tx *Tx) LockTicket(ctx context.Context, ticketID int64) (*LockedTicket, error) {
-	r, err := tx.Q.LockTicket(ctx, ticketID)
+	r, err := tx.q.LockTicket(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("lock ticket %d: %w", ticketID, mapError(err))
 	}
@@ -48,7 +48,7 @@ type TicketFields struct {
 
 // LockTicketFields locks the ticket and reads the fields an edit may change.
 func (tx *Tx) LockTicketFields(ctx context.Context, ticketID int64) (*TicketFields, error) {
-	r, err := tx.Q.LockTicketFields(ctx, ticketID)
+	r, err := tx.q.LockTicketFields(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("lock ticket %d: %w", ticketID, mapError(err))
 	}
@@ -59,7 +59,7 @@ func (tx *Tx) LockTicketFields(ctx context.Context, ticketID int64) (*TicketFiel
 // UpdateTicketFields writes priority, category, team and assignee (not the
 // status: SetTicketStatus keeps its ledger).
 func (tx *Tx) UpdateTicketFields(ctx context.Context, ticketID int64, f TicketFields) error {
-	err := tx.Q.UpdateTicketFields(ctx, dbsqlc.UpdateTicketFieldsParams{ID: ticketID, Priority: string(f.Priority),
+	err := tx.q.UpdateTicketFields(ctx, dbsqlc.UpdateTicketFieldsParams{ID: ticketID, Priority: string(f.Priority),
 		CategoryID: f.CategoryID, TeamID: f.TeamID, AssigneeID: f.AssigneeID})
 	if err != nil {
 		return fmt.Errorf("update ticket %d: %w", ticketID, mapError(err))
@@ -90,7 +90,7 @@ func (tx *Tx) InsertTicket(ctx context.Context, n NewTicket) (*helpdesk.Ticket, 
 	if n.EmailMessageID != "" {
 		emailID = &n.EmailMessageID
 	}
-	row, err := tx.Q.InsertTicket(ctx, dbsqlc.InsertTicketParams{
+	row, err := tx.q.InsertTicket(ctx, dbsqlc.InsertTicketParams{
 		Subject: n.Subject, Impact: string(n.Impact), Urgency: string(n.Urgency),
 		CategoryID: n.CategoryID, TeamID: n.TeamID, RequesterID: n.RequesterID,
 		Source: string(n.Source), Body: n.Body, BodyHtml: n.BodyHTML, EmailMessageID: emailID,
@@ -118,7 +118,7 @@ func (tx *Tx) InsertMessage(ctx context.Context, m *helpdesk.Message) error {
 	if m.EmailMessageID != "" {
 		emailPtr = &m.EmailMessageID
 	}
-	row, err := tx.Q.InsertMessage(ctx, dbsqlc.InsertMessageParams{
+	row, err := tx.q.InsertMessage(ctx, dbsqlc.InsertMessageParams{
 		TicketID: m.TicketID, AuthorID: m.AuthorID, Internal: m.Internal, BodyText: m.BodyText, BodyHtml: m.BodyHTML,
 		EmailMessageID: emailPtr, Source: string(m.Source),
 	})
@@ -127,7 +127,7 @@ func (tx *Tx) InsertMessage(ctx context.Context, m *helpdesk.Message) error {
 	}
 	m.ID, m.CreatedAt = row.ID, row.CreatedAt
 	if m.EmailMessageID != "" {
-		if err := tx.Q.MailAddThreadID(ctx, dbsqlc.MailAddThreadIDParams{MessageID: m.EmailMessageID,
+		if err := tx.q.MailAddThreadID(ctx, dbsqlc.MailAddThreadIDParams{MessageID: m.EmailMessageID,
 			TicketID: m.TicketID}); err != nil {
 			return fmt.Errorf("keep Message-ID of ticket %d: %w", m.TicketID, mapError(err))
 		}
@@ -141,7 +141,7 @@ func (tx *Tx) InsertAttachment(ctx context.Context, a *helpdesk.Attachment, cont
 	if contentID != "" {
 		cid = &contentID
 	}
-	row, err := tx.Q.InsertAttachment(ctx, dbsqlc.InsertAttachmentParams{
+	row, err := tx.q.InsertAttachment(ctx, dbsqlc.InsertAttachmentParams{
 		TicketID: a.TicketID, MessageID: a.MessageID, Filename: a.Filename,
 		ContentType: a.ContentType, Size: a.Size, ContentID: cid, Inline: a.Inline, Data: data,
 	})
@@ -156,7 +156,7 @@ func (tx *Tx) InsertAttachment(ctx context.Context, a *helpdesk.Attachment, cont
 // search text and, for a staff member's first public reply, the first
 // response time.
 func (tx *Tx) TouchTicketForMessage(ctx context.Context, ticketID int64, internal bool, body string, firstResponse bool) error {
-	err := tx.Q.TouchTicketForMessage(ctx, dbsqlc.TouchTicketForMessageParams{ID: ticketID, Internal: internal,
+	err := tx.q.TouchTicketForMessage(ctx, dbsqlc.TouchTicketForMessageParams{ID: ticketID, Internal: internal,
 		Body: body, FirstResponse: firstResponse})
 	if err != nil {
 		return fmt.Errorf("touch ticket %d: %w", ticketID, mapError(err))
@@ -167,14 +167,14 @@ func (tx *Tx) TouchTicketForMessage(ctx context.Context, ticketID int64, interna
 // SetTicketStatus writes a status change and the SLA pause ledger: entering
 // pending opens a pause, leaving it closes the pause.
 func (tx *Tx) SetTicketStatus(ctx context.Context, ticketID int64, from, to helpdesk.Status) error {
-	if err := tx.Q.SetTicketStatus(ctx, dbsqlc.SetTicketStatusParams{ID: ticketID, Status: string(to)}); err != nil {
+	if err := tx.q.SetTicketStatus(ctx, dbsqlc.SetTicketStatusParams{ID: ticketID, Status: string(to)}); err != nil {
 		return fmt.Errorf("set status of ticket %d: %w", ticketID, mapError(err))
 	}
 	var err error
 	if to == helpdesk.StatusPending {
-		err = tx.Q.OpenPause(ctx, ticketID)
+		err = tx.q.OpenPause(ctx, ticketID)
 	} else if from == helpdesk.StatusPending {
-		err = tx.Q.ClosePause(ctx, ticketID)
+		err = tx.q.ClosePause(ctx, ticketID)
 	}
 	if err != nil {
 		return fmt.Errorf("SLA pause of ticket %d: %w", ticketID, mapError(err))
@@ -184,7 +184,7 @@ func (tx *Tx) SetTicketStatus(ctx context.Context, ticketID int64, from, to help
 
 // SetParent links a ticket under an incident (nil unlinks).
 func (tx *Tx) SetParent(ctx context.Context, ticketID int64, parentID *int64) error {
-	if err := tx.Q.SetParent(ctx, dbsqlc.SetParentParams{ID: ticketID, ParentID: parentID}); err != nil {
+	if err := tx.q.SetParent(ctx, dbsqlc.SetParentParams{ID: ticketID, ParentID: parentID}); err != nil {
 		return fmt.Errorf("link ticket %d: %w", ticketID, mapError(err))
 	}
 	return nil
@@ -193,7 +193,7 @@ func (tx *Tx) SetParent(ctx context.Context, ticketID int64, parentID *int64) er
 // Children lists the tickets linked under incident parentID, leaving out
 // those of the hidden teams (restricted teams the viewer is not in).
 func (db *DB) Children(ctx context.Context, parentID int64, hidden []int64) ([]helpdesk.ChildTicket, error) {
-	rows, err := db.Q().ListChildren(ctx, dbsqlc.ListChildrenParams{ParentID: &parentID, Hidden: hidden})
+	rows, err := db.q().ListChildren(ctx, dbsqlc.ListChildrenParams{ParentID: &parentID, Hidden: hidden})
 	if err != nil {
 		return nil, fmt.Errorf("list children of ticket %d: %w", parentID, mapError(err))
 	}
@@ -212,14 +212,14 @@ func (tx *Tx) MergeInto(ctx context.Context, fromID, intoID int64) error {
 		run  func() error
 	}{
 		{"participants", func() error {
-			return tx.Q.MoveParticipants(ctx, dbsqlc.MoveParticipantsParams{FromID: fromID, IntoID: intoID})
+			return tx.q.MoveParticipants(ctx, dbsqlc.MoveParticipantsParams{FromID: fromID, IntoID: intoID})
 		}},
-		{"messages", func() error { return tx.Q.MoveMessages(ctx, dbsqlc.MoveMessagesParams{FromID: fromID, IntoID: intoID}) }},
+		{"messages", func() error { return tx.q.MoveMessages(ctx, dbsqlc.MoveMessagesParams{FromID: fromID, IntoID: intoID}) }},
 		{"attachments", func() error {
-			return tx.Q.MoveAttachments(ctx, dbsqlc.MoveAttachmentsParams{FromID: fromID, IntoID: intoID})
+			return tx.q.MoveAttachments(ctx, dbsqlc.MoveAttachmentsParams{FromID: fromID, IntoID: intoID})
 		}},
-		{"search text", func() error { return tx.Q.MergeSearch(ctx, dbsqlc.MergeSearchParams{FromID: fromID, IntoID: intoID}) }},
-		{"merge mark", func() error { return tx.Q.SetMergedInto(ctx, dbsqlc.SetMergedIntoParams{ID: fromID, IntoID: &intoID}) }},
+		{"search text", func() error { return tx.q.MergeSearch(ctx, dbsqlc.MergeSearchParams{FromID: fromID, IntoID: intoID}) }},
+		{"merge mark", func() error { return tx.q.SetMergedInto(ctx, dbsqlc.SetMergedIntoParams{ID: fromID, IntoID: &intoID}) }},
 	}
 	for _, s := range steps {
 		if err := s.run(); err != nil {
@@ -232,7 +232,7 @@ func (tx *Tx) MergeInto(ctx context.Context, fromID, intoID int64) error {
 // CanSeeRestrictedTeam reports whether a staff member belongs to a
 // restricted team (and so sees its tickets).
 func (db *DB) CanSeeRestrictedTeam(ctx context.Context, teamID, userID int64) (bool, error) {
-	ok, err := db.Q().CanSeeRestrictedTeam(ctx, dbsqlc.CanSeeRestrictedTeamParams{TeamID: teamID, UserID: userID})
+	ok, err := db.q().CanSeeRestrictedTeam(ctx, dbsqlc.CanSeeRestrictedTeamParams{TeamID: teamID, UserID: userID})
 	if err != nil {
 		return false, fmt.Errorf("check team %d membership: %w", teamID, mapError(err))
 	}
@@ -241,7 +241,7 @@ func (db *DB) CanSeeRestrictedTeam(ctx context.Context, teamID, userID int64) (b
 
 // IsParticipant reports whether a user was copied on a ticket.
 func (db *DB) IsParticipant(ctx context.Context, ticketID, userID int64) (bool, error) {
-	ok, err := db.Q().IsParticipant(ctx, dbsqlc.IsParticipantParams{TicketID: ticketID, UserID: userID})
+	ok, err := db.q().IsParticipant(ctx, dbsqlc.IsParticipantParams{TicketID: ticketID, UserID: userID})
 	if err != nil {
 		return false, fmt.Errorf("check participants of ticket %d: %w", ticketID, mapError(err))
 	}
@@ -251,7 +251,7 @@ func (db *DB) IsParticipant(ctx context.Context, ticketID, userID int64) (bool, 
 // Attachment reads an attachment with its bytes; internal says whether it
 // sits on an internal note.
 func (db *DB) Attachment(ctx context.Context, id int64) (a *helpdesk.Attachment, data []byte, internal bool, err error) {
-	r, err := db.Q().GetAttachment(ctx, id)
+	r, err := db.q().GetAttachment(ctx, id)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("read attachment %d: %w", id, mapError(err))
 	}
@@ -264,12 +264,12 @@ func (db *DB) Attachment(ctx context.Context, id int64) (a *helpdesk.Attachment,
 func (db *DB) SetPresence(ctx context.Context, ticketID, number, userID int64, activity string) error {
 	var err error
 	if activity == "" {
-		err = db.Q().DeletePresence(ctx, dbsqlc.DeletePresenceParams{TicketID: ticketID, UserID: userID})
+		err = db.q().DeletePresence(ctx, dbsqlc.DeletePresenceParams{TicketID: ticketID, UserID: userID})
 	} else {
-		err = db.Q().UpsertPresence(ctx, dbsqlc.UpsertPresenceParams{TicketID: ticketID, UserID: userID, Activity: activity})
+		err = db.q().UpsertPresence(ctx, dbsqlc.UpsertPresenceParams{TicketID: ticketID, UserID: userID, Activity: activity})
 	}
 	if err == nil {
-		_, err = db.Pool.Exec(ctx, "SELECT pg_notify($1, $2)", PresenceChannel, strconv.FormatInt(number, 10))
+		_, err = db.pool.Exec(ctx, "SELECT pg_notify($1, $2)", PresenceChannel, strconv.FormatInt(number, 10))
 	}
 	if err != nil {
 		return fmt.Errorf("set presence on ticket %d: %w", ticketID, mapError(err))
@@ -279,7 +279,7 @@ func (db *DB) SetPresence(ctx context.Context, ticketID, number, userID int64, a
 
 // Presence lists who is on a ticket now.
 func (db *DB) Presence(ctx context.Context, ticketID int64) ([]helpdesk.Presence, error) {
-	rows, err := db.Q().ListPresence(ctx, ticketID)
+	rows, err := db.q().ListPresence(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("read presence on ticket %d: %w", ticketID, mapError(err))
 	}
@@ -293,7 +293,7 @@ func (db *DB) Presence(ctx context.Context, ticketID int64) ([]helpdesk.Presence
 // SetAvailability stores a staff member's availability and returns the one
 // before.
 func (tx *Tx) SetAvailability(ctx context.Context, userID int64, a helpdesk.Availability) (helpdesk.Availability, error) {
-	before, err := tx.Q.SetAvailability(ctx, dbsqlc.SetAvailabilityParams{UserID: userID, Availability: string(a)})
+	before, err := tx.q.SetAvailability(ctx, dbsqlc.SetAvailabilityParams{UserID: userID, Availability: string(a)})
 	if err != nil {
 		return "", fmt.Errorf("set availability of user %d: %w", userID, mapError(err))
 	}
@@ -311,7 +311,7 @@ func (tx *Tx) Audit(ctx context.Context, actorID *int64, objectType, objectID, a
 	if err != nil {
 		return fmt.Errorf("audit %s %s: %w", objectType, action, err)
 	}
-	if err := tx.Q.AdminInsertAudit(ctx, dbsqlc.AdminInsertAuditParams{ActorID: actorID, ObjectType: objectType,
+	if err := tx.q.AdminInsertAudit(ctx, dbsqlc.AdminInsertAuditParams{ActorID: actorID, ObjectType: objectType,
 		ObjectID: objectID, Action: action, Before: b, After: a}); err != nil {
 		return fmt.Errorf("audit %s %s: %w", objectType, action, mapError(err))
 	}
@@ -321,7 +321,7 @@ func (tx *Tx) Audit(ctx context.Context, actorID *int64, objectType, objectID, a
 // InsertRating stores a rating of a ticket's resolution; false when that
 // resolution was already rated.
 func (tx *Tx) InsertRating(ctx context.Context, ticketID int64, resolutionNo, score int, comment string, userID int64) (bool, error) {
-	n, err := tx.Q.InsertRating(ctx, dbsqlc.InsertRatingParams{TicketID: ticketID, ResolutionNo: int32(resolutionNo), //nolint:gosec // a count of resolutions
+	n, err := tx.q.InsertRating(ctx, dbsqlc.InsertRatingParams{TicketID: ticketID, ResolutionNo: int32(resolutionNo), //nolint:gosec // a count of resolutions
 		Rating: int32(score), Comment: comment, UserID: &userID}) //nolint:gosec // 1 to 5, validated
 	if err != nil {
 		return false, fmt.Errorf("rate ticket %d: %w", ticketID, mapError(err))
@@ -331,7 +331,7 @@ func (tx *Tx) InsertRating(ctx context.Context, ticketID int64, resolutionNo, sc
 
 // Rating reads the rating of a ticket's resolution; nil when there is none.
 func (db *DB) Rating(ctx context.Context, ticketID int64, resolutionNo int) (*helpdesk.Rating, error) {
-	r, err := db.Q().GetRating(ctx, dbsqlc.GetRatingParams{TicketID: ticketID, ResolutionNo: int32(resolutionNo)}) //nolint:gosec // a count of resolutions
+	r, err := db.q().GetRating(ctx, dbsqlc.GetRatingParams{TicketID: ticketID, ResolutionNo: int32(resolutionNo)}) //nolint:gosec // a count of resolutions
 	if err = mapError(err); helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {
@@ -343,7 +343,7 @@ func (db *DB) Rating(ctx context.Context, ticketID int64, resolutionNo int) (*he
 // StaffByHandle finds active staff by full email or by the part before @;
 // at most two, so a caller can tell an ambiguous handle.
 func (tx *Tx) StaffByHandle(ctx context.Context, handle string) ([]int64, error) {
-	rows, err := tx.Q.StaffByHandle(ctx, handle)
+	rows, err := tx.q.StaffByHandle(ctx, handle)
 	if err != nil {
 		return nil, fmt.Errorf("find @%s: %w", handle, mapError(err))
 	}
@@ -357,7 +357,7 @@ func (tx *Tx) StaffByHandle(ctx context.Context, handle string) ([]int64, error)
 // StaffCanSeeTicket reports whether a staff member would see the ticket
 // (it is not in a restricted team they are outside of).
 func (tx *Tx) StaffCanSeeTicket(ctx context.Context, userID, ticketID int64) (bool, error) {
-	ok, err := tx.Q.StaffCanSeeTicket(ctx, dbsqlc.StaffCanSeeTicketParams{UserID: userID, TicketID: ticketID})
+	ok, err := tx.q.StaffCanSeeTicket(ctx, dbsqlc.StaffCanSeeTicketParams{UserID: userID, TicketID: ticketID})
 	if err != nil {
 		return false, fmt.Errorf("check user %d sees ticket %d: %w", userID, ticketID, mapError(err))
 	}
@@ -366,7 +366,7 @@ func (tx *Tx) StaffCanSeeTicket(ctx context.Context, userID, ticketID int64) (bo
 
 // InsertMention records that a message mentions a user.
 func (tx *Tx) InsertMention(ctx context.Context, messageID, userID, ticketID int64) error {
-	if err := tx.Q.InsertMention(ctx, dbsqlc.InsertMentionParams{MessageID: messageID, UserID: userID, TicketID: ticketID}); err != nil {
+	if err := tx.q.InsertMention(ctx, dbsqlc.InsertMentionParams{MessageID: messageID, UserID: userID, TicketID: ticketID}); err != nil {
 		return fmt.Errorf("record mention on ticket %d: %w", ticketID, mapError(err))
 	}
 	return nil
@@ -374,7 +374,7 @@ func (tx *Tx) InsertMention(ctx context.Context, messageID, userID, ticketID int
 
 // MarkMentionsSeen marks a user's mentions on a ticket as read.
 func (db *DB) MarkMentionsSeen(ctx context.Context, userID, ticketID int64) error {
-	if err := db.Q().MarkMentionsSeen(ctx, dbsqlc.MarkMentionsSeenParams{UserID: userID, TicketID: ticketID}); err != nil {
+	if err := db.q().MarkMentionsSeen(ctx, dbsqlc.MarkMentionsSeenParams{UserID: userID, TicketID: ticketID}); err != nil {
 		return fmt.Errorf("mark mentions on ticket %d seen: %w", ticketID, mapError(err))
 	}
 	return nil
@@ -382,7 +382,7 @@ func (db *DB) MarkMentionsSeen(ctx context.Context, userID, ticketID int64) erro
 
 // CategoryByName finds a category by name (case-insensitive).
 func (tx *Tx) CategoryByName(ctx context.Context, name string) (*helpdesk.Category, error) {
-	c, err := tx.Q.GetCategoryByName(ctx, name)
+	c, err := tx.q.GetCategoryByName(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("find category %q: %w", name, mapError(err))
 	}
@@ -392,7 +392,7 @@ func (tx *Tx) CategoryByName(ctx context.Context, name string) (*helpdesk.Catego
 
 // TeamBySlug finds a team by slug.
 func (tx *Tx) TeamBySlug(ctx context.Context, slug string) (*helpdesk.Team, error) {
-	t, err := tx.Q.GetTeamBySlug(ctx, slug)
+	t, err := tx.q.GetTeamBySlug(ctx, slug)
 	if err != nil {
 		return nil, fmt.Errorf("find team %q: %w", slug, mapError(err))
 	}
@@ -401,7 +401,7 @@ func (tx *Tx) TeamBySlug(ctx context.Context, slug string) (*helpdesk.Team, erro
 
 // UserByEmail finds a user by email inside the transaction.
 func (tx *Tx) UserByEmail(ctx context.Context, email string) (*helpdesk.User, error) {
-	u, err := tx.Q.GetUserByEmail(ctx, email)
+	u, err := tx.q.GetUserByEmail(ctx, email)
 	if err != nil {
 		return nil, fmt.Errorf("find user %s: %w", email, mapError(err))
 	}
@@ -410,7 +410,7 @@ func (tx *Tx) UserByEmail(ctx context.Context, email string) (*helpdesk.User, er
 
 // CannedReplies lists every canned reply by title.
 func (db *DB) CannedReplies(ctx context.Context) ([]helpdesk.CannedReply, error) {
-	rows, err := db.Q().ListCanned(ctx)
+	rows, err := db.q().ListCanned(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list canned replies: %w", mapError(err))
 	}
@@ -423,7 +423,7 @@ func (db *DB) CannedReplies(ctx context.Context) ([]helpdesk.CannedReply, error)
 
 // CannedReply reads one canned reply.
 func (db *DB) CannedReply(ctx context.Context, id int64) (*helpdesk.CannedReply, error) {
-	r, err := db.Q().GetCanned(ctx, id)
+	r, err := db.q().GetCanned(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("read canned reply %d: %w", id, mapError(err))
 	}
@@ -433,13 +433,13 @@ func (db *DB) CannedReply(ctx context.Context, id int64) (*helpdesk.CannedReply,
 // SaveCannedReply creates (c.ID 0) or updates a canned reply and returns its id.
 func (db *DB) SaveCannedReply(ctx context.Context, c helpdesk.CannedReply, createdBy int64) (int64, error) {
 	if c.ID == 0 {
-		r, err := db.Q().CreateCanned(ctx, dbsqlc.CreateCannedParams{TeamID: c.TeamID, Title: c.Title, Body: c.Body, CreatedBy: &createdBy})
+		r, err := db.q().CreateCanned(ctx, dbsqlc.CreateCannedParams{TeamID: c.TeamID, Title: c.Title, Body: c.Body, CreatedBy: &createdBy})
 		if err != nil {
 			return 0, fmt.Errorf("create canned reply: %w", mapError(err))
 		}
 		return r.ID, nil
 	}
-	if err := db.Q().UpdateCanned(ctx, dbsqlc.UpdateCannedParams{ID: c.ID, TeamID: c.TeamID, Title: c.Title, Body: c.Body}); err != nil {
+	if err := db.q().UpdateCanned(ctx, dbsqlc.UpdateCannedParams{ID: c.ID, TeamID: c.TeamID, Title: c.Title, Body: c.Body}); err != nil {
 		return 0, fmt.Errorf("update canned reply %d: %w", c.ID, mapError(err))
 	}
 	return c.ID, nil
@@ -447,7 +447,7 @@ func (db *DB) SaveCannedReply(ctx context.Context, c helpdesk.CannedReply, creat
 
 // DeleteCannedReply removes a canned reply.
 func (db *DB) DeleteCannedReply(ctx context.Context, id int64) error {
-	if err := db.Q().DeleteCanned(ctx, id); err != nil {
+	if err := db.q().DeleteCanned(ctx, id); err != nil {
 		return fmt.Errorf("delete canned reply %d: %w", id, mapError(err))
 	}
 	return nil
@@ -456,7 +456,7 @@ func (db *DB) DeleteCannedReply(ctx context.Context, id int64) error {
 // IsTeamLead reports whether a user leads the team (any team when teamID is
 // nil).
 func (db *DB) IsTeamLead(ctx context.Context, userID int64, teamID *int64) (bool, error) {
-	ok, err := db.Q().IsTeamLead(ctx, dbsqlc.IsTeamLeadParams{UserID: userID, TeamID: teamID})
+	ok, err := db.q().IsTeamLead(ctx, dbsqlc.IsTeamLeadParams{UserID: userID, TeamID: teamID})
 	if err != nil {
 		return false, fmt.Errorf("check lead of user %d: %w", userID, mapError(err))
 	}
@@ -465,7 +465,7 @@ func (db *DB) IsTeamLead(ctx context.Context, userID int64, teamID *int64) (bool
 
 // CategoryByName finds a category by name (case-insensitive).
 func (db *DB) CategoryByName(ctx context.Context, name string) (*helpdesk.Category, error) {
-	c, err := db.Q().GetCategoryByName(ctx, name)
+	c, err := db.q().GetCategoryByName(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("find category %q: %w", name, mapError(err))
 	}

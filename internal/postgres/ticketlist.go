@@ -173,7 +173,7 @@ WHERE %s
 ORDER BY %s
 LIMIT %d`, ticketListColumns, ticketListJoins, q.whereSQL(), order, f.Limit+1)
 	}
-	rows, err := db.Pool.Query(ctx, sql, q.args...)
+	rows, err := db.pool.Query(ctx, sql, q.args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

@@ -5,20 +5,20 @@ import (
 	"fmt"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // TicketByNumber loads a ticket with the names of its people, category and
 // team; the bool reports whether its team is restricted to members.
 func (db *DB) TicketByNumber(ctx context.Context, number int64) (*helpdesk.Ticket, bool, error) {
-	r, err := db.Q().GetTicketByNumber(ctx, number)
+	r, err := db.q().GetTicketByNumber(ctx, number)
 	if err != nil {
 		return nil, false, mapError(err)
 	}
 	t := ticketFromRow(r)
 	if t.AssigneeID == nil {
 		// Only an unowned ticket has a wait to explain; owned ones skip the read.
-		if err := db.Pool.QueryRow(ctx, `SELECT coalesce(triage_wait, '') FROM tickets WHERE id = $1`, t.ID).Scan(&t.TriageWait); err != nil {
+		if err := db.pool.QueryRow(ctx, `SELECT coalesce(triage_wait, '') FROM tickets WHERE id = $1`, t.ID).Scan(&t.TriageWait); err != nil {
 			return nil, false, fmt.Errorf("ticket %d triage wait: %w", t.ID, mapError(err))
 		}
 	}
@@ -42,11 +42,11 @@ func ticketFromRow(r dbsqlc.GetTicketByNumberRow) *helpdesk.Ticket {
 // Messages lists a ticket's messages with their attachments, oldest first;
 // internal notes only when includeInternal.
 func (db *DB) Messages(ctx context.Context, ticketID int64, includeInternal bool) ([]helpdesk.Message, error) {
-	rows, err := db.Q().ListMessages(ctx, dbsqlc.ListMessagesParams{TicketID: ticketID, IncludeInternal: includeInternal})
+	rows, err := db.q().ListMessages(ctx, dbsqlc.ListMessagesParams{TicketID: ticketID, IncludeInternal: includeInternal})
 	if err != nil {
 		return nil, mapError(err)
 	}
-	atts, err := db.Q().ListAttachments(ctx, ticketID)
+	atts, err := db.q().ListAttachments(ctx, ticketID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -77,7 +77,7 @@ func (db *DB) Messages(ctx context.Context, ticketID int64, includeInternal bool
 
 // Events lists a ticket's audit trail, oldest first.
 func (db *DB) Events(ctx context.Context, ticketID int64) ([]helpdesk.Event, error) {
-	rows, err := db.Q().ListEvents(ctx, ticketID)
+	rows, err := db.q().ListEvents(ctx, ticketID)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -100,7 +100,7 @@ func deref[T any](p *T) T {
 // TicketRestrictedTeam returns the restricted team ticket number sits in, 0
 // when its team is open to all staff (or it has none, or it does not exist).
 func (db *DB) TicketRestrictedTeam(ctx context.Context, number int64) (int64, error) {
-	id, err := db.Q().TicketRestrictedTeam(ctx, number)
+	id, err := db.q().TicketRestrictedTeam(ctx, number)
 	if IsNotFound(err) {
 		return 0, nil
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // APIToken is a stored API token; the secret itself is never stored, only
@@ -25,7 +25,7 @@ type APIToken struct {
 // InsertAPIToken stores a new token of the user under the secret's hash and
 // returns it with its id and creation time.
 func (db *DB) InsertAPIToken(ctx context.Context, t APIToken, hash []byte) (*APIToken, error) {
-	r, err := db.Q().InsertAPIToken(ctx, dbsqlc.InsertAPITokenParams{UserID: t.UserID, Name: t.Name, Hash: hash,
+	r, err := db.q().InsertAPIToken(ctx, dbsqlc.InsertAPITokenParams{UserID: t.UserID, Name: t.Name, Hash: hash,
 		Scope: t.Scope, ExpiresAt: t.ExpiresAt})
 	if err != nil {
 		return nil, fmt.Errorf("store API token of user %d: %w", t.UserID, mapError(err))
@@ -36,7 +36,7 @@ func (db *DB) InsertAPIToken(ctx context.Context, t APIToken, hash []byte) (*API
 
 // APITokens lists the user's tokens, active ones first, newest first.
 func (db *DB) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := db.Q().ListAPITokens(ctx, userID)
+	rows, err := db.q().ListAPITokens(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list API tokens of user %d: %w", userID, mapError(err))
 	}
@@ -51,7 +51,7 @@ func (db *DB) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
 // RevokeAPIToken revokes one of the user's own tokens; someone else's token,
 // or one already revoked, is ENOTFOUND.
 func (db *DB) RevokeAPIToken(ctx context.Context, userID, tokenID int64) error {
-	n, err := db.Q().RevokeAPIToken(ctx, dbsqlc.RevokeAPITokenParams{ID: tokenID, UserID: userID})
+	n, err := db.q().RevokeAPIToken(ctx, dbsqlc.RevokeAPITokenParams{ID: tokenID, UserID: userID})
 	if err != nil {
 		return fmt.Errorf("revoke API token %d: %w", tokenID, mapError(err))
 	}
@@ -64,7 +64,7 @@ func (db *DB) RevokeAPIToken(ctx context.Context, userID, tokenID int64) error {
 // APITokenByHash reads a usable token (not revoked, not expired, of an
 // active user) by its hash, with its user; any other is ENOTFOUND.
 func (db *DB) APITokenByHash(ctx context.Context, hash []byte) (*helpdesk.User, *APIToken, error) {
-	r, err := db.Q().APITokenByHash(ctx, hash)
+	r, err := db.q().APITokenByHash(ctx, hash)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read API token: %w", mapError(err))
 	}
@@ -74,7 +74,7 @@ func (db *DB) APITokenByHash(ctx context.Context, hash []byte) (*helpdesk.User, 
 
 // TouchAPIToken records that the token was used now.
 func (db *DB) TouchAPIToken(ctx context.Context, id int64) error {
-	if err := db.Q().TouchAPIToken(ctx, id); err != nil {
+	if err := db.q().TouchAPIToken(ctx, id); err != nil {
 		return fmt.Errorf("touch API token %d: %w", id, mapError(err))
 	}
 	return nil

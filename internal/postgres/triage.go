@@ -8,6 +8,6 @@ import "context"
 // which does not see River's schema.
 func (db *DB) NodeRunning(ctx context.Context) (bool, error) {
 	var ok bool
-	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM river_leader WHERE expires_at > now())`).Scan(&ok)
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM river_leader WHERE expires_at > now())`).Scan(&ok)
 	return ok, mapError(err)
 }

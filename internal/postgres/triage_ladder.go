@@ -14,7 +14,7 @@ import (
 // waits (wait and skill; empty when it got an owner) and whether its owner
 // is a stand-in from the escalation ladder.
 func (tx *Tx) SetTriageWait(ctx context.Context, ticketID int64, wait, skill string, standIn bool) error {
-	_, err := tx.Exec(ctx, `UPDATE tickets SET triage_wait = NULLIF($2, ''), triage_wait_skill = NULLIF($3, ''),
+	_, err := tx.tx.Exec(ctx, `UPDATE tickets SET triage_wait = NULLIF($2, ''), triage_wait_skill = NULLIF($3, ''),
     triage_stand_in = $4 WHERE id = $1`, ticketID, wait, skill, standIn)
 	if err != nil {
 		return fmt.Errorf("set triage wait of ticket %d: %w", ticketID, mapError(err))
@@ -25,7 +25,7 @@ func (tx *Tx) SetTriageWait(ctx context.Context, ticketID int64, wait, skill str
 // CrossRegionCategories returns the ids of categories whose tickets the
 // escalation ladder may give to another region (admin setting).
 func (db *DB) CrossRegionCategories(ctx context.Context) (map[int64]bool, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id FROM categories WHERE cross_region`)
+	rows, err := db.pool.Query(ctx, `SELECT id FROM categories WHERE cross_region`)
 	if err != nil {
 		return nil, fmt.Errorf("cross-region categories: %w", mapError(err))
 	}
@@ -43,7 +43,7 @@ func (db *DB) CrossRegionCategories(ctx context.Context) (map[int64]bool, error)
 // CategoryCrossRegion reads one category's cross-region setting.
 func (db *DB) CategoryCrossRegion(ctx context.Context, id int64) (bool, error) {
 	var on bool
-	if err := db.Pool.QueryRow(ctx, `SELECT cross_region FROM categories WHERE id = $1`, id).Scan(&on); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT cross_region FROM categories WHERE id = $1`, id).Scan(&on); err != nil {
 		return false, fmt.Errorf("category %d cross region: %w", id, mapError(err))
 	}
 	return on, nil
@@ -52,7 +52,7 @@ func (db *DB) CategoryCrossRegion(ctx context.Context, id int64) (bool, error) {
 // SetCategoryCrossRegion sets whether the ladder may send the category's
 // tickets to another region when their deadline would otherwise be missed.
 func (db *DB) SetCategoryCrossRegion(ctx context.Context, id int64, on bool) error {
-	if _, err := db.Pool.Exec(ctx, `UPDATE categories SET cross_region = $2 WHERE id = $1`, id, on); err != nil {
+	if _, err := db.pool.Exec(ctx, `UPDATE categories SET cross_region = $2 WHERE id = $1`, id, on); err != nil {
 		return fmt.Errorf("set category %d cross region: %w", id, mapError(err))
 	}
 	return nil
@@ -68,7 +68,7 @@ type StandIn struct {
 
 // StandIns lists open, unanswered tickets held by stand-in owners.
 func (db *DB) StandIns(ctx context.Context) ([]StandIn, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, number, assignee_id, team_id, category_id, priority FROM tickets
+	rows, err := db.pool.Query(ctx, `SELECT id, number, assignee_id, team_id, category_id, priority FROM tickets
 WHERE triage_stand_in AND assignee_id IS NOT NULL AND team_id IS NOT NULL AND first_responded_at IS NULL
   AND status NOT IN ('resolved', 'closed') ORDER BY id LIMIT 1000`)
 	if err != nil {
@@ -91,7 +91,7 @@ WHERE triage_stand_in AND assignee_id IS NOT NULL AND team_id IS NOT NULL AND fi
 // now (live presence), which counts as work started.
 func (db *DB) AgentReplying(ctx context.Context, ticketID, agentID int64, now time.Time) (bool, error) {
 	var yes bool
-	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_presence WHERE ticket_id = $1 AND user_id = $2
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_presence WHERE ticket_id = $1 AND user_id = $2
     AND activity <> 'viewing' AND expires_at > $3)`, ticketID, agentID, now).Scan(&yes)
 	if err != nil {
 		return false, fmt.Errorf("presence on ticket %d: %w", ticketID, mapError(err))
@@ -103,7 +103,7 @@ func (db *DB) AgentReplying(ctx context.Context, ticketID, agentID int64, now ti
 // the teams memberOf belongs to (every team when memberOf is 0), most
 // urgent first.
 func (db *DB) WaitingForSkill(ctx context.Context, memberOf int64) ([]helpdesk.WaitingTicket, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT t.number, t.subject, t.priority, coalesce(tm.name, ''), coalesce(t.triage_wait_skill, ''),
+	rows, err := db.pool.Query(ctx, `SELECT t.number, t.subject, t.priority, coalesce(tm.name, ''), coalesce(t.triage_wait_skill, ''),
     t.triage_wait, t.created_at, t.first_response_due
 FROM tickets t LEFT JOIN teams tm ON tm.id = t.team_id
 WHERE t.assignee_id IS NULL AND t.triage_wait IS NOT NULL AND t.status NOT IN ('resolved', 'closed')
@@ -129,7 +129,7 @@ ORDER BY t.priority, t.first_response_due NULLS LAST, t.id LIMIT 500`, memberOf)
 // ticket waiting, so a re-triage does not alarm again.
 func (tx *Tx) HasLeadAlarm(ctx context.Context, ticketID int64) (bool, error) {
 	var yes bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = $1 AND kind = 'notified'
+	err := tx.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = $1 AND kind = 'notified'
     AND after->>'channel' = 'alarm')`, ticketID).Scan(&yes)
 	if err != nil {
 		return false, fmt.Errorf("lead alarm of ticket %d: %w", ticketID, mapError(err))

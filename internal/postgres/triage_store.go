@@ -8,14 +8,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // TriageTicket reads what triage decides on. Read it after LockTicket in
 // the same transaction, so that a person's edit cannot slip in between the
 // read and triage's write and be overwritten.
 func (tx *Tx) TriageTicket(ctx context.Context, ticketID int64) (*helpdesk.TriageTicket, error) {
-	r, err := tx.Q.TriageTicket(ctx, ticketID)
+	r, err := tx.q.TriageTicket(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("read ticket %d for triage: %w", ticketID, mapError(err))
 	}
@@ -30,7 +30,7 @@ func (tx *Tx) TriageTicket(ctx context.Context, ticketID int64) (*helpdesk.Triag
 // LockTicket) in id order, so that two batches sharing a ticket queue on it
 // rather than deadlock, and returns the ids that exist.
 func (tx *Tx) LockTicketsForTriage(ctx context.Context, ids []int64) ([]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM tickets WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, ids)
+	rows, err := tx.tx.Query(ctx, `SELECT id FROM tickets WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("lock tickets %v: %w", ids, mapError(err))
 	}
@@ -45,7 +45,7 @@ func (tx *Tx) LockTicketsForTriage(ctx context.Context, ids []int64) ([]int64, e
 // with their SLA pause ledgers, in id order. Read them after
 // LockTicketsForTriage in the same transaction (see TriageTicket).
 func (tx *Tx) TriageTickets(ctx context.Context, ids []int64) ([]*helpdesk.TriageTicket, error) {
-	rows, err := tx.Query(ctx, `SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id,
+	rows, err := tx.tx.Query(ctx, `SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id,
        t.team_id, t.assignee_id, t.requester_id, t.created_at, t.first_responded_at, t.triaged_at, r.vip, r.locale,
        coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), ''),
        coalesce((SELECT array_agg(p.paused_at ORDER BY p.paused_at, p.id) FROM sla_pauses p WHERE p.ticket_id = t.id), '{}'),
@@ -156,7 +156,7 @@ func (tx *Tx) ApplyTriage(ctx context.Context, ticketID int64, r TriageResult) (
 	}
 	d := r.Deadlines
 	var applied, events, notified int64
-	err := tx.QueryRow(ctx, applyTriageSQL, ticketID, string(r.Priority), r.CategoryID, r.TeamID, r.AssigneeID, r.RetryAt,
+	err := tx.tx.QueryRow(ctx, applyTriageSQL, ticketID, string(r.Priority), r.CategoryID, r.TeamID, r.AssigneeID, r.RetryAt,
 		d.FirstResponse, d.Resolution, d.DueAt, d.FirstResponseWarn, d.ResolutionWarn,
 		r.Wait, r.WaitSkill, r.StandIn, actors, kinds, befores, afters, reasons,
 		TicketChannel, r.Number != 0).Scan(&applied, &events, &notified)
@@ -168,7 +168,7 @@ func (tx *Tx) ApplyTriage(ctx context.Context, ticketID int64, r TriageResult) (
 
 // Categories lists the categories with what triage reads from them, by name.
 func (db *DB) Categories(ctx context.Context) ([]helpdesk.CategorySettings, error) {
-	rows, err := db.Q().ListCategories(ctx)
+	rows, err := db.q().ListCategories(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list categories: %w", mapError(err))
 	}
@@ -190,7 +190,7 @@ func categorySettings(c dbsqlc.Category) helpdesk.CategorySettings {
 
 // PriorityMatrix reads the impact x urgency table.
 func (db *DB) PriorityMatrix(ctx context.Context) (map[helpdesk.Impact]map[helpdesk.Urgency]helpdesk.Priority, error) {
-	cells, err := db.Q().PriorityMatrix(ctx)
+	cells, err := db.q().PriorityMatrix(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read priority matrix: %w", mapError(err))
 	}
@@ -207,7 +207,7 @@ func (db *DB) PriorityMatrix(ctx context.Context) (map[helpdesk.Impact]map[helpd
 
 // HeldTickets lists the open tickets an agent holds.
 func (db *DB) HeldTickets(ctx context.Context, agentID int64) ([]helpdesk.HeldTicket, error) {
-	rows, err := db.Q().HeldTickets(ctx, &agentID)
+	rows, err := db.q().HeldTickets(ctx, &agentID)
 	if err != nil {
 		return nil, fmt.Errorf("read tickets held by agent %d: %w", agentID, mapError(err))
 	}
@@ -222,7 +222,7 @@ func (db *DB) HeldTickets(ctx context.Context, agentID int64) ([]helpdesk.HeldTi
 // Unassign takes a ticket from an agent and returns its number; ENOTFOUND
 // when the agent no longer holds it open.
 func (tx *Tx) Unassign(ctx context.Context, ticketID, agentID int64) (int64, error) {
-	number, err := tx.Q.Unassign(ctx, dbsqlc.UnassignParams{ID: ticketID, AgentID: &agentID})
+	number, err := tx.q.Unassign(ctx, dbsqlc.UnassignParams{ID: ticketID, AgentID: &agentID})
 	if err != nil {
 		return 0, fmt.Errorf("unassign ticket %d: %w", ticketID, mapError(err))
 	}
@@ -232,7 +232,7 @@ func (tx *Tx) Unassign(ctx context.Context, ticketID, agentID int64) (int64, err
 // FlagTicket flags a ticket whose agent is absent for the lead; false when
 // it already was for that absence.
 func (tx *Tx) FlagTicket(ctx context.Context, ticketID, agentID int64, absence, reason string) (bool, error) {
-	n, err := tx.Q.InsertFlag(ctx, dbsqlc.InsertFlagParams{TicketID: ticketID, AgentID: agentID, Absence: absence, Reason: reason})
+	n, err := tx.q.InsertFlag(ctx, dbsqlc.InsertFlagParams{TicketID: ticketID, AgentID: agentID, Absence: absence, Reason: reason})
 	if err != nil {
 		return false, fmt.Errorf("flag ticket %d: %w", ticketID, mapError(err))
 	}
@@ -242,7 +242,7 @@ func (tx *Tx) FlagTicket(ctx context.Context, ticketID, agentID int64, absence, 
 // ClearFlags ends the flags of agents who are back or no longer hold the
 // flagged ticket.
 func (db *DB) ClearFlags(ctx context.Context, present []int64) error {
-	if err := db.Q().ClearFlags(ctx, present); err != nil {
+	if err := db.q().ClearFlags(ctx, present); err != nil {
 		return fmt.Errorf("clear flags: %w", mapError(err))
 	}
 	return nil
@@ -251,7 +251,7 @@ func (db *DB) ClearFlags(ctx context.Context, present []int64) error {
 // ClaimDueRetries clears and returns queued tickets whose retry time has
 // come; each goes to one caller only.
 func (tx *Tx) ClaimDueRetries(ctx context.Context, at time.Time) ([]int64, error) {
-	ids, err := tx.Q.DueRetries(ctx, at)
+	ids, err := tx.q.DueRetries(ctx, at)
 	if err != nil {
 		return nil, fmt.Errorf("claim triage retries: %w", mapError(err))
 	}
@@ -261,7 +261,7 @@ func (tx *Tx) ClaimDueRetries(ctx context.Context, at time.Time) ([]int64, error
 // TrainingExamples reads what categorisation learns from: imported history
 // and resolved tickets that ended with a category, as (text, category).
 func (db *DB) TrainingExamples(ctx context.Context) (texts, labels []string, err error) {
-	rows, err := db.Q().TrainingExamples(ctx)
+	rows, err := db.q().TrainingExamples(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read training examples: %w", mapError(err))
 	}
@@ -273,7 +273,7 @@ func (db *DB) TrainingExamples(ctx context.Context) (texts, labels []string, err
 
 // CountTrainingExamples counts what TrainingExamples would return.
 func (db *DB) CountTrainingExamples(ctx context.Context) (int, error) {
-	n, err := db.Q().CountTrainingExamples(ctx)
+	n, err := db.q().CountTrainingExamples(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("count training examples: %w", mapError(err))
 	}
@@ -282,10 +282,10 @@ func (db *DB) CountTrainingExamples(ctx context.Context) (int, error) {
 
 // StoreModel stores a trained model as the only active one and returns its id.
 func (tx *Tx) StoreModel(ctx context.Context, model []byte, labels []string, examples int, metrics []byte) (int64, error) {
-	if err := tx.Q.DeactivateModels(ctx); err != nil {
+	if err := tx.q.DeactivateModels(ctx); err != nil {
 		return 0, fmt.Errorf("deactivate models: %w", mapError(err))
 	}
-	row, err := tx.Q.InsertModel(ctx, dbsqlc.InsertModelParams{Model: model, Labels: labels,
+	row, err := tx.q.InsertModel(ctx, dbsqlc.InsertModelParams{Model: model, Labels: labels,
 		Examples: int32(min(examples, 1<<31-1)), Metrics: metrics}) //nolint:gosec // bounded above
 	if err != nil {
 		return 0, fmt.Errorf("store model: %w", mapError(err))
@@ -296,7 +296,7 @@ func (tx *Tx) StoreModel(ctx context.Context, model []byte, labels []string, exa
 // ActiveModelInfo describes the active model without its bytes; ENOTFOUND
 // when none is trained.
 func (db *DB) ActiveModelInfo(ctx context.Context) (*helpdesk.ClassifierModel, error) {
-	r, err := db.Q().ActiveModelInfo(ctx)
+	r, err := db.q().ActiveModelInfo(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read active model: %w", mapError(err))
 	}
@@ -305,7 +305,7 @@ func (db *DB) ActiveModelInfo(ctx context.Context) (*helpdesk.ClassifierModel, e
 
 // ActiveModel reads the active model with its bytes; ENOTFOUND when none.
 func (db *DB) ActiveModel(ctx context.Context) (*helpdesk.ClassifierModel, error) {
-	r, err := db.Q().ActiveModel(ctx)
+	r, err := db.q().ActiveModel(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read active model: %w", mapError(err))
 	}
@@ -314,7 +314,7 @@ func (db *DB) ActiveModel(ctx context.Context) (*helpdesk.ClassifierModel, error
 
 // MarkModelInUse notes when a node first used a model.
 func (db *DB) MarkModelInUse(ctx context.Context, id int64) error {
-	if err := db.Q().MarkModelInUse(ctx, id); err != nil {
+	if err := db.q().MarkModelInUse(ctx, id); err != nil {
 		return fmt.Errorf("mark model %d in use: %w", id, mapError(err))
 	}
 	return nil
@@ -322,7 +322,7 @@ func (db *DB) MarkModelInUse(ctx context.Context, id int64) error {
 
 // ModelInUseAt is when a node first used the model; nil while none has.
 func (db *DB) ModelInUseAt(ctx context.Context, id int64) (*time.Time, error) {
-	at, err := db.Q().ModelInUse(ctx, id)
+	at, err := db.q().ModelInUse(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("read whether model %d is in use: %w", id, mapError(err))
 	}
@@ -343,7 +343,7 @@ func (tx *Tx) ImportExamples(ctx context.Context, examples []ImportExample) erro
 	for i, e := range examples {
 		rows[i] = dbsqlc.CopyImportedParams{Text: e.Text, Category: e.Category}
 	}
-	if _, err := tx.Q.CopyImported(ctx, rows); err != nil {
+	if _, err := tx.q.CopyImported(ctx, rows); err != nil {
 		return fmt.Errorf("import %d tickets: %w", len(rows), mapError(err))
 	}
 	return nil

@@ -5,16 +5,16 @@ import (
 	"fmt"
 
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // User reads a user by id.
 func (db *DB) User(ctx context.Context, id int64) (*helpdesk.User, error) {
-	return user(ctx, db.Q(), id)
+	return user(ctx, db.q(), id)
 }
 
 // User reads a user by id inside the transaction.
-func (tx *Tx) User(ctx context.Context, id int64) (*helpdesk.User, error) { return user(ctx, tx.Q, id) }
+func (tx *Tx) User(ctx context.Context, id int64) (*helpdesk.User, error) { return user(ctx, tx.q, id) }
 
 func user(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.User, error) {
 	u, err := q.GetUser(ctx, id)
@@ -26,7 +26,7 @@ func user(ctx context.Context, q *dbsqlc.Queries, id int64) (*helpdesk.User, err
 
 // UserByEmail reads a user by email (case-insensitive).
 func (db *DB) UserByEmail(ctx context.Context, email string) (*helpdesk.User, error) {
-	u, err := db.Q().GetUserByEmail(ctx, email)
+	u, err := db.q().GetUserByEmail(ctx, email)
 	if err != nil {
 		return nil, fmt.Errorf("read user %s: %w", email, mapError(err))
 	}
@@ -41,7 +41,7 @@ func userFromRow(u dbsqlc.User) *helpdesk.User {
 // UserCredentials reads a user by email (case-insensitive) with the
 // password hash, "" when the user has no password (SSO or passkeys only).
 func (db *DB) UserCredentials(ctx context.Context, email string) (*helpdesk.User, string, error) {
-	u, err := db.Q().GetUserByEmail(ctx, email)
+	u, err := db.q().GetUserByEmail(ctx, email)
 	if err != nil {
 		return nil, "", fmt.Errorf("read user %s: %w", email, mapError(err))
 	}
@@ -77,27 +77,27 @@ func (db *DB) CreateUser(ctx context.Context, in NewUser) (*helpdesk.User, error
 
 // CreateUser is DB.CreateUser inside the transaction.
 func (tx *Tx) CreateUser(ctx context.Context, in NewUser) (*helpdesk.User, error) {
-	if _, err := tx.Q.GetUserByEmail(ctx, in.Email); err == nil {
+	if _, err := tx.q.GetUserByEmail(ctx, in.Email); err == nil {
 		return nil, &helpdesk.Error{Code: helpdesk.ECONFLICT, Message: "A user with that email already exists.",
 			Fields: []helpdesk.FieldError{{Field: "email", Message: "A user with that email already exists."}}}
 	}
-	row, err := tx.Q.CreateUser(ctx, dbsqlc.CreateUserParams{Email: in.Email, Name: in.Name, Role: string(in.Role),
+	row, err := tx.q.CreateUser(ctx, dbsqlc.CreateUserParams{Email: in.Email, Name: in.Name, Role: string(in.Role),
 		TimeZone: in.TimeZone, Locale: in.Locale, PasswordHash: in.PasswordHash})
 	if err != nil {
 		return nil, fmt.Errorf("create user %s: %w", in.Email, mapError(err))
 	}
 	if in.Role.IsStaff() {
-		if err := tx.Q.EnsureAgentProfile(ctx, row.ID); err != nil {
+		if err := tx.q.EnsureAgentProfile(ctx, row.ID); err != nil {
 			return nil, fmt.Errorf("create agent profile of %s: %w", in.Email, mapError(err))
 		}
 	}
 	if in.TeamSlug != "" {
-		team, err := tx.Q.GetTeamBySlug(ctx, in.TeamSlug)
+		team, err := tx.q.GetTeamBySlug(ctx, in.TeamSlug)
 		if err != nil {
 			return nil, &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Unknown team.",
 				Fields: []helpdesk.FieldError{{Field: "team", Message: "No team with slug " + in.TeamSlug + "."}}}
 		}
-		if err := tx.Q.AddTeamMember(ctx, dbsqlc.AddTeamMemberParams{TeamID: team.ID, UserID: row.ID,
+		if err := tx.q.AddTeamMember(ctx, dbsqlc.AddTeamMemberParams{TeamID: team.ID, UserID: row.ID,
 			IsLead: in.Role == helpdesk.RoleLead}); err != nil {
 			return nil, fmt.Errorf("add %s to team %s: %w", in.Email, in.TeamSlug, mapError(err))
 		}

@@ -23,7 +23,7 @@ type NewDelivery struct {
 // enqueues its job in the same transaction.
 func (tx *Tx) InsertDelivery(ctx context.Context, d NewDelivery) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO webhook_deliveries (webhook_id, run_id, url, event, payload)
+	err := tx.tx.QueryRow(ctx, `INSERT INTO webhook_deliveries (webhook_id, run_id, url, event, payload)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`, d.WebhookID, d.RunID, d.URL, d.Event, d.Payload).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert delivery to %s: %w", d.URL, mapError(err))
@@ -43,7 +43,7 @@ func scanWebhook(row pgx.Row) (*helpdesk.Webhook, error) {
 func (db *DB) InsertWebhook(ctx context.Context, w *helpdesk.Webhook, actorID int64) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO webhooks (name, url, events, secret, active, created_by)
+		if err := tx.tx.QueryRow(ctx, `INSERT INTO webhooks (name, url, events, secret, active, created_by)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, w.Name, w.URL, w.Events, w.Secret, w.Active, nullID(actorID)).Scan(&id); err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (db *DB) InsertWebhook(ctx context.Context, w *helpdesk.Webhook, actorID in
 // SetWebhookActive turns a subscription on (clearing its failure streak) or off.
 func (db *DB) SetWebhookActive(ctx context.Context, id int64, active bool, reason string, actorID int64) error {
 	err := db.InTx(ctx, func(tx *Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE webhooks SET active = $2, disabled_reason = $3, failing_since = NULL WHERE id = $1`,
+		tag, err := tx.tx.Exec(ctx, `UPDATE webhooks SET active = $2, disabled_reason = $3, failing_since = NULL WHERE id = $1`,
 			id, active, reason)
 		if err != nil {
 			return err
@@ -78,7 +78,7 @@ func (db *DB) SetWebhookActive(ctx context.Context, id int64, active bool, reaso
 
 // Webhooks lists every subscription.
 func (db *DB) Webhooks(ctx context.Context) ([]helpdesk.Webhook, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks ORDER BY id`)
+	rows, err := db.pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", mapError(err))
 	}
@@ -96,7 +96,7 @@ func (db *DB) Webhooks(ctx context.Context) ([]helpdesk.Webhook, error) {
 
 // Webhook loads one subscription.
 func (db *DB) Webhook(ctx context.Context, id int64) (*helpdesk.Webhook, error) {
-	w, err := scanWebhook(db.Pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = $1`, id))
+	w, err := scanWebhook(db.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("webhook %d: %w", id, mapError(err))
 	}
@@ -106,7 +106,7 @@ func (db *DB) Webhook(ctx context.Context, id int64) (*helpdesk.Webhook, error) 
 // ActiveWebhooks lists the active subscriptions inside tx (the inbox drain
 // fans events out to them).
 func (tx *Tx) ActiveWebhooks(ctx context.Context) ([]helpdesk.Webhook, error) {
-	rows, err := tx.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE active ORDER BY id`)
+	rows, err := tx.tx.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE active ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("active webhooks: %w", mapError(err))
 	}
@@ -134,7 +134,7 @@ func scanWebhookDelivery(row pgx.Row) (*helpdesk.Delivery, error) {
 
 // Delivery loads one delivery.
 func (db *DB) Delivery(ctx context.Context, id int64) (*helpdesk.Delivery, error) {
-	d, err := scanWebhookDelivery(db.Pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
+	d, err := scanWebhookDelivery(db.pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("delivery %d: %w", id, mapError(err))
 	}
@@ -143,7 +143,7 @@ func (db *DB) Delivery(ctx context.Context, id int64) (*helpdesk.Delivery, error
 
 // Deliveries lists a subscription's deliveries, newest first.
 func (db *DB) Deliveries(ctx context.Context, webhookID int64, limit int) ([]helpdesk.Delivery, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE webhook_id = $1
+	rows, err := db.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE webhook_id = $1
 		ORDER BY id DESC LIMIT $2`, webhookID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of webhook %d: %w", webhookID, mapError(err))
@@ -180,7 +180,7 @@ func (db *DB) RecordAttempt(ctx context.Context, id int64, a Attempt) (failingSi
 			status = "failed"
 		}
 		var hook *int64
-		if err := tx.QueryRow(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, response_code = $2,
+		if err := tx.tx.QueryRow(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, response_code = $2,
 			response_body = $3, error = $4, status = $5, last_attempt = now(),
 			delivered_at = CASE WHEN $5 = 'delivered' THEN now() END WHERE id = $1 RETURNING webhook_id`,
 			id, a.Code, a.Body, a.Error, status).Scan(&hook); err != nil {
@@ -190,10 +190,10 @@ func (db *DB) RecordAttempt(ctx context.Context, id int64, a Attempt) (failingSi
 			return nil
 		}
 		if a.Delivered {
-			_, err := tx.Exec(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = $1`, *hook)
+			_, err := tx.tx.Exec(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = $1`, *hook)
 			return err
 		}
-		return tx.QueryRow(ctx, `UPDATE webhooks SET failing_since = coalesce(failing_since, now()) WHERE id = $1
+		return tx.tx.QueryRow(ctx, `UPDATE webhooks SET failing_since = coalesce(failing_since, now()) WHERE id = $1
 			RETURNING failing_since`, *hook).Scan(&failingSince)
 	})
 	if err != nil {
@@ -207,7 +207,7 @@ func (db *DB) RecordAttempt(ctx context.Context, id int64, a Attempt) (failingSi
 func (db *DB) DisableFailingWebhook(ctx context.Context, id int64, reason string) (bool, error) {
 	var done bool
 	err := db.InTx(ctx, func(tx *Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE webhooks SET active = false, disabled_reason = $2 WHERE id = $1 AND active`, id, reason)
+		tag, err := tx.tx.Exec(ctx, `UPDATE webhooks SET active = false, disabled_reason = $2 WHERE id = $1 AND active`, id, reason)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
@@ -223,7 +223,7 @@ func (db *DB) DisableFailingWebhook(ctx context.Context, id int64, reason string
 // ResetDelivery makes a delivery pending again (redeliver) inside tx; the
 // caller enqueues its job there.
 func (tx *Tx) ResetDelivery(ctx context.Context, id int64) error {
-	tag, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', error = '' WHERE id = $1`, id)
+	tag, err := tx.tx.Exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', error = '' WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("reset delivery %d: %w", id, mapError(err))
 	}

@@ -173,7 +173,7 @@ func e2eAccessibility(t *testing.T, src string, width int) {
 	// (P1, breached, at risk).
 	ctxb := context.Background()
 	var team int64
-	if err := e.App.DB.Pool.QueryRow(ctxb, `INSERT INTO teams (slug, name, time_zone) VALUES ('desk', 'Service desk', 'Europe/Berlin') RETURNING id`).Scan(&team); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(ctxb, `INSERT INTO teams (slug, name, time_zone) VALUES ('desk', 'Service desk', 'Europe/Berlin') RETURNING id`).Scan(&team); err != nil {
 		t.Fatal(err)
 	}
 	inDesk := func(n *auth.NewUser) { n.TeamSlug = "desk" }
@@ -214,7 +214,7 @@ func e2eAccessibility(t *testing.T, src string, width int) {
 	}
 	e.Settle()
 	for i, set := range []string{`priority = 'P1', due_at = now() - interval '1 hour'`, `priority = 'P2', due_at = now() + interval '20 minutes'`} {
-		if _, err := e.App.DB.Pool.Exec(ctxb, `UPDATE tickets SET `+set+` WHERE id = $1`, tickets[i+1].ID); err != nil {
+		if _, err := e.App.DB.RawPool().Exec(ctxb, `UPDATE tickets SET `+set+` WHERE id = $1`, tickets[i+1].ID); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -25,7 +25,7 @@ func TestAdminCategories(t *testing.T) {
 		"confidence_threshold", "0.7")
 	admStatus(t, c.PostForm("/admin/categories", good), http.StatusSeeOther)
 	var catID int64
-	if err := a.e.App.DB.Pool.QueryRow(context.Background(), `SELECT id FROM categories WHERE name = 'VPN' AND team_id = $1
+	if err := a.e.App.DB.RawPool().QueryRow(context.Background(), `SELECT id FROM categories WHERE name = 'VPN' AND team_id = $1
 		AND required_skill = 'network' AND default_impact = 'team' AND default_urgency = 'high' AND min_priority = 'P2'
 		AND keywords = '{vpn,anyconnect,tunnel}' AND follow_the_sun AND abs(confidence_threshold - 0.7) < 0.001`, a.alpha).Scan(&catID); err != nil {
 		t.Fatalf("category not stored: %v", err)
@@ -165,7 +165,7 @@ func TestAdminMail(t *testing.T) {
 		t.Error("a rejected form echoed the password")
 	}
 	var mbID int64
-	_ = a.e.App.DB.Pool.QueryRow(context.Background(), "SELECT id FROM mailboxes").Scan(&mbID)
+	_ = a.e.App.DB.RawPool().QueryRow(context.Background(), "SELECT id FROM mailboxes").Scan(&mbID)
 	r = c.PostForm("/admin/mail/mailboxes/"+admID(mbID)+"/test", nil) // port 1: nothing listens
 	admStatus(t, r, http.StatusOK)
 	if got := r.Text(`tr[data-mailbox="` + admID(mbID) + `"] [role=status]`); !strings.Contains(got, "Cannot connect") {
@@ -184,7 +184,7 @@ func TestAdminMail(t *testing.T) {
 	var failed, queued int64
 	ctx := context.Background()
 	for st, dst := range map[string]*int64{"failed": &failed, "queued": &queued} {
-		if err := a.e.App.DB.Pool.QueryRow(ctx, `INSERT INTO outbox (kind, to_addr, subject, raw, message_id, status, last_error)
+		if err := a.e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO outbox (kind, to_addr, subject, raw, message_id, status, last_error)
 			VALUES ('reply', 'x@example.com', 'Re: VPN', 'raw', $1, $2, 'relay down') RETURNING id`, st+"@test", st).Scan(dst); err != nil {
 			t.Fatal(err)
 		}

@@ -84,7 +84,7 @@ func TestE2EAdminSetsUpATeam(t *testing.T) {
 	// 5. Triage places it with Maria (it runs as a River job).
 	var team, assignee string
 	testwait.Until(t, testwait.Long, fmt.Sprintf("triage to assign #%d", number), func() bool {
-		err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(t.team_id::text, ''), coalesce(u.email, '')
+		err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT coalesce(t.team_id::text, ''), coalesce(u.email, '')
 			FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id WHERE t.number = $1`, number).Scan(&team, &assignee)
 		if err != nil {
 			t.Fatal(err)

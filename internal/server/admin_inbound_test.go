@@ -23,7 +23,7 @@ func TestAdminInboundPage(t *testing.T) {
 	if err := e.App.Jobs.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.DB.Pool.Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('ops', 'Operations')`); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('ops', 'Operations')`); err != nil {
 		t.Fatal(err)
 	}
 	lead := e.SignIn(e.User(helpdesk.RoleLead, func(u *auth.NewUser) { u.TeamSlug = "ops" }))

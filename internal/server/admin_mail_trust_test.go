@@ -24,7 +24,7 @@ func deliverFrom(t *testing.T, e *apptest.Env, ip, raw string) (status, result, 
 		t.Fatalf("accept: %v (dup %v)", err, dup)
 	}
 	status = waitStatus(t, e, id)
-	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT coalesce(auth->>'result', ''), coalesce(auth->>'source', '')
+	if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT coalesce(auth->>'result', ''), coalesce(auth->>'source', '')
 		FROM inbound_mail WHERE id = $1`, id).Scan(&result, &source); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestMailTrustSettings(t *testing.T) {
 	}
 
 	var n int
-	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND object_type = 'setting'
+	if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND object_type = 'setting'
 		AND object_id = 'mail_trust' AND before IS NULL AND after->'relays' ? '192.0.2.0/24'`, adm.ID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}

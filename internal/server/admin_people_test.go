@@ -92,7 +92,7 @@ func TestAdminInviteAndResetLink(t *testing.T) {
 
 	// Reset: a new link for an existing user; the old password works until used.
 	var benID int64
-	_ = a.e.App.DB.Pool.QueryRow(context.Background(), "SELECT id FROM users WHERE email = 'ben@example.com'").Scan(&benID)
+	_ = a.e.App.DB.RawPool().QueryRow(context.Background(), "SELECT id FROM users WHERE email = 'ben@example.com'").Scan(&benID)
 	r = c.PostForm("/admin/people/"+admID(benID)+"/password-link", nil)
 	admStatus(t, r, http.StatusOK)
 	link2 := r.Doc.Find("#onetime-link").AttrOr("value", "")
@@ -121,7 +121,7 @@ func TestAdminDeactivate(t *testing.T) {
 	c := a.as["admin"]
 	// An open ticket of theirs that must go back to triage.
 	var ticketID int64
-	if err := a.e.App.DB.Pool.QueryRow(context.Background(), `INSERT INTO tickets (subject, requester_id, team_id, assignee_id, status)
+	if err := a.e.App.DB.RawPool().QueryRow(context.Background(), `INSERT INTO tickets (subject, requester_id, team_id, assignee_id, status)
 		VALUES ('Held', $1, $2, $3, 'open') RETURNING id`, a.reqr.ID, a.alpha, a.agentA.ID).Scan(&ticketID); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestAdminUpdatePerson(t *testing.T) {
 		t.Fatal("role and teams not replaced")
 	}
 	var before, after string
-	_ = a.e.App.DB.Pool.QueryRow(context.Background(),
+	_ = a.e.App.DB.RawPool().QueryRow(context.Background(),
 		"SELECT before::text, after::text FROM audit_log WHERE object_type = 'user' AND action = 'update'").Scan(&before, &after)
 	if !strings.Contains(before, `"agent"`) || !strings.Contains(after, `"lead"`) || !strings.Contains(after, "Renamed") {
 		t.Errorf("audit before/after: %s -> %s", before, after)

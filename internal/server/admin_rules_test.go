@@ -28,7 +28,7 @@ func TestAdminRulesPages(t *testing.T) {
 	if err := e.App.Jobs.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.DB.Pool.Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('ops', 'Operations'), ('other', 'Other')`); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('ops', 'Operations'), ('other', 'Other')`); err != nil {
 		t.Fatal(err)
 	}
 	leadUser := e.User(helpdesk.RoleLead, func(u *auth.NewUser) { u.TeamSlug = "ops" })
@@ -38,14 +38,14 @@ func TestAdminRulesPages(t *testing.T) {
 	requester := e.User(helpdesk.RoleRequester)
 	file := func(team string) int64 {
 		var teamID int64
-		if err := e.App.DB.Pool.QueryRow(ctx, `SELECT id FROM teams WHERE slug = $1`, team).Scan(&teamID); err != nil {
+		if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT id FROM teams WHERE slug = $1`, team).Scan(&teamID); err != nil {
 			t.Fatal(err)
 		}
 		tk, err := e.App.Tickets.Create(ctx, requester, ticket.CreateInput{Subject: "Waiting on " + team, Description: "x", TeamID: &teamID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.App.DB.Pool.Exec(ctx, `UPDATE tickets SET status = 'pending' WHERE id = $1`, tk.ID); err != nil {
+		if _, err := e.App.DB.RawPool().Exec(ctx, `UPDATE tickets SET status = 'pending' WHERE id = $1`, tk.ID); err != nil {
 			t.Fatal(err)
 		}
 		return tk.Number
@@ -53,7 +53,7 @@ func TestAdminRulesPages(t *testing.T) {
 	mine, theirs := file("ops"), file("other")
 	status := func(number int64) string {
 		var s string
-		if err := e.App.DB.Pool.QueryRow(ctx, `SELECT status FROM tickets WHERE number = $1`, number).Scan(&s); err != nil {
+		if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT status FROM tickets WHERE number = $1`, number).Scan(&s); err != nil {
 			t.Fatal(err)
 		}
 		return s

@@ -97,7 +97,7 @@ func TestAdminTimeOff(t *testing.T) {
 		t.Error("rejected time off was stored")
 	}
 	var offID int64
-	_ = a.e.App.DB.Pool.QueryRow(t.Context(), "SELECT id FROM agent_time_off").Scan(&offID)
+	_ = a.e.App.DB.RawPool().QueryRow(t.Context(), "SELECT id FROM agent_time_off").Scan(&offID)
 	if r := a.as["leadB"].PostForm(u+"/"+admID(offID)+"/delete", nil); r.StatusCode != http.StatusNotFound {
 		t.Errorf("leadB deleting alpha's time off: %d", r.StatusCode)
 	}

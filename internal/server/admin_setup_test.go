@@ -30,7 +30,7 @@ func admSetup(t *testing.T) *adm {
 	ctx := context.Background()
 	a := &adm{e: e, as: map[string]*apptest.Client{}}
 	for slug, dst := range map[string]*int64{"alpha": &a.alpha, "beta": &a.beta} {
-		if err := e.App.DB.Pool.QueryRow(ctx, `INSERT INTO teams (slug, name, time_zone) VALUES ($1, $2, 'Europe/Berlin') RETURNING id`,
+		if err := e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO teams (slug, name, time_zone) VALUES ($1, $2, 'Europe/Berlin') RETURNING id`,
 			slug, strings.ToUpper(slug[:1])+slug[1:]).Scan(dst); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func admSetup(t *testing.T) *adm {
 func (a *adm) count(t *testing.T, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := a.e.App.DB.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := a.e.App.DB.RawPool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -23,7 +23,7 @@ func TestAdminTeams(t *testing.T) {
 	admStatus(t, r, http.StatusSeeOther)
 	loc := r.Header.Get("Location")
 	var teamID int64
-	if err := a.e.App.DB.Pool.QueryRow(t.Context(), `SELECT id FROM teams WHERE slug = 'manila' AND time_zone = 'Asia/Manila'
+	if err := a.e.App.DB.RawPool().QueryRow(t.Context(), `SELECT id FROM teams WHERE slug = 'manila' AND time_zone = 'Asia/Manila'
 		AND restricted AND hours @> '[{"day":1,"start":480,"end":1020},{"day":6,"start":1320,"end":120}]'`).Scan(&teamID); err != nil {
 		t.Fatalf("team not stored: %v", err)
 	}

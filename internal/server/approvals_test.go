@@ -37,7 +37,7 @@ func newApprovalEnv(t *testing.T) *approvalEnv {
 	v := &approvalEnv{e: e, admin: e.User(helpdesk.RoleAdmin), req: e.User(helpdesk.RoleRequester),
 		boss: e.User(helpdesk.RoleRequester, func(u *auth.NewUser) { u.Name = "Bea Boss" })}
 	v.adminC = e.SignIn(v.admin)
-	if err := e.App.DB.Pool.QueryRow(ctx, `WITH t AS (INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id)
+	if err := e.App.DB.RawPool().QueryRow(ctx, `WITH t AS (INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id)
 		INSERT INTO categories (name, team_id) SELECT 'Software request', id FROM t RETURNING id`).Scan(&v.catID); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func (v *approvalEnv) file(t *testing.T, subject string) (number, approvalID int
 	if err := v.e.App.Approvals.Scan(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.e.App.DB.Pool.QueryRow(ctx, `SELECT id FROM approvals WHERE ticket_id = $1`, tk.ID).Scan(&approvalID); err != nil {
+	if err := v.e.App.DB.RawPool().QueryRow(ctx, `SELECT id FROM approvals WHERE ticket_id = $1`, tk.ID).Scan(&approvalID); err != nil {
 		t.Fatalf("no approval asked for #%d: %v", tk.Number, err)
 	}
 	return tk.Number, approvalID
@@ -67,7 +67,7 @@ func (v *approvalEnv) file(t *testing.T, subject string) (number, approvalID int
 func (v *approvalEnv) status(t *testing.T, number int64) string {
 	t.Helper()
 	var s string
-	if err := v.e.App.DB.Pool.QueryRow(context.Background(), `SELECT status FROM tickets WHERE number = $1`, number).Scan(&s); err != nil {
+	if err := v.e.App.DB.RawPool().QueryRow(context.Background(), `SELECT status FROM tickets WHERE number = $1`, number).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -79,7 +79,7 @@ func (v *approvalEnv) setUp(t *testing.T) {
 	cat := url.Values{"name": {"Software request"}, "team": {""}, "default_impact": {"person"}, "default_urgency": {"medium"},
 		"confidence_threshold": {"0.5"}, "approval": {"manager"}, "approval_remind_hours": {"24"}, "approval_expire_hours": {"72"}}
 	var teamID int64
-	if err := v.e.App.DB.Pool.QueryRow(context.Background(), `SELECT id FROM teams WHERE slug = 'desk'`).Scan(&teamID); err != nil {
+	if err := v.e.App.DB.RawPool().QueryRow(context.Background(), `SELECT id FROM teams WHERE slug = 'desk'`).Scan(&teamID); err != nil {
 		t.Fatal(err)
 	}
 	cat.Set("team", strconv.FormatInt(teamID, 10))
@@ -164,10 +164,10 @@ func TestE2EApproveInBrowser(t *testing.T) {
 	t.Parallel()
 	v := newApprovalEnv(t)
 	ctx := context.Background()
-	if _, err := v.e.App.DB.Pool.Exec(ctx, `UPDATE categories SET approval = 'manager' WHERE id = $1`, v.catID); err != nil {
+	if _, err := v.e.App.DB.RawPool().Exec(ctx, `UPDATE categories SET approval = 'manager' WHERE id = $1`, v.catID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.e.App.DB.Pool.Exec(ctx, `UPDATE users SET manager_id = $1 WHERE id = $2`, v.boss.ID, v.req.ID); err != nil {
+	if _, err := v.e.App.DB.RawPool().Exec(ctx, `UPDATE users SET manager_id = $1 WHERE id = $2`, v.boss.ID, v.req.ID); err != nil {
 		t.Fatal(err)
 	}
 	number, id := v.file(t, "Visio licence")
@@ -185,7 +185,7 @@ func TestE2EApproveInBrowser(t *testing.T) {
 		t.Fatalf("approved in the browser, the ticket is %s; want open", s)
 	}
 	var st, via string
-	if err := v.e.App.DB.Pool.QueryRow(ctx, `SELECT status, via FROM approvals WHERE id = $1`, id).Scan(&st, &via); err != nil ||
+	if err := v.e.App.DB.RawPool().QueryRow(ctx, `SELECT status, via FROM approvals WHERE id = $1`, id).Scan(&st, &via); err != nil ||
 		st != helpdesk.ApprovalApproved || via != "web" {
 		t.Fatalf("approval is %s via %s (%v); want approved via web", st, via, err)
 	}

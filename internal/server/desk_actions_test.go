@@ -14,7 +14,7 @@ import (
 func (d *deskEnv) count(sql string, args ...any) int {
 	d.e.T.Helper()
 	var n int
-	if err := d.e.App.DB.Pool.QueryRow(d.ctx, sql, args...).Scan(&n); err != nil {
+	if err := d.e.App.DB.RawPool().QueryRow(d.ctx, sql, args...).Scan(&n); err != nil {
 		d.e.T.Fatal(err)
 	}
 	return n
@@ -200,7 +200,7 @@ func TestDeskCannedReplies(t *testing.T) {
 		t.Fatalf("lead creates canned reply: %d", res.StatusCode)
 	}
 	var id int64
-	_ = d.e.App.DB.Pool.QueryRow(d.ctx, `SELECT id FROM canned_replies`).Scan(&id)
+	_ = d.e.App.DB.RawPool().QueryRow(d.ctx, `SELECT id FROM canned_replies`).Scan(&id)
 	page := d.e.SignIn(d.agent).Get(fmt.Sprintf("/desk/tickets/%d?canned=%d", tk.Number, id))
 	want := fmt.Sprintf("Hi %s, ticket #%d is with me. – %s", d.requester.Name, tk.Number, d.agent.Name)
 	if got := page.Text("#reply-body"); got != want {
@@ -233,7 +233,7 @@ func TestDeskAvailabilityAndOverview(t *testing.T) {
 		t.Errorf("header after the switch shows %q, want away", sel)
 	}
 	var got string
-	_ = d.e.App.DB.Pool.QueryRow(d.ctx, `SELECT availability FROM agent_profiles WHERE user_id = $1`, d.agent.ID).Scan(&got)
+	_ = d.e.App.DB.RawPool().QueryRow(d.ctx, `SELECT availability FROM agent_profiles WHERE user_id = $1`, d.agent.ID).Scan(&got)
 	if got != "away" || d.count(`SELECT count(*) FROM audit_log WHERE action = 'availability' AND actor_id = $1`, d.agent.ID) != 1 {
 		t.Errorf("stored %q, audit rows wrong", got)
 	}

@@ -88,7 +88,7 @@ func TestDeskLiveAcrossNodes(t *testing.T) {
 		t.Fatalf("portal create on A: %d %s", res.StatusCode, res.Text(".field-error"))
 	}
 	var number int64
-	if err := a.e.App.DB.Pool.QueryRow(a.ctx, `SELECT number FROM tickets WHERE subject = 'Badge reader broken'`).Scan(&number); err != nil {
+	if err := a.e.App.DB.RawPool().QueryRow(a.ctx, `SELECT number FROM tickets WHERE subject = 'Badge reader broken'`).Scan(&number); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()

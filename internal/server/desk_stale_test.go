@@ -35,7 +35,7 @@ func TestDeskFieldsStalePageKeepsNewerChanges(t *testing.T) {
 	}
 	var assignee *int64
 	var prio string
-	if err := d.e.App.DB.Pool.QueryRow(d.ctx, `SELECT assignee_id, priority FROM tickets WHERE id = $1`, tk.ID).Scan(&assignee, &prio); err != nil {
+	if err := d.e.App.DB.RawPool().QueryRow(d.ctx, `SELECT assignee_id, priority FROM tickets WHERE id = $1`, tk.ID).Scan(&assignee, &prio); err != nil {
 		t.Fatal(err)
 	}
 	if assignee == nil || *assignee != d.agent.ID {

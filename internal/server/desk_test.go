@@ -13,7 +13,7 @@ import (
 	"switchboard/internal/apptest"
 	"switchboard/internal/auth"
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
 )
 
@@ -36,23 +36,23 @@ func deskSetup(t *testing.T, opts ...apptest.Options) *deskEnv {
 	t.Helper()
 	e := apptest.New(t, opts...)
 	d := &deskEnv{e: e, ctx: context.Background()}
-	q := e.App.DB.Q()
-	tm, err := q.CreateTeam(d.ctx, dbsqlc.CreateTeamParams{Slug: "desk", Name: "Service desk", TimeZone: "UTC", Hours: []byte("[]")})
-	if err != nil {
+	if err := e.App.DB.InTx(d.ctx, func(tx *postgres.Tx) error {
+		var err error
+		if d.deskTeam, err = tx.InsertTeam(d.ctx, helpdesk.Team{Slug: "desk", Name: "Service desk", TimeZone: "UTC"}, nil); err != nil {
+			return err
+		}
+		d.secTeam, err = tx.InsertTeam(d.ctx, helpdesk.Team{Slug: "secops", Name: "Security", TimeZone: "UTC", Restricted: true}, nil)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
-	sec, err := q.CreateTeam(d.ctx, dbsqlc.CreateTeamParams{Slug: "secops", Name: "Security", TimeZone: "UTC", Hours: []byte("[]"), Restricted: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.deskTeam, d.secTeam = tm.ID, sec.ID
-	if err := e.App.DB.Pool.QueryRow(d.ctx, `INSERT INTO categories (name, team_id) VALUES ('Hardware', $1) RETURNING id`, tm.ID).Scan(&d.category); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(d.ctx, `INSERT INTO categories (name, team_id) VALUES ('Hardware', $1) RETURNING id`, d.deskTeam).Scan(&d.category); err != nil {
 		t.Fatal(err)
 	}
 	team := func(slug string) func(*auth.NewUser) { return func(n *auth.NewUser) { n.TeamSlug = slug } }
 	d.agent = e.User(helpdesk.RoleAgent, team("desk"), func(n *auth.NewUser) { n.Email, n.Name = "ana@example.com", "Ana Agent" })
 	d.lead = e.User(helpdesk.RoleLead, team("desk"))
-	if _, err := e.App.DB.Pool.Exec(d.ctx, `UPDATE team_members SET is_lead = true WHERE user_id = $1`, d.lead.ID); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(d.ctx, `UPDATE team_members SET is_lead = true WHERE user_id = $1`, d.lead.ID); err != nil {
 		t.Fatal(err)
 	}
 	d.outsider = e.User(helpdesk.RoleAgent)
@@ -85,7 +85,7 @@ func (d *deskEnv) settle() { d.e.Settle() }
 
 func (d *deskEnv) exec(sql string, args ...any) {
 	d.e.T.Helper()
-	if _, err := d.e.App.DB.Pool.Exec(d.ctx, sql, args...); err != nil {
+	if _, err := d.e.App.DB.RawPool().Exec(d.ctx, sql, args...); err != nil {
 		d.e.T.Fatal(err)
 	}
 }

@@ -20,7 +20,7 @@ func TestDetectNightSignInFromNewAddress(t *testing.T) {
 	t.Parallel()
 	e := behindProxy(t)
 	ctx := context.Background()
-	if _, err := e.App.DB.Pool.Exec(ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('security', 'Security', true)`); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('security', 'Security', true)`); err != nil {
 		t.Fatal(err)
 	}
 	e.User(helpdesk.RoleAdmin)
@@ -31,7 +31,7 @@ func TestDetectNightSignInFromNewAddress(t *testing.T) {
 	count := func(sql string, args ...any) int {
 		t.Helper()
 		var n int
-		if err := e.App.DB.Pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		if err := e.App.DB.RawPool().QueryRow(ctx, sql, args...).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -62,7 +62,7 @@ func TestDetectNightSignInFromNewAddress(t *testing.T) {
 	}
 	var desc, team string
 	var tid int64
-	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT t.id, m.body_text, coalesce(tm.slug, '') FROM tickets t
+	if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT t.id, m.body_text, coalesce(tm.slug, '') FROM tickets t
 		JOIN messages m ON m.ticket_id = t.id LEFT JOIN teams tm ON tm.id = t.team_id
 		WHERE t.subject = $1 ORDER BY m.id LIMIT 1`, subject).Scan(&tid, &desc, &team); err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestDetectSpraying(t *testing.T) {
 		signInFrom(bot, e, "203.0.113.77", fmt.Sprintf("staff%d@example.com", i), "Spring2026!")
 	}
 	var n int
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM tickets WHERE subject = 'Password spraying from 203.0.113.77'`).Scan(&n); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT count(*) FROM tickets WHERE subject = 'Password spraying from 203.0.113.77'`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {

@@ -32,7 +32,7 @@ func TestSignedInDevices(t *testing.T) {
 		t.Fatalf("devices page:\n%s", r.Text("#sessions"))
 	}
 	var phoneID int64
-	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT id FROM sessions WHERE user_id = $1 AND ip = '203.0.113.41'`, u.ID).Scan(&phoneID); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT id FROM sessions WHERE user_id = $1 AND ip = '203.0.113.41'`, u.ID).Scan(&phoneID); err != nil {
 		t.Fatal(err)
 	}
 	// Someone else cannot end it.
@@ -77,7 +77,7 @@ func TestSignedInDevices(t *testing.T) {
 		t.Errorf("revoked token still works: %d", res.StatusCode)
 	}
 	var audits int
-	_ = e.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action IN ('end', 'revoke')`, adm.ID).Scan(&audits)
+	_ = e.App.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1 AND action IN ('end', 'revoke')`, adm.ID).Scan(&audits)
 	if audits != 2 {
 		t.Errorf("%d audit entries for the admin's two actions", audits)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"time"
-
-	"switchboard/internal/postgres"
 )
 
 // healthz answers while the process is up.
@@ -24,7 +22,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.migrated.Load() {
-		ok, err := postgres.Migrated(ctx, s.DB.Pool)
+		ok, err := s.DB.Migrated(ctx)
 		if err != nil || !ok {
 			http.Error(w, "database not migrated\n", http.StatusServiceUnavailable)
 			return

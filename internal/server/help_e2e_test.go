@@ -34,7 +34,7 @@ func TestE2EHelpSuggestions(t *testing.T) {
 	do(t, ctx, "this solved it", chromedp.Click(chromedp.CSS(`#suggestions button[formaction="/help/deflect"]`)))
 	waitJS(t, ctx, "the article", `location.pathname.startsWith("/help/articles/") && document.querySelector("#article")`)
 	var n int
-	if err := b.e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM kb_deflections WHERE article_id = $1 AND subject = 'vpn gateway on my lapt'`, b.pub.ID).Scan(&n); err != nil {
+	if err := b.e.App.DB.RawPool().QueryRow(context.Background(), `SELECT count(*) FROM kb_deflections WHERE article_id = $1 AND subject = 'vpn gateway on my lapt'`, b.pub.ID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {

@@ -122,7 +122,7 @@ func TestDeflection(t *testing.T) {
 		t.Fatalf("the returned form offers no 'This solved it' for the article:\n%s", back.Body)
 	}
 	var before int
-	if err := b.e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM tickets`).Scan(&before); err != nil {
+	if err := b.e.App.DB.RawPool().QueryRow(context.Background(), `SELECT count(*) FROM tickets`).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
 	r := b.emp.PostMultipart("/help/deflect", url.Values{"subject": {"vpn on laptop"}, "description": {"it fails"},
@@ -133,7 +133,7 @@ func TestDeflection(t *testing.T) {
 	}
 	var n, after int
 	var subject string
-	if err := b.e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*), max(subject), (SELECT count(*) FROM tickets)
+	if err := b.e.App.DB.RawPool().QueryRow(context.Background(), `SELECT count(*), max(subject), (SELECT count(*) FROM tickets)
 FROM kb_deflections WHERE article_id = $1 AND user_id = $2`, b.pub.ID, b.employee.ID).Scan(&n, &subject, &after); err != nil {
 		t.Fatal(err)
 	}

@@ -73,7 +73,7 @@ func TestLeakIMAPHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	var raw int64
-	if err := a.e.App.DB.Pool.QueryRow(context.Background(), `INSERT INTO mailboxes (name, host, port, tls, username, password_enc, folder)
+	if err := a.e.App.DB.RawPool().QueryRow(context.Background(), `INSERT INTO mailboxes (name, host, port, tls, username, password_enc, folder)
 		VALUES ('raw', 'localhost', $1, false, 'u', $2, 'INBOX') RETURNING id`, port, sealed).Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestLeakIMAPHost(t *testing.T) {
 	if got := r.Text(fmt.Sprintf(`tr[data-mailbox="%d"] [role=status]`, raw)); !strings.Contains(got, "internal address") {
 		t.Errorf("a stored loopback mailbox without the tick: %q", got)
 	}
-	if _, err := a.e.App.DB.Pool.Exec(context.Background(), "DELETE FROM mailboxes"); err != nil {
+	if _, err := a.e.App.DB.RawPool().Exec(context.Background(), "DELETE FROM mailboxes"); err != nil {
 		t.Fatal(err)
 	}
 	// With the tick the admin may test it, and learns nothing of the
@@ -91,7 +91,7 @@ func TestLeakIMAPHost(t *testing.T) {
 	vals.Set("mb_tls", "")
 	admStatus(t, c.PostForm("/admin/mail/mailboxes", vals), http.StatusSeeOther)
 	var allowed int64
-	_ = a.e.App.DB.Pool.QueryRow(context.Background(), "SELECT id FROM mailboxes WHERE allow_private").Scan(&allowed)
+	_ = a.e.App.DB.RawPool().QueryRow(context.Background(), "SELECT id FROM mailboxes WHERE allow_private").Scan(&allowed)
 	r = c.PostForm(fmt.Sprintf("/admin/mail/mailboxes/%d/test", allowed), nil)
 	got := r.Text(fmt.Sprintf(`tr[data-mailbox="%d"] [role=status]`, allowed))
 	if !strings.Contains(got, "signing in") {

@@ -38,7 +38,7 @@ func restrictedSetup(t *testing.T, opts ...apptest.Options) *restricted {
 	x.req = e.User(helpdesk.RoleRequester)
 	x.exec(t, `INSERT INTO teams (slug, name, restricted) VALUES ('sec', 'Security', true)`)
 	x.exec(t, `INSERT INTO team_members (team_id, user_id) SELECT id, $1 FROM teams WHERE slug = 'sec'`, x.insider.ID)
-	_ = e.App.DB.Pool.QueryRow(x.ctx, `SELECT id FROM teams WHERE slug = 'sec'`).Scan(&x.team)
+	_ = e.App.DB.RawPool().QueryRow(x.ctx, `SELECT id FROM teams WHERE slug = 'sec'`).Scan(&x.team)
 	var err error
 	if x.secret, err = e.App.Tickets.Create(x.ctx, x.req, ticketIn("Phishing on the CFO's mailbox")); err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func restrictedSetup(t *testing.T, opts ...apptest.Options) *restricted {
 
 func (x *restricted) exec(t *testing.T, sql string, args ...any) {
 	t.Helper()
-	if _, err := x.e.App.DB.Pool.Exec(x.ctx, sql, args...); err != nil {
+	if _, err := x.e.App.DB.RawPool().Exec(x.ctx, sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
@@ -63,7 +63,7 @@ func (x *restricted) exec(t *testing.T, sql string, args ...any) {
 func (x *restricted) count(t *testing.T, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := x.e.App.DB.Pool.QueryRow(x.ctx, sql, args...).Scan(&n); err != nil {
+	if err := x.e.App.DB.RawPool().QueryRow(x.ctx, sql, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return n

@@ -23,7 +23,7 @@ func waitStatus(t *testing.T, e *apptest.Env, id int64) string {
 	t.Helper()
 	var status string
 	testwait.Until(t, testwait.Long, fmt.Sprintf("mail %d processed", id), func() bool {
-		if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT status FROM inbound_mail WHERE id = $1`, id).Scan(&status); err != nil {
+		if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT status FROM inbound_mail WHERE id = $1`, id).Scan(&status); err != nil {
 			t.Fatal(err)
 		}
 		return status != "queued"
@@ -34,7 +34,7 @@ func waitStatus(t *testing.T, e *apptest.Env, id int64) string {
 func auditCount(t *testing.T, e *apptest.Env, actor *helpdesk.User, id int64, action string) int {
 	t.Helper()
 	var n int
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE actor_id = $1
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE actor_id = $1
 		AND object_type = 'inbound_mail' AND object_id = $2 AND action = $3 AND before->>'status' <> ''`,
 		actor.ID, fmt.Sprint(id), action).Scan(&n); err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func TestMailReviewDecisions(t *testing.T) {
 	e := apptest.New(t, apptest.Options{Vars: map[string]string{"SWITCHBOARD_DNS_SERVER": nxdomainServer(t)}})
 	ctx := context.Background()
 	var desk int64
-	if err := e.App.DB.Pool.QueryRow(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Service desk'), ('lab', 'Lab')
+	if err := e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Service desk'), ('lab', 'Lab')
 		RETURNING id`).Scan(&desk); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestMailReviewDecisions(t *testing.T) {
 		t.Fatalf("released mail is %s, want message", s)
 	}
 	var onTicket int
-	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE ticket_id = $1 AND email_message_id = 'claim-1@evil.test'`,
+	if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM messages WHERE ticket_id = $1 AND email_message_id = 'claim-1@evil.test'`,
 		tk.ID).Scan(&onTicket); err != nil || onTicket != 1 {
 		t.Errorf("released mail not on the ticket (%d, %v)", onTicket, err)
 	}
@@ -193,7 +193,7 @@ func TestMailReviewDecisions(t *testing.T) {
 		t.Fatalf("discarded mail made a ticket is %s", s)
 	}
 	var own int
-	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE email_message_id = 'claim-2@evil.test' AND ticket_id <> $1`,
+	if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT count(*) FROM messages WHERE email_message_id = 'claim-2@evil.test' AND ticket_id <> $1`,
 		tk.ID).Scan(&own); err != nil || own != 1 {
 		t.Errorf("discarded mail made a ticket did not get its own ticket (%d, %v)", own, err)
 	}
@@ -207,7 +207,7 @@ func TestMailReviewDecisions(t *testing.T) {
 		t.Fatalf("made-a-ticket mail is %s", s)
 	}
 	var subject string
-	if err := e.App.DB.Pool.QueryRow(ctx, `SELECT t.subject FROM tickets t JOIN inbound_mail m ON m.ticket_id = t.id WHERE m.id = $1`,
+	if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT t.subject FROM tickets t JOIN inbound_mail m ON m.ticket_id = t.id WHERE m.id = $1`,
 		ignored).Scan(&subject); err != nil || subject != "Out of office reply does not work" {
 		t.Errorf("ticket subject %q (%v)", subject, err)
 	}

@@ -26,7 +26,7 @@ func deliver(t *testing.T, e *apptest.Env, rcpt, raw string) int64 {
 	}
 	testwait.Until(t, testwait.Long, "mail processed", func() bool {
 		var status string
-		if err := e.App.DB.Pool.QueryRow(ctx, `SELECT status FROM inbound_mail WHERE id = $1`, id).Scan(&status); err != nil {
+		if err := e.App.DB.RawPool().QueryRow(ctx, `SELECT status FROM inbound_mail WHERE id = $1`, id).Scan(&status); err != nil {
 			t.Fatal(err)
 		}
 		return status != "queued"
@@ -95,7 +95,7 @@ func TestMailQuotesFolded(t *testing.T) {
 		t.Fatal(err)
 	}
 	var msgID int64
-	if err := p.e.App.DB.Pool.QueryRow(p.ctx, `SELECT id FROM messages WHERE email_message_id = 'fold-1@example.com'`).Scan(&msgID); err != nil {
+	if err := p.e.App.DB.RawPool().QueryRow(p.ctx, `SELECT id FROM messages WHERE email_message_id = 'fold-1@example.com'`).Scan(&msgID); err != nil {
 		t.Fatalf("the mail did not reach the ticket: %v", err)
 	}
 	check := func(who string, r *apptest.Response, sel string) {

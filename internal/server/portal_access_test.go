@@ -12,7 +12,7 @@ import (
 
 	"switchboard/internal/apptest"
 	"switchboard/internal/helpdesk"
-	"switchboard/internal/postgres/dbsqlc"
+	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
 )
 
@@ -57,7 +57,7 @@ func TestPortalOtherRequesterGets404(t *testing.T) {
 	}
 	var msgs int
 	var status string
-	_ = p.e.App.DB.Pool.QueryRow(p.ctx, "SELECT count(*), min(t.status) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.id = $1", p.t.ID).Scan(&msgs, &status)
+	_ = p.e.App.DB.RawPool().QueryRow(p.ctx, "SELECT count(*), min(t.status) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.id = $1", p.t.ID).Scan(&msgs, &status)
 	if msgs != 1 || status != "new" {
 		t.Errorf("Bob changed Alice's ticket: %d messages, status %s", msgs, status)
 	}
@@ -135,7 +135,10 @@ func TestPortalInternalNotesStayHidden(t *testing.T) {
 func TestPortalParticipantSees(t *testing.T) {
 	t.Parallel()
 	p := setup(t)
-	if err := p.e.App.DB.Q().AddParticipant(p.ctx, dbsqlc.AddParticipantParams{TicketID: p.t.ID, UserID: p.bob.ID}); err != nil {
+	if err := p.e.App.DB.InTx(p.ctx, func(tx *postgres.Tx) error {
+		_, err := tx.AddParticipant(p.ctx, p.t.ID, p.bob.ID)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	bob := p.e.SignIn(p.bob)
@@ -154,14 +157,17 @@ func TestPortalListOwnAndParticipating(t *testing.T) {
 	p := setup(t)
 	bobs := p.file(p.bob, "VPN drops every hour", "Since Monday.")
 	for _, u := range []int64{p.alice.ID, p.bob.ID} { // alice in her own ticket, bob in alice's
-		if err := p.e.App.DB.Q().AddParticipant(p.ctx, dbsqlc.AddParticipantParams{TicketID: p.t.ID, UserID: u}); err != nil {
+		if err := p.e.App.DB.InTx(p.ctx, func(tx *postgres.Tx) error {
+			_, err := tx.AddParticipant(p.ctx, p.t.ID, u)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Triage touches both tickets in the background; once it is done, fix
 	// their order (newest change first): bob's, then alice's.
 	p.e.Settle()
-	if _, err := p.e.App.DB.Pool.Exec(p.ctx, `UPDATE tickets SET updated_at = now() - CASE WHEN id = $1 THEN interval '1 hour' ELSE interval '0' END
+	if _, err := p.e.App.DB.RawPool().Exec(p.ctx, `UPDATE tickets SET updated_at = now() - CASE WHEN id = $1 THEN interval '1 hour' ELSE interval '0' END
 		WHERE id IN ($1, $2)`, p.t.ID, bobs.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +215,7 @@ func TestPortalCrossOriginPostRefused(t *testing.T) {
 		}
 	}
 	var tickets, msgs int
-	_ = p.e.App.DB.Pool.QueryRow(p.ctx, "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM messages)").Scan(&tickets, &msgs)
+	_ = p.e.App.DB.RawPool().QueryRow(p.ctx, "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM messages)").Scan(&tickets, &msgs)
 	if tickets != 1 || msgs != 1 {
 		t.Errorf("cross-origin posts changed data: %d tickets, %d messages", tickets, msgs)
 	}

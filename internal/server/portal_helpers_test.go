@@ -54,7 +54,7 @@ func (p *portal) file(u *helpdesk.User, subject, body string, ups ...helpdesk.Up
 // attachmentIDs lists the attachment ids of ticket t, oldest first.
 func (p *portal) attachmentIDs(t *helpdesk.Ticket) []int64 {
 	p.e.T.Helper()
-	rows, err := p.e.App.DB.Pool.Query(p.ctx, "SELECT id FROM attachments WHERE ticket_id = $1 ORDER BY id", t.ID)
+	rows, err := p.e.App.DB.RawPool().Query(p.ctx, "SELECT id FROM attachments WHERE ticket_id = $1 ORDER BY id", t.ID)
 	if err != nil {
 		p.e.T.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestPortalNewTicket422KeepsInput(t *testing.T) {
 		t.Error("description has an error it should not")
 	}
 	var n int
-	_ = p.e.App.DB.Pool.QueryRow(p.ctx, "SELECT count(*) FROM tickets").Scan(&n)
+	_ = p.e.App.DB.RawPool().QueryRow(p.ctx, "SELECT count(*) FROM tickets").Scan(&n)
 	if n != 1 {
 		t.Errorf("%d tickets after a refused form, want 1 (nothing half-written)", n)
 	}
@@ -170,7 +170,7 @@ func TestPortalPreview(t *testing.T) {
 		t.Errorf("no-JS preview: %q", r.Text("#description-preview"))
 	}
 	var n int
-	_ = p.e.App.DB.Pool.QueryRow(p.ctx, "SELECT count(*) FROM tickets").Scan(&n)
+	_ = p.e.App.DB.RawPool().QueryRow(p.ctx, "SELECT count(*) FROM tickets").Scan(&n)
 	if n != 1 {
 		t.Error("preview filed a ticket")
 	}

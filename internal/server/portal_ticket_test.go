@@ -96,12 +96,12 @@ func TestPortalResolveRateReopen(t *testing.T) {
 		t.Errorf("second rating flash %q", got)
 	}
 	var n, score, resNo int
-	_ = p.e.App.DB.Pool.QueryRow(p.ctx, "SELECT count(*), max(rating), max(resolution_no) FROM satisfaction_ratings WHERE ticket_id = $1", p.t.ID).Scan(&n, &score, &resNo)
+	_ = p.e.App.DB.RawPool().QueryRow(p.ctx, "SELECT count(*), max(rating), max(resolution_no) FROM satisfaction_ratings WHERE ticket_id = $1", p.t.ID).Scan(&n, &score, &resNo)
 	if n != 1 || score != 4 || resNo != 1 {
 		t.Errorf("ratings: %d rows, score %d, resolution %d", n, score, resNo)
 	}
 	var events int
-	_ = p.e.App.DB.Pool.QueryRow(p.ctx, "SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND kind = 'rated'", p.t.ID).Scan(&events)
+	_ = p.e.App.DB.RawPool().QueryRow(p.ctx, "SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND kind = 'rated'", p.t.ID).Scan(&events)
 	if events != 1 {
 		t.Errorf("%d rated events, want 1", events)
 	}
@@ -116,7 +116,7 @@ func TestPortalResolveRateReopen(t *testing.T) {
 		t.Error("second resolution cannot be rated")
 	}
 	wantStatus(t, p.client.PostForm(p.tpath+"/rating", url.Values{"rating": {"5"}}), http.StatusSeeOther)
-	_ = p.e.App.DB.Pool.QueryRow(p.ctx, "SELECT count(*), max(resolution_no) FROM satisfaction_ratings WHERE ticket_id = $1", p.t.ID).Scan(&n, &resNo)
+	_ = p.e.App.DB.RawPool().QueryRow(p.ctx, "SELECT count(*), max(resolution_no) FROM satisfaction_ratings WHERE ticket_id = $1", p.t.ID).Scan(&n, &resNo)
 	if n != 2 || resNo != 2 {
 		t.Errorf("after second resolution: %d ratings, last resolution %d", n, resNo)
 	}

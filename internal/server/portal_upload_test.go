@@ -84,7 +84,7 @@ func TestPortalNewTicketBadFilePartKeepsText(t *testing.T) {
 		t.Error("no error summary")
 	}
 	var n int
-	_ = p.e.App.DB.Pool.QueryRow(p.ctx, "SELECT count(*) FROM tickets").Scan(&n)
+	_ = p.e.App.DB.RawPool().QueryRow(p.ctx, "SELECT count(*) FROM tickets").Scan(&n)
 	if n != 1 {
 		t.Errorf("%d tickets after a refused form, want 1 (nothing half-written)", n)
 	}
@@ -132,7 +132,7 @@ func TestPortalReplyBadFilePartKeepsText(t *testing.T) {
 		})
 	}
 	var n int
-	_ = p.e.App.DB.Pool.QueryRow(p.ctx, "SELECT count(*) FROM messages WHERE ticket_id = $1", p.t.ID).Scan(&n)
+	_ = p.e.App.DB.RawPool().QueryRow(p.ctx, "SELECT count(*) FROM messages WHERE ticket_id = $1", p.t.ID).Scan(&n)
 	if n != 1 {
 		t.Errorf("%d messages after refused replies, want 1", n)
 	}

@@ -143,7 +143,7 @@ func TestE2EPortalXSS(t *testing.T) {
 	// slip between two pages.
 	testwait.UntilNil(t, testwait.Long, "every job to finish", func() error {
 		var busy int
-		if err := e.App.DB.Pool.QueryRow(t.Context(), `SELECT count(*) FROM river_job
+		if err := e.App.DB.RawPool().QueryRow(t.Context(), `SELECT count(*) FROM river_job
 			WHERE state NOT IN ('completed', 'discarded', 'cancelled')`).Scan(&busy); err != nil {
 			t.Fatal(err)
 		}

@@ -16,7 +16,7 @@ import (
 func countRows(t *testing.T, e *apptest.Env, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := e.App.DB.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -25,7 +25,7 @@ func countRows(t *testing.T, e *apptest.Env, sql string, args ...any) int {
 func roleOf(t *testing.T, e *apptest.Env, id int64) string {
 	t.Helper()
 	var r string
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT role FROM users WHERE id = $1`, id).Scan(&r); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT role FROM users WHERE id = $1`, id).Scan(&r); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -34,7 +34,7 @@ func roleOf(t *testing.T, e *apptest.Env, id int64) string {
 func grantOf(t *testing.T, e *apptest.Env, userID int64) string {
 	t.Helper()
 	var id int64
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT id FROM admin_grants WHERE user_id = $1 ORDER BY id DESC LIMIT 1`,
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT id FROM admin_grants WHERE user_id = $1 ORDER BY id DESC LIMIT 1`,
 		userID).Scan(&id); err != nil {
 		t.Fatalf("no admin grant for user %d: %v", userID, err)
 	}
@@ -96,7 +96,7 @@ func TestFourEyesAdminGrant(t *testing.T) {
 	wantStatus(t, c1.PostForm("/admin/people/"+strconv.FormatInt(late.ID, 10), url.Values{"name": {late.Name}, "role": {"admin"}}),
 		http.StatusSeeOther)
 	lateGrant := grantOf(t, e, late.ID)
-	if _, err := e.App.DB.Pool.Exec(context.Background(), `UPDATE admin_grants SET expires_at = now() - interval '1 minute' WHERE id = $1`,
+	if _, err := e.App.DB.RawPool().Exec(context.Background(), `UPDATE admin_grants SET expires_at = now() - interval '1 minute' WHERE id = $1`,
 		lateGrant); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestAccessReview(t *testing.T) {
 	agent, idle := e.User(helpdesk.RoleAgent), e.User(helpdesk.RoleAgent)
 	exec := func(sql string, args ...any) {
 		t.Helper()
-		if _, err := e.App.DB.Pool.Exec(ctx, sql, args...); err != nil {
+		if _, err := e.App.DB.RawPool().Exec(ctx, sql, args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -234,7 +234,7 @@ func TestPrivilegeAuditBeforeAfter(t *testing.T) {
 	c := e.SignIn(agent)
 	wantStatus(t, c.PostForm("/profile/tokens", url.Values{"name": {"reporting"}, "scope": {"read_write"}}), http.StatusOK)
 	var tid int64
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT id FROM api_tokens WHERE user_id = $1`, agent.ID).Scan(&tid); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT id FROM api_tokens WHERE user_id = $1`, agent.ID).Scan(&tid); err != nil {
 		t.Fatal(err)
 	}
 	id := strconv.FormatInt(tid, 10)
@@ -257,11 +257,11 @@ func TestPrivilegeAuditBeforeAfter(t *testing.T) {
 		t.Error("revocation not audited with the scope it had")
 	}
 
-	if _, err := e.App.DB.Pool.Exec(context.Background(), `INSERT INTO teams (slug, name, restricted) VALUES ('legal', 'Legal', true)`); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(context.Background(), `INSERT INTO teams (slug, name, restricted) VALUES ('legal', 'Legal', true)`); err != nil {
 		t.Fatal(err)
 	}
 	var team int64
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT id FROM teams WHERE slug = 'legal'`).Scan(&team); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT id FROM teams WHERE slug = 'legal'`).Scan(&team); err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, e.SignIn(boss).PostForm("/admin/people/"+strconv.FormatInt(agent.ID, 10),
@@ -287,7 +287,7 @@ func TestSSOAdminMappingWaitsForApproval(t *testing.T) {
 	}
 	var id int64
 	var role string
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT id, role FROM users WHERE email = 'root@corp.example'`).
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT id, role FROM users WHERE email = 'root@corp.example'`).
 		Scan(&id, &role); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func reportHistory(t *testing.T, e *apptest.Env) (lead *apptest.Client, agent *a
 	leadU := e.User(helpdesk.RoleLead)
 	exec := func(sql string, args ...any) {
 		t.Helper()
-		if _, err := e.App.DB.Pool.Exec(ctx, sql, args...); err != nil {
+		if _, err := e.App.DB.RawPool().Exec(ctx, sql, args...); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
@@ -72,7 +72,7 @@ INSERT INTO categories (name, team_id) SELECT 'Access', id FROM teams WHERE slug
 			assignee = x.assignee.ID
 		}
 		var id int64
-		if err := e.App.DB.Pool.QueryRow(ctx, `INSERT INTO tickets (number, subject, status, priority, source, team_id, category_id,
+		if err := e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO tickets (number, subject, status, priority, source, team_id, category_id,
     requester_id, assignee_id, created_at, updated_at, first_response_due, first_responded_at, resolution_due, resolved_at, resolution_count)
 VALUES ($1, 'Ticket', $2, $3, $4, (SELECT id FROM teams WHERE slug = $5), (SELECT id FROM categories WHERE name = $6),
     $7, $8, $9, $9, $10, $11, $12, $13, $14) RETURNING id`,
@@ -186,7 +186,7 @@ func TestReportFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	var zones, rows, marks int
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM report_zones WHERE ready_at IS NOT NULL),
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT (SELECT count(*) FROM report_zones WHERE ready_at IS NOT NULL),
     (SELECT count(*) FROM report_days WHERE zone = 'Europe/Berlin'), (SELECT count(*) FROM report_dirty)`).Scan(&zones, &rows, &marks); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestReportFigures(t *testing.T) {
 	// A lead of Beta only sees Beta's figures and cannot choose Alpha; an
 	// admin sees every team.
 	betaLead := e.User(helpdesk.RoleLead)
-	if _, err := e.App.DB.Pool.Exec(context.Background(), `INSERT INTO team_members (team_id, user_id, is_lead)
+	if _, err := e.App.DB.RawPool().Exec(context.Background(), `INSERT INTO team_members (team_id, user_id, is_lead)
 SELECT id, $1, true FROM teams WHERE slug = 'beta'`, betaLead.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ SELECT id, $1, true FROM teams WHERE slug = 'beta'`, betaLead.ID); err != nil {
 
 	// A change after the rollup shows at once (its day is read live), and
 	// the same after the next rollup: ticket 3 resolved within its target.
-	if _, err := e.App.DB.Pool.Exec(context.Background(), `UPDATE tickets SET status = 'resolved', resolved_at = '2026-03-04 12:00+00',
+	if _, err := e.App.DB.RawPool().Exec(context.Background(), `UPDATE tickets SET status = 'resolved', resolved_at = '2026-03-04 12:00+00',
     resolution_count = 1 WHERE number = 9003`); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ SELECT id, $1, true FROM teams WHERE slug = 'beta'`, betaLead.ID); err != nil {
 	// nothing in it.
 	for _, change := range []string{`UPDATE tickets SET assignee_id = $1 WHERE number = 9002`,
 		`UPDATE tickets SET status = 'resolved', resolved_at = '2026-03-15 12:00+00', resolution_count = 1 WHERE number = 9007 AND $1 > 0`} {
-		if _, err := e.App.DB.Pool.Exec(context.Background(), change, agentUser(t, e, "Ben Agent")); err != nil {
+		if _, err := e.App.DB.RawPool().Exec(context.Background(), change, agentUser(t, e, "Ben Agent")); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 {
@@ -270,7 +270,7 @@ SELECT id, $1, true FROM teams WHERE slug = 'beta'`, betaLead.ID); err != nil {
 		}
 	}
 	var loadRows int
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM report_load_days WHERE zone = 'Europe/Berlin'`).Scan(&loadRows); err != nil || loadRows == 0 {
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT count(*) FROM report_load_days WHERE zone = 'Europe/Berlin'`).Scan(&loadRows); err != nil || loadRows == 0 {
 		t.Errorf("agent load rollup rows for Berlin: %d (%v)", loadRows, err)
 	}
 }
@@ -290,7 +290,7 @@ func wantColumns(t *testing.T, c *apptest.Client, name string, want ...string) {
 func agentUser(t *testing.T, e *apptest.Env, name string) int64 {
 	t.Helper()
 	var id int64
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT id FROM users WHERE name = $1`, name).Scan(&id); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT id FROM users WHERE name = $1`, name).Scan(&id); err != nil {
 		t.Fatalf("user %s: %v", name, err)
 	}
 	return id

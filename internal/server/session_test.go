@@ -98,7 +98,7 @@ func TestSessionIdleExpiry(t *testing.T) {
 	wantSignedIn(t, c, "fresh session")
 	idle := func(d string) {
 		t.Helper()
-		if _, err := e.App.DB.Pool.Exec(context.Background(),
+		if _, err := e.App.DB.RawPool().Exec(context.Background(),
 			`UPDATE sessions SET last_seen_at = now() - $2::interval WHERE user_id = $1`, u.ID, d); err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +137,7 @@ func TestSessionDeactivatedUserIsOut(t *testing.T) {
 	wantSignedIn(t, c, "before")
 	// A write straight to the database, as another process would make it:
 	// the node hears of it on the auth channel and drops its cached session.
-	if _, err := e.App.DB.Pool.Exec(t.Context(), "UPDATE users SET active = false WHERE id = $1", u.ID); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(t.Context(), "UPDATE users SET active = false WHERE id = $1", u.ID); err != nil {
 		t.Fatal(err)
 	}
 	// 5 s: under the 10 s age of the session cache, so only the invalidation can do it.
@@ -215,7 +215,7 @@ func TestSessionCacheAcrossNodes(t *testing.T) {
 		t.Fatalf("requester on /desk: %d", r.StatusCode)
 	}
 	// B promotes the user to agent: A must stop treating them as a requester.
-	if _, err := b.App.DB.Pool.Exec(t.Context(), "UPDATE users SET role = 'agent' WHERE id = $1", u.ID); err != nil {
+	if _, err := b.App.DB.RawPool().Exec(t.Context(), "UPDATE users SET role = 'agent' WHERE id = $1", u.ID); err != nil {
 		t.Fatal(err)
 	}
 	testwait.Until(t, 5*time.Second, "role change seen on A", func() bool { return onA.Get("/desk").StatusCode == http.StatusOK })

@@ -25,7 +25,7 @@ import (
 func lockMail(t *testing.T, e *apptest.Env, addr string) (string, string) {
 	t.Helper()
 	var raw []byte
-	if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT raw FROM outbox WHERE kind = 'security' AND to_addr = $1
+	if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT raw FROM outbox WHERE kind = 'security' AND to_addr = $1
 		ORDER BY id DESC LIMIT 1`, addr).Scan(&raw); err != nil {
 		t.Fatalf("no was-this-you mail to %s: %v", addr, err)
 	}
@@ -56,7 +56,7 @@ func lockMail(t *testing.T, e *apptest.Env, addr string) (string, string) {
 
 func securityTeam(t *testing.T, e *apptest.Env) {
 	t.Helper()
-	if _, err := e.App.DB.Pool.Exec(context.Background(), `INSERT INTO teams (slug, name, restricted) VALUES ('security', 'Security', true)`); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(context.Background(), `INSERT INTO teams (slug, name, restricted) VALUES ('security', 'Security', true)`); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -50,7 +50,7 @@ func TestThrottleMistypingBehindProxy(t *testing.T) {
 	wantStatus(t, signInFrom(e.Anonymous(), e, "198.51.100.10", neighbour.Email, apptest.Password), http.StatusSeeOther)
 
 	// Retry-After tells the lock's real remaining time, whatever it is.
-	if _, err := e.App.DB.Pool.Exec(context.Background(), `UPDATE login_attempts SET locked_until = now() + interval '7 minutes'
+	if _, err := e.App.DB.RawPool().Exec(context.Background(), `UPDATE login_attempts SET locked_until = now() + interval '7 minutes'
 		WHERE key = 'email:' || $1`, clumsy.Email); err != nil {
 		t.Fatal(err)
 	}

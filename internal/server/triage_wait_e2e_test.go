@@ -29,15 +29,15 @@ func TestE2ETicketWaitsForSkill(t *testing.T) {
 	requester := e.User(helpdesk.RoleRequester)
 	exec := func(sql string, args ...any) {
 		t.Helper()
-		if _, err := e.App.DB.Pool.Exec(ctx, sql, args...); err != nil {
+		if _, err := e.App.DB.RawPool().Exec(ctx, sql, args...); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
 	var team, cat int64
-	if err := e.App.DB.Pool.QueryRow(ctx, `INSERT INTO teams (slug, name, time_zone, hours) VALUES ('field', 'Field Service', 'UTC', '[]') RETURNING id`).Scan(&team); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO teams (slug, name, time_zone, hours) VALUES ('field', 'Field Service', 'UTC', '[]') RETURNING id`).Scan(&team); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.App.DB.Pool.QueryRow(ctx, `INSERT INTO categories (name, team_id, required_skill, keywords, confidence_threshold)
+	if err := e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO categories (name, team_id, required_skill, keywords, confidence_threshold)
 		VALUES ('Laptop repair', $1, 'hardware', '{}', 0.5) RETURNING id`, team).Scan(&cat); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestE2ETicketWaitsForSkill(t *testing.T) {
 	var wait string
 	// A loaded machine; the wait ends as soon as triage ran.
 	testwait.Until(t, 3*time.Minute, "triage to store a reason for the wait", func() bool {
-		err := e.App.DB.Pool.QueryRow(ctx, `SELECT number, coalesce(triage_wait, '') FROM tickets ORDER BY id DESC LIMIT 1`).Scan(&number, &wait)
+		err := e.App.DB.RawPool().QueryRow(ctx, `SELECT number, coalesce(triage_wait, '') FROM tickets ORDER BY id DESC LIMIT 1`).Scan(&number, &wait)
 		if err != nil {
 			t.Fatal(err)
 		}

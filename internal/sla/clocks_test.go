@@ -30,14 +30,14 @@ func setup(t *testing.T) *fixture {
 
 func (f *fixture) exec(sql string, args ...any) {
 	f.t.Helper()
-	if _, err := f.db.Pool.Exec(f.ctx, sql, args...); err != nil {
+	if _, err := f.db.RawPool().Exec(f.ctx, sql, args...); err != nil {
 		f.t.Fatalf("%s: %v", sql, err)
 	}
 }
 
 func (f *fixture) scalar(dst any, sql string, args ...any) {
 	f.t.Helper()
-	if err := f.db.Pool.QueryRow(f.ctx, sql, args...).Scan(dst); err != nil {
+	if err := f.db.RawPool().QueryRow(f.ctx, sql, args...).Scan(dst); err != nil {
 		f.t.Fatalf("%s: %v", sql, err)
 	}
 }

@@ -47,7 +47,7 @@ func setup(t *testing.T) *bundle {
 func count(t *testing.T, db *postgres.DB, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := db.RawPool().QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -140,7 +140,7 @@ func TestCreateRollsBackOnError(t *testing.T) {
 			ticketID = tk.ID
 			// Everything is written by now, inside the transaction.
 			var n [5]int
-			if err := tx.QueryRow(ctx, `SELECT
+			if err := tx.RawTx().QueryRow(ctx, `SELECT
 				(SELECT count(*) FROM tickets WHERE id = $1),
 				(SELECT count(*) FROM ticket_events WHERE ticket_id = $1),
 				(SELECT count(*) FROM messages WHERE ticket_id = $1),

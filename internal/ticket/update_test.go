@@ -34,14 +34,14 @@ func (failQuery) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData
 // query always fails.
 func withFailing(t *testing.T, b *bundle, query string) *ticket.Service {
 	t.Helper()
-	cfg := b.db.Pool.Config()
+	cfg := b.db.RawPool().Config()
 	cfg.ConnConfig.Tracer = failQuery(query)
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	return &ticket.Service{DB: &postgres.DB{Pool: pool}}
+	return &ticket.Service{DB: postgres.NewDB(pool)}
 }
 
 // TestUpdateLookupErrors: an unknown category, team or assignee is a field
@@ -51,7 +51,7 @@ func TestUpdateLookupErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	if _, err := b.db.Pool.Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk');
+	if _, err := b.db.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk');
 		INSERT INTO categories (name, team_id) SELECT 'Printers', id FROM teams WHERE slug = 'desk'`); err != nil {
 		t.Fatal(err)
 	}

@@ -39,14 +39,14 @@ func newSeed(t *testing.T) *seed {
 
 func (s *seed) exec(sql string, args ...any) {
 	s.t.Helper()
-	if _, err := s.db.Pool.Exec(s.ctx, sql, args...); err != nil {
+	if _, err := s.db.RawPool().Exec(s.ctx, sql, args...); err != nil {
 		s.t.Fatalf("%s: %v", sql, err)
 	}
 }
 
 func (s *seed) scalar(dst any, sql string, args ...any) {
 	s.t.Helper()
-	if err := s.db.Pool.QueryRow(s.ctx, sql, args...).Scan(dst); err != nil {
+	if err := s.db.RawPool().QueryRow(s.ctx, sql, args...).Scan(dst); err != nil {
 		s.t.Fatalf("%s: %v", sql, err)
 	}
 }

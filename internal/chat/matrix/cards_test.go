@@ -36,10 +36,10 @@ func TestMatrixTeamChannelCard(t *testing.T) {
 	link(e, bo, bot.cli.UserID, room.RoomID, agent)
 
 	var teamID int64
-	if err := e.App.DB.Pool.QueryRow(ctx, `INSERT INTO teams (slug, name) VALUES ('net', 'Network') RETURNING id`).Scan(&teamID); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO teams (slug, name) VALUES ('net', 'Network') RETURNING id`).Scan(&teamID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.DB.Pool.Exec(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)`, teamID, agent.ID); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)`, teamID, agent.ID); err != nil {
 		t.Fatal(err)
 	}
 	if res := e.SignIn(admin).PostForm("/admin/chat/channels", url.Values{"connector": {"matrix"},
@@ -51,7 +51,7 @@ func TestMatrixTeamChannelCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Settle()
-	if _, err := e.App.DB.Pool.Exec(ctx, `UPDATE tickets SET team_id = $1, assignee_id = NULL WHERE id = $2`, teamID, tk.ID); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(ctx, `UPDATE tickets SET team_id = $1, assignee_id = NULL WHERE id = $2`, teamID, tk.ID); err != nil {
 		t.Fatal(err)
 	}
 	p1 := helpdesk.P1

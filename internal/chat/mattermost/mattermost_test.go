@@ -98,7 +98,7 @@ func TestMattermostCommand(t *testing.T) {
 	}
 	count := func() int {
 		var n int
-		if err := e.App.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
+		if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -23,7 +23,7 @@ func TestSlackAdminSettingsSealedAndTested(t *testing.T) {
 		t.Fatalf("save: %d\n%s", res.StatusCode, res.Body)
 	}
 	var sealed []byte
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `SELECT sealed_token FROM chat_connectors WHERE name = 'slack'`).Scan(&sealed); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `SELECT sealed_token FROM chat_connectors WHERE name = 'slack'`).Scan(&sealed); err != nil {
 		t.Fatal(err)
 	}
 	if len(sealed) == 0 || bytes.Contains(sealed, []byte(token)) {

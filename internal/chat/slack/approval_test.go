@@ -25,11 +25,11 @@ func TestSlackApprovalButtons(t *testing.T) {
 	e.link(bo, boss)
 	e.link(eve, e.User(helpdesk.RoleAgent))
 	var catID int64
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `WITH t AS (INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id)
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `WITH t AS (INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id)
 		INSERT INTO categories (name, team_id, approval) SELECT 'Software request', id, 'manager' FROM t RETURNING id`).Scan(&catID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.DB.Pool.Exec(e.ctx, `UPDATE users SET manager_id = $1 WHERE id = $2`, boss.ID, req.ID); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(e.ctx, `UPDATE users SET manager_id = $1 WHERE id = $2`, boss.ID, req.ID); err != nil {
 		t.Fatal(err)
 	}
 	tk, err := e.App.Tickets.Create(e.ctx, req, ticket.CreateInput{Subject: "Figma seat", Description: "For the redesign.", CategoryID: &catID})
@@ -40,7 +40,7 @@ func TestSlackApprovalButtons(t *testing.T) {
 		t.Fatal(err)
 	}
 	var id int64
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `SELECT id FROM approvals WHERE ticket_id = $1`, tk.ID).Scan(&id); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `SELECT id FROM approvals WHERE ticket_id = $1`, tk.ID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	var dm url.Values
@@ -68,7 +68,7 @@ func TestSlackApprovalButtons(t *testing.T) {
 	defer hook.Close()
 	state := func() string {
 		var s string
-		if err := e.App.DB.Pool.QueryRow(e.ctx, `SELECT status || '/' || via FROM approvals WHERE id = $1`, id).Scan(&s); err != nil {
+		if err := e.App.DB.RawPool().QueryRow(e.ctx, `SELECT status || '/' || via FROM approvals WHERE id = $1`, id).Scan(&s); err != nil {
 			t.Fatal(err)
 		}
 		return s
@@ -86,7 +86,7 @@ func TestSlackApprovalButtons(t *testing.T) {
 		t.Fatalf("after the manager's press the approval is %s; want approved/chat", s)
 	}
 	var st string
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `SELECT status FROM tickets WHERE id = $1`, tk.ID).Scan(&st); err != nil || st != "open" {
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `SELECT status FROM tickets WHERE id = $1`, tk.ID).Scan(&st); err != nil || st != "open" {
 		t.Fatalf("approved ticket is %s (%v); want open", st, err)
 	}
 	mu.Lock()

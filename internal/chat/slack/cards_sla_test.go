@@ -20,7 +20,7 @@ func TestSlackCardShowsSLAState(t *testing.T) {
 	e := setup(t)
 	admin := e.User(helpdesk.RoleAdmin)
 	var teamID int64
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id`).Scan(&teamID); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `INSERT INTO teams (slug, name) VALUES ('desk', 'Desk') RETURNING id`).Scan(&teamID); err != nil {
 		t.Fatal(err)
 	}
 	ac := e.SignIn(admin)
@@ -37,7 +37,7 @@ func TestSlackCardShowsSLAState(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Settle()
-	if _, err := e.App.DB.Pool.Exec(e.ctx, `UPDATE tickets SET team_id = $1, assignee_id = NULL WHERE id = $2`, teamID, tk.ID); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(e.ctx, `UPDATE tickets SET team_id = $1, assignee_id = NULL WHERE id = $2`, teamID, tk.ID); err != nil {
 		t.Fatal(err)
 	}
 	p1 := helpdesk.P1

@@ -49,7 +49,7 @@ func TestSlackRuleNotifyChatPostsOnce(t *testing.T) {
 
 	// The job again, as River would retry it: nothing more is posted.
 	var raw []byte
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `SELECT args FROM river_job WHERE kind = 'chat_notify'`).Scan(&raw); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `SELECT args FROM river_job WHERE kind = 'chat_notify'`).Scan(&raw); err != nil {
 		t.Fatal(err)
 	}
 	var args jobs.ChatNotifyArgs
@@ -85,7 +85,7 @@ func TestSlackRuleNotifyChatPostsOnce(t *testing.T) {
 
 	// A restricted team's ticket: text only in its private channel.
 	var secID int64
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('sec', 'Security', true) RETURNING id`).Scan(&secID); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('sec', 'Security', true) RETURNING id`).Scan(&secID); err != nil {
 		t.Fatal(err)
 	}
 	ac := e.SignIn(admin)
@@ -97,7 +97,7 @@ func TestSlackRuleNotifyChatPostsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.DB.Pool.Exec(e.ctx, `UPDATE tickets SET team_id = $1 WHERE id = $2`, secID, sec.ID); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(e.ctx, `UPDATE tickets SET team_id = $1 WHERE id = $2`, secID, sec.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, ch := range []string{"#it-alerts", "G_SEC"} {

@@ -248,7 +248,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // ticketCount counts every ticket.
 func (e *env) ticketCount() int {
 	var n int
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `SELECT count(*) FROM tickets`).Scan(&n); err != nil {
 		e.T.Fatal(err)
 	}
 	return n

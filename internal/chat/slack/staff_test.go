@@ -101,13 +101,13 @@ func TestSlackTeamChannelCards(t *testing.T) {
 	agent := e.User(helpdesk.RoleAgent)
 	e.link(bo, agent)
 	var teamID, secID int64
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `INSERT INTO teams (slug, name) VALUES ('net', 'Network') RETURNING id`).Scan(&teamID); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `INSERT INTO teams (slug, name) VALUES ('net', 'Network') RETURNING id`).Scan(&teamID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.App.DB.Pool.QueryRow(e.ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('sec', 'Security', true) RETURNING id`).Scan(&secID); err != nil {
+	if err := e.App.DB.RawPool().QueryRow(e.ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('sec', 'Security', true) RETURNING id`).Scan(&secID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.App.DB.Pool.Exec(e.ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2), ($3, $2)`, teamID, agent.ID, secID); err != nil {
+	if _, err := e.App.DB.RawPool().Exec(e.ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2), ($3, $2)`, teamID, agent.ID, secID); err != nil {
 		t.Fatal(err)
 	}
 	ac := e.SignIn(admin)
@@ -127,7 +127,7 @@ func TestSlackTeamChannelCards(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.Settle()
-		if _, err := e.App.DB.Pool.Exec(e.ctx, `UPDATE tickets SET team_id = $1, assignee_id = NULL WHERE id = $2`, team, tk.ID); err != nil {
+		if _, err := e.App.DB.RawPool().Exec(e.ctx, `UPDATE tickets SET team_id = $1, assignee_id = NULL WHERE id = $2`, team, tk.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.App.Tickets.Update(e.ctx, admin, tk.Number, ticket.Changes{Priority: &p1}); err != nil {
