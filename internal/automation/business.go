@@ -2,8 +2,11 @@ package automation
 
 import (
 	"context"
+	"strings"
 	"time"
 
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
 	"switchboard/internal/sla"
 )
 
@@ -91,4 +94,35 @@ func (s *Service) ForgetCalendars() {
 	s.calMu.Lock()
 	s.cals = nil
 	s.calMu.Unlock()
+}
+
+// bizNeed says which business times the conditions read, so the calendar
+// is walked only for those (false everywhere: not at all).
+type bizNeed struct {
+	idle, age, resolved bool
+	sla.Calendar
+}
+
+func (b bizNeed) any() bool { return b.idle || b.age || b.resolved }
+
+// usesBusiness adds what rule r's condition reads of business time to b.
+func usesBusiness(b bizNeed, r *helpdesk.Rule) bizNeed {
+	b.idle = b.idle || strings.Contains(r.Condition, "idle_business_")
+	b.age = b.age || strings.Contains(r.Condition, "age_business_")
+	b.resolved = b.resolved || strings.Contains(r.Condition, "resolved_business_")
+	return b
+}
+
+// ticketEnvFor is ticketEnv with the ticket's team calendar for the
+// business times need names.
+func (s *Service) ticketEnvFor(ctx context.Context, t *postgres.RuleTicket, now time.Time, need bizNeed) (TicketEnv, error) {
+	if !need.any() {
+		return ticketEnv(t, now, nil), nil
+	}
+	cal, err := s.calendarOf(ctx, t.TeamID)
+	if err != nil {
+		return TicketEnv{}, err
+	}
+	need.Calendar = cal
+	return ticketEnv(t, now, &need), nil
 }

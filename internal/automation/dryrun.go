@@ -96,6 +96,7 @@ func (s *Service) match(ctx context.Context, tx *postgres.Tx, r *helpdesk.Rule, 
 		return nil, nil, err
 	}
 	var targets []target
+	biz := usesBusiness(bizNeed{}, r)
 	// Previews (listMax > 0) stop after PreviewBudget; a real run reads
 	// the whole selection.
 	start := time.Now()
@@ -110,7 +111,7 @@ func (s *Service) match(ctx context.Context, tx *postgres.Tx, r *helpdesk.Rule, 
 		if r.TeamID != nil && (t.TeamID == nil || *t.TeamID != *r.TeamID) {
 			return nil
 		}
-		env, err := s.envFor(ctx, tx, t, r.Trigger, e, now)
+		env, err := s.envFor(ctx, tx, t, r.Trigger, e, now, biz)
 		if err != nil {
 			return err
 		}

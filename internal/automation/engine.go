@@ -157,7 +157,11 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 	if err != nil {
 		return 0, err
 	}
-	env, err := s.envFor(ctx, tx, t, trig, &e, now)
+	var biz bizNeed
+	for i := range rules {
+		biz = usesBusiness(biz, &rules[i])
+	}
+	env, err := s.envFor(ctx, tx, t, trig, &e, now, biz)
 	if err != nil {
 		return 0, err
 	}
@@ -202,11 +206,9 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 			if t, err = tx.RuleTicket(ctx, e.TicketID); err != nil {
 				return ran, err
 			}
-			cal, err := s.calendarOf(ctx, t.TeamID)
-			if err != nil {
+			if env.Ticket, err = s.ticketEnvFor(ctx, t, now, biz); err != nil {
 				return ran, err
 			}
-			env.Ticket = ticketEnv(t, now, cal)
 			s.log().Info("rule ran", "rule_id", r.ID, "run_id", runID, "ticket", t.Number)
 		}
 	}
@@ -216,12 +218,12 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 // envFor builds the condition's environment for t and the event that
 // fired (nil for schedule rules).
 func (s *Service) envFor(ctx context.Context, tx *postgres.Tx, t *postgres.RuleTicket, trig string,
-	e *postgres.InboxEvent, now time.Time) (Env, error) {
-	cal, err := s.calendarOf(ctx, t.TeamID)
+	e *postgres.InboxEvent, now time.Time, business bizNeed) (Env, error) {
+	te, err := s.ticketEnvFor(ctx, t, now, business)
 	if err != nil {
 		return Env{}, err
 	}
-	env := Env{Ticket: ticketEnv(t, now, cal), Event: trig, Now: now}
+	env := Env{Ticket: te, Event: trig, Now: now}
 	if e == nil {
 		return env, nil
 	}
@@ -316,7 +318,7 @@ func (s *Service) execute(ctx context.Context, tx *postgres.Tx, r *helpdesk.Rule
 				if r.TeamID != nil && (t.TeamID == nil || *t.TeamID != *r.TeamID) {
 					return nil
 				}
-				env, err := s.envFor(ctx, tx, t, trig, tg.event, now)
+				env, err := s.envFor(ctx, tx, t, trig, tg.event, now, usesBusiness(bizNeed{}, r))
 				if err != nil {
 					return err
 				}

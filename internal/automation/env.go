@@ -12,7 +12,6 @@ import (
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
-	"switchboard/internal/sla"
 )
 
 // Env is what a rule's condition sees. The names follow the API's ticket
@@ -144,8 +143,10 @@ func Match(prog *vm.Program, env *Env) (bool, error) {
 }
 
 // ticketEnv builds the ticket part of the environment; cal is the ticket's
-// team calendar.
-func ticketEnv(t *postgres.RuleTicket, now time.Time, cal sla.Calendar) TicketEnv {
+// team calendar, nil when no condition reads business time (counting it
+// walks the calendar's open hours: ~0.1 ms for a ticket idle six weeks,
+// seconds over a schedule rule's 50,000 candidates).
+func ticketEnv(t *postgres.RuleTicket, now time.Time, cal *bizNeed) TicketEnv {
 	e := TicketEnv{Number: t.Number, Subject: t.Subject, Description: t.Description,
 		Text: t.Subject + "\n" + t.Description, Status: string(t.Status), Priority: string(t.Priority),
 		Impact: string(t.Impact), Urgency: string(t.Urgency), Category: t.CategoryName, Team: t.TeamSlug,
@@ -153,11 +154,17 @@ func ticketEnv(t *postgres.RuleTicket, now time.Time, cal sla.Calendar) TicketEn
 		RequesterVIP: t.RequesterVIP, Source: string(t.Source), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
 		AgeHours: now.Sub(t.CreatedAt).Hours(), IdleHours: now.Sub(t.UpdatedAt).Hours(), IsChild: t.ParentID != nil,
 		Tags: t.Tags, Participants: t.Participants, Approval: t.Approval}
-	e.IdleBusinessHours, e.IdleBusinessDays = businessSince(cal, t.UpdatedAt, now)
-	e.AgeBusinessHours, e.AgeBusinessDays = businessSince(cal, t.CreatedAt, now)
+	if cal != nil && cal.idle {
+		e.IdleBusinessHours, e.IdleBusinessDays = businessSince(cal.Calendar, t.UpdatedAt, now)
+	}
+	if cal != nil && cal.age {
+		e.AgeBusinessHours, e.AgeBusinessDays = businessSince(cal.Calendar, t.CreatedAt, now)
+	}
 	if t.ResolvedAt != nil && (t.Status == helpdesk.StatusResolved || t.Status == helpdesk.StatusClosed) {
 		e.ResolvedHours = now.Sub(*t.ResolvedAt).Hours()
-		_, e.ResolvedBusinessDays = businessSince(cal, *t.ResolvedAt, now)
+		if cal != nil && cal.resolved {
+			_, e.ResolvedBusinessDays = businessSince(cal.Calendar, *t.ResolvedAt, now)
+		}
 	}
 	return e
 }
