@@ -23,11 +23,11 @@ func (s *Service) AccessReview(ctx context.Context, actor *helpdesk.User) (*help
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	set, err := auth.LoadPrivilege(ctx, s.DB)
+	set, err := auth.LoadPrivilege(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.AccessRows(ctx)
+	rows, err := s.db.AccessRows(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (s *Service) AccessReview(ctx context.Context, actor *helpdesk.User) (*help
 	}
 	v := &helpdesk.AccessReview{Rows: rows, UnusedDays: set.Unused(), FourEyes: !set.FourEyesOff,
 		GrantLifetime: set.GrantLifetime()}
-	if v.LastReviewAt, v.LastReviewBy, err = s.DB.LastAccessReview(ctx); err != nil {
+	if v.LastReviewAt, v.LastReviewBy, err = s.db.LastAccessReview(ctx); err != nil {
 		return nil, err
 	}
 	v.ReviewDue = v.LastReviewAt == nil || now.Sub(*v.LastReviewAt) >= ReviewEvery
@@ -89,7 +89,7 @@ func (s *Service) RecordAccessReview(ctx context.Context, actor *helpdesk.User, 
 	if note != "" {
 		sum["note"] = note
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		return audit(ctx, tx, actor, "access_review", "weekly", "reviewed", nil, sum)
 	})
 }
@@ -120,7 +120,7 @@ func (s *Service) SetPrivilege(ctx context.Context, actor *helpdesk.User, in Pri
 		return err
 	}
 	after := auth.PrivilegeSettings{FourEyesOff: !in.FourEyes, GrantHours: hours, UnusedDays: days}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		raw, err := tx.SettingTx(ctx, auth.SettingPrivilege)
 		if err != nil {
 			return err

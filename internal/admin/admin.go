@@ -12,6 +12,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -22,13 +23,19 @@ import (
 	"switchboard/internal/postgres"
 )
 
-// Service is the admin console's business logic.
+// Service is the admin console's business logic. Build it with New.
 type Service struct {
-	DB *postgres.DB
-	// Jobs enqueues follow-up work (mail retries) in the same transaction.
-	Jobs riverClient
-	// Secret is the server key; IMAP passwords are sealed under it.
-	Secret []byte
+	db *postgres.DB
+	// jobs enqueues follow-up work (mail retries, rebalancing) in the same
+	// transaction.
+	jobs *postgres.JobClient
+	// secret is the server key; IMAP passwords are sealed under it.
+	secret []byte
+	opts   Options
+}
+
+// Options are what the admin service can do without.
+type Options struct {
 	// DiscoverSSO checks that an issuer's discovery document loads (SSO
 	// settings); nil skips the check.
 	DiscoverSSO func(ctx context.Context, issuer string) error
@@ -42,9 +49,24 @@ type Service struct {
 	MailTrustChanged func()
 }
 
+// New builds the service. The database, the job client and the server
+// secret are required: without a job client a deactivation would silently
+// leave the person's tickets where they are until the next sweep.
+func New(db *postgres.DB, jobs *postgres.JobClient, secret []byte, opts Options) (*Service, error) {
+	switch {
+	case db == nil:
+		return nil, errors.New("admin: no database")
+	case jobs == nil:
+		return nil, errors.New("admin: no job client")
+	case len(secret) == 0:
+		return nil, errors.New("admin: no secret key")
+	}
+	return &Service{db: db, jobs: jobs, secret: secret, opts: opts}, nil
+}
+
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
+	if s.opts.Now != nil {
+		return s.opts.Now()
 	}
 	return time.Now()
 }
@@ -84,7 +106,7 @@ func (s *Service) LedTeams(ctx context.Context, actor *helpdesk.User) ([]int64, 
 	if !IsLead(actor) {
 		return nil, notFound()
 	}
-	return s.DB.LedTeamIDs(ctx, actor.ID)
+	return s.db.LedTeamIDs(ctx, actor.ID)
 }
 
 // canManageTeam reports whether actor may edit team's rota (admins, and
@@ -156,9 +178,6 @@ func idString(v any) string {
 // deactivation or a schedule change moves them at once instead of at the
 // next periodic sweep.
 func (s *Service) rebalance(ctx context.Context, tx *postgres.Tx, userID int64) error {
-	if s.Jobs == nil {
-		return nil
-	}
-	_, err := s.Jobs.InsertTx(ctx, tx, jobs.RebalanceArgs{AgentID: userID}, nil)
+	_, err := s.jobs.InsertTx(ctx, tx, jobs.RebalanceArgs{AgentID: userID}, nil)
 	return err
 }

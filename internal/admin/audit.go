@@ -48,11 +48,11 @@ func (s *Service) Audit(ctx context.Context, actor *helpdesk.User, f helpdesk.Au
 	if err := requireAdmin(actor); err != nil {
 		return nil, nil, err
 	}
-	entries, err := s.DB.AuditLog(ctx, f)
+	entries, err := s.db.AuditLog(ctx, f)
 	if err != nil {
 		return nil, nil, err
 	}
-	types, err := s.DB.AuditObjectTypes(ctx)
+	types, err := s.db.AuditObjectTypes(ctx)
 	return entries, types, err
 }
 

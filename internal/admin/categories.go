@@ -14,7 +14,7 @@ func (s *Service) Categories(ctx context.Context, actor *helpdesk.User) ([]helpd
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	return s.DB.CategorySettings(ctx)
+	return s.db.CategorySettings(ctx)
 }
 
 // Category loads one category (admins only).
@@ -136,7 +136,7 @@ func (s *Service) CreateCategory(ctx context.Context, actor *helpdesk.User, in C
 		return 0, err
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if err := checkCategory(ctx, tx, 0, c); err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func (s *Service) UpdateCategory(ctx context.Context, actor *helpdesk.User, id i
 		return err
 	}
 	c.ID = id
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		before, err := tx.LockCategory(ctx, id)
 		if err != nil {
 			return err

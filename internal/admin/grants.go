@@ -57,15 +57,15 @@ func (s *Service) AccessGrants(ctx context.Context, actor *helpdesk.User) ([]hel
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	if _, err := s.DB.ExpireAdminGrants(ctx, s.now()); err != nil {
+	if _, err := s.db.ExpireAdminGrants(ctx, s.now()); err != nil {
 		return nil, err
 	}
-	return s.DB.AdminGrants(ctx, 20)
+	return s.db.AdminGrants(ctx, 20)
 }
 
 // PendingGrant returns the person's grant waiting for approval, nil when none.
 func (s *Service) PendingGrant(ctx context.Context, userID int64) (*helpdesk.AdminGrant, error) {
-	g, err := s.DB.PendingGrantFor(ctx, userID)
+	g, err := s.db.PendingGrantFor(ctx, userID)
 	if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {
@@ -85,10 +85,10 @@ func (s *Service) DecideGrant(ctx context.Context, actor *helpdesk.User, id int6
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	if _, err := s.DB.ExpireAdminGrants(ctx, s.now()); err != nil {
+	if _, err := s.db.ExpireAdminGrants(ctx, s.now()); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		g, err := tx.LockAdminGrant(ctx, id)
 		if err != nil {
 			return err

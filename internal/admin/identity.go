@@ -16,7 +16,7 @@ func (s *Service) SecondFactorRoles(ctx context.Context, actor *helpdesk.User) (
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	return (&auth.Factors{DB: s.DB}).RequiredRoles(ctx)
+	return (&auth.Factors{DB: s.db}).RequiredRoles(ctx)
 }
 
 // SetSecondFactorRoles stores which roles must use a second factor,
@@ -41,7 +41,7 @@ func (s *Service) SetSecondFactorRoles(ctx context.Context, actor *helpdesk.User
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		raw, err := tx.SettingTx(ctx, auth.SettingFactorRoles)
 		if err != nil {
 			return err
@@ -70,7 +70,7 @@ func (s *Service) PersonFactors(ctx context.Context, actor *helpdesk.User, id in
 	if err := requireAdmin(actor); err != nil {
 		return helpdesk.SecondFactors{}, err
 	}
-	return s.DB.SecondFactors(ctx, id)
+	return s.db.SecondFactors(ctx, id)
 }
 
 // ResetSecondFactors removes every second factor of a person who lost
@@ -84,7 +84,7 @@ func (s *Service) ResetSecondFactors(ctx context.Context, actor *helpdesk.User, 
 	if id == actor.ID {
 		return helpdesk.Errorf(helpdesk.EINVALID, "You cannot reset your own second factors; ask another admin.")
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.LockUser(ctx, id); err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (s *Service) ThreatResponse(ctx context.Context, actor *helpdesk.User) (aut
 	if err := requireAdmin(actor); err != nil {
 		return auth.ThreatResponse{}, err
 	}
-	return auth.LoadThreatResponse(ctx, s.DB)
+	return auth.LoadThreatResponse(ctx, s.db)
 }
 
 // SetThreatResponse stores the responses to high-risk detections, audited
@@ -116,7 +116,7 @@ func (s *Service) SetThreatResponse(ctx context.Context, actor *helpdesk.User, i
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		raw, err := tx.SettingTx(ctx, auth.SettingThreatResponse)
 		if err != nil {
 			return err
@@ -144,5 +144,5 @@ func (s *Service) SecurityEvents(ctx context.Context, actor *helpdesk.User) ([]h
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	return s.DB.SecurityEvents(ctx, 300)
+	return s.db.SecurityEvents(ctx, 300)
 }

@@ -34,16 +34,16 @@ func (s *Service) Mail(ctx context.Context, actor *helpdesk.User) (*MailConfig, 
 	}
 	mc := &MailConfig{Policy: intake.SenderPolicy{Mode: "create"}}
 	var err error
-	if mc.Addresses, err = s.DB.IntakeAddresses(ctx); err != nil {
+	if mc.Addresses, err = s.db.IntakeAddresses(ctx); err != nil {
 		return nil, err
 	}
-	if mc.Mailboxes, err = s.DB.Mailboxes(ctx); err != nil {
+	if mc.Mailboxes, err = s.db.Mailboxes(ctx); err != nil {
 		return nil, err
 	}
-	if mc.Outbox, err = s.DB.RecentOutbox(ctx); err != nil {
+	if mc.Outbox, err = s.db.RecentOutbox(ctx); err != nil {
 		return nil, err
 	}
-	if v, err := s.DB.Setting(ctx, SenderPolicyKey); err == nil && v != nil {
+	if v, err := s.db.Setting(ctx, SenderPolicyKey); err == nil && v != nil {
 		_ = json.Unmarshal(v, &mc.Policy)
 	}
 	return mc, nil
@@ -86,7 +86,7 @@ func (s *Service) AddIntakeAddress(ctx context.Context, actor *helpdesk.User, in
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if routed, err := tx.IntakeAddressRouted(ctx, local); err != nil {
 			return err
 		} else if routed {
@@ -118,7 +118,7 @@ func (s *Service) SetIntakePhishing(ctx context.Context, actor *helpdesk.User, i
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if err := tx.SetIntakePhishing(ctx, id, on); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (s *Service) DeleteIntakeAddress(ctx context.Context, actor *helpdesk.User,
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		r, err := tx.DeleteIntakeAddress(ctx, id)
 		if err != nil {
 			return err
@@ -183,11 +183,11 @@ func (s *Service) AddMailbox(ctx context.Context, actor *helpdesk.User, in Mailb
 	if err := v.Err(); err != nil {
 		return err
 	}
-	sealed, err := intake.SealSecret(s.Secret, in.Password)
+	sealed, err := intake.SealSecret(s.secret, in.Password)
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		id, err := tx.InsertMailbox(ctx, postgres.MailboxInsert{Name: in.Name, Host: in.Host, Port: port, TLS: in.TLS,
 			Username: in.Username, PasswordEnc: sealed, Folder: in.Folder, AllowPrivate: in.AllowPrivate})
 		if err != nil {
@@ -204,7 +204,7 @@ func (s *Service) DeleteMailbox(ctx context.Context, actor *helpdesk.User, id in
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		r, err := tx.DeleteMailbox(ctx, id)
 		if err != nil {
 			return err
@@ -221,11 +221,11 @@ func (s *Service) TestMailbox(ctx context.Context, actor *helpdesk.User, id int6
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	mb, err := s.DB.Mailbox(ctx, id)
+	mb, err := s.db.Mailbox(ctx, id)
 	if err != nil {
 		return err
 	}
-	pass, err := intake.OpenSecret(s.Secret, mb.PasswordEnc)
+	pass, err := intake.OpenSecret(s.secret, mb.PasswordEnc)
 	if err != nil {
 		return helpdesk.Errorf(helpdesk.EINVALID, "%s", err.Error())
 	}
@@ -282,7 +282,7 @@ func (s *Service) RetryOutbox(ctx context.Context, actor *helpdesk.User, id int6
 	if err := requireAdmin(actor); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		r, err := tx.RetryOutbox(ctx, id)
 		if err != nil {
 			if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
@@ -290,10 +290,8 @@ func (s *Service) RetryOutbox(ctx context.Context, actor *helpdesk.User, id int6
 			}
 			return err
 		}
-		if s.Jobs != nil {
-			if _, err := s.Jobs.InsertTx(ctx, tx, jobs.SendArgs{OutboxID: id}, nil); err != nil {
-				return err
-			}
+		if _, err := s.jobs.InsertTx(ctx, tx, jobs.SendArgs{OutboxID: id}, nil); err != nil {
+			return err
 		}
 		return audit(ctx, tx, actor, "outbox", id, "retry", map[string]any{"status": "failed", "attempts": r.Attempts},
 			map[string]any{"status": "queued", "to": r.To, "subject": r.Subject})
@@ -326,7 +324,7 @@ func (s *Service) SetSenderPolicy(ctx context.Context, actor *helpdesk.User, mod
 		return err
 	}
 	val, _ := json.Marshal(p)
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		before, err := tx.SettingTx(ctx, SenderPolicyKey)
 		if err != nil {
 			return err

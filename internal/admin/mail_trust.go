@@ -17,9 +17,9 @@ func (s *Service) MailTrust(ctx context.Context, actor *helpdesk.User) (set help
 	if err := requireAdmin(actor); err != nil {
 		return set, false, err
 	}
-	set, saved, err = s.DB.MailTrustSettings(ctx)
+	set, saved, err = s.db.MailTrustSettings(ctx)
 	if err != nil || !saved {
-		return s.TrustDefaults, false, err
+		return s.opts.TrustDefaults, false, err
 	}
 	return set, true, nil
 }
@@ -68,11 +68,11 @@ func (s *Service) SetMailTrust(ctx context.Context, actor *helpdesk.User, f url.
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := s.DB.SaveMailTrustSettings(ctx, actor.ID, set); err != nil {
+	if err := s.db.SaveMailTrustSettings(ctx, actor.ID, set); err != nil {
 		return err
 	}
-	if s.MailTrustChanged != nil {
-		s.MailTrustChanged()
+	if s.opts.MailTrustChanged != nil {
+		s.opts.MailTrustChanged()
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func localTime(s string, loc *time.Location) (time.Time, bool) {
 // AddOnCall puts a team member on call (admins and the team's leads).
 // Shifts of one team may not overlap: the rota names one person at a time.
 func (s *Service) AddOnCall(ctx context.Context, actor *helpdesk.User, teamID int64, in OnCallInput) error {
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if err := canManageTeam(ctx, tx, actor, teamID); err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (s *Service) AddOnCall(ctx context.Context, actor *helpdesk.User, teamID in
 
 // DeleteOnCall removes a rota entry (admins and the team's leads).
 func (s *Service) DeleteOnCall(ctx context.Context, actor *helpdesk.User, teamID, shiftID int64) error {
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if err := canManageTeam(ctx, tx, actor, teamID); err != nil {
 			return err
 		}

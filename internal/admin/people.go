@@ -26,15 +26,15 @@ func (s *Service) People(ctx context.Context, actor *helpdesk.User, q string) ([
 	if err != nil {
 		return nil, err
 	}
-	return s.DB.People(ctx, IsAdmin(actor), led, q)
+	return s.db.People(ctx, IsAdmin(actor), led, q)
 }
 
 // Person loads one user with their team memberships, if actor may manage them.
 func (s *Service) Person(ctx context.Context, actor *helpdesk.User, id int64) (*helpdesk.Person, error) {
-	if err := canManageAgent(ctx, s.DB, actor, id); err != nil {
+	if err := canManageAgent(ctx, s.db, actor, id); err != nil {
 		return nil, err
 	}
-	return s.DB.Person(ctx, id)
+	return s.db.Person(ctx, id)
 }
 
 // NewPerson is the "add a person" form.
@@ -93,13 +93,13 @@ func (s *Service) CreatePerson(ctx context.Context, actor *helpdesk.User, in New
 		}
 		hash = &h
 	}
-	set, err := auth.LoadPrivilege(ctx, s.DB)
+	set, err := auth.LoadPrivilege(ctx, s.db)
 	if err != nil {
 		return nil, "", err
 	}
 	var user *helpdesk.User
 	var token string
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.UserByEmail(ctx, nu.Email); err == nil {
 			return helpdesk.Invalid("email", "A user with that email already exists.")
 		}
@@ -185,11 +185,11 @@ func (s *Service) UpdatePerson(ctx context.Context, actor *helpdesk.User, id int
 	if err := v.Err(); err != nil {
 		return err
 	}
-	set, err := auth.LoadPrivilege(ctx, s.DB)
+	set, err := auth.LoadPrivilege(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.LockUser(ctx, id); err != nil {
 			return err
 		}
@@ -240,7 +240,7 @@ func (s *Service) SetActive(ctx context.Context, actor *helpdesk.User, id int64,
 	if id == actor.ID && !active {
 		return helpdesk.Errorf(helpdesk.EINVALID, "You cannot deactivate yourself; ask another admin.")
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		u, err := tx.LockUser(ctx, id)
 		if err != nil {
 			return err
@@ -280,7 +280,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *helpdesk.User, id in
 		return "", err
 	}
 	var token string
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err := s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		u, err := tx.LockUser(ctx, id)
 		if err != nil {
 			return err

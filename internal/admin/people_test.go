@@ -8,6 +8,7 @@ import (
 	"switchboard/internal/admin"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/pgtest"
+	"switchboard/internal/postgres"
 )
 
 // TestMain shares one PostgreSQL among the package's tests.
@@ -30,7 +31,14 @@ func TestPeopleSearchIsLiteral(t *testing.T) {
 		SELECT id FROM x WHERE email = 'boss@example.com'`).Scan(&adminID); err != nil {
 		t.Fatal(err)
 	}
-	s := &admin.Service{DB: db}
+	jobs, err := db.NewJobClient(postgres.JobConfig{InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := admin.New(db, jobs, []byte("test-secret"), admin.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	actor := &helpdesk.User{ID: adminID, Role: helpdesk.RoleAdmin, Active: true}
 	for q, want := range map[string][]string{
 		"ANN_": {"ann_lee@example.com"},

@@ -32,7 +32,7 @@ func (s *Service) PriorityMatrix(ctx context.Context, actor *helpdesk.User) (Mat
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	m, err := s.DB.PriorityMatrix(ctx)
+	m, err := s.db.PriorityMatrix(ctx)
 	return Matrix(m), err
 }
 
@@ -66,7 +66,7 @@ func (s *Service) UpdateMatrix(ctx context.Context, actor *helpdesk.User, cells 
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if err := tx.LockPriorityMatrix(ctx); err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func (s *Service) SLATargets(ctx context.Context, actor *helpdesk.User) ([]helpd
 	if err := requireAdmin(actor); err != nil {
 		return nil, err
 	}
-	stored, err := s.DB.SLAPolicies(ctx)
+	stored, err := s.db.SLAPolicies(ctx)
 	return everyPriority(stored), err
 }
 
@@ -174,7 +174,7 @@ func (s *Service) UpdateSLATargets(ctx context.Context, actor *helpdesk.User, fi
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if err := tx.LockSLAPolicies(ctx); err != nil {
 			return err
 		}

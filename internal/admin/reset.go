@@ -23,7 +23,7 @@ func (s *Service) CheckPasswordLink(ctx context.Context, token string) (*Passwor
 	if token == "" || len(token) > 100 {
 		return nil, notFound()
 	}
-	r, err := s.DB.PeekPasswordToken(ctx, tokenHash(token))
+	r, err := s.db.PeekPasswordToken(ctx, tokenHash(token))
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Service) UsePasswordLink(ctx context.Context, token, password, confirm 
 		return 0, err
 	}
 	var userID int64
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		r, err := tx.TakePasswordToken(ctx, tokenHash(token))
 		if err != nil {
 			return err

@@ -91,10 +91,10 @@ func FormatDay(hours []helpdesk.ShiftRange, day int) string {
 // Profile loads an agent's profile with a preview of their next seven days
 // on shift, if actor may manage them.
 func (s *Service) Profile(ctx context.Context, actor *helpdesk.User, id int64) (*helpdesk.AgentProfile, error) {
-	if err := canManageAgent(ctx, s.DB, actor, id); err != nil {
+	if err := canManageAgent(ctx, s.db, actor, id); err != nil {
 		return nil, err
 	}
-	p, err := s.DB.AgentProfile(ctx, id)
+	p, err := s.db.AgentProfile(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *helpdesk.User, id in
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if err := canManageAgent(ctx, tx, actor, id); err != nil {
 			return err
 		}
@@ -279,7 +279,7 @@ func (s *Service) AddTimeOff(ctx context.Context, actor *helpdesk.User, id int64
 		return err
 	}
 	in.From, in.To = from.Format(sla.DateLayout), to.Format(sla.DateLayout)
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if err := canManageAgent(ctx, tx, actor, id); err != nil {
 			return err
 		}
@@ -309,7 +309,7 @@ func (s *Service) AddTimeOff(ctx context.Context, actor *helpdesk.User, id int64
 
 // DeleteTimeOff removes one span of time off.
 func (s *Service) DeleteTimeOff(ctx context.Context, actor *helpdesk.User, userID, offID int64) error {
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if err := canManageAgent(ctx, tx, actor, userID); err != nil {
 			return err
 		}

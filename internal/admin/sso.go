@@ -32,7 +32,7 @@ func (s *Service) SSO(ctx context.Context, actor *helpdesk.User) (auth.SSOSettin
 	if err := requireAdmin(actor); err != nil {
 		return auth.SSOSettings{}, err
 	}
-	return (&auth.SSO{DB: s.DB}).Settings(ctx)
+	return (&auth.SSO{DB: s.db}).Settings(ctx)
 }
 
 // SaveSSO validates and stores the SSO settings, audited (the secret only
@@ -86,13 +86,13 @@ func (s *Service) SaveSSO(ctx context.Context, actor *helpdesk.User, in SSOInput
 		v.Add("break_glass", "Name a break-glass admin who can still sign in with a password if the provider is down.")
 	}
 	for slug := range set.TeamMap {
-		if _, err := s.DB.TeamBySlug(ctx, set.TeamMap[slug]); err != nil {
+		if _, err := s.db.TeamBySlug(ctx, set.TeamMap[slug]); err != nil {
 			v.Add("team_map", "No team with slug "+set.TeamMap[slug]+".")
 			break
 		}
 	}
 	if set.BreakGlass != "" {
-		u, hash, err := s.DB.UserCredentials(ctx, set.BreakGlass)
+		u, hash, err := s.db.UserCredentials(ctx, set.BreakGlass)
 		if err != nil || !u.Active || u.Role != helpdesk.RoleAdmin || hash == "" {
 			v.Add("break_glass", "The break-glass account must be an active admin with a password.")
 		}
@@ -100,13 +100,13 @@ func (s *Service) SaveSSO(ctx context.Context, actor *helpdesk.User, in SSOInput
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if set.Enabled && s.DiscoverSSO != nil {
-		if err := s.DiscoverSSO(ctx, set.Issuer); err != nil {
+	if set.Enabled && s.opts.DiscoverSSO != nil {
+		if err := s.opts.DiscoverSSO(ctx, set.Issuer); err != nil {
 			v.Add("issuer", "The provider's discovery document (/.well-known/openid-configuration) could not be loaded from this issuer.")
 			return v.Err()
 		}
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		raw, err := tx.SettingTx(ctx, auth.SettingSSO)
 		if err != nil {
 			return err
@@ -118,7 +118,7 @@ func (s *Service) SaveSSO(ctx context.Context, actor *helpdesk.User, in SSOInput
 		set.SecretSealed = before.SecretSealed
 		changed := "unchanged"
 		if in.ClientSecret != "" {
-			if set.SecretSealed, err = auth.Seal(s.Secret, "sso-client-secret", in.ClientSecret); err != nil {
+			if set.SecretSealed, err = auth.Seal(s.secret, "sso-client-secret", in.ClientSecret); err != nil {
 				return err
 			}
 			changed = "changed"

@@ -18,7 +18,7 @@ func (s *Service) Teams(ctx context.Context, actor *helpdesk.User) ([]helpdesk.T
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.DB.TeamSummaries(ctx)
+	all, err := s.db.TeamSummaries(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -34,10 +34,10 @@ func (s *Service) Teams(ctx context.Context, actor *helpdesk.User) ([]helpdesk.T
 // Team loads a team with calendar, members, categories and rota; admins
 // and the team's leads may see it.
 func (s *Service) Team(ctx context.Context, actor *helpdesk.User, id int64) (*helpdesk.TeamDetail, error) {
-	if err := canManageTeam(ctx, s.DB, actor, id); err != nil {
+	if err := canManageTeam(ctx, s.db, actor, id); err != nil {
 		return nil, err
 	}
-	return s.DB.TeamDetail(ctx, id)
+	return s.db.TeamDetail(ctx, id)
 }
 
 // TeamInput is the team form.
@@ -113,7 +113,7 @@ func (s *Service) CreateTeam(ctx context.Context, actor *helpdesk.User, in TeamI
 		return 0, err
 	}
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err = s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		id, err = tx.InsertTeam(ctx, helpdesk.Team{Slug: in.Slug, Name: in.Name, TimeZone: in.TimeZone,
 			Restricted: in.Restricted}, hours)
 		if err != nil {
@@ -138,7 +138,7 @@ func (s *Service) UpdateTeam(ctx context.Context, actor *helpdesk.User, id int64
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.LockTeam(ctx, id); err != nil {
 			return err
 		}
@@ -207,7 +207,7 @@ func (s *Service) ImportHolidays(ctx context.Context, actor *helpdesk.User, team
 }
 
 func (s *Service) importHolidays(ctx context.Context, actor *helpdesk.User, teamID int64, hols []helpdesk.Holiday, action string) error {
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		if _, err := tx.LockTeam(ctx, teamID); err != nil {
 			return err
 		}
@@ -233,7 +233,7 @@ func (s *Service) DeleteHoliday(ctx context.Context, actor *helpdesk.User, teamI
 	if _, ok := parseDate(day); !ok {
 		return notFound()
 	}
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	return s.db.InTx(ctx, func(tx *postgres.Tx) error {
 		deleted, err := tx.DeleteHoliday(ctx, teamID, day)
 		if err != nil {
 			return err

@@ -8,18 +8,28 @@ import (
 	"switchboard/internal/helpdesk"
 )
 
-// wireAdmin gives the HTTP server the admin console's service.
-func (a *App) wireAdmin() {
+// wireAdmin gives the HTTP server the admin console's service; it runs
+// after wireIdentity, whose SSO client checks issuers for the SSO form.
+func (a *App) wireAdmin() error {
 	cfg := a.Env.Config
-	adm := &admin.Service{DB: a.DB, Jobs: a.Jobs, Secret: cfg.SecretKey,
-		TrustDefaults: helpdesk.MailTrustSettings{AuthServIDs: cfg.AuthServIDs, OrgDomains: cfg.OrgDomains}}
+	opts := admin.Options{TrustDefaults: helpdesk.MailTrustSettings{AuthServIDs: cfg.AuthServIDs, OrgDomains: cfg.OrgDomains}}
 	for _, n := range cfg.TrustedRelays {
-		adm.TrustDefaults.Relays = append(adm.TrustDefaults.Relays, n.String())
+		opts.TrustDefaults.Relays = append(opts.TrustDefaults.Relays, n.String())
 	}
 	if a.Mail != nil {
 		// This node's intake applies a saved change at once; others within
 		// the intake's cache lifetime.
-		adm.MailTrustChanged = a.Mail.Store.Trust.Reload
+		opts.MailTrustChanged = a.Mail.Store.Trust.Reload
+	}
+	if sso := a.HTTP.SSO; sso != nil {
+		opts.DiscoverSSO = func(ctx context.Context, issuer string) error {
+			_, err := sso.Discover(ctx, issuer)
+			return err
+		}
+	}
+	adm, err := admin.New(a.DB, a.Jobs, cfg.SecretKey, opts)
+	if err != nil {
+		return err
 	}
 	a.HTTP.Admin = adm
 	a.HTTP.KB = a.KB
@@ -29,6 +39,7 @@ func (a *App) wireAdmin() {
 	a.HTTP.Reports = a.Reports
 	a.HTTP.Backups = a.Backups
 	a.HTTP.PublishedIncidents = a.publishedIncidents
+	return nil
 }
 
 // publishedIncidents is what /status shows of the incidents IT published

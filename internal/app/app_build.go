@@ -209,11 +209,13 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.API.OnAdminWrite = a.Security.OnAdminAction
 	a.wireDesk()
 	a.wireBackups()
-	a.wireAdmin()
-	a.phishingHTTP()
 	if err := a.wireIdentity(); err != nil {
 		return err
 	}
+	if err := a.wireAdmin(); err != nil {
+		return err
+	}
+	a.phishingHTTP()
 	a.mailJobs()
 	return nil
 }

@@ -23,7 +23,10 @@ func benchAdmin(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer a.Shutdown(context.WithoutCancel(ctx))
-	svc := &admin.Service{DB: a.DB}
+	svc, err := admin.New(a.DB, a.Jobs, a.Env.Config.SecretKey, admin.Options{})
+	if err != nil {
+		return err
+	}
 	boss, err := auth.CreateUser(ctx, a.DB, auth.NewUser{Email: "boss@example.com", Name: "Boss", Role: helpdesk.RoleAdmin})
 	if err != nil {
 		return err
