@@ -12,8 +12,8 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
