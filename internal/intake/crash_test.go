@@ -52,7 +52,10 @@ func TestCrashDuringBurst(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			return nil, err
 		}
-		deadline := time.Now().Add(30 * time.Second)
+		// Polled by hand, not with testwait: the burst goroutine restarts
+		// serve through start, and testwait fails a test with t.Fatalf, which
+		// only the test's own goroutine may call. Same generous deadline.
+		deadline := time.Now().Add(testwait.Long)
 		for time.Now().Before(deadline) {
 			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 				_ = c.Close() // only probing that it listens
