@@ -65,6 +65,17 @@ func (s *Service) Deliver(ctx context.Context, id int64, lastAttempt bool) error
 		}
 		return river.JobSnooze(max(rl.After, 0))
 	}
+	if errors.Is(err, ErrNotInChannel) {
+		var m Message
+		if jerr := json.Unmarshal(d.Body, &m); jerr == nil {
+			done, ferr := s.directFallback(ctx, d, m)
+			if ferr != nil {
+				err = ferr
+			} else if done {
+				return nil
+			}
+		}
+	}
 	final := lastAttempt || IsPermanent(err)
 	if lerr := s.DB.ChatDeliveryAttempt(ctx, d.ID, err.Error(), final); lerr != nil {
 		return lerr

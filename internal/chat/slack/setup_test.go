@@ -30,6 +30,7 @@ type call struct {
 	Method string
 	Form   url.Values
 	Status int
+	Err    string // Slack's error code when it answered ok: false
 }
 
 // fakeSlack is slack-go's slacktest server with chat.postMessage,
@@ -41,6 +42,9 @@ type fakeSlack struct {
 	calls []call
 	fail  []int // statuses chat.postMessage answers first, in order
 	n     int
+	// refuse makes chat.postMessage to a channel answer ok: false with
+	// this error code (not_in_channel: the bot was removed from it).
+	refuse map[string]string
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
@@ -54,11 +58,19 @@ func newFakeSlack(t *testing.T) *fakeSlack {
 			if method == "chat.postMessage" && len(f.fail) > 0 {
 				status, f.fail = f.fail[0], f.fail[1:]
 			}
-			f.calls = append(f.calls, call{Method: method, Form: form, Status: status})
+			refused := ""
+			if method == "chat.postMessage" {
+				refused = f.refuse[form.Get("channel")]
+			}
+			f.calls = append(f.calls, call{Method: method, Form: form, Status: status, Err: refused})
 			f.n++
 			ts := fmt.Sprintf("1700000000.%06d", f.n)
 			f.mu.Unlock()
 			w.Header().Set("Content-Type", "application/json")
+			if refused != "" {
+				_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": refused})
+				return
+			}
 			switch status {
 			case http.StatusTooManyRequests:
 				w.Header().Set("Retry-After", "1")
@@ -89,7 +101,7 @@ func (f *fakeSlack) posted(method string) []call {
 	defer f.mu.Unlock()
 	var out []call
 	for _, c := range f.calls {
-		if c.Method == method && c.Status == http.StatusOK {
+		if c.Method == method && c.Status == http.StatusOK && c.Err == "" {
 			out = append(out, c)
 		}
 	}
@@ -256,3 +268,13 @@ func (e *env) ticketCount() int {
 
 // nowish is the current time, for signing.
 func nowish() time.Time { return time.Now() }
+
+// refuseIn makes chat.postMessage to channel answer ok: false with code.
+func (f *fakeSlack) refuseIn(channel, code string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.refuse == nil {
+		f.refuse = map[string]string{}
+	}
+	f.refuse[channel] = code
+}

@@ -106,6 +106,12 @@ func (c *Connector) Post(ctx context.Context, channel, thread string, m chat.Mes
 	return ts, nil
 }
 
+// PostDirect sends a message to a person's direct conversation with the
+// bot: chat.postMessage takes a user id as the channel for that.
+func (c *Connector) PostDirect(ctx context.Context, chatUser string, m chat.Message) (string, error) {
+	return c.Post(ctx, chatUser, "", m)
+}
+
 // Update replaces a message's text and buttons in place.
 func (c *Connector) Update(ctx context.Context, channel, id string, m chat.Message) error {
 	api, err := c.client(ctx)
@@ -161,6 +167,9 @@ func classify(op string, err error) error {
 		return &chat.RateLimited{After: rl.RetryAfter}
 	}
 	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "not_in_channel" {
+		return &chat.Permanent{Err: fmt.Errorf("slack %s: %w (%w)", op, chat.ErrNotInChannel, err)}
+	}
 	if errors.As(err, &se) && permanentErrors[se.Err] {
 		return &chat.Permanent{Err: fmt.Errorf("slack %s: %w", op, err)}
 	}
