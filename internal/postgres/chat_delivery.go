@@ -151,7 +151,7 @@ func (db *DB) ChatCardQueued(ctx context.Context, connector, channel string, tic
 // channel (a direct message when the bot is not in the channel), keeping
 // why in last_error so the delivery log shows it.
 func (db *DB) ChatDeliverySentInstead(ctx context.Context, id int64, remoteID, note string) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE chat_deliveries SET status = 'sent', attempts = attempts + 1, remote_id = $2,
+	_, err := db.pool.Exec(ctx, `UPDATE chat_deliveries SET status = 'sent', attempts = attempts + 1, remote_id = $2,
 		last_error = $3, sent_at = now() WHERE id = $1`, id, remoteID, note)
 	if err != nil {
 		return fmt.Errorf("mark chat delivery %d sent instead: %w", id, mapError(err))
@@ -163,7 +163,7 @@ func (db *DB) ChatDeliverySentInstead(ctx context.Context, id int64, remoteID, n
 // connector (the chat system's user id), or "" when there is none.
 func (db *DB) ChatAccountOf(ctx context.Context, connector string, userID int64) (string, error) {
 	var acct string
-	err := db.Pool.QueryRow(ctx, `SELECT chat_user FROM chat_links WHERE connector = $1 AND user_id = $2
+	err := db.pool.QueryRow(ctx, `SELECT chat_user FROM chat_links WHERE connector = $1 AND user_id = $2
 		ORDER BY created_at DESC LIMIT 1`, connector, userID).Scan(&acct)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
