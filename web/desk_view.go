@@ -180,6 +180,8 @@ type DeskTicketPage struct {
 	T        *helpdesk.Ticket
 	Timeline []TimelineItem
 	Children []Child
+	// Tags are the ticket's labels, added by rules (add_tag).
+	Tags []string
 	// ParentNumber is the incident this ticket belongs to, 0 for none.
 	ParentNumber int64
 	Others       []PresenceRow

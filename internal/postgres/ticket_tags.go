@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // AddTicketTag tags a ticket; added is false when it had the tag already.
@@ -32,4 +34,17 @@ func (tx *Tx) RemoveParticipant(ctx context.Context, ticketID, userID int64) (re
 		return false, fmt.Errorf("remove participant %d from ticket %d: %w", userID, ticketID, mapError(err))
 	}
 	return ct.RowsAffected() == 1, nil
+}
+
+// TicketTags lists a ticket's tags in order; rules add them (add_tag).
+func (db *DB) TicketTags(ctx context.Context, ticketID int64) ([]string, error) {
+	rows, err := db.pool.Query(ctx, `SELECT tag FROM ticket_tags WHERE ticket_id = $1 ORDER BY tag`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("list tags of ticket %d: %w", ticketID, mapError(err))
+	}
+	tags, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list tags of ticket %d: %w", ticketID, mapError(err))
+	}
+	return tags, nil
 }

@@ -29,6 +29,9 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 		// Resolving an incident offers to resolve its still-open children.
 		v.OfferChildren = v.OfferChildren || (k.Status.IsOpen() && !t.Status.IsOpen())
 	}
+	if v.Tags, err = s.Tickets.Tags(ctx, u, t); err != nil {
+		return v, err
+	}
 	if t.ParentID != nil {
 		if p, err := s.DB.TicketNumber(ctx, *t.ParentID); err == nil {
 			v.ParentNumber = p

@@ -81,6 +81,15 @@ func (s *Service) Children(ctx context.Context, viewer *helpdesk.User, t *helpde
 	return s.DB.Children(ctx, t.ID, hidden)
 }
 
+// Tags lists the ticket's tags for staff (rules add them); requesters see
+// none, as tags are the team's own labels.
+func (s *Service) Tags(ctx context.Context, viewer *helpdesk.User, t *helpdesk.Ticket) ([]string, error) {
+	if !viewer.IsStaff() {
+		return nil, nil
+	}
+	return s.DB.TicketTags(ctx, t.ID)
+}
+
 // ResolveChildren resolves every open child of incident number, first
 // posting message (when not empty) as a public reply so each requester is
 // told. It returns how many children it resolved. Each child commits on its
