@@ -15,7 +15,8 @@ import (
 // keep them on one ticket while unrelated mail still runs in parallel:
 //
 //  1. a reply whose parent was received but not yet processed waits for it
-//     (the job snoozes, for at most parentWait after the reply arrived);
+//     (the job snoozes, for at most parentWait after the reply arrived), and
+//     one whose parent has not arrived at all waits unknownParentWait;
 //  2. the transaction creating a ticket locks the conversation's
 //     Message-IDs, so two of its mails create one after the other, and the
 //     second, seeing the first's ticket, threads to it instead;
@@ -34,6 +35,9 @@ var errRethread = errors.New("conversation got a ticket meanwhile")
 const (
 	parentWait   = 2 * time.Minute
 	parentSnooze = 300 * time.Millisecond
+	// unknownParentWait is how long a reply waits for a parent that has not
+	// arrived at all; replies to mail Switchboard never sees wait this long.
+	unknownParentWait = 3 * time.Second
 )
 
 // threadIDs are the Message-IDs a mail refers to that may thread it: its
@@ -64,7 +68,15 @@ func (pr *Processor) parentPending(ctx context.Context, row *postgres.InboundMai
 	if len(ids) == 0 || time.Since(row.ReceivedAt) > parentWait {
 		return false, nil
 	}
-	return pr.DB.QueuedMailWithIDs(ctx, row.ID, ids)
+	queued, err := pr.DB.QueuedMailWithIDs(ctx, row.ID, ids)
+	if err != nil || queued {
+		return queued, err
+	}
+	// Not stored at all: in a burst the parent is often a few mails behind.
+	// A reply that starts a ticket now, naming only its own parent
+	// (In-Reply-To), can never be found by the conversation's root, which
+	// names neither: the conversation splits. So it waits a moment too.
+	return time.Since(row.ReceivedAt) < unknownParentWait, nil
 }
 
 // claimThread runs in the transaction that creates ticketID for a mail: it
