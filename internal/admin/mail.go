@@ -339,6 +339,3 @@ func (s *Service) SetSenderPolicy(ctx context.Context, actor *helpdesk.User, mod
 		return audit(ctx, tx, actor, "setting", SenderPolicyKey, "update", b, json.RawMessage(val))
 	})
 }
-
-// riverClient is the River client the service enqueues with.
-type riverClient = *postgres.JobClient
