@@ -90,15 +90,7 @@ func (tx *Tx) PriorityMatrix(ctx context.Context) (map[helpdesk.Impact]map[helpd
 	if err != nil {
 		return nil, fmt.Errorf("read priority matrix: %w", mapError(err))
 	}
-	m := map[helpdesk.Impact]map[helpdesk.Urgency]helpdesk.Priority{}
-	for _, c := range cells {
-		i := helpdesk.Impact(c.Impact)
-		if m[i] == nil {
-			m[i] = map[helpdesk.Urgency]helpdesk.Priority{}
-		}
-		m[i][helpdesk.Urgency(c.Urgency)] = helpdesk.Priority(c.Priority)
-	}
-	return m, nil
+	return priorityMatrix(cells), nil
 }
 
 // LockPriorityMatrix locks every cell until the transaction ends: two admins

@@ -194,6 +194,12 @@ func (db *DB) PriorityMatrix(ctx context.Context) (map[helpdesk.Impact]map[helpd
 	if err != nil {
 		return nil, fmt.Errorf("read priority matrix: %w", mapError(err))
 	}
+	return priorityMatrix(cells), nil
+}
+
+// priorityMatrix turns the matrix's cells into impact -> urgency -> priority;
+// the pool's read (triage) and the admin form's read in a transaction share it.
+func priorityMatrix(cells []dbsqlc.PriorityMatrix) map[helpdesk.Impact]map[helpdesk.Urgency]helpdesk.Priority {
 	m := map[helpdesk.Impact]map[helpdesk.Urgency]helpdesk.Priority{}
 	for _, c := range cells {
 		i := helpdesk.Impact(c.Impact)
@@ -202,7 +208,7 @@ func (db *DB) PriorityMatrix(ctx context.Context) (map[helpdesk.Impact]map[helpd
 		}
 		m[i][helpdesk.Urgency(c.Urgency)] = helpdesk.Priority(c.Priority)
 	}
-	return m, nil
+	return m
 }
 
 // HeldTickets lists the open tickets an agent holds.
