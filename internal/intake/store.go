@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"time"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
@@ -124,20 +123,8 @@ func (s *Store) RawForMessage(ctx context.Context, viewer *helpdesk.User, number
 	return s.Raw(ctx, viewer, id)
 }
 
-// InboundSummary is one row of the admins' mail lists ("ignored mail",
-// refused, failed, bounces): enough to decide whether to download it.
-type InboundSummary struct {
-	ID         int64
-	ReceivedAt time.Time
-	Via        string
-	Sender     string
-	Subject    string
-	Status     string
-	Kind       string
-	Reason     string
-	TicketID   *int64
-	Size       int64
-}
+// InboundSummary is one row of the admins' mail lists.
+type InboundSummary = postgres.InboundSummary
 
 // ListInbound lists stored mail with a status, newest first, for admins.
 func (s *Store) ListInbound(ctx context.Context, viewer *helpdesk.User, status string, limit int) ([]InboundSummary, error) {
@@ -147,18 +134,5 @@ func (s *Store) ListInbound(ctx context.Context, viewer *helpdesk.User, status s
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := s.DB.ListInbound(ctx, status, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]InboundSummary, 0, len(rows))
-	for _, r := range rows {
-		sender := r.Sender
-		if sender == "" {
-			sender = r.EnvelopeFrom
-		}
-		out = append(out, InboundSummary{ID: r.ID, ReceivedAt: r.ReceivedAt, Via: r.Via, Sender: sender, Subject: r.Subject,
-			Status: r.Status, Kind: r.Kind, Reason: r.Reason, TicketID: r.TicketID, Size: r.Size})
-	}
-	return out, nil
+	return s.DB.ListInbound(ctx, status, limit)
 }

@@ -52,19 +52,20 @@ func (db *DB) InboundForMessage(ctx context.Context, number, msgID int64) (int64
 	return id, nil
 }
 
-// InboundSummary is one row of the admins' mail lists.
+// InboundSummary is one row of the admins' mail lists ("ignored mail",
+// refused, failed, bounces): enough to decide whether to download it.
 type InboundSummary struct {
-	ID           int64
-	ReceivedAt   time.Time
-	Via          string
-	EnvelopeFrom string
-	Sender       string
-	Subject      string
-	Status       string
-	Kind         string
-	Reason       string
-	TicketID     *int64
-	Size         int64
+	ID         int64
+	ReceivedAt time.Time
+	Via        string
+	// Sender is the From address, or the envelope sender when From was empty.
+	Sender   string
+	Subject  string
+	Status   string
+	Kind     string
+	Reason   string
+	TicketID *int64
+	Size     int64
 }
 
 // ListInbound lists stored mail with a status, newest first.
@@ -75,8 +76,12 @@ func (db *DB) ListInbound(ctx context.Context, status string, limit int) ([]Inbo
 	}
 	out := make([]InboundSummary, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, InboundSummary{ID: r.ID, ReceivedAt: r.ReceivedAt, Via: r.Via, EnvelopeFrom: r.EnvelopeFrom,
-			Sender: r.Sender, Subject: r.Subject, Status: r.Status, Kind: r.Kind, Reason: r.Reason, TicketID: r.TicketID, Size: r.Size})
+		sender := r.Sender
+		if sender == "" {
+			sender = r.EnvelopeFrom
+		}
+		out = append(out, InboundSummary{ID: r.ID, ReceivedAt: r.ReceivedAt, Via: r.Via,
+			Sender: sender, Subject: r.Subject, Status: r.Status, Kind: r.Kind, Reason: r.Reason, TicketID: r.TicketID, Size: r.Size})
 	}
 	return out, nil
 }
