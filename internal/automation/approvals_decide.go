@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/mail"
@@ -51,13 +52,16 @@ func (s *Approvals) Get(ctx context.Context, actor *helpdesk.User, id int64) (*h
 	return nil, helpdesk.Errorf(helpdesk.ENOTFOUND, "No such approval.")
 }
 
+// maxComment is the longest reason a decision keeps, in characters.
+const maxComment = 2000
+
 // Decide records actor's decision: approved, the ticket opens and the
 // rules see it; declined, the ticket is closed and the requester is told
 // why. Only an approver decides, once; a decline from the web or the API
 // must say why.
 func (s *Approvals) Decide(ctx context.Context, actor *helpdesk.User, id int64, d Decision) (*helpdesk.Approval, error) {
 	d.Comment = strings.TrimSpace(d.Comment)
-	if len(d.Comment) > 2000 {
+	if utf8.RuneCountInString(d.Comment) > maxComment {
 		return nil, helpdesk.Invalid("comment", "Keep the comment under 2,000 characters.")
 	}
 	if !d.Approve && d.Comment == "" {
@@ -239,6 +243,11 @@ func (s *Approvals) DecideByMail(ctx context.Context, id int64, sender *helpdesk
 	approve, comment, ok := mail.ApprovalAnswer(text)
 	if !ok {
 		return "approval reply did not start with approve or decline", nil
+	}
+	// A mailed reason carries signatures and disclaimers: cut it rather
+	// than refuse the decision (the web form asks the person instead).
+	if r := []rune(comment); len(r) > maxComment {
+		comment = string(r[:maxComment])
 	}
 	a, err := s.Decide(ctx, sender, id, Decision{Approve: approve, Comment: comment, Via: ViaMail})
 	if code := helpdesk.ErrorCode(err); code == helpdesk.ECONFLICT || code == helpdesk.ENOTFOUND {

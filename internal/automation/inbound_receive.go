@@ -167,7 +167,7 @@ func (s *Service) inboundUpdate(ctx context.Context, h *helpdesk.InboundHook, do
 			out.Changed = append(out.Changed, fc.Field)
 		}
 		if body := pointer(doc, m.Comment); body != "" {
-			author, err := s.DB.User(ctx, h.CreatedBy)
+			author, err := tx.User(ctx, h.CreatedBy) // on tx: a second connection per call could starve the pool
 			if err != nil {
 				return err
 			}
@@ -205,8 +205,8 @@ func (s *Service) inboundCreate(ctx context.Context, h *helpdesk.InboundHook, do
 	if in.Subject == "" {
 		return nil, helpdesk.Invalid("subject", fmt.Sprintf("The call has no subject at %s.", m.Subject))
 	}
-	if len(in.Subject) > ticket.MaxSubject {
-		in.Subject = in.Subject[:ticket.MaxSubject]
+	if r := []rune(in.Subject); len(r) > ticket.MaxSubject {
+		in.Subject = string(r[:ticket.MaxSubject]) // characters, not bytes: never half a character
 	}
 	if in.Description == "" {
 		in.Description = in.Subject

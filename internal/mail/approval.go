@@ -56,8 +56,8 @@ func ParseApprovalAddress(secret []byte, addr, domain, sender string) (int64, bo
 }
 
 // ApprovalAnswer reads an approver's mail reply: the first word of the
-// first line that is not quoted says approve (approve, approved, yes, ok)
-// or decline (decline, declined, reject, rejected, deny, no); the rest of
+// first line that is not quoted says approve (approve, approved)
+// or decline (decline, declined, reject, rejected, deny, denied); the rest of
 // the reply before the quote is the comment. ok is false when the reply
 // says neither.
 func ApprovalAnswer(text string) (approve bool, comment string, ok bool) {
@@ -71,9 +71,12 @@ func ApprovalAnswer(text string) (approve bool, comment string, ok bool) {
 		word, rest, _ := strings.Cut(line, " ")
 		word = strings.ToLower(strings.Trim(word, ".,:;!-"))
 		switch word {
-		case "approve", "approved", "yes", "ok", "okay":
+		// No "yes", "no" or "ok": "No problem, go ahead" and "OK but not
+		// until Q3" say the opposite of their first word, and a decision
+		// cannot be taken back.
+		case "approve", "approved":
 			approve = true
-		case "decline", "declined", "reject", "rejected", "deny", "denied", "no":
+		case "decline", "declined", "reject", "rejected", "deny", "denied":
 		default:
 			return false, "", false
 		}
