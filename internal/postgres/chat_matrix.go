@@ -40,12 +40,16 @@ func (db *DB) ChatDirectRoom(ctx context.Context, connector, chatUser string) (s
 	return room, mapError(err)
 }
 
-// IsChatDirectRoom reports whether room is a direct room with someone.
-func (db *DB) IsChatDirectRoom(ctx context.Context, connector, room string) (bool, error) {
-	var ok bool
-	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM chat_direct_rooms WHERE connector = $1 AND room = $2)`,
-		connector, room).Scan(&ok)
-	return ok, mapError(err)
+// ChatDirectRoomUser returns the chat user a direct room is shared with,
+// "" when room is not a direct room.
+func (db *DB) ChatDirectRoomUser(ctx context.Context, connector, room string) (string, error) {
+	var user string
+	err := db.pool.QueryRow(ctx, `SELECT chat_user FROM chat_direct_rooms WHERE connector = $1 AND room = $2`,
+		connector, room).Scan(&user)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return user, mapError(err)
 }
 
 // PutChatDirectRoom records the direct room shared with a chat user (a
@@ -76,4 +80,11 @@ func (db *DB) TryHoldLock(ctx context.Context, key int64) (release func(), ok bo
 		}
 		conn.Release()
 	}, true, nil
+}
+
+// ForgetChatDirectRoom stops treating room as a direct room: someone else
+// joined it, so a restricted team's words must no longer go there.
+func (db *DB) ForgetChatDirectRoom(ctx context.Context, connector, room string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM chat_direct_rooms WHERE connector = $1 AND room = $2`, connector, room)
+	return mapError(err)
 }

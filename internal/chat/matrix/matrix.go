@@ -71,11 +71,11 @@ func (c *Connector) client(ctx context.Context) (*mautrix.Client, helpdesk.ChatC
 // Direct reports whether room is a direct room the bot shares with one
 // person.
 func (c *Connector) Direct(room string) bool {
-	ok, err := c.Chat.DB.IsChatDirectRoom(context.Background(), "matrix", room)
+	user, err := c.Chat.DB.ChatDirectRoomUser(context.Background(), "matrix", room)
 	if err != nil {
 		c.Log.Warn("matrix direct room lookup", "room", room, "err", err)
 	}
-	return ok && err == nil
+	return user != "" && err == nil
 }
 
 // txnID makes a Matrix transaction id from a delivery's idempotency key:

@@ -122,11 +122,49 @@ func (c *Connector) handle(ctx context.Context, cli *mautrix.Client, resp *mautr
 		return
 	}
 	for room, j := range resp.Rooms.Join {
+		c.membersChanged(ctx, cli, room, j)
 		for _, evt := range j.Timeline.Events {
 			evt.RoomID = room
 			c.message(ctx, cli, evt)
 		}
 	}
+}
+
+// membersChanged forgets a direct room as soon as a third person is
+// invited to or joins it: replies of restricted teams then go there as a
+// link only.
+func (c *Connector) membersChanged(ctx context.Context, cli *mautrix.Client, room id.RoomID, j *mautrix.SyncJoinedRoom) {
+	for _, evt := range append(slices.Clone(j.State.Events), j.Timeline.Events...) {
+		if evt.Type != event.StateMember {
+			continue
+		}
+		_ = evt.Content.ParseRaw(evt.Type)
+		if m := evt.Content.AsMember(); m.Membership != event.MembershipJoin && m.Membership != event.MembershipInvite {
+			continue
+		}
+		user, err := c.Chat.DB.ChatDirectRoomUser(ctx, "matrix", string(room))
+		if err != nil || user == "" {
+			return // not a direct room (or unknown now: the next change checks again)
+		}
+		if who := evt.GetStateKey(); who != user && who != string(cli.UserID) {
+			if err := c.Chat.DB.ForgetChatDirectRoom(ctx, "matrix", string(room)); err != nil {
+				c.Log.Warn("matrix direct room", "room", room, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// onlyMembers reports whether the bot and person are the room's only
+// joined members.
+func onlyMembers(ctx context.Context, cli *mautrix.Client, room id.RoomID, person id.UserID) bool {
+	m, err := cli.JoinedMembers(ctx, room)
+	if err != nil {
+		return false
+	}
+	_, bot := m.Joined[cli.UserID]
+	_, them := m.Joined[person]
+	return len(m.Joined) == 2 && bot && them
 }
 
 // invited joins a direct room someone opened with the bot and remembers it
@@ -150,6 +188,12 @@ func (c *Connector) invited(ctx context.Context, cli *mautrix.Client, room id.Ro
 		}
 		if _, err := cli.JoinRoomByID(ctx, room); err != nil {
 			c.Log.Warn("matrix bot cannot join direct room", "room", room, "err", err)
+			return
+		}
+		// is_direct is the inviter's word: the room counts as direct only
+		// while the bot and the inviter are all of its members.
+		if !onlyMembers(ctx, cli, room, evt.Sender) {
+			c.Log.Info("matrix room invited as direct has other members; treated as shared", "room", room)
 			return
 		}
 		if err := c.Chat.DB.PutChatDirectRoom(ctx, "matrix", string(evt.Sender), string(room)); err != nil {
