@@ -78,7 +78,9 @@ func lookup[T any](ctx context.Context, c *Resolver, key string, ask func(contex
 	a := &asking{done: make(chan struct{})}
 	c.inflight[key] = a
 	c.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	// Others wait for this answer: one caller's cancellation must not
+	// become theirs, so the question runs on its own deadline.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 	defer cancel()
 	v, err := ask(ctx)
 	a.v, a.err = v, err

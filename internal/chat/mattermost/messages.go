@@ -67,11 +67,6 @@ func (c *Connector) Messages(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	// Mattermost may send a message twice (a retried webhook): once only.
-	if first, err := c.Chat.FirstTime(r.Context(), "mattermost-post:"+in.PostID); err != nil || !first {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
 	var p struct {
 		RootID string         `json:"root_id"`
 		UserID string         `json:"user_id"`
@@ -83,6 +78,12 @@ func (c *Connector) Messages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.RootID == "" || p.Props["from_bot"] == "true" || p.Props["from_webhook"] == "true" || p.UserID != in.UserID {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	// Mattermost may send a message twice (a retried webhook): once only.
+	// Marked only once the post could be read, so a failed read is retried.
+	if first, err := c.Chat.FirstTime(r.Context(), "mattermost-post:"+in.PostID); err != nil || !first {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
