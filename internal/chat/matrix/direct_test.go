@@ -41,7 +41,7 @@ func TestMatrixDirectRoomForgottenWhenOthersJoin(t *testing.T) {
 		return func() error {
 			got, err := e.App.DB.ChatDirectRoomUser(ctx, "matrix", string(dm.RoomID))
 			if err != nil || got != want {
-				return fmt.Errorf("direct room user %q, want %q (%v)", got, want, err)
+				return fmt.Errorf("direct room user %q, want %q (%w)", got, want, err)
 			}
 			return nil
 		}
