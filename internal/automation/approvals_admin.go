@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,12 @@ func (s *Approvals) ParseCategoryApproval(ctx context.Context, id int64, f Categ
 	}
 	ca.RemindAfter = hours("approval_remind_hours", f.RemindHours, 24)
 	ca.ExpireAfter = hours("approval_expire_hours", f.ExpireHours, 120)
-	for _, e := range strings.FieldsFunc(f.Approvers, func(r rune) bool { return r == ',' || r == '\n' || r == ' ' || r == '\r' || r == ';' }) {
+	emails := strings.FieldsFunc(f.Approvers, func(r rune) bool { return r == ',' || r == '\n' || r == ' ' || r == '\r' || r == ';' })
+	if len(emails) > maxApprovers {
+		v.Add("approvers", fmt.Sprintf("Name at most %d approvers; a team lead or manager approval suits larger groups.", maxApprovers))
+		emails = nil
+	}
+	for _, e := range emails {
 		u, err := s.DB.UserByEmail(ctx, e)
 		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND || err == nil && !u.Active {
 			v.Add("approvers", fmt.Sprintf("Nobody active has the address %s.", e))
@@ -54,7 +60,9 @@ func (s *Approvals) ParseCategoryApproval(ctx context.Context, id int64, f Categ
 		if err != nil {
 			return nil, err
 		}
-		ca.Approvers = append(ca.Approvers, u.ID)
+		if !slices.Contains(ca.Approvers, u.ID) { // named twice: asked once
+			ca.Approvers = append(ca.Approvers, u.ID)
+		}
 	}
 	if f.Mode == helpdesk.ApprovalGroup && len(ca.Approvers) == 0 {
 		v.Add("approvers", "Name at least one approver (their email addresses).")
@@ -64,6 +72,9 @@ func (s *Approvals) ParseCategoryApproval(ctx context.Context, id int64, f Categ
 	}
 	return ca, v.Err()
 }
+
+// maxApprovers bounds a named group: each is asked, reminded and mailed.
+const maxApprovers = 50
 
 // SaveCategoryApproval stores the setting, audited; the caller checked
 // that actor may edit the category (admins, leads of its team).
