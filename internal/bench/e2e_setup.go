@@ -128,13 +128,21 @@ var followUpKinds = []string{jobs.TriageArgs{}.Kind(), jobs.ChangedArgs{}.Kind()
 // caughtUp waits until every ticket since fromID is triaged and no
 // follow-up job (triage, notifications, mail processing) is left to run. It
 // polls every 50 ms with cheap index scans (the poll's own cost is part of
-// the PostgreSQL CPU measured) and returns when that first held.
+// the PostgreSQL CPU measured) and returns when that first held. The poll
+// looks for the lowest untriaged ticket from the last one it found: tickets
+// are triaged roughly in order, so each poll walks the primary key over the
+// few tickets triaged since (counting all of the run's tickets each time
+// cost ~3 ms a poll, ~0.13 ms per ticket of the measured CPU).
 func caughtUp(ctx context.Context, db *postgres.DB, fromID int64, limit time.Duration) (time.Time, error) {
 	deadline := time.Now().Add(limit)
 	for {
 		var untriaged, pending int
-		err := db.RawPool().QueryRow(ctx, `SELECT count(*) FROM tickets WHERE id > $1 AND triaged_at IS NULL
-			AND status NOT IN ('resolved', 'closed')`, fromID).Scan(&untriaged)
+		var low *int64
+		err := db.RawPool().QueryRow(ctx, `SELECT min(id) FROM tickets WHERE id > $1 AND triaged_at IS NULL
+			AND status NOT IN ('resolved', 'closed')`, fromID).Scan(&low)
+		if low != nil {
+			untriaged, fromID = 1, *low-1
+		}
 		if err == nil && untriaged == 0 {
 			err = db.RawPool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'running')
 				AND kind = ANY($1)`, followUpKinds).Scan(&pending)
@@ -146,7 +154,7 @@ func caughtUp(ctx context.Context, db *postgres.DB, fromID int64, limit time.Dur
 			return time.Now(), nil
 		}
 		if time.Now().After(deadline) {
-			return time.Time{}, fmt.Errorf("not caught up after %s: %d untriaged tickets, %d jobs", limit, untriaged, pending)
+			return time.Time{}, fmt.Errorf("not caught up after %s: ticket %d untriaged, %d jobs", limit, fromID+1, pending)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

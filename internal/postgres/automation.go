@@ -136,7 +136,7 @@ const ruleTicketSelect = `SELECT t.id, t.number, t.subject, t.status, t.priority
 	t.category_id, coalesce(c.name, ''), t.team_id, coalesce(tm.slug, ''), coalesce(tm.name, ''),
 	t.assignee_id, coalesce(a.email, ''), coalesce(a.name, ''), t.requester_id, r.email, r.name, r.vip,
 	t.source, t.created_at, t.updated_at, t.resolved_at, t.parent_id, t.merged_into_id, t.triaged_at IS NOT NULL,
-	coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), ''),
+	coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.created_at, m.id LIMIT 1), ''),
 	coalesce((SELECT array_agg(g.tag ORDER BY g.tag) FROM ticket_tags g WHERE g.ticket_id = t.id), '{}'),
 	coalesce((SELECT array_agg(pu.email ORDER BY pu.email) FROM ticket_participants p JOIN users pu ON pu.id = p.user_id
 		WHERE p.ticket_id = t.id), '{}'),

@@ -26,7 +26,7 @@ type DetectorTicket struct {
 // id order, at most limit.
 func (db *DB) DetectorTickets(ctx context.Context, afterID int64, since time.Time, limit int) ([]DetectorTicket, error) {
 	rows, err := db.pool.Query(ctx, `SELECT t.id, t.number, t.created_at,
-			t.subject || E'\n' || coalesce(left((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), 2000), ''),
+			t.subject || E'\n' || coalesce(left((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.created_at, m.id LIMIT 1), 2000), ''),
 			coalesce(c.name, ''), t.source, t.parent_id,
 			EXISTS (SELECT 1 FROM incidents i WHERE i.ticket_id = t.id) OR EXISTS (SELECT 1 FROM tickets k WHERE k.parent_id = t.id)
 		FROM tickets t LEFT JOIN categories c ON c.id = t.category_id

@@ -48,7 +48,7 @@ func (db *DB) ChangesBetween(ctx context.Context, from, to time.Time, limit int)
 func (db *DB) PastIncidents(ctx context.Context, exclude int64, entities []string, limit int) ([]helpdesk.PastIncident, error) {
 	rows, err := db.pool.Query(ctx, `SELECT t.number, t.subject, t.status, t.created_at, t.resolved_at,
 			array_agg(DISTINCT e.kind || ':' || e.value),
-			coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id AND NOT m.internal ORDER BY m.id DESC LIMIT 1), '')
+			coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id AND NOT m.internal ORDER BY m.created_at DESC, m.id DESC LIMIT 1), '')
 		FROM incidents i JOIN tickets t ON t.id = i.ticket_id
 		JOIN ticket_entities e ON e.ticket_id = t.id OR e.ticket_id IN (SELECT c.id FROM tickets c WHERE c.parent_id = t.id)
 		WHERE t.id <> $1 AND e.kind || ':' || e.value = ANY($2)

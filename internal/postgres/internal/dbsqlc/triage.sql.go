@@ -880,7 +880,7 @@ func (q *Queries) TouchLastAssigned(ctx context.Context, userID int64) error {
 const trainingExamples = `-- name: TrainingExamples :many
 SELECT text, category FROM imported_tickets
 UNION ALL
-SELECT (t.subject || ' ' || coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), ''))::text,
+SELECT (t.subject || ' ' || coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.created_at, m.id LIMIT 1), ''))::text,
        c.name
 FROM tickets t JOIN categories c ON c.id = t.category_id
 WHERE t.status IN ('resolved', 'closed')
@@ -929,7 +929,7 @@ const triageTicket = `-- name: TriageTicket :one
 SELECT t.id, t.number, t.subject, t.status, t.priority, t.impact, t.urgency, t.category_id, t.team_id,
        t.assignee_id, t.requester_id, t.created_at, t.first_responded_at, t.triaged_at,
        r.vip AS requester_vip, r.locale AS requester_locale,
-       coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1), '')::text AS body
+       coalesce((SELECT m.body_text FROM messages m WHERE m.ticket_id = t.id ORDER BY m.created_at, m.id LIMIT 1), '')::text AS body
 FROM tickets t JOIN users r ON r.id = t.requester_id
 WHERE t.id = $1
 `
