@@ -91,6 +91,9 @@ type App struct {
 	// MetricsAddr is where the separate metrics listener listens, if any.
 	MetricsAddr string
 	metrics     *metricsListener
+	// DebugAddr is where the profile listener listens, if any.
+	DebugAddr string
+	debug     *metricsListener
 }
 
 // Options tune Start for tests and for serve --demo.
@@ -137,6 +140,9 @@ func Start(ctx context.Context, env *Env, opts Options) (a *App, err error) {
 		}
 	}
 	if err := a.startMetrics(); err != nil {
+		return a, err
+	}
+	if err := a.startDebug(); err != nil {
 		return a, err
 	}
 	if !opts.NoHTTP {
@@ -236,6 +242,11 @@ func (a *App) Shutdown(ctx context.Context) {
 	if a.metrics != nil {
 		if err := a.metrics.stop(ctx); err != nil {
 			log.Warn("metrics shutdown", "err", err)
+		}
+	}
+	if a.debug != nil {
+		if err := a.debug.stop(ctx); err != nil {
+			log.Warn("debug shutdown", "err", err)
 		}
 	}
 	for i := len(a.background) - 1; i >= 0; i-- {

@@ -71,14 +71,27 @@ func benchE2E(ctx context.Context, env *Env) error {
 		fmt.Fprintln(env.Out, "PostgreSQL is not on this machine: its CPU is not measured")
 	}
 	_, _ = db.RawPool().Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
-	srv, err := startServe(ctx, bin, map[string]string{
+	vars := map[string]string{
 		"DATABASE_URL": f.conn, "SWITCHBOARD_DATA_DIR": filepath.Join(env.DataDir, "e2e-node"),
 		"SWITCHBOARD_SECRET_KEY": e2eSecret, "SWITCHBOARD_LOG_LEVEL": "warn",
 		"SWITCHBOARD_API_RATE": "100000", "SWITCHBOARD_API_BURST": "1000000",
 		"SWITCHBOARD_MAIL_DOMAIN": benchMailDomain, "SWITCHBOARD_MAIL_AUTH": "off",
-	})
+	}
+	profDir := os.Getenv("BENCH_E2E_PROFILE")
+	if profDir != "" {
+		if err := os.MkdirAll(profDir, 0o750); err != nil { //nolint:gosec // the directory the user named
+			return err
+		}
+		if vars["SWITCHBOARD_DEBUG_ADDR"], err = freeAddr(ctx); err != nil {
+			return err
+		}
+	}
+	srv, err := startServe(ctx, bin, vars)
 	if err != nil {
 		return err
+	}
+	if profDir != "" {
+		srv.debug, srv.profDir = "http://"+vars["SWITCHBOARD_DEBUG_ADDR"], profDir
 	}
 	defer srv.stop()
 	d := 10 * time.Second
@@ -225,15 +238,22 @@ func measure(ctx context.Context, name string, db *postgres.DB, srv *serveProc, 
 		return nil, err
 	}
 	start := time.Now()
+	prof := srv.profile(ctx, name, d)
 	if run.lat, err = drive(ctx, d, op); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	run.created = time.Since(start)
+	if err := <-prof; err != nil {
+		return nil, fmt.Errorf("%s: profile: %w", name, err)
+	}
 	done, err := caughtUp(ctx, db, from, 10*time.Minute)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	run.endToEnd = done.Sub(start)
+	if err := detectorCaughtUp(ctx, db, 5*time.Minute); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	app1, err := srv.cpu()
 	if err != nil {
 		return nil, err
@@ -248,6 +268,16 @@ func measure(ctx context.Context, name string, db *postgres.DB, srv *serveProc, 
 		return nil, err
 	}
 	run.statements = statements(ctx, db, run.tickets, 12)
+	if srv.profDir != "" {
+		// Every statement by calls per ticket, beside the CPU profile: round
+		// trips are most of the app's CPU.
+		var b strings.Builder
+		table(&b, append([][]string{{"calls", "ms", "statement"}}, statementsBy(ctx, db, run.tickets, 100, "calls", 160)...))
+		file := filepath.Join(srv.profDir, "e2e-"+strings.ToLower(strings.Fields(name)[0])+".statements.txt")
+		if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+			return nil, err
+		}
+	}
 	return run, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -114,6 +115,48 @@ type serveProc struct {
 	smtp string // host:port
 	// exited is closed when the process has ended.
 	exited chan struct{}
+	// debug is the process's profile listener (http://host:port) and
+	// profDir where its CPU profiles go, when BENCH_E2E_PROFILE is set.
+	debug, profDir string
+}
+
+// profile takes a CPU profile of the serve process for d (the load phase
+// of the path called name) into profDir/e2e-<first word of name>.pprof
+// when profiling is on; the channel gets the outcome once it is written.
+func (p *serveProc) profile(ctx context.Context, name string, d time.Duration) <-chan error {
+	done := make(chan error, 1)
+	if p.debug == "" {
+		done <- nil
+		return done
+	}
+	file := filepath.Join(p.profDir, "e2e-"+strings.ToLower(strings.Fields(name)[0])+".pprof")
+	go func() {
+		done <- func() error {
+			url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", p.debug, max(int(d.Seconds()), 1))
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				return err
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = res.Body.Close() }()
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("GET %s: %s", url, res.Status)
+			}
+			f, err := os.Create(file) //nolint:gosec // a file in the directory the user named
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(f, res.Body); err != nil {
+				_ = f.Close()
+				return err
+			}
+			return f.Close()
+		}()
+	}()
+	return done
 }
 
 // buildSwitchboard builds the binary the benchmark runs into dir.

@@ -171,9 +171,18 @@ func lastTicketID(ctx context.Context, db *postgres.DB) (int64, error) {
 // (by total time), as rows for the table; empty when the extension is not
 // loaded.
 func statements(ctx context.Context, db *postgres.DB, per int, top int) [][]string {
+	return statementsBy(ctx, db, per, top, "total_exec_time", 90)
+}
+
+// statementsBy is statements ordered by a pg_stat_statements column
+// (calls or total_exec_time), each cut to width characters.
+func statementsBy(ctx context.Context, db *postgres.DB, per, top int, order string, width int) [][]string {
+	if order != "calls" {
+		order = "total_exec_time"
+	}
 	rows, err := db.RawPool().Query(ctx, `SELECT calls, total_exec_time, rows, regexp_replace(query, '\s+', ' ', 'g')
 		FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-		ORDER BY total_exec_time DESC LIMIT $1`, top)
+		ORDER BY `+order+` DESC LIMIT $1`, top)
 	if err != nil {
 		return nil
 	}
@@ -186,8 +195,8 @@ func statements(ctx context.Context, db *postgres.DB, per int, top int) [][]stri
 		if rows.Scan(&calls, &total, &nrows, &q) != nil {
 			return nil
 		}
-		if len(q) > 90 {
-			q = q[:90] + "…"
+		if len(q) > width {
+			q = q[:width] + "…"
 		}
 		out = append(out, []string{fmt.Sprintf("%.2f", float64(calls)/float64(max(per, 1))),
 			fmt.Sprintf("%.3f", total/float64(max(per, 1))), strings.TrimSpace(q)})

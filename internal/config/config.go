@@ -40,6 +40,10 @@ type Config struct {
 	// HTTP address wants (admins' API tokens work too).
 	MetricsAddr  string
 	MetricsToken string
+	// DebugAddr, when set, serves Go's runtime profiles (net/http/pprof)
+	// on its own listener; only loopback addresses are accepted, as the
+	// profiles show request data.
+	DebugAddr string
 	// TrustedProxies are the peers whose X-Forwarded-For / Forwarded
 	// headers name the real client (sign-in throttling, audit, detection).
 	TrustedProxies []netip.Prefix
@@ -75,6 +79,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogLevel:     or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"),
 		MetricsAddr:  getenv("SWITCHBOARD_METRICS_ADDR"),
 		MetricsToken: getenv("SWITCHBOARD_METRICS_TOKEN"),
+		DebugAddr:    getenv("SWITCHBOARD_DEBUG_ADDR"),
 	}
 	var errs []error
 	var err error
@@ -105,6 +110,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			errs = append(errs, fmt.Errorf("SWITCHBOARD_METRICS_ADDR %q: %w", c.MetricsAddr, err))
 		}
+	}
+	if c.DebugAddr != "" && !loopback(c.DebugAddr) {
+		errs = append(errs, fmt.Errorf("SWITCHBOARD_DEBUG_ADDR %q: want a loopback host:port such as 127.0.0.1:6060", c.DebugAddr))
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		errs = append(errs, errors.New("SWITCHBOARD_METRICS_TOKEN: use at least 16 characters"))
@@ -314,4 +322,18 @@ func mailTrust(c *Config, getenv func(string) string, errs *[]error) {
 // list splits a comma- or space-separated setting.
 func list(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+}
+
+// loopback reports whether addr is host:port on a loopback address
+// (localhost, 127.0.0.0/8, ::1).
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -23,3 +23,22 @@ func TestSMTPTLSNeedsBothFiles(t *testing.T) {
 		t.Errorf("both set: %+v, %v", c, err)
 	}
 }
+
+// Runtime profiles show request data: the debug listener must stay on
+// loopback.
+func TestDebugAddrLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:6060": true, "[::1]:6060": true, "localhost:0": true,
+		"0.0.0.0:6060": false, ":6060": false, "10.1.2.3:6060": false, "example.com:6060": false, "127.0.0.1": false,
+	} {
+		vars := map[string]string{"SWITCHBOARD_DATA_DIR": t.TempDir(), "SWITCHBOARD_DEBUG_ADDR": addr}
+		c, err := Load(func(k string) string { return vars[k] })
+		if ok && (err != nil || c.DebugAddr != addr) {
+			t.Errorf("%q: %v, want accepted", addr, err)
+		}
+		if !ok && (err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_DEBUG_ADDR")) {
+			t.Errorf("%q: err = %v, want refused", addr, err)
+		}
+	}
+}
