@@ -140,7 +140,7 @@ func (s *Server) adminImportHolidays(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, admin.MaxICSSize+64<<10)
+	allowBody(w, r, admin.MaxICSSize+64<<10)
 	var data []byte
 	if err := r.ParseMultipartForm(admin.MaxICSSize + 64<<10); err == nil {
 		if file, _, ferr := r.FormFile("ics"); ferr == nil {

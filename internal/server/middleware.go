@@ -25,6 +25,7 @@ const (
 	keyLogger ctxKey = iota
 	keyNonce
 	keyUser
+	keyRawBody // the request's body before limitBody capped it
 )
 
 var (

@@ -262,8 +262,8 @@ func (s *Server) reportPhishingPage(r *http.Request, note string, errs map[strin
 
 // reportPhishing is POST /report-phishing: an uploaded .eml becomes a report.
 func (s *Server) reportPhishing(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, phishing.MaxUpload+1<<20)
-	if err := r.ParseMultipartForm(1 << 20); err != nil { //nolint:gosec // G120: the body is bounded by MaxBytesReader above
+	allowBody(w, r, phishing.MaxUpload+1<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil { //nolint:gosec // G120: the body is bounded by allowBody above
 		return helpdesk.Errorf(helpdesk.EINVALID, "The upload could not be read (25 MB at most).")
 	}
 	note := r.PostFormValue("note")

@@ -45,7 +45,7 @@ const (
 // body again.
 func (s *Server) readUploads(w http.ResponseWriter, r *http.Request) ([]helpdesk.Upload, error) {
 	limit := s.maxAttachment()
-	r.Body = http.MaxBytesReader(w, r.Body, 10*limit+(2<<20))
+	allowBody(w, r, 10*limit+(2<<20))
 	// For a urlencoded post this reads the body; for a multipart one only the
 	// query, and it sets r.Form and r.PostForm for the fields to go into. A
 	// malformed query string on a multipart post is ignored, as nothing the

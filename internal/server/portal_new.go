@@ -77,7 +77,7 @@ func (s *Server) renderNewTicket(w http.ResponseWriter, r *http.Request, status 
 func (s *Server) preview(w http.ResponseWriter, r *http.Request) error {
 	// The form's own cap and a little for the other fields; longer is
 	// refused unread, and RenderMarkdown bounds the rest.
-	r.Body = http.MaxBytesReader(w, r.Body, 4*ticket.MaxBody)
+	allowBody(w, r, 4*ticket.MaxBody)
 	s.render(w, r, http.StatusOK, web.PortalPreview(ticket.RenderMarkdown(r.FormValue("description"))))
 	return nil
 }

@@ -38,7 +38,7 @@ func (s *Server) routes() http.Handler {
 
 	// Pages: security headers, session, flash.
 	r.Group(func(r chi.Router) {
-		r.Use(securityHeaders, clearFlash, s.withSession)
+		r.Use(limitBody, securityHeaders, clearFlash, s.withSession)
 		r.Get("/", s.home)
 		r.Get("/login", s.handle(s.loginForm))
 		r.Post("/login", s.handle(s.login))
