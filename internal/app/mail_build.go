@@ -40,7 +40,7 @@ func (a *App) wireMail(cw *changedWorker) error {
 		Relays: cfg.TrustedRelays, OrgDomains: cfg.OrgDomains, DB: a.DB}
 	m := &Mail{Store: &intake.Store{DB: a.DB, Tickets: a.Tickets, Trust: trust}, Notifier: n}
 	m.Processor = &intake.Processor{DB: a.DB, Tickets: a.Tickets, Domain: cfg.MailDomain, Secret: cfg.SecretKey,
-		Log: log.With("part", "intake"), Trust: trust}
+		Log: log.With("part", "intake"), Trust: trust, Ack: n.AckTx}
 	river.AddWorker(a.Workers, &intake.ProcessWorker{P: m.Processor})
 	river.AddWorker(a.Workers, &notify.AckWorker{N: n})
 	river.AddWorker(a.Workers, &notify.RefusalWorker{N: n})

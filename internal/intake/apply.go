@@ -201,10 +201,12 @@ func (pr *Processor) newTicket(ctx context.Context, row *postgres.InboundMail, p
 	return err
 }
 
-// withAck adds the acknowledgement job a new ticket from normal mail gets.
+// withAck asks for the acknowledgement a new ticket from normal mail gets;
+// finishTx writes it with the outcome.
 func withAck(out *outcome, c mail.Classification, ticketID, inboundID int64, sender *helpdesk.User) *outcome {
+	out.ack = nil
 	if c.Kind == mail.KindNormal && !c.SuppressReplies && out.mayAnswer {
-		out.jobs = append(out.jobs, jobs.AckArgs{TicketID: ticketID, InboundID: inboundID, To: sender.Email})
+		out.ack = &jobs.AckArgs{TicketID: ticketID, InboundID: inboundID, To: sender.Email}
 	}
 	return out
 }

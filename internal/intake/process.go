@@ -45,6 +45,10 @@ type Processor struct {
 	Trust   *Trust // sender authentication; nil or off: senders are taken at their word
 	// Approvals decides approvals replied to by mail (approval.go); nil: none.
 	Approvals ApprovalDecider
+	// Ack, when set, queues the acknowledgement of a new ticket in the
+	// ticket's own transaction (notify.Notifier.AckTx); without it the
+	// acknowledgement is a River job.
+	Ack func(ctx context.Context, tx *postgres.Tx, ticketID int64, to string) error
 
 	dir directory
 }
@@ -80,6 +84,7 @@ type outcome struct {
 	teamID               *int64 // held mail: the team whose leads review it
 	warnings             []string
 	jobs                 []river.JobArgs
+	ack                  *jobs.AckArgs     // the acknowledgement of a new ticket, written last
 	auth                 *mail.AuthVerdict // sender authentication, stored on the mail and its message
 	flagged              bool              // unverified mail: its message is flagged, its sender no participant
 	mayAnswer            bool              // acknowledgements and refusals may be sent
@@ -325,6 +330,16 @@ func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, ou
 	}
 	for _, j := range out.jobs {
 		if _, err := pr.Jobs.InsertTx(ctx, tx, j, nil); err != nil {
+			return err
+		}
+	}
+	if a := out.ack; a != nil {
+		// Last: it takes the sender's answer budget under a lock held
+		// until the commit.
+		if pr.Ack != nil {
+			return pr.Ack(ctx, tx, a.TicketID, a.To)
+		}
+		if _, err := pr.Jobs.InsertTx(ctx, tx, *a, nil); err != nil {
 			return err
 		}
 	}

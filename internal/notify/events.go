@@ -99,6 +99,8 @@ func (n *Notifier) resolved(ctx context.Context, a jobs.ChangedArgs) error {
 
 // AckWorker acknowledges new tickets that came by mail, at most AckLimit per
 // sender per hour, so a misbehaving robot cannot make us flood anyone.
+// Intake now acknowledges in the ticket's own transaction (AckTx); the
+// worker runs the jobs an earlier version enqueued.
 type AckWorker struct {
 	river.WorkerDefaults[jobs.AckArgs]
 	N *Notifier
@@ -106,39 +108,51 @@ type AckWorker struct {
 
 // Work queues the acknowledgement unless the sender's hourly budget is spent.
 func (w *AckWorker) Work(ctx context.Context, job *river.Job[jobs.AckArgs]) error {
-	n, a := w.N, job.Args
-	sender := strings.ToLower(a.To)
-	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		ok, err := n.ackBudgetLeft(ctx, tx, sender)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			n.Log.Info("acknowledgement skipped: hourly limit", "to", sender, "ticket_id", a.TicketID)
-			return nil
-		}
-		tm, err := n.ticketMail(ctx, tx, a.TicketID)
-		if err != nil {
-			return ignoreNotFound(err)
-		}
-		u, err := tx.UserByEmail(ctx, sender)
-		if err != nil || u.BouncingAt != nil {
-			return ignoreNotFound(err)
-		}
-		if err := tx.RecordAck(ctx, sender); err != nil {
-			return err
-		}
-		link := n.TicketURL(tm.ref.Number)
-		text := fmt.Sprintf("Hello %s,\n\nwe received your request and opened ticket #%d: %s\n\n"+
-			"You can follow it at %s, or reply to this mail to add information.\n\n-- \nIT Helpdesk\n",
-			u.Name, tm.ref.Number, tm.ref.Subject, link)
-		body := fmt.Sprintf("<p>Hello %s,</p><p>we received your request and opened ticket <b>#%d</b>: %s</p>"+
-			"<p>Reply to this mail to add information.</p>",
-			html.EscapeString(u.Name), tm.ref.Number, html.EscapeString(tm.ref.Subject)) + footerHTML(link, "Follow your ticket")
-		return n.queue(ctx, tx, outgoing{ticketID: &a.TicketID, kind: "ack",
-			key:  "ack/" + strconv.FormatInt(a.TicketID, 10),
-			mail: tm.mail(netmail.Address{Name: u.Name, Address: u.Email}, tm.subject("Re: "), text, body, true)})
+	return w.N.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		return w.N.AckTx(ctx, tx, job.Args.TicketID, job.Args.To)
 	})
+}
+
+// AckTx queues, in tx, the acknowledgement of a new ticket that came by
+// mail from to, unless to's hourly budget (AckLimit) is spent or the
+// address bounces. Intake calls it last in the transaction that files the
+// ticket: the ticket and its acknowledgement commit together, without a
+// job, its fetch, its completion and a transaction of its own. The budget
+// is checked without a lock first (a burst from one robot spends it
+// quickly) and taken under the per-sender lock at the end, so the lock is
+// held only until the commit that follows.
+func (n *Notifier) AckTx(ctx context.Context, tx *postgres.Tx, ticketID int64, to string) error {
+	sender := strings.ToLower(to)
+	if sent, err := tx.AcksSent(ctx, sender); err != nil || sent >= n.ackLimit() {
+		if err == nil {
+			n.Log.Info("acknowledgement skipped: hourly limit", "to", sender, "ticket_id", ticketID)
+		}
+		return err
+	}
+	tm, err := n.ticketMail(ctx, tx, ticketID)
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	u, err := tx.UserByEmail(ctx, sender)
+	if err != nil || u.BouncingAt != nil {
+		return ignoreNotFound(err)
+	}
+	link := n.TicketURL(tm.ref.Number)
+	text := fmt.Sprintf("Hello %s,\n\nwe received your request and opened ticket #%d: %s\n\n"+
+		"You can follow it at %s, or reply to this mail to add information.\n\n-- \nIT Helpdesk\n",
+		u.Name, tm.ref.Number, tm.ref.Subject, link)
+	body := fmt.Sprintf("<p>Hello %s,</p><p>we received your request and opened ticket <b>#%d</b>: %s</p>"+
+		"<p>Reply to this mail to add information.</p>",
+		html.EscapeString(u.Name), tm.ref.Number, html.EscapeString(tm.ref.Subject)) + footerHTML(link, "Follow your ticket")
+	if ok, err := tx.TakeAck(ctx, sender, n.ackLimit()); err != nil || !ok {
+		if err == nil {
+			n.Log.Info("acknowledgement skipped: hourly limit", "to", sender, "ticket_id", ticketID)
+		}
+		return err
+	}
+	return n.queue(ctx, tx, outgoing{ticketID: &ticketID, kind: "ack",
+		key:  "ack/" + strconv.FormatInt(ticketID, 10),
+		mail: tm.mail(netmail.Address{Name: u.Name, Address: u.Email}, tm.subject("Re: "), text, body, true)})
 }
 
 // ackBudgetLeft reports whether sender may get another automatic answer this

@@ -130,6 +130,38 @@ func (tx *Tx) AckBudgetLeft(ctx context.Context, sender string, limit int64) (bo
 	return sent < limit, nil
 }
 
+// AcksSent counts the automatic answers sender got in the last hour,
+// without a lock: most mail of a burst from one address finds the budget
+// spent here and does no more work for its acknowledgement.
+func (tx *Tx) AcksSent(ctx context.Context, sender string) (int64, error) {
+	sent, err := tx.q.MailCountAcks(ctx, sender)
+	if err != nil {
+		return 0, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
+	}
+	return sent, nil
+}
+
+// TakeAck takes one automatic answer from sender's budget of limit per
+// hour and reports whether one was left. It holds the per-sender lock of
+// AckBudgetLeft until tx ends, so concurrent transactions cannot both take
+// the last one; a caller that does more work in tx should take it last.
+func (tx *Tx) TakeAck(ctx context.Context, sender string, limit int64) (bool, error) {
+	if err := tx.q.MailLockSender(ctx, sender); err != nil {
+		return false, fmt.Errorf("lock answers to %s: %w", sender, mapError(err))
+	}
+	// A new statement, so its snapshot sees what the lock's previous holder committed.
+	var taken bool
+	err := tx.tx.QueryRow(ctx, `WITH ins AS (
+		INSERT INTO ack_log (sender)
+		SELECT $1::text WHERE (SELECT count(*) FROM ack_log WHERE sender = $1::text AND sent_at > now() - interval '1 hour') < $2
+		RETURNING 1)
+	SELECT EXISTS (SELECT 1 FROM ins)`, sender, limit).Scan(&taken)
+	if err != nil {
+		return false, fmt.Errorf("take an answer to %s: %w", sender, mapError(err))
+	}
+	return taken, nil
+}
+
 // RecordAck counts one automatic answer to sender against its hourly budget.
 func (tx *Tx) RecordAck(ctx context.Context, sender string) error {
 	if err := tx.q.MailInsertAck(ctx, sender); err != nil {
