@@ -152,12 +152,13 @@ func (tx *Tx) InsertAttachment(ctx context.Context, a *helpdesk.Attachment, cont
 	return nil
 }
 
-// TouchTicketForMessage updates the ticket after a message: its time, its
-// search text and, for a staff member's first public reply, the first
-// response time.
-func (tx *Tx) TouchTicketForMessage(ctx context.Context, ticketID int64, internal bool, body string, firstResponse bool) error {
-	err := tx.q.TouchTicketForMessage(ctx, dbsqlc.TouchTicketForMessageParams{ID: ticketID, Internal: internal,
-		Body: body, FirstResponse: firstResponse})
+// TouchTicketForMessage updates the ticket after its message messageID
+// (stored by InsertMessage in the same transaction): its time, its search
+// text (the message's own vector, not parsed again) and, for a staff
+// member's first public reply, the first response time.
+func (tx *Tx) TouchTicketForMessage(ctx context.Context, ticketID, messageID int64, internal, firstResponse bool) error {
+	err := tx.q.TouchTicketForMessage(ctx, dbsqlc.TouchTicketForMessageParams{ID: ticketID, MessageID: messageID,
+		Internal: internal, FirstResponse: firstResponse})
 	if err != nil {
 		return fmt.Errorf("touch ticket %d: %w", ticketID, mapError(err))
 	}

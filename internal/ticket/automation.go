@@ -54,7 +54,7 @@ func (s *Service) MessageTx(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ti
 		return nil, err
 	}
 	staffPublic := author.IsStaff() && !internal
-	if err := tx.TouchTicketForMessage(ctx, t.ID, internal, body, staffPublic); err != nil {
+	if err := tx.TouchTicketForMessage(ctx, t.ID, msg.ID, internal, staffPublic); err != nil {
 		return nil, err
 	}
 	kind := helpdesk.EventReplied

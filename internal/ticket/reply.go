@@ -102,7 +102,7 @@ func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number 
 		if err := s.insertMessage(ctx, tx, msg, in.Attachments); err != nil {
 			return err
 		}
-		if err := tx.TouchTicketForMessage(ctx, t.ID, in.Internal, in.Body, staffPublic); err != nil {
+		if err := tx.TouchTicketForMessage(ctx, t.ID, msg.ID, in.Internal, staffPublic); err != nil {
 			return err
 		}
 		// Status follows the conversation, as people expect of a helpdesk.

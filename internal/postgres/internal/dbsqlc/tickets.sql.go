@@ -257,8 +257,8 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error 
 }
 
 const insertMessage = `-- name: InsertMessage :one
-INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search)
+VALUES ($1, $2, $3, $4, $5, $6, $7, message_vector($4))
 RETURNING id, created_at
 `
 
@@ -295,24 +295,26 @@ func (q *Queries) InsertMessage(ctx context.Context, arg InsertMessageParams) (I
 const insertTicket = `-- name: InsertTicket :one
 WITH p AS (
     SELECT coalesce((SELECT m.priority FROM priority_matrix m WHERE m.impact = $2 AND m.urgency = $3), 'P3') AS priority
+), v AS MATERIALIZED (
+    SELECT message_vector($4::text) AS body
 ), s AS (
     SELECT p.priority, sp.first_response_minutes AS fr, sp.resolution_minutes AS rs
     FROM p LEFT JOIN sla_policies sp ON sp.priority = p.priority
 ), t AS (
     INSERT INTO tickets (subject, status, priority, impact, urgency, category_id, team_id, requester_id, source,
                          first_response_due, resolution_due, due_at, search)
-    SELECT $4, 'new', s.priority, $2, $3, $5::bigint,
-           coalesce($6::bigint, (SELECT c.team_id FROM categories c WHERE c.id = $5::bigint)),
-           $7, $8,
+    SELECT $5, 'new', s.priority, $2, $3, $6::bigint,
+           coalesce($7::bigint, (SELECT c.team_id FROM categories c WHERE c.id = $6::bigint)),
+           $8, $9,
            now() + make_interval(mins => coalesce(s.fr, 480)), now() + make_interval(mins => coalesce(s.rs, 2880)),
            now() + make_interval(mins => coalesce(s.fr, 480)),
-           setweight(to_tsvector('english', $4::text), 'A') || setweight(to_tsvector('english', $9::text), 'B')
-    FROM s
+           setweight(to_tsvector('english', $5::text), 'A') || setweight(v.body, 'B')
+    FROM s, v
     RETURNING id, number, priority, team_id, category_id, requester_id, created_at, updated_at,
               first_response_due, resolution_due, due_at
 ), m AS (
-    INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source)
-    SELECT t.id, $7, false, $9::text, $10::text, $11::text, $8 FROM t
+    INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search)
+    SELECT t.id, $8, false, $4::text, $10::text, $11::text, $9, v.body FROM t, v
     RETURNING id
 ), mid AS (
     INSERT INTO ticket_message_ids (message_id, ticket_id)
@@ -320,8 +322,8 @@ WITH p AS (
     ON CONFLICT DO NOTHING
 ), e AS (
     INSERT INTO ticket_events (ticket_id, actor_id, kind, after)
-    SELECT t.id, $12::bigint, 'created', jsonb_build_object('subject', $4::text, 'priority', t.priority,
-        'impact', $2::text, 'urgency', $3::text, 'source', $8::text, 'message_id', m.id)
+    SELECT t.id, $12::bigint, 'created', jsonb_build_object('subject', $5::text, 'priority', t.priority,
+        'impact', $2::text, 'urgency', $3::text, 'source', $9::text, 'message_id', m.id)
     FROM t, m
     RETURNING ticket_id
 )
@@ -339,12 +341,12 @@ type InsertTicketParams struct {
 	Channel        string
 	Impact         string
 	Urgency        string
+	Body           string
 	Subject        string
 	CategoryID     *int64
 	TeamID         *int64
 	RequesterID    int64
 	Source         string
-	Body           string
 	BodyHtml       string
 	EmailMessageID *string
 	ActorID        *int64
@@ -376,17 +378,20 @@ type InsertTicketRow struct {
 // times start on a 24x7 clock until the SLA worker applies the team calendar.
 // It returns the ticket as GetTicketByNumber would read it (names of its
 // requester, category and team included), so no caller reads it back.
+// The body's full-text vector is made once (v) and written to the message
+// and, weighted B, to the ticket: parsing long mail bodies is most of a
+// mailed ticket's cost.
 func (q *Queries) InsertTicket(ctx context.Context, arg InsertTicketParams) (InsertTicketRow, error) {
 	row := q.db.QueryRow(ctx, insertTicket,
 		arg.Channel,
 		arg.Impact,
 		arg.Urgency,
+		arg.Body,
 		arg.Subject,
 		arg.CategoryID,
 		arg.TeamID,
 		arg.RequesterID,
 		arg.Source,
-		arg.Body,
 		arg.BodyHtml,
 		arg.EmailMessageID,
 		arg.ActorID,
@@ -723,27 +728,29 @@ func (q *Queries) TicketRestrictedTeam(ctx context.Context, number int64) (int64
 }
 
 const touchTicketForMessage = `-- name: TouchTicketForMessage :exec
-UPDATE tickets SET updated_at = now(),
-    search = CASE WHEN $1::boolean THEN search ELSE search || setweight(to_tsvector('english', $2::text), 'C') END,
-    note_search = CASE WHEN $1::boolean THEN note_search || to_tsvector('english', $2::text) ELSE note_search END,
-    first_responded_at = CASE WHEN $3::boolean AND first_responded_at IS NULL THEN now() ELSE first_responded_at END,
-    due_at = CASE WHEN $3::boolean AND first_responded_at IS NULL THEN resolution_due ELSE due_at END
-WHERE id = $4
+UPDATE tickets t SET updated_at = now(),
+    search = CASE WHEN $1::boolean THEN t.search ELSE t.search || setweight(m.search, 'C') END,
+    note_search = CASE WHEN $1::boolean THEN t.note_search || m.search ELSE t.note_search END,
+    first_responded_at = CASE WHEN $2::boolean AND t.first_responded_at IS NULL THEN now() ELSE t.first_responded_at END,
+    due_at = CASE WHEN $2::boolean AND t.first_responded_at IS NULL THEN t.resolution_due ELSE t.due_at END
+FROM messages m
+WHERE t.id = $3 AND m.id = $4
 `
 
 type TouchTicketForMessageParams struct {
 	Internal      bool
-	Body          string
 	FirstResponse bool
 	ID            int64
+	MessageID     int64
 }
 
+// The message's vector, made once by InsertMessage, is added to the ticket's.
 func (q *Queries) TouchTicketForMessage(ctx context.Context, arg TouchTicketForMessageParams) error {
 	_, err := q.db.Exec(ctx, touchTicketForMessage,
 		arg.Internal,
-		arg.Body,
 		arg.FirstResponse,
 		arg.ID,
+		arg.MessageID,
 	)
 	return err
 }
