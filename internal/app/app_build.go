@@ -55,9 +55,11 @@ type App struct {
 	Backups *backup.Scheduler
 	// Triage runs the triage, rebalancing and retry jobs; SLA keeps due
 	// times and fires alarms; Classifier is this node's categorisation model.
-	Triage     *triage.Runner
-	SLA        *sla.Service
-	Classifier *triage.Classifier
+	Triage *triage.Runner
+	// TriageDispatch triages tickets created on this node after commit.
+	TriageDispatch *triage.Dispatcher
+	SLA            *sla.Service
+	Classifier     *triage.Classifier
 	// Mail is email intake (SMTP, IMAP, processing) and notifications.
 	Mail *Mail
 	// Tokens are the personal API tokens; API is the REST API v1 handler.
@@ -194,6 +196,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	}
 	a.Tickets.Jobs = a.Jobs
 	a.Triage.Jobs = a.Jobs
+	a.TriageDispatch.Jobs = a.Jobs
 	a.Phishing.Jobs = a.Jobs
 	a.Chat.Jobs = a.Jobs
 	a.Automation.Jobs = a.Jobs

@@ -38,6 +38,12 @@ func (a *App) wireTriage(tw *funcWorker[jobs.TriageArgs], cw *changedWorker) {
 	a.Triage = &triage.Runner{DB: a.DB, Classifier: a.Classifier, Log: log}
 	a.SLA = &sla.Service{DB: a.DB, Log: log}
 	tw.run = func(ctx context.Context, args jobs.TriageArgs) error { return a.Triage.Run(ctx, args.TicketID) }
+	// New tickets are triaged on the node that created them, without a job
+	// round trip; stopped after the listeners and intake's dispatcher (it
+	// is added before them), it hands what waits to River.
+	a.TriageDispatch = &triage.Dispatcher{Runner: a.Triage, Log: log.With("part", "triage")}
+	a.Tickets.Triage = a.TriageDispatch.Submit
+	a.background = append(a.background, a.TriageDispatch)
 	cw.handlers = append(cw.handlers, a.SLA.OnChanged)
 
 	river.AddWorker(a.Workers, &funcWorker[jobs.SLAScanArgs]{run: func(ctx context.Context, _ jobs.SLAScanArgs) error {

@@ -185,6 +185,12 @@ func (e *Env) QuietApp(ctx context.Context, name string) (*app.App, error) {
 		a.Shutdown(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	// New tickets are triaged in-process after commit: stopped, the
+	// dispatcher enqueues their jobs instead, which nothing works.
+	if err := a.TriageDispatch.Stop(ctx); err != nil {
+		a.Shutdown(context.WithoutCancel(ctx))
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -70,7 +70,8 @@ func (s *Service) validateCreate(in *CreateInput) error {
 }
 
 // Create files a ticket with its first message. The ticket, message,
-// attachments, "created" event and triage job commit together. The ticket
+// attachments, "created" event and triage job commit together (or, with
+// s.Triage, the ticket is handed to triage right after its commit). The ticket
 // returned (and passed to AfterInsert) is complete, names included, as
 // reading it back right after would show it.
 func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInput) (_ *helpdesk.Ticket, err error) {
@@ -106,7 +107,7 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		if _, err := s.insertAttachments(ctx, tx, t.ID, messageID, in.Attachments); err != nil {
 			return err
 		}
-		if s.Jobs != nil {
+		if s.Jobs != nil && s.Triage == nil {
 			if _, err := s.Jobs.InsertTx(ctx, tx, jobs.TriageArgs{TicketID: t.ID}, nil); err != nil {
 				return err
 			}
@@ -118,6 +119,9 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 	})
 	if err != nil {
 		return nil, err
+	}
+	if s.Triage != nil {
+		s.Triage(ctx, t.ID)
 	}
 	return t, nil
 }

@@ -17,6 +17,11 @@ type Service struct {
 	DB            *postgres.DB
 	Jobs          *postgres.JobClient
 	MaxAttachment int64 // bytes per file
+	// Triage, when set, takes a new ticket for triage on this node once
+	// Create has committed it, instead of a River job in the creating
+	// transaction (triage.Dispatcher: it hands to River what it cannot
+	// finish, and the untriaged sweep covers a node killed in between).
+	Triage func(ctx context.Context, ticketID int64)
 }
 
 // NotifyChannel is the LISTEN/NOTIFY channel that carries ticket numbers of
