@@ -53,8 +53,9 @@ type Runner struct {
 	// between runs).
 	NoCache bool
 
-	mu     sync.Mutex
-	cached *static
+	mu        sync.Mutex
+	cached    *static
+	recounted map[int64]time.Time // agent -> last load recount on this node
 
 	// The runs waiting to be triaged together (batch.go).
 	bmu     sync.Mutex
@@ -192,14 +193,46 @@ func (r *Runner) plan(st *static, w *world, t *helpdesk.TriageTicket) plan {
 		events: factEvents(t, first, prio, catz)}
 }
 
+// loadRecountEvery is how often a node checks an agent's load counter
+// against a recount of their open tickets. The trigger keeps the counter
+// exact in the same transaction as every change; the recount only catches
+// drift from outside (hand-written SQL, a restore), and it reads every open
+// ticket the agent holds, which per batch was a tenth of triage's
+// database time with a few hundred open tickets per agent.
+const loadRecountEvery = 10 * time.Second
+
+// recountDue says whether agent's counter is to be checked now, and if so
+// notes it as checked (NoCache: always, as tests change counters by hand).
+func (r *Runner) recountDue(agent int64) bool {
+	if r.NoCache {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if at, ok := r.recounted[agent]; ok && now.Sub(at) < loadRecountEvery {
+		return false
+	}
+	if r.recounted == nil {
+		r.recounted = map[int64]time.Time{}
+	}
+	r.recounted[agent] = now
+	return true
+}
+
 // decide chooses on the values read under the profile locks, which the
 // batch keeps current as it assigns. The chosen agent's load counter is
-// checked once per batch against a recount of their open tickets; on a
-// mismatch (a counter drifted) it is corrected and the decision made again.
+// checked at most once per batch (and per loadRecountEvery on this node)
+// against a recount of their open tickets; on a mismatch (a counter
+// drifted) it is corrected and the decision made again.
 func (r *Runner) decide(ctx context.Context, tx *postgres.Tx, w *world, now time.Time, p plan, checked map[int64]bool) (Decision, error) {
 	for range 3 {
 		d := Decide(now, p.rt, p.home, p.others)
 		if d.Agent == nil || checked[d.AgentID] {
+			return d, nil
+		}
+		if !r.recountDue(d.AgentID) {
+			checked[d.AgentID] = true
 			return d, nil
 		}
 		n, err := tx.CountAgentLoad(ctx, d.AgentID)
