@@ -26,6 +26,7 @@ type detState struct {
 	d       *detect.Detector
 	last    int64  // highest ticket id fed
 	version string // decisions version it was built for
+	vocab   detect.Vocabulary
 }
 
 // Scan feeds the tickets filed since the last scan to the detector: their
@@ -48,7 +49,11 @@ func (svc *Service) Scan(ctx context.Context) (int, error) {
 	if err := svc.DB.SettingJSON(ctx, cursorKey, &cursor); err != nil {
 		return 0, err
 	}
-	if svc.det.d == nil || st.Version != svc.det.version || cursor != svc.det.last {
+	voc := set.vocabulary()
+	// A changed vocabulary (an admin's services or offices) rebuilds too:
+	// the history's entities must be the new tickets' kind of entities.
+	if svc.det.d == nil || st.Version != svc.det.version || cursor != svc.det.last ||
+		!slices.Equal(voc.Services, svc.det.vocab.Services) || !slices.Equal(voc.Offices, svc.det.vocab.Offices) {
 		if err := svc.rebuild(ctx, set, st, now, cursor); err != nil {
 			return 0, err
 		}
@@ -59,17 +64,33 @@ func (svc *Service) Scan(ctx context.Context) (int, error) {
 		if err != nil || len(ts) == 0 {
 			return n, err
 		}
+		// What the batch learns is written once at its end (or before a
+		// decision that reads or writes proposals), with the cursor.
+		p := &postgres.DetectorProgress{CursorKey: cursorKey, Cursor: svc.det.last}
 		for _, t := range ts {
-			if err := svc.feed(ctx, set, t); err != nil {
+			if err := svc.feed(ctx, voc, p, t); err != nil {
 				return n, fmt.Errorf("detect ticket %d: %w", t.Number, err)
 			}
-			svc.det.last = t.ID
+			svc.det.last, p.Cursor = t.ID, t.ID
 			n++
-			if err := svc.DB.PutSettingJSON(ctx, cursorKey, t.ID); err != nil {
-				return n, err
-			}
+		}
+		if err := svc.DB.SaveDetectorProgress(ctx, *p); err != nil {
+			return n, err
 		}
 	}
+}
+
+// flush writes what p holds so far (the cursor stays at the last ticket
+// fed completely) and empties it.
+func (svc *Service) flush(ctx context.Context, p *postgres.DetectorProgress) error {
+	if len(p.Tickets) == 0 && len(p.Joined) == 0 {
+		return nil
+	}
+	if err := svc.DB.SaveDetectorProgress(ctx, *p); err != nil {
+		return err
+	}
+	p.Tickets, p.Entities, p.Suspects, p.Joined = nil, nil, nil, nil
+	return nil
 }
 
 // rebuild replays the history into a fresh detector, then tracks the
@@ -105,7 +126,7 @@ func (svc *Service) rebuild(ctx context.Context, set Settings, st *postgres.Dete
 	for id, ts := range st.Incidents {
 		d.Track(&detect.Incident{Key: id, Tickets: ts, Last: now, Closed: st.Closed[id]})
 	}
-	svc.det.d, svc.det.last, svc.det.version = d, cursor, st.Version
+	svc.det.d, svc.det.last, svc.det.version, svc.det.vocab = d, cursor, st.Version, set.vocabulary()
 	return nil
 }
 
@@ -115,21 +136,34 @@ func eligible(t postgres.DetectorTicket) bool {
 	return t.Source != helpdesk.SourceAlert && t.Source != helpdesk.SourceDetector && !t.Incident
 }
 
-func (svc *Service) feed(ctx context.Context, set Settings, t postgres.DetectorTicket) error {
-	ents := detect.Extract(t.Text, t.Category, set.vocabulary())
+// feed indexes one ticket's entities and gives it to the detector; what
+// is written goes into p, which is flushed first when the decision needs
+// the database (a new proposal reads the entities stored).
+func (svc *Service) feed(ctx context.Context, voc detect.Vocabulary, p *postgres.DetectorProgress, t postgres.DetectorTicket) error {
+	base := detect.Extract(t.Text, "", voc)
+	if base == nil {
+		base = []detect.Entity{} // extracted: none
+	}
+	ents := detect.WithCategory(base, t.Category)
 	hents := make([]helpdesk.Entity, len(ents))
 	for i, e := range ents {
 		hents[i] = helpdesk.Entity{Kind: e.Kind, Value: e.Value}
 	}
-	if err := svc.DB.SetTicketEntities(ctx, t.ID, hents); err != nil {
-		return err
-	}
+	p.Tickets, p.Entities = append(p.Tickets, t.ID), append(p.Entities, hents)
 	if !eligible(t) || t.ParentID != nil {
 		return nil
 	}
-	dec := svc.det.d.Add(detect.Ticket{Key: t.ID, Time: t.CreatedAt, Text: t.Text, Category: t.Category})
+	dec := svc.det.d.Add(detect.Ticket{Key: t.ID, Time: t.CreatedAt, Text: t.Text, Category: t.Category, Entities: base})
+	join := func(id int64, tickets []int64) {
+		for _, k := range tickets {
+			p.Suspects, p.Joined = append(p.Suspects, id), append(p.Joined, k)
+		}
+	}
 	switch {
 	case dec.Proposed != nil:
+		if err := svc.flush(ctx, p); err != nil {
+			return err
+		}
 		in := dec.Proposed
 		s := &helpdesk.Suspect{StartedAt: in.Start, Confidence: in.Confidence, Words: in.Words}
 		for _, e := range in.Entities {
@@ -151,15 +185,19 @@ func (svc *Service) feed(ctx context.Context, set Settings, t postgres.DetectorT
 		in.Key = -s.ID
 		svc.log().Info("suspected incident proposed", "suspect", s.ID, "tickets", len(in.Tickets), "words", in.Words)
 	case dec.Child != nil && dec.Child.Key < 0:
-		return svc.DB.AddSuspectTickets(ctx, -dec.Child.Key, dec.Joined)
+		join(-dec.Child.Key, dec.Joined)
 	case dec.Child != nil && dec.Child.Key > 0:
 		// More tickets like an open incident: proposed as its children.
+		if err := svc.flush(ctx, p); err != nil {
+			return err
+		}
 		id, err := svc.DB.OpenChildProposal(ctx, dec.Child.Key)
 		if err != nil {
 			return err
 		}
 		if id != 0 {
-			return svc.DB.AddSuspectTickets(ctx, id, dec.Joined)
+			join(id, dec.Joined)
+			return nil
 		}
 		s := &helpdesk.Suspect{StartedAt: t.CreatedAt, Confidence: 1, Words: slices.Clip(dec.Child.Words), Entities: []string{}}
 		if s.Words == nil {

@@ -65,6 +65,10 @@ type Ticket struct {
 	// Incident is the key of the incident the ticket already belongs to
 	// (server restarts: state rebuilt from the database); 0 for none.
 	Incident int64
+	// Entities, when not nil, are Extract(Text, "", the detector's
+	// vocabulary) done already by the caller (the server stores them), so
+	// the detector need not extract them again.
+	Entities []Entity
 }
 
 // Incident is a suspected or confirmed incident the detector knows of.
@@ -224,7 +228,10 @@ func (d *Detector) index(t Ticket) *doc {
 	for _, w := range words(t.Text) {
 		counts[d.term(w)]++
 	}
-	dc.ents = Extract(t.Text, "", d.cfg.Vocabulary)
+	dc.ents = t.Entities
+	if dc.ents == nil {
+		dc.ents = Extract(t.Text, "", d.cfg.Vocabulary)
+	}
 	for _, e := range dc.ents {
 		// An entity weighs like a repeated word: two tickets naming the
 		// same host are more alike than two sharing a word.
