@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"sort"
 	"time"
 )
 
@@ -83,17 +82,26 @@ const maxDays = 3660
 // farFuture is what a never-open calendar answers for a due time.
 var farFuture = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
-// dayIntervals returns the opening intervals that start on the civil date
-// (y, m, d) in the calendar's zone, sorted by start. Wall-clock construction
-// through time.Date is what makes DST right: a 09:00-17:00 day is 8 real hours
-// except when a transition falls inside it.
-func (c Calendar) dayIntervals(y int, m time.Month, d int) []Interval {
+// appendDayIntervals appends the opening intervals that start on the civil
+// date (y, m, d) in the calendar's zone to out, sorted by start. Wall-clock
+// construction through time.Date is what makes DST right: a 09:00-17:00 day
+// is 8 real hours except when a transition falls inside it. Callers reuse
+// out for every day they walk. The weekday and the holiday's date are those of the civil
+// date, read in UTC: no zone lookup, and the right day even where clocks
+// skip midnight (time.Date in the zone then gives 23:00 the day before).
+func (c Calendar) appendDayIntervals(out []Interval, y int, m time.Month, d int) []Interval {
 	loc := c.loc()
-	day := time.Date(y, m, d, 0, 0, 0, 0, loc)
-	if slices.Contains(c.Holidays, day.Format(DateLayout)) {
-		return nil
+	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if len(c.Holidays) > 0 {
+		var buf [len(DateLayout)]byte
+		date := day.AppendFormat(buf[:0], DateLayout)
+		for _, h := range c.Holidays {
+			if h == string(date) {
+				return out
+			}
+		}
 	}
-	var out []Interval
+	n := len(out)
 	for _, r := range c.Week[day.Weekday()] {
 		s := time.Date(y, m, d, 0, r.From, 0, 0, loc)
 		ed := d
@@ -105,7 +113,9 @@ func (c Calendar) dayIntervals(y int, m time.Month, d int) []Interval {
 			out = append(out, Interval{s, e})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	if len(out)-n > 1 {
+		slices.SortStableFunc(out[n:], func(a, b Interval) int { return a.Start.Compare(b.Start) })
+	}
 	return out
 }
 
@@ -122,8 +132,9 @@ func (c Calendar) Open(t time.Time) iter.Seq[Interval] {
 		y, m, d := lt.Date()
 		var cur Interval
 		have := false
+		var buf [4]Interval
 		for i := -1; i < maxDays; i++ {
-			for _, iv := range c.dayIntervals(y, m, d+i) {
+			for _, iv := range c.appendDayIntervals(buf[:0], y, m, d+i) {
 				if !iv.End.After(t) {
 					continue
 				}
@@ -163,10 +174,42 @@ func (c Calendar) Open(t time.Time) iter.Seq[Interval] {
 
 // IsOpen reports whether t falls in business time.
 func (c Calendar) IsOpen(t time.Time) bool {
+	if c.AlwaysOpen() {
+		return true
+	}
+	// Open's first interval starts at t exactly when an interval of t's
+	// local day or the day before (the first two Open reads) holds t: later
+	// days start after t. That needs no merging of the days after; it holds
+	// for ranges within a day, as ParseRange and agent_hours make them.
+	if c.plainRanges() {
+		y, m, d := t.In(c.loc()).Date()
+		var buf [4]Interval
+		for i := -1; i <= 0; i++ {
+			for _, iv := range c.appendDayIntervals(buf[:0], y, m, d+i) {
+				if !iv.Start.After(t) && iv.End.After(t) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	for iv := range c.Open(t) {
 		return iv.Start.Equal(t)
 	}
 	return false
+}
+
+// plainRanges reports whether every range starts within its day and ends
+// by the next midnight ({0..1439}-{1..1440}, or crossing midnight).
+func (c Calendar) plainRanges() bool {
+	for _, day := range c.Week {
+		for _, r := range day {
+			if r.From < 0 || r.From >= MinutesPerDay || r.To < 0 || r.To > MinutesPerDay {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // NextOpen returns the start of the next business time at or after t, and the
