@@ -43,6 +43,14 @@ type Store struct {
 // reports a Message-ID seen before: nothing new was stored, which is still
 // a success for the sender.
 func (s *Store) Accept(ctx context.Context, r Received) (id int64, dup bool, err error) {
+	if s.Dispatch != nil {
+		// Nothing else to write with it: one statement, its own transaction.
+		id, dup, err = s.insert(ctx, r, s.DB.InsertInbound)
+		if err == nil && !dup {
+			s.Committed(ctx, id)
+		}
+		return id, dup, err
+	}
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		id, dup, err = s.AcceptTx(ctx, tx, r)
 		return err
@@ -66,14 +74,7 @@ func (s *Store) Committed(ctx context.Context, id int64) {
 // its UID watermark in the same one); the caller calls Committed after the
 // commit.
 func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int64, bool, error) {
-	var mid *string
-	id := mail.RawMessageID(r.Raw)
-	if id != "" {
-		mid = &id
-	}
-	s.Trust.prepare(ctx, &r, id)
-	rowID, dup, err := tx.InsertInbound(ctx, postgres.InboundInsert{Raw: r.Raw, Via: r.Via, MailboxID: r.MailboxID,
-		EnvelopeFrom: r.EnvelopeFrom, Rcpt: r.Rcpt, MessageID: mid, ContentHash: r.contentHash, ClientIP: r.ClientIP, HELO: r.HELO})
+	rowID, dup, err := s.insert(ctx, r, tx.InsertInbound)
 	if err != nil || dup {
 		return 0, dup, err
 	}
@@ -83,6 +84,19 @@ func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int6
 		}
 	}
 	return rowID, false, nil
+}
+
+// insert stores r with ins (in a transaction or on its own).
+func (s *Store) insert(ctx context.Context, r Received,
+	ins func(context.Context, postgres.InboundInsert) (int64, bool, error)) (int64, bool, error) {
+	var mid *string
+	id := mail.RawMessageID(r.Raw)
+	if id != "" {
+		mid = &id
+	}
+	s.Trust.prepare(ctx, &r, id)
+	return ins(ctx, postgres.InboundInsert{Raw: r.Raw, Via: r.Via, MailboxID: r.MailboxID,
+		EnvelopeFrom: r.EnvelopeFrom, Rcpt: r.Rcpt, MessageID: mid, ContentHash: r.contentHash, ClientIP: r.ClientIP, HELO: r.HELO})
 }
 
 // RawMail is a stored mail as received, for download by staff.
