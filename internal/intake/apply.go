@@ -48,8 +48,8 @@ func (pr *Processor) addToTicket(ctx context.Context, row *postgres.InboundMail,
 	// The outcome is built afresh in each attempt, so a failed one leaves
 	// nothing behind in it.
 	reason, jobs := out.reason, out.jobs
-	settle := func(ctx context.Context, tx *postgres.Tx, msgID int64) error {
-		out.status, out.ticketID, out.msgID, out.jobs = StatusMessage, &t.ID, &msgID, jobs
+	settle := func(ctx context.Context, tx *postgres.Tx, msgID int64, marked bool) error {
+		out.status, out.ticketID, out.msgID, out.jobs, out.marked = StatusMessage, &t.ID, &msgID, jobs, marked
 		out.reason = c.Reason + "; threaded by " + hit.via
 		if out.flagged {
 			out.reason += "; sender not verified: flagged, nobody added as participant"
@@ -64,7 +64,8 @@ func (pr *Processor) addToTicket(ctx context.Context, row *postgres.InboundMail,
 	text, body := bodies(p)
 	_, err = pr.Tickets.AddMessage(ctx, sender, t.Number, ticket.MessageInput{Body: text, BodyHTML: body,
 		Source: helpdesk.SourceEmail, Attachments: pr.uploads(p, out), EmailMessageID: emailID, Unverified: quarantine,
-		Join: join, AfterInsert: func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message) error {
+		Join: join, SenderCheck: out.senderCheck(), SenderFlagged: out.flagged,
+		AfterInsert: func(ctx context.Context, tx *postgres.Tx, m *helpdesk.Message) error {
 			if hit.via == viaLateParent {
 				// Its replies came first and made the ticket; the mail that
 				// started the conversation joins it, visibly.
@@ -73,7 +74,7 @@ func (pr *Processor) addToTicket(ctx context.Context, row *postgres.InboundMail,
 					return err
 				}
 			}
-			return settle(ctx, tx, m.ID)
+			return settle(ctx, tx, m.ID, true)
 		}})
 	switch {
 	case err == nil, errors.Is(err, errFinished):
@@ -90,7 +91,7 @@ func (pr *Processor) addToTicket(ctx context.Context, row *postgres.InboundMail,
 			return false, err
 		}
 		out.reason = reason
-		err = pr.DB.InTx(ctx, func(tx *postgres.Tx) error { return settle(ctx, tx, msgID) })
+		err = pr.DB.InTx(ctx, func(tx *postgres.Tx) error { return settle(ctx, tx, msgID, false) })
 		if err == nil || errors.Is(err, errFinished) {
 			out.done = true
 			return true, nil
@@ -114,7 +115,7 @@ func (pr *Processor) addToTicket(ctx context.Context, row *postgres.InboundMail,
 func (pr *Processor) newTicket(ctx context.Context, row *postgres.InboundMail, p *mail.Parsed, c mail.Classification,
 	sender *helpdesk.User, emailID string, followup *threadHit, out *outcome) error {
 	in := ticket.CreateInput{Subject: ticketSubject(p.Subject), Source: helpdesk.SourceEmail,
-		Attachments: pr.uploads(p, out), EmailMessageID: emailID}
+		Attachments: pr.uploads(p, out), EmailMessageID: emailID, SenderCheck: out.senderCheck(), SenderFlagged: out.flagged}
 	in.Description, in.DescriptionHTM = bodies(p)
 	addr, err := pr.intakeAddress(ctx, row.Rcpt, p)
 	if err != nil {
@@ -138,6 +139,7 @@ func (pr *Processor) newTicket(ctx context.Context, row *postgres.InboundMail, p
 	reason, jobs := out.reason, out.jobs
 	in.AfterInsert = func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket) error {
 		out.status, out.ticketID, out.msgID, out.reason, out.jobs = StatusTicket, &t.ID, nil, reason, jobs
+		out.marked = true
 		if followup == nil && !out.standalone {
 			if err := claimThread(ctx, tx, t.ID, p, emailID); err != nil {
 				return err
@@ -187,7 +189,7 @@ func (pr *Processor) newTicket(ctx context.Context, row *postgres.InboundMail, p
 	}
 	err = pr.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		out.msgID = &msgID
-		out.status, out.ticketID, out.reason, out.jobs = StatusTicket, &ticketID, reason, jobs
+		out.status, out.ticketID, out.reason, out.jobs, out.marked = StatusTicket, &ticketID, reason, jobs, false
 		withAck(out, c, ticketID, row.ID, sender)
 		if err := pr.participantsTx(ctx, tx, sp, ticketID, sender.ID, p, sender); err != nil {
 			return err

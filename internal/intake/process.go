@@ -87,6 +87,7 @@ type outcome struct {
 	ack                  *jobs.AckArgs     // the acknowledgement of a new ticket, written last
 	auth                 *mail.AuthVerdict // sender authentication, stored on the mail and its message
 	flagged              bool              // unverified mail: its message is flagged, its sender no participant
+	marked               bool              // its message was stored with the verdict and the flag
 	mayAnswer            bool              // acknowledgements and refusals may be sent
 	event                *mailEvent        // written with the outcome
 	done                 bool              // already written, with the ticket it made
@@ -316,7 +317,7 @@ func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, ou
 		Sender: out.sender, Subject: out.subject, TicketID: out.ticketID, MsgID: out.msgID, Warnings: out.warnings,
 		Flagged: out.flagged, EmailID: out.emailID, TeamID: out.teamID}
 	if out.auth != nil {
-		fin.Auth, fin.SenderCheck = out.auth, out.auth.Summary()
+		fin.Auth, fin.SenderCheck, fin.MarkMessage = out.auth, out.auth.Summary(), !out.marked
 	}
 	msgID, err := tx.FinishInbound(ctx, id, fin)
 	if err != nil {
@@ -344,6 +345,14 @@ func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, ou
 		}
 	}
 	return nil
+}
+
+// senderCheck is the verdict's line shown on the mail's message.
+func (out *outcome) senderCheck() string {
+	if out.auth == nil {
+		return ""
+	}
+	return out.auth.Summary()
 }
 
 // autoReply records an out-of-office on the ticket it answers, or keeps it in

@@ -1,6 +1,7 @@
 package intake_test
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -91,5 +92,11 @@ func TestNoAckToUnverifiedStrangers(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM outbox WHERE to_addr = 'eve@example.com' AND kind = 'ack'`); n != 1 {
 		t.Errorf("acknowledgements to a verified stranger = %d, want 1", n)
+	}
+	// The verdict is on each ticket's first message, for staff to see.
+	for id, want := range map[string]string{"spam-1@forged.example": "Sender not verified", "vpn-1@example.com": "Sender verified"} {
+		if got := e.str(`SELECT sender_check FROM messages WHERE email_message_id = $1`, id); !strings.HasPrefix(got, want) {
+			t.Errorf("message of %s says %q, want %q…", id, got, want)
+		}
 	}
 }

@@ -244,10 +244,14 @@ type InboundOutcome struct {
 	TicketID, MsgID      *int64
 	Warnings             []string
 	// Auth is the sender-authentication verdict (stored as JSON), nil when
-	// none was taken; SenderCheck and Flagged go onto the message MsgID.
+	// none was taken; with MarkMessage, SenderCheck and Flagged go onto the
+	// message MsgID (unset when the message was inserted with them: an
+	// UPDATE of a fresh message row costs a new row version, its index
+	// entries, foreign-key checks and the messages triggers).
 	Auth        any
 	SenderCheck string
 	Flagged     bool
+	MarkMessage bool
 	// EmailID is the mail's Message-ID as stored on its message.
 	EmailID string
 	// TeamID is the team whose leads review held mail; nil: admins only.
@@ -283,10 +287,10 @@ func (tx *Tx) FinishInbound(ctx context.Context, id int64, o InboundOutcome) (ms
 		RETURNING msg_id),
 	mark AS (
 		UPDATE messages SET sender_check = $12, sender_flagged = $13
-		WHERE $11::jsonb IS NOT NULL AND id = (SELECT msg_id FROM fin))
+		WHERE $15::boolean AND id = (SELECT msg_id FROM fin))
 	SELECT EXISTS (SELECT 1 FROM fin), (SELECT msg_id FROM fin)`,
 		id, o.Status, o.Kind, o.Reason, o.Sender, o.Subject, o.TicketID, o.MsgID, o.EmailID, o.Warnings, auth,
-		o.SenderCheck, o.Flagged, o.TeamID).Scan(&done, &msgID)
+		o.SenderCheck, o.Flagged, o.TeamID, o.MarkMessage).Scan(&done, &msgID)
 	if err != nil {
 		return nil, fmt.Errorf("finish inbound mail %d: %w", id, mapError(err))
 	}

@@ -79,6 +79,10 @@ type NewTicket struct {
 	Body, BodyHTML string
 	EmailMessageID string
 	ActorID        *int64
+	// SenderCheck and SenderFlagged go onto the first message (see
+	// helpdesk.Message): mail intake knows them before the insert.
+	SenderCheck   string
+	SenderFlagged bool
 }
 
 // InsertTicket stores a new ticket with its first message and its `created`
@@ -94,7 +98,7 @@ func (tx *Tx) InsertTicket(ctx context.Context, n NewTicket) (*helpdesk.Ticket, 
 		Subject: n.Subject, Impact: string(n.Impact), Urgency: string(n.Urgency),
 		CategoryID: n.CategoryID, TeamID: n.TeamID, RequesterID: n.RequesterID,
 		Source: string(n.Source), Body: n.Body, BodyHtml: n.BodyHTML, EmailMessageID: emailID,
-		ActorID: n.ActorID, Channel: TicketChannel,
+		ActorID: n.ActorID, Channel: TicketChannel, SenderCheck: n.SenderCheck, SenderFlagged: n.SenderFlagged,
 	})
 	if IsForeignKey(err, "tickets_category_id_fkey") {
 		return nil, 0, &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
@@ -120,7 +124,7 @@ func (tx *Tx) InsertMessage(ctx context.Context, m *helpdesk.Message) error {
 	}
 	row, err := tx.q.InsertMessage(ctx, dbsqlc.InsertMessageParams{
 		TicketID: m.TicketID, AuthorID: m.AuthorID, Internal: m.Internal, BodyText: m.BodyText, BodyHtml: m.BodyHTML,
-		EmailMessageID: emailPtr, Source: string(m.Source),
+		EmailMessageID: emailPtr, Source: string(m.Source), SenderCheck: m.SenderCheck, SenderFlagged: m.SenderFlagged,
 	})
 	if err != nil {
 		return fmt.Errorf("insert message on ticket %d: %w", m.TicketID, mapError(err))

@@ -23,6 +23,10 @@ type CreateInput struct {
 	Source         helpdesk.Source
 	Attachments    []helpdesk.Upload
 	EmailMessageID string // stored for threading; unique
+	// SenderCheck and SenderFlagged are mail intake's verdict on the
+	// sender, stored on the first message (see helpdesk.Message).
+	SenderCheck   string
+	SenderFlagged bool
 	// AfterInsert, when set, runs inside the creating transaction after the
 	// ticket is written (the API stores its idempotency record and answer
 	// there, so a crash cannot leave a ticket without them); an error rolls
@@ -99,7 +103,7 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 			Subject: in.Subject, Impact: in.Impact, Urgency: in.Urgency,
 			CategoryID: in.CategoryID, TeamID: in.TeamID, RequesterID: in.RequesterID,
 			Source: in.Source, Body: in.Description, BodyHTML: html, EmailMessageID: in.EmailMessageID,
-			ActorID: nonZero(actor.ID),
+			ActorID: nonZero(actor.ID), SenderCheck: in.SenderCheck, SenderFlagged: in.SenderFlagged,
 		})
 		if err != nil {
 			return err

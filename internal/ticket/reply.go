@@ -28,6 +28,10 @@ type MessageInput struct {
 	// lets them write: mail intake sets it for a reply from someone who
 	// proved having our mail (our reply address or its references).
 	Join bool
+	// SenderCheck and SenderFlagged are mail intake's verdict on the
+	// sender, stored on the message (see helpdesk.Message).
+	SenderCheck   string
+	SenderFlagged bool
 	// AfterInsert, when set, runs inside the transaction after the message
 	// and its status change are written, with the message as stored (id,
 	// time, attachments); an error rolls everything back.
@@ -88,7 +92,7 @@ func (s *Service) AddMessage(ctx context.Context, author *helpdesk.User, number 
 	staffPublic := author.IsStaff() && !in.Internal
 	msg := &helpdesk.Message{TicketID: t.ID, AuthorID: nonZero(author.ID), AuthorName: author.Name, AuthorEmail: author.Email,
 		AuthorIsStaff: author.IsStaff(), Internal: in.Internal, BodyText: in.Body, BodyHTML: html,
-		EmailMessageID: in.EmailMessageID, Source: in.Source}
+		EmailMessageID: in.EmailMessageID, Source: in.Source, SenderCheck: in.SenderCheck, SenderFlagged: in.SenderFlagged}
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		cur, err := tx.LockTicket(ctx, t.ID)
 		if err != nil {

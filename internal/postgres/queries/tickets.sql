@@ -29,8 +29,10 @@ WITH p AS (
     RETURNING id, number, priority, team_id, category_id, requester_id, created_at, updated_at,
               first_response_due, resolution_due, due_at
 ), m AS (
-    INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search)
-    SELECT t.id, @requester_id, false, @body::text, @body_html::text, sqlc.narg(email_message_id)::text, @source, v.body FROM t, v
+    INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search,
+                          sender_check, sender_flagged)
+    SELECT t.id, @requester_id, false, @body::text, @body_html::text, sqlc.narg(email_message_id)::text, @source, v.body,
+           @sender_check::text, @sender_flagged::boolean FROM t, v
     RETURNING id
 ), mid AS (
     INSERT INTO ticket_message_ids (message_id, ticket_id)
@@ -89,8 +91,9 @@ FROM messages m
 WHERE t.id = @id AND m.id = @message_id;
 
 -- name: InsertMessage :one
-INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search)
-VALUES ($1, $2, $3, $4, $5, $6, $7, message_vector($4))
+INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search,
+                      sender_check, sender_flagged)
+VALUES ($1, $2, $3, $4, $5, $6, $7, message_vector($4), $8, $9)
 RETURNING id, created_at;
 
 -- name: InsertEvent :exec

@@ -257,8 +257,9 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error 
 }
 
 const insertMessage = `-- name: InsertMessage :one
-INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search)
-VALUES ($1, $2, $3, $4, $5, $6, $7, message_vector($4))
+INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search,
+                      sender_check, sender_flagged)
+VALUES ($1, $2, $3, $4, $5, $6, $7, message_vector($4), $8, $9)
 RETURNING id, created_at
 `
 
@@ -270,6 +271,8 @@ type InsertMessageParams struct {
 	BodyHtml       string
 	EmailMessageID *string
 	Source         string
+	SenderCheck    string
+	SenderFlagged  bool
 }
 
 type InsertMessageRow struct {
@@ -286,6 +289,8 @@ func (q *Queries) InsertMessage(ctx context.Context, arg InsertMessageParams) (I
 		arg.BodyHtml,
 		arg.EmailMessageID,
 		arg.Source,
+		arg.SenderCheck,
+		arg.SenderFlagged,
 	)
 	var i InsertMessageRow
 	err := row.Scan(&i.ID, &i.CreatedAt)
@@ -313,8 +318,10 @@ WITH p AS (
     RETURNING id, number, priority, team_id, category_id, requester_id, created_at, updated_at,
               first_response_due, resolution_due, due_at
 ), m AS (
-    INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search)
-    SELECT t.id, $8, false, $4::text, $10::text, $11::text, $9, v.body FROM t, v
+    INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search,
+                          sender_check, sender_flagged)
+    SELECT t.id, $8, false, $4::text, $10::text, $11::text, $9, v.body,
+           $12::text, $13::boolean FROM t, v
     RETURNING id
 ), mid AS (
     INSERT INTO ticket_message_ids (message_id, ticket_id)
@@ -322,7 +329,7 @@ WITH p AS (
     ON CONFLICT DO NOTHING
 ), e AS (
     INSERT INTO ticket_events (ticket_id, actor_id, kind, after)
-    SELECT t.id, $12::bigint, 'created', jsonb_build_object('subject', $5::text, 'priority', t.priority,
+    SELECT t.id, $14::bigint, 'created', jsonb_build_object('subject', $5::text, 'priority', t.priority,
         'impact', $2::text, 'urgency', $3::text, 'source', $9::text, 'message_id', m.id)
     FROM t, m
     RETURNING ticket_id
@@ -349,6 +356,8 @@ type InsertTicketParams struct {
 	Source         string
 	BodyHtml       string
 	EmailMessageID *string
+	SenderCheck    string
+	SenderFlagged  bool
 	ActorID        *int64
 }
 
@@ -394,6 +403,8 @@ func (q *Queries) InsertTicket(ctx context.Context, arg InsertTicketParams) (Ins
 		arg.Source,
 		arg.BodyHtml,
 		arg.EmailMessageID,
+		arg.SenderCheck,
+		arg.SenderFlagged,
 		arg.ActorID,
 	)
 	var i InsertTicketRow
