@@ -30,7 +30,10 @@ type Options struct {
 	DB      *postgres.DB
 	Tickets *ticket.Service
 	Tokens  *auth.Tokens
-	KB      *kb.Service // knowledge-base articles (/v1/kb)
+	// Directory finds the people requests name by email (cached); nil asks
+	// the database every time.
+	Directory *auth.Directory
+	KB        *kb.Service // knowledge-base articles (/v1/kb)
 	// Incidents takes monitoring alerts; without it the alert routes 404.
 	Incidents *incident.Service
 	// Phishing adds the verdict to phishing reports' JSON; nil leaves it out.

@@ -88,7 +88,7 @@ func (h *Handler) resolveNames(ctx context.Context, actor *helpdesk.User, ci *ti
 		in.RequesterEmail = "" // themself
 	}
 	if in.RequesterEmail != "" {
-		u, err := h.DB.UserByEmail(ctx, in.RequesterEmail)
+		u, err := h.userByEmail(ctx, in.RequesterEmail)
 		switch {
 		case err != nil && helpdesk.ErrorCode(err) != helpdesk.ENOTFOUND:
 			return err
@@ -296,4 +296,12 @@ func (h *Handler) updateTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// userByEmail asks the directory (cached) when there is one.
+func (h *Handler) userByEmail(ctx context.Context, email string) (*helpdesk.User, error) {
+	if h.Directory != nil {
+		return h.Directory.UserByEmail(ctx, email)
+	}
+	return h.DB.UserByEmail(ctx, email)
 }

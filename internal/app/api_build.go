@@ -15,8 +15,9 @@ import (
 // mounts it at /api.
 func (a *App) buildAPI() *api.Handler {
 	a.Tokens = &auth.Tokens{DB: a.DB, Key: a.Env.Config.SecretKey}
+	a.Directory = &auth.Directory{DB: a.DB}
 	cfg := a.Env.Config
-	a.API = api.New(api.Options{DB: a.DB, Tickets: a.Tickets, Tokens: a.Tokens, KB: a.KB, Incidents: a.Incidents, Phishing: a.Phishing,
+	a.API = api.New(api.Options{DB: a.DB, Tickets: a.Tickets, Tokens: a.Tokens, Directory: a.Directory, KB: a.KB, Incidents: a.Incidents, Phishing: a.Phishing,
 		Automation: a.Automation,
 		Approvals:  a.Approvals,
 		Log:        a.Env.Log, RatePerSecond: cfg.APIRate, Burst: cfg.APIBurst, Health: a.Health})

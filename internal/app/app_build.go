@@ -64,7 +64,9 @@ type App struct {
 	Mail *Mail
 	// Tokens are the personal API tokens; API is the REST API v1 handler.
 	Tokens *auth.Tokens
-	API    *api.Handler
+	// Directory finds people by email for the API, cached like tokens.
+	Directory *auth.Directory
+	API       *api.Handler
 	// KB is the knowledge base (help centre, deflection, articles API).
 	KB *kb.Service
 	// Incidents is alert intake, the incident detector and known issues.
@@ -204,7 +206,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.HTTP = server.New(&server.Server{Config: cfg, DB: a.DB, Jobs: a.Jobs, Tickets: a.Tickets, Log: a.Env.Log, Health: a.Health,
 		Sessions: auth.NewSessions(a.DB, cfg.SecretKey, cfg.SessionIdle, cfg.SessionMax, cfg.Secure()),
 		Throttle: &auth.Throttle{DB: a.DB}, Devices: &auth.Devices{DB: a.DB, Secure: cfg.Secure()},
-		API: apiHandler, Tokens: a.Tokens})
+		API: apiHandler, Tokens: a.Tokens, Directory: a.Directory})
 	a.Security = &security.Detector{DB: a.DB, Tickets: a.Tickets, Log: a.Env.Log.With("part", "security"),
 		Key: cfg.SecretKey, BaseURL: cfg.BaseURL}
 	if a.Mail != nil && a.Mail.Notifier != nil {

@@ -11,7 +11,7 @@ import (
 // connection tells the session and API token caches when to forget.
 func (a *App) wireDesk() {
 	hub := server.NewHub(a.DB, a.Env.Log)
-	hub.Auth = auth.Caches{a.HTTP.Sessions, a.Tokens}
+	hub.Auth = auth.Caches{a.HTTP.Sessions, a.Tokens, a.Directory}
 	hub.Teams = a.DB
 	a.HTTP.Live = hub
 	a.background = append(a.background, hub)

@@ -52,6 +52,9 @@ func (s *Server) lock(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.Sessions.Forget()
 	s.Tokens.Forget()
+	if s.Directory != nil {
+		s.Directory.Forget()
+	}
 	Logger(r.Context()).Warn("account locked by its owner from a was-this-you mail", "user_id", u.ID)
 	if s.OnOwnerLocked != nil {
 		s.OnOwnerLocked(r.Context(), u, auth.ClientIP(r))

@@ -38,6 +38,9 @@ type Server struct {
 	Devices  *auth.Devices // known browsers (sb_device cookie)
 	API      http.Handler  // REST API v1 and its docs, mounted at /api; nil leaves it out
 	Tokens   *auth.Tokens  // the user's API tokens, on /profile/tokens
+	// Directory is the API's cache of people by email; it is dropped with
+	// the other caches after a write here. Nil: none.
+	Directory *auth.Directory
 	// Factors are second factors (second_factor.go, profile_security.go);
 	// Flows carry a sign-in across its steps.
 	Factors  *auth.Factors

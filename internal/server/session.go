@@ -110,5 +110,8 @@ func (s *Server) afterWrite() {
 	if s.Tokens != nil {
 		s.Tokens.Forget()
 	}
+	if s.Directory != nil {
+		s.Directory.Forget()
+	}
 	s.opts.forget()
 }
