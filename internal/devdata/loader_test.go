@@ -36,5 +36,15 @@ FROM tickets t`).Scan(&bad, &open, &hosts); err != nil {
 	if hosts == 0 {
 		t.Error("no ticket is found by its hostname")
 	}
+	// Each message carries its own vector too: the queue's search takes its
+	// snippet from the first message whose vector matches.
+	var noVector int
+	if err := db.RawPool().QueryRow(ctx, `SELECT count(*) FROM messages
+WHERE search IS DISTINCT FROM to_tsvector('english', body_text)`).Scan(&noVector); err != nil {
+		t.Fatal(err)
+	}
+	if noVector != 0 {
+		t.Errorf("%d loaded messages without their search vector", noVector)
+	}
 	t.Logf("%d open of 300, %d found by hostname", open, hosts)
 }
