@@ -1,0 +1,58 @@
+package intake_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"switchboard/internal/intake"
+	"switchboard/internal/postgres"
+)
+
+// TestDispatcherHandsWaitingMailToRiverAtStop: mail still waiting in a
+// stopping node's local queue becomes River jobs at once (not after the
+// sweeper's ten minutes), and every mail ends as a ticket.
+func TestDispatcherHandsWaitingMailToRiverAtStop(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	ctx := context.Background()
+	const n = 200
+	ids := make([]int64, n)
+	for i := range ids {
+		raw := msg("dora@example.com", "it@"+domain, fmt.Sprintf("Queued %d", i), fmt.Sprintf("q-%d@example.com", i), "text")
+		id, dup, err := e.db.InsertInbound(ctx, postgres.InboundInsert{Raw: []byte(strings.ReplaceAll(raw, "\n", "\r\n")),
+			Via: "smtp", Rcpt: []string{"it@" + domain}, EnvelopeFrom: "dora@example.com"})
+		if err != nil || dup {
+			t.Fatalf("store mail %d: dup %v, %v", i, dup, err)
+		}
+		ids[i] = id
+	}
+	// One worker: nearly all of them are still waiting when the node stops.
+	d := &intake.Dispatcher{P: e.app.Mail.Processor, Jobs: e.app.Jobs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Workers: 1}
+	if err := d.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		d.Submit(ctx, id)
+	}
+	if err := d.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Right after Stop: each mail is processed or has a job.
+	left := e.count(`SELECT count(*) FROM inbound_mail m WHERE m.id = ANY($1) AND m.status = 'queued'
+		AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.kind = 'mail_process' AND (j.args->>'inbound_id')::bigint = m.id)`, ids)
+	if left != 0 {
+		t.Fatalf("%d mails left queued without a job after the dispatcher stopped", left)
+	}
+	if jobs := e.count(`SELECT count(*) FROM river_job WHERE kind = 'mail_process'`); jobs == 0 {
+		t.Fatal("no mail was waiting at the stop: the test proves nothing")
+	}
+	e.idle()
+	if got := e.count(`SELECT count(*) FROM inbound_mail WHERE id = ANY($1) AND status = 'ticket'`, ids); got != n {
+		t.Errorf("tickets = %d, want %d", got, n)
+	}
+}
