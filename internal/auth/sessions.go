@@ -29,6 +29,8 @@ type Sessions struct {
 	Max    time.Duration // sign out this long after sign-in, whatever happens
 	Secure bool
 	cache  sessionCache
+	// cookies maps cookies already decoded to their session id's hash.
+	cookies cookieCache
 }
 
 // NewSessions derives the cookie keys from the server secret.
@@ -204,6 +206,14 @@ func (s *Sessions) CurrentHash(r *http.Request) []byte {
 }
 
 func (s *Sessions) idHash(r *http.Request) ([32]byte, bool) {
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return [32]byte{}, false
+	}
+	now := time.Now().Unix() // securecookie's clock: Unix seconds
+	if h, ok := s.cookies.get(c.Value, now); ok {
+		return h, true
+	}
 	sess, err := s.Store.Get(r, CookieName)
 	if err != nil || sess.IsNew {
 		return [32]byte{}, false
@@ -212,7 +222,11 @@ func (s *Sessions) idHash(r *http.Request) ([32]byte, bool) {
 	if id == "" {
 		return [32]byte{}, false
 	}
-	return sha256.Sum256([]byte(id)), true
+	h := sha256.Sum256([]byte(id))
+	if until, ok := cookieUntil(c.Value, int64(s.Max/time.Second)); ok {
+		s.cookies.put(c.Value, h, until)
+	}
+	return h, true
 }
 
 func truncate(s string, n int) string {
