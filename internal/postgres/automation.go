@@ -254,7 +254,9 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return mapError(err)
 	}
-	if err := fn(newTx(sp)); err != nil {
+	child := newTx(sp)
+	child.after = tx.after // announced when the outer transaction commits
+	if err := fn(child); err != nil {
 		_ = sp.Rollback(context.WithoutCancel(ctx))
 		return mapError(err)
 	}

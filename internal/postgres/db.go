@@ -28,6 +28,7 @@ import (
 // methods: it offers no way to run SQL of their own.
 type DB struct {
 	pool *pgxpool.Pool
+	ann  announcer // live-update notifications sent after commit
 }
 
 // NewDB wraps a pool that is already open (tests that trace or fail
@@ -72,11 +73,12 @@ func (db *DB) q() *dbsqlc.Queries { return dbsqlc.New(db.pool) }
 // Tx is a transaction. Other packages only pass it to store methods (and
 // to JobClient.InsertTx): it offers no way to run SQL of their own.
 type Tx struct {
-	tx pgx.Tx
-	q  *dbsqlc.Queries
+	tx    pgx.Tx
+	q     *dbsqlc.Queries
+	after *afterCommit // shared with its savepoints
 }
 
-func newTx(t pgx.Tx) *Tx { return &Tx{tx: t, q: dbsqlc.New(t)} }
+func newTx(t pgx.Tx) *Tx { return &Tx{tx: t, q: dbsqlc.New(t), after: &afterCommit{}} }
 
 // InTx runs fn in a transaction: committed when fn returns nil, rolled back
 // on an error or a panic, so nothing is ever half-written.
@@ -94,10 +96,17 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			_ = ptx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err = fn(newTx(ptx)); err != nil {
+	tx := newTx(ptx)
+	if err = fn(tx); err != nil {
 		return mapError(err)
 	}
-	return mapError(ptx.Commit(ctx))
+	if err = ptx.Commit(ctx); err != nil {
+		return mapError(err)
+	}
+	if len(tx.after.numbers) > 0 {
+		db.announce(tx.after.numbers)
+	}
+	return nil
 }
 
 // mapError turns PostgreSQL errors into helpdesk errors; the only place that

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"switchboard/internal/postgres/internal/dbsqlc"
 )
@@ -28,7 +27,7 @@ type NewEvent struct {
 }
 
 // RecordEvent writes a ticket event, and with e.Number the live-update
-// notification in the same round trip. It is the only writer of
+// notification after commit (see announce.go). It is the only writer of
 // ticket_events, so every feature's events look alike.
 func (tx *Tx) RecordEvent(ctx context.Context, e NewEvent) error {
 	before, err := eventJSON(e.Before)
@@ -39,23 +38,13 @@ func (tx *Tx) RecordEvent(ctx context.Context, e NewEvent) error {
 	if err != nil {
 		return fmt.Errorf("record %s event on ticket %d: %w", e.Kind, e.TicketID, err)
 	}
-	if e.Number == 0 {
-		err = tx.q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: e.TicketID, ActorID: e.ActorID, Kind: e.Kind,
-			Before: before, After: after, Reason: e.Reason})
-	} else {
-		err = tx.q.RecordEvent(ctx, dbsqlc.RecordEventParams{TicketID: e.TicketID, ActorID: e.ActorID, Kind: e.Kind,
-			Before: before, After: after, Reason: e.Reason, Channel: TicketChannel, Number: strconv.FormatInt(e.Number, 10)})
-	}
+	err = tx.q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: e.TicketID, ActorID: e.ActorID, Kind: e.Kind,
+		Before: before, After: after, Reason: e.Reason})
 	if err != nil {
 		return fmt.Errorf("record %s event on ticket %d: %w", e.Kind, e.TicketID, mapError(err))
 	}
-	return nil
-}
-
-// NotifyTicket tells every node's live view that a ticket changed, at commit.
-func (tx *Tx) NotifyTicket(ctx context.Context, number int64) error {
-	if _, err := tx.tx.Exec(ctx, "SELECT pg_notify($1, $2)", TicketChannel, strconv.FormatInt(number, 10)); err != nil {
-		return fmt.Errorf("notify ticket %d: %w", number, mapError(err))
+	if e.Number != 0 {
+		return tx.NotifyTicket(ctx, e.Number)
 	}
 	return nil
 }

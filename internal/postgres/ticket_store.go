@@ -98,7 +98,7 @@ func (tx *Tx) InsertTicket(ctx context.Context, n NewTicket) (*helpdesk.Ticket, 
 		Subject: n.Subject, Impact: string(n.Impact), Urgency: string(n.Urgency),
 		CategoryID: n.CategoryID, TeamID: n.TeamID, RequesterID: n.RequesterID,
 		Source: string(n.Source), Body: n.Body, BodyHtml: n.BodyHTML, EmailMessageID: emailID,
-		ActorID: n.ActorID, Channel: TicketChannel, SenderCheck: n.SenderCheck, SenderFlagged: n.SenderFlagged,
+		ActorID: n.ActorID, SenderCheck: n.SenderCheck, SenderFlagged: n.SenderFlagged,
 	})
 	if IsForeignKey(err, "tickets_category_id_fkey") {
 		return nil, 0, &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
@@ -106,6 +106,7 @@ func (tx *Tx) InsertTicket(ctx context.Context, n NewTicket) (*helpdesk.Ticket, 
 	} else if err != nil {
 		return nil, 0, fmt.Errorf("insert ticket: %w", mapError(err))
 	}
+	_ = tx.NotifyTicket(ctx, row.Number)
 	return &helpdesk.Ticket{ID: row.ID, Number: row.Number, Subject: n.Subject, Status: helpdesk.StatusNew,
 		Priority: helpdesk.Priority(row.Priority), Impact: n.Impact, Urgency: n.Urgency,
 		CategoryID: n.CategoryID, CategoryName: deref(row.CategoryName),

@@ -98,7 +98,7 @@ type TriageResult struct {
 	// an owner); StandIn marks an owner from the escalation ladder.
 	Wait, WaitSkill string
 	StandIn         bool
-	// Number, when set, tells every node's live view at commit.
+	// Number, when set, tells every node's live view after commit.
 	Number int64
 	// Events are written in order, as RecordEvent would write them, for
 	// this ticket (their TicketID and Number are ignored).
@@ -109,8 +109,8 @@ type TriageResult struct {
 // the ticket row (each UPDATE that is not HOT adds an entry to every index
 // of tickets, both GIN full-text indexes included, so triage writing its
 // facts, its decision and its wait separately cost three of those), the
-// events in order, the assignee's last-assignment time (round-robin), and
-// the live-update NOTIFY (delivered at commit).
+// events in order and the assignee's last-assignment time (round-robin).
+// The live-update notification is sent after commit (announce.go).
 const applyTriageSQL = `WITH u AS (
     UPDATE tickets SET priority = $2, category_id = $3, team_id = $4, assignee_id = $5, triage_retry_at = $6,
         triaged_at = now(), updated_at = now(),
@@ -131,9 +131,7 @@ const applyTriageSQL = `WITH u AS (
     UPDATE agent_profiles SET last_assigned_at = clock_timestamp()
     WHERE user_id = $5 AND EXISTS (SELECT 1 FROM u)
 )
-SELECT count(*) AS applied,
-       (SELECT count(*) FROM e) AS events,
-       (SELECT count(*) FROM (SELECT pg_notify($20, u2.number::text) FROM u u2 WHERE $21) n) AS notified
+SELECT count(*) AS applied, (SELECT count(*) FROM e) AS events
 FROM u`
 
 // ApplyTriage writes triage's decision, deadlines, wait and events; false
@@ -159,13 +157,15 @@ func (tx *Tx) ApplyTriage(ctx context.Context, ticketID int64, r TriageResult) (
 		}
 	}
 	d := r.Deadlines
-	var applied, events, notified int64
+	var applied, events int64
 	err := tx.tx.QueryRow(ctx, applyTriageSQL, ticketID, string(r.Priority), r.CategoryID, r.TeamID, r.AssigneeID, r.RetryAt,
 		d.FirstResponse, d.Resolution, d.DueAt, d.FirstResponseWarn, d.ResolutionWarn,
-		r.Wait, r.WaitSkill, r.StandIn, actors, kinds, befores, afters, reasons,
-		TicketChannel, r.Number != 0).Scan(&applied, &events, &notified)
+		r.Wait, r.WaitSkill, r.StandIn, actors, kinds, befores, afters, reasons).Scan(&applied, &events)
 	if err != nil {
 		return false, fmt.Errorf("store triage of ticket %d: %w", ticketID, mapError(err))
+	}
+	if applied > 0 && r.Number != 0 {
+		_ = tx.NotifyTicket(ctx, r.Number)
 	}
 	return applied > 0, nil
 }

@@ -1,6 +1,7 @@
 -- name: InsertTicket :one
 -- One statement files the ticket, its first message, the message's Message-ID
--- for threading, the "created" event and the live-update NOTIFY: creation is
+-- for threading and the "created" event (the live-update notification is
+-- sent after commit, see announce.go): creation is
 -- the hot path (mail bursts, API scripts), and every round trip counts.
 -- Priority comes from the editable matrix and team from the category; due
 -- times start on a 24x7 clock until the SLA worker applies the team calendar.
@@ -47,8 +48,7 @@ WITH p AS (
 )
 SELECT t.id, t.number, t.priority, t.team_id, t.created_at, t.updated_at, t.first_response_due, t.resolution_due,
        t.due_at, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug,
-       r.name AS requester_name, r.email AS requester_email, m.id AS message_id,
-       (SELECT count(*) FROM (SELECT pg_notify(@channel::text, t.number::text) FROM e) n) AS notified
+       r.name AS requester_name, r.email AS requester_email, m.id AS message_id
 FROM t CROSS JOIN m
 JOIN users r ON r.id = t.requester_id
 LEFT JOIN categories c ON c.id = t.category_id
@@ -99,16 +99,6 @@ RETURNING id, created_at;
 -- name: InsertEvent :exec
 INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
 VALUES ($1, $2, $3, $4, $5, $6);
-
--- name: RecordEvent :exec
--- The event and the live-update notification go in one round trip; NOTIFY
--- is delivered at commit, so listeners never see an uncommitted change.
-WITH e AS (
-    INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
-    VALUES (@ticket_id, @actor_id, @kind, @before, @after, @reason)
-    RETURNING ticket_id
-)
-SELECT pg_notify(@channel::text, @number::text) FROM e;
 
 -- name: ListEvents :many
 SELECT e.*, u.name AS actor_name

@@ -299,45 +299,44 @@ func (q *Queries) InsertMessage(ctx context.Context, arg InsertMessageParams) (I
 
 const insertTicket = `-- name: InsertTicket :one
 WITH p AS (
-    SELECT coalesce((SELECT m.priority FROM priority_matrix m WHERE m.impact = $2 AND m.urgency = $3), 'P3') AS priority
+    SELECT coalesce((SELECT m.priority FROM priority_matrix m WHERE m.impact = $1 AND m.urgency = $2), 'P3') AS priority
 ), v AS MATERIALIZED (
-    SELECT message_vector($4::text) AS body
+    SELECT message_vector($3::text) AS body
 ), s AS (
     SELECT p.priority, sp.first_response_minutes AS fr, sp.resolution_minutes AS rs
     FROM p LEFT JOIN sla_policies sp ON sp.priority = p.priority
 ), t AS (
     INSERT INTO tickets (subject, status, priority, impact, urgency, category_id, team_id, requester_id, source,
                          first_response_due, resolution_due, due_at, search)
-    SELECT $5, 'new', s.priority, $2, $3, $6::bigint,
-           coalesce($7::bigint, (SELECT c.team_id FROM categories c WHERE c.id = $6::bigint)),
-           $8, $9,
+    SELECT $4, 'new', s.priority, $1, $2, $5::bigint,
+           coalesce($6::bigint, (SELECT c.team_id FROM categories c WHERE c.id = $5::bigint)),
+           $7, $8,
            now() + make_interval(mins => coalesce(s.fr, 480)), now() + make_interval(mins => coalesce(s.rs, 2880)),
            now() + make_interval(mins => coalesce(s.fr, 480)),
-           setweight(to_tsvector('english', $5::text), 'A') || setweight(v.body, 'B')
+           setweight(to_tsvector('english', $4::text), 'A') || setweight(v.body, 'B')
     FROM s, v
     RETURNING id, number, priority, team_id, category_id, requester_id, created_at, updated_at,
               first_response_due, resolution_due, due_at
 ), m AS (
     INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search,
                           sender_check, sender_flagged)
-    SELECT t.id, $8, false, $4::text, $10::text, $11::text, $9, v.body,
-           $12::text, $13::boolean FROM t, v
+    SELECT t.id, $7, false, $3::text, $9::text, $10::text, $8, v.body,
+           $11::text, $12::boolean FROM t, v
     RETURNING id
 ), mid AS (
     INSERT INTO ticket_message_ids (message_id, ticket_id)
-    SELECT $11::text, t.id FROM t WHERE $11::text IS NOT NULL
+    SELECT $10::text, t.id FROM t WHERE $10::text IS NOT NULL
     ON CONFLICT DO NOTHING
 ), e AS (
     INSERT INTO ticket_events (ticket_id, actor_id, kind, after)
-    SELECT t.id, $14::bigint, 'created', jsonb_build_object('subject', $5::text, 'priority', t.priority,
-        'impact', $2::text, 'urgency', $3::text, 'source', $9::text, 'message_id', m.id)
+    SELECT t.id, $13::bigint, 'created', jsonb_build_object('subject', $4::text, 'priority', t.priority,
+        'impact', $1::text, 'urgency', $2::text, 'source', $8::text, 'message_id', m.id)
     FROM t, m
     RETURNING ticket_id
 )
 SELECT t.id, t.number, t.priority, t.team_id, t.created_at, t.updated_at, t.first_response_due, t.resolution_due,
        t.due_at, c.name AS category_name, tm.name AS team_name, tm.slug AS team_slug,
-       r.name AS requester_name, r.email AS requester_email, m.id AS message_id,
-       (SELECT count(*) FROM (SELECT pg_notify($1::text, t.number::text) FROM e) n) AS notified
+       r.name AS requester_name, r.email AS requester_email, m.id AS message_id
 FROM t CROSS JOIN m
 JOIN users r ON r.id = t.requester_id
 LEFT JOIN categories c ON c.id = t.category_id
@@ -345,7 +344,6 @@ LEFT JOIN teams tm ON tm.id = t.team_id
 `
 
 type InsertTicketParams struct {
-	Channel        string
 	Impact         string
 	Urgency        string
 	Body           string
@@ -377,11 +375,11 @@ type InsertTicketRow struct {
 	RequesterName    string
 	RequesterEmail   string
 	MessageID        int64
-	Notified         int64
 }
 
 // One statement files the ticket, its first message, the message's Message-ID
-// for threading, the "created" event and the live-update NOTIFY: creation is
+// for threading and the "created" event (the live-update notification is
+// sent after commit, see announce.go): creation is
 // the hot path (mail bursts, API scripts), and every round trip counts.
 // Priority comes from the editable matrix and team from the category; due
 // times start on a 24x7 clock until the SLA worker applies the team calendar.
@@ -392,7 +390,6 @@ type InsertTicketRow struct {
 // mailed ticket's cost.
 func (q *Queries) InsertTicket(ctx context.Context, arg InsertTicketParams) (InsertTicketRow, error) {
 	row := q.db.QueryRow(ctx, insertTicket,
-		arg.Channel,
 		arg.Impact,
 		arg.Urgency,
 		arg.Body,
@@ -424,7 +421,6 @@ func (q *Queries) InsertTicket(ctx context.Context, arg InsertTicketParams) (Ins
 		&i.RequesterName,
 		&i.RequesterEmail,
 		&i.MessageID,
-		&i.Notified,
 	)
 	return i, err
 }
@@ -642,42 +638,6 @@ INSERT INTO sla_pauses (ticket_id, paused_at) VALUES ($1, now())
 
 func (q *Queries) OpenPause(ctx context.Context, ticketID int64) error {
 	_, err := q.db.Exec(ctx, openPause, ticketID)
-	return err
-}
-
-const recordEvent = `-- name: RecordEvent :exec
-WITH e AS (
-    INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
-    VALUES ($3, $4, $5, $6, $7, $8)
-    RETURNING ticket_id
-)
-SELECT pg_notify($1::text, $2::text) FROM e
-`
-
-type RecordEventParams struct {
-	Channel  string
-	Number   string
-	TicketID int64
-	ActorID  *int64
-	Kind     string
-	Before   []byte
-	After    []byte
-	Reason   string
-}
-
-// The event and the live-update notification go in one round trip; NOTIFY
-// is delivered at commit, so listeners never see an uncommitted change.
-func (q *Queries) RecordEvent(ctx context.Context, arg RecordEventParams) error {
-	_, err := q.db.Exec(ctx, recordEvent,
-		arg.Channel,
-		arg.Number,
-		arg.TicketID,
-		arg.ActorID,
-		arg.Kind,
-		arg.Before,
-		arg.After,
-		arg.Reason,
-	)
 	return err
 }
 
