@@ -27,7 +27,7 @@ type Dispatcher struct {
 	Runner  *Runner
 	Jobs    *postgres.JobClient
 	Log     *slog.Logger
-	Workers int // concurrent runs, batched by Run; default 16
+	Workers int // concurrent runs, batched by Run; default maxBatch (64), so a backlog fills whole batches
 	Queue   int // tickets waiting before River takes the overflow; default 16384
 
 	mu     sync.Mutex
@@ -43,7 +43,7 @@ const perTicket = time.Minute
 // Start runs the workers.
 func (d *Dispatcher) Start(ctx context.Context) error {
 	if d.Workers <= 0 {
-		d.Workers = 16
+		d.Workers = maxBatch
 	}
 	if d.Queue <= 0 {
 		d.Queue = 16384
