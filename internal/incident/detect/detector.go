@@ -84,7 +84,7 @@ type Incident struct {
 	Confidence float64
 	Closed     bool // dismissed or resolved: takes no more children
 
-	centroid map[int32]float64
+	centroid centroid
 }
 
 // Decision is what Add concluded about one new ticket.
@@ -106,8 +106,8 @@ type doc struct {
 	tf       []float64
 	ents     []Entity
 	incident *Incident
-	vec      map[int32]float64 // cached weights
-	vecN     int               // history size when vec was computed
+	vec      svec // cached weights
+	vecN     int  // history size when vec was computed
 }
 
 // Detector holds the history and open incidents; it is not safe for
@@ -124,6 +124,7 @@ type Detector struct {
 	// hourly counts per category and hour of day, for the baseline's shape
 	catHour  map[string]*[24]int
 	catTotal map[string]int
+	scratch  dense // one vector spread out, reused by every Add
 }
 
 // New returns an empty detector.
@@ -146,11 +147,11 @@ func (d *Detector) Dismiss(a, b int64) {
 // must have been added already; they stop forming new bursts, and similar
 // new tickets are offered to it as children unless closed.
 func (d *Detector) Track(in *Incident) {
-	in.centroid = map[int32]float64{}
+	in.centroid = centroid{}
 	for _, k := range in.Tickets {
 		if dc := d.byKey[k]; dc != nil {
 			dc.incident = in
-			d.addTo(in.centroid, dc)
+			d.addTo(&in.centroid, dc)
 		}
 	}
 	d.incidents = append(d.incidents, in)
@@ -199,7 +200,7 @@ func (d *Detector) join(in *Incident, dc *doc) {
 	if dc.at.After(in.Last) {
 		in.Last = dc.at
 	}
-	d.addTo(in.centroid, dc)
+	d.addTo(&in.centroid, dc)
 }
 
 // sameOutage is the open incident a new burst continues: one that began
@@ -301,10 +302,10 @@ func (d *Detector) idf(id int32) float64 {
 
 // vector is the doc's TF-IDF weights under the current document
 // frequencies, unit length.
-func (d *Detector) vector(dc *doc) map[int32]float64 {
+func (d *Detector) vector(dc *doc) svec {
 	// Document frequencies drift slowly; weights a few percent stale
 	// change no decision and spare recomputing the history on every test.
-	if n := len(d.docs); dc.vec != nil && abs(n-dc.vecN)*50 <= n {
+	if n := len(d.docs); dc.vec.ids != nil && abs(n-dc.vecN)*50 <= n {
 		return dc.vec
 	}
 	dc.vecN = len(d.docs)
@@ -319,25 +320,70 @@ func abs(x int) int {
 	return x
 }
 
-func (d *Detector) weights(dc *doc) map[int32]float64 {
-	v := make(map[int32]float64, len(dc.terms))
-	var n float64
+// svec is a sparse vector as term ids in increasing order with their
+// weights: the detector compares each new ticket with thousands of recent
+// ones on a busy day, and merging two short sorted lists costs a tenth of
+// looking each term up in a map (2.5 ms a ticket at 10 tickets/s before).
+type svec struct {
+	ids []int32
+	ws  []float64
+}
+
+func (d *Detector) weights(dc *doc) svec {
+	v := svec{ids: make([]int32, 0, len(dc.terms)), ws: make([]float64, len(dc.terms))}
+	v.ids = append(v.ids, dc.terms...)
+	slices.Sort(v.ids)
+	tf := make(map[int32]float64, len(dc.terms))
 	for i, id := range dc.terms {
-		w := dc.tf[i] * d.idf(id)
-		v[id] = w
+		tf[id] = dc.tf[i]
+	}
+	var n float64
+	for i, id := range v.ids {
+		w := tf[id] * d.idf(id)
+		v.ws[i] = w
 		n += w * w
 	}
 	n = math.Sqrt(n)
-	for id := range v {
-		v[id] /= n
+	for i := range v.ws {
+		v.ws[i] /= n
+	}
+	if v.ids == nil {
+		v.ids = []int32{} // computed: no terms
 	}
 	return v
 }
 
-func (d *Detector) addTo(c map[int32]float64, dc *doc) {
-	for id, w := range d.vector(dc) {
-		c[id] += w
+// centroid is the sum of an incident's member vectors, with its squared
+// length kept until the next member changes it.
+type centroid struct {
+	m      map[int32]float64
+	norm2  float64
+	normOK bool
+}
+
+func (c *centroid) add(v svec) {
+	if c.m == nil {
+		c.m = make(map[int32]float64, len(v.ids))
 	}
+	for i, id := range v.ids {
+		c.m[id] += v.ws[i]
+	}
+	c.normOK = false
+}
+
+func (c *centroid) squaredNorm() float64 {
+	if !c.normOK {
+		c.norm2 = 0
+		for _, w := range c.m {
+			c.norm2 += w * w
+		}
+		c.normOK = true
+	}
+	return c.norm2
+}
+
+func (d *Detector) addTo(c *centroid, dc *doc) {
+	c.add(d.vector(dc))
 }
 
 // histFactor lowers the similarity at which a history ticket counts as
@@ -351,30 +397,71 @@ const histFactor = 0.7
 // mail outage, not several.
 const histNear = 2
 
-// dot is the cosine of two unit vectors.
-func dot(a, b map[int32]float64) float64 {
-	if len(a) > len(b) {
-		a, b = b, a
-	}
+// dot is the cosine of two unit vectors: a merge of their sorted terms.
+func dot(a, b svec) float64 {
 	var s float64
-	for id, w := range a {
-		s += w * b[id]
+	i, j := 0, 0
+	for i < len(a.ids) && j < len(b.ids) {
+		switch x, y := a.ids[i], b.ids[j]; {
+		case x == y:
+			s += a.ws[i] * b.ws[j]
+			i++
+			j++
+		case x < y:
+			i++
+		default:
+			j++
+		}
 	}
 	return s
 }
 
-func cosine(a, b map[int32]float64) float64 {
-	if len(a) > len(b) {
-		a, b = b, a
+// dense holds one vector spread out by term id, so that its dot product
+// with many others is one array read per term of theirs. It sums the same
+// products in the same (increasing term) order as dot.
+type dense struct {
+	w   []float64
+	set []int32
+}
+
+func (x *dense) load(v svec, terms int) {
+	if len(x.w) < terms {
+		x.w = append(x.w, make([]float64, terms-len(x.w))...)
 	}
-	var dot, na, nb float64
-	for id, w := range a {
-		dot += w * b[id]
+	for i, id := range v.ids {
+		x.w[id] = v.ws[i]
+	}
+	x.set = append(x.set[:0], v.ids...)
+}
+
+func (x *dense) dot(b svec) float64 {
+	var s float64
+	for i, id := range b.ids {
+		if int(id) < len(x.w) {
+			if w := x.w[id]; w != 0 {
+				s += w * b.ws[i]
+			}
+		}
+	}
+	return s
+}
+
+func (x *dense) clear() {
+	for _, id := range x.set {
+		x.w[id] = 0
+	}
+	x.set = x.set[:0]
+}
+
+// cosine of a vector and an incident's centroid.
+func cosine(a svec, c *centroid) float64 {
+	var dot, na float64
+	for i, id := range a.ids {
+		w := a.ws[i]
+		dot += w * c.m[id]
 		na += w * w
 	}
-	for _, w := range b {
-		nb += w * w
-	}
+	nb := c.squaredNorm()
 	if na == 0 || nb == 0 {
 		return 0
 	}
@@ -387,18 +474,20 @@ func (d *Detector) bestIncident(dc *doc) *Incident {
 		return nil
 	}
 	v := d.vector(dc)
+	d.scratch.load(v, len(d.names))
+	defer d.scratch.clear()
 	var best *Incident
 	bestSim := d.cfg.Similarity
 	for _, in := range d.incidents {
 		if in.Closed || dc.at.Sub(in.Last) > d.cfg.ChildWindow {
 			continue
 		}
-		s := cosine(v, in.centroid)
+		s := cosine(v, &in.centroid)
 		// Also the most alike of its latest members: an outage described
 		// several ways has a broad centroid close to no single report.
 		for i := len(in.Tickets) - 1; i >= 0 && i >= len(in.Tickets)-30; i-- {
 			if m := d.byKey[in.Tickets[i]]; m != nil {
-				s = math.Max(s, dot(v, d.vector(m)))
+				s = math.Max(s, d.scratch.dot(d.vector(m)))
 			}
 		}
 		if s >= bestSim {
@@ -429,7 +518,7 @@ func (d *Detector) burst(dc *doc) *Incident {
 		return nil
 	}
 	recent = append(recent, dc)
-	vecs := make([]map[int32]float64, len(recent))
+	vecs := make([]svec, len(recent))
 	for i, r := range recent {
 		vecs[i] = d.vector(r)
 	}
@@ -440,8 +529,9 @@ func (d *Detector) burst(dc *doc) *Incident {
 	for len(queue) > 0 {
 		i := queue[0]
 		queue = queue[1:]
+		d.scratch.load(vecs[i], len(d.names))
 		for j := range recent {
-			if in[j] || dot(vecs[i], vecs[j]) < d.cfg.Similarity {
+			if in[j] || d.scratch.dot(vecs[j]) < d.cfg.Similarity {
 				continue
 			}
 			// No pair an agent dismissed may end up in one group.
@@ -457,18 +547,17 @@ func (d *Detector) burst(dc *doc) *Incident {
 				queue = append(queue, j)
 			}
 		}
+		d.scratch.clear()
 	}
 	if len(in) < d.cfg.MinTickets {
 		return nil
 	}
 	var members []*doc
-	centroid := map[int32]float64{}
+	var c centroid
 	for i := range recent {
 		if in[i] {
 			members = append(members, recent[i])
-			for id, w := range vecs[i] {
-				centroid[id] += w
-			}
+			c.add(vecs[i])
 		}
 	}
 	slices.SortFunc(members, func(a, b *doc) int { return a.at.Compare(b.at) })
@@ -477,7 +566,7 @@ func (d *Detector) burst(dc *doc) *Incident {
 		return nil
 	}
 	out := &Incident{Start: members[0].at, Proposed: dc.at, Last: dc.at, Confidence: math.Max(0, math.Min(1, 1-p)),
-		centroid: centroid}
+		centroid: c}
 	for _, m := range members {
 		out.Tickets = append(out.Tickets, m.key)
 		m.incident = out
@@ -503,7 +592,7 @@ func (d *Detector) tail(members []*doc, now time.Time) float64 {
 	if len(probe) > 12 {
 		probe = probe[len(probe)-12:]
 	}
-	vecs := make([]map[int32]float64, len(probe))
+	vecs := make([]svec, len(probe))
 	for i, m := range probe {
 		vecs[i] = d.vector(m)
 	}
