@@ -34,9 +34,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	e := apptest.New(t)
 	ctx := context.Background()
-	if err := e.App.Jobs.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.StopWorkers()
 	b := &bundle{e: e}
 	err := e.App.DB.RawPool().QueryRow(ctx, `INSERT INTO teams (slug, name, restricted) VALUES ('security', 'Security', true) RETURNING id`).Scan(&b.secTeamID)
 	if err != nil {

@@ -230,6 +230,11 @@ func (c *Client) PostMultipart(path string, form url.Values, files ...File) *Res
 func (e *Env) Settle() {
 	e.T.Helper()
 	testwait.UntilNil(e.T, testwait.Long, "background jobs to finish", func() error {
+		// New tickets are triaged on this node without a job
+		// (triage.Dispatcher); what it hands to River shows as a job below.
+		if d := e.App.TriageDispatch; d != nil && !d.Idle() {
+			return fmt.Errorf("triage dispatcher busy")
+		}
 		var n int
 		if err := e.App.DB.RawPool().QueryRow(context.Background(), `SELECT count(*) FROM river_job
 			WHERE state IN ('available', 'running', 'retryable') OR (state = 'scheduled' AND scheduled_at < now() + interval '1 second')`).Scan(&n); err != nil {
@@ -240,4 +245,20 @@ func (e *Env) Settle() {
 		}
 		return nil
 	})
+}
+
+// StopWorkers stops what changes tickets in the background on this node:
+// the triage dispatcher (new tickets then wait as River jobs) and River.
+// Tests whose assertions triage would disturb call it first.
+func (e *Env) StopWorkers() {
+	e.T.Helper()
+	ctx := context.Background()
+	if d := e.App.TriageDispatch; d != nil {
+		if err := d.Stop(ctx); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	if err := e.App.Jobs.Stop(ctx); err != nil {
+		e.T.Fatal(err)
+	}
 }

@@ -20,9 +20,7 @@ func TestAdminInboundPage(t *testing.T) {
 	t.Parallel()
 	e := apptest.New(t)
 	ctx := context.Background()
-	if err := e.App.Jobs.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.StopWorkers()
 	if _, err := e.App.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('ops', 'Operations')`); err != nil {
 		t.Fatal(err)
 	}

@@ -25,9 +25,7 @@ func TestAdminRulesPages(t *testing.T) {
 	e := apptest.New(t)
 	ctx := context.Background()
 	// River stopped: triage would change the tickets under the assertions.
-	if err := e.App.Jobs.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.StopWorkers()
 	if _, err := e.App.DB.RawPool().Exec(ctx, `INSERT INTO teams (slug, name) VALUES ('ops', 'Operations'), ('other', 'Other')`); err != nil {
 		t.Fatal(err)
 	}

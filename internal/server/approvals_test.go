@@ -31,9 +31,7 @@ func newApprovalEnv(t *testing.T) *approvalEnv {
 	t.Helper()
 	e := apptest.New(t)
 	ctx := context.Background()
-	if err := e.App.Jobs.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.StopWorkers()
 	v := &approvalEnv{e: e, admin: e.User(helpdesk.RoleAdmin), req: e.User(helpdesk.RoleRequester),
 		boss: e.User(helpdesk.RoleRequester, func(u *auth.NewUser) { u.Name = "Bea Boss" })}
 	v.adminC = e.SignIn(v.admin)

@@ -173,9 +173,7 @@ func wantRow(t *testing.T, report string, rows map[string][]string, label string
 func TestReportFigures(t *testing.T) {
 	t.Parallel()
 	e := apptest.New(t)
-	if err := e.App.Jobs.Stop(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	e.StopWorkers()
 	lead, agent := reportHistory(t, e)
 
 	// First computed live (no zone is rolled up yet), then from the daily

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -30,6 +31,7 @@ type Dispatcher struct {
 	Workers int // concurrent runs, batched by Run; default maxBatch (64), so a backlog fills whole batches
 	Queue   int // tickets waiting before River takes the overflow; default 16384
 
+	busy   atomic.Int64 // tickets submitted and not yet triaged or handed to River
 	mu     sync.Mutex
 	queue  chan int64
 	closed bool
@@ -68,6 +70,7 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 // take now (a full queue, a node not started or stopping) becomes a River
 // job.
 func (d *Dispatcher) Submit(ctx context.Context, ticketID int64) {
+	d.busy.Add(1)
 	d.mu.Lock()
 	if d.queue != nil && !d.closed {
 		select {
@@ -79,9 +82,15 @@ func (d *Dispatcher) Submit(ctx context.Context, ticketID int64) {
 	}
 	d.mu.Unlock()
 	d.toRiver(ctx, []int64{ticketID}, time.Time{})
+	d.busy.Add(-1)
 }
 
+// Idle reports whether every ticket submitted so far has been triaged or
+// handed to River: with no River job left either, triage has caught up.
+func (d *Dispatcher) Idle() bool { return d.busy.Load() == 0 }
+
 func (d *Dispatcher) run(base context.Context, id int64) {
+	defer d.busy.Add(-1)
 	ctx, cancel := context.WithTimeout(base, perTicket)
 	defer cancel()
 	if err := d.Runner.Run(ctx, id); err != nil {
@@ -130,6 +139,7 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 		left = append(left, id)
 	}
 	d.toRiver(ctx, left, time.Time{})
+	d.busy.Add(-int64(len(left)))
 	done := make(chan struct{})
 	go func() {
 		d.wg.Wait()
