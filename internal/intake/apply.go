@@ -56,7 +56,7 @@ func (pr *Processor) addToTicket(ctx context.Context, row *postgres.InboundMail,
 			if quarantine {
 				out.reason += ", kept as an internal note"
 			}
-		} else if err := pr.participantsTx(ctx, tx, sp, t.ID, t.RequesterID, p, sender); err != nil {
+		} else if err := pr.participantsTx(ctx, tx, sp, t.ID, t.Number, t.RequesterID, p, sender); err != nil {
 			return err
 		}
 		return pr.finishTx(ctx, tx, row.ID, out)
@@ -69,7 +69,7 @@ func (pr *Processor) addToTicket(ctx context.Context, row *postgres.InboundMail,
 			if hit.via == viaLateParent {
 				// Its replies came first and made the ticket; the mail that
 				// started the conversation joins it, visibly.
-				if err := insertEvent(ctx, tx, t.ID, nil, helpdesk.EventLateParent, map[string]any{"message_id": emailID,
+				if err := insertEvent(ctx, tx, t.ID, t.Number, nil, helpdesk.EventLateParent, map[string]any{"message_id": emailID,
 					"from": p.From.Email}, "the mail this conversation started with arrived after its replies"); err != nil {
 					return err
 				}
@@ -151,12 +151,12 @@ func (pr *Processor) newTicket(ctx context.Context, row *postgres.InboundMail, p
 			if err := tx.SetFollowup(ctx, t.ID, followup.ticketID); err != nil {
 				return err
 			}
-			if err := insertEvent(ctx, tx, t.ID, &sender.ID, helpdesk.EventLinked,
+			if err := insertEvent(ctx, tx, t.ID, t.Number, &sender.ID, helpdesk.EventLinked,
 				map[string]any{"followup_of_id": followup.ticketID}, "reply to a closed ticket"); err != nil {
 				return err
 			}
 		}
-		if err := pr.participantsTx(ctx, tx, sp, t.ID, sender.ID, p, sender); err != nil {
+		if err := pr.participantsTx(ctx, tx, sp, t.ID, t.Number, sender.ID, p, sender); err != nil {
 			return err
 		}
 		if report {
@@ -191,7 +191,7 @@ func (pr *Processor) newTicket(ctx context.Context, row *postgres.InboundMail, p
 		out.msgID = &msgID
 		out.status, out.ticketID, out.reason, out.jobs, out.marked = StatusTicket, &ticketID, reason, jobs, false
 		withAck(out, c, ticketID, row.ID, sender)
-		if err := pr.participantsTx(ctx, tx, sp, ticketID, sender.ID, p, sender); err != nil {
+		if err := pr.participantsTx(ctx, tx, sp, ticketID, 0, sender.ID, p, sender); err != nil {
 			return err
 		}
 		return pr.finishTx(ctx, tx, row.ID, out)

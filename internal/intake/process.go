@@ -325,7 +325,7 @@ func (pr *Processor) finishTx(ctx context.Context, tx *postgres.Tx, id int64, ou
 	}
 	out.msgID = msgID
 	if e := out.event; e != nil {
-		if err := insertEvent(ctx, tx, e.ticketID, e.actor, e.kind, e.after, e.reason); err != nil {
+		if err := insertEvent(ctx, tx, e.ticketID, 0, e.actor, e.kind, e.after, e.reason); err != nil {
 			return err
 		}
 	}
@@ -385,10 +385,12 @@ type mailEvent struct {
 }
 
 // insertEvent writes one ticket event outside the ticket service (for things
-// that are not changes to the ticket itself) and tells live views.
-func insertEvent(ctx context.Context, tx *postgres.Tx, ticketID int64, actor *int64, kind string, after any, reason string) error {
-	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: ticketID, ActorID: actor, Kind: kind,
-		After: after, Reason: mail.Truncate(reason, 500)}); err != nil {
+// that are not changes to the ticket itself) and tells live views: in the
+// same statement when the caller knows the ticket's number, else by a
+// second one that looks it up.
+func insertEvent(ctx context.Context, tx *postgres.Tx, ticketID, number int64, actor *int64, kind string, after any, reason string) error {
+	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: ticketID, Number: number, ActorID: actor, Kind: kind,
+		After: after, Reason: mail.Truncate(reason, 500)}); err != nil || number != 0 {
 		return err
 	}
 	return tx.NotifyTicketID(ctx, ticketID)

@@ -181,8 +181,9 @@ func requesterName(a mail.Address) (email, name string) {
 // recipients) followers of the ticket in tx, creating accounts as the
 // policy allows, with one event naming those newly added. Missing accounts
 // are created in address order, so two mails copying the same new people in
-// another order cannot deadlock.
-func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp SenderPolicy, ticketID, requesterID int64,
+// another order cannot deadlock. number is the ticket's, for the live
+// update (0: looked up).
+func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp SenderPolicy, ticketID, number, requesterID int64,
 	p *mail.Parsed, sender *helpdesk.User) error {
 	copied := pr.copied(p, sender)
 	users := make([]*helpdesk.User, len(copied))
@@ -237,7 +238,7 @@ func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp Sen
 	if len(added) == 0 {
 		return nil
 	}
-	return insertEvent(ctx, tx, ticketID, &sender.ID, helpdesk.EventParticipantAdd, map[string]any{"emails": added}, "copied on mail")
+	return insertEvent(ctx, tx, ticketID, number, &sender.ID, helpdesk.EventParticipantAdd, map[string]any{"emails": added}, "copied on mail")
 }
 
 // copied lists the addresses on a mail that may become followers: Cc then
