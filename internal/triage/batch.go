@@ -183,20 +183,44 @@ func (r *Runner) triageTickets(ctx context.Context, ids []int64) error {
 		}
 		w.refresh(locked)
 		checked := map[int64]bool{}
+		outs := make([]decided, 0, len(plans))
+		writes := make([]postgres.TriageWrite, 0, len(plans))
 		for _, p := range plans {
 			d, err := r.decide(ctx, tx, w, now, p, checked)
 			if err != nil {
 				return fmt.Errorf("triage ticket %d: %w", p.t.ID, err)
 			}
-			agent, err := r.store(ctx, tx, p.t, p.prio, p.teamID, d, p.dues, now, p.events)
-			if err != nil {
-				return fmt.Errorf("triage ticket %d: %w", p.t.ID, err)
+			o := r.result(p.t, p.prio, p.teamID, d, p.dues, now, p.events)
+			outs, writes = append(outs, o), append(writes, o.write)
+			if o.assignee != nil {
+				// What the load trigger will add to the counter, and the
+				// order of the round-robin stamps: the next ticket of the
+				// batch decides on them. (The row locks taken above keep
+				// every ticket of the batch unassigned until it is written.)
+				w.assigned(*o.assignee, LoadWeight(p.prio.Priority), time.Now())
 			}
-			if agent != nil {
-				// What the load trigger just added to the counter, and
-				// the time ApplyTriage stamped: the next ticket of the
-				// batch decides on them.
-				w.assigned(*agent, LoadWeight(p.prio.Priority), time.Now())
+		}
+		// The whole batch in one statement, then what follows from it.
+		written, err := tx.ApplyTriages(ctx, writes)
+		if err != nil {
+			return err
+		}
+		var pending map[int64]bool
+		if r.Jobs != nil {
+			ids := make([]int64, 0, len(written))
+			for id := range written {
+				ids = append(ids, id)
+			}
+			if pending, err = tx.AutomationPendingAmong(ctx, ids); err != nil {
+				return err
+			}
+		}
+		for _, o := range outs {
+			if !written[o.t.ID] {
+				continue
+			}
+			if err := r.follow(ctx, tx, o, pending[o.t.ID]); err != nil {
+				return fmt.Errorf("triage ticket %d: %w", o.t.ID, err)
 			}
 		}
 		return nil

@@ -268,10 +268,20 @@ func factEvents(t *helpdesk.TriageTicket, first bool, prio PriorityDecision, cat
 	return out
 }
 
-// store writes the decision, the deadlines, the fact events and the
-// decision's explanation event in one statement, then what follows from it.
-func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageTicket, prio PriorityDecision,
-	teamID int64, d Decision, dues sla.Deadlines, now time.Time, events []postgres.NewEvent) (assigned *int64, err error) {
+// decided is one ticket's decision, ready to be written with its batch.
+type decided struct {
+	t        *helpdesk.TriageTicket
+	prio     PriorityDecision
+	teamID   int64
+	d        Decision
+	assignee *int64
+	write    postgres.TriageWrite
+}
+
+// result turns a decision into what is written: the decision, the
+// deadlines, the fact events and the decision's explanation event.
+func (r *Runner) result(t *helpdesk.TriageTicket, prio PriorityDecision, teamID int64, d Decision, dues sla.Deadlines,
+	now time.Time, events []postgres.NewEvent) decided {
 	var assignee *int64
 	var retry *time.Time
 	if d.Outcome == OutcomeQueued {
@@ -298,35 +308,39 @@ func (r *Runner) store(ctx context.Context, tx *postgres.Tx, t *helpdesk.TriageT
 	}
 	events = append(events, postgres.NewEvent{TicketID: t.ID, Kind: helpdesk.EventTriaged,
 		After: triagedEvent{d, dues}, Reason: d.Explanation})
-	applied, err := tx.ApplyTriage(ctx, t.ID, postgres.TriageResult{Priority: prio.Priority,
-		CategoryID: t.CategoryID, TeamID: &teamID, AssigneeID: assignee, RetryAt: retry, Deadlines: dues,
-		Wait: d.Wait.Text(), WaitSkill: skill, StandIn: d.Outcome.Provisional(), Number: t.Number, Events: events})
-	if err != nil || !applied {
-		return nil, err
-	}
-	if err := r.wakeRules(ctx, tx, t.ID); err != nil {
-		return nil, err
+	return decided{t: t, prio: prio, teamID: teamID, d: d, assignee: assignee,
+		write: postgres.TriageWrite{TicketID: t.ID, TriageResult: postgres.TriageResult{Priority: prio.Priority,
+			CategoryID: t.CategoryID, TeamID: &teamID, AssigneeID: assignee, RetryAt: retry, Deadlines: dues,
+			Wait: d.Wait.Text(), WaitSkill: skill, StandIn: d.Outcome.Provisional(), Number: t.Number, Events: events}}}
+}
+
+// follow does what follows a written decision: the rules waiting for it
+// (pending: the ticket has events in the rules' inbox), the lead's alarm,
+// the on-call page.
+func (r *Runner) follow(ctx context.Context, tx *postgres.Tx, o decided, pending bool) error {
+	t, d := o.t, o.d
+	if pending && r.Jobs != nil {
+		// Rules on ticket.created run after triage decided, so their
+		// changes win.
+		if _, err := r.Jobs.InsertTx(ctx, tx, jobs.AutomationArgs{TicketID: t.ID}, nil); err != nil {
+			return err
+		}
 	}
 	if d.AlarmLead {
-		if err := r.alarmLead(ctx, tx, t.ID, t.Number, teamID, d); err != nil {
-			return nil, err
+		if err := r.alarmLead(ctx, tx, t.ID, t.Number, o.teamID, d); err != nil {
+			return err
 		}
 	}
-	if assignee == nil {
-		return nil, nil
+	if o.assignee == nil || !d.Notify {
+		return nil
 	}
-	if d.Notify {
-		why := fmt.Sprintf("%s with nobody on shift who can take it in time", prio.Priority)
-		after := map[string]any{"agent_id": d.AgentID, "agent_name": d.AgentName, "channel": "page", "why": why}
-		if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Kind: EventNotified, After: after,
-			Reason: "on-call paged for a " + string(prio.Priority)}); err != nil {
-			return nil, err
-		}
-		if err := r.page(ctx, tx, t.ID, t.Number, d.AgentID); err != nil {
-			return nil, err
-		}
+	why := fmt.Sprintf("%s with nobody on shift who can take it in time", o.prio.Priority)
+	after := map[string]any{"agent_id": d.AgentID, "agent_name": d.AgentName, "channel": "page", "why": why}
+	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Kind: EventNotified, After: after,
+		Reason: "on-call paged for a " + string(o.prio.Priority)}); err != nil {
+		return err
 	}
-	return assignee, nil
+	return r.page(ctx, tx, t.ID, t.Number, d.AgentID)
 }
 
 // loadPriorityRules combines the editable matrix, the admin's keyword and
@@ -366,18 +380,4 @@ func loadPriorityRules(ctx context.Context, db *postgres.DB, cats []helpdesk.Cat
 func language(locale string) string {
 	l, _, _ := strings.Cut(strings.ReplaceAll(locale, "_", "-"), "-")
 	return strings.ToLower(l)
-}
-
-// wakeRules runs the automation rules waiting for this triage (rules on
-// ticket.created run after triage decided, so their changes win).
-func (r *Runner) wakeRules(ctx context.Context, tx *postgres.Tx, ticketID int64) error {
-	if r.Jobs == nil {
-		return nil
-	}
-	pending, err := tx.AutomationPending(ctx, ticketID)
-	if err != nil || !pending {
-		return err
-	}
-	_, err = r.Jobs.InsertTx(ctx, tx, jobs.AutomationArgs{TicketID: ticketID}, nil)
-	return err
 }
