@@ -2,3 +2,7 @@ package postgres
 
 // MigrateFS lets the external tests migrate from a chosen set of files.
 var MigrateFS = migrateFS
+
+// RawScanOff turns the list rows' binary fast path off; RawRows counts the
+// rows it read.
+var RawScanOff, RawRows = &rawScanOff, &rawRows

@@ -23,6 +23,7 @@ type ticketScanner struct {
 	catName, teamName, teamSlug, aName, aMail pgtype.Text
 	wait                                      pgtype.Text
 	dest                                      []any
+	raw                                       int // 0 unknown, 1 fast path (ticketscan_raw.go), 2 pgx's Scan
 }
 
 func newTicketScanner(extra ...any) *ticketScanner {
@@ -39,7 +40,7 @@ func newTicketScanner(extra ...any) *ticketScanner {
 // scan reads one row; the extra destinations hold its extra columns until
 // the next call.
 func (s *ticketScanner) scan(row pgx.CollectableRow) (helpdesk.Ticket, error) {
-	if err := row.Scan(s.dest...); err != nil {
+	if err := s.scanRow(row); err != nil {
 		return helpdesk.Ticket{}, err
 	}
 	t := s.t
