@@ -84,10 +84,7 @@ func (pr *Processor) parentPending(ctx context.Context, row *postgres.InboundMai
 // meanwhile, and otherwise records the ids the mail referred to.
 func claimThread(ctx context.Context, tx *postgres.Tx, ticketID int64, p *mail.Parsed, emailID string) error {
 	refs := threadIDs(p)
-	if err := tx.LockThreadIDs(ctx, append(refs, emailID)); err != nil {
-		return err
-	}
-	other, err := tx.TicketForThreadIDs(ctx, append(refs, emailID), ticketID)
+	other, err := tx.ClaimThreadIDs(ctx, append(refs, emailID), ticketID)
 	if err != nil {
 		return err
 	}

@@ -138,31 +138,33 @@ type senderCheck struct {
 	flagged bool
 }
 
-// LockThreadIDs takes a transaction lock per Message-ID, in a fixed order so
-// that two transactions never wait on each other: two mails of one
-// conversation that arrive together then create their ticket one after the
-// other, and the second finds the first's.
-func (tx *Tx) LockThreadIDs(ctx context.Context, ids []string) error {
-	if _, err := tx.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(id, 13))
-		FROM (SELECT DISTINCT unnest($1::text[]) AS id ORDER BY 1) x`, ids); err != nil {
-		return fmt.Errorf("lock thread ids: %w", mapError(err))
+// ClaimThreadIDs takes a transaction lock per Message-ID, in a fixed order
+// so that two transactions never wait on each other, and then returns the
+// ticket other than exclude holding any of the ids, or 0: two mails of one
+// conversation that arrive together create their ticket one after the
+// other, and the second finds the first's. Both statements go in one round
+// trip (a pipeline); PostgreSQL runs the second, with a snapshot of its
+// own, only once the first holds the locks, so it sees every ticket a
+// previous holder committed.
+func (tx *Tx) ClaimThreadIDs(ctx context.Context, ids []string, exclude int64) (int64, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended(id, 13))
+		FROM (SELECT DISTINCT unnest($1::text[]) AS id ORDER BY 1) x`, ids)
+	b.Queue(`SELECT coalesce((SELECT ticket_id FROM ticket_message_ids
+		WHERE message_id = ANY($1::text[]) AND ticket_id <> $2 LIMIT 1), 0)`, ids, exclude)
+	br := tx.tx.SendBatch(ctx, b)
+	var other int64
+	_, err := br.Exec()
+	if err == nil {
+		err = br.QueryRow().Scan(&other)
 	}
-	return nil
-}
-
-// TicketForThreadIDs is the ticket holding any of the Message-IDs, other
-// than exclude, or 0.
-func (tx *Tx) TicketForThreadIDs(ctx context.Context, ids []string, exclude int64) (int64, error) {
-	var id int64
-	err := tx.tx.QueryRow(ctx, `SELECT ticket_id FROM ticket_message_ids
-		WHERE message_id = ANY($1::text[]) AND ticket_id <> $2 LIMIT 1`, ids, exclude).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		return 0, fmt.Errorf("ticket for thread ids: %w", mapError(err))
+		return 0, fmt.Errorf("claim thread ids: %w", mapError(err))
 	}
-	return id, nil
+	return other, nil
 }
 
 // AddThreadIDs records Message-IDs a ticket's mail referred to, so that the
