@@ -4,6 +4,8 @@
 // feature that works it (intake enqueues the acknowledgement notify sends;
 // the ticket service enqueues the triage the triage runner does). Workers
 // live beside their feature and are registered in one list in internal/app.
+// Local runs such work on the committing node without a job per row, with
+// River as its fallback.
 package jobs
 
 import "github.com/riverqueue/river"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -17,13 +16,13 @@ import (
 // their transaction commits, instead of through a River job per ticket: a
 // job costs an insert (and its NOTIFY) in the creating transaction, a
 // fetch, a completion and the job row's index entries, about a fifth of the
-// database work of a new ticket. Nothing is lost by it. The committed,
-// untriaged ticket is the durable record; a ticket this node does not
-// finish (triage failed, the local queue is full, the node stops) is handed
-// to River as a job, and SweepUntriaged enqueues one for an old untriaged
-// ticket that has no job (after a killed node), as it did for lost jobs.
-// Several nodes may triage at once: Run's row and profile locks keep one
-// decision per ticket and capacities exact, whoever runs it.
+// database work of a new ticket. Nothing is lost by it (jobs.Local). The
+// committed, untriaged ticket is the durable record; a ticket this node
+// does not finish (triage failed, the local queue is full, the node stops)
+// is handed to River as a job, and SweepUntriaged enqueues one for an old
+// untriaged ticket that has no job (after a killed node), as it did for
+// lost jobs. Several nodes may triage at once: Run's row and profile locks
+// keep one decision per ticket and capacities exact, whoever runs it.
 type Dispatcher struct {
 	Runner  *Runner
 	Jobs    *postgres.JobClient
@@ -31,82 +30,53 @@ type Dispatcher struct {
 	Workers int // concurrent runs, batched by Run; default maxBatch (64), so a backlog fills whole batches
 	Queue   int // tickets waiting before River takes the overflow; default 16384
 
-	busy   atomic.Int64 // tickets submitted and not yet triaged or handed to River
-	mu     sync.Mutex
-	queue  chan int64
-	closed bool
-	wg     sync.WaitGroup
-	cancel context.CancelFunc
+	once  sync.Once
+	local jobs.Local
 }
 
-// perTicket bounds one run here, as River's job timeout did.
-const perTicket = time.Minute
+func (d *Dispatcher) engine() *jobs.Local {
+	d.once.Do(func() {
+		workers, queue := d.Workers, d.Queue
+		if workers <= 0 {
+			workers = maxBatch
+		}
+		if queue <= 0 {
+			queue = 16384
+		}
+		d.local = jobs.Local{Run: d.run, Enqueue: d.toRiver, Workers: workers, Queue: queue}
+	})
+	return &d.local
+}
 
 // Start runs the workers.
-func (d *Dispatcher) Start(ctx context.Context) error {
-	if d.Workers <= 0 {
-		d.Workers = maxBatch
-	}
-	if d.Queue <= 0 {
-		d.Queue = 16384
-	}
-	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	d.mu.Lock()
-	d.queue, d.cancel = make(chan int64, d.Queue), cancel
-	d.mu.Unlock()
-	for range d.Workers {
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			for id := range d.queue {
-				d.run(base, id)
-			}
-		}()
-	}
-	return nil
-}
+func (d *Dispatcher) Start(ctx context.Context) error { return d.engine().Start(ctx) }
 
 // Submit hands a committed ticket to this node's workers; what they cannot
 // take now (a full queue, a node not started or stopping) becomes a River
 // job.
-func (d *Dispatcher) Submit(ctx context.Context, ticketID int64) {
-	d.busy.Add(1)
-	d.mu.Lock()
-	if d.queue != nil && !d.closed {
-		select {
-		case d.queue <- ticketID:
-			d.mu.Unlock()
-			return
-		default:
-		}
-	}
-	d.mu.Unlock()
-	d.toRiver(ctx, []int64{ticketID}, time.Time{})
-	d.busy.Add(-1)
-}
+func (d *Dispatcher) Submit(ctx context.Context, ticketID int64) { d.engine().Submit(ctx, ticketID) }
 
 // Idle reports whether every ticket submitted so far has been triaged or
 // handed to River: with no River job left either, triage has caught up.
-func (d *Dispatcher) Idle() bool { return d.busy.Load() == 0 }
+func (d *Dispatcher) Idle() bool { return d.engine().Idle() }
 
-func (d *Dispatcher) run(base context.Context, id int64) {
-	defer d.busy.Add(-1)
-	ctx, cancel := context.WithTimeout(base, perTicket)
-	defer cancel()
+// Stop takes no more tickets, hands what is still waiting to River, and
+// lets the runs in progress finish (until ctx ends; a run cut off rolls
+// back and its ticket is found by the sweep).
+func (d *Dispatcher) Stop(ctx context.Context) error { return d.engine().Stop(ctx) }
+
+func (d *Dispatcher) run(ctx context.Context, id int64) {
 	if err := d.Runner.Run(ctx, id); err != nil {
 		// River retries it with backoff and, out of attempts, discards it;
 		// the sweep then finds the ticket.
 		d.log().Warn("triage failed, retrying as a job", "ticket_id", id, "err", err)
-		d.toRiver(base, []int64{id}, time.Now().Add(time.Second))
+		d.toRiver(ctx, []int64{id}, time.Now().Add(time.Second))
 	}
 }
 
 // toRiver enqueues triage jobs for the tickets. Should that fail too (the
 // database is away), the ticket stays untriaged and the sweep finds it.
 func (d *Dispatcher) toRiver(ctx context.Context, ids []int64, at time.Time) {
-	if len(ids) == 0 {
-		return
-	}
 	if d.Jobs == nil {
 		d.log().Warn("tickets left for the untriaged sweep: no job client", "count", len(ids))
 		return
@@ -120,39 +90,6 @@ func (d *Dispatcher) toRiver(ctx context.Context, ids []int64, at time.Time) {
 	if _, err := d.Jobs.InsertManyFast(ctx, params); err != nil {
 		d.log().Warn("tickets left for the untriaged sweep: enqueue failed", "count", len(ids), "err", err)
 	}
-}
-
-// Stop takes no more tickets, hands what is still waiting to River, and
-// lets the runs in progress finish (until ctx ends; a run cut off rolls
-// back and its ticket is found by the sweep).
-func (d *Dispatcher) Stop(ctx context.Context) error {
-	d.mu.Lock()
-	if d.queue == nil || d.closed {
-		d.mu.Unlock()
-		return nil
-	}
-	d.closed = true
-	close(d.queue)
-	d.mu.Unlock()
-	var left []int64
-	for id := range d.queue { // the workers take some too; each id goes to one of us
-		left = append(left, id)
-	}
-	d.toRiver(ctx, left, time.Time{})
-	d.busy.Add(-int64(len(left)))
-	done := make(chan struct{})
-	go func() {
-		d.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		d.cancel()
-		<-done
-	}
-	d.cancel()
-	return nil
 }
 
 func (d *Dispatcher) log() *slog.Logger {
