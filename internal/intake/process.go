@@ -385,9 +385,8 @@ type mailEvent struct {
 }
 
 // insertEvent writes one ticket event outside the ticket service (for things
-// that are not changes to the ticket itself) and tells live views: in the
-// same statement when the caller knows the ticket's number, else by a
-// second one that looks it up.
+// that are not changes to the ticket itself) and tells live views the
+// ticket's number after commit (looked up when the caller does not know it).
 func insertEvent(ctx context.Context, tx *postgres.Tx, ticketID, number int64, actor *int64, kind string, after any, reason string) error {
 	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: ticketID, Number: number, ActorID: actor, Kind: kind,
 		After: after, Reason: mail.Truncate(reason, 500)}); err != nil || number != 0 {

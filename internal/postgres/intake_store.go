@@ -215,12 +215,14 @@ func clearBouncing(ctx context.Context, q *dbsqlc.Queries, userID int64) error {
 	return nil
 }
 
-// NotifyTicketID is NotifyTicket for a ticket known by its id.
+// NotifyTicketID is NotifyTicket for a ticket known by its id: sent after
+// commit like every live-update notification (announce.go).
 func (tx *Tx) NotifyTicketID(ctx context.Context, ticketID int64) error {
-	if err := tx.q.MailNotifyTicket(ctx, dbsqlc.MailNotifyTicketParams{Channel: TicketChannel, TicketID: ticketID}); err != nil {
+	number, err := tx.q.TicketNumberByID(ctx, ticketID)
+	if err != nil {
 		return fmt.Errorf("notify ticket %d: %w", ticketID, mapError(err))
 	}
-	return nil
+	return tx.NotifyTicket(ctx, number)
 }
 
 // IntakeAddress is the intake address with local part local (any case),

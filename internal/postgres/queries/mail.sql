@@ -151,9 +151,6 @@ UPDATE mailboxes SET last_error = @last_error::text, last_error_at = now() WHERE
 SELECT i.id FROM inbound_mail i JOIN messages m ON m.id = i.msg_id
 JOIN tickets t ON t.id = m.ticket_id WHERE i.msg_id = @msg_id::bigint AND t.number = @number::bigint;
 
--- name: MailNotifyTicket :exec
-SELECT pg_notify(@channel::text, (SELECT number::text FROM tickets WHERE id = @ticket_id::bigint));
-
 -- name: MailLockMailbox :one
 SELECT last_uid FROM mailboxes WHERE id = $1 FOR UPDATE;
 

@@ -590,20 +590,6 @@ func (q *Queries) MailMessageByEmailID(ctx context.Context, emailMessageID *stri
 	return i, err
 }
 
-const mailNotifyTicket = `-- name: MailNotifyTicket :exec
-SELECT pg_notify($1::text, (SELECT number::text FROM tickets WHERE id = $2::bigint))
-`
-
-type MailNotifyTicketParams struct {
-	Channel  string
-	TicketID int64
-}
-
-func (q *Queries) MailNotifyTicket(ctx context.Context, arg MailNotifyTicketParams) error {
-	_, err := q.db.Exec(ctx, mailNotifyTicket, arg.Channel, arg.TicketID)
-	return err
-}
-
 const mailOutboxAttempt = `-- name: MailOutboxAttempt :exec
 UPDATE outbox SET attempts = attempts + 1, last_error = $1::text, next_attempt_at = $2
 WHERE id = $3
