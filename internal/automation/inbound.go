@@ -128,13 +128,10 @@ func (s *Service) CreateInbound(ctx context.Context, actor *helpdesk.User, in In
 	}
 	h.Mapping = m
 	if slug := strings.TrimSpace(in.Team); slug != "" {
-		err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-			t, err := tx.TeamBySlug(ctx, slug)
-			if err == nil {
-				h.TeamID, h.TeamSlug = &t.ID, t.Slug
-			}
-			return err
-		})
+		t, err := s.DB.TeamBySlug(ctx, slug)
+		if err == nil {
+			h.TeamID, h.TeamSlug = &t.ID, t.Slug
+		}
 		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
 			v.Add("team", "No such team.")
 		} else if err != nil {
