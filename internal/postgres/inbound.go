@@ -16,11 +16,14 @@ const inboundCols = `h.id, h.name, h.mapping, h.team_id, coalesce(t.slug, ''), h
 
 const inboundFrom = ` FROM inbound_hooks h LEFT JOIN teams t ON t.id = h.team_id `
 
-func scanInbound(row pgx.Row) (*helpdesk.InboundHook, error) {
+// scanInbound scans inboundCols, then any columns selected after them into
+// extra.
+func scanInbound(row pgx.Row, extra ...any) (*helpdesk.InboundHook, error) {
 	var h helpdesk.InboundHook
 	var m []byte
-	if err := row.Scan(&h.ID, &h.Name, &m, &h.TeamID, &h.TeamSlug, &h.Active, &h.CreatedBy, &h.CreatedAt,
-		&h.RotatedAt, &h.LastUsedAt); err != nil {
+	dest := append([]any{&h.ID, &h.Name, &m, &h.TeamID, &h.TeamSlug, &h.Active, &h.CreatedBy, &h.CreatedAt,
+		&h.RotatedAt, &h.LastUsedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(m, &h.Mapping); err != nil {
@@ -90,16 +93,11 @@ func (db *DB) InboundHooks(ctx context.Context) ([]helpdesk.InboundHook, error) 
 func (db *DB) InboundHook(ctx context.Context, id int64) (*helpdesk.InboundHook, string, error) {
 	var hash string
 	row := db.pool.QueryRow(ctx, `SELECT `+inboundCols+`, h.token_hash`+inboundFrom+`WHERE h.id = $1`, id)
-	var h helpdesk.InboundHook
-	var m []byte
-	if err := row.Scan(&h.ID, &h.Name, &m, &h.TeamID, &h.TeamSlug, &h.Active, &h.CreatedBy, &h.CreatedAt,
-		&h.RotatedAt, &h.LastUsedAt, &hash); err != nil {
+	h, err := scanInbound(row, &hash)
+	if err != nil {
 		return nil, "", fmt.Errorf("inbound hook %d: %w", id, mapError(err))
 	}
-	if err := json.Unmarshal(m, &h.Mapping); err != nil {
-		return nil, "", fmt.Errorf("inbound hook %d mapping: %w", id, err)
-	}
-	return &h, hash, nil
+	return h, hash, nil
 }
 
 // InboundReceipt returns the answer stored for an idempotency key, or
