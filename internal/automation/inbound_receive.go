@@ -80,15 +80,7 @@ func (s *Service) Receive(ctx context.Context, hookID int64, token, idemKey stri
 	}
 	m := &h.Mapping
 	if idemKey != "" {
-		var out *helpdesk.InboundResult
-		err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-			n, created, ok, err := tx.InboundReceipt(ctx, h.ID, idemKey)
-			if ok {
-				out = &helpdesk.InboundResult{Ticket: n, Created: created, Replayed: true}
-			}
-			return err
-		})
-		if err != nil || out != nil {
+		if out, err := s.replay(ctx, h, idemKey); err != nil || out != nil {
 			return out, err
 		}
 	}
@@ -110,18 +102,25 @@ func (s *Service) replayOnConflict(ctx context.Context, h *helpdesk.InboundHook,
 	if helpdesk.ErrorCode(err) != helpdesk.ECONFLICT || idemKey == "" {
 		return res, err
 	}
+	out, rerr := s.replay(ctx, h, idemKey)
+	if rerr != nil || out == nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// replay is the first answer to an Idempotency-Key seen before, or nil for
+// a new key.
+func (s *Service) replay(ctx context.Context, h *helpdesk.InboundHook, idemKey string) (*helpdesk.InboundResult, error) {
 	var out *helpdesk.InboundResult
-	rerr := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		n, created, ok, err := tx.InboundReceipt(ctx, h.ID, idemKey)
 		if ok {
 			out = &helpdesk.InboundResult{Ticket: n, Created: created, Replayed: true}
 		}
 		return err
 	})
-	if rerr != nil || out == nil {
-		return nil, err
-	}
-	return out, nil
+	return out, err
 }
 
 // inboundUpdate updates the ticket ext opened, or returns nil when there
