@@ -146,10 +146,6 @@ func IsForeignKey(err error, constraint string) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == constraint
 }
 
-// MapError exposes the mapping to other packages that run their own SQL
-// through a Tx.
-func MapError(err error) error { return mapError(err) }
-
 // WithDatabase is conn (a URL or a key/value string) pointed at database db.
 func WithDatabase(conn, db string) string {
 	if u, err := url.Parse(conn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
