@@ -123,10 +123,7 @@ func (w *AckWorker) Work(ctx context.Context, job *river.Job[jobs.AckArgs]) erro
 // held only until the commit that follows.
 func (n *Notifier) AckTx(ctx context.Context, tx *postgres.Tx, ticketID int64, to string) error {
 	sender := strings.ToLower(to)
-	if sent, err := tx.AcksSent(ctx, sender); err != nil || sent >= n.ackLimit() {
-		if err == nil {
-			n.Log.Info("acknowledgement skipped: hourly limit", "to", sender, "ticket_id", ticketID)
-		}
+	if spent, err := n.ackSpent(ctx, tx, sender, ticketID); err != nil || spent {
 		return err
 	}
 	tm, err := n.ticketMail(ctx, tx, ticketID)
@@ -144,10 +141,7 @@ func (n *Notifier) AckTx(ctx context.Context, tx *postgres.Tx, ticketID int64, t
 	body := fmt.Sprintf("<p>Hello %s,</p><p>we received your request and opened ticket <b>#%d</b>: %s</p>"+
 		"<p>Reply to this mail to add information.</p>",
 		html.EscapeString(u.Name), tm.ref.Number, html.EscapeString(tm.ref.Subject)) + footerHTML(link, "Follow your ticket")
-	if ok, err := tx.TakeAck(ctx, sender, n.ackLimit()); err != nil || !ok {
-		if err == nil {
-			n.Log.Info("acknowledgement skipped: hourly limit", "to", sender, "ticket_id", ticketID)
-		}
+	if ok, err := n.takeAck(ctx, tx, sender, ticketID); err != nil || !ok {
 		return err
 	}
 	return n.queue(ctx, tx, outgoing{ticketID: &ticketID, kind: "ack",
@@ -155,11 +149,30 @@ func (n *Notifier) AckTx(ctx context.Context, tx *postgres.Tx, ticketID int64, t
 		mail: tm.mail(netmail.Address{Name: u.Name, Address: u.Email}, tm.subject("Re: "), text, body, true)})
 }
 
-// ackBudgetLeft reports whether sender may get another automatic answer this
-// hour. It holds a per-sender lock until tx ends, so concurrent jobs cannot
-// both pass the count; the caller records the answer with RecordAck.
-func (n *Notifier) ackBudgetLeft(ctx context.Context, tx *postgres.Tx, sender string) (bool, error) {
-	return tx.AckBudgetLeft(ctx, sender, n.ackLimit())
+// ackSpent reports, without the per-sender lock, whether sender's hourly
+// budget of automatic answers (AckLimit; acknowledgements and refusals share
+// it) is spent: a burst from one robot learns it here, without lining up
+// behind the lock.
+func (n *Notifier) ackSpent(ctx context.Context, tx *postgres.Tx, sender string, ticketID int64) (bool, error) {
+	sent, err := tx.AcksSent(ctx, sender)
+	if err != nil {
+		return false, err
+	}
+	if sent >= n.ackLimit() {
+		n.Log.Info("automatic answer skipped: hourly limit", "to", sender, "ticket_id", ticketID)
+		return true, nil
+	}
+	return false, nil
+}
+
+// takeAck takes one answer from sender's budget under the per-sender lock
+// (held until tx ends) and reports whether one was left.
+func (n *Notifier) takeAck(ctx context.Context, tx *postgres.Tx, sender string, ticketID int64) (bool, error) {
+	ok, err := tx.TakeAck(ctx, sender, n.ackLimit())
+	if err == nil && !ok {
+		n.Log.Info("automatic answer skipped: hourly limit", "to", sender, "ticket_id", ticketID)
+	}
+	return ok, err
 }
 
 // RefusalWorker tells a sender outside the allowed domains that their mail
@@ -176,10 +189,10 @@ func (w *RefusalWorker) Work(ctx context.Context, job *river.Job[jobs.RefusalArg
 	sender := strings.ToLower(a.To)
 	return n.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		// Refusals share the acknowledgement budget: both answer a stranger.
-		if ok, err := n.ackBudgetLeft(ctx, tx, sender); err != nil || !ok {
+		if spent, err := n.ackSpent(ctx, tx, sender, 0); err != nil || spent {
 			return err
 		}
-		if err := tx.RecordAck(ctx, sender); err != nil {
+		if ok, err := n.takeAck(ctx, tx, sender, 0); err != nil || !ok {
 			return err
 		}
 		text := "Hello,\n\nyour mail \"" + a.Subject + "\" was not accepted by the IT helpdesk: " +

@@ -106,30 +106,6 @@ func (tx *Tx) ResolutionCount(ctx context.Context, ticketID int64) (int64, error
 	return int64(n), nil
 }
 
-// AckBudgetLeft reports whether sender got fewer than limit automatic
-// answers in the last hour. It holds a per-sender lock until tx ends, so
-// concurrent jobs cannot both pass the count; the caller records the answer
-// it sends with RecordAck in the same transaction. A budget already spent
-// is answered without the lock: a burst of mail from one robot must not line
-// up its jobs (each holding a connection) behind one another only to learn
-// that nothing more is sent to it this hour.
-func (tx *Tx) AckBudgetLeft(ctx context.Context, sender string, limit int64) (bool, error) {
-	sent, err := tx.q.MailCountAcks(ctx, sender)
-	if err != nil {
-		return false, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
-	}
-	if sent >= limit {
-		return false, nil
-	}
-	if err := tx.q.MailLockSender(ctx, sender); err != nil {
-		return false, fmt.Errorf("lock answers to %s: %w", sender, mapError(err))
-	}
-	if sent, err = tx.q.MailCountAcks(ctx, sender); err != nil {
-		return false, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
-	}
-	return sent < limit, nil
-}
-
 // AcksSent counts the automatic answers sender got in the last hour,
 // without a lock: most mail of a burst from one address finds the budget
 // spent here and does no more work for its acknowledgement.
@@ -142,9 +118,11 @@ func (tx *Tx) AcksSent(ctx context.Context, sender string) (int64, error) {
 }
 
 // TakeAck takes one automatic answer from sender's budget of limit per
-// hour and reports whether one was left. It holds the per-sender lock of
-// AckBudgetLeft until tx ends, so concurrent transactions cannot both take
-// the last one; a caller that does more work in tx should take it last.
+// hour and reports whether one was left. It holds a per-sender lock until
+// tx ends, so concurrent transactions cannot both take the last one; a
+// caller that does more work in tx should take it last. Check AcksSent
+// first: a burst of mail from one robot must not line up behind that lock
+// only to learn that nothing more is sent to it this hour.
 func (tx *Tx) TakeAck(ctx context.Context, sender string, limit int64) (bool, error) {
 	if err := tx.q.MailLockSender(ctx, sender); err != nil {
 		return false, fmt.Errorf("lock answers to %s: %w", sender, mapError(err))
@@ -160,14 +138,6 @@ func (tx *Tx) TakeAck(ctx context.Context, sender string, limit int64) (bool, er
 		return false, fmt.Errorf("take an answer to %s: %w", sender, mapError(err))
 	}
 	return taken, nil
-}
-
-// RecordAck counts one automatic answer to sender against its hourly budget.
-func (tx *Tx) RecordAck(ctx context.Context, sender string) error {
-	if err := tx.q.MailInsertAck(ctx, sender); err != nil {
-		return fmt.Errorf("record answer to %s: %w", sender, mapError(err))
-	}
-	return nil
 }
 
 // OutboxMail is one rendered mail to store in the outbox.

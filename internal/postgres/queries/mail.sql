@@ -125,9 +125,6 @@ WHERE message_id = @message_id RETURNING id, ticket_id;
 -- name: MailCountAcks :one
 SELECT count(*) FROM ack_log WHERE sender = @sender::text AND sent_at > now() - interval '1 hour';
 
--- name: MailInsertAck :exec
-INSERT INTO ack_log (sender) VALUES (@sender::text);
-
 -- name: MailInsertMailbox :one
 INSERT INTO mailboxes (name, host, port, tls, username, password_enc, folder, allow_private)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id;

@@ -250,15 +250,6 @@ func (q *Queries) MailInboundForMessage(ctx context.Context, arg MailInboundForM
 	return id, err
 }
 
-const mailInsertAck = `-- name: MailInsertAck :exec
-INSERT INTO ack_log (sender) VALUES ($1::text)
-`
-
-func (q *Queries) MailInsertAck(ctx context.Context, sender string) error {
-	_, err := q.db.Exec(ctx, mailInsertAck, sender)
-	return err
-}
-
 const mailInsertInbound = `-- name: MailInsertInbound :one
 INSERT INTO inbound_mail (raw, via, mailbox_id, envelope_from, rcpt, message_id)
 VALUES ($1, $2, $3, $4, $5, $6)
