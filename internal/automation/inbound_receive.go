@@ -1,6 +1,7 @@
 package automation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -72,7 +73,7 @@ func (s *Service) Receive(ctx context.Context, hookID int64, token, idemKey stri
 	if len(idemKey) > maxIdemKey {
 		return nil, helpdesk.Invalid("Idempotency-Key", fmt.Sprintf("At most %d characters.", maxIdemKey))
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
