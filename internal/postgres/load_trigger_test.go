@@ -45,7 +45,9 @@ func TestAgentLoadCounter(t *testing.T) {
 	exec(`INSERT INTO tickets (subject, requester_id, assignee_id) VALUES ('assigned', $1, $2)`, req, agent)
 	load(-1, "a ticket created assigned")
 	var one int
-	_ = db.RawPool().QueryRow(ctx, `SELECT open_load FROM agent_profiles WHERE user_id = $1`, agent).Scan(&one)
+	if err := db.RawPool().QueryRow(ctx, `SELECT open_load FROM agent_profiles WHERE user_id = $1`, agent).Scan(&one); err != nil {
+		t.Fatal(err)
+	}
 	if one == 0 {
 		t.Fatalf("a ticket created assigned added no load")
 	}
