@@ -16,11 +16,11 @@ import (
 const calendarTTL = 5 * time.Second
 
 // calendars returns every team's business calendar by team id, cached
-// for calendarTTL.
-func (s *Service) calendars(ctx context.Context) (map[int64]sla.Calendar, error) {
+// for calendarTTL; fresh reads them again whatever the cache's age.
+func (s *Service) calendars(ctx context.Context, fresh bool) (map[int64]sla.Calendar, error) {
 	s.calMu.Lock()
 	defer s.calMu.Unlock()
-	if s.cals != nil && time.Since(s.calsAt) < calendarTTL {
+	if !fresh && s.cals != nil && time.Since(s.calsAt) < calendarTTL {
 		return s.cals, nil
 	}
 	cals, err := sla.Calendars(ctx, s.DB)
@@ -33,13 +33,21 @@ func (s *Service) calendars(ctx context.Context) (map[int64]sla.Calendar, error)
 
 // calendarOf is the calendar a ticket's time-based conditions count on:
 // its team's, or around the clock for a ticket without a team (or a team
-// without hours).
+// without hours). Every team is in the cached map, so a team missing from
+// it is newer than the map: it is read afresh, or the team's first tickets
+// would be timed around the clock until the cache expired.
 func (s *Service) calendarOf(ctx context.Context, team *int64) (sla.Calendar, error) {
 	if team == nil {
 		return sla.Calendar{}, nil
 	}
-	cals, err := s.calendars(ctx)
+	cals, err := s.calendars(ctx, false)
 	if err != nil {
+		return sla.Calendar{}, err
+	}
+	if c, ok := cals[*team]; ok {
+		return c, nil
+	}
+	if cals, err = s.calendars(ctx, true); err != nil {
 		return sla.Calendar{}, err
 	}
 	return cals[*team], nil

@@ -66,3 +66,50 @@ func TestBusinessDaysCondition(t *testing.T) {
 		t.Errorf("Thursday 15:00 with Monday a holiday: matched %d", n)
 	}
 }
+
+// A team made after the rules last read the calendars is not timed around
+// the clock until the cache expires: its calendar is read on first sight.
+// The ticket has been pending since Friday 15:00; on Tuesday 15:00 that is
+// 4 wall-clock days but only 2 business days of the new team.
+func TestBusinessDaysNewTeam(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	tk := b.ticket(t, "waiting on the requester")
+	b.set(t, tk.Number, ticket.Changes{Status: status(helpdesk.StatusPending)})
+	friday := time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC)
+	if _, err := b.db.RawPool().Exec(ctx, `UPDATE tickets SET updated_at = $2, team_id = (SELECT id FROM teams WHERE slug = 'desk') WHERE id = $1`, tk.ID, friday); err != nil {
+		t.Fatal(err)
+	}
+	rule, err := b.auto.Create(ctx, b.admin, automation.RuleInput{Name: "Nudge after 3 business days",
+		Trigger: helpdesk.TriggerSchedule, Every: "1h",
+		Condition: `ticket.status == "pending" && ticket.idle_business_days >= 3`,
+		Actions:   []helpdesk.RuleAction{{Type: "add_tag", Tag: "nudge"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.now = friday.AddDate(0, 0, 4)
+	matched := func(what string, want int) {
+		t.Helper()
+		dr, err := b.auto.DryRun(ctx, b.admin, rule.ID, 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dr.Matched != want {
+			t.Errorf("%s: matched %d, want %d", what, dr.Matched, want)
+		}
+	}
+	// The rules read (and cache) the calendars of the teams there are now:
+	// desk's is around the clock.
+	if _, err := b.db.RawPool().Exec(ctx, `UPDATE teams SET hours = '[]' WHERE slug = 'desk'`); err != nil {
+		t.Fatal(err)
+	}
+	matched("desk, around the clock (4 days)", 1)
+	hours := `[{"day":1,"start":540,"end":1020},{"day":2,"start":540,"end":1020},{"day":3,"start":540,"end":1020},
+		{"day":4,"start":540,"end":1020},{"day":5,"start":540,"end":1020}]`
+	if _, err := b.db.RawPool().Exec(ctx, `WITH n AS (INSERT INTO teams (slug, name, hours) VALUES ('night', 'Night', $2) RETURNING id)
+		UPDATE tickets SET team_id = (SELECT id FROM n) WHERE id = $1`, tk.ID, hours); err != nil {
+		t.Fatal(err)
+	}
+	matched("new team working weekdays 09-17 (2 business days)", 0)
+}
