@@ -28,13 +28,22 @@ const e2eClients = 8
 
 // e2eRun is one measured path.
 type e2eRun struct {
-	name       string
-	requests   int           // answered as wanted (303, 201, 250)
-	tickets    int           // tickets created
-	created    time.Duration // first request to last answer
-	endToEnd   time.Duration // first request to caught up
-	lat        []time.Duration
-	app, pg    time.Duration // CPU used from start to caught up
+	name     string
+	requests int           // answered as wanted (303, 201, 250)
+	tickets  int           // tickets created
+	created  time.Duration // first request to last answer
+	endToEnd time.Duration // first request to caught up
+	lat      []time.Duration
+	app, pg  time.Duration // CPU used from start to caught up
+	pgSplit  pgCPU         // pg by kind of process
+	// cleanup is PostgreSQL's CPU for the VACUUM and CHECKPOINT after the
+	// run: the work its tickets left behind (dead row versions, GIN
+	// pending lists, dirty pages), which autovacuum would otherwise do
+	// during the next path's run.
+	cleanup time.Duration
+	// multiXacts were made during the run and its cleanup (read at the
+	// checkpoints before and after).
+	multiXacts int64
 	load       string
 	statements [][]string
 }
@@ -101,48 +110,56 @@ func benchE2E(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
+	// Every path starts from the same state: nothing left to vacuum or
+	// checkpoint from the setup and the baseline.
+	if _, err := cleanUp(ctx, db, postmaster); err != nil {
+		return err
+	}
 	var runs []*e2eRun
-	paths := e2ePaths()
-	if paths["portal"] {
-		portal, err := e2ePortal(ctx, db, srv, postmaster, f, d)
+	paths, err := e2ePaths()
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		var run *e2eRun
+		switch p {
+		case "portal":
+			run, err = e2ePortal(ctx, db, srv, postmaster, f, d)
+		case "api":
+			run, err = e2eAPI(ctx, db, srv, postmaster, f, d)
+		case "smtp":
+			run, err = e2eSMTP(ctx, db, srv, postmaster, d)
+		}
 		if err != nil {
 			return err
 		}
-		runs = append(runs, portal)
-	}
-	if paths["api"] {
-		api, err := e2eAPI(ctx, db, srv, postmaster, f, d)
-		if err != nil {
-			return err
-		}
-		runs = append(runs, api)
-	}
-	if paths["smtp"] {
-		mailRun, err := e2eSMTP(ctx, db, srv, postmaster, d)
-		if err != nil {
-			return err
-		}
-		runs = append(runs, mailRun)
-	}
-	if len(runs) == 0 {
-		return fmt.Errorf("BENCH_E2E_PATHS=%q names none of portal, api, smtp", os.Getenv("BENCH_E2E_PATHS"))
+		runs = append(runs, run)
 	}
 	printE2E(env.Out, runs, rawRate, rawPG)
 	return nil
 }
 
-// e2ePaths are the paths to measure: BENCH_E2E_PATHS (comma-separated
-// portal, api, smtp), all of them when unset.
-func e2ePaths() map[string]bool {
+// e2ePaths are the paths to measure, in order: BENCH_E2E_PATHS
+// (comma-separated portal, api, smtp), all of them when unset.
+func e2ePaths() ([]string, error) {
 	v := os.Getenv("BENCH_E2E_PATHS")
 	if v == "" {
 		v = "portal,api,smtp"
 	}
-	out := map[string]bool{}
+	var out []string
 	for _, p := range strings.Split(v, ",") {
-		out[strings.TrimSpace(p)] = true
+		switch p = strings.TrimSpace(p); p {
+		case "portal", "api", "smtp":
+			out = append(out, p)
+		case "":
+		default:
+			return nil, fmt.Errorf("BENCH_E2E_PATHS=%q: %q is none of portal, api, smtp", v, p)
+		}
 	}
-	return out
+	if len(out) == 0 {
+		return nil, fmt.Errorf("BENCH_E2E_PATHS=%q names none of portal, api, smtp", v)
+	}
+	return out, nil
 }
 
 // rawInsertBaseline inserts ticket-shaped rows (subject, requester, both
@@ -219,21 +236,21 @@ func drive(ctx context.Context, d time.Duration, op func(ctx context.Context, w,
 // and statement figures from its start.
 func measure(ctx context.Context, name string, db *postgres.DB, srv *serveProc, postmaster int, d time.Duration,
 	op func(ctx context.Context, w, i int) error) (*e2eRun, error) {
+	if err := warmUp(ctx, name, db, postmaster, op); err != nil {
+		return nil, err
+	}
 	from, err := lastTicketID(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	// Let the previous path's stragglers (periodic jobs) settle first.
-	if _, err := caughtUp(ctx, db, from, 5*time.Minute); err != nil {
-		return nil, err
-	}
+	mx0 := nextMultiXact(ctx, db)
 	resetStatements(ctx, db)
 	run := &e2eRun{name: name, load: loadAvg()}
 	app0, err := srv.cpu()
 	if err != nil {
 		return nil, err
 	}
-	pg0, err := clusterCPU(postmaster)
+	pg0, err := clusterCPUSplit(postmaster)
 	if err != nil {
 		return nil, err
 	}
@@ -258,16 +275,21 @@ func measure(ctx context.Context, name string, db *postgres.DB, srv *serveProc, 
 	if err != nil {
 		return nil, err
 	}
-	pg1, err := clusterCPU(postmaster)
+	pg1, err := clusterCPUSplit(postmaster)
 	if err != nil {
 		return nil, err
 	}
-	run.app, run.pg = app1-app0, pg1-pg0
+	run.pgSplit = pg1.sub(pg0)
+	run.app, run.pg = app1-app0, run.pgSplit.backends+run.pgSplit.background
 	run.requests = len(run.lat)
 	if err := db.RawPool().QueryRow(ctx, `SELECT count(*) FROM tickets WHERE id > $1`, from).Scan(&run.tickets); err != nil {
 		return nil, err
 	}
 	run.statements = statements(ctx, db, run.tickets, 12)
+	if run.cleanup, err = cleanUp(ctx, db, postmaster); err != nil {
+		return nil, err
+	}
+	run.multiXacts = nextMultiXact(ctx, db) - mx0
 	if srv.profDir != "" {
 		// Every statement by calls per ticket, beside the CPU profile: round
 		// trips are most of the app's CPU.
@@ -394,6 +416,7 @@ func printE2E(w io.Writer, runs []*e2eRun, rawRate float64, rawPG time.Duration)
 		fmt.Sprintf("%.0f", rawRate), "-", "-", "-", "-", ms(rawPG), ms(rawPG), "1.00", loadAvg()})
 	table(w, rows)
 	fmt.Fprintln(w, "targets: end to end ≥ 1000/s with p99 ≤ 50 ms; app+PG CPU ≤ 2 ms per ticket; mail ≥ 500/s to triaged ticket")
+	printPGSplit(w, runs)
 	for _, r := range runs {
 		if len(r.statements) == 0 {
 			continue

@@ -68,16 +68,41 @@ func parentPID(pid int) (int, error) {
 // with its exited children, plus every live child (backends, WAL writer,
 // checkpointer, autovacuum).
 func clusterCPU(postmaster int) (time.Duration, error) {
+	c, err := clusterCPUSplit(postmaster)
+	return c.backends + c.background, err
+}
+
+// pgCPU is a cluster's CPU time split by the kind of process.
+type pgCPU struct {
+	// backends are the live client connections: the statements' own work.
+	backends time.Duration
+	// background is everything else: the postmaster, the WAL writer,
+	// checkpointer, background writer, autovacuum launcher and workers,
+	// and every process that exited (autovacuum workers live for one
+	// table list, so most of their work is counted there).
+	background time.Duration
+}
+
+func (c pgCPU) sub(o pgCPU) pgCPU {
+	return pgCPU{backends: c.backends - o.backends, background: c.background - o.background}
+}
+
+// clusterCPUSplit is clusterCPU by kind of process, told apart by the
+// title PostgreSQL gives each process ("postgres: checkpointer",
+// "postgres: autovacuum worker", "postgres: user db host(port) idle").
+func clusterCPUSplit(postmaster int) (pgCPU, error) {
+	var out pgCPU
 	if postmaster == 0 {
-		return 0, nil // not on this machine
+		return out, nil // not on this machine
 	}
 	total, err := procCPU(postmaster, true)
 	if err != nil {
-		return 0, err
+		return out, err
 	}
+	out.background = total
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, err
+		return out, err
 	}
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
@@ -87,11 +112,39 @@ func clusterCPU(postmaster int) (time.Duration, error) {
 		if pp, err := parentPID(pid); err != nil || pp != postmaster {
 			continue
 		}
-		if c, err := procCPU(pid, false); err == nil { // it may have exited meanwhile
-			total += c
+		c, err := procCPU(pid, false)
+		if err != nil {
+			continue // it exited meanwhile
+		}
+		if isBackend(pid) {
+			out.backends += c
+		} else {
+			out.background += c
 		}
 	}
-	return total, nil
+	return out, nil
+}
+
+// pgBackgroundTitles are the titles of PostgreSQL's own processes; any
+// other child of the postmaster serves a client connection.
+var pgBackgroundTitles = []string{"checkpointer", "background writer", "walwriter", "autovacuum",
+	"logical replication", "archiver", "stats collector", "walsender", "walreceiver", "walsummarizer",
+	"io worker", "parallel worker", "startup"}
+
+// isBackend tells a client backend from PostgreSQL's own processes by its
+// title (/proc/<pid>/cmdline).
+func isBackend(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	title := strings.TrimPrefix(strings.TrimRight(string(b), "\x00 "), "postgres: ")
+	for _, t := range pgBackgroundTitles {
+		if strings.HasPrefix(title, t) {
+			return false
+		}
+	}
+	return true
 }
 
 // loadAvg is the first three fields of /proc/loadavg.
