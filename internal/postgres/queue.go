@@ -140,6 +140,23 @@ FROM (SELECT tm.id, tm.restricted,
 	return s, mapError(err)
 }
 
+// queueOwnColumns are the tickets columns a queue page picks and orders its
+// rows by, and queueColumns what it returns: what a row shows (number,
+// subject, priority, status, due time, team, assignee or why nobody is,
+// requester) and what its cursor needs. The page read the whole list row
+// before (30 columns, category and e-mail addresses it never shows): at 1M
+// tickets that was a third of the query's PostgreSQL time and twice the
+// bytes on the wire. Names come from joins on the page's rows only.
+const (
+	queueOwnColumns = `t.id, t.number, t.subject, t.status, t.priority, t.team_id, t.assignee_id, t.requester_id,
+	t.due_at, t.updated_at, t.triage_wait`
+	queueColumns = `t.id, t.number, t.subject, t.status, t.priority, t.team_id, t.assignee_id, t.due_at, t.updated_at,
+	t.triage_wait, tm.name, a.name, r.name`
+	queueJoins = `JOIN users r ON r.id = t.requester_id
+LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN users a ON a.id = t.assignee_id`
+)
+
 const openCond = "t.status NOT IN ('resolved', 'closed')" // matches the partial indexes' predicate
 
 // viewConds adds the view's conditions and visibility; staff only.
@@ -372,7 +389,7 @@ func buildQueue(f QueueQuery, s viewerScope) (string, []any, error) {
 			if extra != "" {
 				w += "\n      AND " + extra
 			}
-			return fmt.Sprintf("SELECT %s FROM tickets t\n    WHERE %s\n    ORDER BY %s\n    LIMIT %d", ticketOwnColumns, w, order, f.Limit+1)
+			return fmt.Sprintf("SELECT %s FROM tickets t\n    WHERE %s\n    ORDER BY %s\n    LIMIT %d", queueOwnColumns, w, order, f.Limit+1)
 		}
 		inner := pick("")
 		if len(branches) == 1 {
@@ -389,7 +406,7 @@ FROM (
     %s
 ) t
 %s
-ORDER BY %s`, ticketListColumns, inner, ticketListJoins, order), q.args, nil
+ORDER BY %s`, queueColumns, inner, queueJoins, order), q.args, nil
 	}
 	// Search: the matches are taken from the GIN index into a materialised
 	// set of at most SearchCap+1 rows, and only that set is ranked and
@@ -443,9 +460,9 @@ LEFT JOIN LATERAL (
       AND mm.search @@ %s
     ORDER BY mm.created_at, mm.id LIMIT 1
 ) sn ON true
-ORDER BY %s`, ticketOwnColumns, rank, strings.Join(inner, "\n      AND "), SearchCap+1,
+ORDER BY %s`, queueOwnColumns, rank, strings.Join(inner, "\n      AND "), SearchCap+1,
 		where, order, f.Limit+1,
-		ticketListColumns, tsq, hl, ticketListJoins, tsq, hl, tsq, tsq, order), page.args, nil
+		queueColumns, tsq, hl, queueJoins, tsq, hl, tsq, tsq, order), page.args, nil
 }
 
 // Queue returns one page of a view for a staff viewer.
@@ -462,7 +479,7 @@ func (db *DB) Queue(ctx context.Context, f QueueQuery) (*QueuePage, error) {
 	var hit, snippet string
 	var rank, matches float64
 	ranks := make([]float64, 0, f.Limit+1)
-	sc := newTicketScanner(&hit, &snippet, &rank, &matches)
+	sc := newQueueScanner(&hit, &snippet, &rank, &matches)
 	out, err := pgx.AppendRows(make([]QueueRow, 0, f.Limit+1), rows, func(row pgx.CollectableRow) (QueueRow, error) {
 		t, err := sc.scan(row)
 		ranks = append(ranks, rank)

@@ -23,7 +23,9 @@ type ticketScanner struct {
 	catName, teamName, teamSlug, aName, aMail pgtype.Text
 	wait                                      pgtype.Text
 	dest                                      []any
-	raw                                       int // 0 unknown, 1 fast path (ticketscan_raw.go), 2 pgx's Scan
+	kinds                                     []int // column kinds of the leading columns (ticketscan_raw.go)
+	queue                                     bool  // queueColumns rather than ticketListColumns
+	raw                                       int   // 0 unknown, 1 fast path (ticketscan_raw.go), 2 pgx's Scan
 }
 
 func newTicketScanner(extra ...any) *ticketScanner {
@@ -34,6 +36,17 @@ func newTicketScanner(extra ...any) *ticketScanner {
 		&s.responded, &s.resolved, &s.resCount, &s.parent, &s.merged, &t.CreatedAt,
 		&t.UpdatedAt, &s.wait, &s.catName, &s.teamName, &s.teamSlug, &s.aName, &s.aMail, &t.RequesterName, &t.RequesterEmail},
 		extra...)
+	s.kinds = listKinds
+	return s
+}
+
+// newQueueScanner scans queueColumns, then any extra columns: the fields a
+// queue row shows and its cursor needs, and nothing else.
+func newQueueScanner(extra ...any) *ticketScanner {
+	s := &ticketScanner{queue: true, kinds: queueKinds}
+	t := &s.t
+	s.dest = append([]any{&t.ID, &t.Number, &t.Subject, &s.status, &s.priority, &s.team, &s.assignee,
+		&s.due, &t.UpdatedAt, &s.wait, &s.teamName, &s.aName, &t.RequesterName}, extra...)
 	return s
 }
 
@@ -44,6 +57,16 @@ func (s *ticketScanner) scan(row pgx.CollectableRow) (helpdesk.Ticket, error) {
 		return helpdesk.Ticket{}, err
 	}
 	t := s.t
+	if s.queue {
+		t.Status, t.Priority = helpdesk.Status(s.status), helpdesk.Priority(s.priority)
+		t.TeamID, t.AssigneeID = int8Ptr(s.team), int8Ptr(s.assignee)
+		if s.due.Valid {
+			due := s.due.Time
+			t.DueAt = &due
+		}
+		t.TeamName, t.AssigneeName, t.TriageWait = s.teamName.String, s.aName.String, s.wait.String
+		return t, nil
+	}
 	t.Status, t.Priority, t.Impact, t.Urgency = helpdesk.Status(s.status), helpdesk.Priority(s.priority),
 		helpdesk.Impact(s.impact), helpdesk.Urgency(s.urgency)
 	t.Source, t.ResolutionCount = helpdesk.Source(s.source), int(s.resCount)

@@ -35,6 +35,10 @@ var listKinds = []int{kInt8, kInt8, kText, kText, kText, kText, kText, kInt8Null
 	kTimeNull, kTimeNull, kTimeNull, kTimeNull, kTimeNull, kInt4, kInt8Null, kInt8Null, kTime, kTime, kTextNull,
 	kTextNull, kTextNull, kTextNull, kTextNull, kTextNull, kText, kText}
 
+// Column kinds of queueColumns, in order.
+var queueKinds = []int{kInt8, kInt8, kText, kText, kText, kInt8Null, kInt8Null, kTimeNull, kTime, kTextNull,
+	kTextNull, kTextNull, kText}
+
 // rawScanOff turns the fast path off and rawRows counts the rows it read
 // (tests compare both paths, and check the fast one ran).
 var (
@@ -45,13 +49,13 @@ var (
 // rawOK reports whether the fast path can read rows described by fds
 // into s.dest.
 func (s *ticketScanner) rawOK(fds []pgconn.FieldDescription) bool {
-	if rawScanOff.Load() || len(fds) != len(s.dest) || len(fds) < len(listKinds) {
+	if rawScanOff.Load() || len(fds) != len(s.dest) || len(fds) < len(s.kinds) {
 		return false
 	}
 	for i, fd := range fds {
 		want := uint32(0)
-		if i < len(listKinds) {
-			switch listKinds[i] {
+		if i < len(s.kinds) {
+			switch s.kinds[i] {
 			case kInt8, kInt8Null:
 				want = pgtype.Int8OID
 			case kInt4:
@@ -88,8 +92,8 @@ func (s *ticketScanner) rawScan(vals [][]byte) bool {
 	}
 	for i, v := range vals {
 		kind := -1
-		if i < len(listKinds) {
-			kind = listKinds[i]
+		if i < len(s.kinds) {
+			kind = s.kinds[i]
 		}
 		switch d := s.dest[i].(type) {
 		case *int64:

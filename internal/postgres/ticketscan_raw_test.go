@@ -47,7 +47,7 @@ func TestTicketScannerRawMatchesScan(t *testing.T) {
 	}
 	// The rows' times are in the local zone, as pgx gives them.
 	p, _ := s.db.Queue(s.ctx, queries[0])
-	if loc := p.Rows[0].CreatedAt.Location(); loc != time.Local {
-		t.Errorf("created_at in %v, want time.Local", loc)
+	if loc := p.Rows[0].UpdatedAt.Location(); loc != time.Local {
+		t.Errorf("updated_at in %v, want time.Local", loc)
 	}
 }
