@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchboard/internal/postgres"
@@ -56,6 +57,7 @@ func benchQueueLoad(ctx context.Context, env *Env) error {
 	base := "http://" + a.Addr
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: queueLoadClients, MaxIdleConnsPerHost: queueLoadClients, DisableCompression: true}}
+	var pageBytes atomic.Int64 // size of the last page read, for the table
 	get := func(ctx context.Context, path string) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 		if err != nil {
@@ -67,9 +69,11 @@ func benchQueueLoad(ctx context.Context, env *Env) error {
 			return err
 		}
 		defer res.Body.Close()
-		if _, err := io.Copy(io.Discard, res.Body); err != nil {
+		n, err := io.Copy(io.Discard, res.Body)
+		if err != nil {
 			return err
 		}
+		pageBytes.Store(n)
 		if res.StatusCode != http.StatusOK {
 			return fmt.Errorf("GET %s: %d", path, res.StatusCode)
 		}
@@ -85,7 +89,7 @@ func benchQueueLoad(ctx context.Context, env *Env) error {
 		{"Search, two words (open)", "/desk?view=open&q=printer+error", postgres.QueueQuery{Viewer: agent, View: postgres.ViewOpen, Query: "printer error"}},
 		{"Search, two words (resolved)", "/desk?view=resolved&q=laptop+battery", postgres.QueueQuery{Viewer: agent, View: postgres.ViewResolved, Query: "laptop battery"}},
 	}
-	rows := [][]string{{"page (8 connections)", "pages/s", "p50", "p99", "CPU/page", "bare/s", "bare p50", "bare p99", "CPU/bare", "pages/bare", "by CPU", "load"}}
+	rows := [][]string{{"page (8 connections)", "pages/s", "p50", "p99", "CPU/page", "KB/page", "bare/s", "bare p50", "bare p99", "CPU/bare", "pages/bare", "by CPU", "load"}}
 	for _, c := range cases {
 		sql, args, err := a.DB.QueueSQL(ctx, c.q)
 		if err != nil {
@@ -118,7 +122,7 @@ func benchQueueLoad(ctx context.Context, env *Env) error {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
 		rows = append(rows, []string{c.name, fmt.Sprintf("%.0f", pt.rate()), ms(pct(pt.lat, 50)), ms(pct(pt.lat, 99)), pt.cpuText(),
-			fmt.Sprintf("%.0f", bt.rate()), ms(pct(bt.lat, 50)), ms(pct(bt.lat, 99)), bt.cpuText(),
+			fmt.Sprintf("%.1f", float64(pageBytes.Load())/1024), fmt.Sprintf("%.0f", bt.rate()), ms(pct(bt.lat, 50)), ms(pct(bt.lat, 99)), bt.cpuText(),
 			fmt.Sprintf("%.0f %%", 100*pt.rate()/bt.rate()), fmt.Sprintf("%.0f %%", 100*bt.cpuPer().Seconds()/pt.cpuPer().Seconds()), load})
 	}
 	fmt.Fprintf(env.Out, "%d tickets; each page for %s from %d keep-alive HTTP connections (whole handler: session, query, template, HTTP on loopback), and its bare query for as long from %d pooled connections, in turns\n",
