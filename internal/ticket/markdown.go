@@ -44,6 +44,14 @@ var renderSlots = make(chan struct{}, markdownSlots)
 // input is escaped by goldmark and whatever survives is cleaned by
 // bluemonday, so the result is safe to insert into a page as is.
 func RenderMarkdown(src string) string {
+	if h, ok := renderPlain(src); ok {
+		return h // plain prose: linear, no goroutine or budget needed
+	}
+	return renderBounded(src)
+}
+
+// renderBounded is the full pipeline within MaxMarkdown and MarkdownBudget.
+func renderBounded(src string) string {
 	if len(src) > MaxMarkdown {
 		return PlainHTML(src)
 	}
