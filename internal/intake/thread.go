@@ -179,66 +179,30 @@ func requesterName(a mail.Address) (email, name string) {
 
 // participantsTx makes the people CC'd (and other non-helpdesk To
 // recipients) followers of the ticket in tx, creating accounts as the
-// policy allows, with one event naming those newly added. Missing accounts
-// are created in address order, so two mails copying the same new people in
-// another order cannot deadlock. number is the ticket's, for the live
-// update (0: looked up).
+// policy allows, with one event naming those newly added, in one statement
+// (Tx.AddMailParticipants, which makes missing accounts in address order, so
+// two mails copying the same new people in another order cannot deadlock).
+// number is the ticket's, for the live update (0: looked up).
 func (pr *Processor) participantsTx(ctx context.Context, tx *postgres.Tx, sp SenderPolicy, ticketID, number, requesterID int64,
 	p *mail.Parsed, sender *helpdesk.User) error {
 	copied := pr.copied(p, sender)
-	users := make([]*helpdesk.User, len(copied))
-	var missing []mail.Address
-	for i, a := range copied {
-		u, err := userTx(ctx, tx, strings.ToLower(a.Email))
-		if err != nil {
-			return err
-		}
-		users[i] = u
-		if u == nil && sp.Allows(strings.ToLower(a.Email)) {
-			missing = append(missing, a)
-		}
-	}
-	if len(missing) > 0 {
-		slices.SortFunc(missing, func(a, b mail.Address) int {
-			return strings.Compare(strings.ToLower(a.Email), strings.ToLower(b.Email))
-		})
-		for _, a := range missing {
-			email, name := requesterName(a)
-			if err := tx.EnsureRequester(ctx, email, name); err != nil {
-				return err
-			}
-		}
-		for i, a := range copied {
-			if users[i] != nil || !sp.Allows(strings.ToLower(a.Email)) {
-				continue
-			}
-			u, err := userTx(ctx, tx, strings.ToLower(a.Email))
-			if err == nil && u == nil {
-				err = helpdesk.Errorf(helpdesk.EINTERNAL, "requester for %s vanished", a.Email)
-			}
-			if err != nil {
-				return err
-			}
-			users[i] = u
-		}
-	}
-	var added []string
-	for i, u := range users {
-		if u == nil || u.ID == requesterID {
-			continue
-		}
-		ok, err := tx.AddParticipant(ctx, ticketID, u.ID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			added = append(added, strings.ToLower(copied[i].Email))
-		}
-	}
-	if len(added) == 0 {
+	if len(copied) == 0 {
 		return nil
 	}
-	return insertEvent(ctx, tx, ticketID, number, &sender.ID, helpdesk.EventParticipantAdd, map[string]any{"emails": added}, "copied on mail")
+	people := make([]postgres.MailPerson, len(copied))
+	for i, a := range copied {
+		email, name := requesterName(a)
+		people[i] = postgres.MailPerson{Email: email, Name: name, Create: sp.Allows(email)}
+	}
+	added, err := tx.AddMailParticipants(ctx, ticketID, requesterID, people, postgres.MailParticipantsEvent{
+		ActorID: &sender.ID, Kind: helpdesk.EventParticipantAdd, Reason: "copied on mail"})
+	if err != nil || len(added) == 0 {
+		return err
+	}
+	if number != 0 {
+		return tx.NotifyTicket(ctx, number)
+	}
+	return tx.NotifyTicketID(ctx, ticketID)
 }
 
 // copied lists the addresses on a mail that may become followers: Cc then
@@ -256,15 +220,4 @@ func (pr *Processor) copied(p *mail.Parsed, sender *helpdesk.User) []mail.Addres
 		out = append(out, a)
 	}
 	return out
-}
-
-// userTx returns the account of email as tx sees it, or nil.
-func userTx(ctx context.Context, tx *postgres.Tx, email string) (*helpdesk.User, error) {
-	u, err := tx.UserByEmail(ctx, email)
-	if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
-	return u, nil
 }
