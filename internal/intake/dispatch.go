@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -32,6 +33,37 @@ type Dispatcher struct {
 
 	once  sync.Once
 	local jobs.Local
+	// held is mail this node has just stored, by id, as it was written:
+	// its worker then needs no read of the row (the raw mail and its
+	// envelope come back from PostgreSQL otherwise). Bounded in bytes
+	// (maxHeldBytes); past that, and for mail from River or the sweeper,
+	// workers read the row.
+	held      sync.Map // int64 -> *postgres.InboundMail
+	heldBytes atomic.Int64
+}
+
+// maxHeldBytes bounds the raw mail the dispatcher keeps for its queue.
+const maxHeldBytes = 64 << 20
+
+// submitStored is Submit for mail this node has just committed, with its row.
+func (d *Dispatcher) submitStored(ctx context.Context, row *postgres.InboundMail) {
+	if n := int64(len(row.Raw)); d.heldBytes.Add(n) <= maxHeldBytes {
+		d.held.Store(row.ID, row)
+	} else {
+		d.heldBytes.Add(-n)
+	}
+	d.Submit(ctx, row.ID)
+}
+
+// take returns (and forgets) the row held for id, nil when none is.
+func (d *Dispatcher) take(id int64) *postgres.InboundMail {
+	v, ok := d.held.LoadAndDelete(id)
+	if !ok {
+		return nil
+	}
+	row := v.(*postgres.InboundMail)
+	d.heldBytes.Add(-int64(len(row.Raw)))
+	return row
 }
 
 func (d *Dispatcher) engine() *jobs.Local {
@@ -54,7 +86,7 @@ func (d *Dispatcher) Submit(ctx context.Context, id int64) { d.engine().Submit(c
 func (d *Dispatcher) Stop(ctx context.Context) error { return d.engine().Stop(ctx) }
 
 func (d *Dispatcher) process(ctx context.Context, id int64) {
-	err := d.P.Process(ctx, id)
+	err := d.P.process(ctx, id, d.take(id))
 	switch {
 	case err == nil:
 	case errors.Is(err, errWaitParent):
@@ -71,6 +103,9 @@ func (d *Dispatcher) process(ctx context.Context, id int64) {
 // toRiver enqueues processing jobs for the mails. Should that fail too (the
 // database is away), the mail stays queued and the Sweeper finds it.
 func (d *Dispatcher) toRiver(ctx context.Context, ids []int64, at time.Time) {
+	for _, id := range ids {
+		d.take(id) // River's run reads the row
+	}
 	if d.Jobs == nil {
 		d.Log.Warn("mail left for the sweeper: no job client", "count", len(ids))
 		return

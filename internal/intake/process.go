@@ -97,13 +97,22 @@ type outcome struct {
 // Process handles one stored mail. It is idempotent: a mail already handled is
 // skipped, and a retry after a crash finds the ticket or message it created by
 // the mail's Message-ID (unique in messages) instead of creating another.
-func (pr *Processor) Process(ctx context.Context, id int64) error {
-	row, err := pr.DB.InboundMail(ctx, id)
-	if err != nil {
-		if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
-			return nil
+func (pr *Processor) Process(ctx context.Context, id int64) error { return pr.process(ctx, id, nil) }
+
+// process is Process with the row when the caller has it as just stored
+// (nil: read it). A held row may have been finished meanwhile (by a run
+// from River or the sweeper): the outcome's write then finds it no longer
+// queued and keeps the first outcome, and a ticket or message it made is
+// found by the mail's Message-ID, as for any second run.
+func (pr *Processor) process(ctx context.Context, id int64, row *postgres.InboundMail) error {
+	if row == nil {
+		var err error
+		if row, err = pr.DB.InboundMail(ctx, id); err != nil {
+			if helpdesk.ErrorCode(err) == helpdesk.ENOTFOUND {
+				return nil
+			}
+			return err
 		}
-		return err
 	}
 	if row.Status != StatusQueued {
 		return nil

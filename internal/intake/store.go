@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"time"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
@@ -45,9 +46,13 @@ type Store struct {
 func (s *Store) Accept(ctx context.Context, r Received) (id int64, dup bool, err error) {
 	if s.Dispatch != nil {
 		// Nothing else to write with it: one statement, its own transaction.
-		id, dup, err = s.insert(ctx, r, s.DB.InsertInbound)
+		var stored Received
+		id, dup, stored, err = s.insert(ctx, r, s.DB.InsertInbound)
 		if err == nil && !dup {
-			s.Committed(ctx, id)
+			// The worker gets the row as written, so it need not read it back.
+			s.Dispatch.submitStored(ctx, &postgres.InboundMail{ID: id, Raw: stored.Raw, Via: stored.Via,
+				EnvelopeFrom: stored.EnvelopeFrom, Rcpt: stored.Rcpt, Status: StatusQueued,
+				InboundSession: postgres.InboundSession{ClientIP: stored.ClientIP, HELO: stored.HELO, ReceivedAt: time.Now()}})
 		}
 		return id, dup, err
 	}
@@ -74,7 +79,7 @@ func (s *Store) Committed(ctx context.Context, id int64) {
 // its UID watermark in the same one); the caller calls Committed after the
 // commit.
 func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int64, bool, error) {
-	rowID, dup, err := s.insert(ctx, r, tx.InsertInbound)
+	rowID, dup, _, err := s.insert(ctx, r, tx.InsertInbound)
 	if err != nil || dup {
 		return 0, dup, err
 	}
@@ -86,17 +91,22 @@ func (s *Store) AcceptTx(ctx context.Context, tx *postgres.Tx, r Received) (int6
 	return rowID, false, nil
 }
 
-// insert stores r with ins (in a transaction or on its own).
+// insert stores r with ins (in a transaction or on its own) and returns
+// it as stored (forged Authentication-Results stripped).
 func (s *Store) insert(ctx context.Context, r Received,
-	ins func(context.Context, postgres.InboundInsert) (int64, bool, error)) (int64, bool, error) {
+	ins func(context.Context, postgres.InboundInsert) (int64, bool, error)) (int64, bool, Received, error) {
 	var mid *string
 	id := mail.RawMessageID(r.Raw)
 	if id != "" {
 		mid = &id
 	}
 	s.Trust.prepare(ctx, &r, id)
-	return ins(ctx, postgres.InboundInsert{Raw: r.Raw, Via: r.Via, MailboxID: r.MailboxID,
+	if r.Rcpt == nil {
+		r.Rcpt = []string{}
+	}
+	rowID, dup, err := ins(ctx, postgres.InboundInsert{Raw: r.Raw, Via: r.Via, MailboxID: r.MailboxID,
 		EnvelopeFrom: r.EnvelopeFrom, Rcpt: r.Rcpt, MessageID: mid, ContentHash: r.contentHash, ClientIP: r.ClientIP, HELO: r.HELO})
+	return rowID, dup, r, err
 }
 
 // RawMail is a stored mail as received, for download by staff.
