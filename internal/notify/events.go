@@ -7,6 +7,7 @@ import (
 	netmail "net/mail"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -154,11 +155,22 @@ func (n *Notifier) AckTx(ctx context.Context, tx *postgres.Tx, ticketID int64, t
 // it) is spent: a burst from one robot learns it here, without lining up
 // behind the lock.
 func (n *Notifier) ackSpent(ctx context.Context, tx *postgres.Tx, sender string, ticketID int64) (bool, error) {
-	sent, err := tx.AcksSent(ctx, sender)
+	if until, ok := n.spent.Load(sender); ok {
+		if time.Now().Before(until.(time.Time)) {
+			n.Log.Info("automatic answer skipped: hourly limit", "to", sender, "ticket_id", ticketID)
+			return true, nil
+		}
+		n.spent.Delete(sender)
+	}
+	sent, freeIn, err := tx.AcksSent(ctx, sender)
 	if err != nil {
 		return false, err
 	}
 	if sent >= n.ackLimit() {
+		// Spent until the oldest answer leaves the hour at the earliest
+		// (answers are only ever added): the rest of a burst from this
+		// address learns it without a query.
+		n.spent.Store(sender, time.Now().Add(freeIn))
 		n.Log.Info("automatic answer skipped: hourly limit", "to", sender, "ticket_id", ticketID)
 		return true, nil
 	}

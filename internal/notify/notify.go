@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	netmail "net/mail"
 	"strconv"
+	"sync"
 
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
@@ -25,6 +26,10 @@ type Notifier struct {
 	Sender   Sender // nil: no relay, mail waits in the outbox
 	AckLimit int    // acknowledgements per sender per hour; 0 means 5
 	Log      *slog.Logger
+
+	// spent remembers senders whose answer budget is spent, until the
+	// earliest moment it can free up (sender -> time.Time).
+	spent sync.Map
 }
 
 // outgoing is one notification to queue.

@@ -108,13 +108,17 @@ func (tx *Tx) ResolutionCount(ctx context.Context, ticketID int64) (int64, error
 
 // AcksSent counts the automatic answers sender got in the last hour,
 // without a lock: most mail of a burst from one address finds the budget
-// spent here and does no more work for its acknowledgement.
-func (tx *Tx) AcksSent(ctx context.Context, sender string) (int64, error) {
-	sent, err := tx.q.MailCountAcks(ctx, sender)
+// spent here and does no more work for its acknowledgement. freeIn is how
+// long until the oldest of them leaves the hour (zero when there is none):
+// until then the count cannot fall, so a spent budget stays spent.
+func (tx *Tx) AcksSent(ctx context.Context, sender string) (sent int64, freeIn time.Duration, err error) {
+	var us int64
+	err = tx.tx.QueryRow(ctx, `SELECT count(*), coalesce(floor(extract(epoch FROM min(sent_at) + interval '1 hour' - now()) * 1e6), 0)::bigint
+		FROM ack_log WHERE sender = $1::text AND sent_at > now() - interval '1 hour'`, sender).Scan(&sent, &us)
 	if err != nil {
-		return 0, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
+		return 0, 0, fmt.Errorf("count answers to %s: %w", sender, mapError(err))
 	}
-	return sent, nil
+	return sent, time.Duration(max(us, 0)) * time.Microsecond, nil
 }
 
 // TakeAck takes one automatic answer from sender's budget of limit per

@@ -122,9 +122,6 @@ RETURNING o.ticket_id, o.to_addr, o.kind,
 UPDATE outbox SET status = 'failed', last_error = @last_error::text
 WHERE message_id = @message_id RETURNING id, ticket_id;
 
--- name: MailCountAcks :one
-SELECT count(*) FROM ack_log WHERE sender = @sender::text AND sent_at > now() - interval '1 hour';
-
 -- name: MailInsertMailbox :one
 INSERT INTO mailboxes (name, host, port, tls, username, password_enc, folder, allow_private)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id;

@@ -33,17 +33,6 @@ func (q *Queries) MailClearBouncing(ctx context.Context, id int64) error {
 	return err
 }
 
-const mailCountAcks = `-- name: MailCountAcks :one
-SELECT count(*) FROM ack_log WHERE sender = $1::text AND sent_at > now() - interval '1 hour'
-`
-
-func (q *Queries) MailCountAcks(ctx context.Context, sender string) (int64, error) {
-	row := q.db.QueryRow(ctx, mailCountAcks, sender)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const mailEnsureRequester = `-- name: MailEnsureRequester :exec
 INSERT INTO users (email, name, role) VALUES ($1::text, $2::text, 'requester')
 ON CONFLICT ((lower(email))) DO NOTHING
