@@ -126,7 +126,9 @@ func benchE2E(ctx context.Context, env *Env) error {
 		case "portal":
 			run, err = e2ePortal(ctx, db, srv, postmaster, f, d)
 		case "api":
-			run, err = e2eAPI(ctx, db, srv, postmaster, f, d)
+			run, err = e2eAPI(ctx, db, srv, postmaster, f, d, false)
+		case "api-key":
+			run, err = e2eAPI(ctx, db, srv, postmaster, f, d, true)
 		case "smtp":
 			run, err = e2eSMTP(ctx, db, srv, postmaster, d)
 		}
@@ -149,15 +151,15 @@ func e2ePaths() ([]string, error) {
 	var out []string
 	for _, p := range strings.Split(v, ",") {
 		switch p = strings.TrimSpace(p); p {
-		case "portal", "api", "smtp":
+		case "portal", "api", "api-key", "smtp":
 			out = append(out, p)
 		case "":
 		default:
-			return nil, fmt.Errorf("BENCH_E2E_PATHS=%q: %q is none of portal, api, smtp", v, p)
+			return nil, fmt.Errorf("BENCH_E2E_PATHS=%q: %q is none of portal, api, api-key, smtp", v, p)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("BENCH_E2E_PATHS=%q names none of portal, api, smtp", v)
+		return nil, fmt.Errorf("BENCH_E2E_PATHS=%q names none of portal, api, api-key, smtp", v)
 	}
 	return out, nil
 }
@@ -333,10 +335,16 @@ func e2ePortal(ctx context.Context, db *postgres.DB, srv *serveProc, postmaster 
 	})
 }
 
-// e2eAPI posts JSON tickets with a staff token.
-func e2eAPI(ctx context.Context, db *postgres.DB, srv *serveProc, postmaster int, f *e2eFixture, d time.Duration) (*e2eRun, error) {
+// e2eAPI posts JSON tickets with a staff token; with key, each with its own
+// Idempotency-Key, as a client that retries safely sends them.
+func e2eAPI(ctx context.Context, db *postgres.DB, srv *serveProc, postmaster int, f *e2eFixture, d time.Duration, key bool) (*e2eRun, error) {
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * e2eClients}}
-	return measure(ctx, "API POST /api/v1/tickets", db, srv, postmaster, d, func(ctx context.Context, w, i int) error {
+	name := "API POST /api/v1/tickets"
+	if key {
+		name = "API+key POST /api/v1/tickets, Idempotency-Key"
+	}
+	stamp := time.Now().UnixNano()
+	return measure(ctx, name, db, srv, postmaster, d, func(ctx context.Context, w, i int) error {
 		body, _ := json.Marshal(map[string]any{"subject": fmt.Sprintf("Printer on floor %d jams (%d)", w, i),
 			"description": e2eBody, "urgency": "high", "requester_email": f.requesters[i%len(f.requesters)]})
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.base+"/api/v1/tickets", bytes.NewReader(body))
@@ -345,6 +353,9 @@ func e2eAPI(ctx context.Context, db *postgres.DB, srv *serveProc, postmaster int
 		}
 		req.Header.Set("Authorization", "Bearer "+f.token)
 		req.Header.Set("Content-Type", "application/json")
+		if key {
+			req.Header.Set("Idempotency-Key", fmt.Sprintf("e2e-%d-%d-%d", stamp, w, i))
+		}
 		res, err := client.Do(req)
 		if err != nil {
 			return err
