@@ -195,19 +195,36 @@ func normalizeInput(raw []byte) []byte {
 			raw = raw[i+1:]
 		}
 	}
-	if bytes.IndexByte(raw, '\r') < 0 {
+	// Most mail (all of SMTP's) is CRLF throughout: nothing to copy then.
+	bare := bareCR(raw, 0)
+	if bare < 0 {
 		return raw
 	}
-	var b bytes.Buffer
-	b.Grow(len(raw) + len(raw)/40)
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		b.WriteByte(c)
-		if c == '\r' && (i+1 == len(raw) || raw[i+1] != '\n') {
-			b.WriteByte('\n')
-		}
+	out := make([]byte, 0, len(raw)+len(raw)/40)
+	from := 0
+	for bare >= 0 {
+		out = append(append(out, raw[from:bare+1]...), '\n')
+		from = bare + 1
+		bare = bareCR(raw, from)
 	}
-	return b.Bytes()
+	return append(out, raw[from:]...)
+}
+
+// bareCR is the index of the first CR at or after from that no LF follows,
+// or -1.
+func bareCR(raw []byte, from int) int {
+	for from < len(raw) {
+		i := bytes.IndexByte(raw[from:], '\r')
+		if i < 0 {
+			return -1
+		}
+		i += from
+		if i+1 == len(raw) || raw[i+1] != '\n' {
+			return i
+		}
+		from = i + 2
+	}
+	return -1
 }
 
 // hasHeader reports whether the input starts with something that looks like a header
@@ -279,13 +296,19 @@ func fillFallback(p *Parsed, raw []byte) {
 	p.Text = ensureUTF8(p, "body", string(body))
 }
 
+// splitHeaderBody splits at the first blank line, CRLF or LF: the header
+// of LF mail must not run on to a CRLF blank line further down its body
+// (a Message-ID or an Authentication-Results quoted there would be read
+// as the mail's own).
 func splitHeaderBody(raw []byte) (hdr, body []byte) {
-	for _, sep := range [][]byte{[]byte("\r\n\r\n"), []byte("\n\n")} {
-		if i := bytes.Index(raw, sep); i >= 0 {
-			return raw[:i], raw[i+len(sep):]
-		}
+	i, n := bytes.Index(raw, []byte("\r\n\r\n")), 4
+	if j := bytes.Index(raw, []byte("\n\n")); j >= 0 && (i < 0 || j < i) {
+		i, n = j, 2
 	}
-	return raw, nil
+	if i < 0 {
+		return raw, nil
+	}
+	return raw[:i], raw[i+n:]
 }
 
 // parseHeaderBlock is a lenient header reader: unfolds continuation lines and skips
