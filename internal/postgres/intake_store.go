@@ -249,7 +249,8 @@ type InboundOutcome struct {
 	// none was taken; with MarkMessage, SenderCheck and Flagged go onto the
 	// message MsgID (unset when the message was inserted with them: an
 	// UPDATE of a fresh message row costs a new row version, its index
-	// entries, foreign-key checks and the messages triggers).
+	// entries, foreign-key checks and the messages triggers, which fire
+	// for an UPDATE statement even when it changes nothing).
 	Auth        any
 	SenderCheck string
 	Flagged     bool
@@ -259,6 +260,25 @@ type InboundOutcome struct {
 	// TeamID is the team whose leads review held mail; nil: admins only.
 	TeamID *int64
 }
+
+// finishInboundSQL writes a mail's outcome; finishInboundMarkSQL also
+// marks its message. They are two statements, not one with the mark turned
+// off by a parameter: the messages table's statement-level UPDATE triggers
+// (report_mark_messages) fire once per UPDATE statement even when it
+// changes no row, and cost more than the outcome's own UPDATE.
+const (
+	finishInboundFin = `WITH fin AS (
+		UPDATE inbound_mail SET status = $2, kind = $3, reason = $4, sender = $5, subject = $6, ticket_id = $7,
+			msg_id = coalesce($8::bigint, (SELECT m.id FROM messages m WHERE $9::text <> '' AND m.email_message_id = $9::text)),
+			parse_warnings = $10, processed_at = now(), auth = coalesce($11::jsonb, auth), team_id = $12
+		WHERE id = $1 AND status = 'queued'
+		RETURNING msg_id)`
+	finishInboundSQL = finishInboundFin + `
+	SELECT EXISTS (SELECT 1 FROM fin), (SELECT msg_id FROM fin)`
+	finishInboundMarkSQL = finishInboundFin + `, mark AS (
+		UPDATE messages SET sender_check = $13, sender_flagged = $14 WHERE id = (SELECT msg_id FROM fin))
+	SELECT EXISTS (SELECT 1 FROM fin), (SELECT msg_id FROM fin)`
+)
 
 // ErrInboundFinished is returned by FinishInbound when the mail is no
 // longer queued: another run finished it first.
@@ -281,18 +301,12 @@ func (tx *Tx) FinishInbound(ctx context.Context, id int64, o InboundOutcome) (ms
 		}
 	}
 	var done bool
-	err = tx.tx.QueryRow(ctx, `WITH fin AS (
-		UPDATE inbound_mail SET status = $2, kind = $3, reason = $4, sender = $5, subject = $6, ticket_id = $7,
-			msg_id = coalesce($8::bigint, (SELECT m.id FROM messages m WHERE $9::text <> '' AND m.email_message_id = $9::text)),
-			parse_warnings = $10, processed_at = now(), auth = coalesce($11::jsonb, auth), team_id = $14
-		WHERE id = $1 AND status = 'queued'
-		RETURNING msg_id),
-	mark AS (
-		UPDATE messages SET sender_check = $12, sender_flagged = $13
-		WHERE $15::boolean AND id = (SELECT msg_id FROM fin))
-	SELECT EXISTS (SELECT 1 FROM fin), (SELECT msg_id FROM fin)`,
-		id, o.Status, o.Kind, o.Reason, o.Sender, o.Subject, o.TicketID, o.MsgID, o.EmailID, o.Warnings, auth,
-		o.SenderCheck, o.Flagged, o.TeamID, o.MarkMessage).Scan(&done, &msgID)
+	q, args := finishInboundSQL, []any{id, o.Status, o.Kind, o.Reason, o.Sender, o.Subject, o.TicketID, o.MsgID,
+		o.EmailID, o.Warnings, auth, o.TeamID}
+	if o.MarkMessage {
+		q, args = finishInboundMarkSQL, append(args, o.SenderCheck, o.Flagged)
+	}
+	err = tx.tx.QueryRow(ctx, q, args...).Scan(&done, &msgID)
 	if err != nil {
 		return nil, fmt.Errorf("finish inbound mail %d: %w", id, mapError(err))
 	}
