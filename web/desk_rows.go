@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -20,28 +21,61 @@ import (
 // page's own query. So they are written here directly. Every value goes
 // through html.EscapeString and every attribute is double-quoted;
 // TestDeskRowsXSS (internal/server) feeds the XSS corpus through them.
+//
+// The rows are built in one byte slice and written with one call: each
+// small write went through io.WriteString, templ's buffer and a bufio
+// writer, 60 % of the rows' render time.
 func deskRows(rows []DeskRow, now time.Time) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		rw := htmlWriter{w: w}
+		rw := newHTMLWriter(w)
+		defer rw.release()
 		for i := range rows {
 			rw.row(&rows[i], now)
 		}
-		return rw.err
+		return rw.flush()
 	})
 }
 
-// htmlWriter writes strings until the first error, which it keeps; the
-// caller escapes what needs it (text, badge).
+// htmlWriter collects markup in a pooled byte slice and writes it to w on
+// flush; the caller escapes what needs it (text, badge).
 type htmlWriter struct {
 	w   io.Writer
-	err error
+	b   []byte
+	buf *[]byte // from htmlBufs, returned by release
+}
+
+// htmlBufs holds the slices rows are built in (a queue page's rows are
+// ~30 KB).
+var htmlBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+func newHTMLWriter(w io.Writer) *htmlWriter {
+	buf := htmlBufs.Get().(*[]byte)
+	return &htmlWriter{w: w, b: (*buf)[:0], buf: buf}
+}
+
+// release returns the slice to the pool, unless it grew past any page's
+// need.
+func (rw *htmlWriter) release() {
+	if rw.buf != nil && cap(rw.b) <= 1<<20 {
+		*rw.buf = rw.b[:0]
+		htmlBufs.Put(rw.buf)
+	}
+	rw.buf, rw.b = nil, nil
+}
+
+// flush writes what was collected.
+func (rw *htmlWriter) flush() error {
+	if len(rw.b) == 0 {
+		return nil
+	}
+	_, err := rw.w.Write(rw.b)
+	rw.b = rw.b[:0]
+	return err
 }
 
 func (rw *htmlWriter) raw(parts ...string) {
 	for _, p := range parts {
-		if rw.err == nil {
-			_, rw.err = io.WriteString(rw.w, p)
-		}
+		rw.b = append(rw.b, p...)
 	}
 }
 
@@ -91,7 +125,7 @@ func (rw *htmlWriter) row(r *DeskRow, now time.Time) {
 	rw.raw(`</td><td data-label="Status">`)
 	rw.text(r.Status.Label())
 	rw.raw(`</td><td data-label="Due">`)
-	rw.badge(DueText(r.DueAt, now, r.Status.IsOpen() && r.Status != helpdesk.StatusPending))
+	rw.due(r.DueAt, now, r.Status.IsOpen() && r.Status != helpdesk.StatusPending)
 	rw.raw(`</td><td data-label="Team">`)
 	rw.text(r.TeamName)
 	rw.raw(`</td><td data-label="Assignee">`)
@@ -108,6 +142,28 @@ func (rw *htmlWriter) row(r *DeskRow, now time.Time) {
 	rw.raw(`</td><td data-label="Requester">`)
 	rw.text(r.RequesterName)
 	rw.raw(`</td></tr>`)
+}
+
+// due writes DueText's badge, its text appended in place.
+func (rw *htmlWriter) due(due *time.Time, now time.Time, open bool) {
+	if due == nil || !open {
+		rw.badge("—", "")
+		return
+	}
+	d := due.Sub(now)
+	if d < 0 {
+		rw.raw(`<span class="badge breached">breached `)
+		rw.b = appendShort(rw.b, -d)
+		rw.raw(` ago</span>`)
+		return
+	}
+	if d <= 2*time.Hour {
+		rw.raw(`<span class="badge risk">in `)
+	} else {
+		rw.raw(`<span class="badge">in `)
+	}
+	rw.b = appendShort(rw.b, d)
+	rw.raw(`</span>`)
 }
 
 func (rw *htmlWriter) badge(text, class string) {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"maps"
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,15 +102,20 @@ func priorityBadge(p helpdesk.Priority) string {
 // hundreds of options, and the dashboard carries two of them.
 func OptionList(opts []Option, selected string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		rw := htmlWriter{w: w}
+		rw := newHTMLWriter(w)
+		defer rw.release()
 		for _, o := range opts {
 			mark := `">`
 			if o.Value == selected {
 				mark = `" selected>`
 			}
-			rw.raw(`<option value="`, html.EscapeString(o.Value), mark, html.EscapeString(o.Label), `</option>`)
+			rw.raw(`<option value="`)
+			rw.text(o.Value)
+			rw.raw(mark)
+			rw.text(o.Label)
+			rw.raw(`</option>`)
 		}
-		return rw.err
+		return rw.flush()
 	})
 }
 
@@ -130,14 +135,18 @@ func DueText(due *time.Time, now time.Time, open bool) (string, string) {
 	return "in " + short(d), cls
 }
 
-func short(d time.Duration) string {
+func short(d time.Duration) string { return string(appendShort(nil, d)) }
+
+// appendShort appends short's text for d to b.
+func appendShort(b []byte, d time.Duration) []byte {
 	switch {
 	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
+		return append(strconv.AppendInt(b, int64(d.Minutes()), 10), 'm')
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
+		b = append(strconv.AppendInt(b, int64(d.Hours()), 10), "h "...)
+		return append(strconv.AppendInt(b, int64(d.Minutes())%60, 10), 'm')
 	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
+	return append(strconv.AppendInt(b, int64(d.Hours()/24), 10), 'd')
 }
 
 // TimelineItem is a message or an event, in time order.
