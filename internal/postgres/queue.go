@@ -203,8 +203,9 @@ func viewConds(q *listQuery, v *helpdesk.User, s viewerScope, view QueueView, no
 }
 
 // teamCond is "in one of these teams". For the common single team it is an
-// equality, so tickets_team_open_idx returns rows already in due order and
-// the scan stops after one page; with several teams the matches are sorted.
+// equality, so tickets_team_due_idx and tickets_unassigned_due_idx return
+// rows already in due order and the scan stops after one page; with
+// several teams the matches are sorted.
 //
 // Team ids are written into the statement rather than sent as parameters
 // (see idArray).
