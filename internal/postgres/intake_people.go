@@ -33,9 +33,12 @@ type MailParticipantsEvent struct {
 //
 // An account made by a concurrent transaction that commits while this
 // statement waits on it is invisible to this statement's snapshot; the
-// insert's DO UPDATE (a no-op on the address) returns it anyway, and it
-// runs only in that race, because only addresses without an account in the
-// snapshot are inserted.
+// insert's DO UPDATE (a no-op) returns it anyway, and it runs only in that
+// race, because only addresses without an account in the snapshot are
+// inserted. It sets updated_at, not email: an UPDATE naming email (even in
+// DO UPDATE, even when no row conflicts) fires users_auth_changed, whose
+// NOTIFY makes every node drop all its cached sessions and API tokens, and
+// most mail copies someone.
 func (tx *Tx) AddMailParticipants(ctx context.Context, ticketID, requesterID int64, people []MailPerson,
 	ev MailParticipantsEvent) ([]string, error) {
 	if len(people) == 0 {
@@ -56,7 +59,7 @@ func (tx *Tx) AddMailParticipants(ctx context.Context, ticketID, requesterID int
 		SELECT i.email, i.name, 'requester' FROM input i
 		WHERE i.make AND NOT EXISTS (SELECT 1 FROM found f WHERE f.ord = i.ord)
 		ORDER BY i.email
-		ON CONFLICT ((lower(email))) DO UPDATE SET email = users.email
+		ON CONFLICT ((lower(email))) DO UPDATE SET updated_at = users.updated_at
 		RETURNING id, lower(email) AS email
 	), who AS (
 		SELECT f.ord, f.id FROM found f

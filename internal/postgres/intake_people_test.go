@@ -169,3 +169,55 @@ func waitForLockWait(t *testing.T, pool *pgxpool.Pool) {
 		return err == nil && n > 0
 	})
 }
+
+// Adding copied people (most mail copies someone) never announces an auth
+// change: that NOTIFY makes every node drop all its cached sessions and API
+// tokens. Notifications arrive in commit order, so a marker sent after the
+// call must be the first one heard.
+func TestAddMailParticipantsLeavesAuthCachesAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	pool := db.RawPool()
+	var requester, ticket int64
+	if err := pool.QueryRow(ctx, `INSERT INTO users (email, name, role) VALUES ('req@example.com', 'Req', 'requester') RETURNING id`).
+		Scan(&requester); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO tickets (subject, requester_id) VALUES ('Printer', $1) RETURNING id`,
+		requester).Scan(&ticket); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO users (email, name, role) VALUES ('known@example.com', 'Known', 'requester')`); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `LISTEN sb_auth`); err != nil { // auth.AuthChannel
+		t.Fatal(err)
+	}
+	var added []string
+	if err := db.InTx(ctx, func(tx *postgres.Tx) error {
+		added, err = tx.AddMailParticipants(ctx, ticket, requester, []postgres.MailPerson{
+			{Email: "known@example.com", Name: "Known"}, {Email: "new@example.com", Name: "New", Create: true}},
+			postgres.MailParticipantsEvent{ActorID: &requester, Kind: "participant_added", Reason: "copied on mail"})
+		return err
+	}); err != nil || len(added) != 2 {
+		t.Fatalf("added %v (%v), want both", added, err)
+	}
+	if _, err := pool.Exec(ctx, `SELECT pg_notify('sb_auth', 'marker')`); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, testwait.Long)
+	defer cancel()
+	n, err := conn.Conn().WaitForNotification(wctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Payload != "marker" {
+		t.Errorf("adding copied people announced an auth change (payload %q)", n.Payload)
+	}
+}
