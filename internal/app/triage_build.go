@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
 	"switchboard/internal/sla"
@@ -43,6 +44,13 @@ func (a *App) wireTriage(tw *funcWorker[jobs.TriageArgs], cw *changedWorker) {
 	// is added before them), it hands what waits to River.
 	a.TriageDispatch = &triage.Dispatcher{Runner: a.Triage, Log: log.With("part", "triage")}
 	a.Tickets.Triage = a.TriageDispatch.Submit
+	// New tickets are written already triaged; the dispatcher takes those
+	// that could not be (and reopened, laddered and orphaned ones go to
+	// River and the sweep as before).
+	a.Tickets.File = func(ctx context.Context, n postgres.NewTicket, alone bool,
+		after func(context.Context, *postgres.Tx, *helpdesk.Ticket, int64) error) (*helpdesk.Ticket, bool, error) {
+		return a.Triage.File(ctx, triage.Filing{Ticket: n, Alone: alone, After: after})
+	}
 	a.background = append(a.background, a.TriageDispatch)
 	cw.handlers = append(cw.handlers, a.SLA.OnChanged)
 

@@ -248,11 +248,13 @@ func (e *Env) Settle() {
 }
 
 // StopWorkers stops what changes tickets in the background on this node:
-// the triage dispatcher (new tickets then wait as River jobs) and River.
-// Tests whose assertions triage would disturb call it first.
+// triage at creation and the triage dispatcher (new tickets then wait
+// untriaged, as River jobs) and River. Tests whose assertions triage would
+// disturb call it first, before any request.
 func (e *Env) StopWorkers() {
 	e.T.Helper()
 	ctx := context.Background()
+	e.App.Tickets.File = nil
 	if d := e.App.TriageDispatch; d != nil {
 		if err := d.Stop(ctx); err != nil {
 			e.T.Fatal(err)

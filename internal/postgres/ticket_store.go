@@ -83,6 +83,11 @@ type NewTicket struct {
 	// helpdesk.Message): mail intake knows them before the insert.
 	SenderCheck   string
 	SenderFlagged bool
+	// Triage and FiledPriority are for InsertTriagedTickets only: triage's
+	// decision, written with the ticket, and the priority as filed (the
+	// matrix's, which the created event records).
+	Triage        *TriageResult
+	FiledPriority helpdesk.Priority
 }
 
 // InsertTicket stores a new ticket with its first message and its `created`

@@ -108,7 +108,7 @@ func (tx *Tx) ApplyTriages(ctx context.Context, ws []TriageWrite) (map[int64]boo
 // AutomationPendingAmong returns which of the tickets have events waiting
 // for the rules (AutomationPending for a batch).
 func (tx *Tx) AutomationPendingAmong(ctx context.Context, ids []int64) (map[int64]bool, error) {
-	rows, err := tx.tx.Query(ctx, `SELECT DISTINCT ticket_id FROM automation_inbox WHERE ticket_id = ANY($1::bigint[])`, ids)
+	rows, err := tx.tx.Query(ctx, automationPendingSQL, ids)
 	if err != nil {
 		return nil, fmt.Errorf("automation pending on tickets %v: %w", ids, mapError(err))
 	}

@@ -73,11 +73,14 @@ func (s *Service) validateCreate(in *CreateInput) error {
 	return v.Err()
 }
 
-// Create files a ticket with its first message. The ticket, message,
-// attachments, "created" event and triage job commit together (or, with
-// s.Triage, the ticket is handed to triage right after its commit). The ticket
-// returned (and passed to AfterInsert) is complete, names included, as
-// reading it back right after would show it.
+// Create files a ticket with its first message. With s.File the ticket is
+// triaged before it is written and stored once, triage's decision, its
+// events and the attachments committing together with it (untriaged, it
+// goes to s.Triage as below). Without it, the ticket, message, attachments,
+// "created" event and triage job commit together (or, with s.Triage, the
+// ticket is handed to triage right after its commit). The ticket returned
+// (and passed to AfterInsert) is complete, names included, as reading it
+// back right after would show it.
 func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInput) (_ *helpdesk.Ticket, err error) {
 	defer helpdesk.WrapOp(&err, "create ticket")
 	if actor == nil {
@@ -95,17 +98,41 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 	if html == "" {
 		html = RenderMarkdown(in.Description)
 	}
+	n := postgres.NewTicket{
+		Subject: in.Subject, Impact: in.Impact, Urgency: in.Urgency,
+		CategoryID: in.CategoryID, TeamID: in.TeamID, RequesterID: in.RequesterID,
+		Source: in.Source, Body: in.Description, BodyHTML: html, EmailMessageID: in.EmailMessageID,
+		ActorID: nonZero(actor.ID), SenderCheck: in.SenderCheck, SenderFlagged: in.SenderFlagged,
+	}
+	// What goes into the creating transaction after the ticket row.
+	after := func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket, messageID int64) error {
+		if _, err := s.insertAttachments(ctx, tx, t.ID, messageID, in.Attachments); err != nil {
+			return err
+		}
+		if in.AfterInsert != nil {
+			return in.AfterInsert(ctx, tx, t)
+		}
+		return nil
+	}
+	if s.File != nil {
+		var size int
+		for _, u := range in.Attachments {
+			size += len(u.Data)
+		}
+		t, triaged, err := s.File(ctx, n, size > fileAloneBytes, after)
+		if err != nil {
+			return nil, err
+		}
+		if !triaged && s.Triage != nil {
+			s.Triage(ctx, t.ID)
+		}
+		return t, nil
+	}
 	var t *helpdesk.Ticket
 	err = s.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		var messageID int64
 		var err error
-		t, messageID, err = tx.InsertTicket(ctx, postgres.NewTicket{
-			Subject: in.Subject, Impact: in.Impact, Urgency: in.Urgency,
-			CategoryID: in.CategoryID, TeamID: in.TeamID, RequesterID: in.RequesterID,
-			Source: in.Source, Body: in.Description, BodyHTML: html, EmailMessageID: in.EmailMessageID,
-			ActorID: nonZero(actor.ID), SenderCheck: in.SenderCheck, SenderFlagged: in.SenderFlagged,
-		})
-		if err != nil {
+		if t, messageID, err = tx.InsertTicket(ctx, n); err != nil {
 			return err
 		}
 		if _, err := s.insertAttachments(ctx, tx, t.ID, messageID, in.Attachments); err != nil {
@@ -157,6 +184,11 @@ func (s *Service) insertAttachments(ctx context.Context, tx *postgres.Tx, ticket
 	}
 	return out, nil
 }
+
+// fileAloneBytes: a new ticket with more attachment data than this is
+// filed in a transaction of its own, as its write (a few ms per MB) would
+// delay the other requests of a batch.
+const fileAloneBytes = 256 << 10
 
 func nonZero(id int64) *int64 {
 	if id == 0 {

@@ -22,6 +22,13 @@ type Service struct {
 	// transaction (triage.Dispatcher: it hands to River what it cannot
 	// finish, and the untriaged sweep covers a node killed in between).
 	Triage func(ctx context.Context, ticketID int64)
+	// File, when set, writes a new ticket already triaged
+	// (triage.Runner.File, batched per node), with after in the same
+	// transaction; triaged false means it was written as filed and is to be
+	// handed to Triage. alone asks for a transaction of its own (large
+	// attachments: their slow write would delay the batch's other requests).
+	File func(ctx context.Context, n postgres.NewTicket, alone bool,
+		after func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket, messageID int64) error) (t *helpdesk.Ticket, triaged bool, err error)
 }
 
 // NotifyChannel is the LISTEN/NOTIFY channel that carries ticket numbers of

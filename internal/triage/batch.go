@@ -2,8 +2,10 @@ package triage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"switchboard/internal/postgres"
@@ -25,13 +27,6 @@ const maxBatch = 64
 // the counters, and they are read again for every ticket), so capacities
 // and the one-assignee rule hold across nodes exactly as before.
 
-// pendingRun is one caller waiting for its ticket's triage.
-type pendingRun struct {
-	ticketID int64
-	done     chan error    // the result, once
-	lead     chan struct{} // closed when this caller is to lead the next batch
-}
-
 // Run prioritises, categorises, schedules and assigns one ticket. Any
 // number of nodes may run it at once, for the same ticket or for others:
 // the ticket's row lock makes a second run a no-op, and the candidate
@@ -39,50 +34,82 @@ type pendingRun struct {
 // checks exact, so every ticket gets one assignee and capacities hold.
 // Concurrent calls on one node are triaged together (see maxBatch).
 func (r *Runner) Run(ctx context.Context, ticketID int64) error {
-	p := &pendingRun{ticketID: ticketID, done: make(chan error, 1), lead: make(chan struct{})}
-	r.bmu.Lock()
-	r.pending = append(r.pending, p)
-	leading := !r.leading
+	return r.runs.do(ctx, ticketID, r.runBatch)
+}
+
+// group gathers concurrent calls so that one of them leads: it runs
+// everything waiting (its own item first, up to maxBatch) in one go, then
+// hands the lead to the next waiter, while the next group gathers behind
+// it. Used for triage runs (Run) and for new tickets (File).
+type group[T any] struct {
+	mu      sync.Mutex
+	pending []*member[T]
+	leading bool
+}
+
+// member is one caller waiting in a group.
+type member[T any] struct {
+	item T
+	done chan error    // the result, once
+	lead chan struct{} // closed when this caller is to lead the next batch
+}
+
+// do waits for item's batch, leading it when no one else is, and returns
+// what run sent to its member; run must answer every member it is given.
+// run may call release to hand the lead on before it is done (a batch
+// about to commit lets the next one take its batch and start meanwhile);
+// else the lead passes when run returns.
+func (g *group[T]) do(ctx context.Context, item T, run func(ctx context.Context, batch []*member[T], release func())) error {
+	p := &member[T]{item: item, done: make(chan error, 1), lead: make(chan struct{})}
+	g.mu.Lock()
+	g.pending = append(g.pending, p)
+	leading := !g.leading
 	if leading {
-		r.leading = true
+		g.leading = true
 	}
-	r.bmu.Unlock()
+	g.mu.Unlock()
 	if !leading {
 		select {
 		case err := <-p.done:
 			return err
 		case <-p.lead:
 		case <-ctx.Done():
-			r.forget(p)
+			g.forget(p)
 			return ctx.Err()
 		}
 	}
-	// This caller leads: it triages what is waiting (its own ticket
-	// included), then hands the lead to the next waiter, if any.
-	r.bmu.Lock()
-	batch := r.takeBatch(p)
-	r.bmu.Unlock()
-	r.runBatch(ctx, batch)
-	r.bmu.Lock()
-	if len(r.pending) > 0 {
-		close(r.pending[0].lead)
-	} else {
-		r.leading = false
+	// This caller leads: it runs what is waiting (its own item included),
+	// then hands the lead to the next waiter, if any.
+	g.mu.Lock()
+	batch := g.take(p)
+	g.mu.Unlock()
+	var once sync.Once
+	release := func() {
+		once.Do(func() {
+			g.mu.Lock()
+			if len(g.pending) > 0 {
+				close(g.pending[0].lead)
+			} else {
+				g.leading = false
+			}
+			g.mu.Unlock()
+		})
 	}
-	r.bmu.Unlock()
+	run(ctx, batch, release)
+	release()
 	select {
 	case err := <-p.done:
 		return err
 	default:
-		return fmt.Errorf("triage ticket %d: not in its own batch", ticketID) // cannot happen: takeBatch takes p
+		return errors.New("batch: not answered by its own batch") // cannot happen: take takes p and run answers all
 	}
 }
 
-// takeBatch removes up to maxBatch waiting runs, own first; r.bmu is held.
-func (r *Runner) takeBatch(own *pendingRun) []*pendingRun {
-	batch := []*pendingRun{own}
-	rest := r.pending[:0]
-	for _, q := range r.pending {
+// take removes up to maxBatch waiting members, own first; g.mu is held.
+func (g *group[T]) take(own *member[T]) []*member[T] {
+	batch := []*member[T]{own}
+	rest := g.pending[:0]
+	for _, q := range g.pending {
 		switch {
 		case q == own:
 		case len(batch) < maxBatch:
@@ -91,25 +118,25 @@ func (r *Runner) takeBatch(own *pendingRun) []*pendingRun {
 			rest = append(rest, q)
 		}
 	}
-	clear(r.pending[len(rest):])
-	r.pending = rest
+	clear(g.pending[len(rest):])
+	g.pending = rest
 	return batch
 }
 
 // forget drops a caller that gave up before its batch was taken; if it had
 // just been handed the lead, the lead passes on.
-func (r *Runner) forget(p *pendingRun) {
-	r.bmu.Lock()
-	defer r.bmu.Unlock()
-	if i := slices.Index(r.pending, p); i >= 0 {
-		r.pending = slices.Delete(r.pending, i, i+1)
+func (g *group[T]) forget(p *member[T]) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if i := slices.Index(g.pending, p); i >= 0 {
+		g.pending = slices.Delete(g.pending, i, i+1)
 	}
 	select {
 	case <-p.lead:
-		if len(r.pending) > 0 {
-			close(r.pending[0].lead)
+		if len(g.pending) > 0 {
+			close(g.pending[0].lead)
 		} else {
-			r.leading = false
+			g.leading = false
 		}
 	default:
 	}
@@ -118,10 +145,10 @@ func (r *Runner) forget(p *pendingRun) {
 // runBatch triages the batch in one transaction and answers every caller.
 // When the batch fails as a whole, each ticket is tried alone, so one bad
 // ticket costs only its own run.
-func (r *Runner) runBatch(ctx context.Context, batch []*pendingRun) {
+func (r *Runner) runBatch(ctx context.Context, batch []*member[int64], _ func()) {
 	ids := make([]int64, 0, len(batch))
 	for _, p := range batch {
-		ids = append(ids, p.ticketID)
+		ids = append(ids, p.item)
 	}
 	err := r.triageTickets(ctx, ids)
 	if err == nil || len(batch) == 1 {
@@ -131,7 +158,7 @@ func (r *Runner) runBatch(ctx context.Context, batch []*pendingRun) {
 		return
 	}
 	for _, p := range batch {
-		p.done <- r.triageTickets(ctx, []int64{p.ticketID})
+		p.done <- r.triageTickets(ctx, []int64{p.item})
 	}
 }
 

@@ -57,10 +57,10 @@ type Runner struct {
 	cached    *static
 	recounted map[int64]time.Time // agent -> last load recount on this node
 
-	// The runs waiting to be triaged together (batch.go).
-	bmu     sync.Mutex
-	pending []*pendingRun
-	leading bool
+	// The runs waiting to be triaged together (batch.go), and the new
+	// tickets waiting to be filed together (born.go).
+	runs  group[int64]
+	files group[*filing]
 }
 
 func (r *Runner) now() time.Time {

@@ -1,0 +1,277 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/helpdesk"
+)
+
+// A new ticket is triaged before it is written (triage.Runner.File), so its
+// row is stored once. These are the statements of that batch transaction:
+// two round trips between BEGIN and COMMIT, both inside the time the batch
+// holds the agents' profile locks (which every other triage and creation
+// for those agents waits on): StartFiling, then InsertTriagedTickets.
+
+// Filer is what triage reads about the requester of a new ticket.
+type Filer struct {
+	VIP    bool
+	Locale string
+}
+
+// Filing is what StartFiling read and locked.
+type Filing struct {
+	// Now is the transaction's clock: the created_at of every ticket of
+	// the batch, which their deadlines count from.
+	Now time.Time
+	// Filers are the requesters by id.
+	Filers map[int64]Filer
+	// IDs are the new tickets' ids, taken from the sequence in advance so
+	// that the rules' check can go with the inserts.
+	IDs []int64
+	// Loads are the candidates' profiles, locked (LockAgentLoads).
+	Loads []helpdesk.AgentLoad
+}
+
+// StartFiling reads, in one round trip, the requesters' VIP flag and locale
+// and the clock, takes n ticket ids, and locks the candidate agents'
+// profiles in id order (as LockAgentLoads does; the statements run in that
+// order, so the locks come last and are held the least).
+func (tx *Tx) StartFiling(ctx context.Context, requesters []int64, n int, candidates []int64) (*Filing, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT now(), coalesce(array_agg(id), '{}'), coalesce(array_agg(vip), '{}'), coalesce(array_agg(locale), '{}')
+FROM users WHERE id = ANY($1::bigint[])`, requesters)
+	b.Queue(`SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, $1::integer)`, n)
+	if len(candidates) > 0 {
+		// LockAgentProfiles (queries/triage.sql), queued.
+		b.Queue(`SELECT p.user_id, p.capacity, p.availability, p.last_assigned_at, p.open_load, u.active
+FROM agent_profiles p JOIN users u ON u.id = p.user_id
+WHERE p.user_id = ANY($1::bigint[])
+ORDER BY p.user_id
+FOR UPDATE OF p`, candidates)
+	}
+	f := &Filing{Filers: map[int64]Filer{}}
+	err := func() (err error) {
+		br := tx.tx.SendBatch(ctx, b)
+		defer func() {
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		var ids []int64
+		var vips []bool
+		var locales []string
+		if err := br.QueryRow().Scan(&f.Now, &ids, &vips, &locales); err != nil {
+			return err
+		}
+		for i, id := range ids {
+			f.Filers[id] = Filer{VIP: vips[i], Locale: locales[i]}
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		if f.IDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+		if len(candidates) == 0 {
+			return nil
+		}
+		if rows, err = br.Query(); err != nil {
+			return err
+		}
+		f.Loads, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (helpdesk.AgentLoad, error) {
+			var l helpdesk.AgentLoad
+			var capacity, load int32
+			var availability string
+			err := row.Scan(&l.UserID, &capacity, &availability, &l.LastAssignedAt, &load, &l.Active)
+			l.Capacity, l.OpenLoad, l.Availability = int(capacity), int(load), helpdesk.Availability(availability)
+			return l, err
+		})
+		return err
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("start filing %d tickets: %w", n, mapError(err))
+	}
+	return f, nil
+}
+
+// insertTriagedSQL is InsertTicket for a ticket triaged before it is
+// written: the row is stored once with triage's decision, deadlines on the
+// team's calendar and the wait, and the "created" event is followed by
+// triage's events in order (one INSERT, so their ids keep that order). A
+// triage UPDATE after the insert is never HOT (it changes indexed columns),
+// so it added a second row version with an entry in every index of
+// tickets, a dead tuple for vacuum and a second commit. The created event
+// keeps the priority as filed (the matrix's): the prioritised event
+// explains the change. The id is taken in advance (StartFiling).
+const insertTriagedSQL = `WITH v AS MATERIALIZED (
+    SELECT message_vector($1::text) AS body
+), t AS (
+    INSERT INTO tickets (id, subject, status, priority, impact, urgency, category_id, team_id, assignee_id, requester_id,
+                         source, first_response_due, resolution_due, due_at, first_response_warn_at, resolution_warn_at,
+                         triaged_at, triage_retry_at, triage_wait, triage_wait_skill, triage_stand_in, search)
+    SELECT $2::bigint, $3::text, 'new', $4::text, $5::text, $6::text, $7::bigint, $8::bigint, $9::bigint, $10::bigint,
+           $11::text, $12::timestamptz, $13::timestamptz, $14::timestamptz, $15::timestamptz, $16::timestamptz,
+           now(), $17::timestamptz, NULLIF($18::text, ''), NULLIF($19::text, ''), $20::boolean,
+           setweight(to_tsvector('english', $3::text), 'A') || setweight(v.body, 'B')
+    FROM v
+    RETURNING id, number, requester_id, category_id, team_id, assignee_id, created_at, updated_at
+), m AS (
+    INSERT INTO messages (ticket_id, author_id, internal, body_text, body_html, email_message_id, source, search,
+                          sender_check, sender_flagged)
+    SELECT t.id, $10::bigint, false, $1::text, $21::text, $22::text, $11::text, v.body, $23::text, $24::boolean
+    FROM t, v
+    RETURNING id
+), mid AS (
+    INSERT INTO ticket_message_ids (message_id, ticket_id)
+    SELECT $22::text, t.id FROM t WHERE $22::text IS NOT NULL
+    ON CONFLICT DO NOTHING
+), e AS (
+    INSERT INTO ticket_events (ticket_id, actor_id, kind, before, after, reason)
+    SELECT t.id, x.actor_id, x.kind, x.before, x.after, x.reason
+    FROM t, m, LATERAL (
+        SELECT $25::bigint AS actor_id, 'created'::text AS kind, NULL::jsonb AS before,
+               jsonb_build_object('subject', $3::text, 'priority', $26::text, 'impact', $5::text,
+                   'urgency', $6::text, 'source', $11::text, 'message_id', m.id) AS after,
+               ''::text AS reason, 0::bigint AS ord
+        UNION ALL
+        SELECT NULL::bigint, k.e->>'kind', NULLIF(k.e->'before', 'null'::jsonb), NULLIF(k.e->'after', 'null'::jsonb),
+               coalesce(k.e->>'reason', ''), k.ord
+        FROM jsonb_array_elements($27::jsonb) WITH ORDINALITY AS k(e, ord)
+    ) x
+    ORDER BY x.ord
+    RETURNING ticket_id
+)
+SELECT t.number, t.created_at, t.updated_at, c.name, tm.name, tm.slug, r.name, r.email, a.name, a.email, m.id
+FROM t CROSS JOIN m
+JOIN users r ON r.id = t.requester_id
+LEFT JOIN categories c ON c.id = t.category_id
+LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN users a ON a.id = t.assignee_id`
+
+// bornEvent is one of triage's events as the insert reads it.
+type bornEvent struct {
+	Kind   string          `json:"kind"`
+	Before json.RawMessage `json:"before,omitempty"`
+	After  json.RawMessage `json:"after,omitempty"`
+	Reason string          `json:"reason,omitempty"`
+}
+
+// InsertTriagedTickets stores new tickets already triaged (each
+// NewTicket.Triage set, FiledPriority the priority as filed) under the ids
+// StartFiling took, in one round trip with the batch's round-robin stamps
+// (StampAssigned's statement: assignees in the order assigned) and the
+// rules' check (AutomationPendingAmong's): each ticket with its first
+// message, Message-ID, "created" event and triage's events in order, as
+// InsertTicket and ApplyTriages together wrote them. It returns the tickets
+// as stored (names included), their first messages' ids, in the order
+// given, and which tickets have events waiting for the rules. The load
+// trigger counts an assignment made here.
+func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTicket, assignees []int64) (
+	[]*helpdesk.Ticket, []int64, map[int64]bool, error) {
+	b := &pgx.Batch{}
+	for i, n := range ns {
+		r := n.Triage
+		if r == nil || i >= len(ids) {
+			return nil, nil, nil, fmt.Errorf("insert triaged ticket %q: no triage or no id", n.Subject)
+		}
+		evs := make([]bornEvent, 0, len(r.Events))
+		for _, e := range r.Events {
+			before, err := eventJSON(e.Before)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("insert triaged ticket: %s event: %w", e.Kind, err)
+			}
+			after, err := eventJSON(e.After)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("insert triaged ticket: %s event: %w", e.Kind, err)
+			}
+			evs = append(evs, bornEvent{Kind: e.Kind, Before: before, After: after, Reason: e.Reason})
+		}
+		events, err := json.Marshal(evs)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("insert triaged ticket: events: %w", err)
+		}
+		var emailID *string
+		if n.EmailMessageID != "" {
+			emailID = &n.EmailMessageID
+		}
+		d := r.Deadlines
+		b.Queue(insertTriagedSQL, n.Body, ids[i], n.Subject, string(r.Priority), string(n.Impact), string(n.Urgency),
+			r.CategoryID, r.TeamID, r.AssigneeID, n.RequesterID, string(n.Source), d.FirstResponse, d.Resolution, d.DueAt,
+			d.FirstResponseWarn, d.ResolutionWarn, r.RetryAt, r.Wait, r.WaitSkill, r.StandIn, n.BodyHTML, emailID,
+			n.SenderCheck, n.SenderFlagged, n.ActorID, string(n.FiledPriority), string(events))
+	}
+	if len(assignees) > 0 {
+		b.Queue(stampAssignedSQL, assignees)
+	}
+	b.Queue(automationPendingSQL, ids[:len(ns)])
+	ts, msgs := make([]*helpdesk.Ticket, len(ns)), make([]int64, len(ns))
+	var pending map[int64]bool
+	err := func() (err error) {
+		br := tx.tx.SendBatch(ctx, b)
+		defer func() {
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		for i, n := range ns {
+			r := n.Triage
+			d := r.Deadlines
+			fr, res := d.FirstResponse, d.Resolution
+			t := &helpdesk.Ticket{ID: ids[i], Subject: n.Subject, Status: helpdesk.StatusNew, Priority: r.Priority,
+				Impact: n.Impact, Urgency: n.Urgency, CategoryID: r.CategoryID, TeamID: r.TeamID, AssigneeID: r.AssigneeID,
+				RequesterID: n.RequesterID, Source: n.Source, FirstResponseDue: &fr, ResolutionDue: &res, DueAt: d.DueAt,
+				TriageWait: r.Wait}
+			var cat, team, slug, aName, aEmail *string
+			if err := br.QueryRow().Scan(&t.Number, &t.CreatedAt, &t.UpdatedAt, &cat, &team, &slug,
+				&t.RequesterName, &t.RequesterEmail, &aName, &aEmail, &msgs[i]); err != nil {
+				return err
+			}
+			t.CategoryName, t.TeamName, t.TeamSlug = deref(cat), deref(team), deref(slug)
+			t.AssigneeName, t.AssigneeEmail = deref(aName), deref(aEmail)
+			ts[i] = t
+		}
+		if len(assignees) > 0 {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		pending = make(map[int64]bool, len(found))
+		for _, id := range found {
+			pending[id] = true
+		}
+		return err
+	}()
+	if IsForeignKey(err, "tickets_category_id_fkey") {
+		return nil, nil, nil, &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
+			Fields: []helpdesk.FieldError{{Field: "category", Message: "Choose a category from the list."}}}
+	} else if err != nil {
+		return nil, nil, nil, fmt.Errorf("insert triaged tickets: %w", mapError(err))
+	}
+	for _, t := range ts {
+		_ = tx.NotifyTicket(ctx, t.Number)
+	}
+	return ts, msgs, pending, nil
+}
+
+// stampAssignedSQL records the round-robin order of a batch's assignments:
+// each agent's last assignment is the statement's clock plus the position
+// of their last ticket in the batch (µs), as one write per ticket stamped
+// them one after another.
+const stampAssignedSQL = `UPDATE agent_profiles p
+SET last_assigned_at = clock_timestamp() + make_interval(secs => x.ord / 1e6)
+FROM (SELECT id, max(ord) AS ord FROM unnest($1::bigint[]) WITH ORDINALITY AS a(id, ord) GROUP BY id) x
+WHERE p.user_id = x.id`
+
+// automationPendingSQL is AutomationPendingAmong's statement.
+const automationPendingSQL = `SELECT DISTINCT ticket_id FROM automation_inbox WHERE ticket_id = ANY($1::bigint[])`

@@ -1,0 +1,267 @@
+package triage_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres"
+	"switchboard/internal/ticket"
+	"switchboard/internal/triage"
+)
+
+// bornService is a ticket service that files new tickets triaged through r,
+// as the app wires it; a ticket handed to the dispatcher is reported.
+func bornService(s *seed, r *triage.Runner, untriaged func(id int64)) *ticket.Service {
+	return &ticket.Service{DB: s.db,
+		File: func(ctx context.Context, n postgres.NewTicket, alone bool,
+			after func(context.Context, *postgres.Tx, *helpdesk.Ticket, int64) error) (*helpdesk.Ticket, bool, error) {
+			return r.File(ctx, triage.Filing{Ticket: n, Alone: alone, After: after})
+		},
+		Triage: func(_ context.Context, id int64) { untriaged(id) }}
+}
+
+// A new ticket is written once, already triaged: Create returns it
+// categorised, prioritised, timed and assigned (names included), with the
+// created event followed by triage's events, all in the creating
+// transaction, and the agent's load counter counts it.
+func TestNewTicketBornTriaged(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Network", s.team, "network", []string{"vpn"}, 0.5)
+	alice := s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}})
+	s.tickets = bornService(s, s.runner, func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) })
+
+	tk := s.file("VPN drops every hour", "GlobalProtect disconnects.", "", helpdesk.ImpactPerson, helpdesk.UrgencyHigh)
+	if tk.AssigneeID == nil || *tk.AssigneeID != alice.ID || tk.AssigneeName != "alice" || tk.TeamName != "Service Desk" ||
+		tk.CategoryName != "Network" || tk.Priority == "" || tk.FirstResponseDue == nil {
+		t.Fatalf("created ticket %+v: want it categorised (Network), on Service Desk, assigned to alice", tk)
+	}
+	var triaged bool
+	var assignee *int64
+	var prio string
+	s.scalar(&triaged, `SELECT triaged_at IS NOT NULL FROM tickets WHERE id = $1`, tk.ID)
+	s.scalar(&assignee, `SELECT assignee_id FROM tickets WHERE id = $1`, tk.ID)
+	s.scalar(&prio, `SELECT priority FROM tickets WHERE id = $1`, tk.ID)
+	if !triaged || assignee == nil || *assignee != alice.ID || prio != string(tk.Priority) {
+		t.Fatalf("stored: triaged %v, assignee %v, priority %s; returned %s", triaged, assignee, prio, tk.Priority)
+	}
+	all, err := s.db.Events(s.ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range all {
+		kinds = append(kinds, e.Kind)
+	}
+	want := []string{helpdesk.EventCreated, helpdesk.EventCategorised, helpdesk.EventPrioritised, helpdesk.EventTriaged}
+	if len(kinds) != len(want) {
+		t.Fatalf("events %v, want %v", kinds, want)
+	}
+	for i := range want {
+		if kinds[i] != want[i] {
+			t.Fatalf("events %v, want %v", kinds, want)
+		}
+	}
+	if ev := all[3]; ev.Reason == "" {
+		t.Errorf("triaged event without its explanation: %+v", ev)
+	}
+	// One transaction wrote the row and every event: the row was not
+	// written by a second (triage) transaction after the insert.
+	var sameTx bool
+	s.scalar(&sameTx, `SELECT bool_and(e.xmin = t.xmin) FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id WHERE t.id = $1`, tk.ID)
+	if !sameTx {
+		t.Error("the ticket row and its events were written by different transactions: triaged after the insert")
+	}
+	var load int
+	s.scalar(&load, `SELECT open_load FROM agent_profiles WHERE user_id = $1`, alice.ID)
+	if load != triage.LoadWeight(tk.Priority) {
+		t.Errorf("alice's load counter %d, want %d", load, triage.LoadWeight(tk.Priority))
+	}
+}
+
+// Tickets created at once on two nodes (each batching its own) are each
+// triaged once at creation, and no agent gets more than their capacity.
+func TestBornConcurrentCreatesKeepCapacity(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Network", s.team, "network", nil, 0.5)
+	var agents []int64
+	for _, name := range []string{"alice", "bob"} {
+		agents = append(agents, s.agent(s.team, agentSpec{name: name, skills: map[string]int{"network": 2}, capacity: 3}).ID)
+	}
+	other := &triage.Runner{DB: s.db, Classifier: &triage.Classifier{DB: s.db}, NoCache: true}
+	untriaged := func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) }
+	nodes := []*ticket.Service{bornService(s, s.runner, untriaged), bornService(s, other, untriaged)}
+	cat := s.cats["Network"]
+	var mu sync.Mutex
+	var ids []int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tk, err := nodes[i%2].Create(s.ctx, s.req, ticket.CreateInput{Subject: "VPN drops", Description: "Again.",
+				CategoryID: &cat})
+			if err != nil {
+				errs <- err
+				return
+			}
+			mu.Lock()
+			ids = append(ids, tk.ID)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	s.checkOnce(ids, agents, 3)
+}
+
+// A bad ticket among concurrent ones fails alone: its caller gets its own
+// error and nothing of it is stored; the others are filed triaged.
+func TestBornBadTicketFailsAlone(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Network", s.team, "network", nil, 0.5)
+	s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}, capacity: 100})
+	s.tickets = bornService(s, s.runner, func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) })
+	good, bad := s.cats["Network"], int64(1<<40)
+	var wg sync.WaitGroup
+	type result struct {
+		bad bool
+		tk  *helpdesk.Ticket
+		err error
+	}
+	results := make(chan result, 16)
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cat := &good
+			if i%5 == 0 {
+				cat = &bad
+			}
+			tk, err := s.tickets.Create(s.ctx, s.req, ticket.CreateInput{Subject: "VPN drops", Description: "Again.", CategoryID: cat})
+			results <- result{bad: cat == &bad, tk: tk, err: err}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	var stored int
+	for r := range results {
+		switch {
+		case r.bad && helpdesk.ErrorCode(r.err) != helpdesk.EINVALID:
+			t.Errorf("ticket with an unknown category: %v, want a field error", r.err)
+		case !r.bad && r.err != nil:
+			t.Errorf("good ticket failed with a bad one: %v", r.err)
+		case !r.bad && r.tk.AssigneeID == nil:
+			t.Errorf("good ticket %d not assigned at creation", r.tk.ID)
+		case !r.bad:
+			stored++
+		}
+	}
+	var n int
+	s.scalar(&n, `SELECT count(*) FROM tickets`)
+	if n != stored {
+		t.Errorf("%d tickets stored, want the %d good ones", n, stored)
+	}
+}
+
+// A ticket that cannot be written triaged (here a trigger refuses the
+// triaged insert of "poison" tickets) is still filed: its batch neighbours
+// are written triaged, it is written as filed and handed to the dispatcher,
+// and a triage run then triages it.
+func TestBornUntriageableTicketIsFiledAndTriagedLater(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Network", s.team, "network", nil, 0.5)
+	s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}, capacity: 100})
+	s.exec(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'poison ticket triaged'; END $$`)
+	s.exec(`CREATE TRIGGER refuse_poison BEFORE INSERT ON tickets FOR EACH ROW
+WHEN (NEW.triaged_at IS NOT NULL AND NEW.subject LIKE 'poison%') EXECUTE FUNCTION refuse_poison()`)
+	var mu sync.Mutex
+	handed := map[int64]bool{}
+	s.tickets = bornService(s, s.runner, func(id int64) {
+		mu.Lock()
+		handed[id] = true
+		mu.Unlock()
+	})
+	cat := s.cats["Network"]
+	type result struct {
+		poison bool
+		tk     *helpdesk.Ticket
+		err    error
+	}
+	results := make(chan result, 16)
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			subject := "VPN drops"
+			if i%4 == 0 {
+				subject = "poison VPN drops"
+			}
+			tk, err := s.tickets.Create(s.ctx, s.req, ticket.CreateInput{Subject: subject, Description: "Again.", CategoryID: &cat})
+			results <- result{poison: i%4 == 0, tk: tk, err: err}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	var poisoned []int64
+	for r := range results {
+		if r.err != nil {
+			t.Errorf("create (poison %v): %v", r.poison, r.err)
+			continue
+		}
+		var triaged bool
+		s.scalar(&triaged, `SELECT triaged_at IS NOT NULL FROM tickets WHERE id = $1`, r.tk.ID)
+		switch {
+		case r.poison && (triaged || r.tk.AssigneeID != nil || !handed[r.tk.ID]):
+			t.Errorf("poison ticket %d: triaged %v, assignee %v, handed to the dispatcher %v; want it filed untriaged and handed on",
+				r.tk.ID, triaged, r.tk.AssigneeID, handed[r.tk.ID])
+		case !r.poison && (!triaged || r.tk.AssigneeID == nil || handed[r.tk.ID]):
+			t.Errorf("good ticket %d: triaged %v, assignee %v, handed to the dispatcher %v; want it born triaged",
+				r.tk.ID, triaged, r.tk.AssigneeID, handed[r.tk.ID])
+		case r.poison:
+			poisoned = append(poisoned, r.tk.ID)
+		}
+	}
+	if len(poisoned) != 4 {
+		t.Fatalf("%d poison tickets filed, want 4", len(poisoned))
+	}
+	for _, id := range poisoned {
+		s.triage(id)
+		if s.assignee(id) == nil || len(s.events(id, helpdesk.EventTriaged)) != 1 {
+			t.Errorf("poison ticket %d not triaged by the dispatcher's run", id)
+		}
+	}
+}
+
+// A ticket with large attachments, filed in a transaction of its own, is
+// born triaged too, its attachment stored with it.
+func TestBornLargeAttachmentFiledTriaged(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Network", s.team, "network", nil, 0.5)
+	alice := s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}, capacity: 100})
+	s.tickets = bornService(s, s.runner, func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) })
+	cat := s.cats["Network"]
+	data := make([]byte, 1<<20)
+	tk, err := s.tickets.Create(s.ctx, s.req, ticket.CreateInput{Subject: "VPN drops", Description: "Log attached.",
+		CategoryID: &cat, Attachments: []helpdesk.Upload{{Filename: "vpn.log", Data: data}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size int
+	s.scalar(&size, `SELECT coalesce(sum(size), 0) FROM attachments WHERE ticket_id = $1`, tk.ID)
+	if tk.AssigneeID == nil || *tk.AssigneeID != alice.ID || size != len(data) {
+		t.Errorf("ticket %d: assignee %v, attachments %d bytes; want alice and %d bytes", tk.ID, tk.AssigneeID, size, len(data))
+	}
+}
