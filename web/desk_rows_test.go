@@ -15,6 +15,11 @@ func TestHTMLWriterTextEscapesLikeEscapeString(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	alphabet := []string{"a", "Z", "0", " ", "<", ">", "&", "'", "\"", "é", "\x00", "&amp;", "<script>", "€"}
 	cases := []string{"", "plain", "<b>", "a&b", `"quoted" 'single'`, "&lt;", "\xff\xfe"}
+	every := make([]byte, 256) // each byte once: the lookup table must mark exactly the five
+	for i := range every {
+		every[i] = byte(i)
+	}
+	cases = append(cases, string(every))
 	for range 2000 {
 		var b strings.Builder
 		for range r.IntN(20) {
