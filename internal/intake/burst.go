@@ -23,8 +23,24 @@ import (
 //  3. a new ticket records the Message-IDs its mail referred to, so a parent
 //     that arrives later still (or was lost for a while) joins that ticket.
 
-// errWaitParent makes the worker snooze the job: the mail's parent is queued.
-var errWaitParent = errors.New("parent mail received but not processed yet")
+// errWaitParent makes the worker snooze the job: the mail's parent is queued
+// or not arrived yet. A waitParent error carries how long.
+var errWaitParent = errors.New("parent mail not processed yet")
+
+// waitParent is errWaitParent with how long to wait before the next try.
+type waitParent struct{ after time.Duration }
+
+func (w waitParent) Error() string     { return errWaitParent.Error() }
+func (w waitParent) Is(err error) bool { return err == errWaitParent }
+
+// parentDelay is how long err (an errWaitParent) asks to wait.
+func parentDelay(err error) time.Duration {
+	var w waitParent
+	if errors.As(err, &w) && w.after > 0 {
+		return w.after
+	}
+	return parentSnooze
+}
 
 // errRethread rolls back a new ticket whose conversation got a ticket in the
 // meantime; the mail is handled again and threads to it.
@@ -61,22 +77,29 @@ func threadIDs(p *mail.Parsed) []string {
 	return ids
 }
 
-// parentPending reports whether a mail that threads nowhere should wait for
-// a parent that is stored but not yet processed.
-func (pr *Processor) parentPending(ctx context.Context, row *postgres.InboundMail, p *mail.Parsed) (bool, error) {
+// parentPending returns how long a mail that threads nowhere should wait
+// for its parent before it is tried again, 0 for not at all.
+func (pr *Processor) parentPending(ctx context.Context, row *postgres.InboundMail, p *mail.Parsed) (time.Duration, error) {
 	ids := threadIDs(p)
-	if len(ids) == 0 || time.Since(row.ReceivedAt) > parentWait {
-		return false, nil
+	age := time.Since(row.ReceivedAt)
+	if len(ids) == 0 || age > parentWait {
+		return 0, nil
 	}
 	queued, err := pr.DB.QueuedMailWithIDs(ctx, row.ID, ids)
 	if err != nil || queued {
-		return queued, err
+		return parentSnooze, err
 	}
 	// Not stored at all: in a burst the parent is often a few mails behind.
 	// A reply that starts a ticket now, naming only its own parent
 	// (In-Reply-To), can never be found by the conversation's root, which
-	// names neither: the conversation splits. So it waits a moment too.
-	return time.Since(row.ReceivedAt) < unknownParentWait, nil
+	// names neither: the conversation splits. So it waits a moment too, in
+	// one go: a try every parentSnooze cost a parse, a query and a River
+	// job round each, for the few replies whose parent does arrive (they
+	// thread to it all the same, just up to unknownParentWait later).
+	if age < unknownParentWait {
+		return unknownParentWait - age, nil
+	}
+	return 0, nil
 }
 
 // claimThread runs in the transaction that creates ticketID for a mail: it

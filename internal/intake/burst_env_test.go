@@ -323,3 +323,23 @@ func TestLateParentJoinsWithEvent(t *testing.T) {
 		t.Errorf("%d late-parent events", n)
 	}
 }
+
+// A reply whose parent never arrives waits unknownParentWait in one go, not
+// in a try (a parse, a query and a River job round) every parentSnooze.
+func TestUnknownParentWaitsOnce(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	to := "it@" + domain
+	e.mustSend("bounce@example.com", []string{to}, msg("Bob <bob@example.org>", to, "Re: Printer on floor 2", "lone-reply@example.org",
+		"Still jammed.", "In-Reply-To: <never-seen@example.com>", "References: <never-seen@example.com>"))
+	e.idle()
+	if s := e.str(`SELECT status FROM inbound_mail WHERE message_id = 'lone-reply@example.org'`); s != "ticket" {
+		t.Fatalf("lone reply is %q, want a ticket", s)
+	}
+	snoozes := e.count(`SELECT coalesce(sum(coalesce((metadata->>'snoozes')::int, 0)), 0) FROM river_job
+		WHERE kind = 'mail_process' AND (args->>'inbound_id')::bigint = (SELECT id FROM inbound_mail WHERE message_id = 'lone-reply@example.org')`)
+	jobs := e.count(`SELECT count(*) FROM river_job WHERE kind = 'mail_process'`)
+	if jobs+snoozes > 1 {
+		t.Errorf("the wait took %d jobs and %d snoozes, want one job", jobs, snoozes)
+	}
+}

@@ -90,9 +90,9 @@ func (d *Dispatcher) process(ctx context.Context, id int64) {
 	switch {
 	case err == nil:
 	case errors.Is(err, errWaitParent):
-		// Its parent is stored but not processed yet: River runs it again
-		// shortly, as a snoozed job would.
-		d.toRiver(ctx, []int64{id}, time.Now().Add(parentSnooze))
+		// Its parent is not processed yet: River runs it again when the
+		// wait is over, as a snoozed job would.
+		d.toRiver(ctx, []int64{id}, time.Now().Add(parentDelay(err)))
 	default:
 		// River retries it with backoff and, out of attempts, marks it failed.
 		d.Log.Warn("mail processing failed, retrying as a job", "inbound_id", id, "err", err)

@@ -63,7 +63,7 @@ type ProcessWorker struct {
 func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[jobs.ProcessArgs]) error {
 	err := w.P.Process(ctx, job.Args.InboundID)
 	if errors.Is(err, errWaitParent) {
-		return river.JobSnooze(parentSnooze)
+		return river.JobSnooze(parentDelay(err))
 	}
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		// Out of retries: say so on the row (admins see failed mail and can
@@ -198,8 +198,8 @@ func (pr *Processor) handle(ctx context.Context, row *postgres.InboundMail) (*ou
 	if hit == nil && sess.Override == "" {
 		if wait, err := pr.parentPending(ctx, row, p); err != nil {
 			return nil, err
-		} else if wait {
-			return nil, errWaitParent
+		} else if wait > 0 {
+			return nil, waitParent{after: wait}
 		}
 	}
 	if c.Kind == mail.KindAutoReply {
