@@ -224,3 +224,30 @@ SELECT 'bulk ' || g, 'new', (SELECT id FROM users WHERE role = 'requester'), now
 		t.Errorf("pending: %+v", got)
 	}
 }
+
+// The Resolved count is built apart from the page (see QueueCounts); it
+// must count the rows the view lists: resolved in the last week, not
+// earlier, not reopened.
+func TestQueueResolvedCountMatchesView(t *testing.T) {
+	t.Parallel()
+	s := seed(t)
+	if _, err := s.db.RawPool().Exec(s.ctx, `INSERT INTO tickets (subject, status, requester_id, resolved_at, updated_at)
+SELECT 'done ' || g, CASE WHEN g % 5 = 0 THEN 'open' WHEN g % 2 = 0 THEN 'closed' ELSE 'resolved' END,
+       (SELECT id FROM users WHERE role = 'requester'),
+       now() - g * interval '1 day', now() - g * interval '1 day'
+FROM generate_series(1, 12) g`); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.db.QueueCounts(s.ctx, s.agent, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.db.Queue(s.ctx, postgres.QueueQuery{Viewer: s.agent, View: postgres.ViewResolved, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Days 1-6 resolved or closed (5 is open again): 5 of the 12.
+	if got := c[postgres.ViewResolved]; got.N != len(page.Rows) || got.Capped || got.N < 5 {
+		t.Errorf("resolved: count %+v, view lists %d", got, len(page.Rows))
+	}
+}
