@@ -32,6 +32,13 @@ type CreateInput struct {
 	// there, so a crash cannot leave a ticket without them); an error rolls
 	// everything back.
 	AfterInsert func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket) error
+	// TriageLater writes the ticket as filed and triages it right after
+	// its commit, even when Service.File would triage it first: for a
+	// caller whose AfterInsert does several round trips (mail intake), as
+	// File's batch runs every caller's AfterInsert in turn while it holds
+	// the candidate agents' profile locks, which every other creation and
+	// triage for them waits on.
+	TriageLater bool
 }
 
 // Limits on user text.
@@ -114,7 +121,7 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		}
 		return nil
 	}
-	if s.File != nil {
+	if s.File != nil && !in.TriageLater {
 		var size int
 		for _, u := range in.Attachments {
 			size += len(u.Data)

@@ -265,3 +265,30 @@ func TestBornLargeAttachmentFiledTriaged(t *testing.T) {
 		t.Errorf("ticket %d: assignee %v, attachments %d bytes; want alice and %d bytes", tk.ID, tk.AssigneeID, size, len(data))
 	}
 }
+
+// A creation that asks for triage later (mail intake) is written as filed
+// and handed to the dispatcher, not triaged in a batch.
+func TestBornTriageLater(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Network", s.team, "network", nil, 0.5)
+	s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}, capacity: 100})
+	var handed []int64
+	s.tickets = bornService(s, s.runner, func(id int64) { handed = append(handed, id) })
+	cat := s.cats["Network"]
+	tk, err := s.tickets.Create(s.ctx, s.req, ticket.CreateInput{Subject: "VPN drops", Description: "Again.",
+		CategoryID: &cat, TriageLater: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var triaged bool
+	s.scalar(&triaged, `SELECT triaged_at IS NOT NULL FROM tickets WHERE id = $1`, tk.ID)
+	if triaged || tk.AssigneeID != nil || len(handed) != 1 || handed[0] != tk.ID {
+		t.Fatalf("ticket %d: triaged %v, assignee %v, handed on %v; want it filed untriaged and handed on", tk.ID, triaged,
+			tk.AssigneeID, handed)
+	}
+	s.triage(tk.ID)
+	if s.assignee(tk.ID) == nil {
+		t.Error("not assigned by the dispatcher's run")
+	}
+}
