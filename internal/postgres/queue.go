@@ -163,7 +163,9 @@ LEFT JOIN users a ON a.id = t.assignee_id`
 const openCond = "t.status NOT IN ('resolved', 'closed')" // matches the partial indexes' predicate
 
 // viewConds adds the view's conditions and visibility; staff only.
-func viewConds(q *listQuery, v *helpdesk.User, s viewerScope, view QueueView, now time.Time) error {
+// byUpdate is set for a page read in update order without a search (see
+// the Resolved case).
+func viewConds(q *listQuery, v *helpdesk.User, s viewerScope, view QueueView, now time.Time, byUpdate bool) error {
 	if len(s.hidden) > 0 {
 		q.and("(t.team_id IS NULL OR t.team_id <> ALL(" + idArray(s.hidden) + "))")
 	}
@@ -193,7 +195,20 @@ func viewConds(q *listQuery, v *helpdesk.User, s viewerScope, view QueueView, no
 		q.and("t.id IN (SELECT mn.ticket_id FROM mentions mn WHERE mn.user_id = " + q.arg(v.ID) + " AND mn.seen_at IS NULL)")
 	case ViewResolved:
 		q.and("t.status IN ('resolved', 'closed')")
-		q.and("t.resolved_at >= " + q.arg(now.Add(-resolvedWindow)))
+		since := q.arg(now.Add(-resolvedWindow))
+		if !byUpdate {
+			q.and("t.resolved_at >= " + since)
+			break
+		}
+		// The page walks tickets_updated_idx over the week's changes (the
+		// range is implied: a resolution updates the ticket) and stops
+		// after a page. Written plainly, the two ranges looked independent
+		// to the planner, which expected 1,000 matches where there are
+		// 23,000 at 1M tickets, ANDed both indexes' bitmaps and sorted:
+		// 0.4-1.6 s for a viewer with a hidden team, 1.3 ms now. The
+		// coalesce keeps resolved_at a filter.
+		q.and("coalesce(t.resolved_at, '-infinity') >= " + since)
+		q.and("t.updated_at >= " + since)
 	default:
 		return &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Unknown view.",
 			Fields: []helpdesk.FieldError{{Field: "view", Message: "Choose a view from the list."}}}
@@ -374,12 +389,13 @@ func (db *DB) queueSQL(ctx context.Context, f *QueueQuery) (string, []any, error
 
 func buildQueue(f QueueQuery, s viewerScope) (string, []any, error) {
 	var q listQuery
-	if err := viewConds(&q, f.Viewer, s, f.View, f.Now); err != nil {
+	byUpdate := f.Query == "" && f.Sort == QueueByUpdated
+	if err := viewConds(&q, f.Viewer, s, f.View, f.Now, byUpdate); err != nil {
 		return "", nil, err
 	}
-	if f.View == ViewResolved {
-		// Implied (a resolution updates the ticket) but indexed: a page in
-		// update order reads the last week's changes instead of every
+	if f.View == ViewResolved && !byUpdate {
+		// Implied (a resolution updates the ticket) but indexed: a search or
+		// another order reads the last week's changes instead of every
 		// closed ticket. The count leaves it out (see QueueCounts).
 		q.and("t.updated_at >= " + q.arg(f.Now.Add(-resolvedWindow)))
 	}
@@ -530,7 +546,7 @@ func (db *DB) QueueCounts(ctx context.Context, v *helpdesk.User, now time.Time) 
 	parts := make([]string, 0, len(QueueViews))
 	for _, view := range QueueViews {
 		sub := listQuery{args: q.args}
-		if err := viewConds(&sub, v, s, view, now); err != nil {
+		if err := viewConds(&sub, v, s, view, now, false); err != nil {
 			return nil, err
 		}
 		q.args = sub.args
