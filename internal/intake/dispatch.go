@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,7 +41,20 @@ type Dispatcher struct {
 	// workers read the row.
 	held      sync.Map // int64 -> *postgres.InboundMail
 	heldBytes atomic.Int64
+
+	// spill is mail the full local queue turned away, waiting to become
+	// River jobs; one goroutine at a time (spilling) inserts it in batches.
+	// Once stopped, overflow inserts at once, as Stop must leave a job for
+	// every mail it did not finish.
+	spillMu  sync.Mutex
+	spill    []int64
+	spilling bool
+	stopped  bool
+	spillWG  sync.WaitGroup
 }
+
+// maxSpillBatch bounds the jobs of one overflow insert.
+const maxSpillBatch = 1000
 
 // maxHeldBytes bounds the raw mail the dispatcher keeps for its queue.
 const maxHeldBytes = 64 << 20
@@ -68,7 +82,7 @@ func (d *Dispatcher) take(id int64) *postgres.InboundMail {
 
 func (d *Dispatcher) engine() *jobs.Local {
 	d.once.Do(func() {
-		d.local = jobs.Local{Run: d.process, Enqueue: d.toRiver, Workers: d.Workers, Queue: d.Queue}
+		d.local = jobs.Local{Run: d.process, Enqueue: d.overflow, Workers: d.Workers, Queue: d.Queue}
 	})
 	return &d.local
 }
@@ -83,7 +97,57 @@ func (d *Dispatcher) Submit(ctx context.Context, id int64) { d.engine().Submit(c
 // Stop takes no more mail, hands what is still waiting to River, and lets
 // the mails being processed finish (until ctx ends; a mail cut off rolls
 // back and stays queued for the Sweeper).
-func (d *Dispatcher) Stop(ctx context.Context) error { return d.engine().Stop(ctx) }
+func (d *Dispatcher) Stop(ctx context.Context) error {
+	d.spillMu.Lock()
+	d.stopped = true
+	d.spillMu.Unlock()
+	err := d.engine().Stop(ctx)
+	d.spillWG.Wait()
+	return err
+}
+
+// overflow takes the mail the local queue has no room for. In a burst that
+// is every mail past the queue's depth: one River insert, a transaction
+// of its own, each, on the path of the SMTP answer. Instead the ids gather
+// here and one goroutine inserts them in batches. Nothing rests on the job
+// for durability: the row, committed before the 250, stays queued, and
+// the Sweeper enqueues it should the node die before the insert.
+func (d *Dispatcher) overflow(ctx context.Context, ids []int64, _ time.Time) {
+	for _, id := range ids {
+		d.take(id) // River's run reads the row
+	}
+	d.spillMu.Lock()
+	if d.stopped {
+		d.spillMu.Unlock()
+		d.toRiver(ctx, ids, time.Time{})
+		return
+	}
+	d.spill = append(d.spill, ids...)
+	if !d.spilling {
+		d.spilling = true
+		d.spillWG.Add(1) // under the lock: never after Stop's Wait began
+		go d.flushSpill(context.WithoutCancel(ctx))
+	}
+	d.spillMu.Unlock()
+}
+
+// flushSpill inserts the spilled ids as River jobs until none is left.
+func (d *Dispatcher) flushSpill(ctx context.Context) {
+	defer d.spillWG.Done()
+	for {
+		d.spillMu.Lock()
+		n := min(len(d.spill), maxSpillBatch)
+		if n == 0 {
+			d.spill, d.spilling = nil, false
+			d.spillMu.Unlock()
+			return
+		}
+		batch := slices.Clone(d.spill[:n])
+		d.spill = d.spill[n:]
+		d.spillMu.Unlock()
+		d.toRiver(ctx, batch, time.Time{})
+	}
+}
 
 func (d *Dispatcher) process(ctx context.Context, id int64) {
 	err := d.P.process(ctx, id, d.take(id))

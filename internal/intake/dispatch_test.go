@@ -56,3 +56,48 @@ func TestDispatcherHandsWaitingMailToRiverAtStop(t *testing.T) {
 		t.Errorf("tickets = %d, want %d", got, n)
 	}
 }
+
+// TestDispatcherOverflowBatchesJobs: mail a full local queue turns away
+// becomes River jobs in a few batch inserts (jobs of one insert share its
+// transaction's created_at), not one transaction per mail, and every mail
+// still ends as a ticket.
+func TestDispatcherOverflowBatchesJobs(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	ctx := context.Background()
+	const n = 300
+	ids := make([]int64, n)
+	for i := range ids {
+		raw := msg("dora@example.com", "it@"+domain, fmt.Sprintf("Burst %d", i), fmt.Sprintf("burst-%d@example.com", i), "text")
+		id, dup, err := e.db.InsertInbound(ctx, postgres.InboundInsert{Raw: []byte(strings.ReplaceAll(raw, "\n", "\r\n")),
+			Via: "smtp", Rcpt: []string{"it@" + domain}, EnvelopeFrom: "dora@example.com"})
+		if err != nil || dup {
+			t.Fatalf("store mail %d: dup %v, %v", i, dup, err)
+		}
+		ids[i] = id
+	}
+	// One worker, room for one: nearly every mail overflows.
+	d := &intake.Dispatcher{P: e.app.Mail.Processor, Jobs: e.app.Jobs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Workers: 1, Queue: 1}
+	if err := d.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		d.Submit(ctx, id)
+	}
+	e.idle()
+	if err := d.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	jobs := e.count(`SELECT count(*) FROM river_job WHERE kind = 'mail_process'`)
+	inserts := e.count(`SELECT count(DISTINCT created_at) FROM river_job WHERE kind = 'mail_process'`)
+	if jobs < n/2 {
+		t.Fatalf("only %d of %d mails overflowed: the test proves nothing", jobs, n)
+	}
+	if inserts > jobs/4 {
+		t.Errorf("%d overflow jobs took %d inserts, want batches", jobs, inserts)
+	}
+	if got := e.count(`SELECT count(*) FROM inbound_mail WHERE id = ANY($1) AND status = 'ticket'`, ids); got != n {
+		t.Errorf("tickets = %d, want %d", got, n)
+	}
+}
