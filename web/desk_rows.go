@@ -150,26 +150,13 @@ func (rw *htmlWriter) row(r *DeskRow, now time.Time) {
 	rw.raw(`</td></tr>`)
 }
 
-// due writes DueText's badge, its text appended in place.
+// due writes DueText's badge without building its strings. The text is
+// digits, letters, spaces and a dash (appendDue), nothing to escape.
 func (rw *htmlWriter) due(due *time.Time, now time.Time, open bool) {
-	if due == nil || !open {
-		rw.badge("—", "")
-		return
-	}
-	d := due.Sub(now)
-	if d < 0 {
-		rw.raw(`<span class="badge breached">breached `)
-		rw.b = appendShort(rw.b, -d)
-		rw.raw(` ago</span>`)
-		return
-	}
-	if d <= 2*time.Hour {
-		rw.raw(`<span class="badge risk">in `)
-	} else {
-		rw.raw(`<span class="badge">in `)
-	}
-	rw.b = appendShort(rw.b, d)
-	rw.raw(`</span>`)
+	var tmp [32]byte
+	text, cls := appendDue(tmp[:0], due, now, open)
+	rw.raw(`<span class="`, cls, `">`)
+	rw.b = append(append(rw.b, text...), `</span>`...)
 }
 
 func (rw *htmlWriter) badge(text, class string) {

@@ -121,18 +121,25 @@ func OptionList(opts []Option, selected string) templ.Component {
 
 // DueText says when a deadline falls, relative to now, and its badge class.
 func DueText(due *time.Time, now time.Time, open bool) (string, string) {
+	text, cls := appendDue(nil, due, now, open)
+	return string(text), cls
+}
+
+// appendDue appends DueText's text to b and returns its class; the queue
+// rows append it in place (see htmlWriter.due).
+func appendDue(b []byte, due *time.Time, now time.Time, open bool) ([]byte, string) {
 	if due == nil || !open {
-		return "—", ""
+		return append(b, "—"...), ""
 	}
 	d := due.Sub(now)
 	if d < 0 {
-		return "breached " + short(-d) + " ago", "badge breached"
+		return append(appendShort(append(b, "breached "...), -d), " ago"...), "badge breached"
 	}
 	cls := "badge"
 	if d <= 2*time.Hour {
 		cls = "badge risk"
 	}
-	return "in " + short(d), cls
+	return appendShort(append(b, "in "...), d), cls
 }
 
 func short(d time.Duration) string { return string(appendShort(nil, d)) }
