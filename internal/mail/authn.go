@@ -366,25 +366,12 @@ func StripAuthResults(raw []byte, ids []string, keepFirst bool) ([]byte, int) {
 	stripped, kept := 0, false
 	rest := raw
 	for len(rest) > 0 {
-		// One field: its first line and every folded continuation line.
-		end := 0
-		for {
-			i := bytes.IndexByte(rest[end:], '\n')
-			if i < 0 {
-				end = len(rest)
-				break
-			}
-			end += i + 1
-			if end >= len(rest) || (rest[end] != ' ' && rest[end] != '\t') {
-				break
-			}
-		}
-		field := rest[:end]
-		if len(bytes.TrimRight(field, "\r\n")) == 0 {
+		field := rest[:fieldLen(rest)]
+		if blankLine(field) {
 			out.Write(rest) // the blank line and the body
 			break
 		}
-		rest = rest[end:]
+		rest = rest[len(field):]
 		if name, val, ok := bytes.Cut(field, []byte(":")); ok &&
 			strings.EqualFold(strings.TrimSpace(string(name)), "Authentication-Results") {
 			id, _, _ := authres.Parse(string(bytes.TrimSpace(val)))
@@ -406,6 +393,43 @@ func StripAuthResults(raw []byte, ids []string, keepFirst bool) ([]byte, int) {
 		return raw, 0
 	}
 	return out.Bytes(), stripped
+}
+
+// fieldLen is the length of the header field rest starts with: its first
+// line and every folded continuation line.
+func fieldLen(rest []byte) int {
+	end := 0
+	for {
+		i := bytes.IndexByte(rest[end:], '\n')
+		if i < 0 {
+			return len(rest)
+		}
+		end += i + 1
+		if end >= len(rest) || (rest[end] != ' ' && rest[end] != '\t') {
+			return end
+		}
+	}
+}
+
+// blankLine: a field of nothing but CR and LF ends the header.
+func blankLine(field []byte) bool { return len(bytes.TrimRight(field, "\r\n")) == 0 }
+
+// headerEnd returns where the header of raw ends (its blank line) and
+// where the body starts, len(raw) for both when there is no blank line.
+// The stripping of Authentication-Results (StripAuthResults) and every
+// reader of header fields (splitHeaderBody) find the end the same way, so
+// a field the stripper left as body is never read as a header: with two
+// rules, "\r\r\n" or an LF header's "\r\n" ended the header for one and
+// not for the other, and a forged result below it was trusted.
+func headerEnd(raw []byte) (end, body int) {
+	for off := 0; off < len(raw); {
+		n := fieldLen(raw[off:])
+		if blankLine(raw[off : off+n]) {
+			return off, off + n
+		}
+		off += n
+	}
+	return len(raw), len(raw)
 }
 
 func containsFold(list []string, s string) bool {

@@ -296,19 +296,13 @@ func fillFallback(p *Parsed, raw []byte) {
 	p.Text = ensureUTF8(p, "body", string(body))
 }
 
-// splitHeaderBody splits at the first blank line, CRLF or LF: the header
-// of LF mail must not run on to a CRLF blank line further down its body
-// (a Message-ID or an Authentication-Results quoted there would be read
-// as the mail's own).
+// splitHeaderBody splits at the header's blank line as headerEnd finds it
+// (CRLF, LF or stray CRs alike): the header of LF mail must not run on to a
+// CRLF blank line further down its body, and no reader may see a header
+// field where StripAuthResults saw body.
 func splitHeaderBody(raw []byte) (hdr, body []byte) {
-	i, n := bytes.Index(raw, []byte("\r\n\r\n")), 4
-	if j := bytes.Index(raw, []byte("\n\n")); j >= 0 && (i < 0 || j < i) {
-		i, n = j, 2
-	}
-	if i < 0 {
-		return raw, nil
-	}
-	return raw[:i], raw[i+n:]
+	end, b := headerEnd(raw)
+	return raw[:end], raw[b:]
 }
 
 // parseHeaderBlock is a lenient header reader: unfolds continuation lines and skips
