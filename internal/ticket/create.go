@@ -121,7 +121,9 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		}
 		return nil
 	}
-	if s.File != nil && !in.TriageLater {
+	// A ticket File writes untriaged is handed to Triage; without it only
+	// the River job below would triage it.
+	if s.File != nil && s.Triage != nil && !in.TriageLater {
 		var size int
 		for _, u := range in.Attachments {
 			size += len(u.Data)
@@ -130,7 +132,7 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		if err != nil {
 			return nil, err
 		}
-		if !triaged && s.Triage != nil {
+		if !triaged {
 			s.Triage(ctx, t.ID)
 		}
 		return t, nil
@@ -142,18 +144,12 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		if t, messageID, err = tx.InsertTicket(ctx, n); err != nil {
 			return err
 		}
-		if _, err := s.insertAttachments(ctx, tx, t.ID, messageID, in.Attachments); err != nil {
-			return err
-		}
 		if s.Jobs != nil && s.Triage == nil {
 			if _, err := s.Jobs.InsertTx(ctx, tx, jobs.TriageArgs{TicketID: t.ID}, nil); err != nil {
 				return err
 			}
 		}
-		if in.AfterInsert != nil {
-			return in.AfterInsert(ctx, tx, t)
-		}
-		return nil
+		return after(ctx, tx, t, messageID)
 	})
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package triage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -87,9 +88,13 @@ func (r *Runner) fileBatch(ctx context.Context, batch []*member[*filing], releas
 		fs[i] = m.item
 	}
 	err := r.fileTogether(ctx, fs, release)
-	if err == nil {
+	var ce commitError
+	if err == nil || errors.As(err, &ce) {
+		// A failed commit may still have written the batch (the answer was
+		// lost, not the data): filing its tickets again could write them
+		// twice, so every caller gets the error, as a lone Create would.
 		for _, m := range batch {
-			m.done <- nil
+			m.done <- err
 		}
 		return
 	}
@@ -139,7 +144,8 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 	}
 	slices.Sort(requesters)
 	slices.Sort(cands)
-	return r.DB.InTx(ctx, func(tx *postgres.Tx) error {
+	committing := false
+	err = r.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		start, err := tx.StartFiling(ctx, slices.Compact(requesters), len(fs), slices.Compact(cands))
 		if err != nil {
 			return err
@@ -194,9 +200,19 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 		// Committing: the next batch may take its tickets and start; it
 		// waits for these profile locks only once it has read its own.
 		release()
+		committing = true
 		return nil
 	})
+	if err != nil && committing {
+		return commitError{err}
+	}
+	return err
 }
+
+// commitError is a batch's failed commit, which is not retried.
+type commitError struct{ error }
+
+func (e commitError) Unwrap() error { return e.error }
 
 // draft is a ticket about to be filed as triage reads a stored one.
 func draft(n *postgres.NewTicket, created time.Time, req postgres.Filer) *helpdesk.TriageTicket {

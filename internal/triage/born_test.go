@@ -292,3 +292,32 @@ func TestBornTriageLater(t *testing.T) {
 		t.Error("not assigned by the dispatcher's run")
 	}
 }
+
+// A batch whose commit fails is not filed again: the commit may have
+// written it (only the answer lost), and a second attempt would write its
+// tickets twice. Here a deferred trigger fails the commit and counts the
+// attempts; the caller gets the error after exactly one.
+func TestBornFailedCommitIsNotRetried(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Network", s.team, "network", nil, 0.5)
+	s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}, capacity: 100})
+	s.exec(`CREATE SEQUENCE commit_attempts`)
+	s.exec(`CREATE FUNCTION fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM nextval('commit_attempts'); RAISE EXCEPTION 'commit failed'; END $$`)
+	s.exec(`CREATE CONSTRAINT TRIGGER fail_commit AFTER INSERT ON tickets DEFERRABLE INITIALLY DEFERRED
+FOR EACH ROW WHEN (NEW.subject LIKE 'doomed%') EXECUTE FUNCTION fail_commit()`)
+	s.tickets = bornService(s, s.runner, func(int64) {})
+	cat := s.cats["Network"]
+	if _, err := s.tickets.Create(s.ctx, s.req, ticket.CreateInput{Subject: "doomed VPN", Description: "Again.", CategoryID: &cat}); err == nil {
+		t.Fatal("create succeeded despite its failed commit")
+	}
+	// The sequence's nextval is not rolled back: it counts every attempt.
+	var attempts int64
+	s.scalar(&attempts, `SELECT last_value FROM commit_attempts`)
+	var n int
+	s.scalar(&n, `SELECT count(*) FROM tickets`)
+	if attempts != 1 || n != 0 {
+		t.Errorf("%d commit attempts and %d tickets, want 1 attempt and none", attempts, n)
+	}
+}
