@@ -164,12 +164,10 @@ func (d *Dispatcher) process(ctx context.Context, id int64) {
 	}
 }
 
-// toRiver enqueues processing jobs for the mails. Should that fail too (the
+// toRiver enqueues processing jobs for the mails, which its callers have
+// taken off the local queue already. Should the insert fail (the
 // database is away), the mail stays queued and the Sweeper finds it.
 func (d *Dispatcher) toRiver(ctx context.Context, ids []int64, at time.Time) {
-	for _, id := range ids {
-		d.take(id) // River's run reads the row
-	}
 	if d.Jobs == nil {
 		d.Log.Warn("mail left for the sweeper: no job client", "count", len(ids))
 		return

@@ -101,9 +101,6 @@ func (s *Store) insert(ctx context.Context, r Received,
 		mid = &id
 	}
 	s.Trust.prepare(ctx, &r, id)
-	if r.Rcpt == nil {
-		r.Rcpt = []string{}
-	}
 	rowID, dup, err := ins(ctx, postgres.InboundInsert{Raw: r.Raw, Via: r.Via, MailboxID: r.MailboxID,
 		EnvelopeFrom: r.EnvelopeFrom, Rcpt: r.Rcpt, MessageID: mid, ContentHash: r.contentHash, ClientIP: r.ClientIP, HELO: r.HELO})
 	return rowID, dup, r, err

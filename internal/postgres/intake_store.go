@@ -156,16 +156,7 @@ func messageByEmailID(ctx context.Context, q *dbsqlc.Queries, emailID string) (i
 // EnsureRequester creates a requester account for email unless one exists
 // (concurrent calls for the same address make one account).
 func (db *DB) EnsureRequester(ctx context.Context, email, name string) error {
-	return ensureRequester(ctx, db.q(), email, name)
-}
-
-// EnsureRequester is DB.EnsureRequester inside the transaction.
-func (tx *Tx) EnsureRequester(ctx context.Context, email, name string) error {
-	return ensureRequester(ctx, tx.q, email, name)
-}
-
-func ensureRequester(ctx context.Context, q *dbsqlc.Queries, email, name string) error {
-	if err := q.MailEnsureRequester(ctx, dbsqlc.MailEnsureRequesterParams{Email: email, Name: name}); err != nil {
+	if err := db.q().MailEnsureRequester(ctx, dbsqlc.MailEnsureRequesterParams{Email: email, Name: name}); err != nil {
 		return fmt.Errorf("requester account for %s: %w", email, mapError(err))
 	}
 	return nil
