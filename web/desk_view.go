@@ -142,9 +142,7 @@ func appendDue(b []byte, due *time.Time, now time.Time, open bool) ([]byte, stri
 	return appendShort(append(b, "in "...), d), cls
 }
 
-func short(d time.Duration) string { return string(appendShort(nil, d)) }
-
-// appendShort appends short's text for d to b.
+// appendShort appends d in short form ("45m", "3h 5m", "4d") to b.
 func appendShort(b []byte, d time.Duration) []byte {
 	switch {
 	case d < time.Hour:
