@@ -155,12 +155,9 @@ func (n *Notifier) AckTx(ctx context.Context, tx *postgres.Tx, ticketID int64, t
 // it) is spent: a burst from one robot learns it here, without lining up
 // behind the lock.
 func (n *Notifier) ackSpent(ctx context.Context, tx *postgres.Tx, sender string, ticketID int64) (bool, error) {
-	if until, ok := n.spent.Load(sender); ok {
-		if time.Now().Before(until.(time.Time)) {
-			n.Log.Info("automatic answer skipped: hourly limit", "to", sender, "ticket_id", ticketID)
-			return true, nil
-		}
-		n.spent.Delete(sender)
+	if n.spent.spent(sender, time.Now()) {
+		n.Log.Info("automatic answer skipped: hourly limit", "to", sender, "ticket_id", ticketID)
+		return true, nil
 	}
 	sent, freeIn, err := tx.AcksSent(ctx, sender)
 	if err != nil {
@@ -170,7 +167,8 @@ func (n *Notifier) ackSpent(ctx context.Context, tx *postgres.Tx, sender string,
 		// Spent until the oldest answer leaves the hour at the earliest
 		// (answers are only ever added): the rest of a burst from this
 		// address learns it without a query.
-		n.spent.Store(sender, time.Now().Add(freeIn))
+		now := time.Now()
+		n.spent.store(sender, now.Add(freeIn), now)
 		n.Log.Info("automatic answer skipped: hourly limit", "to", sender, "ticket_id", ticketID)
 		return true, nil
 	}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	netmail "net/mail"
 	"strconv"
-	"sync"
 
 	"switchboard/internal/jobs"
 	"switchboard/internal/mail"
@@ -27,9 +26,7 @@ type Notifier struct {
 	AckLimit int    // acknowledgements per sender per hour; 0 means 5
 	Log      *slog.Logger
 
-	// spent remembers senders whose answer budget is spent, until the
-	// earliest moment it can free up (sender -> time.Time).
-	spent sync.Map
+	spent spentSenders // senders whose answer budget is spent
 }
 
 // outgoing is one notification to queue.
