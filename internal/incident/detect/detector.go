@@ -238,9 +238,17 @@ func (d *Detector) index(t Ticket) *doc {
 		// same host are more alike than two sharing a word.
 		counts[d.term("\x00"+e.String())] += 2
 	}
-	for id, c := range counts {
+	// In id order, as the weights are: each recomputation of the weights
+	// (every 2 % of history growth, for every recent incident member) is
+	// then a pass over the terms, without a sort and a map of its own.
+	dc.terms = make([]int32, 0, len(counts))
+	for id := range counts {
 		dc.terms = append(dc.terms, id)
-		dc.tf = append(dc.tf, 1+math.Log(c))
+	}
+	slices.Sort(dc.terms)
+	dc.tf = make([]float64, len(dc.terms))
+	for i, id := range dc.terms {
+		dc.tf[i] = 1 + math.Log(counts[id])
 	}
 	if t.Incident != 0 {
 		for _, in := range d.incidents {
@@ -330,25 +338,18 @@ type svec struct {
 }
 
 func (d *Detector) weights(dc *doc) svec {
-	v := svec{ids: make([]int32, 0, len(dc.terms)), ws: make([]float64, len(dc.terms))}
-	v.ids = append(v.ids, dc.terms...)
-	slices.Sort(v.ids)
-	tf := make(map[int32]float64, len(dc.terms))
-	for i, id := range dc.terms {
-		tf[id] = dc.tf[i]
-	}
+	// The vector shares the doc's term ids: sorted, never nil (vector
+	// reads nil as not computed) and never changed after index.
+	v := svec{ids: dc.terms, ws: make([]float64, len(dc.terms))}
 	var n float64
 	for i, id := range v.ids {
-		w := tf[id] * d.idf(id)
+		w := dc.tf[i] * d.idf(id)
 		v.ws[i] = w
 		n += w * w
 	}
 	n = math.Sqrt(n)
 	for i := range v.ws {
 		v.ws[i] /= n
-	}
-	if v.ids == nil {
-		v.ids = []int32{} // computed: no terms
 	}
 	return v
 }
