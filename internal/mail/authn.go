@@ -396,19 +396,25 @@ func StripAuthResults(raw []byte, ids []string, keepFirst bool) ([]byte, int) {
 }
 
 // fieldLen is the length of the header field rest starts with: its first
-// line and every folded continuation line.
+// line and every folded continuation line. A blank line is never folded:
+// it ends the header even when the body's first line is indented, as it
+// does for net/mail and the MIME reader.
 func fieldLen(rest []byte) int {
-	end := 0
-	for {
+	end := bytes.IndexByte(rest, '\n') + 1
+	if end == 0 {
+		return len(rest)
+	}
+	if blankLine(rest[:end]) {
+		return end
+	}
+	for end < len(rest) && (rest[end] == ' ' || rest[end] == '\t') {
 		i := bytes.IndexByte(rest[end:], '\n')
 		if i < 0 {
 			return len(rest)
 		}
 		end += i + 1
-		if end >= len(rest) || (rest[end] != ' ' && rest[end] != '\t') {
-			return end
-		}
 	}
+	return end
 }
 
 // blankLine: a field of nothing but CR and LF ends the header.
