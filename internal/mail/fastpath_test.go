@@ -25,18 +25,7 @@ func normalizeSlow(raw []byte) []byte {
 // before the fast path.
 func generalMessageID(raw []byte) string {
 	hdr, _ := splitHeaderBody(normalizeInput(headPrefix(raw)))
-	return boundedID(joinFields(parseHeaderBlock(hdr)["Message-Id"]))
-}
-
-func joinFields(v []string) string {
-	var b bytes.Buffer
-	for i, s := range v {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(s)
-	}
-	return b.String()
+	return boundedID(first(parseHeaderBlock(hdr)["Message-Id"]))
 }
 
 // The hot-path readers give what the general ones give: normalizeInput

@@ -19,8 +19,10 @@ func RawMessageID(raw []byte) string {
 	raw = headPrefix(raw)
 	v, ok := plainMessageIDField(raw)
 	if !ok {
+		// The first field, as Parse and net/mail read it: a second one
+		// (against RFC 5322) does not stand in for an empty first.
 		hdr, _ := splitHeaderBody(normalizeInput(raw))
-		v = strings.Join(parseHeaderBlock(hdr)["Message-Id"], " ")
+		v = first(parseHeaderBlock(hdr)["Message-Id"])
 	}
 	return boundedID(v)
 }
