@@ -3,9 +3,10 @@ package mail
 import (
 	"bytes"
 	netmail "net/mail"
+	"strings"
+	"testing"
 
 	"switchboard/internal/corpora"
-	"testing"
 )
 
 // normalizeSlow is normalizeInput's line-ending rule written the plain way
@@ -52,8 +53,23 @@ func FuzzFastPaths(f *testing.F) {
 		}
 		v, ok := plainMessageIDField(raw)
 		if !ok {
-			if got, want := RawMessageID(raw), generalMessageID(raw); got != want {
-				t.Fatalf("RawMessageID(%q) = %q, want the general reader's %q", raw, got, want)
+			// The general reader reads on where net/mail gives up, but where
+			// net/mail reads the header (once normalizeInput has mended its
+			// line ends and dropped a BOM or mbox line, as the general reader
+			// does first), both read the same Message-ID.
+			msg, err := netmail.ReadMessage(bytes.NewReader(normalizeInput(raw)))
+			if err != nil {
+				return
+			}
+			for k := range msg.Header {
+				if strings.ContainsAny(k, " \t") {
+					// "Message-Id :" stays a field of its own name in net/mail
+					// (go.dev/issue/34540); enmime and the general reader trim it.
+					return
+				}
+			}
+			if got, want := RawMessageID(raw), boundedID(msg.Header.Get("Message-Id")); got != want {
+				t.Fatalf("RawMessageID(%q) = %q, net/mail reads %q", raw, got, want)
 			}
 			return
 		}
