@@ -16,11 +16,13 @@ import (
 const calendarTTL = 5 * time.Second
 
 // calendars returns every team's business calendar by team id, cached
-// for calendarTTL; fresh reads them again whatever the cache's age.
-func (s *Service) calendars(ctx context.Context, fresh bool) (map[int64]sla.Calendar, error) {
+// for calendarTTL. A team newer than the map is read afresh by
+// sla.TeamCalendar, or its first tickets would be timed around the clock
+// until the cache expired.
+func (s *Service) calendars(ctx context.Context) (map[int64]sla.Calendar, error) {
 	s.calMu.Lock()
 	defer s.calMu.Unlock()
-	if !fresh && s.cals != nil && time.Since(s.calsAt) < calendarTTL {
+	if s.cals != nil && time.Since(s.calsAt) < calendarTTL {
 		return s.cals, nil
 	}
 	cals, err := sla.Calendars(ctx, s.DB)
@@ -29,28 +31,6 @@ func (s *Service) calendars(ctx context.Context, fresh bool) (map[int64]sla.Cale
 	}
 	s.cals, s.calsAt = cals, time.Now()
 	return cals, nil
-}
-
-// calendarOf is the calendar a ticket's time-based conditions count on:
-// its team's, or around the clock for a ticket without a team (or a team
-// without hours). Every team is in the cached map, so a team missing from
-// it is newer than the map: it is read afresh, or the team's first tickets
-// would be timed around the clock until the cache expired.
-func (s *Service) calendarOf(ctx context.Context, team *int64) (sla.Calendar, error) {
-	if team == nil {
-		return sla.Calendar{}, nil
-	}
-	cals, err := s.calendars(ctx, false)
-	if err != nil {
-		return sla.Calendar{}, err
-	}
-	if c, ok := cals[*team]; ok {
-		return c, nil
-	}
-	if cals, err = s.calendars(ctx, true); err != nil {
-		return sla.Calendar{}, err
-	}
-	return cals[*team], nil
 }
 
 // businessDay is the length of one business day of c: its open time in a
@@ -121,16 +101,18 @@ func usesBusiness(b bizNeed, r *helpdesk.Rule) bizNeed {
 	return b
 }
 
-// ticketEnvFor is ticketEnv with the ticket's team calendar for the
-// business times need names.
-func (s *Service) ticketEnvFor(ctx context.Context, t *postgres.RuleTicket, now time.Time, need bizNeed) (TicketEnv, error) {
+// ticketEnvFor is ticketEnv with the ticket's team calendar (around the
+// clock for a ticket without a team) for the business times need names.
+func (s *Service) ticketEnvFor(ctx context.Context, tx *postgres.Tx, t *postgres.RuleTicket, now time.Time, need bizNeed) (TicketEnv, error) {
 	if !need.any() {
 		return ticketEnv(t, now, nil), nil
 	}
-	cal, err := s.calendarOf(ctx, t.TeamID)
+	cals, err := s.calendars(ctx)
 	if err != nil {
 		return TicketEnv{}, err
 	}
-	need.Calendar = cal
+	if need.Calendar, err = sla.TeamCalendar(ctx, tx, cals, t.TeamID); err != nil {
+		return TicketEnv{}, err
+	}
 	return ticketEnv(t, now, &need), nil
 }

@@ -206,7 +206,7 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 			if t, err = tx.RuleTicket(ctx, e.TicketID); err != nil {
 				return ran, err
 			}
-			if env.Ticket, err = s.ticketEnvFor(ctx, t, now, biz); err != nil {
+			if env.Ticket, err = s.ticketEnvFor(ctx, tx, t, now, biz); err != nil {
 				return ran, err
 			}
 			s.log().Info("rule ran", "rule_id", r.ID, "run_id", runID, "ticket", t.Number)
@@ -219,7 +219,7 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 // fired (nil for schedule rules).
 func (s *Service) envFor(ctx context.Context, tx *postgres.Tx, t *postgres.RuleTicket, trig string,
 	e *postgres.InboxEvent, now time.Time, business bizNeed) (Env, error) {
-	te, err := s.ticketEnvFor(ctx, t, now, business)
+	te, err := s.ticketEnvFor(ctx, tx, t, now, business)
 	if err != nil {
 		return Env{}, err
 	}
