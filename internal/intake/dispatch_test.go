@@ -12,6 +12,30 @@ import (
 	"switchboard/internal/postgres"
 )
 
+// storeQueued stores n mails from dora as the SMTP listener does (queued,
+// not yet processed) and returns their ids.
+func storeQueued(t *testing.T, e *mailEnv, n int, name string) []int64 {
+	t.Helper()
+	ids := make([]int64, n)
+	for i := range ids {
+		raw := msg("dora@example.com", "it@"+domain, fmt.Sprintf("%s %d", name, i), fmt.Sprintf("%s-%d@example.com", name, i), "text")
+		id, dup, err := e.db.InsertInbound(context.Background(), postgres.InboundInsert{Raw: []byte(strings.ReplaceAll(raw, "\n", "\r\n")),
+			Via: "smtp", Rcpt: []string{"it@" + domain}, EnvelopeFrom: "dora@example.com"})
+		if err != nil || dup {
+			t.Fatalf("store mail %d: dup %v, %v", i, dup, err)
+		}
+		ids[i] = id
+	}
+	return ids
+}
+
+// newDispatcher is a dispatcher over e's mail processor that enqueues
+// with jc, with its workers and queue depth (0: the default).
+func newDispatcher(e *mailEnv, jc *postgres.JobClient, workers, queue int) *intake.Dispatcher {
+	return &intake.Dispatcher{P: e.app.Mail.Processor, Jobs: jc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Workers: workers, Queue: queue}
+}
+
 // TestDispatcherHandsWaitingMailToRiverAtStop: mail still waiting in a
 // stopping node's local queue becomes River jobs at once (not after the
 // sweeper's ten minutes), and every mail ends as a ticket.
@@ -20,19 +44,9 @@ func TestDispatcherHandsWaitingMailToRiverAtStop(t *testing.T) {
 	e := setup(t, nil)
 	ctx := context.Background()
 	const n = 200
-	ids := make([]int64, n)
-	for i := range ids {
-		raw := msg("dora@example.com", "it@"+domain, fmt.Sprintf("Queued %d", i), fmt.Sprintf("q-%d@example.com", i), "text")
-		id, dup, err := e.db.InsertInbound(ctx, postgres.InboundInsert{Raw: []byte(strings.ReplaceAll(raw, "\n", "\r\n")),
-			Via: "smtp", Rcpt: []string{"it@" + domain}, EnvelopeFrom: "dora@example.com"})
-		if err != nil || dup {
-			t.Fatalf("store mail %d: dup %v, %v", i, dup, err)
-		}
-		ids[i] = id
-	}
+	ids := storeQueued(t, e, n, "queued")
 	// One worker: nearly all of them are still waiting when the node stops.
-	d := &intake.Dispatcher{P: e.app.Mail.Processor, Jobs: e.app.Jobs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Workers: 1}
+	d := newDispatcher(e, e.app.Jobs, 1, 0)
 	if err := d.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -66,19 +80,9 @@ func TestDispatcherOverflowBatchesJobs(t *testing.T) {
 	e := setup(t, nil)
 	ctx := context.Background()
 	const n = 300
-	ids := make([]int64, n)
-	for i := range ids {
-		raw := msg("dora@example.com", "it@"+domain, fmt.Sprintf("Burst %d", i), fmt.Sprintf("burst-%d@example.com", i), "text")
-		id, dup, err := e.db.InsertInbound(ctx, postgres.InboundInsert{Raw: []byte(strings.ReplaceAll(raw, "\n", "\r\n")),
-			Via: "smtp", Rcpt: []string{"it@" + domain}, EnvelopeFrom: "dora@example.com"})
-		if err != nil || dup {
-			t.Fatalf("store mail %d: dup %v, %v", i, dup, err)
-		}
-		ids[i] = id
-	}
+	ids := storeQueued(t, e, n, "burst")
 	// One worker, room for one: nearly every mail overflows.
-	d := &intake.Dispatcher{P: e.app.Mail.Processor, Jobs: e.app.Jobs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Workers: 1, Queue: 1}
+	d := newDispatcher(e, e.app.Jobs, 1, 1)
 	if err := d.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -21,22 +21,18 @@ func TestAddMailParticipants(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 	pool := db.RawPool()
-	var requester, known, follower, ticket int64
+	requester, ticket := requesterTicket(t, pool)
+	var known, follower int64
 	for _, q := range []struct {
 		sql string
 		id  *int64
 	}{
-		{`INSERT INTO users (email, name, role) VALUES ('req@example.com', 'Req', 'requester') RETURNING id`, &requester},
 		{`INSERT INTO users (email, name, role) VALUES ('Known@Example.com', 'Known', 'requester') RETURNING id`, &known},
 		{`INSERT INTO users (email, name, role) VALUES ('follower@example.com', 'F', 'requester') RETURNING id`, &follower},
 	} {
 		if err := pool.QueryRow(ctx, q.sql).Scan(q.id); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := pool.QueryRow(ctx, `INSERT INTO tickets (subject, requester_id) VALUES ('Printer', $1) RETURNING id`,
-		requester).Scan(&ticket); err != nil {
-		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO ticket_participants (ticket_id, user_id) VALUES ($1, $2)`, ticket, follower); err != nil {
 		t.Fatal(err)
@@ -112,15 +108,7 @@ func TestAddMailParticipantsConcurrentAccount(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 	pool := db.RawPool()
-	var requester, ticket int64
-	if err := pool.QueryRow(ctx, `INSERT INTO users (email, name, role) VALUES ('req@example.com', 'Req', 'requester') RETURNING id`).
-		Scan(&requester); err != nil {
-		t.Fatal(err)
-	}
-	if err := pool.QueryRow(ctx, `INSERT INTO tickets (subject, requester_id) VALUES ('Printer', $1) RETURNING id`,
-		requester).Scan(&ticket); err != nil {
-		t.Fatal(err)
-	}
+	requester, ticket := requesterTicket(t, pool)
 	other, err := pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +147,21 @@ func TestAddMailParticipantsConcurrentAccount(t *testing.T) {
 	}
 }
 
+// requesterTicket makes the requester req@example.com and a ticket of hers.
+func requesterTicket(t *testing.T, pool *pgxpool.Pool) (requester, ticket int64) {
+	t.Helper()
+	ctx := context.Background()
+	if err := pool.QueryRow(ctx, `INSERT INTO users (email, name, role) VALUES ('req@example.com', 'Req', 'requester') RETURNING id`).
+		Scan(&requester); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO tickets (subject, requester_id) VALUES ('Printer', $1) RETURNING id`,
+		requester).Scan(&ticket); err != nil {
+		t.Fatal(err)
+	}
+	return requester, ticket
+}
+
 // waitForLockWait waits until a session of this test's database waits on a lock.
 func waitForLockWait(t *testing.T, pool *pgxpool.Pool) {
 	t.Helper()
@@ -179,15 +182,7 @@ func TestAddMailParticipantsLeavesAuthCachesAlone(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 	pool := db.RawPool()
-	var requester, ticket int64
-	if err := pool.QueryRow(ctx, `INSERT INTO users (email, name, role) VALUES ('req@example.com', 'Req', 'requester') RETURNING id`).
-		Scan(&requester); err != nil {
-		t.Fatal(err)
-	}
-	if err := pool.QueryRow(ctx, `INSERT INTO tickets (subject, requester_id) VALUES ('Printer', $1) RETURNING id`,
-		requester).Scan(&ticket); err != nil {
-		t.Fatal(err)
-	}
+	requester, ticket := requesterTicket(t, pool)
 	if _, err := pool.Exec(ctx, `INSERT INTO users (email, name, role) VALUES ('known@example.com', 'Known', 'requester')`); err != nil {
 		t.Fatal(err)
 	}
