@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -95,15 +96,33 @@ func (d *Dispatcher) Start(ctx context.Context) error { return d.engine().Start(
 func (d *Dispatcher) Submit(ctx context.Context, id int64) { d.engine().Submit(ctx, id) }
 
 // Stop takes no more mail, hands what is still waiting to River, and lets
-// the mails being processed finish (until ctx ends; a mail cut off rolls
-// back and stays queued for the Sweeper).
+// the mails being processed and the overflow insert finish, until ctx ends:
+// a mail cut off rolls back and stays queued for the Sweeper.
 func (d *Dispatcher) Stop(ctx context.Context) error {
 	d.spillMu.Lock()
-	d.stopped = true
+	d.stopped = true // from now on overflow inserts at once: no new spill
+	spilling := d.spilling
 	d.spillMu.Unlock()
 	err := d.engine().Stop(ctx)
-	d.spillWG.Wait()
-	return err
+	if !spilling {
+		return err
+	}
+	spilled := make(chan struct{})
+	go func() {
+		d.spillWG.Wait()
+		close(spilled)
+	}()
+	select {
+	case <-spilled:
+		return err
+	case <-ctx.Done():
+		// The overflow goroutine goes on inserting jobs while River and the
+		// pool are still open. What it has not inserted by then stays
+		// queued without a job: a Sweeper enqueues it, at a node's next
+		// start or, once ten minutes old, from another running node. The
+		// rows were committed before the 250: nothing is lost.
+		return fmt.Errorf("stopped without waiting for the overflow insert: %w", ctx.Err())
+	}
 }
 
 // overflow takes the mail the local queue has no room for. In a burst that

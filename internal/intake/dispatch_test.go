@@ -2,6 +2,7 @@ package intake_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 
 	"switchboard/internal/intake"
 	"switchboard/internal/postgres"
+	"switchboard/internal/testwait"
 )
 
 // storeQueued stores n mails from dora as the SMTP listener does (queued,
@@ -104,4 +106,48 @@ func TestDispatcherOverflowBatchesJobs(t *testing.T) {
 	if got := e.count(`SELECT count(*) FROM inbound_mail WHERE id = ANY($1) AND status = 'ticket'`, ids); got != n {
 		t.Errorf("tickets = %d, want %d", got, n)
 	}
+}
+
+// TestDispatcherStopHonoursContext: Stop returns when its context ends even
+// while the overflow insert is held up (here: waiting for the only
+// connection of its job client's pool), and that insert still completes
+// after Stop, so the mail gets its jobs. Before, Stop waited for the insert
+// whatever its context, until the insert gave up after ten seconds and
+// left the mail to the sweeper.
+func TestDispatcherStopHonoursContext(t *testing.T) {
+	t.Parallel()
+	e := setup(t, nil)
+	ctx := context.Background()
+	ids := storeQueued(t, e, 20, "held")
+	jdb, err := postgres.Open(ctx, e.db.RawPool().Config().ConnString(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jdb.Close()
+	jc, err := jdb.NewJobClient(postgres.JobConfig{InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := jdb.RawPool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not started: every mail overflows to the insert, which waits for held.
+	d := newDispatcher(e, jc, 1, 1)
+	for _, id := range ids {
+		d.Submit(ctx, id)
+	}
+	stopCtx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := d.Stop(stopCtx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Stop with its context ended = %v, want context.Canceled", err)
+	}
+	if n := e.count(`SELECT count(*) FROM river_job WHERE kind = 'mail_process'`); n != 0 {
+		t.Fatalf("%d jobs inserted while the job client had no connection: the test proves nothing", n)
+	}
+	held.Release()
+	testwait.Until(t, testwait.Long, "a job for every overflow mail", func() bool {
+		return e.count(`SELECT count(DISTINCT (args->>'inbound_id')::bigint) FROM river_job
+			WHERE kind = 'mail_process' AND (args->>'inbound_id')::bigint = ANY($1)`, ids) == len(ids)
+	})
 }
