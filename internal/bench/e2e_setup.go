@@ -125,10 +125,11 @@ func signIn(ctx context.Context, base, email string) (*http.Client, error) {
 var followUpKinds = []string{jobs.TriageArgs{}.Kind(), jobs.ChangedArgs{}.Kind(), jobs.ProcessArgs{}.Kind(),
 	jobs.AckArgs{}.Kind(), jobs.RefusalArgs{}.Kind(), jobs.SendArgs{}.Kind(), jobs.MentionArgs{}.Kind()}
 
-// caughtUp waits until every ticket since fromID is triaged and no
-// follow-up job (triage, notifications, mail processing) is left to run. It
-// polls every 50 ms with cheap index scans (the poll's own cost is part of
-// the PostgreSQL CPU measured) and returns when that first held. The poll
+// caughtUp waits until every ticket since fromID is triaged, no mail is
+// left unprocessed and no follow-up job (triage, notifications, mail
+// processing) is left to run. It polls every 50 ms with cheap index scans
+// (the poll's own cost is part of the PostgreSQL CPU measured) and returns
+// when that first held. The poll
 // looks for the lowest untriaged ticket from the last one it found: tickets
 // are triaged roughly in order, so each poll walks the primary key over the
 // few tickets triaged since (counting all of the run's tickets each time
@@ -144,8 +145,11 @@ func caughtUp(ctx context.Context, db *postgres.DB, fromID int64, limit time.Dur
 			untriaged, fromID = 1, *low-1
 		}
 		if err == nil && untriaged == 0 {
-			err = db.RawPool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'running')
-				AND kind = ANY($1)`, followUpKinds).Scan(&pending)
+			// Mail not processed yet is no River job while it waits in a
+			// node's local queue, and no ticket: its row says so.
+			err = db.RawPool().QueryRow(ctx, `SELECT (SELECT count(*) FROM river_job WHERE state IN ('available', 'running')
+				AND kind = ANY($1)) + (SELECT count(*) FROM (SELECT FROM inbound_mail WHERE status = 'queued' LIMIT 1) q)`,
+				followUpKinds).Scan(&pending)
 		}
 		if err != nil {
 			return time.Time{}, err
