@@ -132,7 +132,7 @@ func (s *Server) deskList(w http.ResponseWriter, r *http.Request) error {
 
 // deskCounts is GET /desk/counts: the view tabs with capped counts.
 func (s *Server) deskCounts(w http.ResponseWriter, r *http.Request) error {
-	counts, err := s.DB.QueueCounts(r.Context(), CurrentUser(r.Context()), time.Now())
+	counts, err := s.DB.QueueCounts(r.Context(), CurrentUser(r.Context()))
 	if err != nil {
 		return err
 	}
