@@ -196,7 +196,7 @@ func (r *Runner) triageTickets(ctx context.Context, ids []int64) error {
 			if t.AssigneeID != nil || !t.Status.IsOpen() {
 				continue // another run, or a person, got there first
 			}
-			p := r.plan(st, w, t)
+			p := r.plan(st, w, t, nil)
 			plans = append(plans, p)
 			cands = append(cands, w.candidates(p.home, p.others)...)
 		}

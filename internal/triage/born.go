@@ -134,32 +134,35 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 	// Who may take each ticket depends on its category and team only, not
 	// on the requester or the clock read below: the candidates are known
 	// before the transaction, so their locks go in its first round trip.
+	// So is the category, which the plan in the transaction reuses.
 	w := st.world.clone()
 	requesters := make([]int64, 0, len(fs))
 	var cands []int64
-	for _, p := range fs {
+	catz := make([]*Categorisation, len(fs))
+	for i, p := range fs {
 		n := &p.f.Ticket
 		n.FiledPriority = st.rules.Matrix.Lookup(n.Impact, n.Urgency)
 		requesters = append(requesters, n.RequesterID)
-		pre := r.plan(st, w, draft(n, now, postgres.Filer{}))
+		pre := r.plan(st, w, draft(n, now, postgres.Filer{}), nil)
+		catz[i] = pre.catz
 		cands = append(cands, w.candidates(pre.home, pre.others)...)
 	}
 	slices.Sort(requesters)
 	slices.Sort(cands)
+	cands = slices.Compact(cands)
 	committing := false
 	err = r.DB.InTxUnlockEarly(ctx, func(tx *postgres.Tx) error {
-		start, err := tx.StartFiling(ctx, slices.Compact(requesters), len(fs), slices.Compact(cands))
+		start, err := tx.StartFiling(ctx, slices.Compact(requesters), len(fs), cands)
 		if err != nil {
 			return err
 		}
-		w := st.world.clone()
 		w.refresh(start.Loads)
 		checked := map[int64]bool{}
 		outs := make([]decided, len(fs))
 		var assignees []int64
 		for i, f := range fs {
 			n := &f.f.Ticket
-			p := r.plan(st, w, draft(n, start.Now, start.Filers[n.RequesterID]))
+			p := r.plan(st, w, draft(n, start.Now, start.Filers[n.RequesterID]), catz[i])
 			d, err := r.decide(ctx, tx, w, now, p, checked)
 			if err != nil {
 				return fmt.Errorf("triage new ticket %q: %w", n.Subject, err)

@@ -70,11 +70,18 @@ func Eligible(now time.Time, t Ticket, a *Agent) bool { return len(Check(now, t,
 
 // ShiftEnd returns when the agent's current shift ends (zero if off shift).
 func ShiftEnd(now time.Time, a *Agent) time.Time {
-	iv := a.Calendar().NextOpen(now)
-	if !iv.Start.Equal(now) {
-		return time.Time{}
+	m := a.shift
+	if m != nil && !m.at.IsZero() && m.at.Equal(now) {
+		return m.end
 	}
-	return iv.End
+	var end time.Time
+	if iv := a.Calendar().NextOpen(now); iv.Start.Equal(now) {
+		end = iv.End
+	}
+	if m != nil {
+		m.at, m.end = now, end
+	}
+	return end
 }
 
 // NextShiftStart returns when the agent next starts a shift at or after now,

@@ -126,6 +126,10 @@ func (w *world) clone() *world {
 	for _, t := range w.order {
 		nt := *t
 		nt.Agents = slices.Clone(t.Agents)
+		memos := make([]shiftMemo, len(nt.Agents))
+		for i := range nt.Agents {
+			nt.Agents[i].shift = &memos[i]
+		}
 		c.teams[nt.ID] = &nt
 		c.order = append(c.order, &nt)
 	}

@@ -53,7 +53,15 @@ type Agent struct {
 	Languages    []string              `json:"languages,omitempty"`
 	Active       bool                  `json:"active"`
 	LastAssigned time.Time             `json:"last_assigned,omitzero"`
+
+	// shift memoises ShiftEnd on a world's clone, which one batch owns
+	// (nil elsewhere): scoring asks it for every candidate of every ticket
+	// of the batch, which decides while it holds the profile locks.
+	shift *shiftMemo
 }
+
+// shiftMemo is ShiftEnd at one instant.
+type shiftMemo struct{ at, end time.Time }
 
 // Calendar is the agent's shift pattern as a business calendar, with time
 // off as holidays so shift arithmetic skips those days.

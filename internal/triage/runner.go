@@ -133,21 +133,26 @@ type plan struct {
 	rt     Ticket
 	dues   sla.Deadlines
 	events []postgres.NewEvent
+	catz   *Categorisation // nil when the ticket came with its category
 }
 
 // plan decides what does not depend on who takes t, against the batch's
-// world w.
-func (r *Runner) plan(st *static, w *world, t *helpdesk.TriageTicket) plan {
+// world w. catz, when not nil, is t's categorisation as an earlier plan of
+// the same text made it.
+func (r *Runner) plan(st *static, w *world, t *helpdesk.TriageTicket, catz *Categorisation) plan {
 	cats, rules, pols := st.cats, st.rules, st.pols
 	first := t.TriagedAt == nil // not a retry of a queued or rebalanced ticket
 
 	// Category first: the priority rules and the routing depend on it.
 	var cat *helpdesk.CategorySettings
-	var catz *Categorisation
 	if t.CategoryID == nil {
-		c := categorise(t.Subject+"\n"+t.Body, cats, r.Classifier)
-		catz = &c
-		t.CategoryID = c.CategoryID
+		if catz == nil {
+			c := categorise(t.Subject+"\n"+t.Body, cats, r.Classifier)
+			catz = &c
+		}
+		t.CategoryID = catz.CategoryID
+	} else {
+		catz = nil
 	}
 	for i := range cats {
 		if t.CategoryID != nil && cats[i].ID == *t.CategoryID {
@@ -190,7 +195,7 @@ func (r *Runner) plan(st *static, w *world, t *helpdesk.TriageTicket) plan {
 	dues := sla.Compute(clock, w.cals[teamID], pols.For(prio.Priority), t.FirstRespondedAt != nil)
 	rt.FirstResponseDue = dues.FirstResponse
 	return plan{t: t, prio: prio, teamID: teamID, home: home, others: others, rt: rt, dues: dues,
-		events: factEvents(t, first, prio, catz)}
+		events: factEvents(t, first, prio, catz), catz: catz}
 }
 
 // loadRecountEvery is how often a node checks an agent's load counter

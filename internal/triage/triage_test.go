@@ -340,3 +340,31 @@ func TestDecisionsNeverBreakRules(t *testing.T) {
 		}
 	}
 }
+
+// A world's clone memoises shift ends per agent copy: each team's copy keeps
+// that team's holidays, and another instant is worked out anew.
+func TestClonedWorldShiftEnds(t *testing.T) {
+	t.Parallel()
+	manila := loc(t, "Asia/Manila")
+	base := Agent{ID: 3, Name: "Rizal", Location: manila, Week: weekdays(Range{From: 9 * 60, To: 17 * 60}), Active: true}
+	onHoliday := base
+	onHoliday.Holidays = []string{"2026-03-09"}
+	shared := &world{order: []*Team{{ID: 1, Agents: []Agent{base}}, {ID: 2, Agents: []Agent{onHoliday}}}}
+	w := shared.clone()
+	mon := time.Date(2026, 3, 9, 10, 0, 0, 0, manila)
+	tue := mon.Add(24*time.Hour + 6*time.Hour) // Tuesday 16:00
+	for range 2 {                              // the second round answers from the memo
+		if got, want := ShiftEnd(mon, &w.order[0].Agents[0]), time.Date(2026, 3, 9, 17, 0, 0, 0, manila); !got.Equal(want) {
+			t.Errorf("team 1: ShiftEnd = %v, want %v", got, want)
+		}
+		if got := ShiftEnd(mon, &w.order[1].Agents[0]); !got.IsZero() {
+			t.Errorf("team 2 (a holiday there): ShiftEnd = %v, want off shift", got)
+		}
+	}
+	if got, want := ShiftEnd(tue, &w.order[1].Agents[0]), time.Date(2026, 3, 10, 17, 0, 0, 0, manila); !got.Equal(want) {
+		t.Errorf("another instant: ShiftEnd = %v, want %v", got, want)
+	}
+	if shared.order[0].Agents[0].shift != nil {
+		t.Error("the shared world got a memo: batches would race on it")
+	}
+}
