@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // SetTriageWait records, with the triage decision, why an unowned ticket
@@ -125,14 +126,13 @@ ORDER BY t.priority, t.first_response_due NULLS LAST, t.id LIMIT 500`, memberOf)
 	return out, nil
 }
 
-// HasLeadAlarm reports whether the team lead was already alarmed about the
-// ticket waiting, so a re-triage does not alarm again.
-func (tx *Tx) HasLeadAlarm(ctx context.Context, ticketID int64) (bool, error) {
-	var yes bool
-	err := tx.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = $1 AND kind = 'notified'
-    AND after->>'channel' = 'alarm')`, ticketID).Scan(&yes)
+// LeadAlarm reports whether the team lead was already alarmed about the
+// ticket waiting (so a re-triage does not alarm again) and, in the same
+// round trip, the addresses of the team's active leads.
+func (tx *Tx) LeadAlarm(ctx context.Context, ticketID, teamID int64) (alarmed bool, leads []string, err error) {
+	r, err := tx.q.LeadAlarm(ctx, dbsqlc.LeadAlarmParams{TicketID: ticketID, TeamID: teamID})
 	if err != nil {
-		return false, fmt.Errorf("lead alarm of ticket %d: %w", ticketID, mapError(err))
+		return false, nil, fmt.Errorf("lead alarm of ticket %d: %w", ticketID, mapError(err))
 	}
-	return yes, nil
+	return r.Alarmed, r.Leads, nil
 }

@@ -29,11 +29,8 @@ func (r *Runner) page(ctx context.Context, tx *postgres.Tx, ticketID, number, ag
 // take it before its deadline (the ladder's last rung), once per ticket:
 // the key makes a later re-triage's alarm a duplicate the outbox refuses.
 func (r *Runner) alarmLead(ctx context.Context, tx *postgres.Tx, ticketID, number, teamID int64, d Decision) error {
-	if done, err := tx.HasLeadAlarm(ctx, ticketID); err != nil || done {
-		return err
-	}
-	leads, err := tx.TeamLeadEmails(ctx, &teamID)
-	if err != nil {
+	done, leads, err := tx.LeadAlarm(ctx, ticketID, teamID)
+	if err != nil || done {
 		return err
 	}
 	reason := "waiting with nobody to take it in time: " + d.Wait.Text()

@@ -338,6 +338,33 @@ func (q *Queries) InsertModel(ctx context.Context, arg InsertModelParams) (Inser
 	return i, err
 }
 
+const leadAlarm = `-- name: LeadAlarm :one
+SELECT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = $1::bigint AND e.kind = 'notified'
+        AND e.after->>'channel' = 'alarm') AS alarmed,
+    coalesce((SELECT array_agg(u.email ORDER BY u.id) FROM team_members tm JOIN users u ON u.id = tm.user_id
+        WHERE tm.team_id = $2::bigint AND tm.is_lead AND u.active), '{}')::text[] AS leads
+`
+
+type LeadAlarmParams struct {
+	TicketID int64
+	TeamID   int64
+}
+
+type LeadAlarmRow struct {
+	Alarmed bool
+	Leads   []string
+}
+
+// Whether ticket @ticket_id had its lead alarm already, and the addresses of
+// team @team_id's active leads (as TeamLeads orders them): one round trip
+// for triage's last rung, which runs inside the batch's profile locks.
+func (q *Queries) LeadAlarm(ctx context.Context, arg LeadAlarmParams) (LeadAlarmRow, error) {
+	row := q.db.QueryRow(ctx, leadAlarm, arg.TicketID, arg.TeamID)
+	var i LeadAlarmRow
+	err := row.Scan(&i.Alarmed, &i.Leads)
+	return i, err
+}
+
 const lockAgentProfiles = `-- name: LockAgentProfiles :many
 SELECT p.user_id, p.capacity, p.availability, p.last_assigned_at, p.open_load, u.active
 FROM agent_profiles p JOIN users u ON u.id = p.user_id
