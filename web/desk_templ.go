@@ -380,7 +380,7 @@ func deskFilters(v DeskPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = OptionList(v.Teams, v.Filter.Team).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = v.Teams.Select(v.Filter.Team).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -388,7 +388,7 @@ func deskFilters(v DeskPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = OptionList(v.Categories, v.Filter.Category).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = v.Categories.Select(v.Filter.Category).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -406,7 +406,7 @@ func deskFilters(v DeskPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = OptionList(v.Staff, v.Filter.Assignee).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = v.Staff.Select(v.Filter.Assignee).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -517,7 +517,7 @@ func DeskList(v DeskPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = OptionList(v.Staff, "").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = v.Staff.Select("").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

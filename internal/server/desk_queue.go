@@ -188,9 +188,9 @@ func (s *Server) deskBulk(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// deskOpts are the filter and field choices.
+// deskOpts are the filter and field choices, with their markup.
 type deskOpts struct {
-	teams, categories, staff []web.Option
+	teams, categories, staff web.Options
 	at                       time.Time
 }
 
@@ -228,23 +228,29 @@ func (s *Server) deskOptions(ctx context.Context) (deskOpts, error) {
 	if err != nil {
 		return o, err
 	}
+	var list []web.Option
 	for _, t := range teams {
-		o.teams = append(o.teams, web.Option{Value: t.Slug, Label: t.Name})
+		list = append(list, web.Option{Value: t.Slug, Label: t.Name})
 	}
+	o.teams = web.NewOptions(list)
 	cats, err := s.DB.Categories(ctx)
 	if err != nil {
 		return o, err
 	}
+	list = nil
 	for _, c := range cats {
-		o.categories = append(o.categories, web.Option{Value: c.Name, Label: c.Name})
+		list = append(list, web.Option{Value: c.Name, Label: c.Name})
 	}
+	o.categories = web.NewOptions(list)
 	staff, err := s.DB.Staff(ctx)
 	if err != nil {
 		return o, err
 	}
+	list = nil
 	for _, u := range staff {
-		o.staff = append(o.staff, web.Option{Value: u.Email, Label: u.Name})
+		list = append(list, web.Option{Value: u.Email, Label: u.Name})
 	}
+	o.staff = web.NewOptions(list)
 	s.opts.put(o)
 	return o, nil
 }

@@ -72,9 +72,9 @@ func (s *Server) deskTicketPage(r *http.Request, number int64) (web.DeskTicketPa
 	// The option lists are cached for a few seconds; a team, category or
 	// agent created since must still show as the current value, or saving
 	// the form would silently clear it.
-	v.Teams = withCurrent(opts.teams, t.TeamSlug, t.TeamName)
-	v.Categories = withCurrent(opts.categories, t.CategoryName, t.CategoryName)
-	v.Staff = withCurrent(opts.staff, t.AssigneeEmail, t.AssigneeName)
+	v.Teams = withCurrent(opts.teams.List, t.TeamSlug, t.TeamName)
+	v.Categories = withCurrent(opts.categories.List, t.CategoryName, t.CategoryName)
+	v.Staff = withCurrent(opts.staff.List, t.AssigneeEmail, t.AssigneeName)
 	return v, nil
 }
 
