@@ -27,8 +27,9 @@ import (
 // DB wraps the connection pool. Other packages only call its store
 // methods: it offers no way to run SQL of their own.
 type DB struct {
-	pool *pgxpool.Pool
-	ann  announcer // live-update notifications sent after commit
+	pool  *pgxpool.Pool
+	ann   announcer  // live-update notifications sent after commit
+	names queueNames // team and assignee names for queue pages (queue_names.go)
 }
 
 // NewDB wraps a pool that is already open (tests that trace or fail

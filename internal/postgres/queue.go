@@ -153,10 +153,8 @@ const (
 	queueOwnColumns = `t.id, t.number, t.subject, t.status, t.priority, t.team_id, t.assignee_id, t.requester_id,
 	t.due_at, t.updated_at, t.triage_wait`
 	queueColumns = `t.id, t.number, t.subject, t.status, t.priority, t.team_id, t.assignee_id, t.due_at, t.updated_at,
-	t.triage_wait, tm.name, a.name, r.name`
-	queueJoins = `JOIN users r ON r.id = t.requester_id
-LEFT JOIN teams tm ON tm.id = t.team_id
-LEFT JOIN users a ON a.id = t.assignee_id`
+	t.triage_wait, r.name`
+	queueJoins = `JOIN users r ON r.id = t.requester_id`
 )
 
 const openCond = "t.status NOT IN ('resolved', 'closed')" // matches the partial indexes' predicate
@@ -521,6 +519,9 @@ func (db *DB) Queue(ctx context.Context, f QueueQuery) (*QueuePage, error) {
 	})
 	if err != nil {
 		return nil, mapError(err)
+	}
+	if err := db.fillNames(ctx, out); err != nil {
+		return nil, err
 	}
 	page.Capped = f.Query != "" && matches > SearchCap
 	page.Rows = out

@@ -250,3 +250,63 @@ FROM generate_series(1, 12) g`); err != nil {
 		t.Errorf("resolved: count %+v, view lists %d", got, len(page.Rows))
 	}
 }
+
+// Team and assignee names come from the node's cache (queue_names.go); they
+// must be the ones a join gives, and a rename must show once the cache is
+// dropped.
+func TestQueueNamesMatchJoin(t *testing.T) {
+	t.Parallel()
+	s := seed(t)
+	raw := s.db.RawPool()
+	if _, err := raw.Exec(s.ctx, `UPDATE tickets SET assignee_id = CASE WHEN id % 3 = 0 THEN $1::bigint WHEN id % 3 = 1 THEN $2::bigint END,
+    team_id = CASE WHEN id % 4 = 0 THEN NULL ELSE team_id END`, s.agent.ID, s.admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, view := range []postgres.QueueView{postgres.ViewOpen, postgres.ViewResolved} {
+			for _, query := range []string{"", "vpn"} {
+				p, err := s.db.Queue(s.ctx, postgres.QueueQuery{Viewer: s.admin, View: view, Query: query, Limit: 200})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range p.Rows {
+					var team, assignee, requester string
+					if err := raw.QueryRow(s.ctx, `SELECT coalesce(tm.name, ''), coalesce(a.name, ''), r.name FROM tickets t
+JOIN users r ON r.id = t.requester_id LEFT JOIN teams tm ON tm.id = t.team_id LEFT JOIN users a ON a.id = t.assignee_id
+WHERE t.id = $1`, r.ID).Scan(&team, &assignee, &requester); err != nil {
+						t.Fatal(err)
+					}
+					if r.TeamName != team || r.AssigneeName != assignee || r.RequesterName != requester {
+						t.Fatalf("%s, %s %q, ticket %d: names %q, %q, %q; joined %q, %q, %q", when, view, query, r.ID,
+							r.TeamName, r.AssigneeName, r.RequesterName, team, assignee, requester)
+					}
+				}
+				if view == postgres.ViewOpen && query == "" && len(p.Rows) != 43 {
+					t.Fatalf("%s: %d open rows", when, len(p.Rows))
+				}
+			}
+		}
+	}
+	check("first read")
+	check("from the cache")
+	if _, err := raw.Exec(s.ctx, `UPDATE teams SET name = 'Service desk' WHERE id = $1`, s.teamID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(s.ctx, `UPDATE users SET name = 'Agent Smith' WHERE id = $1`, s.agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.db.ForgetNames()
+	check("after a rename")
+	p, err := s.db.Queue(s.ctx, postgres.QueueQuery{Viewer: s.admin, View: postgres.ViewOpen, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range p.Rows {
+		seen[r.TeamName], seen[r.AssigneeName] = true, true
+	}
+	if !seen["Service desk"] || !seen["Agent Smith"] || !seen[""] {
+		t.Fatalf("names after the rename: %v", seen)
+	}
+}

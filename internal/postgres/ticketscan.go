@@ -46,7 +46,7 @@ func newQueueScanner(extra ...any) *ticketScanner {
 	s := &ticketScanner{queue: true, kinds: queueKinds}
 	t := &s.t
 	s.dest = append([]any{&t.ID, &t.Number, &t.Subject, &s.status, &s.priority, &s.team, &s.assignee,
-		&s.due, &t.UpdatedAt, &s.wait, &s.teamName, &s.aName, &t.RequesterName}, extra...)
+		&s.due, &t.UpdatedAt, &s.wait, &t.RequesterName}, extra...)
 	return s
 }
 
@@ -64,7 +64,7 @@ func (s *ticketScanner) scan(row pgx.CollectableRow) (helpdesk.Ticket, error) {
 			due := s.due.Time
 			t.DueAt = &due
 		}
-		t.TeamName, t.AssigneeName, t.TriageWait = s.teamName.String, s.aName.String, s.wait.String
+		t.TriageWait = s.wait.String // names: fillNames
 		return t, nil
 	}
 	t.Status, t.Priority, t.Impact, t.Urgency = helpdesk.Status(s.status), helpdesk.Priority(s.priority),

@@ -36,8 +36,7 @@ var listKinds = []int{kInt8, kInt8, kText, kText, kText, kText, kText, kInt8Null
 	kTextNull, kTextNull, kTextNull, kTextNull, kTextNull, kText, kText}
 
 // Column kinds of queueColumns, in order.
-var queueKinds = []int{kInt8, kInt8, kText, kText, kText, kInt8Null, kInt8Null, kTimeNull, kTime, kTextNull,
-	kTextNull, kTextNull, kText}
+var queueKinds = []int{kInt8, kInt8, kText, kText, kText, kInt8Null, kInt8Null, kTimeNull, kTime, kTextNull, kText}
 
 // rawScanOff turns the fast path off and rawRows counts the rows it read
 // (tests compare both paths, and check the fast one ran).

@@ -114,4 +114,5 @@ func (s *Server) afterWrite() {
 		s.Directory.Forget()
 	}
 	s.opts.forget()
+	s.DB.ForgetNames()
 }
