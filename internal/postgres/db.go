@@ -84,37 +84,7 @@ func newTx(t pgx.Tx) *Tx { return &Tx{tx: t, q: dbsqlc.New(t), after: &afterComm
 // InTx runs fn in a transaction: committed when fn returns nil, rolled back
 // on an error or a panic, so nothing is ever half-written.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	return db.inTx(ctx, pgx.TxOptions{}, fn)
-}
-
-// InTxUnlockEarly is InTx for a transaction that holds locks other
-// transactions queue for (the agents' profile locks of triage). Its commit
-// does not wait for the WAL flush, so those locks are free as soon as the
-// commit record is written rather than a disk flush later (~1-2 ms, through
-// which the next transaction would wait); then it waits for the flush with
-// a second, synchronous commit before it returns. What the caller answers
-// after it is as durable as after InTx; meanwhile others may see the rows a
-// moment before they are on disk, but anything they write durably comes
-// later in the WAL and so makes these rows durable first.
-func (db *DB) InTxUnlockEarly(ctx context.Context, fn func(tx *Tx) error) error {
-	err := db.inTx(ctx, pgx.TxOptions{BeginQuery: "BEGIN; SET LOCAL synchronous_commit = off"}, fn)
-	if err != nil {
-		return err
-	}
-	return db.flushWAL(ctx)
-}
-
-// flushWAL returns once everything committed before it is on disk: a
-// transaction that takes an id writes a commit record, and a synchronous
-// commit flushes the WAL up to it, with all that precedes it. Concurrent
-// flushes share one disk flush (PostgreSQL's group commit).
-func (db *DB) flushWAL(ctx context.Context) error {
-	_, err := db.pool.Exec(ctx, "SELECT pg_logical_emit_message(true, 'switchboard', '')")
-	return mapError(err)
-}
-
-func (db *DB) inTx(ctx context.Context, opts pgx.TxOptions, fn func(tx *Tx) error) (err error) {
-	ptx, err := db.pool.BeginTx(ctx, opts)
+	ptx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return mapError(err)
 	}

@@ -25,9 +25,7 @@ const maxBatch = 64
 // Each ticket still gets its own decision, made under the same locks and
 // on loads that include the batch's earlier assignments (the trigger keeps
 // the counters, and they are read again for every ticket), so capacities
-// and the one-assignee rule hold across nodes exactly as before. The
-// commit does not wait for its WAL flush while it holds the locks
-// (InTxUnlockEarly): the next batch starts a flush sooner.
+// and the one-assignee rule hold across nodes exactly as before.
 
 // Run prioritises, categorises, schedules and assigns one ticket. Any
 // number of nodes may run it at once, for the same ticket or for others:
@@ -177,7 +175,7 @@ func (r *Runner) triageTickets(ctx context.Context, ids []int64) error {
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	err = r.DB.InTxUnlockEarly(ctx, func(tx *postgres.Tx) error {
+	err = r.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		found, err := tx.LockTicketsForTriage(ctx, ids)
 		if err != nil || len(found) == 0 {
 			return err

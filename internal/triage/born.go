@@ -26,11 +26,9 @@ import (
 // batch never waits holding a ticket) in one round trip, decides each
 // ticket on loads that count the batch's earlier assignments, writes the
 // tickets in a second round trip, then what each caller puts in the same
-// transaction, and commits without waiting for the WAL flush
-// (InTxUnlockEarly), so the locks are free a disk flush sooner; the callers
-// are answered only once the flush is done. As it commits it hands the lead
-// on, so the next batch's first round trip overlaps the commit (it then
-// waits for the profile locks this one still holds).
+// transaction, and commits. As it commits it hands the lead on, so the
+// next batch's first round trip overlaps the commit (it then waits for the
+// profile locks this one still holds).
 
 // Filing is a new ticket for File.
 type Filing struct {
@@ -151,7 +149,7 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
 	committing := false
-	err = r.DB.InTxUnlockEarly(ctx, func(tx *postgres.Tx) error {
+	err = r.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		start, err := tx.StartFiling(ctx, slices.Compact(requesters), len(fs), cands)
 		if err != nil {
 			return err
