@@ -2,8 +2,10 @@ package triage_test
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
@@ -79,6 +81,34 @@ func TestNewTicketBornTriaged(t *testing.T) {
 	if load != triage.LoadWeight(tk.Priority) {
 		t.Errorf("alice's load counter %d, want %d", load, triage.LoadWeight(tk.Priority))
 	}
+	// What Create returns is what is stored, field for field: for this
+	// assigned ticket, and for one that matches no category and waits.
+	waiting := s.file("Printer on fire", "Smoke from tray 2.", "", helpdesk.ImpactPerson, helpdesk.UrgencyHigh)
+	if waiting.AssigneeID != nil || waiting.TriageWait == "" {
+		t.Errorf("uncategorised ticket %+v: want it unassigned, with its wait explained", waiting)
+	}
+	for _, tk := range []*helpdesk.Ticket{tk, waiting} {
+		got, _, err := s.db.TicketByNumber(s.ctx, tk.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := comparable(tk), comparable(got); !reflect.DeepEqual(a, b) {
+			t.Errorf("ticket %d as returned\n%+v\nas stored\n%+v", tk.Number, a, b)
+		}
+	}
+}
+
+// comparable is t with its times in UTC at the database's precision.
+func comparable(t *helpdesk.Ticket) helpdesk.Ticket {
+	c := *t
+	for _, p := range []**time.Time{&c.FirstResponseDue, &c.ResolutionDue, &c.DueAt, &c.FirstRespondedAt, &c.ResolvedAt} {
+		if *p != nil {
+			v := (*p).UTC().Round(time.Microsecond)
+			*p = &v
+		}
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c
 }
 
 // Tickets created at once on two nodes (each batching its own) are each
