@@ -165,8 +165,8 @@ type bornEvent struct {
 // InsertTriagedTickets stores new tickets already triaged (each
 // NewTicket.Triage set, FiledPriority the priority as filed) under the ids
 // StartFiling took, in one round trip with the batch's round-robin stamps
-// (StampAssigned's statement: assignees in the order assigned) and the
-// rules' check (AutomationPendingAmong's): each ticket with its first
+// (stampAssignedSQL: assignees in the order assigned) and the rules' check
+// (AutomationPendingAmong's): each ticket with its first
 // message, Message-ID, "created" event and triage's events in order, as
 // InsertTicket and ApplyTriages together wrote them. It returns the tickets
 // as stored (names included), their first messages' ids, in the order
@@ -267,7 +267,8 @@ func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTic
 // stampAssignedSQL records the round-robin order of a batch's assignments:
 // each agent's last assignment is the statement's clock plus the position
 // of their last ticket in the batch (µs), as one write per ticket stamped
-// them one after another.
+// them one after another. applyTriagesSQL's step "a" stamps a triage
+// batch the same way: change both together.
 const stampAssignedSQL = `UPDATE agent_profiles p
 SET last_assigned_at = clock_timestamp() + make_interval(secs => x.ord / 1e6)
 FROM (SELECT id, max(ord) AS ord FROM unnest($1::bigint[]) WITH ORDINALITY AS a(id, ord) GROUP BY id) x

@@ -192,9 +192,6 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 				}
 			}
 		}
-		if r.Jobs == nil {
-			pending = nil
-		}
 		for _, o := range outs {
 			if err := r.follow(ctx, tx, o, pending[o.t.ID]); err != nil {
 				return fmt.Errorf("triage ticket %d: %w", o.t.ID, err)
@@ -230,9 +227,9 @@ func draft(n *postgres.NewTicket, created time.Time, req postgres.Filer) *helpde
 func (r *Runner) fileUntriaged(ctx context.Context, fs []*filing) error {
 	return r.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		for _, p := range fs {
-			n := p.f.Ticket
-			n.Triage = nil
-			t, msg, err := tx.InsertTicket(ctx, n)
+			// InsertTicket writes the ticket as filed: a Triage set by a
+			// failed attempt is not read.
+			t, msg, err := tx.InsertTicket(ctx, p.f.Ticket)
 			if err != nil {
 				return err
 			}
