@@ -44,7 +44,10 @@ func (db *DB) fillNames(ctx context.Context, rows []QueueRow) error {
 	n := &db.names
 	n.mu.Lock()
 	if time.Since(n.since) > namesTTL {
-		n.teams, n.users = nil, nil
+		// Expired: a read that took the old maps before this must not
+		// store them again under a fresh since (they would live 2×TTL).
+		n.teams, n.users, n.since = nil, nil, time.Now()
+		n.gen++
 	}
 	teams, users, gen := n.teams, n.users, n.gen
 	n.mu.Unlock()
