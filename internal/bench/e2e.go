@@ -13,8 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchboard/internal/postgres"
@@ -196,12 +198,37 @@ func rawInsertBaseline(ctx context.Context, db *postgres.DB, postmaster int, req
 	return r, (pg1 - pg0) / time.Duration(max(n, 1)), nil
 }
 
-// drive runs op from e2eClients workers until d has passed and returns the
-// latencies of the successful calls; the first error ends the run.
-func drive(ctx context.Context, d time.Duration, op func(ctx context.Context, w, i int) error) ([]time.Duration, error) {
+// e2eCount is BENCH_E2E_COUNT: when set, each measured path sends that
+// many requests instead of loading for a fixed time. Arms whose acceptance
+// rates differ then process the same work (with a fixed time, the faster
+// arm queued more mail than the dispatcher's local queue holds, and its
+// overflow took the River path the other arm never took).
+func e2eCount() (int, error) {
+	v := os.Getenv("BENCH_E2E_COUNT")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("BENCH_E2E_COUNT=%q: want a number of requests above 0", v)
+	}
+	return n, nil
+}
+
+// drive runs op from e2eClients workers until d has passed, or, with n > 0,
+// until n calls have started, and returns the latencies of the successful
+// calls; the first error ends the run.
+func drive(ctx context.Context, d time.Duration, n int, op func(ctx context.Context, w, i int) error) ([]time.Duration, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	until := time.Now().Add(d)
+	var started atomic.Int64
+	more := func() bool {
+		if n > 0 {
+			return started.Add(1) <= int64(n)
+		}
+		return time.Now().Before(until)
+	}
 	var mu sync.Mutex
 	var all []time.Duration
 	var firstErr error
@@ -211,7 +238,7 @@ func drive(ctx context.Context, d time.Duration, op func(ctx context.Context, w,
 		go func() {
 			defer wg.Done()
 			var mine []time.Duration
-			for i := 0; time.Now().Before(until) && ctx.Err() == nil; i++ {
+			for i := 0; ctx.Err() == nil && more(); i++ {
 				start := time.Now()
 				if err := op(ctx, w, i); err != nil {
 					mu.Lock()
@@ -258,7 +285,11 @@ func measure(ctx context.Context, name string, db *postgres.DB, srv *serveProc, 
 	}
 	start := time.Now()
 	prof := srv.profile(ctx, name, d)
-	if run.lat, err = drive(ctx, d, op); err != nil {
+	n, err := e2eCount()
+	if err != nil {
+		return nil, err
+	}
+	if run.lat, err = drive(ctx, d, n, op); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	run.created = time.Since(start)
@@ -407,10 +438,14 @@ func e2eSMTP(ctx context.Context, db *postgres.DB, srv *serveProc, postmaster in
 }
 
 func printE2E(w io.Writer, runs []*e2eRun, rawRate float64, rawPG time.Duration) {
-	fmt.Fprintf(w, "%d concurrent clients per path, %s of load each, against `switchboard serve` (its own process,\n"+
+	load := runs[0].created.Round(time.Second).String() + " of load"
+	if n, _ := e2eCount(); n > 0 {
+		load = fmt.Sprintf("%d requests (BENCH_E2E_COUNT)", n)
+	}
+	fmt.Fprintf(w, "%d concurrent clients per path, %s each, against `switchboard serve` (its own process,\n"+
 		"every worker on; PostgreSQL with fsync and synchronous commit on). End to end = until every new\n"+
 		"ticket is triaged (category, priority, deadlines, assignee) and no triage, mail or notification job is left.\n",
-		e2eClients, runs[0].created.Round(time.Second))
+		e2eClients, load)
 	rows := [][]string{{"path", "requests", "tickets", "created/s", "end-to-end/s", "p50", "p99",
 		"app CPU/ticket", "PG CPU/ticket", "total CPU/ticket", "raw inserts/s ÷ e2e/s", "load avg"}}
 	for _, r := range runs {

@@ -85,7 +85,7 @@ func warmUp(ctx context.Context, name string, db *postgres.DB, postmaster int, o
 	if err != nil {
 		return err
 	}
-	if _, err := drive(ctx, e2eWarmup, func(ctx context.Context, w, i int) error { return op(ctx, w, 500_000+i) }); err != nil {
+	if _, err := drive(ctx, e2eWarmup, 0, func(ctx context.Context, w, i int) error { return op(ctx, w, 500_000+i) }); err != nil {
 		return fmt.Errorf("%s: warm-up: %w", name, err)
 	}
 	if _, err := caughtUp(ctx, db, from, 5*time.Minute); err != nil {
