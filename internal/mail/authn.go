@@ -95,7 +95,7 @@ func Authenticate(ctx context.Context, r Resolver, in AuthInput) AuthVerdict {
 		return v
 	}
 	if in.TrustResults {
-		if id, res, ok := trustedResults(in.Raw, in.AuthServIDs); ok {
+		if id, res, ok := TrustedResults(in.Raw, in.AuthServIDs); ok {
 			v.Source = id
 			fromResults(&v, res)
 			return v
@@ -300,9 +300,9 @@ func aligned(id, from string, mode dmarc.AlignmentMode) bool {
 	return orgDomain(id) == orgDomain(from)
 }
 
-// trustedResults returns the topmost Authentication-Results field written by
+// TrustedResults returns the topmost Authentication-Results field written by
 // a trusted authserv-id.
-func trustedResults(raw []byte, ids []string) (string, []authres.Result, bool) {
+func TrustedResults(raw []byte, ids []string) (string, []authres.Result, bool) {
 	hdr, _ := splitHeaderBody(headPrefix(raw))
 	for _, f := range parseHeaderBlock(hdr)["Authentication-Results"] {
 		id, res, err := authres.Parse(f)

@@ -16,7 +16,7 @@ func TestStrippedResultsAreNeverTrusted(t *testing.T) {
 		"plain":        "From: boss@corp.example\r\n" + forged + "Subject: pay this\r\n\r\nbody\r\n",
 	} {
 		out, _ := StripAuthResults([]byte(raw), ids, false)
-		if id, _, ok := trustedResults(out, ids); ok {
+		if id, _, ok := TrustedResults(out, ids); ok {
 			t.Errorf("%s: forged results of %s trusted after stripping: %q", name, id, out)
 		}
 	}
@@ -38,7 +38,7 @@ func TestBlankLineEndsHeaderBeforeIndentedBody(t *testing.T) {
 	if out, n := StripAuthResults([]byte(raw), ids, false); n != 0 || string(out) != raw {
 		t.Errorf("stripped %d fields from the body: %q", n, out)
 	}
-	if id, _, ok := trustedResults([]byte(raw), ids); ok {
+	if id, _, ok := TrustedResults([]byte(raw), ids); ok {
 		t.Errorf("results of %s in the body trusted", id)
 	}
 	// A mail that starts with a blank line has an empty header.

@@ -1,16 +1,16 @@
 package phishing
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"net/textproto"
 	"strings"
 
 	"github.com/emersion/go-msgauth/authres"
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/jhillyerd/enmime"
 	"golang.org/x/net/publicsuffix"
+
+	swmail "switchboard/internal/mail"
 )
 
 func effectiveTLDPlusOne(host string) (string, error) { return publicsuffix.EffectiveTLDPlusOne(host) }
@@ -21,7 +21,7 @@ func effectiveTLDPlusOne(host string) (string, error) { return publicsuffix.Effe
 func checkAuth(ctx context.Context, cfg Config, raw []byte, a *Analysis) {
 	a.Auth = AuthInfo{SPF: "none", DKIM: "none", DMARC: "none", FreshDKIM: "skipped"}
 	fromDom := domainOf(a.From)
-	if id, res, ok := trustedResults(raw, cfg.AuthServIDs); ok {
+	if id, res, ok := swmail.TrustedResults(raw, cfg.AuthServIDs); ok {
 		a.Auth.Source = id
 		for _, r := range res {
 			switch r := r.(type) {
@@ -72,28 +72,6 @@ func checkAuth(ctx context.Context, cfg Config, raw []byte, a *Analysis) {
 		}
 		a.Auth.FreshDKIM = "fail"
 	}
-}
-
-// trustedResults returns the topmost Authentication-Results field written by
-// a trusted authserv-id (fields below it came with the mail).
-func trustedResults(raw []byte, ids []string) (string, []authres.Result, bool) {
-	if len(ids) == 0 {
-		return "", nil, false
-	}
-	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw)))
-	hdr, _ := tp.ReadMIMEHeader()
-	for _, f := range hdr.Values("Authentication-Results") {
-		id, res, err := authres.Parse(f)
-		if err != nil {
-			continue
-		}
-		for _, t := range ids {
-			if strings.EqualFold(strings.TrimSpace(t), strings.TrimSpace(id)) {
-				return strings.ToLower(id), res, true
-			}
-		}
-	}
-	return "", nil, false
 }
 
 // simulationHeaders are set by phishing-simulation tools on their mails.
