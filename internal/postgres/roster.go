@@ -102,11 +102,16 @@ func (tx *Tx) LockAgentLoads(ctx context.Context, ids []int64) ([]helpdesk.Agent
 	}
 	out := make([]helpdesk.AgentLoad, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, helpdesk.AgentLoad{UserID: r.UserID, Capacity: int(r.Capacity),
-			Availability: helpdesk.Availability(r.Availability), LastAssignedAt: r.LastAssignedAt,
-			OpenLoad: int(r.OpenLoad), Active: r.Active})
+		out = append(out, agentLoad(r))
 	}
 	return out, nil
+}
+
+// agentLoad is a locked profile row (LockAgentProfiles) as triage reads it.
+func agentLoad(r dbsqlc.LockAgentProfilesRow) helpdesk.AgentLoad {
+	return helpdesk.AgentLoad{UserID: r.UserID, Capacity: int(r.Capacity),
+		Availability: helpdesk.Availability(r.Availability), LastAssignedAt: r.LastAssignedAt,
+		OpenLoad: int(r.OpenLoad), Active: r.Active}
 }
 
 // CountAgentLoad recounts an agent's weighted open load from the tickets.

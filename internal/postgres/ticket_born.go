@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/helpdesk"
+	"switchboard/internal/postgres/internal/dbsqlc"
 )
 
 // A new ticket is triaged before it is written (triage.Runner.File), so its
@@ -85,12 +86,9 @@ FOR UPDATE OF p`, candidates)
 			return err
 		}
 		f.Loads, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (helpdesk.AgentLoad, error) {
-			var l helpdesk.AgentLoad
-			var capacity, load int32
-			var availability string
-			err := row.Scan(&l.UserID, &capacity, &availability, &l.LastAssignedAt, &load, &l.Active)
-			l.Capacity, l.OpenLoad, l.Availability = int(capacity), int(load), helpdesk.Availability(availability)
-			return l, err
+			var r dbsqlc.LockAgentProfilesRow
+			err := row.Scan(&r.UserID, &r.Capacity, &r.Availability, &r.LastAssignedAt, &r.OpenLoad, &r.Active)
+			return agentLoad(r), err
 		})
 		return err
 	}()
