@@ -30,13 +30,9 @@ type NewEvent struct {
 // notification after commit (see announce.go). It is the only writer of
 // ticket_events, so every feature's events look alike.
 func (tx *Tx) RecordEvent(ctx context.Context, e NewEvent) error {
-	before, err := eventJSON(e.Before)
+	before, after, err := e.encode()
 	if err != nil {
-		return fmt.Errorf("record %s event on ticket %d: %w", e.Kind, e.TicketID, err)
-	}
-	after, err := eventJSON(e.After)
-	if err != nil {
-		return fmt.Errorf("record %s event on ticket %d: %w", e.Kind, e.TicketID, err)
+		return fmt.Errorf("record event on ticket %d: %w", e.TicketID, err)
 	}
 	err = tx.q.InsertEvent(ctx, dbsqlc.InsertEventParams{TicketID: e.TicketID, ActorID: e.ActorID, Kind: e.Kind,
 		Before: before, After: after, Reason: e.Reason})

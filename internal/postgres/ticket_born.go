@@ -279,15 +279,13 @@ func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTic
 // bornColumns are a batch of triaged tickets as insertTriagedSQL's arrays,
 // one element per ticket.
 type bornColumns struct {
+	triageColumns
 	id, requester                                    []int64
-	category, team, assignee, actor                  []*int64
-	body, subject, priority, impact, urgency, source []string
-	wait, waitSkill, bodyHTML, senderCheck           []string
-	filedPriority, events                            []string
+	actor                                            []*int64
+	body, subject, impact, urgency, source, bodyHTML []string
+	senderCheck, filedPriority, events               []string
 	emailID                                          []*string
-	frd, rd, frw, rw                                 []time.Time
-	due, retryAt                                     []*time.Time
-	standIn, senderFlagged                           []bool
+	senderFlagged                                    []bool
 }
 
 // add appends ticket n, to be stored under id.
@@ -295,13 +293,9 @@ func (c *bornColumns) add(id int64, n NewTicket) error {
 	r := n.Triage
 	evs := make([]bornEvent, 0, len(r.Events))
 	for _, e := range r.Events {
-		before, err := eventJSON(e.Before)
+		before, after, err := e.encode()
 		if err != nil {
-			return fmt.Errorf("insert triaged ticket: %s event: %w", e.Kind, err)
-		}
-		after, err := eventJSON(e.After)
-		if err != nil {
-			return fmt.Errorf("insert triaged ticket: %s event: %w", e.Kind, err)
+			return fmt.Errorf("insert triaged ticket: %w", err)
 		}
 		evs = append(evs, bornEvent{Kind: e.Kind, Before: before, After: after, Reason: e.Reason})
 	}
@@ -313,21 +307,13 @@ func (c *bornColumns) add(id int64, n NewTicket) error {
 	if n.EmailMessageID != "" {
 		emailID = &n.EmailMessageID
 	}
-	d := r.Deadlines
-	c.id, c.requester = append(c.id, id), append(c.requester, n.RequesterID)
-	c.category, c.team = append(c.category, r.CategoryID), append(c.team, r.TeamID)
-	c.assignee, c.actor = append(c.assignee, r.AssigneeID), append(c.actor, n.ActorID)
-	c.body, c.subject = append(c.body, n.Body), append(c.subject, n.Subject)
-	c.priority, c.impact = append(c.priority, string(r.Priority)), append(c.impact, string(n.Impact))
-	c.urgency, c.source = append(c.urgency, string(n.Urgency)), append(c.source, string(n.Source))
-	c.wait, c.waitSkill = append(c.wait, r.Wait), append(c.waitSkill, r.WaitSkill)
-	c.bodyHTML, c.senderCheck = append(c.bodyHTML, n.BodyHTML), append(c.senderCheck, n.SenderCheck)
+	c.triageColumns.add(r)
+	c.id, c.requester, c.actor = append(c.id, id), append(c.requester, n.RequesterID), append(c.actor, n.ActorID)
+	c.body, c.subject, c.bodyHTML = append(c.body, n.Body), append(c.subject, n.Subject), append(c.bodyHTML, n.BodyHTML)
+	c.impact, c.urgency = append(c.impact, string(n.Impact)), append(c.urgency, string(n.Urgency))
+	c.source, c.senderCheck = append(c.source, string(n.Source)), append(c.senderCheck, n.SenderCheck)
 	c.filedPriority, c.events = append(c.filedPriority, string(n.FiledPriority)), append(c.events, string(events))
-	c.emailID = append(c.emailID, emailID)
-	c.frd, c.rd = append(c.frd, d.FirstResponse), append(c.rd, d.Resolution)
-	c.frw, c.rw = append(c.frw, d.FirstResponseWarn), append(c.rw, d.ResolutionWarn)
-	c.due, c.retryAt = append(c.due, d.DueAt), append(c.retryAt, r.RetryAt)
-	c.standIn, c.senderFlagged = append(c.standIn, r.StandIn), append(c.senderFlagged, n.SenderFlagged)
+	c.emailID, c.senderFlagged = append(c.emailID, emailID), append(c.senderFlagged, n.SenderFlagged)
 	return nil
 }
 

@@ -58,29 +58,19 @@ SELECT coalesce((SELECT array_agg(id) FROM u), '{}'), (SELECT count(*) FROM e)`
 // ApplyTriages writes the decisions of a batch in one statement and returns
 // the ids written: a ticket assigned meanwhile is left as it is.
 func (tx *Tx) ApplyTriages(ctx context.Context, ws []TriageWrite) (map[int64]bool, error) {
-	n := len(ws)
-	ids, prios, wait, skill := make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
-	cats, teams, assignees := make([]*int64, n), make([]*int64, n), make([]*int64, n)
-	retry, due := make([]*time.Time, n), make([]*time.Time, n)
-	frDue, resDue, frWarn, resWarn := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
-	standIn := make([]bool, n)
+	ids := make([]int64, len(ws))
+	var c triageColumns
 	var evTicket []int64
 	var evActor []*int64
 	var evKind, evReason []string
 	var evBefore, evAfter []*string
 	for i, w := range ws {
-		r, d := w.TriageResult, w.Deadlines
-		ids[i], prios[i], cats[i], teams[i], assignees[i], retry[i] = w.TicketID, string(r.Priority), r.CategoryID, r.TeamID, r.AssigneeID, r.RetryAt
-		frDue[i], resDue[i], due[i], frWarn[i], resWarn[i] = d.FirstResponse, d.Resolution, d.DueAt, d.FirstResponseWarn, d.ResolutionWarn
-		wait[i], skill[i], standIn[i] = r.Wait, r.WaitSkill, r.StandIn
-		for _, e := range r.Events {
-			before, err := eventJSON(e.Before)
+		ids[i] = w.TicketID
+		c.add(&w.TriageResult)
+		for _, e := range w.Events {
+			before, after, err := e.encode()
 			if err != nil {
-				return nil, fmt.Errorf("store triage of ticket %d: %s event: %w", w.TicketID, e.Kind, err)
-			}
-			after, err := eventJSON(e.After)
-			if err != nil {
-				return nil, fmt.Errorf("store triage of ticket %d: %s event: %w", w.TicketID, e.Kind, err)
+				return nil, fmt.Errorf("store triage of ticket %d: %w", w.TicketID, err)
 			}
 			evTicket, evActor, evKind, evReason = append(evTicket, w.TicketID), append(evActor, e.ActorID), append(evKind, e.Kind), append(evReason, e.Reason)
 			evBefore, evAfter = append(evBefore, strPtr(before)), append(evAfter, strPtr(after))
@@ -88,8 +78,8 @@ func (tx *Tx) ApplyTriages(ctx context.Context, ws []TriageWrite) (map[int64]boo
 	}
 	var written []int64
 	var events int64
-	err := tx.tx.QueryRow(ctx, applyTriagesSQL, ids, prios, cats, teams, assignees, retry, frDue, resDue, due, frWarn, resWarn,
-		wait, skill, standIn, evTicket, evActor, evKind, evBefore, evAfter, evReason).Scan(&written, &events)
+	err := tx.tx.QueryRow(ctx, applyTriagesSQL, ids, c.priority, c.category, c.team, c.assignee, c.retryAt,
+		c.frd, c.rd, c.due, c.frw, c.rw, c.wait, c.waitSkill, c.standIn, evTicket, evActor, evKind, evBefore, evAfter, evReason).Scan(&written, &events)
 	if err != nil {
 		return nil, fmt.Errorf("store triage of tickets %v: %w", ids, mapError(err))
 	}
@@ -129,4 +119,37 @@ func strPtr(b []byte) *string {
 	}
 	s := string(b)
 	return &s
+}
+
+// triageColumns are triage's decisions for a batch of tickets as a
+// statement's arrays, one element per ticket (applyTriagesSQL,
+// insertTriagedSQL).
+type triageColumns struct {
+	priority, wait, waitSkill []string
+	category, team, assignee  []*int64
+	retryAt, due              []*time.Time
+	frd, rd, frw, rw          []time.Time
+	standIn                   []bool
+}
+
+// add appends r's decision.
+func (c *triageColumns) add(r *TriageResult) {
+	d := r.Deadlines
+	c.priority, c.wait, c.waitSkill = append(c.priority, string(r.Priority)), append(c.wait, r.Wait), append(c.waitSkill, r.WaitSkill)
+	c.category, c.team, c.assignee = append(c.category, r.CategoryID), append(c.team, r.TeamID), append(c.assignee, r.AssigneeID)
+	c.retryAt, c.due = append(c.retryAt, r.RetryAt), append(c.due, d.DueAt)
+	c.frd, c.rd = append(c.frd, d.FirstResponse), append(c.rd, d.Resolution)
+	c.frw, c.rw = append(c.frw, d.FirstResponseWarn), append(c.rw, d.ResolutionWarn)
+	c.standIn = append(c.standIn, r.StandIn)
+}
+
+// encode is the event's before and after as stored (JSON; nil stays NULL).
+func (e NewEvent) encode() (before, after []byte, err error) {
+	if before, err = eventJSON(e.Before); err == nil {
+		after, err = eventJSON(e.After)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s event: %w", e.Kind, err)
+	}
+	return before, after, nil
 }
