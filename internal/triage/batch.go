@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 
 	"switchboard/internal/postgres"
 )
@@ -213,19 +212,13 @@ func (r *Runner) triageTickets(ctx context.Context, ids []int64) error {
 		outs := make([]decided, 0, len(plans))
 		writes := make([]postgres.TriageWrite, 0, len(plans))
 		for _, p := range plans {
-			d, err := r.decide(ctx, tx, w, now, p, checked)
+			// (The row locks taken above keep every ticket of the batch
+			// unassigned until it is written.)
+			o, err := r.settle(ctx, tx, w, now, p, checked)
 			if err != nil {
 				return fmt.Errorf("triage ticket %d: %w", p.t.ID, err)
 			}
-			o := r.result(p.t, p.prio, p.teamID, d, p.dues, now, p.events)
 			outs, writes = append(outs, o), append(writes, o.write)
-			if o.assignee != nil {
-				// What the load trigger will add to the counter, and the
-				// order of the round-robin stamps: the next ticket of the
-				// batch decides on them. (The row locks taken above keep
-				// every ticket of the batch unassigned until it is written.)
-				w.assigned(*o.assignee, LoadWeight(p.prio.Priority), time.Now())
-			}
 		}
 		// The whole batch in one statement, then what follows from it.
 		written, err := tx.ApplyTriages(ctx, writes)

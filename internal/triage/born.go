@@ -161,18 +161,13 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 		for i, f := range fs {
 			n := &f.f.Ticket
 			p := r.plan(st, w, draft(n, start.Now, start.Filers[n.RequesterID]), catz[i])
-			d, err := r.decide(ctx, tx, w, now, p, checked)
-			if err != nil {
+			if outs[i], err = r.settle(ctx, tx, w, now, p, checked); err != nil {
 				return fmt.Errorf("triage new ticket %q: %w", n.Subject, err)
 			}
-			outs[i] = r.result(p.t, p.prio, p.teamID, d, p.dues, now, p.events)
 			res := outs[i].write.TriageResult
 			n.Triage = &res
 			if a := outs[i].assignee; a != nil {
-				// What the load trigger adds at the insert, and the
-				// round-robin order: the next ticket decides on them.
-				w.assigned(*a, LoadWeight(p.prio.Priority), time.Now())
-				assignees = append(assignees, *a)
+				assignees = append(assignees, *a) // in the order assigned: the round-robin stamps
 			}
 		}
 		ns := make([]postgres.NewTicket, len(fs))

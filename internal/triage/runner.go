@@ -386,3 +386,19 @@ func language(locale string) string {
 	l, _, _ := strings.Cut(strings.ReplaceAll(locale, "_", "-"), "-")
 	return strings.ToLower(l)
 }
+
+// settle decides p on the batch's world and turns the decision into what is
+// written; an assignment is counted on w (what the load trigger adds to the
+// counter, and the round-robin order) so the batch's next ticket decides on
+// it.
+func (r *Runner) settle(ctx context.Context, tx *postgres.Tx, w *world, now time.Time, p plan, checked map[int64]bool) (decided, error) {
+	d, err := r.decide(ctx, tx, w, now, p, checked)
+	if err != nil {
+		return decided{}, err
+	}
+	o := r.result(p.t, p.prio, p.teamID, d, p.dues, now, p.events)
+	if o.assignee != nil {
+		w.assigned(*o.assignee, LoadWeight(p.prio.Priority), time.Now())
+	}
+	return o, nil
+}
