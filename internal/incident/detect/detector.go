@@ -108,6 +108,9 @@ type doc struct {
 	incident *Incident
 	vec      svec // cached weights
 	vecN     int  // history size when vec was computed
+	// summed is the centroid this doc's vector was last added to: its
+	// terms are then all keys of that centroid (see bestIncident).
+	summed *centroid
 }
 
 // Detector holds the history and open incidents; it is not safe for
@@ -385,6 +388,7 @@ func (c *centroid) squaredNorm() float64 {
 
 func (d *Detector) addTo(c *centroid, dc *doc) {
 	c.add(d.vector(dc))
+	dc.summed = c
 }
 
 // histFactor lowers the similarity at which a history ticket counts as
@@ -454,20 +458,29 @@ func (x *dense) clear() {
 	x.set = x.set[:0]
 }
 
-// cosine of a vector and an incident's centroid.
-func cosine(a svec, c *centroid) float64 {
+// cosine of a vector and an incident's centroid, and the squared length of
+// the vector's part on the centroid's terms.
+func cosine(a svec, c *centroid) (cos, shared float64) {
 	var dot, na float64
 	for i, id := range a.ids {
 		w := a.ws[i]
-		dot += w * c.m[id]
+		cw, ok := c.m[id]
+		dot += w * cw
 		na += w * w
+		if ok {
+			shared += w * w
+		}
 	}
 	nb := c.squaredNorm()
 	if na == 0 || nb == 0 {
-		return 0
+		return 0, shared
 	}
-	return dot / math.Sqrt(na*nb)
+	return dot / math.Sqrt(na*nb), shared
 }
+
+// pruneMembers is off only in the test that checks pruning changes no
+// decision.
+var pruneMembers = true
 
 // bestIncident is the open incident most like the ticket, if alike enough.
 func (d *Detector) bestIncident(dc *doc) *Incident {
@@ -483,12 +496,23 @@ func (d *Detector) bestIncident(dc *doc) *Incident {
 		if in.Closed || dc.at.Sub(in.Last) > d.cfg.ChildWindow {
 			continue
 		}
-		s := cosine(v, &in.centroid)
+		s, shared := cosine(v, &in.centroid)
+		// A member summed into the centroid has only terms of the
+		// centroid, so its cosine with the ticket is at most the length of
+		// the ticket's part on them (Cauchy-Schwarz, both unit vectors; the
+		// margin covers rounding): below bestSim it cannot decide, and its
+		// dot product is skipped. Its vector is still read, as vector
+		// refreshes stale weights and later decisions read them.
+		far := pruneMembers && math.Sqrt(shared)*(1+1e-9) < bestSim
 		// Also the most alike of its latest members: an outage described
 		// several ways has a broad centroid close to no single report.
 		for i := len(in.Tickets) - 1; i >= 0 && i >= len(in.Tickets)-30; i-- {
 			if m := d.byKey[in.Tickets[i]]; m != nil {
-				s = math.Max(s, d.scratch.dot(d.vector(m)))
+				mv := d.vector(m)
+				if far && m.summed == &in.centroid {
+					continue
+				}
+				s = math.Max(s, d.scratch.dot(mv))
 			}
 		}
 		if s >= bestSim {
@@ -570,7 +594,7 @@ func (d *Detector) burst(dc *doc) *Incident {
 		centroid: c}
 	for _, m := range members {
 		out.Tickets = append(out.Tickets, m.key)
-		m.incident = out
+		m.incident, m.summed = out, &out.centroid
 	}
 	dc.incident = out
 	out.Entities, out.Words = d.shared(members)
