@@ -46,6 +46,8 @@ type e2eRun struct {
 	// multiXacts were made during the run and its cleanup (read at the
 	// checkpoints before and after).
 	multiXacts int64
+	// born is the node's born-batch counters' growth during the run.
+	born       bornStats
 	load       string
 	statements [][]string
 }
@@ -87,6 +89,7 @@ func benchE2E(ctx context.Context, env *Env) error {
 		"SWITCHBOARD_SECRET_KEY": e2eSecret, "SWITCHBOARD_LOG_LEVEL": "warn",
 		"SWITCHBOARD_API_RATE": "100000", "SWITCHBOARD_API_BURST": "1000000",
 		"SWITCHBOARD_MAIL_DOMAIN": benchMailDomain, "SWITCHBOARD_MAIL_AUTH": "off",
+		"SWITCHBOARD_METRICS_TOKEN": e2eMetricsToken,
 	}
 	profDir := os.Getenv("BENCH_E2E_PROFILE")
 	if profDir != "" {
@@ -283,6 +286,10 @@ func measure(ctx context.Context, name string, db *postgres.DB, srv *serveProc, 
 	if err != nil {
 		return nil, err
 	}
+	born0, err := srv.bornStats(ctx)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	prof := srv.profile(ctx, name, d)
 	n, err := e2eCount()
@@ -312,6 +319,11 @@ func measure(ctx context.Context, name string, db *postgres.DB, srv *serveProc, 
 	if err != nil {
 		return nil, err
 	}
+	born1, err := srv.bornStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run.born = born1.sub(born0)
 	run.pgSplit = pg1.sub(pg0)
 	run.app, run.pg = app1-app0, run.pgSplit.backends+run.pgSplit.background
 	run.requests = len(run.lat)
@@ -463,6 +475,7 @@ func printE2E(w io.Writer, runs []*e2eRun, rawRate float64, rawPG time.Duration)
 	table(w, rows)
 	fmt.Fprintln(w, "targets: end to end ≥ 1000/s with p99 ≤ 50 ms; app+PG CPU ≤ 2 ms per ticket; mail ≥ 500/s to triaged ticket")
 	printPGSplit(w, runs)
+	printBorn(w, runs)
 	for _, r := range runs {
 		if len(r.statements) == 0 {
 			continue

@@ -149,11 +149,13 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
 	committing := false
+	var at bornTimes
 	err = r.DB.InTx(ctx, func(tx *postgres.Tx) error {
 		start, err := tx.StartFiling(ctx, slices.Compact(requesters), len(fs), cands)
 		if err != nil {
 			return err
 		}
+		at.locked = time.Now()
 		w.refresh(start.Loads)
 		checked := map[int64]bool{}
 		outs := make([]decided, len(fs))
@@ -170,6 +172,7 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 				assignees = append(assignees, *a) // in the order assigned: the round-robin stamps
 			}
 		}
+		at.decided = time.Now()
 		ns := make([]postgres.NewTicket, len(fs))
 		for i, p := range fs {
 			ns[i] = p.f.Ticket
@@ -178,6 +181,7 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 		if err != nil {
 			return err
 		}
+		at.written = time.Now()
 		for i, p := range fs {
 			p.t, p.triaged = ts[i], true
 			outs[i].t.ID, outs[i].t.Number = ts[i].ID, ts[i].Number
@@ -194,10 +198,14 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 		}
 		// Committing: the next batch may take its tickets and start; it
 		// waits for these profile locks only once it has read its own.
+		at.committing = time.Now()
 		release()
 		committing = true
 		return nil
 	})
+	if err == nil {
+		at.count(len(fs))
+	}
 	if err != nil && committing {
 		return commitError{err}
 	}

@@ -351,3 +351,20 @@ FOR EACH ROW WHEN (NEW.subject LIKE 'doomed%') EXECUTE FUNCTION fail_commit()`)
 		t.Errorf("%d commit attempts and %d tickets, want 1 attempt and none", attempts, n)
 	}
 }
+
+// Each born batch is counted with the time it held the profile locks
+// (switchboard_born_* on /metrics). Not parallel: the counters are the
+// process's, and no other test files tickets meanwhile.
+func TestBornBatchMetrics(t *testing.T) {
+	s := newSeed(t)
+	s.category("Network", s.team, "network", []string{"vpn"}, 0.5)
+	s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}})
+	s.tickets = bornService(s, s.runner, func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) })
+	tickets0, locked0 := triage.BornFiled()
+	s.file("VPN drops every hour", "GlobalProtect disconnects.", "", helpdesk.ImpactPerson, helpdesk.UrgencyHigh)
+	s.file("VPN slow", "Since this morning.", "", helpdesk.ImpactPerson, helpdesk.UrgencyLow)
+	tickets1, locked1 := triage.BornFiled()
+	if tickets1-tickets0 != 2 || locked1 <= locked0 {
+		t.Errorf("after two tickets: %v tickets counted, locks held %v s more; want 2 and some time", tickets1-tickets0, locked1-locked0)
+	}
+}
