@@ -3,6 +3,8 @@ package mail
 import (
 	"bytes"
 	netmail "net/mail"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,4 +111,24 @@ func TestPlainMessageIDFieldTakesCorpus(t *testing.T) {
 	if all == 0 || taken*100 < all*85 {
 		t.Fatalf("the fast path took %d of %d corpus mails, want 85 %%", taken, all)
 	}
+}
+
+// addrRe is the regexp findAddrs replaced, the reference it must match.
+var addrRe = regexp.MustCompile(`[^\s<>,;:"()\[\]]+@[^\s<>,;:"()\[\]]+`)
+
+// findAddrs finds what the regexp finds, on every corpus mail and whatever
+// the fuzzer makes of them (invalid UTF-8, delimiters, '@' at a word's
+// edges, more than n words).
+func FuzzFindAddrs(f *testing.F) {
+	fuzzSeeds(f, 400)
+	f.Add([]byte("@a b@ @ a@b@c x@@y \"q\"@r <s@t>,u@v;w@x:y@z(a@b)[c@d]\x0be@f\xff@\xfe"))
+	f.Add([]byte(strings.Repeat("a@b ", 60)))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, n := range []int{50, 1} {
+			got, want := findAddrs(string(raw), n), addrRe.FindAllString(string(raw), n)
+			if !slices.Equal(got, want) {
+				t.Fatalf("findAddrs(%q, %d) = %q, want %q", raw, n, got, want)
+			}
+		}
+	})
 }
