@@ -176,8 +176,8 @@ var (
 // that of the latest resolution, so a ticket resolved "in the future" (an
 // import) is still found. The latest resolution is one backward probe of
 // tickets_report_resolved_idx; without an index on resolved_at, max()
-// would read the whole table on every search. The search indexes carry the day beside the words
-// (migration 00480), so a Resolved search is one GIN scan per index that
+// would read the whole table on every search. The search indexes carry
+// the day beside the words (migration 00480), so a Resolved search is one GIN scan per index that
 // skips through both conditions' posting lists; written as the range on
 // resolved_at alone, the planner ANDed the matches with a bitmap of every
 // ticket resolved that week (26,700 at 1M tickets), built in full for each

@@ -31,12 +31,9 @@ type bornTimes struct {
 	locked, decided, written, committing time.Time
 }
 
-// count adds a committed batch of n tickets.
+// count adds a committed batch of n tickets (every moment set).
 func (b bornTimes) count(n int) {
 	end := time.Now()
-	if b.locked.IsZero() || b.decided.IsZero() || b.written.IsZero() || b.committing.IsZero() {
-		return
-	}
 	bornBatches.Inc()
 	bornTickets.Add(float64(n))
 	bornLocked.Add(end.Sub(b.locked).Seconds())
