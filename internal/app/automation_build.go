@@ -20,6 +20,9 @@ func (a *App) wireAutomation(cw *changedWorker) {
 	a.Automation = &automation.Service{DB: a.DB, Tickets: a.Tickets, Log: log, Secret: a.Env.Config.SecretKey}
 	cw.handlers = append(cw.handlers, a.Automation.Kick)
 	river.AddWorker(a.Workers, &funcWorker[jobs.AutomationArgs]{run: func(ctx context.Context, args jobs.AutomationArgs) error {
+		if len(args.TicketIDs) > 0 {
+			return a.Automation.DrainMany(ctx, args.TicketIDs)
+		}
 		return a.Automation.Drain(ctx, args.TicketID)
 	}})
 	river.AddWorker(a.Workers, &funcWorker[jobs.AutomationTickArgs]{run: func(ctx context.Context, _ jobs.AutomationTickArgs) error {

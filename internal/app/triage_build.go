@@ -58,6 +58,9 @@ func (a *App) wireTriage(tw *funcWorker[jobs.TriageArgs], cw *changedWorker) {
 		_, err := a.SLA.Scan(ctx)
 		return err
 	}})
+	river.AddWorker(a.Workers, &funcWorker[jobs.TriageAlertArgs]{run: func(ctx context.Context, args jobs.TriageAlertArgs) error {
+		return a.Triage.SendAlerts(ctx, args.Alerts)
+	}})
 	river.AddWorker(a.Workers, &funcWorker[jobs.RebalanceArgs]{run: func(ctx context.Context, args jobs.RebalanceArgs) error {
 		_, err := a.Triage.Rebalance(ctx, args.AgentID)
 		return err

@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -87,65 +88,122 @@ func (s *Service) Kick(ctx context.Context, a jobs.ChangedArgs) error {
 // decided (or triageWait passed), so a rule's changes come after triage's
 // and win; the events behind it wait with it, keeping their order.
 func (s *Service) Drain(ctx context.Context, ticketID int64) error {
-	rules := map[string][]helpdesk.Rule{}
 	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		evs, err := tx.ClaimInbox(ctx, ticketID)
-		if err != nil || len(evs) == 0 {
-			return err
-		}
-		hooks, err := tx.ActiveWebhooks(ctx)
-		if err != nil {
-			return err
-		}
-		var done []int64
-		ran := false
-		for _, e := range evs {
-			trig := triggerOf(e.Kind)
-			if trig == helpdesk.TriggerCreated {
-				t, err := tx.RuleTicket(ctx, ticketID)
-				if err != nil {
-					return err
-				}
-				if !t.Triaged && s.now().Sub(e.CreatedAt) < triageWait {
-					break
-				}
+		return s.drain(ctx, tx, newDrained(), ticketID)
+	})
+}
+
+// DrainMany drains the tickets one after another in one transaction, as a
+// triage batch asks for the tickets it wrote: one job, one commit, and one
+// read of the rules and webhooks instead of one each per ticket. Should it
+// fail, each ticket is drained on its own, so one ticket's failure does not
+// hold back the others' rules.
+func (s *Service) DrainMany(ctx context.Context, ticketIDs []int64) error {
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
+		d := newDrained()
+		for _, id := range ticketIDs {
+			if err := s.drain(ctx, tx, d, id); err != nil {
+				return err
 			}
-			done = append(done, e.EventID)
-			if err := s.fanout(ctx, tx, hooks, e, trig); err != nil {
-				return fmt.Errorf("webhooks for event %d: %w", e.EventID, err)
-			}
-			rs, ok := rules[trig]
-			if !ok {
-				if rs, err = s.DB.EnabledRules(ctx, trig); err != nil {
-					return err
-				}
-				rules[trig] = rs
-			}
-			n, err := s.handle(ctx, tx, e, trig, rs)
-			if err != nil {
-				return fmt.Errorf("rules on event %d of ticket %d: %w", e.EventID, ticketID, err)
-			}
-			ran = ran || n > 0
-		}
-		if len(done) == 0 {
-			return nil
-		}
-		if err := tx.DoneInbox(ctx, done); err != nil {
-			return err
-		}
-		if ran && s.Jobs != nil {
-			// The runs' own changes are new events in the inbox: look at
-			// them next (other rules may trigger on them).
-			_, err := s.Jobs.InsertTx(ctx, tx, jobs.AutomationArgs{TicketID: ticketID}, nil)
-			return err
 		}
 		return nil
 	})
+	if err == nil || len(ticketIDs) == 1 {
+		return err
+	}
+	s.log().Warn("rules of a batch failed; draining its tickets one by one", "err", err)
+	var errs []error
+	for _, id := range ticketIDs {
+		errs = append(errs, s.Drain(ctx, id))
+	}
+	return errors.Join(errs...)
+}
+
+// drained is what the drains of one transaction share: the enabled rules
+// by trigger and the active webhooks, each read once, and each ticket as
+// rules see it, read once (and again after a rule changed it).
+type drained struct {
+	rules     map[string][]helpdesk.Rule
+	hooks     []helpdesk.Webhook
+	hooksRead bool
+	tickets   map[int64]*postgres.RuleTicket
+}
+
+func newDrained() *drained {
+	return &drained{rules: map[string][]helpdesk.Rule{}, tickets: map[int64]*postgres.RuleTicket{}}
+}
+
+func (d *drained) ticket(ctx context.Context, tx *postgres.Tx, id int64) (*postgres.RuleTicket, error) {
+	if t := d.tickets[id]; t != nil {
+		return t, nil
+	}
+	t, err := tx.RuleTicket(ctx, id)
+	if err == nil {
+		d.tickets[id] = t
+	}
+	return t, err
+}
+
+func (s *Service) drain(ctx context.Context, tx *postgres.Tx, d *drained, ticketID int64) error {
+	evs, err := tx.ClaimInbox(ctx, ticketID)
+	if err != nil || len(evs) == 0 {
+		return err
+	}
+	if !d.hooksRead {
+		if d.hooks, err = tx.ActiveWebhooks(ctx); err != nil {
+			return err
+		}
+		d.hooksRead = true
+	}
+	hooks, rules := d.hooks, d.rules
+	var done []int64
+	ran := false
+	for _, e := range evs {
+		trig := triggerOf(e.Kind)
+		if trig == helpdesk.TriggerCreated {
+			t, err := d.ticket(ctx, tx, ticketID)
+			if err != nil {
+				return err
+			}
+			if !t.Triaged && s.now().Sub(e.CreatedAt) < triageWait {
+				break
+			}
+		}
+		done = append(done, e.EventID)
+		if err := s.fanout(ctx, tx, hooks, e, trig); err != nil {
+			return fmt.Errorf("webhooks for event %d: %w", e.EventID, err)
+		}
+		rs, ok := rules[trig]
+		if !ok {
+			if rs, err = s.DB.EnabledRules(ctx, trig); err != nil {
+				return err
+			}
+			rules[trig] = rs
+		}
+		n, err := s.handle(ctx, tx, d, e, trig, rs)
+		if err != nil {
+			return fmt.Errorf("rules on event %d of ticket %d: %w", e.EventID, ticketID, err)
+		}
+		ran = ran || n > 0
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	if err := tx.DoneInbox(ctx, done); err != nil {
+		return err
+	}
+	if ran && s.Jobs != nil {
+		// The runs' own changes are new events in the inbox: look at
+		// them next (other rules may trigger on them).
+		_, err := s.Jobs.InsertTx(ctx, tx, jobs.AutomationArgs{TicketID: ticketID}, nil)
+		return err
+	}
+	return nil
 }
 
 // handle runs the rules of one event; it returns how many runs changed
 // something.
-func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxEvent, trig string, rules []helpdesk.Rule) (int, error) {
+func (s *Service) handle(ctx context.Context, tx *postgres.Tx, d *drained, e postgres.InboxEvent, trig string, rules []helpdesk.Rule) (int, error) {
 	if len(rules) == 0 {
 		return 0, nil
 	}
@@ -153,7 +211,7 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 	if stopped, err := tx.AutomationStoppedWithin(ctx, e.TicketID, stopFor); err != nil || stopped {
 		return 0, err
 	}
-	t, err := tx.RuleTicket(ctx, e.TicketID)
+	t, err := d.ticket(ctx, tx, e.TicketID)
 	if err != nil {
 		return 0, err
 	}
@@ -203,7 +261,8 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, e postgres.InboxE
 		if changed > 0 {
 			ran++
 			recent += changed
-			if t, err = tx.RuleTicket(ctx, e.TicketID); err != nil {
+			delete(d.tickets, e.TicketID)
+			if t, err = d.ticket(ctx, tx, e.TicketID); err != nil {
 				return ran, err
 			}
 			if env.Ticket, err = s.ticketEnvFor(ctx, tx, t, now, biz); err != nil {

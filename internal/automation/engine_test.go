@@ -212,3 +212,39 @@ func TestCreatedRulesRunAfterTriage(t *testing.T) {
 		t.Errorf("the rule touched a ticket its condition excludes: %s", o.Priority)
 	}
 }
+
+// A triage batch's tickets are drained in one transaction: each ticket's
+// rules run on its own events, as a drain of that ticket alone would, and
+// every drained event leaves the inbox.
+func TestDrainManyRunsEachTicketsRules(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	if _, err := b.auto.Create(ctx, b.admin, automation.RuleInput{Name: "Printers to P2", Trigger: helpdesk.TriggerCreated,
+		Enabled: true, Condition: `ticket.subject contains "printer" && ticket.priority != "P1"`,
+		Actions: []helpdesk.RuleAction{{Type: "set", Field: "priority", Value: "P2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	var nums []int64
+	for _, subject := range []string{"The printer jams", "Mouse broken", "Second printer offline"} {
+		tk := b.ticket(t, subject)
+		ids, nums = append(ids, tk.ID), append(nums, tk.Number)
+	}
+	if err := b.auto.DrainMany(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []helpdesk.Priority{helpdesk.P2, "", helpdesk.P2} {
+		got := b.get(t, nums[i]).Priority
+		if want != "" && got != want || want == "" && got == helpdesk.P2 {
+			t.Errorf("#%d: priority %s after the batch's rules", nums[i], got)
+		}
+		runs := b.count(t, `SELECT count(DISTINCT run_id) FROM automation_changes WHERE ticket_id = $1`, ids[i])
+		if wantRuns := map[bool]int{true: 1, false: 0}[want != ""]; runs != wantRuns {
+			t.Errorf("#%d: %d runs changed it, want %d", nums[i], runs, wantRuns)
+		}
+	}
+	if n := b.count(t, `SELECT count(*) FROM automation_inbox WHERE ticket_id = ANY($1) AND kind = 'created'`, ids); n != 0 {
+		t.Errorf("%d created events left in the inbox", n)
+	}
+}

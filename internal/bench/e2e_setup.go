@@ -122,7 +122,8 @@ func signIn(ctx context.Context, base, email string) (*http.Client, error) {
 
 // followUpKinds are the jobs a new ticket or mail causes; the benchmark
 // waits until none is left to run.
-var followUpKinds = []string{jobs.TriageArgs{}.Kind(), jobs.ChangedArgs{}.Kind(), jobs.ProcessArgs{}.Kind(),
+var followUpKinds = []string{jobs.TriageArgs{}.Kind(), jobs.TriageAlertArgs{}.Kind(), jobs.AutomationArgs{}.Kind(),
+	jobs.ChangedArgs{}.Kind(), jobs.ProcessArgs{}.Kind(),
 	jobs.AckArgs{}.Kind(), jobs.RefusalArgs{}.Kind(), jobs.SendArgs{}.Kind(), jobs.MentionArgs{}.Kind()}
 
 // caughtUp waits until every ticket since fromID is triaged, no mail is

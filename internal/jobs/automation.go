@@ -6,7 +6,10 @@ package jobs
 // not unique: a job finding the inbox already drained costs one query, and a
 // uniqueness that skipped inserts while a job runs would delay events.
 type AutomationArgs struct {
-	TicketID int64 `json:"ticket_id"`
+	TicketID int64 `json:"ticket_id,omitempty"`
+	// TicketIDs, when set, are drained together in one transaction (the
+	// tickets one triage batch wrote).
+	TicketIDs []int64 `json:"ticket_ids,omitempty"`
 }
 
 // Kind names the River job.

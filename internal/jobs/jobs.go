@@ -8,7 +8,11 @@
 // River as its fallback.
 package jobs
 
-import "github.com/riverqueue/river"
+import (
+	"encoding/json"
+
+	"github.com/riverqueue/river"
+)
 
 // QueueMail is the River queue of the mail intake and notification jobs.
 const QueueMail = "mail"
@@ -20,6 +24,18 @@ type TriageArgs struct {
 
 // Kind names the River job.
 func (TriageArgs) Kind() string { return "triage" }
+
+// TriageAlertArgs sends what one triage batch's decisions must tell people
+// (a team lead alarmed about tickets nobody can take in time, an on-call
+// agent paged): inserted with the batch, run once it has committed, so the
+// batch does not hold its agents' profile locks while the mails are made.
+// Alerts is the triage runner's own list, opaque here.
+type TriageAlertArgs struct {
+	Alerts json.RawMessage `json:"alerts"`
+}
+
+// Kind names the River job.
+func (TriageAlertArgs) Kind() string { return "triage_alert" }
 
 // ChangedArgs tells the follow-up workers (notifications, SLA clocks) what
 // happened to a ticket.
@@ -43,7 +59,7 @@ func (IdempotencyCleanupArgs) Kind() string { return "api_idempotency_cleanup" }
 // kinds lists every job argument type, so a test can check that each kind is
 // unique and that the composition root registers a worker for each.
 var kinds = []river.JobArgs{
-	TriageArgs{}, ChangedArgs{}, IdempotencyCleanupArgs{},
+	TriageArgs{}, TriageAlertArgs{}, ChangedArgs{}, IdempotencyCleanupArgs{},
 	SLAScanArgs{}, RebalanceArgs{}, TriageRetryArgs{}, TriageSweepArgs{}, RetrainArgs{},
 	ProcessArgs{}, AckArgs{}, RefusalArgs{}, SendArgs{}, MentionArgs{},
 	PhishAnalyseArgs{},

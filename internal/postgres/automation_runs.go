@@ -151,8 +151,10 @@ func (tx *Tx) RuleChangesWithin(ctx context.Context, ticketID int64, window time
 // the last window (database clock).
 func (tx *Tx) AutomationStoppedWithin(ctx context.Context, ticketID int64, window time.Duration) (bool, error) {
 	var ok bool
-	err := tx.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = $1 AND kind = $2
-		AND created_at >= now() - $3::interval)`, ticketID, helpdesk.EventAutomationStopped, window.String()).Scan(&ok)
+	// The kind is a literal (helpdesk.EventAutomationStopped) so that the
+	// partial index of these events answers (migration 00460).
+	err := tx.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = $1
+		AND kind = 'automation_stopped' AND created_at >= now() - $2::interval)`, ticketID, window.String()).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("automation stopped on ticket %d: %w", ticketID, mapError(err))
 	}

@@ -2,42 +2,122 @@ package triage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
+	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
 	"switchboard/internal/sla"
 )
 
-// page mails the on-call agent a P1 was just given to, inside the triage
-// transaction: the "notified" event and its mail commit together.
-func (r *Runner) page(ctx context.Context, tx *postgres.Tx, ticketID, number, agentID int64) error {
+// alert is one thing a written decision must tell someone: the team's
+// leads that the ticket waits with nobody to take it in time (TeamID and
+// Wait set), or the on-call agent a P1 or P2 was given to (AgentID set).
+type alert struct {
+	TicketID  int64             `json:"ticket_id"`
+	Number    int64             `json:"number"`
+	TeamID    int64             `json:"team_id,omitempty"`
+	Wait      *Wait             `json:"wait,omitempty"`
+	AgentID   int64             `json:"agent_id,omitempty"`
+	AgentName string            `json:"agent_name,omitempty"`
+	Priority  helpdesk.Priority `json:"priority,omitempty"`
+	// At is when triage decided: a ticket can be paged again after a
+	// later re-triage, and At tells that page from a retry of this one.
+	At time.Time `json:"at"`
+}
+
+// alerts are what o, once written, must tell people.
+func (o decided) alerts(at time.Time) []alert {
+	var as []alert
+	if o.d.AlarmLead {
+		as = append(as, alert{TicketID: o.t.ID, Number: o.t.Number, TeamID: o.teamID, Wait: o.d.Wait, At: at})
+	}
+	if o.assignee != nil && o.d.Notify {
+		as = append(as, alert{TicketID: o.t.ID, Number: o.t.Number, AgentID: o.d.AgentID, AgentName: o.d.AgentName,
+			Priority: o.prio.Priority, At: at})
+	}
+	return as
+}
+
+// SendAlerts is the work of the triage_alert job: a batch's alerts, in one
+// transaction, after the batch committed (the batch holds its agents'
+// profile locks until then, and every triage of the team waits on those;
+// looking up leads and writing events and mails took round trips per
+// ticket). A run repeated after a crash sends nothing twice: each alert
+// checks for its event, and the outbox refuses a mail's second copy.
+func (r *Runner) SendAlerts(ctx context.Context, raw json.RawMessage) error {
+	var as []alert
+	if err := json.Unmarshal(raw, &as); err != nil {
+		return fmt.Errorf("decode triage alerts: %w", err)
+	}
+	return r.DB.InTx(ctx, func(tx *postgres.Tx) error { return r.sendAlerts(ctx, tx, as) })
+}
+
+func (r *Runner) sendAlerts(ctx context.Context, tx *postgres.Tx, as []alert) error {
+	var alarms []postgres.LeadAlarm
+	for _, a := range as {
+		if a.AgentID != 0 {
+			if err := r.page(ctx, tx, a); err != nil {
+				return fmt.Errorf("page about ticket %d: %w", a.TicketID, err)
+			}
+			continue
+		}
+		alarms = append(alarms, postgres.LeadAlarm{TicketID: a.TicketID, TeamID: a.TeamID, Wait: a.Wait,
+			Reason: "waiting with nobody to take it in time: " + a.Wait.Text()})
+	}
+	return r.alarmLeads(ctx, tx, as, alarms)
+}
+
+// page tells the on-call agent a P1 or P2 was just given to them: the
+// "notified" event and its mail commit together.
+func (r *Runner) page(ctx context.Context, tx *postgres.Tx, a alert) error {
+	key := fmt.Sprintf("%d/%d", a.AgentID, a.At.UnixNano())
+	if sent, err := tx.PageSent(ctx, a.TicketID, key); err != nil || sent {
+		return err
+	}
+	why := fmt.Sprintf("%s with nobody on shift who can take it in time", a.Priority)
+	after := map[string]any{"agent_id": a.AgentID, "agent_name": a.AgentName, "channel": "page", "why": why, "key": key}
+	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: a.TicketID, Kind: EventNotified, After: after,
+		Reason: "on-call paged for a " + string(a.Priority)}); err != nil {
+		return err
+	}
 	if r.Alert == nil {
 		return nil
 	}
-	u, err := tx.User(ctx, agentID)
+	u, err := tx.User(ctx, a.AgentID)
 	if err != nil {
 		return err
 	}
-	// A ticket can be paged again after a later re-triage, so the time
-	// keeps the second page from being taken for a retry of the first.
-	return r.Alert.Send(ctx, tx, sla.Alert{TicketID: ticketID, Number: number, Kind: EventNotified, To: []string{u.Email},
-		Reason: "a ticket nobody on shift can take in time; you are on call",
-		Key:    fmt.Sprintf("%d/%d", agentID, r.now().UnixNano())})
+	return r.Alert.Send(ctx, tx, sla.Alert{TicketID: a.TicketID, Number: a.Number, Kind: EventNotified, To: []string{u.Email},
+		Reason: "a ticket nobody on shift can take in time; you are on call", Key: key})
 }
 
-// alarmLead tells the team's leads that a ticket waits with nobody able to
-// take it before its deadline (the ladder's last rung), once per ticket:
-// the key makes a later re-triage's alarm a duplicate the outbox refuses.
-func (r *Runner) alarmLead(ctx context.Context, tx *postgres.Tx, ticketID, number, teamID int64, d Decision) error {
-	done, leads, err := tx.LeadAlarm(ctx, ticketID, teamID)
-	if err != nil || done {
+// alarmLeads tells the teams' leads that tickets wait with nobody able to
+// take them before their deadline (the ladder's last rung), once per
+// ticket: the events are written in one statement, which skips a ticket
+// alarmed before (a later re-triage, or this job run again after a crash).
+func (r *Runner) alarmLeads(ctx context.Context, tx *postgres.Tx, as []alert, alarms []postgres.LeadAlarm) error {
+	if len(alarms) == 0 {
+		return nil
+	}
+	leads, err := tx.RecordLeadAlarms(ctx, alarms)
+	if err != nil {
 		return err
 	}
-	reason := "waiting with nobody to take it in time: " + d.Wait.Text()
-	after := map[string]any{"channel": "alarm", "notify": leads, "wait": d.Wait}
-	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: ticketID, Kind: EventNotified, After: after, Reason: reason}); err != nil {
-		return err
+	numbers := make(map[int64]int64, len(as))
+	for _, a := range as {
+		numbers[a.TicketID] = a.Number
 	}
-	return r.Alert.Send(ctx, tx, sla.Alert{TicketID: ticketID, Number: number, Kind: EventNotified, To: leads,
-		Reason: reason, Key: fmt.Sprintf("waiting/%d", ticketID)})
+	for _, l := range alarms {
+		to, ok := leads[l.TicketID]
+		if !ok {
+			continue // alarmed before
+		}
+		if err := r.Alert.Send(ctx, tx, sla.Alert{TicketID: l.TicketID, Number: numbers[l.TicketID], Kind: EventNotified,
+			To: to, Reason: l.Reason, Key: fmt.Sprintf("waiting/%d", l.TicketID)}); err != nil {
+			return fmt.Errorf("alarm about ticket %d: %w", l.TicketID, err)
+		}
+	}
+	return nil
 }

@@ -235,15 +235,13 @@ func (r *Runner) triageTickets(ctx context.Context, ids []int64) error {
 				return err
 			}
 		}
+		var done []decided
 		for _, o := range outs {
-			if !written[o.t.ID] {
-				continue
-			}
-			if err := r.follow(ctx, tx, o, pending[o.t.ID]); err != nil {
-				return fmt.Errorf("triage ticket %d: %w", o.t.ID, err)
+			if written[o.t.ID] {
+				done = append(done, o)
 			}
 		}
-		return nil
+		return r.followUp(ctx, tx, done, pending, now)
 	})
 	if err != nil {
 		if len(ids) == 1 {

@@ -191,10 +191,8 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 				}
 			}
 		}
-		for _, o := range outs {
-			if err := r.follow(ctx, tx, o, pending[o.t.ID]); err != nil {
-				return fmt.Errorf("triage ticket %d: %w", o.t.ID, err)
-			}
+		if err := r.followUp(ctx, tx, outs, pending, now); err != nil {
+			return err
 		}
 		// Committing: the next batch may take its tickets and start; it
 		// waits for these profile locks only once it has read its own.

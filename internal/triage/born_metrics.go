@@ -20,6 +20,8 @@ var (
 		Help: "New tickets filed triaged by those batches."})
 	bornLocked = promauto.NewCounter(prometheus.CounterOpts{Name: "switchboard_born_locked_seconds_total",
 		Help: "Time the batches held their candidates' profile locks: from the locks taken to the commit's end."})
+	bornDecide = promauto.NewCounter(prometheus.CounterOpts{Name: "switchboard_born_decide_seconds_total",
+		Help: "Of that, the time deciding who takes each ticket."})
 	bornWrite = promauto.NewCounter(prometheus.CounterOpts{Name: "switchboard_born_write_seconds_total",
 		Help: "Of that, the time writing the tickets (the insert round trip)."})
 	bornCommit = promauto.NewCounter(prometheus.CounterOpts{Name: "switchboard_born_commit_seconds_total",
@@ -37,6 +39,7 @@ func (b bornTimes) count(n int) {
 	bornBatches.Inc()
 	bornTickets.Add(float64(n))
 	bornLocked.Add(end.Sub(b.locked).Seconds())
+	bornDecide.Add(b.decided.Sub(b.locked).Seconds())
 	bornWrite.Add(b.written.Sub(b.decided).Seconds())
 	bornCommit.Add(end.Sub(b.committing).Seconds())
 }

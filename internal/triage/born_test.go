@@ -2,6 +2,7 @@ package triage_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -366,5 +367,48 @@ func TestBornBatchMetrics(t *testing.T) {
 	tickets1, locked1 := triage.BornFiled()
 	if tickets1-tickets0 != 2 || locked1 <= locked0 {
 		t.Errorf("after two tickets: %v tickets counted, locks held %v s more; want 2 and some time", tickets1-tickets0, locked1-locked0)
+	}
+}
+
+// With a rule on ticket.created enabled, the tickets a born batch files get
+// their rules run by one job, enqueued in the transaction that files them
+// (so rules run after triage decided, and only for tickets that exist),
+// which names each ticket once.
+func TestBornTicketsQueueTheirRulesRun(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Network", s.team, "network", []string{"vpn"}, 0.5)
+	s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}, capacity: 100})
+	client, err := s.db.NewJobClient(postgres.JobConfig{InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &triage.Runner{DB: s.db, Classifier: &triage.Classifier{DB: s.db}, NoCache: true, Jobs: client}
+	s.tickets = bornService(s, r, func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) })
+	s.exec(`INSERT INTO automation_rules (name, trigger, enabled) VALUES ('Any', 'ticket.created', true)`)
+	var wg sync.WaitGroup
+	ids := make([]int64, 6)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tk, err := s.tickets.Create(s.ctx, s.req, ticket.CreateInput{Subject: fmt.Sprintf("VPN drops %d", i), Description: "Again."})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = tk.ID
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids {
+		var runs int
+		var sameTx bool
+		s.scalar(&runs, `SELECT count(*) FROM river_job WHERE kind = 'automation' AND args->'ticket_ids' @> to_jsonb(ARRAY[$1::bigint])`, id)
+		s.scalar(&sameTx, `SELECT coalesce(bool_and(j.xmin = t.xmin), false) FROM river_job j JOIN tickets t ON t.id = $1
+			WHERE j.kind = 'automation' AND j.args->'ticket_ids' @> to_jsonb(ARRAY[$1::bigint])`, id)
+		if runs != 1 || !sameTx {
+			t.Errorf("ticket %d: in %d rules jobs (written in the filing transaction: %v), want 1 that was", id, runs, sameTx)
+		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/jobs"
 	"switchboard/internal/postgres"
@@ -319,33 +321,43 @@ func (r *Runner) result(t *helpdesk.TriageTicket, prio PriorityDecision, teamID 
 			Wait: d.Wait.Text(), WaitSkill: skill, StandIn: d.Outcome.Provisional(), Number: t.Number, Events: events}}}
 }
 
-// follow does what follows a written decision: the rules waiting for it
-// (pending: the ticket has events in the rules' inbox), the lead's alarm,
-// the on-call page.
-func (r *Runner) follow(ctx context.Context, tx *postgres.Tx, o decided, pending bool) error {
-	t, d := o.t, o.d
-	if pending && r.Jobs != nil {
-		// Rules on ticket.created run after triage decided, so their
-		// changes win.
-		if _, err := r.Jobs.InsertTx(ctx, tx, jobs.AutomationArgs{TicketID: t.ID}, nil); err != nil {
-			return err
+// followUp enqueues what follows a batch's written decisions, in its
+// transaction and in one round trip: one rules job for the tickets whose
+// events wait in the rules' inbox (pending; rules on ticket.created run
+// after triage decided, so their changes win, and automation.DrainMany
+// runs the batch's tickets in one transaction), and one job with the
+// alerts the decisions send (alert.go). Without a job client (tests, the
+// command line) the alerts are sent in tx and no rules run.
+func (r *Runner) followUp(ctx context.Context, tx *postgres.Tx, outs []decided, pending map[int64]bool, now time.Time) error {
+	var as []alert
+	var ids []int64
+	for _, o := range outs {
+		as = append(as, o.alerts(now)...)
+		if pending[o.t.ID] {
+			ids = append(ids, o.t.ID)
 		}
 	}
-	if d.AlarmLead {
-		if err := r.alarmLead(ctx, tx, t.ID, t.Number, o.teamID, d); err != nil {
-			return err
-		}
+	if r.Jobs == nil {
+		return r.sendAlerts(ctx, tx, as)
 	}
-	if o.assignee == nil || !d.Notify {
+	var params []river.InsertManyParams
+	if len(ids) > 0 {
+		params = append(params, river.InsertManyParams{Args: jobs.AutomationArgs{TicketIDs: ids}})
+	}
+	if len(as) > 0 {
+		raw, err := json.Marshal(as)
+		if err != nil {
+			return fmt.Errorf("encode triage alerts: %w", err)
+		}
+		params = append(params, river.InsertManyParams{Args: jobs.TriageAlertArgs{Alerts: raw}})
+	}
+	if len(params) == 0 {
 		return nil
 	}
-	why := fmt.Sprintf("%s with nobody on shift who can take it in time", o.prio.Priority)
-	after := map[string]any{"agent_id": d.AgentID, "agent_name": d.AgentName, "channel": "page", "why": why}
-	if err := tx.RecordEvent(ctx, postgres.NewEvent{TicketID: t.ID, Kind: EventNotified, After: after,
-		Reason: "on-call paged for a " + string(o.prio.Priority)}); err != nil {
-		return err
+	if _, err := r.Jobs.InsertManyFastTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("enqueue rules and alerts of triaged tickets: %w", err)
 	}
-	return r.page(ctx, tx, t.ID, t.Number, d.AgentID)
+	return nil
 }
 
 // loadPriorityRules combines the editable matrix, the admin's keyword and

@@ -115,14 +115,11 @@ ON CONFLICT DO NOTHING;
 SELECT u.id, u.email FROM team_members tm JOIN users u ON u.id = tm.user_id
 WHERE tm.team_id = $1 AND tm.is_lead AND u.active ORDER BY u.id;
 
--- name: LeadAlarm :one
--- Whether ticket @ticket_id had its lead alarm already, and the addresses of
--- team @team_id's active leads (as TeamLeads orders them): one round trip
--- for triage's last rung, which runs inside the batch's profile locks.
+-- name: PageSent :one
+-- Whether ticket @ticket_id's on-call page @key was recorded already (a
+-- triage_alert job run again after a crash).
 SELECT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = @ticket_id::bigint AND e.kind = 'notified'
-        AND e.after->>'channel' = 'alarm') AS alarmed,
-    coalesce((SELECT array_agg(u.email ORDER BY u.id) FROM team_members tm JOIN users u ON u.id = tm.user_id
-        WHERE tm.team_id = @team_id::bigint AND tm.is_lead AND u.active), '{}')::text[] AS leads;
+    AND e.after->>'channel' = 'page' AND e.after->>'key' = @key::text);
 
 -- name: AssignedAgents :many
 SELECT DISTINCT assignee_id::bigint AS agent_id FROM tickets

@@ -338,33 +338,6 @@ func (q *Queries) InsertModel(ctx context.Context, arg InsertModelParams) (Inser
 	return i, err
 }
 
-const leadAlarm = `-- name: LeadAlarm :one
-SELECT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = $1::bigint AND e.kind = 'notified'
-        AND e.after->>'channel' = 'alarm') AS alarmed,
-    coalesce((SELECT array_agg(u.email ORDER BY u.id) FROM team_members tm JOIN users u ON u.id = tm.user_id
-        WHERE tm.team_id = $2::bigint AND tm.is_lead AND u.active), '{}')::text[] AS leads
-`
-
-type LeadAlarmParams struct {
-	TicketID int64
-	TeamID   int64
-}
-
-type LeadAlarmRow struct {
-	Alarmed bool
-	Leads   []string
-}
-
-// Whether ticket @ticket_id had its lead alarm already, and the addresses of
-// team @team_id's active leads (as TeamLeads orders them): one round trip
-// for triage's last rung, which runs inside the batch's profile locks.
-func (q *Queries) LeadAlarm(ctx context.Context, arg LeadAlarmParams) (LeadAlarmRow, error) {
-	row := q.db.QueryRow(ctx, leadAlarm, arg.TicketID, arg.TeamID)
-	var i LeadAlarmRow
-	err := row.Scan(&i.Alarmed, &i.Leads)
-	return i, err
-}
-
 const lockAgentProfiles = `-- name: LockAgentProfiles :many
 SELECT p.user_id, p.capacity, p.availability, p.last_assigned_at, p.open_load, u.active
 FROM agent_profiles p JOIN users u ON u.id = p.user_id
@@ -475,6 +448,25 @@ func (q *Queries) OnCallNow(ctx context.Context, at time.Time) ([]OnCallNowRow, 
 		return nil, err
 	}
 	return items, nil
+}
+
+const pageSent = `-- name: PageSent :one
+SELECT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = $1::bigint AND e.kind = 'notified'
+    AND e.after->>'channel' = 'page' AND e.after->>'key' = $2::text)
+`
+
+type PageSentParams struct {
+	TicketID int64
+	Key      string
+}
+
+// Whether ticket @ticket_id's on-call page @key was recorded already (a
+// triage_alert job run again after a crash).
+func (q *Queries) PageSent(ctx context.Context, arg PageSentParams) (bool, error) {
+	row := q.db.QueryRow(ctx, pageSent, arg.TicketID, arg.Key)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const priorityMatrix = `-- name: PriorityMatrix :many
