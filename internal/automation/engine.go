@@ -88,9 +88,7 @@ func (s *Service) Kick(ctx context.Context, a jobs.ChangedArgs) error {
 // decided (or triageWait passed), so a rule's changes come after triage's
 // and win; the events behind it wait with it, keeping their order.
 func (s *Service) Drain(ctx context.Context, ticketID int64) error {
-	return s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		return s.drain(ctx, tx, newDrained(), ticketID)
-	})
+	return s.DB.InTx(ctx, func(tx *postgres.Tx) error { return s.drainAll(ctx, tx, []int64{ticketID}) })
 }
 
 // DrainMany drains the tickets one after another in one transaction, as a
@@ -99,15 +97,7 @@ func (s *Service) Drain(ctx context.Context, ticketID int64) error {
 // fail, each ticket is drained on its own, so one ticket's failure does not
 // hold back the others' rules.
 func (s *Service) DrainMany(ctx context.Context, ticketIDs []int64) error {
-	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error {
-		d := newDrained()
-		for _, id := range ticketIDs {
-			if err := s.drain(ctx, tx, d, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.DB.InTx(ctx, func(tx *postgres.Tx) error { return s.drainAll(ctx, tx, ticketIDs) })
 	if err == nil || len(ticketIDs) == 1 {
 		return err
 	}
@@ -119,18 +109,47 @@ func (s *Service) DrainMany(ctx context.Context, ticketIDs []int64) error {
 	return errors.Join(errs...)
 }
 
-// drained is what the drains of one transaction share: the enabled rules
-// by trigger and the active webhooks, each read once, and each ticket as
-// rules see it, read once (and again after a rule changed it).
+// drainAll drains the tickets one after another in tx and then removes
+// every event they handled from the inbox in one statement.
+func (s *Service) drainAll(ctx context.Context, tx *postgres.Tx, ticketIDs []int64) error {
+	d := &drained{ids: ticketIDs, rules: map[string][]helpdesk.Rule{}, tickets: map[int64]*postgres.RuleTicket{}}
+	var done []int64
+	for _, id := range ticketIDs {
+		handled, err := s.drain(ctx, tx, d, id)
+		if err != nil {
+			return err
+		}
+		done = append(done, handled...)
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	return tx.DoneInbox(ctx, done)
+}
+
+// drained is what the drains of one transaction share, each read once: the
+// enabled rules by trigger, the active webhooks, which of the tickets
+// rules were stopped on (read for all of them when the first rule is
+// about to run), and each ticket as rules see it (read again after a rule
+// changed it).
 type drained struct {
+	ids       []int64
 	rules     map[string][]helpdesk.Rule
 	hooks     []helpdesk.Webhook
 	hooksRead bool
+	stopped   map[int64]bool
 	tickets   map[int64]*postgres.RuleTicket
 }
 
-func newDrained() *drained {
-	return &drained{rules: map[string][]helpdesk.Rule{}, tickets: map[int64]*postgres.RuleTicket{}}
+func (d *drained) isStopped(ctx context.Context, tx *postgres.Tx, id int64) (bool, error) {
+	if d.stopped == nil {
+		m, err := tx.AutomationStopped(ctx, d.ids, stopFor)
+		if err != nil {
+			return false, err
+		}
+		d.stopped = m
+	}
+	return d.stopped[id], nil
 }
 
 func (d *drained) ticket(ctx context.Context, tx *postgres.Tx, id int64) (*postgres.RuleTicket, error) {
@@ -144,14 +163,16 @@ func (d *drained) ticket(ctx context.Context, tx *postgres.Tx, id int64) (*postg
 	return t, err
 }
 
-func (s *Service) drain(ctx context.Context, tx *postgres.Tx, d *drained, ticketID int64) error {
+// drain runs the rules over one ticket's waiting events and returns those
+// it handled (for DoneInbox).
+func (s *Service) drain(ctx context.Context, tx *postgres.Tx, d *drained, ticketID int64) ([]int64, error) {
 	evs, err := tx.ClaimInbox(ctx, ticketID)
 	if err != nil || len(evs) == 0 {
-		return err
+		return nil, err
 	}
 	if !d.hooksRead {
 		if d.hooks, err = tx.ActiveWebhooks(ctx); err != nil {
-			return err
+			return nil, err
 		}
 		d.hooksRead = true
 	}
@@ -163,7 +184,7 @@ func (s *Service) drain(ctx context.Context, tx *postgres.Tx, d *drained, ticket
 		if trig == helpdesk.TriggerCreated {
 			t, err := d.ticket(ctx, tx, ticketID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if !t.Triaged && s.now().Sub(e.CreatedAt) < triageWait {
 				break
@@ -171,34 +192,29 @@ func (s *Service) drain(ctx context.Context, tx *postgres.Tx, d *drained, ticket
 		}
 		done = append(done, e.EventID)
 		if err := s.fanout(ctx, tx, hooks, e, trig); err != nil {
-			return fmt.Errorf("webhooks for event %d: %w", e.EventID, err)
+			return nil, fmt.Errorf("webhooks for event %d: %w", e.EventID, err)
 		}
 		rs, ok := rules[trig]
 		if !ok {
 			if rs, err = s.DB.EnabledRules(ctx, trig); err != nil {
-				return err
+				return nil, err
 			}
 			rules[trig] = rs
 		}
 		n, err := s.handle(ctx, tx, d, e, trig, rs)
 		if err != nil {
-			return fmt.Errorf("rules on event %d of ticket %d: %w", e.EventID, ticketID, err)
+			return nil, fmt.Errorf("rules on event %d of ticket %d: %w", e.EventID, ticketID, err)
 		}
 		ran = ran || n > 0
-	}
-	if len(done) == 0 {
-		return nil
-	}
-	if err := tx.DoneInbox(ctx, done); err != nil {
-		return err
 	}
 	if ran && s.Jobs != nil {
 		// The runs' own changes are new events in the inbox: look at
 		// them next (other rules may trigger on them).
-		_, err := s.Jobs.InsertTx(ctx, tx, jobs.AutomationArgs{TicketID: ticketID}, nil)
-		return err
+		if _, err := s.Jobs.InsertTx(ctx, tx, jobs.AutomationArgs{TicketID: ticketID}, nil); err != nil {
+			return nil, err
+		}
 	}
-	return nil
+	return done, nil
 }
 
 // handle runs the rules of one event; it returns how many runs changed
@@ -208,7 +224,7 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, d *drained, e pos
 		return 0, nil
 	}
 	now := s.now()
-	if stopped, err := tx.AutomationStoppedWithin(ctx, e.TicketID, stopFor); err != nil || stopped {
+	if stopped, err := d.isStopped(ctx, tx, e.TicketID); err != nil || stopped {
 		return 0, err
 	}
 	t, err := d.ticket(ctx, tx, e.TicketID)
@@ -238,6 +254,7 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, d *drained, e pos
 			}
 		}
 		if recent >= s.loopLimit() {
+			d.stopped[e.TicketID] = true // the next events of this drain see the stop too
 			return ran, s.stop(ctx, tx, t, recent)
 		}
 		prog, err := program(r)

@@ -147,18 +147,26 @@ func (tx *Tx) RuleChangesWithin(ctx context.Context, ticketID int64, window time
 	return n, nil
 }
 
-// AutomationStoppedWithin reports whether rules were stopped on a ticket in
-// the last window (database clock).
-func (tx *Tx) AutomationStoppedWithin(ctx context.Context, ticketID int64, window time.Duration) (bool, error) {
-	var ok bool
+// AutomationStopped returns which of the tickets had rules stopped on them
+// in the last window (database clock).
+func (tx *Tx) AutomationStopped(ctx context.Context, ticketIDs []int64, window time.Duration) (map[int64]bool, error) {
 	// The kind is a literal (helpdesk.EventAutomationStopped) so that the
-	// partial index of these events answers (migration 00460).
-	err := tx.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = $1
-		AND kind = 'automation_stopped' AND created_at >= now() - $2::interval)`, ticketID, window.String()).Scan(&ok)
+	// partial index of these events, which holds only them, answers
+	// (migration 00460).
+	rows, err := tx.tx.Query(ctx, `SELECT DISTINCT ticket_id FROM ticket_events WHERE ticket_id = ANY($1)
+		AND kind = 'automation_stopped' AND created_at >= now() - $2::interval`, ticketIDs, window.String())
 	if err != nil {
-		return false, fmt.Errorf("automation stopped on ticket %d: %w", ticketID, mapError(err))
+		return nil, fmt.Errorf("automation stopped on tickets %v: %w", ticketIDs, mapError(err))
 	}
-	return ok, nil
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("automation stopped on tickets %v: %w", ticketIDs, mapError(err))
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 const runColumns = `r.id, r.rule_id, coalesce(ru.name, ''), r.rule_version, r.kind, r.trigger, r.event_id, r.rollback_of,
