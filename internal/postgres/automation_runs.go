@@ -158,13 +158,9 @@ func (tx *Tx) AutomationStopped(ctx context.Context, ticketIDs []int64, window t
 	if err != nil {
 		return nil, fmt.Errorf("automation stopped on tickets %v: %w", ticketIDs, mapError(err))
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	out, err := idSet(rows)
 	if err != nil {
 		return nil, fmt.Errorf("automation stopped on tickets %v: %w", ticketIDs, mapError(err))
-	}
-	out := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
 	}
 	return out, nil
 }

@@ -257,11 +257,7 @@ func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTic
 		if rows, err = br.Query(); err != nil {
 			return err
 		}
-		found, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		pending = make(map[int64]bool, len(found))
-		for _, id := range found {
-			pending[id] = true
-		}
+		pending, err = idSet(rows)
 		return err
 	}()
 	if IsForeignKey(err, "tickets_category_id_fkey") {

@@ -102,12 +102,21 @@ func (tx *Tx) AutomationPendingAmong(ctx context.Context, ids []int64) (map[int6
 	if err != nil {
 		return nil, fmt.Errorf("automation pending on tickets %v: %w", ids, mapError(err))
 	}
-	found, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	out, err := idSet(rows)
 	if err != nil {
 		return nil, fmt.Errorf("automation pending on tickets %v: %w", ids, mapError(err))
 	}
-	out := make(map[int64]bool, len(found))
-	for _, id := range found {
+	return out, nil
+}
+
+// idSet reads a result of one id column into a set.
+func idSet(rows pgx.Rows) (map[int64]bool, error) {
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
 		out[id] = true
 	}
 	return out, nil

@@ -31,13 +31,9 @@ func (db *DB) CrossRegionCategories(ctx context.Context) (map[int64]bool, error)
 	if err != nil {
 		return nil, fmt.Errorf("cross-region categories: %w", mapError(err))
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	out, err := idSet(rows)
 	if err != nil {
 		return nil, fmt.Errorf("cross-region categories: %w", mapError(err))
-	}
-	out := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
 	}
 	return out, nil
 }
