@@ -55,18 +55,17 @@ func (r *Runner) SendAlerts(ctx context.Context, raw json.RawMessage) error {
 }
 
 func (r *Runner) sendAlerts(ctx context.Context, tx *postgres.Tx, as []alert) error {
-	var alarms []postgres.LeadAlarm
+	var waiting []alert
 	for _, a := range as {
-		if a.AgentID != 0 {
-			if err := r.page(ctx, tx, a); err != nil {
-				return fmt.Errorf("page about ticket %d: %w", a.TicketID, err)
-			}
+		if a.AgentID == 0 {
+			waiting = append(waiting, a)
 			continue
 		}
-		alarms = append(alarms, postgres.LeadAlarm{TicketID: a.TicketID, TeamID: a.TeamID, Wait: a.Wait,
-			Reason: "waiting with nobody to take it in time: " + a.Wait.Text()})
+		if err := r.page(ctx, tx, a); err != nil {
+			return fmt.Errorf("page about ticket %d: %w", a.TicketID, err)
+		}
 	}
-	return r.alarmLeads(ctx, tx, as, alarms)
+	return r.alarmLeads(ctx, tx, waiting)
 }
 
 // page tells the on-call agent a P1 or P2 was just given to them: the
@@ -97,26 +96,27 @@ func (r *Runner) page(ctx context.Context, tx *postgres.Tx, a alert) error {
 // take them before their deadline (the ladder's last rung), once per
 // ticket: the events are written in one statement, which skips a ticket
 // alarmed before (a later re-triage, or this job run again after a crash).
-func (r *Runner) alarmLeads(ctx context.Context, tx *postgres.Tx, as []alert, alarms []postgres.LeadAlarm) error {
-	if len(alarms) == 0 {
+func (r *Runner) alarmLeads(ctx context.Context, tx *postgres.Tx, as []alert) error {
+	if len(as) == 0 {
 		return nil
+	}
+	alarms := make([]postgres.LeadAlarm, len(as))
+	for i, a := range as {
+		alarms[i] = postgres.LeadAlarm{TicketID: a.TicketID, TeamID: a.TeamID, Wait: a.Wait,
+			Reason: "waiting with nobody to take it in time: " + a.Wait.Text()}
 	}
 	leads, err := tx.RecordLeadAlarms(ctx, alarms)
 	if err != nil {
 		return err
 	}
-	numbers := make(map[int64]int64, len(as))
-	for _, a := range as {
-		numbers[a.TicketID] = a.Number
-	}
-	for _, l := range alarms {
-		to, ok := leads[l.TicketID]
+	for i, a := range as {
+		to, ok := leads[a.TicketID]
 		if !ok {
 			continue // alarmed before
 		}
-		if err := r.Alert.Send(ctx, tx, sla.Alert{TicketID: l.TicketID, Number: numbers[l.TicketID], Kind: EventNotified,
-			To: to, Reason: l.Reason, Key: fmt.Sprintf("waiting/%d", l.TicketID)}); err != nil {
-			return fmt.Errorf("alarm about ticket %d: %w", l.TicketID, err)
+		if err := r.Alert.Send(ctx, tx, sla.Alert{TicketID: a.TicketID, Number: a.Number, Kind: EventNotified,
+			To: to, Reason: alarms[i].Reason, Key: fmt.Sprintf("waiting/%d", a.TicketID)}); err != nil {
+			return fmt.Errorf("alarm about ticket %d: %w", a.TicketID, err)
 		}
 	}
 	return nil
