@@ -110,16 +110,41 @@ func (s *Service) DrainMany(ctx context.Context, ticketIDs []int64) error {
 }
 
 // drainAll drains the tickets one after another in tx and then removes
-// every event they handled from the inbox in one statement.
+// every event they handled from the inbox in one statement. It claims
+// every ticket's events in one round trip and reads the tickets that have
+// a ticket.created event (whether triage has decided) together.
 func (s *Service) drainAll(ctx context.Context, tx *postgres.Tx, ticketIDs []int64) error {
+	claims, err := tx.ClaimInboxes(ctx, ticketIDs)
+	if err != nil || len(claims) == 0 {
+		return err
+	}
 	d := &drained{ids: ticketIDs, rules: map[string][]helpdesk.Rule{}, tickets: map[int64]*postgres.RuleTicket{}}
-	var done []int64
+	var created []int64
 	for _, id := range ticketIDs {
-		handled, err := s.drain(ctx, tx, d, id)
-		if err != nil {
+		for _, e := range claims[id] {
+			if triggerOf(e.Kind) == helpdesk.TriggerCreated {
+				created = append(created, id)
+				break
+			}
+		}
+	}
+	if len(created) > 0 {
+		if d.tickets, err = tx.RuleTickets(ctx, created); err != nil {
 			return err
 		}
-		done = append(done, handled...)
+	}
+	if d.hooks, err = tx.ActiveWebhooks(ctx); err != nil {
+		return err
+	}
+	var done []int64
+	for _, id := range ticketIDs {
+		if evs := claims[id]; len(evs) > 0 {
+			handled, err := s.drain(ctx, tx, d, id, evs)
+			if err != nil {
+				return err
+			}
+			done = append(done, handled...)
+		}
 	}
 	if len(done) == 0 {
 		return nil
@@ -129,16 +154,17 @@ func (s *Service) drainAll(ctx context.Context, tx *postgres.Tx, ticketIDs []int
 
 // drained is what the drains of one transaction share, each read once: the
 // enabled rules by trigger, the active webhooks, which of the tickets
-// rules were stopped on (read for all of them when the first rule is
-// about to run), and each ticket as rules see it (read again after a rule
-// changed it).
+// rules were stopped on and how many changes rules made to each in the
+// last minute (both read for all of them when the first rule is about to
+// run), and each ticket as rules see it (read again after a rule changed
+// it).
 type drained struct {
-	ids       []int64
-	rules     map[string][]helpdesk.Rule
-	hooks     []helpdesk.Webhook
-	hooksRead bool
-	stopped   map[int64]bool
-	tickets   map[int64]*postgres.RuleTicket
+	ids     []int64
+	rules   map[string][]helpdesk.Rule
+	hooks   []helpdesk.Webhook
+	stopped map[int64]bool
+	recent  map[int64]int
+	tickets map[int64]*postgres.RuleTicket
 }
 
 func (d *drained) isStopped(ctx context.Context, tx *postgres.Tx, id int64) (bool, error) {
@@ -152,6 +178,20 @@ func (d *drained) isStopped(ctx context.Context, tx *postgres.Tx, id int64) (boo
 	return d.stopped[id], nil
 }
 
+// changes is how many fields rules changed on the ticket in the last
+// minute, this transaction's runs included (handle adds them as it makes
+// them: rules record changes only on the ticket they run on).
+func (d *drained) changes(ctx context.Context, tx *postgres.Tx, id int64) (int, error) {
+	if d.recent == nil {
+		m, err := tx.RuleChangesWithin(ctx, d.ids, time.Minute)
+		if err != nil {
+			return 0, err
+		}
+		d.recent = m
+	}
+	return d.recent[id], nil
+}
+
 func (d *drained) ticket(ctx context.Context, tx *postgres.Tx, id int64) (*postgres.RuleTicket, error) {
 	if t := d.tickets[id]; t != nil {
 		return t, nil
@@ -163,19 +203,9 @@ func (d *drained) ticket(ctx context.Context, tx *postgres.Tx, id int64) (*postg
 	return t, err
 }
 
-// drain runs the rules over one ticket's waiting events and returns those
+// drain runs the rules over one ticket's claimed events and returns those
 // it handled (for DoneInbox).
-func (s *Service) drain(ctx context.Context, tx *postgres.Tx, d *drained, ticketID int64) ([]int64, error) {
-	evs, err := tx.ClaimInbox(ctx, ticketID)
-	if err != nil || len(evs) == 0 {
-		return nil, err
-	}
-	if !d.hooksRead {
-		if d.hooks, err = tx.ActiveWebhooks(ctx); err != nil {
-			return nil, err
-		}
-		d.hooksRead = true
-	}
+func (s *Service) drain(ctx context.Context, tx *postgres.Tx, d *drained, ticketID int64, evs []postgres.InboxEvent) ([]int64, error) {
 	hooks, rules := d.hooks, d.rules
 	var done []int64
 	ran := false
@@ -196,6 +226,7 @@ func (s *Service) drain(ctx context.Context, tx *postgres.Tx, d *drained, ticket
 		}
 		rs, ok := rules[trig]
 		if !ok {
+			var err error
 			if rs, err = s.DB.EnabledRules(ctx, trig); err != nil {
 				return nil, err
 			}
@@ -248,8 +279,8 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, d *drained, e pos
 		if r.TeamID != nil && (t.TeamID == nil || *t.TeamID != *r.TeamID) {
 			continue
 		}
-		if recent < 0 { // counted once per event, then kept up to date below
-			if recent, err = tx.RuleChangesWithin(ctx, e.TicketID, time.Minute); err != nil {
+		if recent < 0 { // read once per event, then kept up to date below
+			if recent, err = d.changes(ctx, tx, e.TicketID); err != nil {
 				return ran, err
 			}
 		}
@@ -278,6 +309,7 @@ func (s *Service) handle(ctx context.Context, tx *postgres.Tx, d *drained, e pos
 		if changed > 0 {
 			ran++
 			recent += changed
+			d.recent[e.TicketID] = recent
 			delete(d.tickets, e.TicketID)
 			if t, err = d.ticket(ctx, tx, e.TicketID); err != nil {
 				return ran, err

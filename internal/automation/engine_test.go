@@ -145,6 +145,45 @@ func TestLoopStops(t *testing.T) {
 	}
 }
 
+// The loop limit counts the changes a drain makes itself: a ticket with
+// many events waiting, drained in one transaction, stops at the limit
+// there and then, not one limit per event.
+func TestLoopStopsWithinOneDrain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	tk := b.ticket(t, "flip flop, queued")
+	for _, in := range []automation.RuleInput{
+		{Name: "up", Trigger: helpdesk.TriggerUpdated, Condition: `ticket.priority == "P3"`, Enabled: true,
+			Actions: []helpdesk.RuleAction{{Type: "set", Field: "priority", Value: "P2"}}},
+		{Name: "down", Trigger: helpdesk.TriggerUpdated, Condition: `ticket.priority == "P2"`, Enabled: true,
+			Actions: []helpdesk.RuleAction{{Type: "set", Field: "priority", Value: "P3"}}},
+	} {
+		if _, err := b.auto.Create(ctx, b.admin, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Twelve changes by a person wait in the inbox; each would run both
+	// rules (two changes) if the count did not include the drain's own.
+	for i := range 12 {
+		p := helpdesk.P4
+		if i%2 == 1 {
+			p = helpdesk.P3
+		}
+		b.set(t, tk.Number, ticket.Changes{Priority: priority(p)})
+	}
+	if err := b.auto.Drain(ctx, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	changes := b.count(t, `SELECT count(*) FROM automation_changes WHERE ticket_id = $1`, tk.ID)
+	if changes < automation.DefaultLoopLimit || changes > automation.DefaultLoopLimit+1 {
+		t.Errorf("one drain changed the ticket %d times; the limit is %d", changes, automation.DefaultLoopLimit)
+	}
+	if n := b.count(t, `SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND kind = 'automation_stopped'`, tk.ID); n != 1 {
+		t.Errorf("%d automation_stopped events", n)
+	}
+}
+
 // A rule's own change never triggers it again: a rule adding a note on
 // every message adds one note, not one per note it wrote.
 func TestOwnChangeDoesNotRetrigger(t *testing.T) {

@@ -25,24 +25,49 @@ type InboxEvent struct {
 	CreatedAt time.Time
 }
 
-// ClaimInbox locks a ticket's waiting events, oldest first, skipping those
-// another node holds (that node is working the ticket; its events stay in
-// order there). The caller deletes what it handled with DoneInbox in the
-// same transaction.
-func (tx *Tx) ClaimInbox(ctx context.Context, ticketID int64) ([]InboxEvent, error) {
-	rows, err := tx.tx.Query(ctx, `SELECT i.event_id, i.ticket_id, i.kind, e.before, e.after, e.actor_id, i.run_id, i.rule_id,
+// ClaimInboxes locks the tickets' waiting events, each ticket's oldest
+// first, skipping those another node holds (that node is working the
+// ticket; its events stay in order there). The caller deletes what it
+// handled with DoneInbox in the same transaction. It sends one statement
+// per ticket, all in one round trip: a single statement over every ticket
+// (ticket_id = ANY) was planned as a scan of the inbox, 9.8 ms a batch
+// against 0.07 ms a ticket.
+func (tx *Tx) ClaimInboxes(ctx context.Context, ticketIDs []int64) (map[int64][]InboxEvent, error) {
+	b := &pgx.Batch{}
+	for _, id := range ticketIDs {
+		b.Queue(`SELECT i.event_id, i.ticket_id, i.kind, e.before, e.after, e.actor_id, i.run_id, i.rule_id,
 		e.created_at FROM automation_inbox i JOIN ticket_events e ON e.id = i.event_id
-		WHERE i.ticket_id = $1 ORDER BY i.event_id FOR UPDATE OF i SKIP LOCKED`, ticketID)
-	if err != nil {
-		return nil, fmt.Errorf("claim inbox of ticket %d: %w", ticketID, mapError(err))
+		WHERE i.ticket_id = $1 ORDER BY i.event_id FOR UPDATE OF i SKIP LOCKED`, id)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (InboxEvent, error) {
-		var e InboxEvent
-		err := r.Scan(&e.EventID, &e.TicketID, &e.Kind, &e.Before, &e.After, &e.ActorID, &e.RunID, &e.RuleID, &e.CreatedAt)
-		return e, err
-	})
+	out := make(map[int64][]InboxEvent, len(ticketIDs))
+	err := func() (err error) {
+		br := tx.tx.SendBatch(ctx, b)
+		defer func() {
+			if cerr := br.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		for _, id := range ticketIDs {
+			rows, err := br.Query()
+			if err != nil {
+				return err
+			}
+			evs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (InboxEvent, error) {
+				var e InboxEvent
+				err := r.Scan(&e.EventID, &e.TicketID, &e.Kind, &e.Before, &e.After, &e.ActorID, &e.RunID, &e.RuleID, &e.CreatedAt)
+				return e, err
+			})
+			if err != nil {
+				return err
+			}
+			if len(evs) > 0 {
+				out[id] = evs
+			}
+		}
+		return nil
+	}()
 	if err != nil {
-		return nil, fmt.Errorf("claim inbox of ticket %d: %w", ticketID, mapError(err))
+		return nil, fmt.Errorf("claim inbox of tickets %v: %w", ticketIDs, mapError(err))
 	}
 	return out, nil
 }
@@ -135,16 +160,27 @@ func (tx *Tx) DeleteRun(ctx context.Context, runID int64) error {
 	return nil
 }
 
-// RuleChangesWithin counts the fields rules changed on a ticket in the last
-// window by the database's clock, which stamped them (loop protection).
-func (tx *Tx) RuleChangesWithin(ctx context.Context, ticketID int64, window time.Duration) (int, error) {
-	var n int
-	err := tx.tx.QueryRow(ctx, `SELECT count(*) FROM automation_changes c JOIN automation_runs r ON r.id = c.run_id
-		WHERE c.ticket_id = $1 AND c.created_at >= now() - $2::interval AND r.kind = 'run'`, ticketID, window.String()).Scan(&n)
+// RuleChangesWithin counts, per ticket, the fields rules changed on the
+// tickets in the last window by the database's clock, which stamped them
+// (loop protection). Tickets without such changes are absent.
+func (tx *Tx) RuleChangesWithin(ctx context.Context, ticketIDs []int64, window time.Duration) (map[int64]int, error) {
+	rows, err := tx.tx.Query(ctx, `SELECT c.ticket_id, count(*) FROM automation_changes c JOIN automation_runs r ON r.id = c.run_id
+		WHERE c.ticket_id = ANY($1) AND c.created_at >= now() - $2::interval AND r.kind = 'run' GROUP BY c.ticket_id`,
+		ticketIDs, window.String())
 	if err != nil {
-		return 0, fmt.Errorf("rule changes of ticket %d: %w", ticketID, mapError(err))
+		return nil, fmt.Errorf("rule changes of tickets %v: %w", ticketIDs, mapError(err))
 	}
-	return n, nil
+	out := map[int64]int{}
+	var id int64
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+		out[id] = n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rule changes of tickets %v: %w", ticketIDs, mapError(err))
+	}
+	return out, nil
 }
 
 // AutomationStopped returns which of the tickets had rules stopped on them
