@@ -18,6 +18,8 @@ import (
 func (a *App) wireAutomation(cw *changedWorker) {
 	log := a.Env.Log.With("part", "automation")
 	a.Automation = &automation.Service{DB: a.DB, Tickets: a.Tickets, Log: log, Secret: a.Env.Config.SecretKey}
+	// New tickets no created rule acts on skip the drain (wireTriage ran).
+	a.Triage.MayActOnCreated = automation.MayActOnCreated
 	cw.handlers = append(cw.handlers, a.Automation.Kick)
 	river.AddWorker(a.Workers, &funcWorker[jobs.AutomationArgs]{run: func(ctx context.Context, args jobs.AutomationArgs) error {
 		if len(args.TicketIDs) > 0 {

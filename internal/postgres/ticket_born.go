@@ -36,17 +36,24 @@ type Filing struct {
 	IDs []int64
 	// Loads are the candidates' profiles, locked (LockAgentLoads).
 	Loads []helpdesk.AgentLoad
+	// CreatedRules are the enabled ticket.created rules (ID, TeamID and
+	// Condition only) and CreatedHooks whether an active webhook hears
+	// ticket.created: what may act on the new tickets' created events.
+	CreatedRules []helpdesk.Rule
+	CreatedHooks bool
 }
 
 // StartFiling reads, in one round trip, the requesters' VIP flag and locale
-// and the clock, takes n ticket ids, and locks the candidate agents'
-// profiles in id order (as LockAgentLoads does; the statements run in that
-// order, so the locks come last and are held the least).
+// and the clock, takes n ticket ids, reads what may act on a ticket.created
+// event (createdRulesSQL), and locks the candidate agents' profiles in id
+// order (as LockAgentLoads does; the statements run in that order, so the
+// locks come last and are held the least).
 func (tx *Tx) StartFiling(ctx context.Context, requesters []int64, n int, candidates []int64) (*Filing, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT now(), coalesce(array_agg(id), '{}'), coalesce(array_agg(vip), '{}'), coalesce(array_agg(locale), '{}')
 FROM users WHERE id = ANY($1::bigint[])`, requesters)
 	b.Queue(`SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, $1::integer)`, n)
+	b.Queue(createdRulesSQL)
 	if len(candidates) > 0 {
 		// LockAgentProfiles (queries/triage.sql), queued.
 		b.Queue(`SELECT p.user_id, p.capacity, p.availability, p.last_assigned_at, p.open_load, u.active
@@ -78,6 +85,18 @@ FOR UPDATE OF p`, candidates)
 		}
 		if f.IDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 			return err
+		}
+		var rules, teams []int64
+		var conds []string
+		if err := br.QueryRow().Scan(&rules, &teams, &conds, &f.CreatedHooks); err != nil {
+			return err
+		}
+		for i, id := range rules {
+			r := helpdesk.Rule{ID: id, Trigger: helpdesk.TriggerCreated, Condition: conds[i], Enabled: true}
+			if teams[i] != 0 {
+				r.TeamID = &teams[i]
+			}
+			f.CreatedRules = append(f.CreatedRules, r)
 		}
 		if len(candidates) == 0 {
 			return nil
@@ -182,7 +201,8 @@ type bornEvent struct {
 // Message-ID, "created" event and triage's events in order, as InsertTicket
 // and ApplyTriages together wrote them. It returns the tickets as stored
 // (names included), their first messages' ids, in the order given, and
-// which tickets have events waiting for the rules. The load trigger counts
+// which tickets have events waiting for the rules (true: only the created
+// event waits). The load trigger counts
 // an assignment made here.
 func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTicket, assignees []int64) (
 	[]*helpdesk.Ticket, []int64, map[int64]bool, error) {
@@ -205,7 +225,7 @@ func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTic
 	if len(assignees) > 0 {
 		b.Queue(stampAssignedSQL, assignees)
 	}
-	b.Queue(automationPendingSQL, ids[:len(ns)])
+	b.Queue(bornPendingSQL, ids[:len(ns)])
 	ts, msgs := make([]*helpdesk.Ticket, len(ns)), make([]int64, len(ns))
 	var pending map[int64]bool
 	err := func() (err error) {
@@ -257,7 +277,13 @@ func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTic
 		if rows, err = br.Query(); err != nil {
 			return err
 		}
-		pending, err = idSet(rows)
+		pending = map[int64]bool{}
+		var id int64
+		var onlyCreated bool
+		_, err = pgx.ForEachRow(rows, []any{&id, &onlyCreated}, func() error {
+			pending[id] = onlyCreated
+			return nil
+		})
 		return err
 	}()
 	if IsForeignKey(err, "tickets_category_id_fkey") {
@@ -322,6 +348,31 @@ const stampAssignedSQL = `UPDATE agent_profiles p
 SET last_assigned_at = clock_timestamp() + make_interval(secs => x.ord / 1e6)
 FROM (SELECT id, max(ord) AS ord FROM unnest($1::bigint[]) WITH ORDINALITY AS a(id, ord) GROUP BY id) x
 WHERE p.user_id = x.id`
+
+// createdRulesSQL reads the enabled ticket.created rules' conditions, in
+// the rules' order, and whether an active webhook hears ticket.created (no
+// events listed: every event): a born ticket's created event needs the
+// rules' drain only if one of them may act on it.
+const createdRulesSQL = `SELECT coalesce(array_agg(id ORDER BY position, id), '{}'),
+       coalesce(array_agg(coalesce(team_id, 0) ORDER BY position, id), '{}'),
+       coalesce(array_agg(condition ORDER BY position, id), '{}'),
+       EXISTS (SELECT 1 FROM webhooks WHERE active AND (events = '{}' OR 'ticket.created' = ANY(events)))
+FROM automation_rules WHERE enabled AND trigger = 'ticket.created'`
+
+// bornPendingSQL is automationPendingSQL saying, per ticket, whether its
+// created event is all that waits (triage's events at birth are not
+// among the kinds the inbox takes; this does not count on it).
+const bornPendingSQL = `SELECT ticket_id, bool_and(kind = 'created') FROM automation_inbox
+WHERE ticket_id = ANY($1::bigint[]) GROUP BY ticket_id`
+
+// DropInbox removes every waiting event of the tickets from the rules'
+// inbox: born tickets whose created event no rule or webhook acts on.
+func (tx *Tx) DropInbox(ctx context.Context, ticketIDs []int64) error {
+	if _, err := tx.tx.Exec(ctx, `DELETE FROM automation_inbox WHERE ticket_id = ANY($1)`, ticketIDs); err != nil {
+		return fmt.Errorf("drop inbox of tickets %v: %w", ticketIDs, mapError(err))
+	}
+	return nil
+}
 
 // automationPendingSQL is AutomationPendingAmong's statement.
 const automationPendingSQL = `SELECT DISTINCT ticket_id FROM automation_inbox WHERE ticket_id = ANY($1::bigint[])`

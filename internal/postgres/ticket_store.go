@@ -88,6 +88,10 @@ type NewTicket struct {
 	// matrix's, which the created event records).
 	Triage        *TriageResult
 	FiledPriority helpdesk.Priority
+	// Extras says the creating transaction adds to the ticket after its
+	// row (the caller's AfterInsert: tags, participants, links), so rules'
+	// conditions cannot be judged from the row alone at birth.
+	Extras bool
 }
 
 // InsertTicket stores a new ticket with its first message and its `created`

@@ -110,6 +110,7 @@ func (s *Service) Create(ctx context.Context, actor *helpdesk.User, in CreateInp
 		CategoryID: in.CategoryID, TeamID: in.TeamID, RequesterID: in.RequesterID,
 		Source: in.Source, Body: in.Description, BodyHTML: html, EmailMessageID: in.EmailMessageID,
 		ActorID: nonZero(actor.ID), SenderCheck: in.SenderCheck, SenderFlagged: in.SenderFlagged,
+		Extras: in.AfterInsert != nil,
 	}
 	// What goes into the creating transaction after the ticket row.
 	after := func(ctx context.Context, tx *postgres.Tx, t *helpdesk.Ticket, messageID int64) error {

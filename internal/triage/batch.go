@@ -241,7 +241,7 @@ func (r *Runner) triageTickets(ctx context.Context, ids []int64) error {
 				done = append(done, o)
 			}
 		}
-		return r.followUp(ctx, tx, done, pending, now)
+		return r.followUp(ctx, tx, done, pending, nil, now)
 	})
 	if err != nil {
 		if len(ids) == 1 {

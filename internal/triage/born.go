@@ -191,7 +191,8 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 				}
 			}
 		}
-		if err := r.followUp(ctx, tx, outs, pending, now); err != nil {
+		waiting, quiet := r.quietBorn(start, fs, pending)
+		if err := r.followUp(ctx, tx, outs, waiting, quiet, now); err != nil {
 			return err
 		}
 		// Committing: the next batch may take its tickets and start; it
@@ -208,6 +209,32 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 		return commitError{err}
 	}
 	return err
+}
+
+// quietBorn returns the batch's tickets with events waiting for the rules,
+// and those of them whose waiting events nothing acts on: only the created
+// event waits, no active webhook hears ticket.created, the filing added
+// nothing after the row, and no created rule may act on the ticket as
+// written (MayActOnCreated). Their events are dropped from the inbox
+// rather than drained by a job that would do nothing.
+func (r *Runner) quietBorn(start *postgres.Filing, fs []*filing, pending map[int64]bool) (waiting, quiet map[int64]bool) {
+	waiting, quiet = make(map[int64]bool, len(pending)), map[int64]bool{}
+	for id := range pending {
+		waiting[id] = true
+	}
+	if r.MayActOnCreated == nil || start.CreatedHooks {
+		return waiting, quiet
+	}
+	for _, p := range fs {
+		n := &p.f.Ticket
+		if !pending[p.t.ID] || n.Extras {
+			continue
+		}
+		if !r.MayActOnCreated(start.CreatedRules, p.t, n.Body, start.Filers[n.RequesterID].VIP, start.Now) {
+			quiet[p.t.ID] = true
+		}
+	}
+	return waiting, quiet
 }
 
 // commitError is a batch's failed commit, which is not retried.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/automation"
 	"switchboard/internal/helpdesk"
 	"switchboard/internal/postgres"
 	"switchboard/internal/ticket"
@@ -411,4 +412,57 @@ func TestBornTicketsQueueTheirRulesRun(t *testing.T) {
 			t.Errorf("ticket %d: in %d rules jobs (written in the filing transaction: %v), want 1 that was", id, runs, sameTx)
 		}
 	}
+}
+
+// A new ticket whose waiting events nothing acts on (no created rule
+// matches it, no webhook hears it) needs no rules job: its events leave the inbox in the filing transaction. A
+// ticket a rule matches, one whose filing adds to it after the row, and
+// any ticket once a webhook hears ticket.created, still go to the drain.
+func TestBornTicketsNobodyActsOnSkipTheDrain(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Network", s.team, "network", []string{"vpn"}, 0.5)
+	s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}, capacity: 100})
+	client, err := s.db.NewJobClient(postgres.JobConfig{InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &triage.Runner{DB: s.db, Classifier: &triage.Classifier{DB: s.db}, NoCache: true, Jobs: client,
+		MayActOnCreated: automation.MayActOnCreated}
+	s.tickets = bornService(s, r, func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) })
+	s.exec(`INSERT INTO automation_rules (name, trigger, enabled, condition) VALUES
+		('Printers', 'ticket.created', true, 'ticket.text contains "printer"'),
+		('Off', 'ticket.created', false, 'true')`)
+	file := func(subject string, extras bool) int64 {
+		in := ticket.CreateInput{Subject: subject, Description: "Since this morning."}
+		if extras {
+			in.AfterInsert = func(context.Context, *postgres.Tx, *helpdesk.Ticket) error { return nil }
+		}
+		tk, err := s.tickets.Create(s.ctx, s.req, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk.ID
+	}
+	drained := func(id int64) (jobs, inbox int) {
+		s.scalar(&jobs, `SELECT count(*) FROM river_job WHERE kind = 'automation' AND args->'ticket_ids' @> to_jsonb(ARRAY[$1::bigint])`, id)
+		s.scalar(&inbox, `SELECT count(*) FROM automation_inbox WHERE ticket_id = $1`, id)
+		return jobs, inbox
+	}
+	want := func(what string, id int64, drain bool) {
+		t.Helper()
+		jobs, inbox := drained(id)
+		if drain && (jobs != 1 || inbox == 0) {
+			t.Errorf("%s: %d rules jobs, %d events waiting; want a job and its events", what, jobs, inbox)
+		}
+		if !drain && (jobs != 0 || inbox != 0) {
+			t.Errorf("%s: %d rules jobs, %d events waiting; want neither", what, jobs, inbox)
+		}
+	}
+	want("assigned VPN ticket no rule matches", file("VPN drops", false), false)
+	want("unassigned ticket no rule matches", file("Strange noise", false), false)
+	want("printer ticket", file("printer jams", false), true)
+	want("ticket its filing adds to", file("VPN drops again", true), true)
+	s.exec(`INSERT INTO webhooks (name, url, events, secret) VALUES ('CMDB', 'https://cmdb.example.com/hook', '{ticket.created}', 'x')`)
+	want("ticket while a webhook hears ticket.created", file("Strange light", false), true)
 }

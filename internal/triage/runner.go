@@ -54,6 +54,10 @@ type Runner struct {
 	// NoCache makes every run read the roster afresh (tests that change it
 	// between runs).
 	NoCache bool
+	// MayActOnCreated says whether one of the enabled ticket.created rules
+	// may act on a ticket just written triaged (automation.MayActOnCreated);
+	// nil: every new ticket's created event goes to the rules' drain.
+	MayActOnCreated func(rules []helpdesk.Rule, t *helpdesk.Ticket, description string, vip bool, now time.Time) bool
 
 	mu        sync.Mutex
 	cached    *static
@@ -326,19 +330,31 @@ func (r *Runner) result(t *helpdesk.TriageTicket, prio PriorityDecision, teamID 
 // events wait in the rules' inbox (pending; rules on ticket.created run
 // after triage decided, so their changes win, and automation.DrainMany
 // runs the batch's tickets in one transaction), and one job with the
-// alerts the decisions send (alert.go). Without a job client (tests, the
-// command line) the alerts are sent in tx and no rules run.
-func (r *Runner) followUp(ctx context.Context, tx *postgres.Tx, outs []decided, pending map[int64]bool, now time.Time) error {
+// alerts the decisions send (alert.go). Tickets in quiet, whose waiting
+// events nothing acts on, have them dropped from the inbox instead (one
+// more round trip). Without a job client (tests, the command line) the
+// alerts are sent in tx and no rules run.
+func (r *Runner) followUp(ctx context.Context, tx *postgres.Tx, outs []decided, pending, quiet map[int64]bool, now time.Time) error {
 	var as []alert
-	var ids []int64
+	var ids, drop []int64
 	for _, o := range outs {
 		as = append(as, o.alerts(now)...)
-		if pending[o.t.ID] {
+		if !pending[o.t.ID] {
+			continue
+		}
+		if quiet[o.t.ID] {
+			drop = append(drop, o.t.ID)
+		} else {
 			ids = append(ids, o.t.ID)
 		}
 	}
 	if r.Jobs == nil {
 		return r.sendAlerts(ctx, tx, as)
+	}
+	if len(drop) > 0 {
+		if err := tx.DropInbox(ctx, drop); err != nil {
+			return err
+		}
 	}
 	var params []river.InsertManyParams
 	if len(ids) > 0 {
