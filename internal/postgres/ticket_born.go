@@ -41,11 +41,15 @@ type Filing struct {
 	// ticket.created: what may act on the new tickets' created events.
 	CreatedRules []helpdesk.Rule
 	CreatedHooks bool
+	// LeadTeams are the teams with an active lead: a ticket alarming the
+	// lead of another team has nobody to mail, so its alarm is only an
+	// event, written with it.
+	LeadTeams map[int64]bool
 }
 
 // StartFiling reads, in one round trip, the requesters' VIP flag and locale
 // and the clock, takes n ticket ids, reads what may act on a ticket.created
-// event (createdRulesSQL), and locks the candidate agents' profiles in id
+// event (createdRulesSQL) and which teams have leads, and locks the candidate agents' profiles in id
 // order (as LockAgentLoads does; the statements run in that order, so the
 // locks come last and are held the least).
 func (tx *Tx) StartFiling(ctx context.Context, requesters []int64, n int, candidates []int64) (*Filing, error) {
@@ -54,6 +58,7 @@ func (tx *Tx) StartFiling(ctx context.Context, requesters []int64, n int, candid
 FROM users WHERE id = ANY($1::bigint[])`, requesters)
 	b.Queue(`SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, $1::integer)`, n)
 	b.Queue(createdRulesSQL)
+	b.Queue(`SELECT DISTINCT tm.team_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.is_lead AND u.active`)
 	if len(candidates) > 0 {
 		// LockAgentProfiles (queries/triage.sql), queued.
 		b.Queue(`SELECT p.user_id, p.capacity, p.availability, p.last_assigned_at, p.open_load, u.active
@@ -97,6 +102,12 @@ FOR UPDATE OF p`, candidates)
 				r.TeamID = &teams[i]
 			}
 			f.CreatedRules = append(f.CreatedRules, r)
+		}
+		if rows, err = br.Query(); err != nil {
+			return err
+		}
+		if f.LeadTeams, err = idSet(rows); err != nil {
+			return err
 		}
 		if len(candidates) == 0 {
 			return nil

@@ -30,7 +30,7 @@ type alert struct {
 // alerts are what o, once written, must tell people.
 func (o decided) alerts(at time.Time) []alert {
 	var as []alert
-	if o.d.AlarmLead {
+	if o.d.AlarmLead && !o.alarmed {
 		as = append(as, alert{TicketID: o.t.ID, Number: o.t.Number, TeamID: o.teamID, Wait: o.d.Wait, At: at})
 	}
 	if o.assignee != nil && o.d.Notify {
@@ -102,8 +102,7 @@ func (r *Runner) alarmLeads(ctx context.Context, tx *postgres.Tx, as []alert) er
 	}
 	alarms := make([]postgres.LeadAlarm, len(as))
 	for i, a := range as {
-		alarms[i] = postgres.LeadAlarm{TicketID: a.TicketID, TeamID: a.TeamID, Wait: a.Wait,
-			Reason: "waiting with nobody to take it in time: " + a.Wait.Text()}
+		alarms[i] = postgres.LeadAlarm{TicketID: a.TicketID, TeamID: a.TeamID, Wait: a.Wait, Reason: alarmReason(a.Wait)}
 	}
 	leads, err := tx.RecordLeadAlarms(ctx, alarms)
 	if err != nil {
@@ -120,4 +119,19 @@ func (r *Runner) alarmLeads(ctx context.Context, tx *postgres.Tx, as []alert) er
 		}
 	}
 	return nil
+}
+
+func alarmReason(w *Wait) string { return "waiting with nobody to take it in time: " + w.Text() }
+
+// alarmAtBirth makes o's lead alarm one of its events, written with the
+// new ticket, when its team has no active lead to mail (leads): the alarm
+// is then only that event, and the ticket needs no alert job for it. It
+// is the event alarmLeads would write, with nobody to notify.
+func (o *decided) alarmAtBirth(res *postgres.TriageResult, leads map[int64]bool) {
+	if !o.d.AlarmLead || leads[o.teamID] {
+		return
+	}
+	res.Events = append(res.Events, postgres.NewEvent{TicketID: o.t.ID, Kind: EventNotified,
+		After: map[string]any{"channel": "alarm", "notify": []string{}, "wait": o.d.Wait}, Reason: alarmReason(o.d.Wait)})
+	o.alarmed = true
 }

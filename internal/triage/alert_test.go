@@ -124,3 +124,58 @@ func TestAlertsSentByJobOnce(t *testing.T) {
 		t.Errorf("alerts went to %v, want the lead for #%d and frank for #%d", to, waits.Number, p1.Number)
 	}
 }
+
+// A new ticket whose lead alarm has nobody to mail (its team has no active
+// lead) carries the alarm event from birth, written with the ticket, and
+// needs no alert job; once the team has a lead, a new ticket's alarm waits
+// for the job, which mails the lead.
+func TestBornAlarmWithoutLeadIsWrittenWithTheTicket(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	s.category("Hardware", s.team, "hardware", nil, 0.5)
+	s.agent(s.team, agentSpec{name: "ava", skills: map[string]int{"hardware": 3}, hours: offShiftHours(t, "UTC")})
+	client, err := s.db.NewJobClient(postgres.JobConfig{InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.runner.Jobs = client
+	s.tickets = bornService(s, s.runner, func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) })
+	jobs := func() (n int) {
+		s.scalar(&n, `SELECT count(*) FROM river_job WHERE kind = 'triage_alert'`)
+		return n
+	}
+
+	tk := s.file("Laptop will not boot", "Black screen.", "Hardware", helpdesk.ImpactTeam, helpdesk.UrgencyCritical)
+	ev := s.events(tk.ID, triage.EventNotified)
+	if len(ev) != 1 {
+		t.Fatalf("%d notified events on the new ticket, want its alarm", len(ev))
+	}
+	var alarm struct {
+		Channel string      `json:"channel"`
+		Notify  []string    `json:"notify"`
+		Wait    triage.Wait `json:"wait"`
+	}
+	if err := json.Unmarshal(ev[0].After, &alarm); err != nil || alarm.Channel != "alarm" || alarm.Notify == nil ||
+		len(alarm.Notify) != 0 || alarm.Wait.Cause == "" ||
+		!strings.Contains(ev[0].Reason, "waiting with nobody to take it in time: no one with Hardware on shift") {
+		t.Errorf("alarm event %s (%q): %+v, %v", ev[0].After, ev[0].Reason, alarm, err)
+	}
+	var together bool
+	s.scalar(&together, `SELECT e.xmin = t.xmin FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+		WHERE e.ticket_id = $1 AND e.kind = 'notified'`, tk.ID)
+	if !together {
+		t.Error("the alarm was not written in the ticket's transaction")
+	}
+	if n := jobs(); n != 0 {
+		t.Errorf("%d alert jobs for an alarm with nobody to mail", n)
+	}
+
+	s.agent(s.team, agentSpec{name: "lea", lead: true, hours: offShiftHours(t, "UTC")})
+	led := s.file("Laptop will not boot either", "Black screen.", "Hardware", helpdesk.ImpactTeam, helpdesk.UrgencyCritical)
+	if n := len(s.events(led.ID, triage.EventNotified)); n != 0 {
+		t.Errorf("%d notified events before the alert job ran, with a lead to mail", n)
+	}
+	if n := jobs(); n != 1 {
+		t.Errorf("%d alert jobs, want the one that mails the lead", n)
+	}
+}

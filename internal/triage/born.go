@@ -167,6 +167,7 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 				return fmt.Errorf("triage new ticket %q: %w", n.Subject, err)
 			}
 			res := outs[i].write.TriageResult
+			outs[i].alarmAtBirth(&res, start.LeadTeams)
 			n.Triage = &res
 			if a := outs[i].assignee; a != nil {
 				assignees = append(assignees, *a) // in the order assigned: the round-robin stamps

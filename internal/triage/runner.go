@@ -287,6 +287,7 @@ type decided struct {
 	d        Decision
 	assignee *int64
 	write    postgres.TriageWrite
+	alarmed  bool // the lead alarm was written with the ticket (alarmAtBirth)
 }
 
 // result turns a decision into what is written: the decision, the
