@@ -25,7 +25,9 @@ func MayActOnCreated(rules []helpdesk.Rule, t *helpdesk.Ticket, description stri
 	if biz.any() {
 		return true
 	}
-	rt := &postgres.RuleTicket{Ticket: *t, Description: description, RequesterVIP: vip, Triaged: true}
+	// Empty, not nil, as the drain reads them ('{}').
+	rt := &postgres.RuleTicket{Ticket: *t, Description: description, RequesterVIP: vip, Triaged: true,
+		Tags: []string{}, Participants: []string{}}
 	env := Env{Ticket: ticketEnv(rt, now, nil), Event: helpdesk.TriggerCreated, Now: now}
 	for i := range rules {
 		r := &rules[i]

@@ -31,6 +31,7 @@ func TestMayActOnCreated(t *testing.T) {
 		{"VIP matches", []helpdesk.Rule{rule(`ticket.requester_vip`, nil)}, true, true},
 		{"other team's rule", []helpdesk.Rule{rule(`true`, &other)}, false, false},
 		{"own team's rule", []helpdesk.Rule{rule(`true`, &desk)}, false, true},
+		{"no tags yet", []helpdesk.Rule{rule(`len(ticket.tags) == 0 && ticket.approval == ""`, nil)}, false, true},
 		{"business time", []helpdesk.Rule{rule(`ticket.age_business_hours > 100`, nil)}, false, true},
 		{"condition fails to run", []helpdesk.Rule{rule(`ticket.tags[3] == "x"`, nil)}, false, true},
 	} {
