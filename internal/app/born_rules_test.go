@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"io"
 	"testing"
 
 	"switchboard/internal/auth"
@@ -19,13 +18,7 @@ import (
 func TestCreatedRuleOnBornTickets(t *testing.T) {
 	ctx := context.Background()
 	conn := pgtest.NewDatabase(t)
-	vars := map[string]string{"DATABASE_URL": conn, "SWITCHBOARD_DATA_DIR": t.TempDir(), "SWITCHBOARD_SMTP_ADDR": "off",
-		"SWITCHBOARD_SECRET_KEY": "test-secret-key-0123456789abcdef0123456789", "SWITCHBOARD_LOG_LEVEL": "error"}
-	node, err := Start(ctx, newTestEnv(t, vars, io.Discard), Options{NoHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node.Shutdown(context.Background())
+	node := startWorkerNode(t, conn)
 	user := func(email string, role helpdesk.Role) *helpdesk.User {
 		t.Helper()
 		u, err := auth.CreateUser(ctx, node.DB, auth.NewUser{Email: email, Name: email, Role: role})

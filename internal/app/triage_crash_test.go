@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
 	"testing"
 	"time"
 
@@ -62,13 +61,7 @@ func TestTriageAfterCrash(t *testing.T) {
 	exec(`DELETE FROM river_job WHERE kind = 'triage' AND (args->>'ticket_id')::bigint = $1`, lost)
 	exec(`UPDATE tickets SET created_at = now() - interval '10 minutes' WHERE id = $1`, lost)
 
-	vars := map[string]string{"DATABASE_URL": conn, "SWITCHBOARD_DATA_DIR": t.TempDir(), "SWITCHBOARD_SMTP_ADDR": "off",
-		"SWITCHBOARD_SECRET_KEY": "test-secret-key-0123456789abcdef0123456789", "SWITCHBOARD_LOG_LEVEL": "error"}
-	node, err := Start(ctx, newTestEnv(t, vars, io.Discard), Options{NoHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node.Shutdown(context.Background())
+	startWorkerNode(t, conn)
 
 	// Generous: the rescuer runs every 30 s once this node leads, and the
 	// machine may be loaded; a broken rescue or sweep waits an hour or

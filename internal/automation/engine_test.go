@@ -108,23 +108,29 @@ func TestScheduleRunAndRollback(t *testing.T) {
 
 func (b *bundle) lead2admin() *helpdesk.User { return b.admin }
 
-// Two rules that flip a field back and forth stop after the limit, with
-// an event on the ticket and an entry in the admin audit log.
-func TestLoopStops(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	ctx := context.Background()
-	tk := b.ticket(t, "flip flop")
+// flipFlop enables two rules that flip a ticket's priority between P3 and
+// P2 on every update: a loop only the loop limit stops.
+func (b *bundle) flipFlop(t *testing.T) {
+	t.Helper()
 	for _, in := range []automation.RuleInput{
 		{Name: "up", Trigger: helpdesk.TriggerUpdated, Condition: `ticket.priority == "P3"`, Enabled: true,
 			Actions: []helpdesk.RuleAction{{Type: "set", Field: "priority", Value: "P2"}}},
 		{Name: "down", Trigger: helpdesk.TriggerUpdated, Condition: `ticket.priority == "P2"`, Enabled: true,
 			Actions: []helpdesk.RuleAction{{Type: "set", Field: "priority", Value: "P3"}}},
 	} {
-		if _, err := b.auto.Create(ctx, b.admin, in); err != nil {
+		if _, err := b.auto.Create(context.Background(), b.admin, in); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// Two rules that flip a field back and forth stop after the limit, with
+// an event on the ticket and an entry in the admin audit log.
+func TestLoopStops(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tk := b.ticket(t, "flip flop")
+	b.flipFlop(t)
 	b.set(t, tk.Number, ticket.Changes{Priority: priority(helpdesk.P3)})
 	b.drainAll(t)
 	changes := b.count(t, `SELECT count(*) FROM automation_changes WHERE ticket_id = $1`, tk.ID)
@@ -153,16 +159,7 @@ func TestLoopStopsWithinOneDrain(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	tk := b.ticket(t, "flip flop, queued")
-	for _, in := range []automation.RuleInput{
-		{Name: "up", Trigger: helpdesk.TriggerUpdated, Condition: `ticket.priority == "P3"`, Enabled: true,
-			Actions: []helpdesk.RuleAction{{Type: "set", Field: "priority", Value: "P2"}}},
-		{Name: "down", Trigger: helpdesk.TriggerUpdated, Condition: `ticket.priority == "P2"`, Enabled: true,
-			Actions: []helpdesk.RuleAction{{Type: "set", Field: "priority", Value: "P3"}}},
-	} {
-		if _, err := b.auto.Create(ctx, b.admin, in); err != nil {
-			t.Fatal(err)
-		}
-	}
+	b.flipFlop(t)
 	// Twelve changes by a person wait in the inbox; each would run both
 	// rules (two changes) if the count did not include the drain's own.
 	for i := range 12 {

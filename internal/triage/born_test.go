@@ -371,12 +371,11 @@ func TestBornBatchMetrics(t *testing.T) {
 	}
 }
 
-// With a rule on ticket.created enabled, the tickets a born batch files get
-// their rules run by one job, enqueued in the transaction that files them
-// (so rules run after triage decided, and only for tickets that exist),
-// which names each ticket once.
-func TestBornTicketsQueueTheirRulesRun(t *testing.T) {
-	t.Parallel()
+// bornWithJobs is a seed whose new tickets are born triaged by a runner
+// that enqueues jobs (insert only) and judges created rules with may:
+// tickets with "vpn" go to alice, who has room for them all.
+func bornWithJobs(t *testing.T, may func([]helpdesk.Rule, *helpdesk.Ticket, string, bool, time.Time) bool) *seed {
+	t.Helper()
 	s := newSeed(t)
 	s.category("Network", s.team, "network", []string{"vpn"}, 0.5)
 	s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}, capacity: 100})
@@ -384,8 +383,19 @@ func TestBornTicketsQueueTheirRulesRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &triage.Runner{DB: s.db, Classifier: &triage.Classifier{DB: s.db}, NoCache: true, Jobs: client}
+	r := &triage.Runner{DB: s.db, Classifier: &triage.Classifier{DB: s.db}, NoCache: true, Jobs: client,
+		MayActOnCreated: may}
 	s.tickets = bornService(s, r, func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) })
+	return s
+}
+
+// With a rule on ticket.created enabled, the tickets a born batch files get
+// their rules run by one job, enqueued in the transaction that files them
+// (so rules run after triage decided, and only for tickets that exist),
+// which names each ticket once.
+func TestBornTicketsQueueTheirRulesRun(t *testing.T) {
+	t.Parallel()
+	s := bornWithJobs(t, nil)
 	s.exec(`INSERT INTO automation_rules (name, trigger, enabled) VALUES ('Any', 'ticket.created', true)`)
 	var wg sync.WaitGroup
 	ids := make([]int64, 6)
@@ -415,21 +425,13 @@ func TestBornTicketsQueueTheirRulesRun(t *testing.T) {
 }
 
 // A new ticket whose waiting events nothing acts on (no created rule
-// matches it, no webhook hears it) needs no rules job: its events leave the inbox in the filing transaction. A
-// ticket a rule matches, one whose filing adds to it after the row, and
-// any ticket once a webhook hears ticket.created, still go to the drain.
+// matches it, no webhook hears it) needs no rules job: its events leave
+// the inbox in the filing transaction. A ticket a rule matches, one whose
+// filing adds to it after the row, and any ticket once a webhook hears
+// ticket.created, still go to the drain.
 func TestBornTicketsNobodyActsOnSkipTheDrain(t *testing.T) {
 	t.Parallel()
-	s := newSeed(t)
-	s.category("Network", s.team, "network", []string{"vpn"}, 0.5)
-	s.agent(s.team, agentSpec{name: "alice", skills: map[string]int{"network": 2}, capacity: 100})
-	client, err := s.db.NewJobClient(postgres.JobConfig{InsertOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &triage.Runner{DB: s.db, Classifier: &triage.Classifier{DB: s.db}, NoCache: true, Jobs: client,
-		MayActOnCreated: automation.MayActOnCreated}
-	s.tickets = bornService(s, r, func(id int64) { t.Errorf("ticket %d handed to the dispatcher untriaged", id) })
+	s := bornWithJobs(t, automation.MayActOnCreated)
 	s.exec(`INSERT INTO automation_rules (name, trigger, enabled, condition) VALUES
 		('Printers', 'ticket.created', true, 'ticket.text contains "printer"'),
 		('Off', 'ticket.created', false, 'true')`)
