@@ -1,6 +1,7 @@
 package automation
 
 import (
+	"strings"
 	"time"
 
 	"switchboard/internal/helpdesk"
@@ -14,16 +15,16 @@ import (
 // in the creating transaction asks for the drain instead), so its
 // conditions are judged here as the drain would judge them, and a ticket
 // no rule acts on needs no drain job at all: on a desk whose created rules
-// are narrow, most new tickets. A condition that reads business time,
-// fails to compile or fails to run counts as acting: the drain judges it
-// (and logs the failure).
+// are narrow, most new tickets. A condition that reads the clock (now, a
+// ticket's age or idle time, business time: the drain runs a little
+// later), fails to compile or fails to run counts as acting: the drain
+// judges it (and logs the failure).
 func MayActOnCreated(rules []helpdesk.Rule, t *helpdesk.Ticket, description string, vip bool, now time.Time) bool {
-	var biz bizNeed
 	for i := range rules {
-		biz = usesBusiness(biz, &rules[i])
-	}
-	if biz.any() {
-		return true
+		if c := rules[i].Condition; strings.Contains(c, "now") || strings.Contains(c, "_hours") ||
+			strings.Contains(c, "_days") {
+			return true
+		}
 	}
 	// Empty, not nil, as the drain reads them ('{}').
 	rt := &postgres.RuleTicket{Ticket: *t, Description: description, RequesterVIP: vip, Triaged: true,

@@ -32,7 +32,9 @@ func TestMayActOnCreated(t *testing.T) {
 		{"other team's rule", []helpdesk.Rule{rule(`true`, &other)}, false, false},
 		{"own team's rule", []helpdesk.Rule{rule(`true`, &desk)}, false, true},
 		{"no tags yet", []helpdesk.Rule{rule(`len(ticket.tags) == 0 && ticket.approval == ""`, nil)}, false, true},
-		{"business time", []helpdesk.Rule{rule(`ticket.age_business_hours > 100`, nil)}, false, true},
+		{"business time", []helpdesk.Rule{rule(`ticket.age_business_days > 100`, nil)}, false, true},
+		{"age", []helpdesk.Rule{rule(`ticket.age_hours > 100`, nil)}, false, true},
+		{"the clock", []helpdesk.Rule{rule(`now.Hour() > 30`, nil)}, false, true},
 		{"condition fails to run", []helpdesk.Rule{rule(`ticket.tags[3] == "x"`, nil)}, false, true},
 	} {
 		if got := automation.MayActOnCreated(c.rules, tk, "The toner is empty.", c.vip, time.Now()); got != c.want {

@@ -36,11 +36,6 @@ type Filing struct {
 	IDs []int64
 	// Loads are the candidates' profiles, locked (LockAgentLoads).
 	Loads []helpdesk.AgentLoad
-	// CreatedRules are the enabled ticket.created rules (ID, TeamID and
-	// Condition only) and CreatedHooks whether an active webhook hears
-	// ticket.created: what may act on the new tickets' created events.
-	CreatedRules []helpdesk.Rule
-	CreatedHooks bool
 	// LeadTeams are the teams with an active lead: a ticket alarming the
 	// lead of another team has nobody to mail, so its alarm is only an
 	// event, written with it.
@@ -48,8 +43,7 @@ type Filing struct {
 }
 
 // StartFiling reads, in one round trip, the requesters' VIP flag and locale
-// and the clock, takes n ticket ids, reads what may act on a ticket.created
-// event (createdRulesSQL) and which teams have leads, and locks the candidate agents' profiles in id
+// and the clock, takes n ticket ids, reads which teams have leads, and locks the candidate agents' profiles in id
 // order (as LockAgentLoads does; the statements run in that order, so the
 // locks come last and are held the least).
 func (tx *Tx) StartFiling(ctx context.Context, requesters []int64, n int, candidates []int64) (*Filing, error) {
@@ -57,7 +51,6 @@ func (tx *Tx) StartFiling(ctx context.Context, requesters []int64, n int, candid
 	b.Queue(`SELECT now(), coalesce(array_agg(id), '{}'), coalesce(array_agg(vip), '{}'), coalesce(array_agg(locale), '{}')
 FROM users WHERE id = ANY($1::bigint[])`, requesters)
 	b.Queue(`SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, $1::integer)`, n)
-	b.Queue(createdRulesSQL)
 	b.Queue(`SELECT DISTINCT tm.team_id FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.is_lead AND u.active`)
 	if len(candidates) > 0 {
 		// LockAgentProfiles (queries/triage.sql), queued.
@@ -90,18 +83,6 @@ FOR UPDATE OF p`, candidates)
 		}
 		if f.IDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 			return err
-		}
-		var rules, teams []int64
-		var conds []string
-		if err := br.QueryRow().Scan(&rules, &teams, &conds, &f.CreatedHooks); err != nil {
-			return err
-		}
-		for i, id := range rules {
-			r := helpdesk.Rule{ID: id, Trigger: helpdesk.TriggerCreated, Condition: conds[i], Enabled: true}
-			if teams[i] != 0 {
-				r.TeamID = &teams[i]
-			}
-			f.CreatedRules = append(f.CreatedRules, r)
 		}
 		if rows, err = br.Query(); err != nil {
 			return err
@@ -204,29 +185,43 @@ type bornEvent struct {
 	Reason string          `json:"reason,omitempty"`
 }
 
+// Born is what InsertTriagedTickets wrote and read.
+type Born struct {
+	// Tickets are the tickets as stored (names included) and Messages
+	// their first messages' ids, in the order given.
+	Tickets  []*helpdesk.Ticket
+	Messages []int64
+	// Pending are the tickets with events waiting for the rules (true:
+	// only the created event waits).
+	Pending map[int64]bool
+	// CreatedRules are the enabled ticket.created rules (ID, TeamID and
+	// Condition only) and CreatedHooks whether an active webhook hears
+	// ticket.created, read after the insert: what may act on the new
+	// tickets' created events.
+	CreatedRules []helpdesk.Rule
+	CreatedHooks bool
+}
+
 // InsertTriagedTickets stores new tickets already triaged (each
 // NewTicket.Triage set, FiledPriority the priority as filed) under the ids
 // StartFiling took, in one round trip with the batch's round-robin stamps
 // (stampAssignedSQL: assignees in the order assigned) and the rules' check
 // (AutomationPendingAmong's): each ticket with its first message,
 // Message-ID, "created" event and triage's events in order, as InsertTicket
-// and ApplyTriages together wrote them. It returns the tickets as stored
-// (names included), their first messages' ids, in the order given, and
-// which tickets have events waiting for the rules (true: only the created
-// event waits). The load trigger counts
+// and ApplyTriages together wrote them, and what may act on their created
+// events (createdRulesSQL). The load trigger counts
 // an assignment made here.
-func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTicket, assignees []int64) (
-	[]*helpdesk.Ticket, []int64, map[int64]bool, error) {
+func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTicket, assignees []int64) (*Born, error) {
 	if len(ids) < len(ns) {
-		return nil, nil, nil, fmt.Errorf("insert triaged tickets: %d ids for %d tickets", len(ids), len(ns))
+		return nil, fmt.Errorf("insert triaged tickets: %d ids for %d tickets", len(ids), len(ns))
 	}
 	var c bornColumns
 	for i, n := range ns {
 		if n.Triage == nil {
-			return nil, nil, nil, fmt.Errorf("insert triaged ticket %q: no triage", n.Subject)
+			return nil, fmt.Errorf("insert triaged ticket %q: no triage", n.Subject)
 		}
 		if err := c.add(ids[i], n); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 	}
 	b := &pgx.Batch{}
@@ -237,8 +232,9 @@ func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTic
 		b.Queue(stampAssignedSQL, assignees)
 	}
 	b.Queue(bornPendingSQL, ids[:len(ns)])
+	b.Queue(createdRulesSQL)
 	ts, msgs := make([]*helpdesk.Ticket, len(ns)), make([]int64, len(ns))
-	var pending map[int64]bool
+	out := &Born{Tickets: ts, Messages: msgs, Pending: map[int64]bool{}}
 	err := func() (err error) {
 		br := tx.tx.SendBatch(ctx, b)
 		defer func() {
@@ -288,25 +284,38 @@ func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTic
 		if rows, err = br.Query(); err != nil {
 			return err
 		}
-		pending = map[int64]bool{}
 		var id int64
 		var onlyCreated bool
-		_, err = pgx.ForEachRow(rows, []any{&id, &onlyCreated}, func() error {
-			pending[id] = onlyCreated
+		if _, err = pgx.ForEachRow(rows, []any{&id, &onlyCreated}, func() error {
+			out.Pending[id] = onlyCreated
 			return nil
-		})
-		return err
+		}); err != nil {
+			return err
+		}
+		var rules, teams []int64
+		var conds []string
+		if err := br.QueryRow().Scan(&rules, &teams, &conds, &out.CreatedHooks); err != nil {
+			return err
+		}
+		for i, id := range rules {
+			r := helpdesk.Rule{ID: id, Trigger: helpdesk.TriggerCreated, Condition: conds[i], Enabled: true}
+			if teams[i] != 0 {
+				r.TeamID = &teams[i]
+			}
+			out.CreatedRules = append(out.CreatedRules, r)
+		}
+		return nil
 	}()
 	if IsForeignKey(err, "tickets_category_id_fkey") {
-		return nil, nil, nil, &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
+		return nil, &helpdesk.Error{Code: helpdesk.EINVALID, Message: "Please correct the highlighted fields.",
 			Fields: []helpdesk.FieldError{{Field: "category", Message: "Choose a category from the list."}}}
 	} else if err != nil {
-		return nil, nil, nil, fmt.Errorf("insert triaged tickets: %w", mapError(err))
+		return nil, fmt.Errorf("insert triaged tickets: %w", mapError(err))
 	}
 	for _, t := range ts {
 		_ = tx.NotifyTicket(ctx, t.Number)
 	}
-	return ts, msgs, pending, nil
+	return out, nil
 }
 
 // bornColumns are a batch of triaged tickets as insertTriagedSQL's arrays,

@@ -65,8 +65,12 @@ func TestInsertTriagedTicketsBatch(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		ts, msgs, _, err = tx.InsertTriagedTickets(ctx, start.IDs, ns, []int64{agent, agent})
-		return err
+		born, err := tx.InsertTriagedTickets(ctx, start.IDs, ns, []int64{agent, agent})
+		if err != nil {
+			return err
+		}
+		ts, msgs = born.Tickets, born.Messages
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

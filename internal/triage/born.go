@@ -178,21 +178,22 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 		for i, p := range fs {
 			ns[i] = p.f.Ticket
 		}
-		ts, msgs, pending, err := tx.InsertTriagedTickets(ctx, start.IDs, ns, assignees)
+		born, err := tx.InsertTriagedTickets(ctx, start.IDs, ns, assignees)
 		if err != nil {
 			return err
 		}
 		at.written = time.Now()
 		for i, p := range fs {
-			p.t, p.triaged = ts[i], true
-			outs[i].t.ID, outs[i].t.Number = ts[i].ID, ts[i].Number
+			t := born.Tickets[i]
+			p.t, p.triaged = t, true
+			outs[i].t.ID, outs[i].t.Number = t.ID, t.Number
 			if p.f.After != nil {
-				if err := p.f.After(p.ctx, tx, ts[i], msgs[i]); err != nil {
+				if err := p.f.After(p.ctx, tx, t, born.Messages[i]); err != nil {
 					return err
 				}
 			}
 		}
-		waiting, quiet := r.quietBorn(start, fs, pending)
+		waiting, quiet := r.quietBorn(start.Now, start.Filers, fs, born)
 		if err := r.followUp(ctx, tx, outs, waiting, quiet, now); err != nil {
 			return err
 		}
@@ -217,21 +218,23 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 // event waits, no active webhook hears ticket.created, the filing added
 // nothing after the row, and no created rule may act on the ticket as
 // written (MayActOnCreated). Their events are dropped from the inbox
-// rather than drained by a job that would do nothing.
-func (r *Runner) quietBorn(start *postgres.Filing, fs []*filing, pending map[int64]bool) (waiting, quiet map[int64]bool) {
-	waiting, quiet = make(map[int64]bool, len(pending)), map[int64]bool{}
-	for id := range pending {
+// rather than drained by a job that would do nothing. The rules and
+// webhooks were read after the insert, so a rule enabled while the batch
+// waited for its locks is seen.
+func (r *Runner) quietBorn(now time.Time, filers map[int64]postgres.Filer, fs []*filing, born *postgres.Born) (waiting, quiet map[int64]bool) {
+	waiting, quiet = make(map[int64]bool, len(born.Pending)), map[int64]bool{}
+	for id := range born.Pending {
 		waiting[id] = true
 	}
-	if r.MayActOnCreated == nil || start.CreatedHooks {
+	if r.MayActOnCreated == nil || born.CreatedHooks {
 		return waiting, quiet
 	}
 	for _, p := range fs {
 		n := &p.f.Ticket
-		if !pending[p.t.ID] || n.Extras {
+		if !born.Pending[p.t.ID] || n.Extras {
 			continue
 		}
-		if !r.MayActOnCreated(start.CreatedRules, p.t, n.Body, start.Filers[n.RequesterID].VIP, start.Now) {
+		if !r.MayActOnCreated(born.CreatedRules, p.t, n.Body, filers[n.RequesterID].VIP, now) {
 			quiet[p.t.ID] = true
 		}
 	}
