@@ -177,11 +177,11 @@ var (
 // import) is still found. The latest resolution is one backward probe of
 // tickets_report_resolved_idx; without an index on resolved_at, max()
 // would read the whole table on every search. The search indexes carry
-// the day beside the words (migration 00480), so a Resolved search is one GIN scan per index that
-// skips through both conditions' posting lists; written as the range on
-// resolved_at alone, the planner ANDed the matches with a bitmap of every
-// ticket resolved that week (26,700 at 1M tickets), built in full for each
-// search. The planner repeats the condition in each arm of the words' OR,
+// the day beside the words (migration 00480), so a Resolved search is one
+// GIN scan per index that skips through both conditions' posting lists;
+// written as the range on resolved_at alone, the planner ANDed the matches
+// with a bitmap of every ticket resolved that week (26,700 at 1M tickets),
+// built in full for each search. The planner repeats the condition in each arm of the words' OR,
 // so both indexes get it. The range on resolved_at stays, as the filter
 // that makes the result exact (the first day starts before the window).
 var resolvedDays = "ARRAY(SELECT generate_series((day_key(" + resolvedSince + "))[1], (day_key(max(x.resolved_at)))[1]) FROM tickets x)"

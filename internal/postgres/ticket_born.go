@@ -43,9 +43,10 @@ type Filing struct {
 }
 
 // StartFiling reads, in one round trip, the requesters' VIP flag and locale
-// and the clock, takes n ticket ids, reads which teams have leads, and locks the candidate agents' profiles in id
-// order (as LockAgentLoads does; the statements run in that order, so the
-// locks come last and are held the least).
+// and the clock, takes n ticket ids, reads which teams have leads, and
+// locks the candidate agents' profiles in id order (as LockAgentLoads does;
+// the statements run in that order, so the locks come last and are held
+// the least).
 func (tx *Tx) StartFiling(ctx context.Context, requesters []int64, n int, candidates []int64) (*Filing, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT now(), coalesce(array_agg(id), '{}'), coalesce(array_agg(vip), '{}'), coalesce(array_agg(locale), '{}')
@@ -206,7 +207,7 @@ type Born struct {
 // NewTicket.Triage set, FiledPriority the priority as filed) under the ids
 // StartFiling took, in one round trip with the batch's round-robin stamps
 // (stampAssignedSQL: assignees in the order assigned) and the rules' check
-// (AutomationPendingAmong's): each ticket with its first message,
+// (automationPendingSQL): each ticket with its first message,
 // Message-ID, "created" event and triage's events in order, as InsertTicket
 // and ApplyTriages together wrote them, and what may act on their created
 // events (createdRulesSQL). The load trigger counts
@@ -231,10 +232,10 @@ func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTic
 	if len(assignees) > 0 {
 		b.Queue(stampAssignedSQL, assignees)
 	}
-	b.Queue(bornPendingSQL, ids[:len(ns)])
+	b.Queue(automationPendingSQL, ids[:len(ns)])
 	b.Queue(createdRulesSQL)
 	ts, msgs := make([]*helpdesk.Ticket, len(ns)), make([]int64, len(ns))
-	out := &Born{Tickets: ts, Messages: msgs, Pending: map[int64]bool{}}
+	out := &Born{Tickets: ts, Messages: msgs}
 	err := func() (err error) {
 		br := tx.tx.SendBatch(ctx, b)
 		defer func() {
@@ -284,12 +285,7 @@ func (tx *Tx) InsertTriagedTickets(ctx context.Context, ids []int64, ns []NewTic
 		if rows, err = br.Query(); err != nil {
 			return err
 		}
-		var id int64
-		var onlyCreated bool
-		if _, err = pgx.ForEachRow(rows, []any{&id, &onlyCreated}, func() error {
-			out.Pending[id] = onlyCreated
-			return nil
-		}); err != nil {
+		if out.Pending, err = pendingOf(rows); err != nil {
 			return err
 		}
 		var rules, teams []int64
@@ -379,12 +375,6 @@ const createdRulesSQL = `SELECT coalesce(array_agg(id ORDER BY position, id), '{
        EXISTS (SELECT 1 FROM webhooks WHERE active AND (events = '{}' OR 'ticket.created' = ANY(events)))
 FROM automation_rules WHERE enabled AND trigger = 'ticket.created'`
 
-// bornPendingSQL is automationPendingSQL saying, per ticket, whether its
-// created event is all that waits (triage's events at birth are not
-// among the kinds the inbox takes; this does not count on it).
-const bornPendingSQL = `SELECT ticket_id, bool_and(kind = 'created') FROM automation_inbox
-WHERE ticket_id = ANY($1::bigint[]) GROUP BY ticket_id`
-
 // DropInbox removes every waiting event of the tickets from the rules'
 // inbox: born tickets whose created event no rule or webhook acts on.
 func (tx *Tx) DropInbox(ctx context.Context, ticketIDs []int64) error {
@@ -394,5 +384,9 @@ func (tx *Tx) DropInbox(ctx context.Context, ticketIDs []int64) error {
 	return nil
 }
 
-// automationPendingSQL is AutomationPendingAmong's statement.
-const automationPendingSQL = `SELECT DISTINCT ticket_id FROM automation_inbox WHERE ticket_id = ANY($1::bigint[])`
+// automationPendingSQL is AutomationPendingAmong's statement: the tickets
+// with events waiting for the rules, each with whether its created event
+// is all that waits (triage's events at birth are not among the kinds the
+// inbox takes; the born check does not count on it).
+const automationPendingSQL = `SELECT ticket_id, bool_and(kind = 'created') FROM automation_inbox
+WHERE ticket_id = ANY($1::bigint[]) GROUP BY ticket_id`

@@ -96,17 +96,31 @@ func (tx *Tx) ApplyTriages(ctx context.Context, ws []TriageWrite) (map[int64]boo
 }
 
 // AutomationPendingAmong returns which of the tickets have events waiting
-// for the rules (AutomationPending for a batch).
+// for the rules, each with whether its created event is all that waits
+// (AutomationPending for a batch).
 func (tx *Tx) AutomationPendingAmong(ctx context.Context, ids []int64) (map[int64]bool, error) {
 	rows, err := tx.tx.Query(ctx, automationPendingSQL, ids)
 	if err != nil {
 		return nil, fmt.Errorf("automation pending on tickets %v: %w", ids, mapError(err))
 	}
-	out, err := idSet(rows)
+	out, err := pendingOf(rows)
 	if err != nil {
 		return nil, fmt.Errorf("automation pending on tickets %v: %w", ids, mapError(err))
 	}
 	return out, nil
+}
+
+// pendingOf reads automationPendingSQL's rows: ticket -> only its created
+// event waits.
+func pendingOf(rows pgx.Rows) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	var id int64
+	var onlyCreated bool
+	_, err := pgx.ForEachRow(rows, []any{&id, &onlyCreated}, func() error {
+		out[id] = onlyCreated
+		return nil
+	})
+	return out, err
 }
 
 // idSet reads a result of one id column into a set.

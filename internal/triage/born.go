@@ -193,8 +193,8 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 				}
 			}
 		}
-		waiting, quiet := r.quietBorn(start.Now, start.Filers, fs, born)
-		if err := r.followUp(ctx, tx, outs, waiting, quiet, now); err != nil {
+		quiet := r.quietBorn(start.Now, start.Filers, fs, born)
+		if err := r.followUp(ctx, tx, outs, born.Pending, quiet, now); err != nil {
 			return err
 		}
 		// Committing: the next batch may take its tickets and start; it
@@ -213,21 +213,17 @@ func (r *Runner) fileTogether(ctx context.Context, fs []*filing, release func())
 	return err
 }
 
-// quietBorn returns the batch's tickets with events waiting for the rules,
-// and those of them whose waiting events nothing acts on: only the created
-// event waits, no active webhook hears ticket.created, the filing added
+// quietBorn returns the batch's tickets whose waiting events nothing acts
+// on: only the created event waits, no active webhook hears ticket.created, the filing added
 // nothing after the row, and no created rule may act on the ticket as
 // written (MayActOnCreated). Their events are dropped from the inbox
 // rather than drained by a job that would do nothing. The rules and
 // webhooks were read after the insert, so a rule enabled while the batch
 // waited for its locks is seen.
-func (r *Runner) quietBorn(now time.Time, filers map[int64]postgres.Filer, fs []*filing, born *postgres.Born) (waiting, quiet map[int64]bool) {
-	waiting, quiet = make(map[int64]bool, len(born.Pending)), map[int64]bool{}
-	for id := range born.Pending {
-		waiting[id] = true
-	}
+func (r *Runner) quietBorn(now time.Time, filers map[int64]postgres.Filer, fs []*filing, born *postgres.Born) map[int64]bool {
+	quiet := map[int64]bool{}
 	if r.MayActOnCreated == nil || born.CreatedHooks {
-		return waiting, quiet
+		return quiet
 	}
 	for _, p := range fs {
 		n := &p.f.Ticket
@@ -238,7 +234,7 @@ func (r *Runner) quietBorn(now time.Time, filers map[int64]postgres.Filer, fs []
 			quiet[p.t.ID] = true
 		}
 	}
-	return waiting, quiet
+	return quiet
 }
 
 // commitError is a batch's failed commit, which is not retried.

@@ -468,3 +468,33 @@ func TestBornTicketsNobodyActsOnSkipTheDrain(t *testing.T) {
 	s.exec(`INSERT INTO webhooks (name, url, events, secret) VALUES ('CMDB', 'https://cmdb.example.com/hook', '{ticket.created}', 'x')`)
 	want("ticket while a webhook hears ticket.created", file("Strange light", false), true)
 }
+
+// A ticket triaged after its commit whose inbox holds more than its
+// created event (here the requester's reply, added before triage ran) gets
+// its rules job too: what waits, not only a lone created event, is
+// drained.
+func TestTriagedTicketWithMoreWaitingQueuesItsRules(t *testing.T) {
+	t.Parallel()
+	s := newSeed(t)
+	client, err := s.db.NewJobClient(postgres.JobConfig{InsertOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.runner.Jobs = client
+	s.exec(`INSERT INTO automation_rules (name, trigger, enabled) VALUES ('Any', 'ticket.created', true)`)
+	tk := s.file("Strange noise", "From the server room.", "", helpdesk.ImpactPerson, helpdesk.UrgencyLow)
+	if _, err := s.tickets.AddMessage(s.ctx, s.req, tk.Number, ticket.MessageInput{Body: "It got louder."}); err != nil {
+		t.Fatal(err)
+	}
+	var kinds int
+	s.scalar(&kinds, `SELECT count(DISTINCT kind) FROM automation_inbox WHERE ticket_id = $1`, tk.ID)
+	if kinds < 2 {
+		t.Fatalf("%d kinds of events waiting; the test needs the created event and more", kinds)
+	}
+	s.triage(tk.ID)
+	var jobs int
+	s.scalar(&jobs, `SELECT count(*) FROM river_job WHERE kind = 'automation' AND args->'ticket_ids' @> to_jsonb(ARRAY[$1::bigint])`, tk.ID)
+	if jobs != 1 {
+		t.Errorf("%d rules jobs for the triaged ticket, want 1", jobs)
+	}
+}

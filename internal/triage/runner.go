@@ -328,7 +328,8 @@ func (r *Runner) result(t *helpdesk.TriageTicket, prio PriorityDecision, teamID 
 
 // followUp enqueues what follows a batch's written decisions, in its
 // transaction and in one round trip: one rules job for the tickets whose
-// events wait in the rules' inbox (pending; rules on ticket.created run
+// events wait in the rules' inbox (the keys of pending, as
+// AutomationPendingAmong returns it; rules on ticket.created run
 // after triage decided, so their changes win, and automation.DrainMany
 // runs the batch's tickets in one transaction), and one job with the
 // alerts the decisions send (alert.go). Tickets in quiet, whose waiting
@@ -340,7 +341,7 @@ func (r *Runner) followUp(ctx context.Context, tx *postgres.Tx, outs []decided, 
 	var ids, drop []int64
 	for _, o := range outs {
 		as = append(as, o.alerts(now)...)
-		if !pending[o.t.ID] {
+		if _, waits := pending[o.t.ID]; !waits {
 			continue
 		}
 		if quiet[o.t.ID] {
